@@ -1,0 +1,50 @@
+import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+import { UserRole } from '../graphql/enums.js';
+import { UserType } from '../users/user.types.js';
+
+@ObjectType('AuthPayload')
+export class AuthPayload {
+  @Field(() => String)
+  token!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => UserType)
+  user!: UserType;
+}
+
+@Resolver()
+export class AuthResolver {
+  @Mutation(() => AuthPayload)
+  async login(
+    @Arg('username', () => String) username: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('tenant', () => String, { nullable: true, description: 'Tenant slug; the default tenant when omitted' }) tenant?: string | null,
+  ): Promise<AuthPayload> {
+    const result = await ctx.auth.login(username, password, tenant);
+    const viewer = { kind: 'user' as const, tenantId: result.user.tenant.id, userId: result.user.id, role: result.user.role, username: result.user.username, displayName: result.user.displayName };
+    return { token: result.token, expiresAt: result.expiresAt, user: UserType.from(result.user, viewer) };
+  }
+
+  @Query(() => UserType, { nullable: true, description: 'The signed-in user; null for guests and anonymous callers' })
+  async me(@Ctx() ctx: GraphQLContext): Promise<UserType | null> {
+    const user = await ctx.users.me();
+    return user ? UserType.from(user, ctx.viewer) : null;
+  }
+
+  @Mutation(() => UserType, { description: 'Admins only: add a user to the admin\'s tenant' })
+  async createUser(
+    @Arg('username', () => String) username: string,
+    @Arg('role', () => UserRole) role: UserRole,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
+    @Arg('email', () => String, { nullable: true }) email?: string | null,
+    @Arg('password', () => String, { nullable: true }) password?: string | null,
+  ): Promise<UserType> {
+    const user = await ctx.users.create({ username, role, displayName, email, password });
+    return UserType.from(user, ctx.viewer);
+  }
+}

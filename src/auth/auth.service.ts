@@ -1,0 +1,57 @@
+import type { Db } from '../db/orm.js';
+import { unauthenticated } from '../shared/errors.js';
+import { requireText } from '../shared/validate.js';
+import { findTenantBySlug, DEFAULT_TENANT_SLUG } from '../tenants/tenant.service.js';
+import { User } from '../users/user.entity.js';
+import { TENANT_FILTER } from '../shared/tenant-filter.js';
+import { verifyPassword } from './password.js';
+import type { TokenService } from './tokens.js';
+import type { Viewer } from './viewer.js';
+import { Participant } from '../sessions/participant.entity.js';
+
+export interface LoginResult {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+/** Password login and bearer-token resolution. */
+export class AuthService {
+  constructor(
+    private readonly em: Db,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /** One message for every failure, so a caller cannot probe which usernames exist. */
+  async login(usernameArg: string, password: string, tenantSlug?: string | null): Promise<LoginResult> {
+    const username = requireText(usernameArg, 'username', 64).toLowerCase();
+    const tenant = await findTenantBySlug(this.em, tenantSlug?.trim() || DEFAULT_TENANT_SLUG);
+    const user = tenant
+      ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } })
+      : null;
+    const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
+    if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
+    const token = await this.tokens.issueAccessToken(user.id, tenant.id);
+    return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user };
+  }
+
+  /**
+   * Turns an Authorization header into a viewer. No header: anonymous in the default tenant.
+   * A token that fails verification, or names a user or guest that no longer exists, is refused.
+   */
+  async viewerFor(authorization: string | undefined, defaultTenantId: string): Promise<Viewer> {
+    if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous', tenantId: defaultTenantId };
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw unauthenticated('INVALID_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
+    const claims = await this.tokens.verify(match[1]!);
+    const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
+    if (claims.typ === 'guest') {
+      const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, scoped);
+      if (!guest) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+      return { kind: 'guest', tenantId: claims.tid, participantId: guest.id, sessionId: claims.sid };
+    }
+    const user = await this.em.findOne(User, { id: claims.sub }, scoped);
+    if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+    return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
+  }
+}

@@ -1,0 +1,4 @@
+import { Migration20261121144730_initial } from './Migration20261121144730_initial.js';
+
+/** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
+export const migrations = [{ name: 'Migration20261121144730_initial', class: Migration20261121144730_initial }];

@@ -1,0 +1,38 @@
+import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Filter, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { tenantFilter } from '../shared/tenant-filter.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { ChatSession } from '../sessions/session.entity.js';
+
+export type SessionEventType =
+  | 'session.created'
+  | 'session.updated'
+  | 'message.created'
+  | 'message.updated'
+  | 'message.deleted'
+  | 'read.updated';
+
+/** Outbox and replay log: written in the same transaction as the change it describes. */
+@Entity({ tableName: 'session_events' })
+@Filter(tenantFilter)
+@Index({ properties: ['session', 'id'] })
+@Index({ properties: ['createdAt'] })
+export class SessionEvent {
+  @PrimaryKey({ type: new BigIntType('string') })
+  id!: string;
+
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
+
+  @ManyToOne({ entity: () => ChatSession, deleteRule: 'cascade', index: false })
+  session!: Rel<ChatSession>;
+
+  @Property({ type: 'string', length: 32 })
+  type!: SessionEventType;
+
+  @Property({ type: 'json' })
+  payload!: Record<string, unknown>;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+}

@@ -1,0 +1,12 @@
+import { registerEnumType } from 'type-graphql';
+import { DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+
+registerEnumType(UserRole, { name: 'UserRole' });
+registerEnumType(SessionKind, { name: 'SessionKind' });
+registerEnumType(SessionStatus, { name: 'SessionStatus' });
+registerEnumType(Priority, { name: 'Priority' });
+registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
+registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
+registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: 'Derived from the other side\'s delivered and read watermarks' });
+
+export { DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };

@@ -1,0 +1,69 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+import {
+  MessageConnectionType,
+  MessagePageType,
+  MessageType,
+  ReadStateType,
+  SendMessagePayload,
+} from './message.types.js';
+
+@Resolver(() => MessageType)
+export class MessageResolver {
+  @Query(() => MessageConnectionType, { description: 'Relay cursor paging, oldest first; `last`/`before` page backwards' })
+  async messages(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('last', () => Int, { nullable: true }) last?: number | null,
+    @Arg('before', () => String, { nullable: true }) before?: string | null,
+  ): Promise<MessageConnectionType> {
+    const result = await ctx.messages.connection(sessionId, { first, after, last, before });
+    return { ...result, edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: MessageType.from(edge.node) })) };
+  }
+
+  @Query(() => MessagePageType, { description: 'Offset paging ordered by (createdAt, id)' })
+  async messagesPage(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset?: number,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
+  ): Promise<MessagePageType> {
+    const result = await ctx.messages.page(sessionId, offset, limit);
+    return { ...result, items: result.items.map((view) => MessageType.from(view)) };
+  }
+
+  @Query(() => [MessageType], { description: 'Messages with id greater than afterId, oldest first' })
+  async messagesSince(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('afterId', () => ID) afterId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
+  ): Promise<MessageType[]> {
+    return (await ctx.messages.since(sessionId, afterId, limit)).map((view) => MessageType.from(view));
+  }
+
+  @Mutation(() => SendMessagePayload)
+  async sendMessage(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('content', () => String) content: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('clientMessageId', () => String, { nullable: true, description: 'Idempotency key, unique per sender' })
+    clientMessageId?: string | null,
+    @Arg('metadata', () => GraphQLJSONObject, { nullable: true }) metadata?: Record<string, unknown> | null,
+  ): Promise<SendMessagePayload> {
+    const result = await ctx.messages.send(sessionId, { content, clientMessageId, metadata });
+    return { message: MessageType.from(result.message), created: result.created };
+  }
+
+  @Mutation(() => ReadStateType, { description: 'Advances the caller\'s read watermark to the highest of messageIds' })
+  async markRead(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('messageIds', () => [ID]) messageIds: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ReadStateType> {
+    return ctx.messages.markRead(sessionId, messageIds);
+  }
+}

@@ -1,0 +1,277 @@
+import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
+import type { SessionEvent } from '../events/session-event.entity.js';
+import { Participant } from '../sessions/participant.entity.js';
+import { ensureParticipant } from '../sessions/participants.js';
+import { loadAccessibleSession } from '../sessions/session-access.js';
+import type { ChatSession } from '../sessions/session.entity.js';
+import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
+import { badInput, conflict } from '../shared/errors.js';
+import type { Scope } from '../shared/scope.js';
+import { intInRange, maxId, parseId, parseWatermark, requireText } from '../shared/validate.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { messageDto } from './message.dto.js';
+import { ChatMessage } from './message.entity.js';
+import { WatermarkView, type MessageView } from './watermarks.js';
+
+export const MAX_CONTENT_LENGTH = 10_000;
+export const MAX_METADATA_BYTES = 16_384;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_MARK_READ_IDS = 100;
+
+export interface SendMessageInput {
+  content: string;
+  clientMessageId?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface SendResult {
+  message: MessageView;
+  /** False when clientMessageId matched an earlier message, which is returned unchanged. */
+  created: boolean;
+}
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface MessageConnectionResult {
+  edges: { cursor: string; node: MessageView }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export interface MessagePageResult {
+  items: MessageView[];
+  totalCount: number;
+  hasMore: boolean;
+}
+
+function senderTypeFor(participant: Participant, session: ChatSession): SenderType {
+  if (session.kind === SessionKind.ROOM) return SenderType.USER;
+  switch (participant.role) {
+    case ParticipantRole.AGENT:
+      return SenderType.SUPPORT;
+    case ParticipantRole.BOT:
+      return SenderType.ASSISTANT;
+    default:
+      return SenderType.USER;
+  }
+}
+
+function validateMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  if (metadata === null || metadata === undefined) return {};
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw badInput('metadata', 'metadata must be a JSON object');
+  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+    throw badInput('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`, 'TOO_LONG');
+  }
+  return metadata;
+}
+
+/** Sending, reading and paging messages, and the read watermark. */
+export class MessageService {
+  constructor(
+    private readonly scope: Scope,
+    private readonly deps: { events: EventBus },
+  ) {}
+
+  /**
+   * Writes a message, its outbox event and the session's counters in one transaction under a
+   * row lock on the session: sends within a session are serialised, so ids and createdAt agree,
+   * a closed session never gains a message, and a retried clientMessageId finds the original.
+   */
+  async send(sessionIdArg: string, input: SendMessageInput): Promise<SendResult> {
+    const { em, viewer } = this.scope;
+    const sessionId = parseId(sessionIdArg, 'sessionId');
+    const content = requireText(input.content, 'content', MAX_CONTENT_LENGTH);
+    const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', 128);
+    const metadata = validateMetadata(input.metadata);
+
+    const outcome = await em.transactional(async (tx) => {
+      const session = await loadAccessibleSession(tx, viewer, sessionId, true);
+      const sender = await ensureParticipant(tx, session, viewer);
+      if (clientMessageId !== null) {
+        const original = await tx.findOne(ChatMessage, { sender, clientMessageId });
+        if (original) return { session, message: original, created: false, events: [] as SessionEvent[] };
+      }
+      if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
+
+      const createdAt = new Date();
+      const senderType = senderTypeFor(sender, session);
+      const message = tx.create(ChatMessage, {
+        tenant: session.tenant,
+        session,
+        sender,
+        senderType,
+        content,
+        metadata,
+        clientMessageId,
+        createdAt,
+      });
+      this.trackResponseTime(session, message);
+      session.messageCount += 1;
+      session.lastMessageAt = createdAt;
+      session.updatedAt = createdAt;
+      // The sender has read everything up to their own message.
+      await tx.flush();
+      sender.lastReadMessageId = message.id;
+      sender.lastDeliveredMessageId = message.id;
+      await tx.populate(message, ['sender.user']);
+      const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
+      return { session, message, created: true, events: [event] };
+    });
+    this.publish(outcome.events);
+    const [view] = await this.views(outcome.session, [outcome.message]);
+    return { message: view!, created: outcome.created };
+  }
+
+  /** Relay cursor paging keyed on id; both directions are a single index range scan. */
+  async connection(sessionIdArg: string, args: ConnectionArgs): Promise<MessageConnectionResult> {
+    const session = await this.readable(sessionIdArg);
+    if (args.first != null && args.last != null) throw badInput('first', 'pass either first or last, not both');
+    const backward = args.last != null;
+    const size = backward
+      ? intInRange(args.last, 'last', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
+      : intInRange(args.first, 'first', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    const afterId = args.after != null ? decodeCursor(args.after, 'after') : null;
+    const beforeId = args.before != null ? decodeCursor(args.before, 'before') : null;
+
+    const idRange: Record<string, string> = {};
+    if (afterId !== null) idRange.$gt = afterId;
+    if (beforeId !== null) idRange.$lt = beforeId;
+    const where = { session, ...(Object.keys(idRange).length ? { id: idRange } : {}) };
+    const rows = await this.scope.em.find(ChatMessage, where, {
+      orderBy: { id: backward ? 'desc' : 'asc' },
+      limit: size + 1,
+      populate: ['sender.user'],
+    });
+    const more = rows.length > size;
+    const page = rows.slice(0, size);
+    if (backward) page.reverse();
+
+    const first = page[0];
+    const last = page[page.length - 1];
+    const [hasPreviousPage, hasNextPage] = backward
+      ? [more, beforeId !== null && (await this.exists(session, { $gte: beforeId }))]
+      : [afterId !== null && (await this.exists(session, { $lte: afterId })), more];
+    const views = await this.views(session, page);
+    return {
+      edges: views.map((node) => ({ cursor: encodeCursor(node.message.id), node })),
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage,
+        startCursor: first ? encodeCursor(first.id) : null,
+        endCursor: last ? encodeCursor(last.id) : null,
+      },
+      totalCount: session.messageCount,
+    };
+  }
+
+  /** Offset paging in (createdAt, id) order; hasMore from fetching one extra row. */
+  async page(sessionIdArg: string, offsetArg?: number | null, limitArg?: number | null): Promise<MessagePageResult> {
+    const offset = intInRange(offsetArg, 'offset', 0, 10_000_000, 0);
+    const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    const session = await this.readable(sessionIdArg);
+    const rows = await this.scope.em.find(
+      ChatMessage,
+      { session },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset, populate: ['sender.user'] },
+    );
+    const items = await this.views(session, rows.slice(0, limit));
+    return { items, totalCount: session.messageCount, hasMore: rows.length > limit };
+  }
+
+  /** Messages with id > afterId, oldest first: the polling primitive (seed 000). */
+  async since(sessionIdArg: string, afterIdArg: string, limitArg?: number | null): Promise<MessageView[]> {
+    const afterId = parseWatermark(afterIdArg, 'afterId');
+    const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    const session = await this.readable(sessionIdArg);
+    const rows = await this.scope.em.find(
+      ChatMessage,
+      { session, id: { $gt: afterId } },
+      { orderBy: { id: 'asc' }, limit, populate: ['sender.user'] },
+    );
+    return this.views(session, rows);
+  }
+
+  /**
+   * Moves the viewer's read watermark to the highest of `messageIds` (all must belong to the
+   * session). A watermark never moves backwards; an unchanged one records no event.
+   */
+  async markRead(sessionIdArg: string, messageIdsArg: readonly string[]): Promise<{ sessionId: string; lastReadMessageId: string }> {
+    const { em, viewer } = this.scope;
+    const sessionId = parseId(sessionIdArg, 'sessionId');
+    if (!Array.isArray(messageIdsArg) || messageIdsArg.length === 0) throw badInput('messageIds', 'messageIds may not be empty');
+    if (messageIdsArg.length > MAX_MARK_READ_IDS) throw badInput('messageIds', `at most ${MAX_MARK_READ_IDS} messageIds`);
+    const messageIds = [...new Set(messageIdsArg.map((id) => parseId(id, 'messageIds')))];
+
+    const outcome = await em.transactional(async (tx) => {
+      const session = await loadAccessibleSession(tx, viewer, sessionId);
+      const found = await tx.count(ChatMessage, { session, id: { $in: messageIds } });
+      if (found !== messageIds.length) throw badInput('messageIds', 'every message id must belong to this session', 'UNKNOWN_MESSAGE');
+      const participant = await ensureParticipant(tx, session, viewer);
+      const target = maxId(messageIds);
+      // Conditional update: concurrent calls can only move the watermark forward.
+      const moved = await tx.nativeUpdate(
+        Participant,
+        { id: participant.id, lastReadMessageId: { $lt: target } },
+        { lastReadMessageId: target },
+      );
+      await tx.nativeUpdate(Participant, { id: participant.id, lastDeliveredMessageId: { $lt: target } }, { lastDeliveredMessageId: target });
+      const events: SessionEvent[] = [];
+      if (moved > 0) {
+        events.push(
+          recordEvent(tx, session, 'read.updated', {
+            participantId: participant.id,
+            userId: participant.user?.id ?? null,
+            lastReadMessageId: target,
+          }),
+        );
+      }
+      await tx.refresh(participant);
+      return { events, lastRead: participant.lastReadMessageId };
+    });
+    this.publish(outcome.events);
+    return { sessionId, lastReadMessageId: outcome.lastRead };
+  }
+
+  private async readable(sessionIdArg: string): Promise<ChatSession> {
+    return loadAccessibleSession(this.scope.em, this.scope.viewer, parseId(sessionIdArg, 'sessionId'));
+  }
+
+  private async exists(session: ChatSession, idRange: Record<string, string>): Promise<boolean> {
+    const row = await this.scope.em.findOne(ChatMessage, { session, id: idRange }, { fields: ['id'] });
+    return row !== null;
+  }
+
+  /** Read/delivery state derives from the session's participants' watermarks, loaded once per page. */
+  private async views(session: ChatSession, messages: ChatMessage[]): Promise<MessageView[]> {
+    if (messages.length === 0) return [];
+    const participants = await this.scope.em.find(Participant, { session }, { populate: ['user'] });
+    const watermarks = new WatermarkView(participants);
+    return messages.map((message) => watermarks.view(message));
+  }
+
+  /** Stats bookkeeping: a customer message opens a wait, the first support reply closes it. */
+  private trackResponseTime(session: ChatSession, message: ChatMessage): void {
+    if (session.kind !== SessionKind.SUPPORT) return;
+    if (message.senderType === SenderType.USER && session.waitingSince === null) {
+      session.waitingSince = message.createdAt;
+    } else if (message.senderType === SenderType.SUPPORT && session.waitingSince !== null) {
+      const responseMs = message.createdAt.getTime() - session.waitingSince.getTime();
+      message.responseMs = responseMs;
+      session.responseCount += 1;
+      session.responseMsTotal = Number(session.responseMsTotal) + responseMs;
+      session.firstResponseAt ??= message.createdAt;
+      session.waitingSince = null;
+    }
+  }
+
+  private publish(events: SessionEvent[]): void {
+    if (events.length) this.deps.events.publish(events.map(toPublished));
+  }
+}
+

@@ -1,0 +1,139 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DeliveryStatus, SenderType } from '../graphql/enums.js';
+import { participantName } from '../sessions/participants.js';
+import type { MessageView } from './watermarks.js';
+
+@ObjectType('Message')
+export class MessageType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  uuid!: string;
+
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => SenderType)
+  senderType!: SenderType;
+
+  @Field(() => ID, { nullable: true, description: 'Participant id of the sender; null for SYSTEM messages' })
+  senderId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'User id of the sender; null for guests and SYSTEM' })
+  senderUserId!: string | null;
+
+  @Field(() => String)
+  senderName!: string;
+
+  @Field(() => String)
+  content!: string;
+
+  @Field(() => GraphQLJSONObject)
+  metadata!: Record<string, unknown>;
+
+  @Field(() => String, { nullable: true })
+  clientMessageId!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  editedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  deletedAt!: Date | null;
+
+  @Field(() => Boolean, { description: "True once the other side's read watermark has passed this message" })
+  read!: boolean;
+
+  @Field(() => DeliveryStatus)
+  status!: DeliveryStatus;
+
+  static from({ message, read, status }: MessageView): MessageType {
+    return Object.assign(new MessageType(), {
+      id: message.id,
+      uuid: message.uuid,
+      sessionId: message.session.id,
+      senderType: message.senderType,
+      senderId: message.sender?.id ?? null,
+      senderUserId: message.sender?.user?.id ?? null,
+      senderName: participantName(message.sender),
+      content: message.deletedAt ? '' : message.content,
+      metadata: message.metadata,
+      clientMessageId: message.clientMessageId,
+      createdAt: message.createdAt,
+      editedAt: message.editedAt,
+      deletedAt: message.deletedAt,
+      read,
+      status,
+    });
+  }
+}
+
+@ObjectType('MessageEdge')
+export class MessageEdgeType {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => MessageType)
+  node!: MessageType;
+}
+
+@ObjectType('PageInfo')
+export class PageInfoType {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean)
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType('MessageConnection')
+export class MessageConnectionType {
+  @Field(() => [MessageEdgeType])
+  edges!: MessageEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+@ObjectType('MessagePage')
+export class MessagePageType {
+  @Field(() => [MessageType])
+  items!: MessageType[];
+
+  @Field(() => Int)
+  totalCount!: number;
+
+  @Field(() => Boolean)
+  hasMore!: boolean;
+}
+
+@ObjectType('SendMessagePayload')
+export class SendMessagePayload {
+  @Field(() => MessageType)
+  message!: MessageType;
+
+  @Field(() => Boolean, { description: 'False when clientMessageId matched an earlier message, returned unchanged' })
+  created!: boolean;
+}
+
+@ObjectType('ReadState')
+export class ReadStateType {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => ID, { description: "The caller's read watermark after the call" })
+  lastReadMessageId!: string;
+}

@@ -1,0 +1,27 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type Logger } from 'pino';
+import type { LogLevel } from '../config.js';
+
+/** The trace id of the request (or operation) being served, for every log line written under it. */
+export const traceContext = new AsyncLocalStorage<{ traceId: string }>();
+
+/**
+ * JSON logs with `trace_id` on each line. Redaction is a backstop: code never logs
+ * message text, tokens, passwords or contact details in the first place.
+ */
+export function createLogger(level: LogLevel): Logger {
+  return pino({
+    level,
+    base: { service: 'parley' },
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: () => {
+      const traceId = traceContext.getStore()?.traceId;
+      return traceId ? { trace_id: traceId } : {};
+    },
+    redact: {
+      paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'email', '*.email', 'phone', '*.phone', 'content', '*.content'],
+      censor: '[redacted]',
+    },
+  });
+}

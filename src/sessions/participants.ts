@@ -1,0 +1,43 @@
+import type { Viewer } from '../auth/viewer.js';
+import type { Db } from '../db/orm.js';
+import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
+import { forbidden } from '../shared/errors.js';
+import { User } from '../users/user.entity.js';
+import { Participant } from './participant.entity.js';
+import type { ChatSession } from './session.entity.js';
+
+function roleFor(viewer: Extract<Viewer, { kind: 'user' }>, session: ChatSession): ParticipantRole {
+  if (session.kind === SessionKind.ROOM) return ParticipantRole.MEMBER;
+  if (viewer.role === UserRole.BOT) return ParticipantRole.BOT;
+  if (viewer.role === UserRole.USER) return ParticipantRole.CUSTOMER;
+  return ParticipantRole.AGENT;
+}
+
+/**
+ * The viewer's participant row in a session the caller already checked access to. Admins
+ * (and a customer or agent whose row predates them) get one on first use, so every message
+ * has a sender and every reader a watermark.
+ */
+export async function ensureParticipant(em: Db, session: ChatSession, viewer: Viewer): Promise<Participant> {
+  if (viewer.kind === 'anonymous') throw forbidden('AUTHENTICATION_REQUIRED');
+  if (viewer.kind === 'guest') {
+    const guest = await em.findOne(Participant, { id: viewer.participantId, session });
+    if (!guest) throw forbidden('NOT_YOUR_SESSION');
+    return guest;
+  }
+  const existing = await em.findOne(Participant, { session, user: viewer.userId });
+  if (existing) return existing;
+  const participant = em.create(Participant, {
+    tenant: session.tenant,
+    session,
+    user: em.getReference(User, viewer.userId),
+    role: roleFor(viewer, session),
+  });
+  await em.flush();
+  return participant;
+}
+
+export function participantName(participant: Participant | null): string {
+  if (!participant) return 'System';
+  return participant.user?.displayName ?? participant.guestName ?? 'Guest';
+}

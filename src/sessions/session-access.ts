@@ -1,0 +1,35 @@
+import type { Viewer } from '../auth/viewer.js';
+import type { Db } from '../db/orm.js';
+import { LockMode } from '@mikro-orm/core';
+import { forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { SessionKind, UserRole } from '../shared/enums.js';
+import { ChatSession } from './session.entity.js';
+import { Participant } from './participant.entity.js';
+
+/**
+ * DESIGN §4 in one place. Reading and writing a session follow the same rule: admins see the
+ * whole tenant, staff their assigned sessions, users the sessions they started, bots and room
+ * members the sessions they were added to, a guest its one session. Tenant isolation is the
+ * ORM filter's job: another tenant's session is simply never found.
+ */
+export async function accessDenial(em: Db, viewer: Viewer, session: ChatSession): Promise<string | null> {
+  if (viewer.kind === 'anonymous') return 'AUTHENTICATION_REQUIRED';
+  if (viewer.kind === 'guest') return viewer.sessionId === session.id ? null : 'NOT_YOUR_SESSION';
+  if (viewer.role === UserRole.ADMIN) return null;
+  if (session.kind === SessionKind.SUPPORT) {
+    if (viewer.role === UserRole.STAFF) return session.agent?.id === viewer.userId ? null : 'NOT_ASSIGNED';
+    if (viewer.role === UserRole.USER) return session.customer?.id === viewer.userId ? null : 'NOT_YOUR_SESSION';
+  }
+  const membership = await em.count(Participant, { session, user: viewer.userId });
+  return membership > 0 ? null : 'NOT_A_PARTICIPANT';
+}
+
+/** Loads a session the viewer may read, or throws NOT_FOUND / FORBIDDEN. `lock` takes a row lock (inside a transaction). */
+export async function loadAccessibleSession(em: Db, viewer: Viewer, sessionId: string, lock = false): Promise<ChatSession> {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  const session = await em.findOne(ChatSession, { id: sessionId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+  const denial = await accessDenial(em, viewer, session);
+  if (denial) throw forbidden(denial);
+  return session;
+}

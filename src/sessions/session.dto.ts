@@ -1,0 +1,19 @@
+import type { ChatSession } from './session.entity.js';
+
+/** The session as it travels in event payloads (JSON, no PII beyond the guest's display name). */
+export function sessionDto(session: ChatSession): Record<string, unknown> {
+  return {
+    id: session.id,
+    uuid: session.uuid,
+    kind: session.kind,
+    status: session.status,
+    priority: session.priority,
+    subject: session.subject,
+    tags: session.tags,
+    customerId: session.customer?.id ?? null,
+    agentId: session.agent?.id ?? null,
+    guestName: session.guestName,
+    startedAt: session.startedAt.toISOString(),
+    endedAt: session.endedAt?.toISOString() ?? null,
+  };
+}

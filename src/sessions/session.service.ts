@@ -1,0 +1,253 @@
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { requireUser } from '../auth/guards.js';
+import type { TokenService } from '../auth/tokens.js';
+import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '../events/event-bus.js';
+import type { SessionEvent } from '../events/session-event.entity.js';
+import { ChatMessage } from '../messages/message.entity.js';
+import { WatermarkView, type MessageView } from '../messages/watermarks.js';
+import { ParticipantRole, Priority, SessionStatus, UserRole } from '../shared/enums.js';
+import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
+import type { Scope } from '../shared/scope.js';
+import { intInRange, isUuid, optionalText, parseId, requireText } from '../shared/validate.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { User } from '../users/user.entity.js';
+import { Participant } from './participant.entity.js';
+import { loadAccessibleSession } from './session-access.js';
+import { ChatSession } from './session.entity.js';
+import { sessionDto } from './session.dto.js';
+
+export interface SessionFilter {
+  status?: SessionStatus | null;
+  priority?: Priority | null;
+  tag?: string | null;
+  agentId?: string | null;
+}
+
+export interface SessionPageResult {
+  items: ChatSession[];
+  totalCount: number;
+  page: number;
+  totalPages: number;
+}
+
+export interface CreateSessionInput {
+  subject?: string | null;
+  priority?: Priority | null;
+  tags?: readonly string[] | null;
+  userId?: string | null;
+}
+
+export interface GuestSessionInput {
+  sessionKey: string;
+  guestName?: string | null;
+  guestEmail?: string | null;
+  guestPhone?: string | null;
+}
+
+export interface GuestSessionResult {
+  session: ChatSession;
+  created: boolean;
+  token: string;
+  guestId: string;
+  /** The session's latest messages, oldest first. */
+  history: MessageView[];
+}
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_LENGTH = 50;
+export const GUEST_HISTORY_LIMIT = 100;
+const POPULATE = ['customer', 'agent'] as const;
+
+function normaliseTags(tags: readonly string[] | null | undefined): string[] {
+  if (!tags) return [];
+  if (tags.length > MAX_TAGS) throw badInput('tags', `at most ${MAX_TAGS} tags`);
+  const cleaned = tags.map((tag) => requireText(tag, 'tags', MAX_TAG_LENGTH).toLowerCase());
+  return [...new Set(cleaned)];
+}
+
+function validateGuest(input: GuestSessionInput) {
+  const sessionKey = requireText(input.sessionKey, 'sessionKey', 128);
+  if (!/^[A-Za-z0-9._:-]+$/.test(sessionKey)) throw badInput('sessionKey', 'sessionKey may contain only letters, digits, ".", "_", ":" and "-"');
+  const guestEmail = optionalText(input.guestEmail, 'guestEmail', 320);
+  if (guestEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(guestEmail)) throw badInput('guestEmail', 'guestEmail must be an email address');
+  const guestPhone = optionalText(input.guestPhone, 'guestPhone', 32);
+  if (guestPhone !== null && !/^\+?[0-9 ()./-]{3,32}$/.test(guestPhone)) throw badInput('guestPhone', 'guestPhone must be a phone number');
+  return { sessionKey, guestName: optionalText(input.guestName, 'guestName', 200), guestEmail, guestPhone };
+}
+
+/** Session lifecycle: lookup, listing, creation (user and guest), closing and assignment. */
+export class SessionService {
+  constructor(
+    private readonly scope: Scope,
+    private readonly deps: { events: EventBus; tokens: TokenService },
+  ) {}
+
+  /** By numeric id or by public UUID. */
+  async get(idOrUuid: string): Promise<ChatSession> {
+    const id = isUuid(idOrUuid) ? await this.idForUuid(idOrUuid) : parseId(idOrUuid, 'id');
+    const session = await loadAccessibleSession(this.scope.em, this.scope.viewer, id);
+    await this.scope.em.populate(session, POPULATE);
+    return session;
+  }
+
+  async list(filter: SessionFilter, pageArg?: number | null, limitArg?: number | null): Promise<SessionPageResult> {
+    const { em, viewer } = this.scope;
+    const page = intInRange(pageArg, 'page', 1, 1_000_000, 1);
+    const limit = intInRange(limitArg, 'limit', 1, 100, 20);
+    const where: FilterQuery<ChatSession> & Record<string, unknown> = {};
+    if (viewer.kind === 'guest') where.id = viewer.sessionId;
+    else {
+      const user = requireUser(viewer);
+      if (user.role === UserRole.STAFF) where.agent = user.userId;
+      else if (user.role === UserRole.USER) where.customer = user.userId;
+      else if (user.role === UserRole.BOT) where.id = { $in: await this.sessionIdsWithParticipant(user.userId) };
+    }
+    if (filter.status) where.status = filter.status;
+    if (filter.priority) where.priority = filter.priority;
+    if (filter.tag) where.tags = { $contains: [filter.tag.trim().toLowerCase()] };
+    if (filter.agentId) {
+      const agentId = parseId(filter.agentId, 'agentId');
+      if (where.agent && where.agent !== agentId) return { items: [], totalCount: 0, page, totalPages: 0 };
+      where.agent = agentId;
+    }
+    const [items, totalCount] = await em.findAndCount(ChatSession, where, {
+      populate: POPULATE,
+      orderBy: { startedAt: 'desc', id: 'desc' },
+      limit,
+      offset: (page - 1) * limit,
+    });
+    return { items, totalCount, page, totalPages: Math.ceil(totalCount / limit) };
+  }
+
+  async create(input: CreateSessionInput): Promise<ChatSession> {
+    const { em, viewer } = this.scope;
+    const user = requireUser(viewer, [UserRole.USER, UserRole.ADMIN], 'CANNOT_CREATE_SESSION');
+    const subject = optionalText(input.subject, 'subject', 500);
+    const tags = normaliseTags(input.tags);
+    let customerId = user.userId;
+    if (input.userId !== null && input.userId !== undefined) {
+      if (user.role !== UserRole.ADMIN) throw forbidden('ADMIN_ONLY', 'Only an admin can open a session for another user');
+      customerId = parseId(input.userId, 'userId');
+      const customer = await em.findOne(User, { id: customerId });
+      if (!customer) throw notFound('USER_NOT_FOUND', `User ${customerId} not found`);
+    }
+    const tenant = em.getReference(Tenant, user.tenantId);
+    const { session, events } = await em.transactional(async (tx) => {
+      const session = tx.create(ChatSession, {
+        tenant,
+        subject,
+        tags,
+        priority: input.priority ?? Priority.MEDIUM,
+        customer: tx.getReference(User, customerId),
+      });
+      tx.create(Participant, { tenant, session, user: tx.getReference(User, customerId), role: ParticipantRole.CUSTOMER });
+      await tx.flush();
+      const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
+      return { session, events: [event] };
+    });
+    this.publish(events);
+    await em.populate(session, POPULATE);
+    return session;
+  }
+
+  async close(sessionId: string): Promise<ChatSession> {
+    const { em, viewer } = this.scope;
+    requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    const id = parseId(sessionId, 'sessionId');
+    const { session, events } = await em.transactional(async (tx) => {
+      const session = await loadAccessibleSession(tx, viewer, id, true);
+      if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
+      const now = new Date();
+      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, updatedAt: now });
+      await tx.flush();
+      return { session, events: [recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['status'] })] };
+    });
+    this.publish(events);
+    await em.populate(session, POPULATE);
+    return session;
+  }
+
+  async assign(sessionId: string, agentIdArg: string): Promise<ChatSession> {
+    const { em, viewer } = this.scope;
+    requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    const id = parseId(sessionId, 'sessionId');
+    const agentId = parseId(agentIdArg, 'agentId');
+    const { session, events } = await em.transactional(async (tx) => {
+      const session = await loadAccessibleSession(tx, viewer, id, true);
+      if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
+      if (session.agent) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned');
+      const agent = await tx.findOne(User, { id: agentId });
+      if (!agent) throw notFound('AGENT_NOT_FOUND', `User ${agentId} not found`);
+      if (agent.role !== UserRole.STAFF) throw badInput('agentId', 'agentId must name a staff member', 'NOT_STAFF');
+      session.agent = agent;
+      session.updatedAt = new Date();
+      const existing = await tx.findOne(Participant, { session, user: agent });
+      if (!existing) tx.create(Participant, { tenant: session.tenant, session, user: agent, role: ParticipantRole.AGENT });
+      await tx.flush();
+      return { session, events: [recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['agent'] })] };
+    });
+    this.publish(events);
+    await em.populate(session, POPULATE);
+    return session;
+  }
+
+  /**
+   * Opens a guest session in the viewer's tenant, or returns the one already opened with the
+   * same key. The unique (tenant, session_key) index decides races: concurrent callers all
+   * end up with the same session and exactly one of them sees `created: true`.
+   */
+  async createGuest(input: GuestSessionInput): Promise<GuestSessionResult> {
+    const { em, viewer } = this.scope;
+    const fields = validateGuest(input);
+    const tenant = em.getReference(Tenant, viewer.tenantId);
+    let created = true;
+    let session: ChatSession;
+    let guest: Participant;
+    try {
+      let event: SessionEvent;
+      ({ session, guest, event } = await em.fork().transactional(async (tx) => {
+        const session = tx.create(ChatSession, { tenant, ...fields });
+        const guest = tx.create(Participant, { tenant, session, role: ParticipantRole.CUSTOMER, guestName: fields.guestName });
+        await tx.flush();
+        const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
+        return { session, guest, event };
+      }));
+      this.publish([event]);
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      created = false;
+      const existing = await em.findOne(ChatSession, { sessionKey: fields.sessionKey });
+      const customer = existing && (await em.findOne(Participant, { session: existing, user: null, role: ParticipantRole.CUSTOMER }));
+      if (!existing || !customer) throw error;
+      session = existing;
+      guest = customer;
+    }
+    const history = created ? [] : await this.latestMessages(session);
+    const token = await this.deps.tokens.issueGuestToken(guest.id, viewer.tenantId, session.id);
+    const reloaded = await em.findOneOrFail(ChatSession, { id: session.id }, { populate: POPULATE });
+    return { session: reloaded, created, token, guestId: guest.id, history };
+  }
+
+  private async latestMessages(session: ChatSession): Promise<MessageView[]> {
+    const { em } = this.scope;
+    const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user'] });
+    const watermarks = new WatermarkView(await em.find(Participant, { session }, { populate: ['user'] }));
+    return rows.reverse().map((message) => watermarks.view(message));
+  }
+
+  private async idForUuid(uuid: string): Promise<string> {
+    const found = await this.scope.em.findOne(ChatSession, { uuid }, { fields: ['id'] });
+    if (!found) throw notFound('SESSION_NOT_FOUND', `Session ${uuid} not found`);
+    return found.id;
+  }
+
+  private async sessionIdsWithParticipant(userId: string): Promise<string[]> {
+    const rows = await this.scope.em.find(Participant, { user: userId }, { fields: ['session'] });
+    return rows.map((row) => row.session.id);
+  }
+
+  private publish(events: SessionEvent[]): void {
+    const published: PublishedEvent[] = events.map(toPublished);
+    this.deps.events.publish(published);
+  }
+}

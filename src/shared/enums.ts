@@ -1,0 +1,45 @@
+/** Domain enums shared by entities, services and the GraphQL schema (registered in graphql/enums.ts). */
+
+export enum UserRole {
+  ADMIN = 'ADMIN',
+  STAFF = 'STAFF',
+  USER = 'USER',
+  BOT = 'BOT',
+}
+
+export enum SessionKind {
+  SUPPORT = 'SUPPORT',
+  ROOM = 'ROOM',
+}
+
+export enum SessionStatus {
+  ACTIVE = 'ACTIVE',
+  CLOSED = 'CLOSED',
+}
+
+export enum Priority {
+  LOW = 'LOW',
+  MEDIUM = 'MEDIUM',
+  HIGH = 'HIGH',
+}
+
+export enum ParticipantRole {
+  CUSTOMER = 'CUSTOMER',
+  AGENT = 'AGENT',
+  MEMBER = 'MEMBER',
+  BOT = 'BOT',
+}
+
+export enum SenderType {
+  USER = 'USER',
+  SUPPORT = 'SUPPORT',
+  ASSISTANT = 'ASSISTANT',
+  SYSTEM = 'SYSTEM',
+}
+
+/** SENDING and FAILED are client-side states; the server only ever reports these three. */
+export enum DeliveryStatus {
+  SENT = 'SENT',
+  DELIVERED = 'DELIVERED',
+  READ = 'READ',
+}

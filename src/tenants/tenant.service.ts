@@ -1,0 +1,24 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { Db } from '../db/orm.js';
+import { badInput, conflict } from '../shared/errors.js';
+import { requireText } from '../shared/validate.js';
+import { Tenant } from './tenant.entity.js';
+
+export const DEFAULT_TENANT_SLUG = 'default';
+
+export async function createTenant(em: Db, slugArg: string, nameArg?: string | null): Promise<Tenant> {
+  const slug = requireText(slugArg, 'slug', 64).toLowerCase();
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) throw badInput('slug', 'slug may contain only letters, digits and "-"');
+  const tenant = em.create(Tenant, { slug, name: nameArg?.trim() || slug });
+  try {
+    await em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw conflict('TENANT_EXISTS', `tenant ${slug} exists`);
+    throw error;
+  }
+  return tenant;
+}
+
+export function findTenantBySlug(em: Db, slug: string): Promise<Tenant | null> {
+  return em.findOne(Tenant, { slug: slug.toLowerCase() });
+}

@@ -1,0 +1,65 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { requireUser } from '../auth/guards.js';
+import { hashPassword } from '../auth/password.js';
+import type { Scope } from '../shared/scope.js';
+import type { Db } from '../db/orm.js';
+import { UserRole } from '../shared/enums.js';
+import { badInput, conflict } from '../shared/errors.js';
+import { optionalText, requireText } from '../shared/validate.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { User } from './user.entity.js';
+
+export interface NewUser {
+  role: UserRole;
+  username: string;
+  displayName?: string | null;
+  email?: string | null;
+  password?: string | null;
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** Creates accounts; callers decide who may (admin mutation, CLI, first-start bootstrap). */
+export async function createUser(em: Db, tenantId: string, input: NewUser): Promise<User> {
+  const username = requireText(input.username, 'username', 64).toLowerCase();
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(username)) throw badInput('username', 'username may contain only letters, digits, ".", "_" and "-"');
+  if (!Object.values(UserRole).includes(input.role)) throw badInput('role', 'role is not valid');
+  const email = optionalText(input.email, 'email', 320);
+  if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput('email', 'email must be an email address');
+  const password = input.password ?? null;
+  if (password !== null && (password.length < MIN_PASSWORD_LENGTH || password.length > 256)) {
+    throw badInput('password', `password must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
+  }
+  const user = em.create(User, {
+    tenant: em.getReference(Tenant, tenantId),
+    role: input.role,
+    username,
+    displayName: optionalText(input.displayName, 'displayName', 200) ?? username,
+    email,
+    passwordHash: password === null ? null : await hashPassword(password),
+  });
+  try {
+    await em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw conflict('USERNAME_TAKEN', `username ${username} is taken`);
+    throw error;
+  }
+  return user;
+}
+
+/** Account operations on behalf of the viewer. */
+export class UserService {
+  constructor(private readonly scope: Scope) {}
+
+  /** The signed-in user; null for guests and anonymous callers. */
+  async me(): Promise<User | null> {
+    const { viewer, em } = this.scope;
+    return viewer.kind === 'user' ? em.findOne(User, { id: viewer.userId }) : null;
+  }
+
+  /** Admins add users to their own tenant. */
+  async create(input: NewUser): Promise<User> {
+    const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    return createUser(this.scope.em, admin.tenantId, input);
+  }
+}

@@ -1,0 +1,33 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { Viewer } from '../auth/viewer.js';
+import { UserRole } from '../graphql/enums.js';
+import type { User } from './user.entity.js';
+
+@ObjectType('User')
+export class UserType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  username!: string;
+
+  @Field(() => String)
+  displayName!: string;
+
+  @Field(() => UserRole)
+  role!: UserRole;
+
+  @Field(() => String, { nullable: true, description: 'Visible to the user themself and to admins' })
+  email!: string | null;
+
+  static from(user: User, viewer: Viewer): UserType {
+    const canSeeEmail = viewer.kind === 'user' && (viewer.role === UserRole.ADMIN || viewer.userId === user.id);
+    return Object.assign(new UserType(), {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      role: user.role,
+      email: canSeeEmail ? user.email : null,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MeDocument } from './generated/graphql.js';
+import { ok } from './helpers/client.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { JWT_SECRET, startTestServer } from './helpers/server.js';
+
+const run = promisify(execFile);
+
+/** `npm run admin -- …` is the compiled CLI (npm test builds first); it shares the server's database. */
+describe('admin CLI', () => {
+  let dataDir: string;
+  let database: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  const admin = (...args: string[]) => run(process.execPath, ['dist/src/cli/admin.js', ...args], { env });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    database = await createTestDatabase();
+    // The in-memory PGlite of other tests cannot be shared between processes: use one on disk.
+    const url = database.url === 'memory://' ? '' : database.url;
+    env = { PATH: process.env.PATH, DATA_DIR: dataDir, DATABASE_URL: url, JWT_SECRET, LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'cli-admin-password' };
+  });
+  afterAll(async () => {
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a tenant, users of each role and a token the server accepts', async () => {
+    const tenant = JSON.parse((await admin('create-tenant', 'acme', '--name', 'Acme', '--origin', 'https://acme.test')).stdout) as Record<string, unknown>;
+    expect(tenant).toMatchObject({ slug: 'acme', allowedOrigins: ['https://acme.test'] });
+    expect(tenant.widgetKey).toMatch(/^wk_/);
+    for (const role of ['ADMIN', 'STAFF', 'USER', 'BOT']) {
+      const { stdout } = await admin('create-user', `${role.toLowerCase()}1`, '--role', role, '--tenant', 'acme');
+      expect(JSON.parse(stdout.split('\n')[0]!)).toMatchObject({ role, tenant: 'acme' });
+      expect(stdout.includes('password:')).toBe(role !== 'BOT');
+    }
+    const token = (await admin('token', 'bot1', '--tenant', 'acme', '--ttl', '600')).stdout.trim();
+
+    const server = await startTestServer({ database: database.url === 'memory://' ? { url: 'pglite-on-disk', drop: async () => {} } : database, dataDir });
+    try {
+      const { me } = await ok(server.graphqlUrl, MeDocument, {}, token);
+      expect(me).toMatchObject({ username: 'bot1', role: 'BOT' });
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('fails with a message and exit code 1 on bad input', async () => {
+    await expect(admin('create-user', 'x', '--role', 'KING')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--role') });
+    await expect(admin('token', 'nobody')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no user') });
+    await expect(admin('frobnicate')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown command') });
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { createTenant } from '../../src/tenants/tenant.service.js';
+import { createUser } from '../../src/users/user.service.js';
+import { UserRole } from '../../src/shared/enums.js';
+import { CreateGuestSessionDocument, CreateSessionDocument, CreateUserDocument, LoginDocument, AssignAgentDocument } from '../generated/graphql.js';
+import { ok } from './client.js';
+import { ADMIN_PASSWORD, type TestServer } from './server.js';
+
+export const PASSWORD = 'password-for-tests';
+
+export interface Actor {
+  token: string;
+  userId: string;
+}
+
+let counter = 0;
+export const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export async function loginAdmin(t: TestServer): Promise<Actor> {
+  const { login } = await ok(t.graphqlUrl, LoginDocument, { username: 'admin', password: ADMIN_PASSWORD });
+  return { token: login.token, userId: login.user.id };
+}
+
+/** Creates a user through the admin mutation and signs them in. */
+export async function userWithRole(t: TestServer, admin: Actor, role: UserRole, name = unique(role.toLowerCase())): Promise<Actor> {
+  const { createUser } = await ok(t.graphqlUrl, CreateUserDocument, { username: name, role, password: PASSWORD, email: `${name}@example.test` }, admin.token);
+  const { login } = await ok(t.graphqlUrl, LoginDocument, { username: name, password: PASSWORD });
+  return { token: login.token, userId: createUser.id };
+}
+
+/** A second tenant with its own admin: set up the way `npm run admin` does, then signed in over HTTP. */
+export async function foreignTenantAdmin(t: TestServer): Promise<Actor> {
+  const em = t.server.orm.em.fork();
+  const slug = unique('tenant-');
+  const tenant = await createTenant(em, slug);
+  const username = 'boss';
+  await createUser(em, tenant.id, { role: UserRole.ADMIN, username, password: PASSWORD });
+  const { login } = await ok(t.graphqlUrl, LoginDocument, { username, password: PASSWORD, tenant: slug });
+  return { token: login.token, userId: login.user.id };
+}
+
+export async function guestSession(t: TestServer, name = 'Guest'): Promise<{ token: string; sessionId: string; sessionKey: string }> {
+  const sessionKey = randomUUID();
+  const { createGuestSession } = await ok(t.graphqlUrl, CreateGuestSessionDocument, { sessionKey, guestName: name });
+  return { token: createGuestSession.token, sessionId: createGuestSession.session.id, sessionKey };
+}
+
+/** A support session opened by `owner` and assigned to `staff`. */
+export async function assignedSession(t: TestServer, admin: Actor, owner: Actor, staff: Actor): Promise<string> {
+  const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'Help' }, owner.token);
+  await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: createSession.id, agentId: staff.userId }, admin.token);
+  return createSession.id;
+}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type ParleyServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+export interface TestServer {
+  server: ParleyServer;
+  url: string;
+  graphqlUrl: string;
+  database: TestDatabase;
+  dataDir: string;
+  /** Stops this server but keeps its database (for restart tests). */
+  stop(): Promise<void>;
+  /** Stops the server and removes its database and data directory. */
+  dispose(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  database?: TestDatabase;
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url === 'pglite-on-disk' ? '' : database.url,
+    JWT_SECRET,
+    ADMIN_PASSWORD,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const server = await startServer(config);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  return {
+    server,
+    url: server.url,
+    graphqlUrl: `${server.url}/graphql`,
+    database,
+    dataDir,
+    stop,
+    dispose: async () => {
+      await stop();
+      await database.drop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

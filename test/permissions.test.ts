@@ -1,0 +1,259 @@
+import { UserRole } from '../src/shared/enums.js';
+import {
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateSessionDocument,
+  CreateUserDocument,
+  MarkReadDocument,
+  MessagesDocument,
+  MessagesPageDocument,
+  MessagesSinceDocument,
+  SendMessageDocument,
+  SessionDocument,
+  SessionsDocument,
+  StatsDocument,
+} from './generated/graphql.js';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { gql, ok } from './helpers/client.js';
+import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/**
+ * DESIGN §4 as a table: every operation × every kind of caller. Each caller acts on "their"
+ * session: the guest on its guest session G, everyone else on the user session S. Both are
+ * assigned to the same staff member.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDocument = TypedDocumentNode<any, any>;
+
+type ActorName =
+  | 'admin'
+  | 'assignedStaff'
+  | 'unassignedStaff'
+  | 'owner'
+  | 'otherUser'
+  | 'guest'
+  | 'otherGuest'
+  | 'foreignAdmin'
+  | 'anonymous';
+
+type Outcome = 'OK' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED';
+
+const ACTORS: ActorName[] = ['admin', 'assignedStaff', 'unassignedStaff', 'owner', 'otherUser', 'guest', 'otherGuest', 'foreignAdmin', 'anonymous'];
+
+/** Reading and writing a session share one rule. */
+const READ_RULE: Record<ActorName, Outcome> = {
+  admin: 'OK',
+  assignedStaff: 'OK',
+  unassignedStaff: 'FORBIDDEN',
+  owner: 'OK',
+  otherUser: 'FORBIDDEN',
+  guest: 'OK',
+  otherGuest: 'FORBIDDEN',
+  foreignAdmin: 'NOT_FOUND',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+const ADMIN_ONLY_ON_SESSION: Record<ActorName, Outcome> = {
+  admin: 'OK',
+  assignedStaff: 'FORBIDDEN',
+  unassignedStaff: 'FORBIDDEN',
+  owner: 'FORBIDDEN',
+  otherUser: 'FORBIDDEN',
+  guest: 'FORBIDDEN',
+  otherGuest: 'FORBIDDEN',
+  foreignAdmin: 'NOT_FOUND',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+const TENANT_ADMIN_ONLY: Record<ActorName, Outcome> = { ...ADMIN_ONLY_ON_SESSION, foreignAdmin: 'OK' };
+
+const CREATE_SESSION: Record<ActorName, Outcome> = {
+  admin: 'OK',
+  assignedStaff: 'FORBIDDEN',
+  unassignedStaff: 'FORBIDDEN',
+  owner: 'OK',
+  otherUser: 'OK',
+  guest: 'FORBIDDEN',
+  otherGuest: 'FORBIDDEN',
+  foreignAdmin: 'OK',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+describe('permission matrix (DESIGN §4)', () => {
+  let t: TestServer;
+  const tokens = {} as Record<ActorName, string | undefined>;
+  let admin: Actor;
+  let owner: Actor;
+  let staff: Actor;
+  let userSession: string;
+  let guestSessionId: string;
+  let userSessionMessage: string;
+  let guestSessionMessage: string;
+
+  const sessionOf = (actor: ActorName) => (actor === 'guest' ? guestSessionId : userSession);
+  const messageOf = (actor: ActorName) => (actor === 'guest' ? guestSessionMessage : userSessionMessage);
+
+  async function outcome(document: AnyDocument, variables: Record<string, unknown>, actor: ActorName): Promise<Outcome | string> {
+    const result = await gql(t.graphqlUrl, document, variables, tokens[actor]);
+    if (!result.errors?.length) return 'OK';
+    return result.errors[0]!.extensions?.code ?? 'NO_CODE';
+  }
+
+  /** A fresh session per caller for operations that change it, so earlier callers do not affect later ones. */
+  async function freshSession(actor: ActorName, assign: boolean): Promise<string> {
+    if (actor === 'guest') {
+      // The guest's own session is the only one it could act on.
+      const g = await guestSession(t);
+      tokens.guest = g.token;
+      if (assign) await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: g.sessionId, agentId: staff.userId }, admin.token);
+      return g.sessionId;
+    }
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, {}, owner.token);
+    if (assign) await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: createSession.id, agentId: staff.userId }, admin.token);
+    return createSession.id;
+  }
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    admin = await loginAdmin(t);
+    staff = await userWithRole(t, admin, UserRole.STAFF);
+    const otherStaff = await userWithRole(t, admin, UserRole.STAFF);
+    owner = await userWithRole(t, admin, UserRole.USER);
+    const otherUser = await userWithRole(t, admin, UserRole.USER);
+    const g = await guestSession(t, 'Guest One');
+    const other = await guestSession(t, 'Guest Two');
+    const foreign = await foreignTenantAdmin(t);
+    Object.assign(tokens, {
+      admin: admin.token,
+      assignedStaff: staff.token,
+      unassignedStaff: otherStaff.token,
+      owner: owner.token,
+      otherUser: otherUser.token,
+      guest: g.token,
+      otherGuest: other.token,
+      foreignAdmin: foreign.token,
+      anonymous: undefined,
+    });
+    userSession = await assignedSession(t, admin, owner, staff);
+    guestSessionId = g.sessionId;
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: guestSessionId, agentId: staff.userId }, admin.token);
+    userSessionMessage = (await ok(t.graphqlUrl, SendMessageDocument, { sessionId: userSession, content: 'hello' }, owner.token)).sendMessage.message.id;
+    guestSessionMessage = (await ok(t.graphqlUrl, SendMessageDocument, { sessionId: guestSessionId, content: 'hi' }, g.token)).sendMessage.message.id;
+  });
+  afterAll(() => t.dispose());
+
+  const readOperations: [string, AnyDocument, (actor: ActorName) => Record<string, unknown>][] = [
+    ['session', SessionDocument, (a) => ({ id: sessionOf(a) })],
+    ['messages', MessagesDocument, (a) => ({ sessionId: sessionOf(a), first: 10 })],
+    ['messagesPage', MessagesPageDocument, (a) => ({ sessionId: sessionOf(a) })],
+    ['messagesSince', MessagesSinceDocument, (a) => ({ sessionId: sessionOf(a), afterId: '0' })],
+    ['sendMessage', SendMessageDocument, (a) => ({ sessionId: sessionOf(a), content: `from ${a}` })],
+    ['markRead', MarkReadDocument, (a) => ({ sessionId: sessionOf(a), messageIds: [messageOf(a)] })],
+  ];
+
+  describe.each(readOperations)('%s', (_name, document, variables) => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      expect(await outcome(document, variables(actor), actor)).toBe(READ_RULE[actor]);
+    });
+  });
+
+  describe('closeSession', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      const sessionId = await freshSession(actor, true);
+      expect(await outcome(CloseSessionDocument, { sessionId }, actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+    });
+  });
+
+  describe('assignAgent', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      const sessionId = await freshSession(actor, false);
+      expect(await outcome(AssignAgentDocument, { sessionId, agentId: staff.userId }, actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+    });
+  });
+
+  describe('createSession', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      expect(await outcome(CreateSessionDocument, { subject: 'new' }, actor)).toBe(CREATE_SESSION[actor]);
+    });
+  });
+
+  describe('stats', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      expect(await outcome(StatsDocument, {}, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+    });
+  });
+
+  describe('createUser', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      expect(await outcome(CreateUserDocument, { username: unique('u'), role: 'USER' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+    });
+  });
+
+  describe('sessions (listing shows exactly the sessions the caller may read)', () => {
+    const seesUserSession: Record<ActorName, boolean | 'UNAUTHENTICATED'> = {
+      admin: true,
+      assignedStaff: true,
+      unassignedStaff: false,
+      owner: true,
+      otherUser: false,
+      guest: false,
+      otherGuest: false,
+      foreignAdmin: false,
+      anonymous: 'UNAUTHENTICATED',
+    };
+    it.each(ACTORS)('as %s', async (actor) => {
+      const result = await gql(t.graphqlUrl, SessionsDocument, { limit: 100 }, tokens[actor]);
+      if (seesUserSession[actor] === 'UNAUTHENTICATED') {
+        expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        return;
+      }
+      const ids = result.data!.sessions.items.map((s) => s.id);
+      expect(ids.includes(userSession)).toBe(seesUserSession[actor]);
+      if (actor === 'guest' || actor === 'otherGuest') expect(ids).toHaveLength(1);
+    });
+  });
+
+  it('treats another tenant\'s ids exactly like ids that do not exist', async () => {
+    const foreign = await gql(t.graphqlUrl, SessionDocument, { id: userSession }, tokens.foreignAdmin);
+    const missing = await gql(t.graphqlUrl, SessionDocument, { id: '987654321' }, tokens.foreignAdmin);
+    expect(foreign.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);
+    expect(foreign.errors![0]!.message.replace(userSession, 'X')).toBe(missing.errors![0]!.message.replace('987654321', 'X'));
+
+    const foreignAgent = await gql(t.graphqlUrl, AssignAgentDocument, { sessionId: userSession, agentId: staff.userId }, tokens.foreignAdmin);
+    expect(foreignAgent.errors![0]!.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('lets an admin assign only staff of the own tenant', async () => {
+    const sessionId = await freshSession('owner', false);
+    const foreignStaffLike = await gql(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: '987654321' }, admin.token);
+    expect(foreignStaffLike.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'AGENT_NOT_FOUND' });
+    const notStaff = await gql(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: owner.userId }, admin.token);
+    expect(notStaff.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_STAFF' });
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: staff.userId }, admin.token);
+    const again = await gql(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: staff.userId }, admin.token);
+    expect(again.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_ASSIGNED' });
+    await ok(t.graphqlUrl, CloseSessionDocument, { sessionId }, admin.token);
+    const closedAgain = await gql(t.graphqlUrl, CloseSessionDocument, { sessionId }, admin.token);
+    expect(closedAgain.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SESSION_CLOSED' });
+    const sendClosed = await gql(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'late' }, owner.token);
+    expect(sendClosed.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SESSION_CLOSED' });
+  });
+
+  it('lets a bot read and write only the sessions it was added to, as ASSISTANT', async () => {
+    const bot = await userWithRole(t, admin, UserRole.BOT);
+    const denied = await gql(t.graphqlUrl, SessionDocument, { id: userSession }, bot.token);
+    expect(denied.errors![0]!.extensions?.code).toBe('FORBIDDEN');
+    // Bots join a session through the participant table (rooms and bot routing add them).
+    const em = t.server.orm.em.fork();
+    await em.getConnection().execute(
+      `insert into participants (tenant_id, session_id, user_id, role, last_read_message_id, last_delivered_message_id, joined_at)
+       select tenant_id, id, ?, 'BOT', 0, 0, now() from chat_sessions where id = ?`,
+      [bot.userId, userSession],
+    );
+    const sent = await ok(t.graphqlUrl, SendMessageDocument, { sessionId: userSession, content: 'I am a bot' }, bot.token);
+    expect(sent.sendMessage.message.senderType).toBe('ASSISTANT');
+    const listed = await ok(t.graphqlUrl, SessionsDocument, {}, bot.token);
+    expect(listed.sessions.items.map((s) => s.id)).toEqual([userSession]);
+  });
+});
