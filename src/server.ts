@@ -6,25 +6,24 @@ import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AuthService } from './auth/auth.service.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { bootstrap } from './db/bootstrap.js';
-import { migrate, openOrm, type Db, type Orm } from './db/orm.js';
+import { migrate, openOrm, type Orm } from './db/orm.js';
 import { LocalEventBus } from './events/event-bus.js';
-import { buildContext, type AppDeps, type GraphQLContext } from './graphql/context.js';
+import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
 import { traceRequests } from './observability/trace.js';
 import { DomainError } from './shared/errors.js';
-import { TENANT_FILTER } from './shared/tenant-filter.js';
 
 export interface ParleyServer {
   readonly url: string;
   readonly port: number;
   readonly orm: Orm;
   readonly deps: AppDeps;
+  readonly contexts: ContextFactory;
   readonly defaultTenantId: string;
   readonly logger: Logger;
   /** Stops accepting, lets in-flight requests finish, then closes the database. */
@@ -42,7 +41,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
-    const deps: AppDeps = { tokens: new TokenService(config), events: new LocalEventBus() };
+    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus() };
+    const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
 
     const app = express();
@@ -75,12 +75,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       express.json({ limit: JSON_BODY_LIMIT }),
       expressMiddleware(apollo, {
         context: async ({ req }) => {
-          const em = orm.em.fork() as Db;
-          const auth = new AuthService(em, deps.tokens);
           try {
-            const viewer = await auth.viewerFor(req.headers.authorization, defaultTenant.id);
-            em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-            return buildContext(em, viewer, auth, deps);
+            return await contexts.forAuthorization(req.headers.authorization);
           } catch (error) {
             if (error instanceof DomainError) {
               throw new GraphQLError(error.message, { extensions: { code: error.code, reason: error.reason, http: { status: 401 } } });
@@ -117,6 +113,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       port,
       orm,
       deps,
+      contexts,
       defaultTenantId: defaultTenant.id,
       logger,
       close: () =>
