@@ -1,0 +1,81 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric Parley exports, in one registry per server (tests start several
+ * servers in one process, so nothing lives in prom-client's global registry). Transports and
+ * services receive this object; only `GET /metrics` reads the registry.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** HTTP request latency; `route` is the matched route pattern (never a raw path with ids or tokens). */
+  readonly httpDuration = new Histogram({
+    name: 'parley_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** GraphQL operation latency by operation name and type (query, mutation, subscription). */
+  readonly graphqlDuration = new Histogram({
+    name: 'parley_graphql_operation_duration_seconds',
+    help: 'GraphQL operation latency by operation name and type',
+    labelNames: ['operation', 'type'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly wsConnections = new Gauge({
+    name: 'parley_websocket_connections',
+    help: 'Open WebSocket connections by endpoint (graphql-ws or legacy)',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: 'parley_subscriptions',
+    help: 'Active subscriptions by field',
+    labelNames: ['field'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsPublished = new Counter({
+    name: 'parley_events_published_total',
+    help: 'Events published to pub/sub after commit, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsDelivered = new Counter({
+    name: 'parley_events_delivered_total',
+    help: 'Events delivered to subscribers, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitRejections = new Counter({
+    name: 'parley_rate_limit_rejections_total',
+    help: 'Requests refused by a rate limit, by surface (graphql, rest dialect, subscription)',
+    labelNames: ['surface'] as const,
+    registers: [this.registry],
+  });
+
+  /** Seed 000: staff polling GET /api/v1/chat/sessions/{id}/messages. */
+  readonly staffPolls = new Counter({
+    name: 'parley_staff_polling_requests_total',
+    help: 'Staff polling requests for new session messages (seed 000)',
+    registers: [this.registry],
+  });
+
+  readonly dbPool = new Gauge({
+    name: 'parley_db_pool_connections',
+    help: 'Database pool connections by state (used, free, pending)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+  }
+}
