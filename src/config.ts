@@ -22,6 +22,8 @@ export interface Config {
   readonly database: DatabaseTarget;
   /** REDIS_URL: shared pub/sub and rate-limit counters across nodes. Absent: in-process. */
   readonly redisUrl: string | null;
+  /** REDIS_PREFIX: namespace of every Redis key and channel, so deployments (or test runs) can share one Redis. Default `parley:`. */
+  readonly redisPrefix: string;
   /** JWT_SECRET: HS256 signing key, at least 32 characters. Required in production; generated once under DATA_DIR otherwise. */
   readonly jwtSecret: Uint8Array;
   /** JWT_ISSUER / JWT_AUDIENCE: checked on every token. Defaults `parley` / `parley-api`. */
@@ -35,6 +37,19 @@ export interface Config {
   readonly adminPassword: string | null;
   /** LOG_LEVEL: pino level. Default `info` (`silent` under test). */
   readonly logLevel: LogLevel;
+  /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
+  readonly jwtPreviousSecret: Uint8Array | null;
+  /**
+   * TRUST_PROXY: how many reverse proxies in front of Parley may set X-Forwarded-For (0 = none:
+   * the socket address is the client). Rate limits key anonymous callers by this client IP. Default 0.
+   */
+  readonly trustProxyHops: number;
+  /** CORS_ORIGINS: comma-separated browser origins allowed to call the API (and open WebSockets). Default none. */
+  readonly corsOrigins: readonly string[];
+  /** RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_SECONDS: requests per identity per window on each operation and route. Defaults 60 / 60. */
+  readonly rateLimit: { max: number; windowMs: number; overrides: Readonly<Record<string, number>> };
+  /** QUERY_MAX_DEPTH, QUERY_MAX_ALIASES, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, QUERY_MAX_COST: GraphQL document limits, on HTTP and WebSocket alike. */
+  readonly queryLimits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
 }
 
 export class ConfigError extends Error {
@@ -57,6 +72,41 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function secret(env: Env, name: string): Uint8Array | null {
+  const given = env[name];
+  if (given === undefined || given === '') return null;
+  if (given.length < 32) throw new ConfigError(name, 'must be at least 32 characters');
+  return new TextEncoder().encode(given);
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(name, `has "${origin}", which is not an origin like https://app.example.com`);
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) throw new ConfigError(name, `has "${origin}", which is not a bare origin (scheme://host[:port])`);
+    return url.origin;
+  });
+}
+
+/** RATE_LIMIT_OVERRIDES: `operation=max` pairs, e.g. `login=10,sendMessage=120`. */
+function rateLimitOverrides(env: Env): Record<string, number> {
+  const raw = env.RATE_LIMIT_OVERRIDES;
+  const overrides: Record<string, number> = {};
+  if (!raw) return overrides;
+  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z_][\w.:/-]*)=(\d{1,7})$/.exec(pair);
+    if (!match || Number(match[2]) < 1) throw new ConfigError('RATE_LIMIT_OVERRIDES', `has "${pair}"; expected name=max with max >= 1`);
+    overrides[match[1]!] = Number(match[2]);
+  }
+  return overrides;
+}
+
 function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
   const url = env.DATABASE_URL;
   if (url === undefined || url === '') return { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
@@ -67,11 +117,8 @@ function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
 
 /** A development secret survives restarts so issued tokens stay valid; production must bring its own. */
 function jwtSecret(env: Env, nodeEnv: Config['env'], dataDir: string): Uint8Array {
-  const given = env.JWT_SECRET;
-  if (given !== undefined && given !== '') {
-    if (given.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
-    return new TextEncoder().encode(given);
-  }
+  const given = secret(env, 'JWT_SECRET');
+  if (given) return given;
   if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
   const file = join(dataDir, 'jwt-secret');
   if (!existsSync(file)) {
@@ -102,6 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     database: databaseTarget(env, dataDir),
     redisUrl,
+    redisPrefix: env.REDIS_PREFIX || 'parley:',
     jwtSecret: jwtSecret(env, nodeEnv, dataDir),
     jwtIssuer: env.JWT_ISSUER || 'parley',
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',
@@ -109,5 +157,20 @@ export function loadConfig(env: Env = process.env): Config {
     guestTokenTtlSeconds: integer(env, 'GUEST_TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     adminPassword,
     logLevel,
+    jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
+    trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    rateLimit: {
+      max: integer(env, 'RATE_LIMIT_MAX', 60, 1, 1_000_000),
+      windowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+      overrides: rateLimitOverrides(env),
+    },
+    queryLimits: {
+      depth: integer(env, 'QUERY_MAX_DEPTH', 10, 2, 100),
+      aliases: integer(env, 'QUERY_MAX_ALIASES', 15, 1, 1000),
+      tokens: integer(env, 'QUERY_MAX_TOKENS', 2000, 50, 100_000),
+      directives: integer(env, 'QUERY_MAX_DIRECTIVES', 10, 1, 1000),
+      cost: integer(env, 'QUERY_MAX_COST', 5000, 10, 10_000_000),
+    },
   });
 }

@@ -13,6 +13,10 @@ import { migrate, openOrm, type Orm } from './db/orm.js';
 import { LocalEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
+import { queryLimits } from './graphql/limits.js';
+import { httpHardening } from './observability/http-hardening.js';
+import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
+import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
 import { traceRequests } from './observability/trace.js';
@@ -38,27 +42,38 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.logLevel);
   // ORM chatter (migrator progress, discovery) goes to the structured log at debug level.
   const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') });
+  /** Released on close (or on a failed start), after the HTTP server has drained. */
+  const closers: (() => Promise<void>)[] = [];
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
-    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus() };
+    const rateLimits = createRateLimiter(config);
+    closers.push(rateLimits.close);
+    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus(), rateLimiter: rateLimits.limiter };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
 
     const app = express();
     app.disable('x-powered-by');
-    app.set('trust proxy', false);
+    // Only the configured number of proxy hops may name the client (rate limits key anonymous callers by it).
+    app.set('trust proxy', config.trustProxyHops === 0 ? false : config.trustProxyHops);
     const httpServer: Server = createServer(app);
+    const limits = queryLimits(config);
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       formatError: createFormatError(logger, config.env === 'development'),
       includeStacktraceInErrorResponses: false,
       introspection: config.env !== 'production',
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+      hideSchemaDetailsFromClientErrors: config.env === 'production',
+      allowBatchedHttpRequests: false,
+      parseOptions: { maxTokens: limits.maxTokens },
+      validationRules: limits.validationRules,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), rateLimitHeadersPlugin(), ...limits.plugins],
     });
     await apollo.start();
 
     app.use(traceRequests(logger));
+    app.use(httpHardening(config));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -76,7 +91,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       expressMiddleware(apollo, {
         context: async ({ req }) => {
           try {
-            return await contexts.forAuthorization(req.headers.authorization);
+            return await contexts.forAuthorization(req.headers.authorization, req.ip);
           } catch (error) {
             if (error instanceof DomainError) {
               throw new GraphQLError(error.message, { extensions: { code: error.code, reason: error.reason, http: { status: 401 } } });
@@ -119,10 +134,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       close: () =>
         (closing ??= (async () => {
           await apollo.stop();
+          for (const close of closers) await close();
           await orm.close();
         })()),
     };
   } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
     await orm.close();
     throw error;
   }

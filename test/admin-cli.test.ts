@@ -40,7 +40,7 @@ describe('admin CLI', () => {
     }
     const token = (await admin('token', 'bot1', '--tenant', 'acme', '--ttl', '600')).stdout.trim();
 
-    const server = await startTestServer({ database: database.url === 'memory://' ? { url: 'pglite-on-disk', drop: async () => {} } : database, dataDir });
+    const server = await startTestServer({ database: database.url === 'memory://' ? { url: 'pglite-on-disk', name: `pglite_on_disk_${process.pid}`, drop: async () => {} } : database, dataDir });
     try {
       const { me } = await ok(server.graphqlUrl, MeDocument, {}, token);
       expect(me).toMatchObject({ username: 'bot1', role: 'BOT' });

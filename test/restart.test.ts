@@ -32,7 +32,7 @@ describe('data survives a restart', () => {
   it('on embedded PGlite under DATA_DIR, with the generated development secret', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-restart-'));
     try {
-      await survivesRestart({ dataDir, database: { url: 'pglite-on-disk', drop: async () => {} }, env: { JWT_SECRET: '', NODE_ENV: 'development' } });
+      await survivesRestart({ dataDir, database: { url: 'pglite-on-disk', name: `pglite_on_disk_${process.pid}`, drop: async () => {} }, env: { JWT_SECRET: '', NODE_ENV: 'development' } });
       expect(statSync(join(dataDir, 'pglite')).isDirectory()).toBe(true);
       expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o077).toBe(0);
     } finally {

@@ -4,6 +4,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config.js';
 import type { Db, Orm } from '../db/orm.js';
 import type { EventBus } from '../events/event-bus.js';
+import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { MessageService } from '../messages/message.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { StatsService } from '../stats/stats.service.js';
@@ -15,6 +16,7 @@ export interface AppDeps {
   config: Config;
   tokens: TokenService;
   events: EventBus;
+  rateLimiter: RateLimiter;
 }
 
 /** Per operation: a fresh EntityManager fork scoped to the viewer's tenant, and the services over it. */
@@ -26,14 +28,20 @@ export interface GraphQLContext {
   stats: StatsService;
   users: UserService;
   deps: AppDeps;
+  /** Who rate limits count this caller as (user, guest, or client IP). */
+  rateLimitIdentity: string;
+  /** Decisions taken while serving this operation; the transport turns them into RateLimit headers. */
+  rateLimits: RateLimitDecision[];
 }
 
-export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps): GraphQLContext {
+export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps, clientIp = 'unknown'): GraphQLContext {
   const scope = { em, viewer };
   return {
     viewer,
     auth,
     deps,
+    rateLimitIdentity: rateLimitIdentity(viewer, clientIp),
+    rateLimits: [],
     sessions: new SessionService(scope, deps),
     messages: new MessageService(scope, deps),
     stats: new StatsService(scope),
@@ -53,14 +61,15 @@ export class ContextFactory {
   ) {}
 
   /**
-   * A fresh EntityManager fork scoped to the caller's tenant. Throws DomainError
+   * A fresh EntityManager fork scoped to the caller's tenant; `clientIp` keys the rate limits
+   * of anonymous callers. Throws DomainError
    * UNAUTHENTICATED when an Authorization value is present but not valid.
    */
-  async forAuthorization(authorization: string | undefined): Promise<GraphQLContext> {
+  async forAuthorization(authorization: string | undefined, clientIp = 'unknown'): Promise<GraphQLContext> {
     const em = this.orm.em.fork() as Db;
     const auth = new AuthService(em, this.deps.tokens);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-    return buildContext(em, viewer, auth, this.deps);
+    return buildContext(em, viewer, auth, this.deps, clientIp);
   }
 }

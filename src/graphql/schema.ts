@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { MessageResolver } from '../messages/message.resolver.js';
+import { RateLimitMiddleware } from '../ratelimit/rate-limit.middleware.js';
 import { SessionResolver } from '../sessions/session.resolver.js';
 import { StatsResolver } from '../stats/stats.resolver.js';
 import './enums.js';
@@ -11,6 +12,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver],
     validate: false,
+    globalMiddlewares: [RateLimitMiddleware],
     emitSchemaFile: false,
   });
 }

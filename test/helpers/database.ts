@@ -7,13 +7,15 @@ import pg from 'pg';
  */
 export interface TestDatabase {
   url: string;
+  /** Unique per test database (namespaces Redis keys and channels). */
+  name: string;
   drop(): Promise<void>;
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;
-  if (!base || !/^postgres/.test(base)) return { url: 'memory://', drop: async () => {} };
   const name = `parley_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (!base || !/^postgres/.test(base)) return { url: 'memory://', name, drop: async () => {} };
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
@@ -25,6 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    name,
     drop: async () => {
       const client = new pg.Client({ connectionString: base });
       await client.connect();

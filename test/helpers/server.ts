@@ -39,6 +39,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     JWT_SECRET,
     ADMIN_PASSWORD,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Test files run concurrently against one Redis and their databases reuse ids: one namespace per database.
+    REDIS_PREFIX: `parley-test:${database.name}:`,
+    // Functional tests make hundreds of calls per user; the rate-limit tests set the real policy.
+    RATE_LIMIT_MAX: '1000000',
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
   const server = await startServer(config);

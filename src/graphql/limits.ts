@@ -1,0 +1,50 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { Config } from '../config.js';
+
+/**
+ * GraphQL document limits (DESIGN §8): depth, aliases, tokens, directives and cost. HTTP and
+ * WebSocket share one definition, so a document refused on one transport is refused on the
+ * other, and every check runs at parse/validation time — before any resolver.
+ */
+export interface QueryLimits {
+  /** Apollo plugins (field-suggestion blocking in production). */
+  plugins: ApolloServerPlugin[];
+  /** Validation rules added to graphql's own (depth, aliases, directives, cost). */
+  validationRules: ValidationRule[];
+  /** Passed to graphql's parser: documents with more tokens are refused while parsing. */
+  maxTokens: number;
+}
+
+export function queryLimits(config: Pick<Config, 'queryLimits' | 'env'>): QueryLimits {
+  const limits = config.queryLimits;
+  const armor = new ApolloArmor({
+    // Introspection is switched off as a whole in production; elsewhere its deep query must work.
+    maxDepth: { n: limits.depth, ignoreIntrospection: true, flattenFragments: false, exposeLimits: true },
+    maxAliases: { n: limits.aliases, allowList: [], exposeLimits: true },
+    maxDirectives: { n: limits.directives, exposeLimits: true },
+    costLimit: { maxCost: limits.cost, exposeLimits: true, ignoreIntrospection: true },
+    // Token counting is done by graphql's parser itself (parseOptions.maxTokens), below.
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: config.env === 'production' },
+  });
+  const { plugins, validationRules } = armor.protect();
+  // graphql-armor types its plugins against Apollo's CommonJS build; they are the same plugin shape.
+  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, maxTokens: limits.tokens };
+}
+
+/**
+ * Parses and validates a document with the same limits Apollo applies over HTTP; used by the
+ * WebSocket transport. Returns the document or the validation errors.
+ */
+export function parseAndValidate(schema: GraphQLSchema, limits: QueryLimits, source: string): DocumentNode | readonly GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(source, { maxTokens: limits.maxTokens });
+  } catch (error) {
+    return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the document')];
+  }
+  const errors = validate(schema, document, [...specifiedRules, ...limits.validationRules]);
+  return errors.length ? errors : document;
+}
