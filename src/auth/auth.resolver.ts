@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
+import type { LoginResult } from './auth.service.js';
 import { UserRole } from '../graphql/enums.js';
 import { UserType } from '../users/user.types.js';
 
@@ -24,9 +25,28 @@ export class AuthResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('tenant', () => String, { nullable: true, description: 'Tenant slug; the default tenant when omitted' }) tenant?: string | null,
   ): Promise<AuthPayload> {
-    const result = await ctx.auth.login(username, password, tenant);
-    const viewer = { kind: 'user' as const, tenantId: result.user.tenant.id, userId: result.user.id, role: result.user.role, username: result.user.username, displayName: result.user.displayName };
-    return { token: result.token, expiresAt: result.expiresAt, user: UserType.from(result.user, viewer) };
+    return this.payload(await ctx.auth.login(username, password, tenant));
+  }
+
+  /** The payload shows the user as they see themselves. */
+  private payload(result: LoginResult): AuthPayload {
+    const { user } = result;
+    const viewer = { kind: 'user' as const, tenantId: user.tenant.id, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
+    return { token: result.token, expiresAt: result.expiresAt, user: UserType.from(user, viewer) };
+  }
+
+  @Mutation(() => Boolean, { description: "Signs the caller out everywhere: every access token issued to them so far stops working" })
+  async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    return ctx.auth.logout(ctx.viewer);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Replaces the caller\'s password, revokes every earlier token and returns a new one' })
+  async changePassword(
+    @Arg('currentPassword', () => String) currentPassword: string,
+    @Arg('newPassword', () => String) newPassword: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AuthPayload> {
+    return this.payload(await ctx.auth.changePassword(ctx.viewer, currentPassword, newPassword));
   }
 
   @Query(() => UserType, { nullable: true, description: 'The signed-in user; null for guests and anonymous callers' })

@@ -1,10 +1,14 @@
+import { raw } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
 import { unauthenticated } from '../shared/errors.js';
 import { requireText } from '../shared/validate.js';
 import { findTenantBySlug, DEFAULT_TENANT_SLUG } from '../tenants/tenant.service.js';
 import { User } from '../users/user.entity.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
-import { verifyPassword } from './password.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { badInput } from '../shared/errors.js';
+import { MIN_PASSWORD_LENGTH } from '../users/user.service.js';
+import { requireUser } from './guards.js';
 import type { TokenService } from './tokens.js';
 import type { Viewer } from './viewer.js';
 import { Participant } from '../sessions/participant.entity.js';
@@ -31,7 +35,37 @@ export class AuthService {
       : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-    const token = await this.tokens.issueAccessToken(user.id, tenant.id);
+    return this.issue(user);
+  }
+
+  /** Revokes every access token of the signed-in user (all devices); returns true. */
+  async logout(viewer: Viewer): Promise<boolean> {
+    const { userId } = requireUser(viewer);
+    await this.em.nativeUpdate(User, { id: userId }, { tokenVersion: raw('token_version + 1') });
+    return true;
+  }
+
+  /**
+   * Replaces the signed-in user's password after checking the current one. Every earlier token
+   * is revoked; the caller carries on with the token returned.
+   */
+  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<LoginResult> {
+    const { userId } = requireUser(viewer);
+    const user = await this.em.findOneOrFail(User, { id: userId });
+    if (!(await verifyPassword(typeof currentPassword === 'string' ? currentPassword : '', user.passwordHash))) {
+      throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
+    }
+    if (typeof newPassword !== 'string' || newPassword.length < MIN_PASSWORD_LENGTH || newPassword.length > 256) {
+      throw badInput('newPassword', `newPassword must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
+    }
+    user.passwordHash = await hashPassword(newPassword);
+    user.tokenVersion += 1;
+    await this.em.flush();
+    return this.issue(user);
+  }
+
+  private async issue(user: User): Promise<LoginResult> {
+    const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion);
     return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user };
   }
 
@@ -52,6 +86,7 @@ export class AuthService {
     }
     const user = await this.em.findOne(User, { id: claims.sub }, scoped);
     if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+    if (user.tokenVersion !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
     return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
   }
 }

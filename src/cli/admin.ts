@@ -102,6 +102,8 @@ async function run(argv: string[]): Promise<void> {
         const password = values.password ?? generatedPassword();
         if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
         user.passwordHash = await hashPassword(password);
+        // A new password signs the user out everywhere.
+        user.tokenVersion += 1;
         await em.flush();
         console.log(values.password ? 'password set' : `password: ${password}`);
         break;
@@ -112,7 +114,7 @@ async function run(argv: string[]): Promise<void> {
         const user = await findUser(em, arg);
         const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
         if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60)) throw new Error('--ttl must be a whole number of seconds, at least 60');
-        console.log(await new TokenService(config).issueAccessToken(user.id, tenant.id, ttl));
+        console.log(await new TokenService(config).issueAccessToken(user.id, tenant.id, user.tokenVersion, ttl));
         break;
       }
       default:

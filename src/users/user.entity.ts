@@ -30,6 +30,10 @@ export class User {
   @Property({ type: 'string', length: 255, nullable: true, hidden: true })
   passwordHash: string | null = null;
 
+  /** Access tokens name the version they were issued under; raising it revokes every earlier token. */
+  @Property({ type: 'integer', default: 0 })
+  tokenVersion: number & Opt = 0;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 }
