@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config.js';
 
 /** The trace id of the request (or operation) being served, for every log line written under it. */
@@ -9,8 +9,8 @@ export const traceContext = new AsyncLocalStorage<{ traceId: string }>();
  * JSON logs with `trace_id` on each line. Redaction is a backstop: code never logs
  * message text, tokens, passwords or contact details in the first place.
  */
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'parley' },
     messageKey: 'msg',
@@ -23,5 +23,6 @@ export function createLogger(level: LogLevel): Logger {
       paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'email', '*.email', 'phone', '*.phone', 'content', '*.content'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type ParleyServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -25,6 +26,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   dataDir?: string;
   env?: Record<string, string>;
+  /** Where the server logs (default: a logger at TEST_LOG_LEVEL, silent unless set). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -46,7 +49,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config, { logger: options.logger });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
