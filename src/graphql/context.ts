@@ -6,9 +6,11 @@ import type { Db, Orm } from '../db/orm.js';
 import type { EventBus } from '../events/event-bus.js';
 import { MessageService } from '../messages/message.service.js';
 import { SessionService } from '../sessions/session.service.js';
+import { RoomService } from '../rooms/room.service.js';
 import { StatsService } from '../stats/stats.service.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
+import { WidgetService } from '../widget/widget.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -25,19 +27,24 @@ export interface GraphQLContext {
   messages: MessageService;
   stats: StatsService;
   users: UserService;
+  rooms: RoomService;
+  widget: WidgetService;
   deps: AppDeps;
 }
 
 export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps): GraphQLContext {
   const scope = { em, viewer };
+  const messages = new MessageService(scope, deps);
   return {
     viewer,
     auth,
     deps,
     sessions: new SessionService(scope, deps),
-    messages: new MessageService(scope, deps),
+    messages,
     stats: new StatsService(scope),
     users: new UserService(scope),
+    rooms: new RoomService(scope, deps, messages),
+    widget: new WidgetService(scope, deps),
   };
 }
 

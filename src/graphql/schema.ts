@@ -2,14 +2,17 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { MessageResolver } from '../messages/message.resolver.js';
+import { TypingResolver } from '../messages/typing.resolver.js';
+import { RoomResolver } from '../rooms/room.resolver.js';
 import { SessionResolver } from '../sessions/session.resolver.js';
 import { StatsResolver } from '../stats/stats.resolver.js';
+import { WidgetResolver } from '../widget/widget.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, TypingResolver, WidgetResolver],
     validate: false,
     emitSchemaFile: false,
   });
