@@ -6,7 +6,7 @@ import type { SessionEvent } from '../events/session-event.entity.js';
 import { ChatMessage } from '../messages/message.entity.js';
 import { WatermarkView, type MessageView } from '../messages/watermarks.js';
 import { ParticipantRole, Priority, SessionStatus, UserRole } from '../shared/enums.js';
-import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
+import { badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
 import type { Db } from '../db/orm.js';
 import { intInRange, optionalText, parseId, requireText } from '../shared/validate.js';
@@ -116,6 +116,8 @@ export class SessionService {
 
   /** By a guest client's own session id (seed 003's `session_id`). */
   async getByKey(sessionKeyArg: string): Promise<ChatSession> {
+    // Anonymous callers learn nothing, not even whether a key exists.
+    if (this.scope.viewer.kind === 'anonymous') throw unauthenticated();
     const sessionKey = requireText(sessionKeyArg, 'sessionKey', 128);
     const found = await this.scope.em.findOne(ChatSession, { sessionKey }, { fields: ['id'] });
     if (!found) throw notFound('SESSION_NOT_FOUND', 'No session has this key');
