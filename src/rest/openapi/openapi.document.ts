@@ -35,7 +35,7 @@ const errors = (schema: string, statuses: number[], overrides: Record<number, st
 const v1Errors = (...statuses: number[]) => errors('V1ErrorResponse', [...statuses, 429, 500]);
 const chatErrors = (...statuses: number[]) => errors('ChatApiError', [...statuses, 500]);
 const widgetErrors = (...statuses: number[]) => errors('WidgetDetail', [...statuses, 500], { 422: 'WidgetValidationError' });
-const roomErrors = (...statuses: number[]) => errors('DrfDetail', [...statuses, 500], { 400: 'DrfFieldErrors' });
+const roomErrors = (...statuses: number[]) => errors('DrfDetail', [...statuses, 500], { 400: 'DrfBadRequest' });
 
 const lastMessageId = query('last_message_id', { type: 'integer', minimum: 0, default: 0 }, 'Return messages with id greater than this');
 const chatSessionId = path('sessionId', { type: 'string' }, 'Session id (or the session UUID)');

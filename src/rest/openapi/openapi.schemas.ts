@@ -228,6 +228,7 @@ const rooms = {
     ['content'],
   ),
   DrfDetail: object({ detail: str }),
+  DrfBadRequest: { anyOf: [ref('DrfFieldErrors'), ref('DrfDetail')], description: 'Field errors, or {"detail"} for a body that is not JSON' },
   DrfFieldErrors: { type: 'object', additionalProperties: arrayOf(str), minProperties: 1, description: 'Messages per field, e.g. {"content": ["This field may not be blank."]}' },
 };
 
