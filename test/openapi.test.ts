@@ -67,6 +67,8 @@ describe('OpenAPI document', () => {
     const W = `/widget/conversations/${widget.body.conversation_id}/messages`;
     const R = `/api/chat/rooms/${createRoom.id}/messages/`;
     const G = `/api/v1/chat/guest/session/${key}/messages`;
+    const fresh = await rest(t.url, 'POST', '/api/chat/sessions', { token: owner.token, body: {} });
+    const F = `/api/chat/sessions/${fresh.body.id}`;
     const first = await rest(t.url, 'POST', `${S}/messages`, { token: owner.token, body: { content: 'first' } });
     const calls: [string, string, string, RestOptions][] = [
       ['POST', '/api/v1/chat/guest/session/{session_id}/messages', G, { token: guest.body.data.token, body: { message: 'hi' } }],
@@ -80,8 +82,8 @@ describe('OpenAPI document', () => {
       ['GET', '/api/chat/sessions/{sessionId}/messages', `${S}/messages`, { token: owner.token }],
       ['PUT', '/api/chat/sessions/{sessionId}/read', `${S}/read`, { token: staff.token, body: { messageIds: [first.body.id] } }],
       ['POST', '/api/chat/sessions/{sessionId}/typing', `${S}/typing`, { token: owner.token, body: { isTyping: true } }],
-      ['PUT', '/api/chat/sessions/{sessionId}/assign', `${S}/assign`, { token: admin.token, body: { agentId: staff.userId } }],
-      ['PUT', '/api/chat/sessions/{sessionId}/close', `${S}/close`, { token: admin.token }],
+      ['PUT', '/api/chat/sessions/{sessionId}/assign', `${F}/assign`, { token: admin.token, body: { agentId: staff.userId } }],
+      ['PUT', '/api/chat/sessions/{sessionId}/close', `${F}/close`, { token: admin.token }],
       ['GET', '/api/chat/stats', '/api/chat/stats', { token: admin.token }],
       ['POST', '/widget/conversations/{id}/messages', W, { token: widget.body.token, body: { content: 'hi' } }],
       ['GET', '/widget/conversations/{id}/messages', W, { token: widget.body.token }],
