@@ -20,7 +20,7 @@ describe('OpenAPI document', () => {
   it('is served at /openapi.json and passes the OpenAPI 3.1 schema validator', async () => {
     const response = await fetch(`${t.url}/openapi.json`);
     expect(response.status).toBe(200);
-    const document = await response.json();
+    const document = (await response.json()) as Record<string, unknown>;
     expect(document.openapi).toBe('3.1.0');
     const result = await new Validator().validate(document);
     expect(result.errors).toBeUndefined();

@@ -1,5 +1,5 @@
 import { UserRole } from '../src/shared/enums.js';
-import { CreateSessionDocument } from './generated/graphql.js';
+import { CreateRoomDocument, CreateSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { expectSameShape, OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
@@ -77,6 +77,10 @@ describe('chat API dialect (seed 001)', () => {
     expect(all.body.sessions).toHaveLength(2);
     expect(all.body.totalCount).toBeGreaterThan(2);
     for (const session of all.body.sessions) expectSameShape(session, SESSION);
+    // Rooms the user owns are not support sessions.
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'mine' }, owner.token);
+    const listed = await call('GET', '/api/chat/sessions', '/api/chat/sessions?limit=100', { token: owner.token });
+    expect(listed.body.sessions.map((s: { id: string }) => s.id)).not.toContain(createRoom.id);
     const closed = await call('GET', '/api/chat/sessions', '/api/chat/sessions?status=closed', { token: owner.token });
     expect(closed.body).toEqual({ sessions: [], totalCount: 0 });
     for (const query of ['page=abc', 'limit=ten', 'status=open', 'limit=0']) {
@@ -108,6 +112,9 @@ describe('chat API dialect (seed 001)', () => {
     expect(closed.body.endedAt).toEqual(expect.any(String));
     expect((await close()).status).toBe(409);
     expect((await call('PUT', '/api/chat/sessions/{sessionId}/close', S('9999999', '/close'), { token: admin.token })).status).toBe(404);
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'not assignable' }, owner.token);
+    const room = await call('PUT', '/api/chat/sessions/{sessionId}/assign', S(createRoom.id, '/assign'), { token: admin.token, body: { agentId: staff.userId } });
+    expect([room.status, room.body.error.code]).toEqual([400, 'BAD_REQUEST']);
     const other = await create();
     await call('PUT', '/api/chat/sessions/{sessionId}/close', S(other.body.id, '/close'), { token: admin.token });
     expect((await call('PUT', '/api/chat/sessions/{sessionId}/assign', S(other.body.id, '/assign'), { token: admin.token, body: { agentId: staff.userId } })).status).toBe(409);

@@ -5,7 +5,7 @@ import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '..
 import type { SessionEvent } from '../events/session-event.entity.js';
 import { ChatMessage } from '../messages/message.entity.js';
 import { WatermarkView, type MessageView } from '../messages/watermarks.js';
-import { ParticipantRole, Priority, SessionStatus, UserRole } from '../shared/enums.js';
+import { ParticipantRole, Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
 import type { Db } from '../db/orm.js';
@@ -18,6 +18,7 @@ import { ChatSession } from './session.entity.js';
 import { sessionDto } from './session.dto.js';
 
 export interface SessionFilter {
+  kind?: SessionKind | null;
   status?: SessionStatus | null;
   priority?: Priority | null;
   tag?: string | null;
@@ -137,6 +138,7 @@ export class SessionService {
       else if (user.role === UserRole.BOT) where.id = { $in: await this.sessionIdsWithParticipant(user.userId) };
     }
     if (filter.status) where.status = filter.status;
+    if (filter.kind) where.kind = filter.kind;
     if (filter.priority) where.priority = filter.priority;
     if (filter.tag) where.tags = { $contains: [filter.tag.trim().toLowerCase()] };
     if (filter.agentId) {
@@ -208,6 +210,7 @@ export class SessionService {
     const agentId = parseId(agentIdArg, 'agentId');
     const { session, events } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
+      if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions can be assigned an agent', 'NOT_ASSIGNABLE');
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
       if (session.agent) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned');
       const agent = await tx.findOne(User, { id: agentId });

@@ -23,6 +23,8 @@ export type SenderType =
 
 export type SessionFilter = {
   agentId?: string | number | null | undefined;
+  /** SUPPORT sessions or ROOMs; both when absent */
+  kind?: SessionKind | null | undefined;
   priority?: Priority | null | undefined;
   status?: SessionStatus | null | undefined;
   tag?: string | null | undefined;

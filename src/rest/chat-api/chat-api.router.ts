@@ -47,7 +47,8 @@ const toSession = (session: RestSessionFragment) =>
   toChatApiSession({ ...session, customerId: session.customer?.id ?? null, agentId: session.agent?.id ?? null });
 
 /**
- * The chat API dialect (seed 001): sessions, messages, read marks, typing and stats.
+ * The chat API dialect (seed 001): support sessions (rooms belong to the rooms dialect),
+ * messages, read marks, typing and stats.
  * Not here: attachment download and multipart sends (the attachments module) and the
  * legacy WebSocket (the real-time module).
  */
@@ -94,7 +95,7 @@ export function chatApiRouter({ runner, logger }: RestDeps): Router {
       if (page === null && pageText !== undefined) return chatApiError(res, 'BAD_REQUEST', 'page must be a number');
       const limit = limitText === undefined ? null : parseCount(limitText);
       if (limit === null && limitText !== undefined) return chatApiError(res, 'BAD_REQUEST', 'limit must be a number');
-      const result = await runner.runFor(auth(req), ChatApiSessionsDocument, { filter: status ? { status } : null, page, limit });
+      const result = await runner.runFor(auth(req), ChatApiSessionsDocument, { filter: { kind: 'SUPPORT', status }, page, limit });
       if (!result.ok) return fromOperation(res, result.error);
       res.json({ sessions: result.value.sessions.items.map(toSession), totalCount: result.value.sessions.totalCount });
     }, fail),
