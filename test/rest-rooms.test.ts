@@ -170,9 +170,11 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     expect(asGuest.status).toBe(403);
   });
 
-  it('answers 404 {"detail": "Not found."} for a non-integer room id or a path without the trailing slash', async () => {
+  it('answers 404 {"detail": "Not found."} for a non-integer room id or a path without the trailing slash, 405 for other methods', async () => {
     const response = await call('GET', url('abc'), { token: owner.token });
     expect([response.status, response.body]).toEqual([404, { detail: 'Not found.' }]);
+    const wrongMethod = await rest(t.url, 'DELETE', url(roomId), { token: owner.token });
+    expect([wrongMethod.status, wrongMethod.body]).toEqual([405, { detail: 'Method "DELETE" not allowed.' }]);
     const noSlash = await rest(t.url, 'GET', `/api/chat/rooms/${roomId}/messages`, { token: owner.token });
     expect([noSlash.status, noSlash.body]).toEqual([404, { detail: 'Not found.' }]);
   });

@@ -168,6 +168,19 @@ describe('widget dialect (seed 002)', () => {
     expect([gone.status, gone.body]).toEqual([403, { detail: 'conversation_not_found' }]);
   });
 
+  it('answers browser preflights and reflects the page origin, so the widget works from the tenant\'s site', async () => {
+    const preflight = await fetch(`${t.url}/widget/conversations/${randomUUID()}/messages`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    const started = await start();
+    expect(started.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
   it('refuses a message to a closed conversation with 409 and never answers HTML for unknown widget paths', async () => {
     const { body } = await start();
     const session = await t.server.orm.em.fork().findOneOrFail(ChatSession, { uuid: body.conversation_id }, { filters: false });

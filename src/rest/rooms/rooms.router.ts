@@ -130,6 +130,10 @@ export function roomsRouter({ runner, logger }: RestDeps): Router {
     }, fail),
   );
 
+  router.all('/:roomId/messages/', (req, res) => {
+    res.setHeader('Allow', 'GET, POST, HEAD, OPTIONS');
+    drfDetail(res, 405, `Method "${req.method}" not allowed.`);
+  });
   router.use((_req, res) => drfDetail(res, 404, DRF.notFound));
   return router;
 }

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { WidgetMessagesDocument, WidgetSendMessageDocument, WidgetStartSessionDocument, type RestMessageFragment } from '../generated/graphql.js';
 import { jsonBody, jsonObject, queryParam, route } from '../http.js';
@@ -30,6 +30,25 @@ export function toWidgetMessage(message: RestMessageFragment): WidgetMessage {
   return { id: message.uuid, role, content: message.content, metadata: message.metadata, created_at: widgetTime(message.createdAt) };
 }
 
+/**
+ * The widget runs on the tenants' own sites, so its routes answer cross-origin requests. The
+ * origin is reflected without credentials: these routes authenticate with a bearer token, never
+ * a cookie, so CORS grants a page nothing its token does not; the origin check that matters is
+ * at `POST /widget/session`, against the tenant's allowed origins.
+ */
+const widgetCors: RequestHandler = (req, res, next) => {
+  const origin = req.headers.origin;
+  if (origin) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+  }
+  if (req.method !== 'OPTIONS') return next();
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+  res.setHeader('Access-Control-Max-Age', '600');
+  res.status(204).end();
+};
+
 /** FastAPI's integer query validation: a whole number within [min, max]. */
 function integerQuery(req: Request, name: string, fallback: number, min: number, max: number | null, issues: ValidationIssue[]): number {
   const raw = queryParam(req, name);
@@ -54,6 +73,7 @@ export function widgetRouter({ runner, logger }: RestDeps): Router {
     logger.error({ err: error }, 'widget route failed');
     widgetDetail(res, 'internal_error');
   };
+  router.use(widgetCors);
   router.use(
     ...jsonBody(WIDGET_BODY_LIMIT, (res, failure) =>
       failure.kind === 'too_large'
