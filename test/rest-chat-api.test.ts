@@ -53,6 +53,8 @@ describe('chat API dialect (seed 001)', () => {
     expect(asStaff.status).toBe(403);
     const malformed = await call('POST', '/api/chat/sessions', '/api/chat/sessions', { token: owner.token, raw: '{"subject": }' });
     expect([malformed.status, malformed.body.error.code]).toEqual([400, 'BAD_REQUEST']);
+    const large = await call('POST', '/api/chat/sessions', '/api/chat/sessions', { token: owner.token, body: { subject: 'x'.repeat(70_000) } });
+    expect([large.status, large.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
   it('gets a session by id (404 unknown or foreign, 403 not yours, 401 anonymous)', async () => {

@@ -122,6 +122,8 @@ describe('widget dialect (seed 002)', () => {
     }
     const malformed = await call('POST', MESSAGES, path(id), { token, raw: '{"content":' });
     expect(malformed.status).toBe(422);
+    const large = await call('POST', MESSAGES, path(id), { token, body: { content: 'x'.repeat(40_000) } });
+    expect([large.status, large.body]).toEqual([413, { detail: 'payload_too_large' }]);
   });
 
   it("answers every 401 code of the seed: missing, non-Bearer, invalid, expired token and a token without a conversation", async () => {

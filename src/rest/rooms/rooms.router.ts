@@ -131,7 +131,7 @@ export function roomsRouter({ runner, logger }: RestDeps): Router {
   );
 
   router.all('/:roomId/messages/', (req, res) => {
-    res.setHeader('Allow', 'GET, POST, HEAD, OPTIONS');
+    res.setHeader('Allow', 'GET, POST, HEAD');
     drfDetail(res, 405, `Method "${req.method}" not allowed.`);
   });
   router.use((_req, res) => drfDetail(res, 404, DRF.notFound));
