@@ -21,6 +21,7 @@ import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
 import { traceRequests } from './observability/trace.js';
 import { DomainError } from './shared/errors.js';
+import { mountRestDialects } from './rest/mount.js';
 
 export interface ParleyServer {
   readonly url: string;
@@ -101,6 +102,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         },
       }),
     );
+    mountRestDialects(app, { apollo, contexts, deps, logger });
     app.use((_req: Request, res: Response) => {
       res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
     });

@@ -141,6 +141,41 @@ describe('rate limits on GraphQL', () => {
   });
 });
 
+describe('rate limits on every REST dialect', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { RATE_LIMIT_MAX: '60', TRUST_PROXY: '1' } });
+  });
+  afterAll(() => t.dispose());
+
+  const dialects: [string, (n: number) => [string, RequestInit], Record<string, unknown>][] = [
+    ['v1', () => ['/api/v1/chat/guest/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }],
+      { success: false, error: { code: 'RATE_LIMIT_EXCEEDED' } }],
+    ['chat API', () => ['/api/chat/stats', {}], { success: false, error: { code: 'RATE_LIMIT_EXCEEDED' } }],
+    ['widget', () => [`/widget/conversations/${randomUUID()}/messages`, {}], { detail: 'rate_limited' }],
+    // Different room ids are one route: they share one count.
+    ['rooms', (n) => [`/api/chat/rooms/${n + 1}/messages/`, {}], { detail: expect.stringMatching(/throttled/) }],
+  ];
+
+  it.each(dialects)('%s: the 61st request within a minute gets 429 in the dialect\'s body, with the headers', async (name, request, body) => {
+    const ip = `198.51.100.${dialects.findIndex(([d]) => d === name) + 1}`;
+    const call = (n: number) => {
+      const [path, init] = request(n);
+      return fetch(`${t.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': ip } });
+    };
+    for (let i = 0; i < 60; i++) {
+      const response = await call(i);
+      expect(response.status).not.toBe(429);
+      expect(response.headers.get('ratelimit')).toMatch(new RegExp(`^limit=60, remaining=${59 - i}, reset=\\d+$`));
+    }
+    const refused = await call(60);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('ratelimit-policy')).toBe('60;w=60');
+    expect(await refused.json()).toMatchObject(body);
+  });
+});
+
 const LOGIN = 'mutation($username: String!, $password: String!) { login(username: $username, password: $password) { token } }';
 
 describe('rate limit windows slide', () => {

@@ -12,6 +12,7 @@ import { requireUser } from './guards.js';
 import type { TokenService } from './tokens.js';
 import type { Viewer } from './viewer.js';
 import { Participant } from '../sessions/participant.entity.js';
+import { ChatSession } from '../sessions/session.entity.js';
 
 export interface LoginResult {
   token: string;
@@ -81,12 +82,24 @@ export class AuthService {
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     if (claims.typ === 'guest') {
       const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, scoped);
-      if (!guest) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+      if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
       return { kind: 'guest', tenantId: claims.tid, participantId: guest.id, sessionId: claims.sid };
     }
     const user = await this.em.findOne(User, { id: claims.sub }, scoped);
     if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     if (user.tokenVersion !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
     return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
+  }
+
+  /**
+   * Why a signed guest token no longer opens its session, for dialects that report it (seed 002):
+   * the conversation is gone, or it is not in the token's tenant. Only reached with a token we
+   * signed, so it tells the holder nothing about other tenants' data.
+   */
+  private async guestTokenFailure(sessionId: string, tenantId: string) {
+    const session = await this.em.findOne(ChatSession, { id: sessionId }, { filters: false, fields: ['id', 'tenant'] });
+    if (!session) return unauthenticated('CONVERSATION_NOT_FOUND', 'The conversation of this token no longer exists');
+    if (session.tenant.id !== tenantId) return unauthenticated('TENANT_MISMATCH', "The conversation is not in the token's tenant");
+    return unauthenticated('INVALID_TOKEN', 'The token is not valid');
   }
 }

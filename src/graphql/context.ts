@@ -7,9 +7,11 @@ import type { EventBus } from '../events/event-bus.js';
 import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { MessageService } from '../messages/message.service.js';
 import { SessionService } from '../sessions/session.service.js';
+import { RoomService } from '../rooms/room.service.js';
 import { StatsService } from '../stats/stats.service.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
+import { WidgetService } from '../widget/widget.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -27,25 +29,33 @@ export interface GraphQLContext {
   messages: MessageService;
   stats: StatsService;
   users: UserService;
+  rooms: RoomService;
+  widget: WidgetService;
   deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   rateLimitIdentity: string;
+  /** False when the transport already counted the request (REST counts per route). */
+  countRootFieldsForRateLimit: boolean;
   /** Decisions taken while serving this operation; the transport turns them into RateLimit headers. */
   rateLimits: RateLimitDecision[];
 }
 
 export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps, clientIp = 'unknown'): GraphQLContext {
   const scope = { em, viewer };
+  const messages = new MessageService(scope, deps);
   return {
     viewer,
     auth,
     deps,
     rateLimitIdentity: rateLimitIdentity(viewer, clientIp),
+    countRootFieldsForRateLimit: true,
     rateLimits: [],
     sessions: new SessionService(scope, deps),
-    messages: new MessageService(scope, deps),
+    messages,
     stats: new StatsService(scope),
     users: new UserService(scope),
+    rooms: new RoomService(scope, deps, messages),
+    widget: new WidgetService(scope, deps),
   };
 }
 

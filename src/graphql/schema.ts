@@ -3,14 +3,17 @@ import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { MessageResolver } from '../messages/message.resolver.js';
 import { RateLimitMiddleware } from '../ratelimit/rate-limit.middleware.js';
+import { TypingResolver } from '../messages/typing.resolver.js';
+import { RoomResolver } from '../rooms/room.resolver.js';
 import { SessionResolver } from '../sessions/session.resolver.js';
 import { StatsResolver } from '../stats/stats.resolver.js';
+import { WidgetResolver } from '../widget/widget.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, TypingResolver, WidgetResolver],
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],
     emitSchemaFile: false,

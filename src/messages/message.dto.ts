@@ -11,6 +11,7 @@ export function messageDto(message: ChatMessage): Record<string, unknown> {
     senderId: message.sender?.id ?? null,
     senderUserId: message.sender?.user?.id ?? null,
     senderName: participantName(message.sender),
+    senderUsername: message.sender?.user?.username ?? null,
     content: message.deletedAt ? '' : message.content,
     metadata: message.metadata,
     clientMessageId: message.clientMessageId,

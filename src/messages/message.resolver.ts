@@ -66,4 +66,14 @@ export class MessageResolver {
   ): Promise<ReadStateType> {
     return ctx.messages.markRead(sessionId, messageIds);
   }
+
+  @Mutation(() => MessageType, { description: "Changes the content of the caller's own message (message.updated)" })
+  async editMessage(@Arg('messageId', () => ID) messageId: string, @Arg('content', () => String) content: string, @Ctx() ctx: GraphQLContext): Promise<MessageType> {
+    return MessageType.from(await ctx.messages.edit(messageId, content));
+  }
+
+  @Mutation(() => MessageType, { description: "Soft-deletes the caller's own message: it keeps its id, its content becomes '' (message.deleted)" })
+  async deleteMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: GraphQLContext): Promise<MessageType> {
+    return MessageType.from(await ctx.messages.delete(messageId));
+  }
 }

@@ -2,10 +2,10 @@ import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js'
 import type { SessionEvent } from '../events/session-event.entity.js';
 import { Participant } from '../sessions/participant.entity.js';
 import { ensureParticipant } from '../sessions/participants.js';
-import { loadAccessibleSession } from '../sessions/session-access.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import type { ChatSession } from '../sessions/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
-import { badInput, conflict } from '../shared/errors.js';
+import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
 import { intInRange, maxId, parseId, parseWatermark, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -85,7 +85,7 @@ export class MessageService {
    */
   async send(sessionIdArg: string, input: SendMessageInput): Promise<SendResult> {
     const { em, viewer } = this.scope;
-    const sessionId = parseId(sessionIdArg, 'sessionId');
+    const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const content = requireText(input.content, 'content', MAX_CONTENT_LENGTH);
     const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', 128);
     const metadata = validateMetadata(input.metadata);
@@ -203,7 +203,7 @@ export class MessageService {
    */
   async markRead(sessionIdArg: string, messageIdsArg: readonly string[]): Promise<{ sessionId: string; lastReadMessageId: string }> {
     const { em, viewer } = this.scope;
-    const sessionId = parseId(sessionIdArg, 'sessionId');
+    const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     if (!Array.isArray(messageIdsArg) || messageIdsArg.length === 0) throw badInput('messageIds', 'messageIds may not be empty');
     if (messageIdsArg.length > MAX_MARK_READ_IDS) throw badInput('messageIds', `at most ${MAX_MARK_READ_IDS} messageIds`);
     const messageIds = [...new Set(messageIdsArg.map((id) => parseId(id, 'messageIds')))];
@@ -238,8 +238,69 @@ export class MessageService {
     return { sessionId, lastReadMessageId: outcome.lastRead };
   }
 
+  /**
+   * Changes the content of one of the viewer's own messages (members of a room and the other
+   * side of a session may only read it). Recorded as `message.updated`.
+   */
+  async edit(messageIdArg: string, contentArg: string): Promise<MessageView> {
+    const content = requireText(contentArg, 'content', MAX_CONTENT_LENGTH);
+    return this.changeOwn(messageIdArg, 'message.updated', (message, now) => {
+      message.content = content;
+      message.editedAt = now;
+    });
+  }
+
+  /** Soft-deletes one of the viewer's own messages: it keeps its place and id, its content reads ''. */
+  async delete(messageIdArg: string): Promise<MessageView> {
+    return this.changeOwn(messageIdArg, 'message.deleted', (message, now) => {
+      message.deletedAt = now;
+    });
+  }
+
+  /**
+   * Typing indicators are ephemeral: this checks the viewer may take part in the session and
+   * stores nothing. (Delivery to subscribers belongs to the real-time transport.)
+   */
+  async setTyping(sessionIdArg: string, isTyping: boolean): Promise<boolean> {
+    if (typeof isTyping !== 'boolean') throw badInput('isTyping', 'isTyping must be a boolean');
+    await this.readable(sessionIdArg);
+    return true;
+  }
+
+  private async changeOwn(
+    messageIdArg: string,
+    type: 'message.updated' | 'message.deleted',
+    change: (message: ChatMessage, now: Date) => void,
+  ): Promise<MessageView> {
+    const { em, viewer } = this.scope;
+    const messageId = parseId(messageIdArg, 'messageId');
+    const outcome = await em.transactional(async (tx) => {
+      const found = await tx.findOne(ChatMessage, { id: messageId }, { fields: ['id', 'session'] });
+      if (!found) throw notFound('MESSAGE_NOT_FOUND', `Message ${messageId} not found`);
+      // Same lock as send: edits and deletes are ordered with the session's other writes.
+      const session = await loadAccessibleSession(tx, viewer, found.session.id, true);
+      const message = await tx.findOneOrFail(ChatMessage, { id: messageId }, { populate: ['sender.user'], refresh: true });
+      const own =
+        (viewer.kind === 'user' && message.sender?.user?.id === viewer.userId) ||
+        (viewer.kind === 'guest' && message.sender?.id === viewer.participantId);
+      if (!own) throw forbidden('NOT_MESSAGE_SENDER', 'Only the sender may change a message');
+      if (message.deletedAt) throw conflict('MESSAGE_DELETED', 'The message was deleted');
+      if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed');
+      const now = new Date();
+      change(message, now);
+      session.updatedAt = now;
+      await tx.flush();
+      const event = recordEvent(tx, session, type, { message: messageDto(message) });
+      return { session, message, events: [event] };
+    });
+    this.publish(outcome.events);
+    const [view] = await this.views(outcome.session, [outcome.message]);
+    return view!;
+  }
+
   private async readable(sessionIdArg: string): Promise<ChatSession> {
-    return loadAccessibleSession(this.scope.em, this.scope.viewer, parseId(sessionIdArg, 'sessionId'));
+    const { em, viewer } = this.scope;
+    return loadAccessibleSession(em, viewer, await sessionIdFrom(em, sessionIdArg, 'sessionId'));
   }
 
   private async exists(session: ChatSession, idRange: Record<string, string>): Promise<boolean> {

@@ -27,6 +27,9 @@ export class MessageType {
   @Field(() => String)
   senderName!: string;
 
+  @Field(() => String, { nullable: true, description: 'Username of the sender; null for guests and SYSTEM' })
+  senderUsername!: string | null;
+
   @Field(() => String)
   content!: string;
 
@@ -60,6 +63,7 @@ export class MessageType {
       senderId: message.sender?.id ?? null,
       senderUserId: message.sender?.user?.id ?? null,
       senderName: participantName(message.sender),
+      senderUsername: message.sender?.user?.username ?? null,
       content: message.deletedAt ? '' : message.content,
       metadata: message.metadata,
       clientMessageId: message.clientMessageId,

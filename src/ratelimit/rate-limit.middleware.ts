@@ -8,7 +8,7 @@ import { rateLimited } from './rate-limiter.js';
  */
 export const RateLimitMiddleware: MiddlewareFn<GraphQLContext> = async ({ context, info }, next) => {
   const isRootField = info.path.prev === undefined;
-  if (isRootField && info.parentType.name !== 'Subscription') {
+  if (isRootField && context.countRootFieldsForRateLimit && info.parentType.name !== 'Subscription') {
     const decision = await context.deps.rateLimiter.check(context.rateLimitIdentity, info.fieldName);
     context.rateLimits.push(decision);
     if (!decision.allowed) throw rateLimited(decision);

@@ -41,4 +41,8 @@ export class Participant {
 
   @Property({ type: 'datetime' })
   joinedAt: Date & Opt = new Date();
+
+  /** Set when a room member is removed: the row keeps their messages' authorship but grants nothing. */
+  @Property({ type: 'datetime', nullable: true })
+  leftAt: Date | null = null;
 }

@@ -5,6 +5,7 @@ import { forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import { SessionKind, UserRole } from '../shared/enums.js';
 import { ChatSession } from './session.entity.js';
 import { Participant } from './participant.entity.js';
+import { isUuid, parseId } from '../shared/validate.js';
 
 /**
  * DESIGN §4 in one place. Reading and writing a session follow the same rule: admins see the
@@ -20,8 +21,16 @@ export async function accessDenial(em: Db, viewer: Viewer, session: ChatSession)
     if (viewer.role === UserRole.STAFF) return session.agent?.id === viewer.userId ? null : 'NOT_ASSIGNED';
     if (viewer.role === UserRole.USER) return session.customer?.id === viewer.userId ? null : 'NOT_YOUR_SESSION';
   }
-  const membership = await em.count(Participant, { session, user: viewer.userId });
+  const membership = await em.count(Participant, { session, user: viewer.userId, leftAt: null });
   return membership > 0 ? null : 'NOT_A_PARTICIPANT';
+}
+
+/** A session reference as callers give it (numeric id or public UUID) resolved to the numeric id. */
+export async function sessionIdFrom(em: Db, idOrUuid: string, field: string): Promise<string> {
+  if (!isUuid(idOrUuid)) return parseId(idOrUuid, field);
+  const found = await em.findOne(ChatSession, { uuid: idOrUuid }, { fields: ['id'] });
+  if (!found) throw notFound('SESSION_NOT_FOUND', `Session ${idOrUuid} not found`);
+  return found.id;
 }
 
 /** Loads a session the viewer may read, or throws NOT_FOUND / FORBIDDEN. `lock` takes a row lock (inside a transaction). */

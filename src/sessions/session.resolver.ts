@@ -11,6 +11,11 @@ export class SessionResolver {
     return SessionType.from(await ctx.sessions.get(id), ctx.viewer);
   }
 
+  @Query(() => SessionType, { description: "A guest session by the guest client's own session id (createGuestSession's sessionKey)" })
+  async sessionByKey(@Arg('sessionKey', () => String) sessionKey: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.getByKey(sessionKey), ctx.viewer);
+  }
+
   @Query(() => SessionPageType, { description: 'Sessions visible to the caller, newest first' })
   async sessions(
     @Ctx() ctx: GraphQLContext,

@@ -5,18 +5,20 @@ import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '..
 import type { SessionEvent } from '../events/session-event.entity.js';
 import { ChatMessage } from '../messages/message.entity.js';
 import { WatermarkView, type MessageView } from '../messages/watermarks.js';
-import { ParticipantRole, Priority, SessionStatus, UserRole } from '../shared/enums.js';
-import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
+import { ParticipantRole, Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
-import { intInRange, isUuid, optionalText, parseId, requireText } from '../shared/validate.js';
+import type { Db } from '../db/orm.js';
+import { intInRange, optionalText, parseId, requireText } from '../shared/validate.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 import { Participant } from './participant.entity.js';
-import { loadAccessibleSession } from './session-access.js';
+import { loadAccessibleSession, sessionIdFrom } from './session-access.js';
 import { ChatSession } from './session.entity.js';
 import { sessionDto } from './session.dto.js';
 
 export interface SessionFilter {
+  kind?: SessionKind | null;
   status?: SessionStatus | null;
   priority?: Priority | null;
   tag?: string | null;
@@ -75,6 +77,29 @@ function validateGuest(input: GuestSessionInput) {
   return { sessionKey, guestName: optionalText(input.guestName, 'guestName', 200), guestEmail, guestPhone };
 }
 
+export interface GuestFields {
+  sessionKey: string | null;
+  guestName: string | null;
+  guestEmail?: string | null;
+  guestPhone?: string | null;
+}
+
+/**
+ * Writes a guest session, its customer participant and the `session.created` outbox row in one
+ * transaction in `tenantId`. Shared by guest sessions (seed 003) and widget sessions (seed 002).
+ * The caller publishes the returned event after commit.
+ */
+export async function insertGuestSession(em: Db, tenantId: string, fields: GuestFields): Promise<{ session: ChatSession; guest: Participant; event: SessionEvent }> {
+  return em.transactional(async (tx) => {
+    const tenant = tx.getReference(Tenant, tenantId);
+    const session = tx.create(ChatSession, { tenant, ...fields });
+    const guest = tx.create(Participant, { tenant, session, role: ParticipantRole.CUSTOMER, guestName: fields.guestName });
+    await tx.flush();
+    const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
+    return { session, guest, event };
+  });
+}
+
 /** Session lifecycle: lookup, listing, creation (user and guest), closing and assignment. */
 export class SessionService {
   constructor(
@@ -84,10 +109,20 @@ export class SessionService {
 
   /** By numeric id or by public UUID. */
   async get(idOrUuid: string): Promise<ChatSession> {
-    const id = isUuid(idOrUuid) ? await this.idForUuid(idOrUuid) : parseId(idOrUuid, 'id');
+    const id = await sessionIdFrom(this.scope.em, idOrUuid, 'id');
     const session = await loadAccessibleSession(this.scope.em, this.scope.viewer, id);
     await this.scope.em.populate(session, POPULATE);
     return session;
+  }
+
+  /** By a guest client's own session id (seed 003's `session_id`). */
+  async getByKey(sessionKeyArg: string): Promise<ChatSession> {
+    // Anonymous callers learn nothing, not even whether a key exists.
+    if (this.scope.viewer.kind === 'anonymous') throw unauthenticated();
+    const sessionKey = requireText(sessionKeyArg, 'sessionKey', 128);
+    const found = await this.scope.em.findOne(ChatSession, { sessionKey }, { fields: ['id'] });
+    if (!found) throw notFound('SESSION_NOT_FOUND', 'No session has this key');
+    return this.get(found.id);
   }
 
   async list(filter: SessionFilter, pageArg?: number | null, limitArg?: number | null): Promise<SessionPageResult> {
@@ -103,6 +138,7 @@ export class SessionService {
       else if (user.role === UserRole.BOT) where.id = { $in: await this.sessionIdsWithParticipant(user.userId) };
     }
     if (filter.status) where.status = filter.status;
+    if (filter.kind) where.kind = filter.kind;
     if (filter.priority) where.priority = filter.priority;
     if (filter.tag) where.tags = { $contains: [filter.tag.trim().toLowerCase()] };
     if (filter.agentId) {
@@ -174,6 +210,7 @@ export class SessionService {
     const agentId = parseId(agentIdArg, 'agentId');
     const { session, events } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
+      if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions can be assigned an agent', 'NOT_ASSIGNABLE');
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
       if (session.agent) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned');
       const agent = await tx.findOne(User, { id: agentId });
@@ -199,19 +236,12 @@ export class SessionService {
   async createGuest(input: GuestSessionInput): Promise<GuestSessionResult> {
     const { em, viewer } = this.scope;
     const fields = validateGuest(input);
-    const tenant = em.getReference(Tenant, viewer.tenantId);
     let created = true;
     let session: ChatSession;
     let guest: Participant;
     try {
       let event: SessionEvent;
-      ({ session, guest, event } = await em.fork().transactional(async (tx) => {
-        const session = tx.create(ChatSession, { tenant, ...fields });
-        const guest = tx.create(Participant, { tenant, session, role: ParticipantRole.CUSTOMER, guestName: fields.guestName });
-        await tx.flush();
-        const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
-        return { session, guest, event };
-      }));
+      ({ session, guest, event } = await insertGuestSession(em.fork(), viewer.tenantId, fields));
       this.publish([event]);
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -233,12 +263,6 @@ export class SessionService {
     const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user'] });
     const watermarks = new WatermarkView(await em.find(Participant, { session }, { populate: ['user'] }));
     return rows.reverse().map((message) => watermarks.view(message));
-  }
-
-  private async idForUuid(uuid: string): Promise<string> {
-    const found = await this.scope.em.findOne(ChatSession, { uuid }, { fields: ['id'] });
-    if (!found) throw notFound('SESSION_NOT_FOUND', `Session ${uuid} not found`);
-    return found.id;
   }
 
   private async sessionIdsWithParticipant(userId: string): Promise<string[]> {

@@ -108,6 +108,9 @@ export class SessionPageType {
 
 @InputType('SessionFilter')
 export class SessionFilterInput {
+  @Field(() => SessionKind, { nullable: true, description: 'SUPPORT sessions or ROOMs; both when absent' })
+  kind?: SessionKind | null;
+
   @Field(() => SessionStatus, { nullable: true })
   status?: SessionStatus | null;
 

@@ -19,6 +19,10 @@ export async function createTenant(em: Db, slugArg: string, nameArg?: string | n
   return tenant;
 }
 
-export function findTenantBySlug(em: Db, slug: string): Promise<Tenant | null> {
-  return em.findOne(Tenant, { slug: slug.toLowerCase() });
+const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** A slug that cannot exist (wrong shape, control characters) is simply not found, without a query. */
+export async function findTenantBySlug(em: Db, slug: string): Promise<Tenant | null> {
+  const normalised = typeof slug === 'string' ? slug.toLowerCase() : '';
+  return SLUG.test(normalised) ? em.findOne(Tenant, { slug: normalised }) : null;
 }

@@ -1,0 +1,54 @@
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+
+/**
+ * Small HTTP helpers shared by the REST dialects. They know nothing of any dialect's body
+ * shapes: each dialect passes its own writer for parse failures.
+ */
+
+/** The single value of a query parameter (the first one when repeated); undefined when absent. */
+export function queryParam(req: Request, name: string): string | undefined {
+  const value = (req.query as Record<string, unknown>)[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+/** Non-negative decimal integer text, bounded so it stays a safe number. */
+export function parseCount(text: string): number | null {
+  return /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : null;
+}
+
+/** The request body when it is a JSON object; null for anything else (arrays, scalars, no JSON body). */
+export function jsonObject(req: Request): Record<string, unknown> | null {
+  const body: unknown = req.body;
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+export interface BodyFailure {
+  status: 400 | 413;
+  kind: 'malformed' | 'too_large';
+}
+
+/**
+ * express.json with a size limit, whose parse and size errors are answered by the dialect's
+ * own writer instead of falling through to the server's generic error handler.
+ */
+export function jsonBody(limit: string, onFailure: (res: Response, failure: BodyFailure) => void): [RequestHandler, ErrorRequestHandler] {
+  return [
+    express.json({ limit }),
+    (error: Error & { type?: string; status?: number }, _req, res, next) => {
+      if (error.type === 'entity.too.large') return onFailure(res, { status: 413, kind: 'too_large' });
+      if (error.status !== undefined && error.status >= 400 && error.status < 500) return onFailure(res, { status: 400, kind: 'malformed' });
+      next(error);
+    },
+  ];
+}
+
+/** Runs an async route and hands unexpected failures to `onError` (the dialect's 500 body), never to Express's HTML page. */
+export function route(handler: (req: Request, res: Response) => Promise<void>, onError: (res: Response, error: unknown) => void): RequestHandler {
+  return (req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      if (res.headersSent) return;
+      onError(res, error);
+    });
+  };
+}

@@ -1,0 +1,288 @@
+import { SCHEMAS } from './openapi.schemas.js';
+
+/**
+ * The OpenAPI 3.1 description of every REST route (served at /openapi.json, browsable at
+ * /docs). Each operation lists its parameters, request body and every status it answers,
+ * errors included, with the dialect's own error schema.
+ */
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const body = (schema: string, description: string) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
+const noContent = { description: 'No content' };
+const jsonRequest = (schema: string, required = true) => ({ required, content: { 'application/json': { schema: ref(schema) } } });
+const bearer = [{ bearerAuth: [] }];
+
+const path = (name: string, schema: Json, description: string) => ({ name, in: 'path', required: true, schema, description });
+const query = (name: string, schema: Json, description: string) => ({ name, in: 'query', required: false, schema, description });
+
+/** Error statuses → descriptions; the schema is the dialect's. */
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'Not authenticated',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+  422: 'Invalid parameters or body',
+  429: 'Rate limit exceeded',
+  500: 'Internal error',
+};
+const errors = (schema: string, statuses: number[], overrides: Record<number, string> = {}) =>
+  Object.fromEntries(statuses.map((status) => [String(status), body(overrides[status] ? overrides[status]! : schema, ERROR_TEXT[status]!)]));
+
+const v1Errors = (...statuses: number[]) => errors('V1ErrorResponse', [...statuses, 429, 500]);
+// Every dialect route is rate limited (429 with Retry-After and RateLimit headers).
+const chatErrors = (...statuses: number[]) => errors('ChatApiError', [...statuses, 429, 500]);
+const widgetErrors = (...statuses: number[]) => errors('WidgetDetail', [...statuses, 429, 500], { 422: 'WidgetValidationError' });
+const roomErrors = (...statuses: number[]) => errors('DrfDetail', [...statuses, 429, 500], { 400: 'DrfBadRequest' });
+
+const lastMessageId = query('last_message_id', { type: 'integer', minimum: 0, default: 0 }, 'Return messages with id greater than this');
+const chatSessionId = path('sessionId', { type: 'string' }, 'Session id (or the session UUID)');
+
+const PATHS: Json = {
+  '/api/v1/chat/guest/session': {
+    post: {
+      tags: ['v1'],
+      operationId: 'v1CreateGuestSession',
+      summary: 'Start (or resume) a guest session from the client session_id (seed 003)',
+      requestBody: jsonRequest('V1GuestSessionRequest'),
+      responses: {
+        '201': body('V1GuestSessionResponse', 'Session created, with a guest token'),
+        '200': body('V1GuestSessionResponse', 'The session_id was already used: the existing session, its latest messages and a token'),
+        ...v1Errors(400, 401, 413),
+      },
+    },
+  },
+  '/api/v1/chat/guest/session/{session_id}/messages': {
+    parameters: [path('session_id', { type: 'string' }, "The guest client's session_id")],
+    get: {
+      tags: ['v1'],
+      operationId: 'v1GuestPollMessages',
+      summary: 'Guest polls messages newer than last_message_id (at most 100, oldest first)',
+      security: bearer,
+      parameters: [lastMessageId],
+      responses: { '200': body('V1MessageListResponse', 'Messages'), ...v1Errors(400, 401, 403, 404) },
+    },
+    post: {
+      tags: ['v1'],
+      operationId: 'v1GuestSendMessage',
+      summary: 'Guest sends a message',
+      security: bearer,
+      requestBody: jsonRequest('V1SendMessageRequest'),
+      responses: {
+        '201': body('V1MessageResponse', 'Sent'),
+        '200': body('V1MessageResponse', 'client_message_id repeated: the original message'),
+        ...v1Errors(400, 401, 403, 404, 409, 413),
+      },
+    },
+  },
+  '/api/v1/chat/sessions/{id}/messages': {
+    parameters: [path('id', { type: 'integer', minimum: 1 }, 'Session id')],
+    get: {
+      tags: ['v1'],
+      operationId: 'v1StaffPollMessages',
+      summary: 'Staff polls new messages of a session assigned to them (seed 000)',
+      security: bearer,
+      parameters: [lastMessageId],
+      responses: { '200': body('V1MessageListResponse', 'Messages'), ...v1Errors(400, 401, 403, 404) },
+    },
+    post: {
+      tags: ['v1'],
+      operationId: 'v1StaffSendMessage',
+      summary: 'Staff replies in a session assigned to them',
+      security: bearer,
+      requestBody: jsonRequest('V1SendMessageRequest'),
+      responses: {
+        '201': body('V1MessageResponse', 'Sent'),
+        '200': body('V1MessageResponse', 'client_message_id repeated: the original message'),
+        ...v1Errors(400, 401, 403, 404, 409, 413),
+      },
+    },
+  },
+  '/api/chat/sessions': {
+    get: {
+      tags: ['chat API'],
+      operationId: 'chatListSessions',
+      summary: 'Sessions visible to the caller, newest first',
+      security: bearer,
+      parameters: [
+        query('status', { enum: ['active', 'closed'] }, 'Filter by status'),
+        query('page', { type: 'integer', minimum: 1, default: 1 }, 'Page number'),
+        query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 20 }, 'Sessions per page'),
+      ],
+      responses: { '200': body('ChatSessionList', 'Sessions'), ...chatErrors(400, 401, 403) },
+    },
+    post: {
+      tags: ['chat API'],
+      operationId: 'chatCreateSession',
+      summary: 'Open a support session (users; admins may pass userId)',
+      security: bearer,
+      requestBody: jsonRequest('ChatCreateSessionRequest', false),
+      responses: { '201': body('ChatSession', 'Created'), ...chatErrors(400, 401, 403, 404, 413) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}': {
+    parameters: [chatSessionId],
+    get: {
+      tags: ['chat API'],
+      operationId: 'chatGetSession',
+      summary: 'One session',
+      security: bearer,
+      responses: { '200': body('ChatSession', 'The session'), ...chatErrors(401, 403, 404) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}/close': {
+    parameters: [chatSessionId],
+    put: {
+      tags: ['chat API'],
+      operationId: 'chatCloseSession',
+      summary: 'Close a session (admins)',
+      security: bearer,
+      responses: { '200': body('ChatSession', 'Closed'), ...chatErrors(401, 403, 404, 409) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}/assign': {
+    parameters: [chatSessionId],
+    put: {
+      tags: ['chat API'],
+      operationId: 'chatAssignAgent',
+      summary: 'Assign a staff member (admins)',
+      security: bearer,
+      requestBody: jsonRequest('ChatAssignRequest'),
+      responses: { '200': body('ChatSession', 'Assigned'), ...chatErrors(400, 401, 403, 404, 409) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}/messages': {
+    parameters: [chatSessionId],
+    get: {
+      tags: ['chat API'],
+      operationId: 'chatListMessages',
+      summary: 'The newest `limit` messages before `before`, oldest first; hasMore: older ones remain',
+      security: bearer,
+      parameters: [
+        query('before', { type: 'string', pattern: '^[1-9][0-9]*$' }, 'A message id: return messages older than it'),
+        query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }, 'Messages per page'),
+      ],
+      responses: { '200': body('ChatMessageList', 'Messages'), ...chatErrors(400, 401, 403, 404) },
+    },
+    post: {
+      tags: ['chat API'],
+      operationId: 'chatSendMessage',
+      summary: 'Send a text message (multipart with attachments: 415 until the attachments module is mounted)',
+      security: bearer,
+      requestBody: jsonRequest('ChatSendMessageRequest'),
+      responses: { '201': body('ChatMessage', 'Sent'), ...chatErrors(400, 401, 403, 404, 409, 413, 415) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}/read': {
+    parameters: [chatSessionId],
+    put: {
+      tags: ['chat API'],
+      operationId: 'chatMarkRead',
+      summary: "Move the caller's read mark to the highest of messageIds",
+      security: bearer,
+      requestBody: jsonRequest('ChatMarkReadRequest'),
+      responses: { '204': noContent, ...chatErrors(400, 401, 403, 404) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}/typing': {
+    parameters: [chatSessionId],
+    post: {
+      tags: ['chat API'],
+      operationId: 'chatTyping',
+      summary: 'Typing indicator',
+      security: bearer,
+      requestBody: jsonRequest('ChatTypingRequest'),
+      responses: { '204': noContent, ...chatErrors(400, 401, 403, 404) },
+    },
+  },
+  '/api/chat/stats': {
+    get: {
+      tags: ['chat API'],
+      operationId: 'chatStats',
+      summary: 'Support statistics of the tenant (admins)',
+      security: bearer,
+      responses: { '200': body('ChatStats', 'Statistics'), ...chatErrors(401, 403) },
+    },
+  },
+  '/widget/session': {
+    post: {
+      tags: ['widget'],
+      operationId: 'widgetStartSession',
+      summary: "Open a conversation with the tenant's public widget key from an allowed Origin",
+      parameters: [{ name: 'Origin', in: 'header', required: true, schema: { type: 'string' }, description: "One of the tenant's allowed origins" }],
+      requestBody: jsonRequest('WidgetSessionRequest'),
+      responses: { '201': body('WidgetSession', 'A widget token and the conversation'), ...widgetErrors(401, 403, 413, 422) },
+    },
+  },
+  '/widget/conversations/{id}/messages': {
+    parameters: [path('id', { type: 'string', format: 'uuid' }, 'Conversation id (the token\'s)')],
+    get: {
+      tags: ['widget'],
+      operationId: 'widgetListMessages',
+      summary: 'Conversation history, created_at ASC, id ASC (seed 002)',
+      security: bearer,
+      parameters: [
+        query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }, 'Page size'),
+        query('offset', { type: 'integer', minimum: 0, default: 0 }, 'Messages to skip'),
+      ],
+      responses: { '200': body('WidgetMessagePage', 'A page of messages'), ...widgetErrors(401, 403, 422) },
+    },
+    post: {
+      tags: ['widget'],
+      operationId: 'widgetSendMessage',
+      summary: "The visitor's message",
+      security: bearer,
+      requestBody: jsonRequest('WidgetSendMessageRequest'),
+      responses: { '201': body('WidgetMessage', 'Sent'), ...widgetErrors(401, 403, 409, 413, 422) },
+    },
+  },
+  '/api/chat/rooms/{chat_room_id}/messages/': {
+    parameters: [path('chat_room_id', { type: 'integer', minimum: 1 }, 'Room id')],
+    get: {
+      tags: ['rooms'],
+      operationId: 'roomListMessages',
+      summary: 'Room messages, newest first, with opaque cursors (seed 004)',
+      security: bearer,
+      parameters: [
+        query('cursor', { type: 'string' }, 'Opaque: use the next/previous URLs'),
+        query('page_size', { type: 'integer', minimum: 1, default: 50 }, 'Results per page (at most 100; invalid values mean 50)'),
+      ],
+      responses: { '200': body('RoomMessagePage', 'A page'), ...roomErrors(401, 403, 404) },
+    },
+    post: {
+      tags: ['rooms'],
+      operationId: 'roomCreateMessage',
+      summary: 'Post to a room the caller belongs to',
+      security: bearer,
+      requestBody: jsonRequest('RoomMessageCreateRequest'),
+      responses: { '201': body('RoomMessage', 'Created'), ...roomErrors(400, 401, 403, 404, 409, 413, 415) },
+    },
+  },
+};
+
+export function buildOpenApiDocument(serverUrl?: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Parley REST dialects',
+      version: '1.0.0',
+      description:
+        'Compatibility routes for five existing client dialects. Each route runs a GraphQL operation against /graphql\'s schema; GraphQL is the primary API.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    tags: [
+      { name: 'v1', description: 'Laravel-style envelope (seeds 000, 003)' },
+      { name: 'chat API', description: 'TypeScript client API (seed 001)' },
+      { name: 'widget', description: 'Website widget, FastAPI style (seed 002)' },
+      { name: 'rooms', description: 'Group rooms, Django REST Framework style (seed 004)' },
+    ],
+    paths: PATHS,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { Router, type Request, type Response } from 'express';
+import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
+import { jsonBody, jsonObject, queryParam, route } from '../http.js';
+import type { RestDeps } from '../rest.types.js';
+import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
+import { decodeRoomCursor, encodeRoomCursor, toRoomMessage, type RoomCursor } from './rooms.shapes.js';
+
+export const ROOMS_BODY_LIMIT = '64kb';
+export const ROOMS_DEFAULT_PAGE_SIZE = 50;
+export const ROOMS_MAX_PAGE_SIZE = 100;
+
+const ROOM_ID = /^[1-9]\d{0,17}$/;
+const TRUE_VALUES = new Set<unknown>([true, 1, 'true', 'True', 'TRUE', 't', 'T', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON', '1']);
+const FALSE_VALUES = new Set<unknown>([false, 0, 'false', 'False', 'FALSE', 'f', 'F', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF', '0']);
+
+/** DRF CursorPagination's page size: a positive integer capped at the maximum; anything else is the default. */
+function pageSize(req: Request): number {
+  const raw = queryParam(req, 'page_size');
+  if (raw === undefined || !/^\d{1,9}$/.test(raw.trim())) return ROOMS_DEFAULT_PAGE_SIZE;
+  const value = Number(raw.trim());
+  return value === 0 ? ROOMS_DEFAULT_PAGE_SIZE : Math.min(value, ROOMS_MAX_PAGE_SIZE);
+}
+
+/** DRF's MessageSerializer on the POST body: either the content to send, or how to reject the request. */
+function validateMessageBody(req: Request): { content: string } | { reject: (res: Response) => void } {
+  const type = req.headers['content-type'];
+  if (type !== undefined && !req.is('application/json')) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${type}" in request.`) };
+  const body = req.body === undefined ? {} : jsonObject(req);
+  if (body === null) {
+    const got = Array.isArray(req.body) ? 'list' : req.body === null ? 'NoneType' : typeof req.body === 'string' ? 'str' : typeof req.body === 'boolean' ? 'bool' : 'int';
+    return { reject: (res) => drfFields(res, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`] }) };
+  }
+  const errors: Record<string, string[]> = {};
+  let content = body.content;
+  if (content === undefined) errors.content = [DRF.required];
+  else if (content === null) errors.content = [DRF.isNull];
+  else if (typeof content === 'number' && Number.isFinite(content)) content = String(content);
+  else if (typeof content !== 'string') errors.content = [DRF.notAString];
+  if (typeof content === 'string' && content.trim() === '' && !errors.content) errors.content = [DRF.blank];
+  if (body.is_read !== undefined && !TRUE_VALUES.has(body.is_read) && !FALSE_VALUES.has(body.is_read)) errors.is_read = [DRF.invalidBoolean];
+  if (Object.keys(errors).length) return { reject: (res) => drfFields(res, errors) };
+  return { content: content as string };
+}
+
+/** The request's own absolute URL with `cursor` replaced, as DRF builds next/previous links. */
+function pageUrl(req: Request, cursor: RoomCursor): string {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  url.searchParams.set('cursor', encodeRoomCursor(cursor));
+  return url.toString();
+}
+
+/**
+ * The rooms dialect (seed 004), DRF style: `GET|POST /api/chat/rooms/{id}/messages/` (the
+ * trailing slash is part of the path). Pages are newest first; `next` goes to older messages,
+ * `previous` back to newer ones.
+ */
+export function roomsRouter({ runner, logger }: RestDeps): Router {
+  const router = Router({ strict: true });
+  const fail = (res: Response, error: unknown) => {
+    logger.error({ err: error }, 'rooms route failed');
+    drfDetail(res, 500, DRF.serverError);
+  };
+  router.use(
+    ...jsonBody(ROOMS_BODY_LIMIT, (res, failure) =>
+      failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.'),
+    ),
+  );
+
+  /** `<int:chat_room_id>`: anything else does not match the route (DRF: 404). */
+  const roomId = (req: Request, res: Response): string | null => {
+    const id = String(req.params.roomId);
+    if (ROOM_ID.test(id)) return id;
+    drfDetail(res, 404, DRF.notFound);
+    return null;
+  };
+
+  /** No Authorization header at all is "not provided"; a bad one fails authentication (both 401). */
+  const authorization = (req: Request, res: Response): string | null => {
+    const header = req.headers.authorization;
+    if (header !== undefined && header.trim() !== '') return header;
+    drfDetail(res, 401, DRF.notAuthenticated);
+    return null;
+  };
+
+  router.get(
+    '/:roomId/messages/',
+    route(async (req, res) => {
+      const id = roomId(req, res);
+      if (id === null) return;
+      const header = authorization(req, res);
+      if (header === null) return;
+      const size = pageSize(req);
+      const cursorText = queryParam(req, 'cursor');
+      const cursor = cursorText === undefined ? null : decodeRoomCursor(cursorText);
+      if (cursorText !== undefined && cursor === null) return drfDetail(res, 404, DRF.invalidCursor);
+      const variables: RoomsMessagesQueryVariables =
+        cursor?.direction === 'newer' ? { roomId: id, first: size, after: cursor.cursor } : { roomId: id, last: size, before: cursor?.cursor ?? null };
+      const result = await runner.runFor(header, RoomsMessagesDocument, variables);
+      if (!result.ok) return roomsOperationFailure(res, result.error);
+      const { edges, pageInfo } = result.value.roomMessages;
+      // GraphQL pages are oldest first: hasPreviousPage means older messages exist, hasNextPage newer ones.
+      const older = pageInfo.hasPreviousPage && pageInfo.startCursor ? pageUrl(req, { direction: 'older', cursor: pageInfo.startCursor }) : null;
+      const newer = pageInfo.hasNextPage && pageInfo.endCursor ? pageUrl(req, { direction: 'newer', cursor: pageInfo.endCursor }) : null;
+      res.json({ next: older, previous: newer, results: edges.map((edge) => toRoomMessage(edge.node)).reverse() });
+    }, fail),
+  );
+
+  /**
+   * `{content, is_read?}` → 201. `is_read` is validated as DRF's BooleanField and otherwise
+   * has no effect: read state is derived from the other members' read watermarks, and a
+   * message no one else has read yet is reported as `is_read: false` whatever its sender says.
+   */
+  router.post(
+    '/:roomId/messages/',
+    route(async (req, res) => {
+      const id = roomId(req, res);
+      if (id === null) return;
+      const header = authorization(req, res);
+      if (header === null) return;
+      const parsed = validateMessageBody(req);
+      if ('reject' in parsed) {
+        // DRF checks permissions before it reads the body: a non-member learns nothing from validation.
+        const room = await runner.runFor(header, RoomsRoomDocument, { roomId: id });
+        return room.ok ? parsed.reject(res) : roomsOperationFailure(res, room.error);
+      }
+      const content = parsed.content;
+      const result = await runner.runFor(header, RoomsSendMessageDocument, { roomId: id, content });
+      if (!result.ok) return roomsOperationFailure(res, result.error);
+      res.status(201).json(toRoomMessage(result.value.sendRoomMessage.message));
+    }, fail),
+  );
+
+  router.all('/:roomId/messages/', (req, res) => {
+    res.setHeader('Allow', 'GET, POST, HEAD');
+    drfDetail(res, 405, `Method "${req.method}" not allowed.`);
+  });
+  router.use((_req, res) => drfDetail(res, 404, DRF.notFound));
+  return router;
+}

@@ -1,0 +1,56 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+import { MessageConnectionType, MessageType, SendMessagePayload } from '../messages/message.types.js';
+import { SessionType } from '../sessions/session.types.js';
+
+/** Group rooms (sessions of kind ROOM) and their messages; see RoomService for the rules. */
+@Resolver()
+export class RoomResolver {
+  @Query(() => SessionType, { description: 'A room the caller belongs to (admins: any room of the tenant)' })
+  async room(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+    return SessionType.from(await ctx.rooms.get(id), ctx.viewer);
+  }
+
+  @Query(() => MessageConnectionType, { description: "A room's messages with Relay cursors, oldest first; `last`/`before` page backwards" })
+  async roomMessages(
+    @Arg('roomId', () => ID) roomId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('last', () => Int, { nullable: true }) last?: number | null,
+    @Arg('before', () => String, { nullable: true }) before?: string | null,
+  ): Promise<MessageConnectionType> {
+    const result = await ctx.rooms.messages(roomId, { first, after, last, before });
+    return { ...result, edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: MessageType.from(edge.node) })) };
+  }
+
+  @Mutation(() => SessionType, { description: 'Opens a room owned by the caller, with the caller and memberIds as members' })
+  async createRoom(
+    @Arg('name', () => String) name: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('memberIds', () => [ID], { nullable: true }) memberIds?: string[] | null,
+  ): Promise<SessionType> {
+    return SessionType.from(await ctx.rooms.create(name, memberIds), ctx.viewer);
+  }
+
+  @Mutation(() => SessionType, { description: 'Room owner or admin: adds a user of the tenant (no-op when already a member)' })
+  async addRoomMember(@Arg('roomId', () => ID) roomId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+    return SessionType.from(await ctx.rooms.addMember(roomId, userId), ctx.viewer);
+  }
+
+  @Mutation(() => SessionType, { description: 'Room owner or admin removes a member; any member may remove themself' })
+  async removeRoomMember(@Arg('roomId', () => ID) roomId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+    return SessionType.from(await ctx.rooms.removeMember(roomId, userId), ctx.viewer);
+  }
+
+  @Mutation(() => SendMessagePayload, { description: 'Posts to a room the caller belongs to' })
+  async sendRoomMessage(
+    @Arg('roomId', () => ID) roomId: string,
+    @Arg('content', () => String) content: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('clientMessageId', () => String, { nullable: true }) clientMessageId?: string | null,
+  ): Promise<SendMessagePayload> {
+    const result = await ctx.rooms.send(roomId, { content, clientMessageId });
+    return { message: MessageType.from(result.message), created: result.created };
+  }
+}

@@ -1,0 +1,24 @@
+import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+
+@ObjectType('WidgetSessionPayload')
+export class WidgetSessionPayload {
+  @Field(() => String, { description: 'Guest token scoped to the tenant and this one conversation' })
+  token!: string;
+
+  @Field(() => String, { description: 'Public UUID of the new conversation' })
+  conversationId!: string;
+}
+
+@Resolver()
+export class WidgetResolver {
+  @Mutation(() => WidgetSessionPayload, { description: "No auth: a tenant's public widget key plus an allowed origin open a guest conversation" })
+  async startWidgetSession(
+    @Arg('widgetKey', () => String) widgetKey: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('origin', () => String, { nullable: true, description: "The page's origin (the REST route passes the Origin header)" }) origin?: string | null,
+  ): Promise<WidgetSessionPayload> {
+    const { token, session } = await ctx.widget.start(widgetKey, origin);
+    return { token, conversationId: session.uuid };
+  }
+}
