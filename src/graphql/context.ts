@@ -1,3 +1,5 @@
+import { AttachmentService } from '../attachments/attachment.service.js';
+import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -15,6 +17,8 @@ export interface AppDeps {
   config: Config;
   tokens: TokenService;
   events: EventBus;
+  /** Where attachment bytes live (local disk by default). */
+  storage: AttachmentStorage;
 }
 
 /** Per operation: a fresh EntityManager fork scoped to the viewer's tenant, and the services over it. */
@@ -23,6 +27,7 @@ export interface GraphQLContext {
   auth: AuthService;
   sessions: SessionService;
   messages: MessageService;
+  attachments: AttachmentService;
   stats: StatsService;
   users: UserService;
   deps: AppDeps;
@@ -36,6 +41,7 @@ export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: Ap
     deps,
     sessions: new SessionService(scope, deps),
     messages: new MessageService(scope, deps),
+    attachments: new AttachmentService(scope, deps),
     stats: new StatsService(scope),
     users: new UserService(scope),
   };

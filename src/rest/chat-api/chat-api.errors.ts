@@ -23,6 +23,7 @@ const BY_CODE: Record<string, { status: number; code: string }> = {
   NOT_FOUND: { status: 404, code: 'NOT_FOUND' },
   CONFLICT: { status: 409, code: 'CONFLICT' },
   PAYLOAD_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  RANGE_NOT_SATISFIABLE: { status: 416, code: 'RANGE_NOT_SATISFIABLE' },
   RATE_LIMITED: { status: 429, code: 'RATE_LIMIT_EXCEEDED' },
 };
 
