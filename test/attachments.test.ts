@@ -271,6 +271,33 @@ describe('attachments', () => {
     });
   });
 
+  it('lets a guest send into its own session and download what it sent, like its agent', async () => {
+    const guest = await guestSession(t);
+    const image = png(16, 9);
+    const reply = await send(guest.token, [{ name: 'screenshot.png', type: 'image/png', data: image }], { session: guest.sessionId });
+    const [attachment] = reply.body.data!.sendMessage.message.attachments;
+    expect(attachment).toMatchObject({ type: 'image/png', metadata: { width: 16, height: 9 } });
+    for (const token of [guest.token, admin.token]) {
+      const response = await download(attachment!.id, token);
+      expect(response.status).toBe(200);
+      expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(image));
+    }
+    const stranger = await download(attachment!.id, owner.token);
+    expect(stranger.status).toBe(404);
+    await stranger.arrayBuffer();
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const image = png(2, 2);
+    const reply = await send(owner.token, [{ name: 'tiny.png', type: 'image/png', data: image }]);
+    const id = reply.body.data!.sendMessage.message.attachments[0]!.id;
+    const response = await fetch(`${t.url}/api/chat/attachments/${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe(String(image.length));
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it('returns the original message and stores nothing new when a clientMessageId is retried', async () => {
     const first = await send(owner.token, [{ name: 'a.png', type: 'image/png', data: png(4, 4) }], { clientMessageId: 'retry-1' });
     expect(first.body.data?.sendMessage.created).toBe(true);
@@ -338,7 +365,7 @@ describe('attachments', () => {
 
     it('removes the stored files when the database refuses the rows', async () => {
       const connection = t.server.orm.em.fork().getConnection();
-      await connection.execute(`alter table attachments add constraint refuse_all check (size < 0)`);
+      await connection.execute(`alter table attachments add constraint refuse_all check (size < 0) not valid`);
       try {
         const before = await snapshot();
         const reply = await send(owner.token, [small(), small()]);
