@@ -394,6 +394,17 @@ describe('attachments', () => {
     });
 
     it.each([
+      ['an executable named .pdf', 'tool.pdf', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]), 'UNSUPPORTED_TYPE'],
+      ['unrecognised binary', 'blob.png', Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0]), 'UNSUPPORTED_TYPE'],
+      ['an empty file', 'empty.png', Buffer.alloc(0), 'EMPTY_FILE'],
+    ])('refuses %s', async (_what, name, data, reason) => {
+      const before = await snapshot();
+      const reply = await send(owner.token, [{ name, type: 'application/pdf', data }]);
+      expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason });
+      await expectNothingLeft(before);
+    });
+
+    it.each([
       ['a NUL byte', 'photo.png%00.exe'],
       ['a control character', 'photo%07.png'],
       ['a right-to-left override', 'invoice%E2%80%AEgnp.exe'],

@@ -167,15 +167,15 @@ export class AttachmentService {
       throw error instanceof DomainError ? error : interrupted();
     }
     const name = cleanFileName(upload.filename, FIELD);
-    let source: Readable;
-    try {
-      source = upload.createReadStream();
-    } catch (error) {
-      throw error instanceof DomainError ? error : interrupted();
-    }
-
+    // Staging first: a source opened and then never read would keep the transport's buffer alive.
     const staged = await this.deps.storage.stage();
     try {
+      let source: Readable;
+      try {
+        source = upload.createReadStream();
+      } catch (error) {
+        throw error instanceof DomainError ? error : interrupted();
+      }
       const inspector = new Inspector(maxFileBytes, maxRequestBytes - used, maxRequestBytes, index);
       await this.copy(source, inspector, staged);
       const size = inspector.size;
