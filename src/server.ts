@@ -7,7 +7,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { attachmentRoutes } from './attachments/attachment.routes.js';
-import { graphqlUploads } from './attachments/graphql-uploads.js';
 import { createAttachmentStorage } from './attachments/storage.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -44,8 +43,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
-    const storage = await createAttachmentStorage(config.uploads.dir);
-    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus(), storage };
+    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus(), storage: await createAttachmentStorage(config.uploads.dir) };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
 
@@ -74,10 +72,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         res.status(503).json({ status: 'unavailable' });
       }
     });
-    app.use(attachmentRoutes(contexts, logger));
+    app.use(attachmentRoutes(contexts, config.uploads, logger));
     app.use(
       '/graphql',
-      graphqlUploads(config.uploads),
       express.json({ limit: JSON_BODY_LIMIT }),
       expressMiddleware(apollo, {
         context: async ({ req }) => {
