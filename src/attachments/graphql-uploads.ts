@@ -28,8 +28,8 @@ function errorBody(error: DomainError) {
 /**
  * GraphQL multipart requests (graphql-multipart-request-spec) on `/graphql`. Apollo checks its
  * CSRF header only when it runs the operation, which for multipart is after graphql-upload
- * has streamed the files; so the header, and the declared body size, are checked here first
- * and a refused request is answered before a byte of it is read.
+ * has streamed the files; so the header, and the declared body size, are checked here first:
+ * a refused request is never parsed, and nothing of it is stored (its body is discarded).
  */
 export function graphqlUploads(config: UploadConfig) {
   const parse = graphqlUploadExpress({
