@@ -50,6 +50,78 @@ export interface Config {
   readonly rateLimit: { max: number; windowMs: number; overrides: Readonly<Record<string, number>> };
   /** QUERY_MAX_DEPTH, QUERY_MAX_ALIASES, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, QUERY_MAX_COST: GraphQL document limits, on HTTP and WebSocket alike. */
   readonly queryLimits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
+  /** Attachment uploads: where they are stored and what is accepted. */
+  readonly uploads: UploadConfig;
+}
+
+export interface UploadConfig {
+  /** ATTACHMENTS_DIR: local-disk attachment store. Default `DATA_DIR/attachments`. */
+  readonly dir: string;
+  /** UPLOAD_MAX_FILE_BYTES: largest accepted file, enforced while it streams. Default 25 MB (26214400). */
+  readonly maxFileBytes: number;
+  /** UPLOAD_MAX_FILES: most files on one message (one request). Default 10. */
+  readonly maxFiles: number;
+  /** UPLOAD_MAX_REQUEST_BYTES: largest multipart request body, and most bytes of files on one message. Default 100 MB (104857600). */
+  readonly maxRequestBytes: number;
+  /**
+   * UPLOAD_ALLOWED_TYPES: comma-separated content types accepted after sniffing the bytes;
+   * `type/*` allows a whole family. Default: common images (not SVG), PDF, audio, video,
+   * text/plain and office documents (see DEFAULT_ALLOWED_TYPES).
+   */
+  readonly allowedTypes: readonly string[];
+}
+
+/**
+ * Types are what the magic-byte sniffer reports (file-type's names, plus `text/plain` for
+ * UTF-8 text). SVG and HTML are left out on purpose: they can carry script.
+ */
+export const DEFAULT_ALLOWED_TYPES: readonly string[] = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/heic',
+  'image/heif',
+  'image/bmp',
+  'image/tiff',
+  'application/pdf',
+  'audio/*',
+  'video/*',
+  'text/plain',
+  // Office documents: OOXML, OpenDocument, legacy binary formats (OLE compound files) and RTF.
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/x-cfb',
+  'application/rtf',
+];
+
+/** The largest size a GraphQL Int (the `size` field) can carry. */
+const MAX_UPLOAD_BYTES = 2_147_483_647;
+const CONTENT_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/;
+
+function allowedTypes(env: Env): readonly string[] {
+  const raw = env.UPLOAD_ALLOWED_TYPES;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_ALLOWED_TYPES;
+  const types = raw.split(',').map((type) => type.trim().toLowerCase()).filter((type) => type !== '');
+  for (const type of types) {
+    if (!CONTENT_TYPE_PATTERN.test(type)) throw new ConfigError('UPLOAD_ALLOWED_TYPES', `has an invalid content type "${type}" (use type/subtype or type/*)`);
+  }
+  return types;
+}
+
+function uploadConfig(env: Env, dataDir: string): UploadConfig {
+  return {
+    dir: resolve(env.ATTACHMENTS_DIR || join(dataDir, 'attachments')),
+    maxFileBytes: integer(env, 'UPLOAD_MAX_FILE_BYTES', 25 * 1024 * 1024, 1, MAX_UPLOAD_BYTES),
+    maxFiles: integer(env, 'UPLOAD_MAX_FILES', 10, 1, 100),
+    maxRequestBytes: integer(env, 'UPLOAD_MAX_REQUEST_BYTES', 100 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    allowedTypes: allowedTypes(env),
+  };
 }
 
 export class ConfigError extends Error {
@@ -172,5 +244,6 @@ export function loadConfig(env: Env = process.env): Config {
       directives: integer(env, 'QUERY_MAX_DIRECTIVES', 10, 1, 1000),
       cost: integer(env, 'QUERY_MAX_COST', 5000, 10, 10_000_000),
     },
+    uploads: Object.freeze(uploadConfig(env, dataDir)),
   });
 }

@@ -6,6 +6,8 @@ import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { attachmentRoutes } from './attachments/attachment.routes.js';
+import { createAttachmentStorage } from './attachments/storage.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { bootstrap } from './db/bootstrap.js';
@@ -50,7 +52,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
     const rateLimits = createRateLimiter(config);
     closers.push(rateLimits.close);
-    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus(), rateLimiter: rateLimits.limiter };
+    const deps: AppDeps = {
+      config,
+      tokens: new TokenService(config),
+      events: new LocalEventBus(),
+      rateLimiter: rateLimits.limiter,
+      storage: await createAttachmentStorage(config.uploads.dir),
+    };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
 
@@ -86,6 +94,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         res.status(503).json({ status: 'unavailable' });
       }
     });
+    app.use(attachmentRoutes(contexts, config.uploads, logger));
     app.use(
       '/graphql',
       express.json({ limit: JSON_BODY_LIMIT }),

@@ -1,3 +1,5 @@
+import { AttachmentService } from '../attachments/attachment.service.js';
+import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -19,6 +21,8 @@ export interface AppDeps {
   tokens: TokenService;
   events: EventBus;
   rateLimiter: RateLimiter;
+  /** Where attachment bytes live (local disk by default). */
+  storage: AttachmentStorage;
 }
 
 /** Per operation: a fresh EntityManager fork scoped to the viewer's tenant, and the services over it. */
@@ -27,6 +31,7 @@ export interface GraphQLContext {
   auth: AuthService;
   sessions: SessionService;
   messages: MessageService;
+  attachments: AttachmentService;
   stats: StatsService;
   users: UserService;
   rooms: RoomService;
@@ -52,6 +57,7 @@ export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: Ap
     rateLimits: [],
     sessions: new SessionService(scope, deps),
     messages,
+    attachments: new AttachmentService(scope, deps),
     stats: new StatsService(scope),
     users: new UserService(scope),
     rooms: new RoomService(scope, deps, messages),

@@ -1,7 +1,8 @@
+import { attachmentDto } from '../attachments/attachment.dto.js';
 import { participantName } from '../sessions/participants.js';
 import type { ChatMessage } from './message.entity.js';
 
-/** The message as it travels in event payloads; `sender.user` must be loaded. */
+/** The message as it travels in event payloads; `sender.user` must be loaded, and `attachments` to include them. */
 export function messageDto(message: ChatMessage): Record<string, unknown> {
   return {
     id: message.id,
@@ -18,5 +19,6 @@ export function messageDto(message: ChatMessage): Record<string, unknown> {
     createdAt: message.createdAt.toISOString(),
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
+    ...(message.attachments.isInitialized() ? { attachments: message.deletedAt ? [] : message.attachments.getItems().map(attachmentDto) } : {}),
   };
 }

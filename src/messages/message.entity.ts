@@ -1,11 +1,12 @@
-import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
-import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { BigIntType, Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Filter, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { SenderType } from '../shared/enums.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { ChatSession } from '../sessions/session.entity.js';
 import { Participant } from '../sessions/participant.entity.js';
+import { Attachment } from '../attachments/attachment.entity.js';
 
 /** Ids come from one sequence, so `id > n` is a correct "since" query across the whole table. */
 @Entity({ tableName: 'chat_messages' })
@@ -55,4 +56,8 @@ export class ChatMessage {
   /** On the support reply that ended a customer's wait: how long the wait was. */
   @Property({ type: 'integer', nullable: true })
   responseMs: number | null = null;
+
+  /** Loaded on demand (MessageService populates it for every page it returns). */
+  @OneToMany({ entity: () => Attachment, mappedBy: 'message', orderBy: { position: 'asc' } })
+  attachments = new Collection<Attachment>(this);
 }

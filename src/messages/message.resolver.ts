@@ -1,4 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
+import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import { fromGraphQLUpload } from '../attachments/graphql-uploads.js';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import {
@@ -53,8 +56,14 @@ export class MessageResolver {
     @Arg('clientMessageId', () => String, { nullable: true, description: 'Idempotency key, unique per sender' })
     clientMessageId?: string | null,
     @Arg('metadata', () => GraphQLJSONObject, { nullable: true }) metadata?: Record<string, unknown> | null,
+    @Arg('attachments', () => [GraphQLUpload], {
+      nullable: true,
+      description: 'Files (GraphQL multipart request; send an Apollo-Require-Preflight header). With files, content may be blank',
+    })
+    attachments?: Promise<FileUpload>[] | null,
   ): Promise<SendMessagePayload> {
-    const result = await ctx.messages.send(sessionId, { content, clientMessageId, metadata });
+    const uploads = (attachments ?? []).map((upload) => fromGraphQLUpload(upload, ctx.deps.config.uploads.maxFileBytes));
+    const result = await ctx.messages.send(sessionId, { content, clientMessageId, metadata, attachments: uploads });
     return { message: MessageType.from(result.message), created: result.created };
   }
 

@@ -1,3 +1,4 @@
+import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
 import type { SessionEvent } from '../events/session-event.entity.js';
 import { Participant } from '../sessions/participant.entity.js';
@@ -20,9 +21,12 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_MARK_READ_IDS = 100;
 
 export interface SendMessageInput {
+  /** May be blank when the message carries attachments. */
   content: string;
   clientMessageId?: string | null;
   metadata?: Record<string, unknown> | null;
+  /** Files, in order; any transport's parsed uploads (see IncomingUpload). */
+  attachments?: readonly UploadInput[] | null;
 }
 
 export interface SendResult {
@@ -73,23 +77,55 @@ function validateMetadata(metadata: Record<string, unknown> | null | undefined):
 
 /** Sending, reading and paging messages, and the read watermark. */
 export class MessageService {
+  private readonly attachments: AttachmentService;
+
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { events: EventBus },
-  ) {}
+    private readonly deps: { events: EventBus } & AttachmentDeps,
+  ) {
+    this.attachments = new AttachmentService(scope, deps);
+  }
 
   /**
-   * Writes a message, its outbox event and the session's counters in one transaction under a
-   * row lock on the session: sends within a session are serialised, so ids and createdAt agree,
-   * a closed session never gains a message, and a retried clientMessageId finds the original.
+   * Writes a message, its attachment rows, its outbox event and the session's counters in one
+   * transaction under a row lock on the session: sends within a session are serialised, so ids
+   * and createdAt agree, a closed session never gains a message, and a retried clientMessageId
+   * finds the original. Files are received before the transaction (a slow upload never holds
+   * the lock) and removed again if it fails: all or nothing.
    */
   async send(sessionIdArg: string, input: SendMessageInput): Promise<SendResult> {
     const { em, viewer } = this.scope;
     const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
-    const content = requireText(input.content, 'content', MAX_CONTENT_LENGTH);
+    const uploads = input.attachments ?? [];
+    const content = uploads.length > 0 && (input.content ?? '').trim() === '' ? '' : requireText(input.content, 'content', MAX_CONTENT_LENGTH);
     const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', 128);
     const metadata = validateMetadata(input.metadata);
+    if (uploads.length === 0) return this.write(sessionId, { content, clientMessageId, metadata }, null);
 
+    this.attachments.checkCount(uploads);
+    // Refuse before reading a byte when the viewer could not send anyway (on a fork: the
+    // transaction must read the session afresh under its lock).
+    const session = await loadAccessibleSession(this.scope.em.fork(), this.scope.viewer, sessionId);
+    if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
+    const received = await this.attachments.receive(session.tenant.id, uploads);
+    let result: SendResult;
+    try {
+      result = await this.write(sessionId, { content, clientMessageId, metadata }, received);
+    } catch (error) {
+      await received.discard();
+      throw error;
+    }
+    // A retried clientMessageId returned the original message: these copies are not needed.
+    if (!result.created) await received.discard();
+    return result;
+  }
+
+  private async write(
+    sessionId: string,
+    { content, clientMessageId, metadata }: { content: string; clientMessageId: string | null; metadata: Record<string, unknown> },
+    received: ReceivedFiles | null,
+  ): Promise<SendResult> {
+    const { em, viewer } = this.scope;
     const outcome = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, sessionId, true);
       const sender = await ensureParticipant(tx, session, viewer);
@@ -111,6 +147,7 @@ export class MessageService {
         clientMessageId,
         createdAt,
       });
+      if (received) this.attachments.addRows(tx, message, received);
       this.trackResponseTime(session, message);
       session.messageCount += 1;
       session.lastMessageAt = createdAt;
@@ -119,7 +156,7 @@ export class MessageService {
       await tx.flush();
       sender.lastReadMessageId = message.id;
       sender.lastDeliveredMessageId = message.id;
-      await tx.populate(message, ['sender.user']);
+      await tx.populate(message, ['sender.user', 'attachments']);
       const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
       return { session, message, created: true, events: [event] };
     });
@@ -312,6 +349,8 @@ export class MessageService {
   private async views(session: ChatSession, messages: ChatMessage[]): Promise<MessageView[]> {
     if (messages.length === 0) return [];
     const participants = await this.scope.em.find(Participant, { session }, { populate: ['user'] });
+    // One query for the whole page's attachments.
+    await this.scope.em.populate(messages, ['attachments']);
     const watermarks = new WatermarkView(participants);
     return messages.map((message) => watermarks.view(message));
   }

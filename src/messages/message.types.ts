@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { AttachmentType } from '../attachments/attachment.types.js';
 import { DeliveryStatus, SenderType } from '../graphql/enums.js';
 import { participantName } from '../sessions/participants.js';
 import type { MessageView } from './watermarks.js';
@@ -54,6 +55,9 @@ export class MessageType {
   @Field(() => DeliveryStatus)
   status!: DeliveryStatus;
 
+  @Field(() => [AttachmentType], { description: 'Files sent with the message, in order; empty once it is deleted' })
+  attachments!: AttachmentType[];
+
   static from({ message, read, status }: MessageView): MessageType {
     return Object.assign(new MessageType(), {
       id: message.id,
@@ -72,6 +76,8 @@ export class MessageType {
       deletedAt: message.deletedAt,
       read,
       status,
+      attachments:
+        message.deletedAt || !message.attachments.isInitialized() ? [] : message.attachments.getItems().map((attachment) => AttachmentType.from(attachment)),
     });
   }
 }

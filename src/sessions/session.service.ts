@@ -140,7 +140,7 @@ export class SessionService {
     if (filter.status) where.status = filter.status;
     if (filter.kind) where.kind = filter.kind;
     if (filter.priority) where.priority = filter.priority;
-    if (filter.tag) where.tags = { $contains: [filter.tag.trim().toLowerCase()] };
+    if (filter.tag) where.tags = { $contains: [requireText(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] };
     if (filter.agentId) {
       const agentId = parseId(filter.agentId, 'agentId');
       if (where.agent && where.agent !== agentId) return { items: [], totalCount: 0, page, totalPages: 0 };

@@ -24,6 +24,7 @@ const BY_CODE: Record<string, { status: number; code: string }> = {
   CONFLICT: { status: 409, code: 'CONFLICT' },
   PAYLOAD_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  RANGE_NOT_SATISFIABLE: { status: 416, code: 'RANGE_NOT_SATISFIABLE' },
   RATE_LIMITED: { status: 429, code: 'RATE_LIMIT_EXCEEDED' },
 };
 

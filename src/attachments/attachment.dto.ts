@@ -1,0 +1,17 @@
+import type { Attachment } from './attachment.entity.js';
+
+/** The download path of an attachment (seed 001). */
+export const attachmentUrl = (id: string): string => `/api/chat/attachments/${id}`;
+
+/** The attachment as GraphQL returns it and event payloads carry it (plain JSON). */
+export function attachmentDto(attachment: Attachment) {
+  const { width, height, duration } = attachment.metadata;
+  return {
+    id: attachment.id,
+    url: attachmentUrl(attachment.id),
+    type: attachment.contentType,
+    name: attachment.name,
+    size: Number(attachment.size),
+    metadata: { width: width ?? null, height: height ?? null, duration: duration ?? null },
+  };
+}

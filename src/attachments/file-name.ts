@@ -1,0 +1,41 @@
+import { badInput } from '../shared/errors.js';
+
+/** Longest stored name, in characters; longer names are shortened keeping their extension. */
+export const MAX_NAME_LENGTH = 200;
+
+// C0 and C1 control characters, DEL.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Bidirectional formatting characters: embeddings, overrides and isolates, plus the invisible
+ * marks. "invoice\u202Egpj.exe" shows as "invoiceexe.jpg"; no honest file name needs them
+ * (right-to-left scripts such as Arabic and Hebrew are letters, and stay allowed).
+ */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const PATH_SEPARATOR = /[/\\]/;
+
+/**
+ * The client's file name, checked and cleaned. It is only ever shown (Content-Disposition,
+ * the `name` field), never used as a path. Directory parts are dropped; names that try to
+ * disguise themselves (control characters, bidirectional overrides) are refused outright
+ * rather than silently rewritten, so the sender learns why.
+ */
+export function cleanFileName(raw: string | null | undefined, field: string): string {
+  const name = (raw ?? '').normalize('NFC').trim();
+  if (CONTROL.test(name)) throw badInput(field, 'file names may not contain control characters', 'INVALID_FILE_NAME');
+  if (BIDI_CONTROL.test(name)) throw badInput(field, 'file names may not contain bidirectional control characters', 'INVALID_FILE_NAME');
+  // Only the last path component counts, as multipart parsers (busboy) already do by default.
+  const base = name.split(PATH_SEPARATOR).pop()!.trim();
+  if (base === '' || base === '.' || base === '..') return 'attachment';
+  return shorten(base);
+}
+
+/** Cuts the stem, not the extension, and never splits a surrogate pair. */
+function shorten(name: string): string {
+  const chars = Array.from(name);
+  if (chars.length <= MAX_NAME_LENGTH) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
+  const keep = extension.length > 0 && extension.length <= 16 ? extension : [];
+  return chars.slice(0, MAX_NAME_LENGTH - keep.length).join('').trimEnd() + keep.join('');
+}

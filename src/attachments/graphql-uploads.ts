@@ -1,0 +1,153 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
+import processRequest from 'graphql-upload/processRequest.mjs';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, Transform, type TransformCallback, type Writable } from 'node:stream';
+import type { UploadConfig } from '../config.js';
+import { badInput, DomainError } from '../shared/errors.js';
+import type { IncomingUpload } from './attachment.service.js';
+
+/** Apollo's CSRF prevention headers: a browser cannot send either without a CORS preflight. */
+const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'];
+
+/** Fields besides files: the GraphQL `operations` JSON and the `map`. */
+const MAX_FIELD_BYTES = 1024 * 1024;
+
+type Rejection = DomainError & { status: number; expose: boolean };
+
+/** A DomainError that graphql-upload's middleware also understands (it reads `status` and `expose`). */
+function rejection(status: number, error: DomainError): Rejection {
+  return Object.assign(error, { status, expose: true });
+}
+
+function errorBody(error: DomainError) {
+  return { errors: [{ message: error.message, extensions: { code: error.code, reason: error.reason } }] };
+}
+
+/**
+ * GraphQL multipart requests (graphql-multipart-request-spec) on `/graphql`. Apollo checks its
+ * CSRF header only when it runs the operation, which for multipart is after graphql-upload
+ * has streamed the files; so the header, and the declared body size, are checked here first:
+ * a refused request is never parsed, and nothing of it is stored (its body is discarded).
+ */
+export function graphqlUploads(config: UploadConfig) {
+  const parse = graphqlUploadExpress({
+    // One more byte than allowed, so the service's own check (a clear FILE_TOO_LARGE) fires first.
+    maxFileSize: config.maxFileBytes + 1,
+    maxFiles: config.maxFiles,
+    maxFieldSize: MAX_FIELD_BYTES,
+    processRequest: (request, response, options) => processRequest(limitBody(request, config.maxRequestBytes), response, options),
+  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!req.is('multipart/form-data')) return next();
+    const refuse = (status: number, error: DomainError): void => {
+      // The body is discarded, not parsed; the answer waits for its end because most clients
+      // (fetch among them) report a broken pipe instead of a response that arrives mid-upload.
+      // Node's request timeout bounds how long a client may take.
+      res.setHeader('connection', 'close');
+      const answer = () => {
+        res.status(status).json(errorBody(error));
+      };
+      if (req.readableEnded) return answer();
+      req.once('end', answer);
+      req.resume();
+    };
+    if (!PREFLIGHT_HEADERS.some((name) => (req.headers[name] ?? '') !== '')) {
+      return refuse(400, badInput('headers', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF prevention)', 'CSRF_PREFLIGHT_REQUIRED'));
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.maxRequestBytes) return refuse(413, requestTooLarge(config.maxRequestBytes));
+    // graphql-upload's own refusals (too many files, malformed multipart, body too large)
+    // answered in the same shape; its middleware holds the answer until the body has ended.
+    parse(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const mapped = uploadError(error, config.maxFileBytes);
+      if (!(mapped instanceof DomainError)) return next(error);
+      const status = (error as { status?: number }).status;
+      res.status(status && status >= 400 && status < 500 ? status : 400).json(errorBody(mapped));
+    });
+  };
+}
+
+const requestTooLarge = (max: number) => badInput('attachments', `A request may be at most ${max} bytes`, 'REQUEST_TOO_LARGE');
+
+/**
+ * graphql-upload's FileUpload as the service's IncomingUpload, with its errors in the one error
+ * model. The promise never goes unhandled: after a failure the service stops awaiting the rest.
+ */
+export function fromGraphQLUpload(upload: Promise<FileUpload>, maxFileBytes: number): Promise<IncomingUpload> {
+  const adapted = upload.then(
+    (file) => adapt(file, maxFileBytes),
+    (error: unknown) => Promise.reject(uploadError(error, maxFileBytes)),
+  );
+  adapted.catch(() => undefined);
+  return adapted;
+}
+
+function adapt(file: FileUpload, maxFileBytes: number): IncomingUpload {
+  return {
+    filename: file.filename,
+    mimetype: file.mimetype,
+    createReadStream: () => {
+      let source;
+      try {
+        source = file.createReadStream();
+      } catch (error) {
+        throw uploadError(error, maxFileBytes);
+      }
+      const out = new PassThrough();
+      source.once('error', (error) => out.destroy(uploadError(error, maxFileBytes) as Error));
+      // Abandoning the copy must close the temporary file's reader too, or it is never released.
+      out.once('close', () => source.destroy());
+      return source.pipe(out);
+    },
+  };
+}
+
+function uploadError(error: unknown, maxFileBytes: number): unknown {
+  if (error instanceof DomainError) return error;
+  const status = (error as { status?: number }).status;
+  const message = error instanceof Error ? error.message : '';
+  if (status === 413 && /max file uploads/.test(message)) return badInput('attachments', message, 'TOO_MANY_FILES');
+  if (status === 413) return badInput('attachments', `an attachment is larger than ${maxFileBytes} bytes`, 'FILE_TOO_LARGE');
+  if (status === 400) return badInput('attachments', message, 'INVALID_MULTIPART');
+  // busboy's own parse errors carry no status ("Malformed part header", "Unexpected end of form").
+  if (status === undefined && error instanceof Error) return badInput('attachments', `Malformed multipart request: ${message}`, 'INVALID_MULTIPART');
+  return error;
+}
+
+/**
+ * The request body as graphql-upload reads it, counted: a body without Content-Length
+ * (chunked) that grows past the limit stops the parser with REQUEST_TOO_LARGE, which fails
+ * the file being received and, when no operation has started yet, the request (413).
+ */
+function limitBody(request: IncomingMessage, maxBytes: number): IncomingMessage {
+  let seen = 0;
+  let parser: Writable | null = null;
+  const counted = new (class extends Transform {
+    override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+      parser = destination as unknown as Writable;
+      return super.pipe(destination, options);
+    }
+  })({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      if (seen > maxBytes) return callback();
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        const target = parser;
+        counted.unpipe();
+        target?.destroy(rejection(413, requestTooLarge(maxBytes)));
+        return callback();
+      }
+      callback(null, chunk);
+    },
+  });
+  counted.on('error', () => undefined);
+  request.pipe(counted);
+  // graphql-upload notices a client that went away by the request closing before its end.
+  request.once('close', () => {
+    if (!request.readableEnded) counted.destroy();
+  });
+  return Object.assign(counted, { headers: request.headers }) as unknown as IncomingMessage;
+}
