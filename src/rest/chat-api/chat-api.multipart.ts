@@ -129,6 +129,8 @@ function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: stri
     });
     parser.on('fieldsLimit', () => refuse('BAD_REQUEST', `A message form may have at most ${MAX_FIELDS} fields`));
     parser.on('file', (name, stream, info) => {
+      // A broken body fails the part too; the parser's own error answers for both.
+      stream.on('error', () => undefined);
       if (settled || !ATTACHMENT_FIELD.test(name)) {
         stream.resume();
         return;
