@@ -4,7 +4,7 @@ import { CloseSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { eventually, expectNothingLeft, openCapacitorFiles, pdf, png, sha256, storedState } from './helpers/files.js';
 import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
-import { OpenApiChecker, type RestResponse } from './helpers/rest.js';
+import { OpenApiChecker, rest, type RestResponse } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Small limits, so every limit can be crossed with small real files. */
@@ -265,6 +265,22 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
     ]);
     expect(await postRaw(owner.token, body, { abort: true })).toBe('aborted');
     await expectNothingLeft(t, before);
+  });
+
+  it('downloads as documented in OpenAPI: 200, 206, 304, 416 and 404 with their headers and bodies', async () => {
+    const sent = await send(owner.token, [{ name: 'doc.pdf', type: 'application/pdf', data: pdf() }], { content: 'doc' });
+    const { url, size } = sent.body.attachments[0] as { url: string; size: number };
+    const get = async (headers: Record<string, string>, path = url) => {
+      const response = await rest(t.url, 'GET', path, { token: staff.token, headers });
+      openapi.check('GET', '/api/chat/attachments/{attachmentId}', response);
+      return response.status;
+    };
+    expect(await get({})).toBe(200);
+    expect(await get({ range: 'bytes=0-9' })).toBe(206);
+    const etag = (await fetch(t.url + url, { method: 'HEAD', headers: { authorization: `Bearer ${staff.token}` } })).headers.get('etag')!;
+    expect(await get({ 'if-none-match': etag })).toBe(304);
+    expect(await get({ range: `bytes=${size}-` })).toBe(416);
+    expect(await get({}, '/api/chat/attachments/00000000-0000-4000-8000-000000000000')).toBe(404);
   });
 
   it('rate limits the download route like every chat API route (RateLimit headers)', async () => {
