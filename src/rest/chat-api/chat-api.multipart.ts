@@ -98,6 +98,8 @@ interface ReceivedPart {
 /** The body parsed into `content` and files held in temporary files; `refusal: null` means the client went away. */
 function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }> {
   return new Promise((resolve) => {
+    // The client may have gone while its token was being checked.
+    if (req.destroyed) return resolve({ refusal: null });
     const files: ReceivedPart[] = [];
     let content: string | undefined;
     let settled = false;
