@@ -23,7 +23,7 @@ import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
 import { traceRequests } from './observability/trace.js';
 import { DomainError } from './shared/errors.js';
-import { mountRestDialects } from './rest/mount.js';
+import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
 
 export interface ParleyServer {
   readonly url: string;
@@ -94,7 +94,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         res.status(503).json({ status: 'unavailable' });
       }
     });
-    app.use(attachmentRoutes(contexts, config.uploads, logger));
+    app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
     app.use(
       '/graphql',
       express.json({ limit: JSON_BODY_LIMIT }),

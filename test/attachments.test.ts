@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, MessageAttachmentsDocument, SendWithAttachmentsDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { eventually, filesUnder, openCapacitorFiles, pdf, png, sha256, wav } from './helpers/files.js';
+import { eventually, expectNothingLeft, filesUnder, openCapacitorFiles, pdf, png, sha256, storedState, wav } from './helpers/files.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -117,28 +117,6 @@ describe('attachments', () => {
 
   async function download(id: string, token?: string, headers: Record<string, string> = {}) {
     return fetch(`${t.url}/api/chat/attachments/${id}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
-  }
-
-  async function count(sql: string): Promise<number> {
-    const [row] = await t.server.orm.em.fork().getConnection().execute<{ n: string | number }[]>(sql);
-    return Number(row!.n);
-  }
-
-  /** Rows, stored files, staging files and graphql-upload's temporary files. */
-  async function snapshot() {
-    return {
-      messages: await count('select count(*) as n from chat_messages'),
-      attachments: await count('select count(*) as n from attachments'),
-      files: filesUnder(storageDir),
-    };
-  }
-
-  /** A failed send leaves exactly what was there before: no row, no file, no temporary file. */
-  async function expectNothingLeft(before: Awaited<ReturnType<typeof snapshot>>) {
-    await eventually(() => openCapacitorFiles().length === 0, 'graphql-upload temporary files released');
-    await eventually(() => filesUnder(storageDir).length === before.files.length, 'staging files removed');
-    expect(await snapshot()).toEqual(before);
-    expect(filesUnder(join(storageDir, '.staging'))).toEqual([]);
   }
 
   describe('sending and downloading', () => {
@@ -301,11 +279,11 @@ describe('attachments', () => {
   it('returns the original message and stores nothing new when a clientMessageId is retried', async () => {
     const first = await send(owner.token, [{ name: 'a.png', type: 'image/png', data: png(4, 4) }], { clientMessageId: 'retry-1' });
     expect(first.body.data?.sendMessage.created).toBe(true);
-    const before = await snapshot();
+    const before = await storedState(t);
     const again = await send(owner.token, [{ name: 'b.png', type: 'image/png', data: png(5, 5) }], { clientMessageId: 'retry-1' });
     expect(again.body.data?.sendMessage).toMatchObject({ created: false, message: { id: first.body.data!.sendMessage.message.id } });
     expect(again.body.data?.sendMessage.message.attachments.map((a) => a.name)).toEqual(['a.png']);
-    await expectNothingLeft(before);
+    await expectNothingLeft(t, before);
   });
 
   it('accepts attachments with blank content, and plain UTF-8 text as text/plain', async () => {
@@ -321,76 +299,76 @@ describe('attachments', () => {
     const small = () => ({ name: 'ok.png', type: 'image/png', data: png(8, 8) });
 
     it('refuses a file over the per-file limit while it streams', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const big = Buffer.concat([pdf(), Buffer.alloc(MAX_FILE)]);
       const reply = await send(owner.token, [small(), { name: 'big.pdf', type: 'application/pdf', data: big }]);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FILE_TOO_LARGE' });
       expect(reply.body.errors?.[0]?.message).toMatch(`larger than ${MAX_FILE} bytes`);
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('refuses more files than allowed before reading them', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const reply = await send(owner.token, [small(), small(), small(), small()]);
       expect(reply.status).toBe(413);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_FILES' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('refuses a request whose declared length is over the request limit', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const near = () => ({ name: 'near.pdf', type: 'application/pdf', data: Buffer.concat([pdf(), Buffer.alloc(MAX_FILE - 2048)]) });
       const reply = await send(owner.token, [near(), near(), near()]);
       expect(reply.status).toBe(413);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUEST_TOO_LARGE' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('stops a chunked request body (no Content-Length) when it grows past the request limit', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const file = Buffer.concat([pdf(), Buffer.alloc(MAX_FILE - 2048)]);
       const parts = [0, 1, 2].map((i) => ({ disposition: `filename="f${i}.pdf"`, type: 'application/pdf', data: file }));
       const reply = await postMultipart(owner.token, 'chunked', parts);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUEST_TOO_LARGE' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('stops a chunked request whose fields alone outgrow the request limit, before any file', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const reply = await postMultipart(owner.token, 'x'.repeat(MAX_REQUEST), [{ disposition: 'filename="a.png"', type: 'image/png', data: png(3, 3) }]);
       expect(reply.status).toBe(413);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUEST_TOO_LARGE' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('removes the stored files when the database refuses the rows', async () => {
       const connection = t.server.orm.em.fork().getConnection();
       await connection.execute(`alter table attachments add constraint refuse_all check (size < 0) not valid`);
       try {
-        const before = await snapshot();
+        const before = await storedState(t);
         const reply = await send(owner.token, [small(), small()]);
         expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
-        await expectNothingLeft(before);
+        await expectNothingLeft(t, before);
       } finally {
         await connection.execute(`alter table attachments drop constraint refuse_all`);
       }
     });
 
     it('refuses a multipart request without the CSRF preflight header before streaming it', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const reply = await send(owner.token, [small()], { headers: {} });
       expect(reply.status).toBe(400);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CSRF_PREFLIGHT_REQUIRED' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('refuses HTML renamed to .png and sent as image/png: the bytes decide', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const html = Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>');
       const reply = await send(owner.token, [small(), { name: 'cat.png', type: 'image/png', data: html }]);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNSUPPORTED_TYPE' });
       expect(reply.body.errors?.[0]?.message).toMatch(/text\/html/);
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it.each([
@@ -398,10 +376,10 @@ describe('attachments', () => {
       ['unrecognised binary', 'blob.png', Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0]), 'UNSUPPORTED_TYPE'],
       ['an empty file', 'empty.png', Buffer.alloc(0), 'EMPTY_FILE'],
     ])('refuses %s', async (_what, name, data, reason) => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const reply = await send(owner.token, [{ name, type: 'application/pdf', data }]);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it.each([
@@ -409,18 +387,18 @@ describe('attachments', () => {
       ['a control character', 'photo%07.png'],
       ['a right-to-left override', 'invoice%E2%80%AEgnp.exe'],
     ])('refuses a file name with %s', async (_what, encoded) => {
-      const before = await snapshot();
+      const before = await storedState(t);
       // RFC 8187 `filename*` carries any character; the multipart parser decodes it for us.
       const reply = await postMultipart(owner.token, 'hostile', [{ disposition: `filename*=UTF-8''${encoded}`, type: 'image/png', data: png(3, 3) }]);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_FILE_NAME' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('refuses a raw NUL byte in a part header as a malformed request', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const reply = await send(owner.token, [{ name: 'photo.png\u0000.exe', type: 'image/png', data: png(3, 3) }]);
       expect(reply.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_MULTIPART' });
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it.each([
@@ -441,14 +419,14 @@ describe('attachments', () => {
     });
 
     it('refuses uploads from someone who may not write in the session, storing nothing', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const reply = await send(otherUser.token, [small()]);
       expect(reply.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
 
     it('cleans up after a client that disconnects in the middle of a file', async () => {
-      const before = await snapshot();
+      const before = await storedState(t);
       const boundary = 'parley-abort';
       const { operations, map } = operationsAndMap(sessionId, 'aborted', 1);
       const head = Buffer.from(
@@ -471,7 +449,7 @@ describe('attachments', () => {
       // The server is now writing the file into its staging area; hang up half way.
       await eventually(() => filesUnder(join(storageDir, '.staging')).length > 0, 'the upload reached the staging area');
       req.destroy();
-      await expectNothingLeft(before);
+      await expectNothingLeft(t, before);
     });
   });
 });

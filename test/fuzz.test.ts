@@ -116,6 +116,17 @@ describe(`GraphQL fuzz (${CASES} cases, seed ${seed})`, () => {
     return null;
   }
 
+  it('answers more than 50 invalid variable values (graphql-js stops counting) as BAD_USER_INPUT, not an internal error', async () => {
+    const response = await fetch(t.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
+      body: JSON.stringify({ query: 'mutation($ids: [ID!]!) { markRead(sessionId: "1", messageIds: $ids) { lastReadMessageId } }', variables: { ids: Array.from({ length: 60 }, () => null) } }),
+    });
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors.length).toBeGreaterThan(50);
+    expect(new Set(body.errors.map((error) => error.extensions.code))).toEqual(new Set(['BAD_USER_INPUT']));
+  });
+
   it('never answers 500, and a rejected call changes no row', async () => {
     const random = seededRandom(seed);
     const pick: Pick = (items) => items[Math.floor(random() * items.length)]!;

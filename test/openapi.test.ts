@@ -4,6 +4,7 @@ import { UserRole } from '../src/shared/enums.js';
 import { Tenant } from '../src/tenants/tenant.entity.js';
 import { CreateRoomDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
+import { png } from './helpers/files.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -70,6 +71,16 @@ describe('OpenAPI document', () => {
     const fresh = await rest(t.url, 'POST', '/api/chat/sessions', { token: owner.token, body: {} });
     const F = `/api/chat/sessions/${fresh.body.id}`;
     const first = await rest(t.url, 'POST', `${S}/messages`, { token: owner.token, body: { content: 'first' } });
+    // The multipart variant of the send: refused without a token, then sent with a file to download.
+    const multipart = () => {
+      const form = new FormData();
+      form.append('content', 'with a file');
+      form.append('attachments[0]', new Blob([png(3, 2)], { type: 'image/png' }), 'docs.png');
+      return form;
+    };
+    expect((await call('POST', '/api/chat/sessions/{sessionId}/messages', `${S}/messages`, { form: multipart() })).status).toBe(401);
+    const withFile = await call('POST', '/api/chat/sessions/{sessionId}/messages', `${S}/messages`, { token: owner.token, form: multipart() });
+    expect(withFile.status).toBe(201);
     const calls: [string, string, string, RestOptions][] = [
       ['POST', '/api/v1/chat/guest/session/{session_id}/messages', G, { token: guest.body.data.token, body: { message: 'hi' } }],
       ['GET', '/api/v1/chat/guest/session/{session_id}/messages', G, { token: guest.body.data.token }],
@@ -85,6 +96,7 @@ describe('OpenAPI document', () => {
       ['PUT', '/api/chat/sessions/{sessionId}/assign', `${F}/assign`, { token: admin.token, body: { agentId: staff.userId } }],
       ['PUT', '/api/chat/sessions/{sessionId}/close', `${F}/close`, { token: admin.token }],
       ['GET', '/api/chat/stats', '/api/chat/stats', { token: admin.token }],
+      ['GET', '/api/chat/attachments/{attachmentId}', withFile.body.attachments[0].url, { token: staff.token }],
       ['POST', '/widget/conversations/{id}/messages', W, { token: widget.body.token, body: { content: 'hi' } }],
       ['GET', '/widget/conversations/{id}/messages', W, { token: widget.body.token }],
       ['POST', '/api/chat/rooms/{chat_room_id}/messages/', R, { token: owner.token, body: { content: 'hi' } }],

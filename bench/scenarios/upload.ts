@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { BenchOptions, BenchResult, Scenario } from '../scenario.js';
 
 /**
- * Attachment uploads through GraphQL multipart against the real server in a child process
+ * Attachment uploads through GraphQL multipart (and the chat API's REST multipart route) against the real server in a child process
  * (so its memory can be read from /proc): throughput for 10 MB files against writing the same
  * bytes straight to the same disk (fsync'd, as the server's staging file is), and the server's
  * peak RSS while one 200 MB file streams through (it should not grow with the file).
@@ -89,6 +89,16 @@ async function graphql<T>(url: string, query: string, variables: Record<string, 
   return body.data;
 }
 
+/** The same send through the chat API's REST multipart route (content + attachments[0]). */
+async function restUpload(url: string, token: string, sessionId: string, file: Blob): Promise<void> {
+  const form = new FormData();
+  form.append('content', '');
+  form.append('attachments[0]', file, 'bench.pdf');
+  const response = await fetch(`${url}/api/chat/sessions/${sessionId}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = (await response.json()) as { attachments?: { size: number }[] };
+  if (response.status !== 201 || body.attachments?.[0]?.size !== file.size) throw new Error(`REST upload failed: ${response.status} ${JSON.stringify(body)}`);
+}
+
 async function upload(url: string, token: string, sessionId: string, file: Blob): Promise<void> {
   const form = new FormData();
   form.append(
@@ -158,10 +168,16 @@ export const scenario: Scenario = {
       const { result: uploadSeconds, peakKb: tenPeakKb } = await peakRssDuring(pid, () =>
         timed(count, () => upload(server.url, login.token, createSession.id, tenMbBlob)),
       );
+      await restUpload(server.url, login.token, createSession.id, tenMbBlob);
+      log(`uploading ${count} × 10 MB through the chat API's REST multipart route`);
+      const { result: restSeconds, peakKb: restTenPeakKb } = await peakRssDuring(pid, () =>
+        timed(count, () => restUpload(server.url, login.token, createSession.id, tenMbBlob)),
+      );
       log(`writing ${count} × 10 MB straight to disk`);
       const rawSeconds = await timed(count, (i) => rawWrite(tenMbBytes, join(work, `raw-${i}.bin`)));
       const parleyMbPerS = (count * 10) / uploadSeconds;
       const floorMbPerS = (count * 10) / rawSeconds;
+      const restMbPerS = (count * 10) / restSeconds;
 
       const bigSize = options.quick ? 100 * MB : 200 * MB;
       const big = join(work, 'big.pdf');
@@ -173,6 +189,11 @@ export const scenario: Scenario = {
       log(`uploading one ${bigSize / MB} MB file (baseline RSS ${Math.round(baselineKb / 1024)} MB)`);
       const { result: bigSeconds, peakKb } = await peakRssDuring(pid, () => timed(1, () => upload(server.url, login.token, createSession.id, bigBlob)));
       const growthKb = peakKb - baselineKb;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const restBaselineKb = rssKb(pid);
+      log(`uploading one ${bigSize / MB} MB file through REST (baseline RSS ${Math.round(restBaselineKb / 1024)} MB)`);
+      const { result: restBigSeconds, peakKb: restPeakKb } = await peakRssDuring(pid, () => timed(1, () => restUpload(server.url, login.token, createSession.id, bigBlob)));
+      const restGrowthKb = restPeakKb - restBaselineKb;
       const flatLimitKb = 64 * 1024;
 
       return {
@@ -186,6 +207,19 @@ export const scenario: Scenario = {
             parley: { mb_per_s: round(parleyMbPerS), per_s: round(count / uploadSeconds), rss_peak_kb: tenPeakKb },
             floor: { mb_per_s: round(floorMbPerS), per_s: round(count / rawSeconds) },
             ratio: round(parleyMbPerS / floorMbPerS, 3),
+          },
+          {
+            label: `${count} × 10 MB, sequential, REST multipart (POST /api/chat/sessions/{id}/messages)`,
+            parley: { mb_per_s: round(restMbPerS), per_s: round(count / restSeconds), rss_peak_kb: restTenPeakKb },
+            floor: { mb_per_s: round(floorMbPerS), per_s: round(count / rawSeconds) },
+            ratio: round(restMbPerS / floorMbPerS, 3),
+          },
+          {
+            label: `one ${bigSize / MB} MB file through REST: server RSS`,
+            parley: { rss_peak_kb: restPeakKb, rss_growth_kb: restGrowthKb, mb_per_s: round(bigSize / MB / restBigSeconds) },
+            floor: { rss_peak_kb: restBaselineKb, rss_growth_kb: 0 },
+            ratio: round(restBaselineKb / restPeakKb, 3),
+            target: { text: `streaming: RSS grows by less than ${flatLimitKb / 1024} MB while ${bigSize / MB} MB pass through`, met: restGrowthKb < flatLimitKb },
           },
           {
             label: `one ${bigSize / MB} MB file: server RSS`,

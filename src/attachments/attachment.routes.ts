@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { UploadConfig } from '../config.js';
@@ -17,10 +17,11 @@ import type { ByteRange } from './storage.js';
  * sandboxing CSP), so an uploaded file never runs as a page of this origin. Strong ETag from
  * the SHA-256, conditional GET, and one byte range (RFC 9110 §14).
  */
-export function attachmentRoutes(contexts: ContextFactory, uploads: UploadConfig, logger: Logger): Router {
+export function attachmentRoutes(contexts: ContextFactory, uploads: UploadConfig, logger: Logger, downloadRateLimit: RequestHandler): Router {
   const router = Router();
   router.use('/graphql', graphqlUploads(uploads));
-  router.get('/api/chat/attachments/:id', async (req: Request<{ id: string }>, res: Response) => {
+  // Counted like every other chat API route (mounted ahead of the dialects, so not by their limiter).
+  router.get('/api/chat/attachments/:id', downloadRateLimit, async (req: Request<{ id: string }>, res: Response) => {
     let attachment: Attachment;
     let ctx;
     try {

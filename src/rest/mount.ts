@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import type { Express, Response } from 'express';
+import type { Express, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AppDeps, ContextFactory, GraphQLContext } from '../graphql/context.js';
 import { chatApiRateLimited, chatApiRouter } from './chat-api/chat-api.router.js';
@@ -17,7 +17,7 @@ import { widgetRouter } from './widget/widget.router.js';
 export interface RestMountOptions {
   apollo: ApolloServer<GraphQLContext>;
   contexts: ContextFactory;
-  deps: Pick<AppDeps, 'rateLimiter' | 'tokens'>;
+  deps: Pick<AppDeps, 'rateLimiter' | 'tokens' | 'config'>;
   logger: Logger;
 }
 
@@ -26,12 +26,20 @@ export interface RestMountOptions {
  * before the server's 404 handler. Rooms go before the chat API: both live under /api/chat.
  */
 export function mountRestDialects(app: Express, { apollo, contexts, deps: shared, logger }: RestMountOptions): void {
-  const deps: RestDeps = { runner: new OperationRunner(apollo, contexts), logger };
+  const deps: RestDeps = { runner: new OperationRunner(apollo, contexts), logger, uploads: shared.config.uploads };
   // Each dialect counts per route (its operations are then not counted again per GraphQL field).
   const limit = (dialect: string, refuse: (res: Response) => void) => restRateLimit(dialect, shared.rateLimiter, shared.tokens, refuse);
   app.use('/api/v1/chat', limit('v1', v1RateLimited), v1Router(deps));
   app.use('/api/chat/rooms', limit('rooms', roomsRateLimited), roomsRouter(deps));
-  app.use('/api/chat', limit('chat-api', chatApiRateLimited), chatApiRouter(deps));
+  app.use('/api/chat', chatApiRateLimit(shared), chatApiRouter(deps));
   app.use('/widget', limit('widget', widgetRateLimited), widgetRouter(deps));
   app.use(docsRouter());
+}
+
+/**
+ * The chat API dialect's limiter, also for its download route (`GET /api/chat/attachments/{id}`),
+ * which the attachments module mounts ahead of the dialects.
+ */
+export function chatApiRateLimit(shared: Pick<AppDeps, 'rateLimiter' | 'tokens'>): RequestHandler {
+  return restRateLimit('chat-api', shared.rateLimiter, shared.tokens, chatApiRateLimited);
 }

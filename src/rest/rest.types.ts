@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
+import type { UploadConfig } from '../config.js';
 import type { OperationRunner } from './operation-runner.js';
 
 /** What every dialect router is built from. */
 export interface RestDeps {
   runner: OperationRunner;
   logger: Logger;
+  /** Attachment limits, for the chat API's multipart send. */
+  uploads: UploadConfig;
 }

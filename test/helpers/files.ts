@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import type { TestServer } from './server.js';
 
 /** Real files built byte by byte, so their properties (size, duration) are known exactly. */
 
@@ -123,4 +124,33 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     if (Date.now() - started > limitMs) throw new Error(`still not true after ${limitMs} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** What uploads leave behind on a server: message and attachment rows, and stored (and staging) files. */
+export interface StoredState {
+  messages: number;
+  attachments: number;
+  files: string[];
+}
+
+async function countRows(t: TestServer, sql: string): Promise<number> {
+  const [row] = await t.server.orm.em.fork().getConnection().execute<{ n: string | number }[]>(sql);
+  return Number(row!.n);
+}
+
+export async function storedState(t: TestServer): Promise<StoredState> {
+  return {
+    messages: await countRows(t, 'select count(*) as n from chat_messages'),
+    attachments: await countRows(t, 'select count(*) as n from attachments'),
+    files: filesUnder(join(t.dataDir, 'attachments')),
+  };
+}
+
+/** A failed send leaves exactly what was there before: no row, no file, no temporary file. */
+export async function expectNothingLeft(t: TestServer, before: StoredState): Promise<void> {
+  const storageDir = join(t.dataDir, 'attachments');
+  await eventually(() => openCapacitorFiles().length === 0, 'temporary upload files released');
+  await eventually(() => filesUnder(storageDir).length === before.files.length, 'staging files removed');
+  expect(await storedState(t)).toEqual(before);
+  expect(filesUnder(join(storageDir, '.staging'))).toEqual([]);
 }

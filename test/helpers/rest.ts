@@ -15,13 +15,17 @@ export interface RestOptions {
   body?: unknown;
   /** Sent as is (for malformed JSON and other content types). */
   raw?: string;
+  /** Sent as multipart/form-data. */
+  form?: FormData;
   headers?: Record<string, string>;
 }
 
 export async function rest(baseUrl: string, method: string, path: string, options: RestOptions = {}): Promise<RestResponse> {
   const headers: Record<string, string> = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
-  let payload: string | undefined;
-  if (options.raw !== undefined) {
+  let payload: string | FormData | undefined;
+  if (options.form !== undefined) {
+    payload = options.form;
+  } else if (options.raw !== undefined) {
     payload = options.raw;
     headers['content-type'] = 'application/json';
   } else if (options.body !== undefined) {
@@ -61,8 +65,13 @@ export class OpenApiChecker {
     this.seen.add(`${method.toUpperCase()} ${template}`);
     const documented = operation.responses[String(response.status)];
     if (!documented) throw new Error(`${method} ${template}: status ${response.status} is not documented (body ${response.text.slice(0, 300)})`);
+    for (const name of Object.keys(documented.headers ?? {})) {
+      if (!response.headers.has(name)) throw new Error(`${method} ${template} ${response.status}: documented header ${name} is missing`);
+    }
     const schema = documented.content?.['application/json']?.schema;
     if (!schema) {
+      // A documented non-JSON body (a download): its bytes are checked by the route's own tests.
+      if (documented.content) return;
       if (response.text !== '') throw new Error(`${method} ${template} ${response.status}: expected no content`);
       return;
     }

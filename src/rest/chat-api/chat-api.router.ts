@@ -19,6 +19,7 @@ import { jsonBody, jsonObject, parseCount, queryParam, route } from '../http.js'
 import type { OperationError } from '../operation-runner.js';
 import type { RestDeps } from '../rest.types.js';
 import { chatApiFailure } from './chat-api.errors.js';
+import { chatApiMultipartSend } from './chat-api.multipart.js';
 import { toChatApiMessage, toChatApiSession } from './chat-api.shapes.js';
 
 /** JSON bodies of this dialect are small; attachments come as multipart (see POST .../messages). */
@@ -49,10 +50,10 @@ const toSession = (session: RestSessionFragment) =>
 /**
  * The chat API dialect (seed 001): support sessions (rooms belong to the rooms dialect),
  * messages, read marks, typing and stats.
- * Not here: attachment download and multipart sends (the attachments module) and the
- * legacy WebSocket (the real-time module).
+ * Not here: attachment download (the attachments module) and the legacy WebSocket (the
+ * real-time module).
  */
-export function chatApiRouter({ runner, logger }: RestDeps): Router {
+export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
   const router = Router();
   const fail = (res: Response, error: unknown) => {
     logger.error({ err: error }, 'chat API route failed');
@@ -68,13 +69,8 @@ export function chatApiRouter({ runner, logger }: RestDeps): Router {
     return null;
   };
 
-  /** Multipart sends arrive before the JSON parser, which would ignore them. */
-  router.post('/sessions/:sessionId/messages', (req, res, next) => {
-    // Seam for the attachments module: multipart/form-data (content + attachments[i]) is
-    // answered here until its upload handling is mounted in front of this router.
-    if (req.is('multipart/form-data')) return chatApiError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Multipart messages with attachments are not available on this server yet');
-    next();
-  });
+  /** Multipart sends (content + attachments[i]) arrive before the JSON parser, which would ignore them. */
+  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, (id) => ID.test(id) || UUID.test(id)));
   router.use(
     ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) =>
       failure.kind === 'too_large'

@@ -25,6 +25,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the current state',
   413: 'Body too large',
   415: 'Unsupported media type',
+  416: 'Range not satisfiable',
   422: 'Invalid parameters or body',
   429: 'Rate limit exceeded',
   500: 'Internal error',
@@ -39,6 +40,20 @@ const widgetErrors = (...statuses: number[]) => errors('WidgetDetail', [...statu
 const roomErrors = (...statuses: number[]) => errors('DrfDetail', [...statuses, 429, 500], { 400: 'DrfBadRequest' });
 
 const lastMessageId = query('last_message_id', { type: 'integer', minimum: 0, default: 0 }, 'Return messages with id greater than this');
+const header = (description: string) => ({ description, schema: { type: 'string' } });
+const BINARY = { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' };
+/** What every download carries (src/attachments/attachment.routes.ts). */
+const DOWNLOAD_HEADERS = {
+  'Content-Type': header('The type sniffed from the bytes on upload'),
+  'Content-Length': header('Bytes in this response'),
+  'Content-Disposition': header('`attachment` with the file name (RFC 6266, UTF-8 form included)'),
+  ETag: header('Strong: the SHA-256 of the file'),
+  'Accept-Ranges': header('`bytes`'),
+  'Cache-Control': header('`private, no-cache`'),
+  'X-Content-Type-Options': header('`nosniff`'),
+  'Content-Security-Policy': header("`default-src 'none'; sandbox`"),
+};
+
 const chatSessionId = path('sessionId', { type: 'string' }, 'Session id (or the session UUID)');
 
 const PATHS: Json = {
@@ -170,10 +185,28 @@ const PATHS: Json = {
     post: {
       tags: ['chat API'],
       operationId: 'chatSendMessage',
-      summary: 'Send a text message (multipart with attachments: 415 until the attachments module is mounted)',
+      summary: 'Send a message: JSON `{content}`, or multipart/form-data with `content` and files under `attachments[0]`, `attachments[1]`, ...',
+      description:
+        'Multipart files are sniffed (the claimed type is ignored) and checked against the allowed types and the size limits ' +
+        '(UPLOAD_MAX_FILE_BYTES per file, UPLOAD_MAX_FILES per message, UPLOAD_MAX_REQUEST_BYTES per request); ' +
+        'a message is stored with all its files or not at all. With files, `content` may be blank.',
       security: bearer,
-      requestBody: jsonRequest('ChatSendMessageRequest'),
-      responses: { '201': body('ChatMessage', 'Sent'), ...chatErrors(400, 401, 403, 404, 409, 413, 415) },
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: ref('ChatSendMessageRequest') },
+          'multipart/form-data': {
+            schema: ref('ChatSendMessageMultipart'),
+            encoding: { attachments: { contentType: 'application/octet-stream, image/*, audio/*, video/*, application/pdf, text/plain' } },
+          },
+        },
+      },
+      responses: {
+        '201': body('ChatMessage', 'Sent, with its attachments'),
+        ...chatErrors(400, 401, 403, 404, 409, 413),
+        '400': body('ChatApiError', 'Invalid body, malformed multipart, a file over the size limit, too many files, an empty or unaccepted file'),
+        '413': body('ChatApiError', 'The request body is larger than allowed'),
+      },
     },
   },
   '/api/chat/sessions/{sessionId}/read': {
@@ -196,6 +229,32 @@ const PATHS: Json = {
       security: bearer,
       requestBody: jsonRequest('ChatTypingRequest'),
       responses: { '204': noContent, ...chatErrors(400, 401, 403, 404) },
+    },
+  },
+  '/api/chat/attachments/{attachmentId}': {
+    parameters: [path('attachmentId', { type: 'string', format: 'uuid' }, "An attachment's id (its `url` is this path)")],
+    get: {
+      tags: ['chat API'],
+      operationId: 'chatDownloadAttachment',
+      summary: "Download an attachment's bytes (whoever may read its message); always a download, never rendered inline",
+      security: bearer,
+      parameters: [
+        { name: 'Range', in: 'header', required: false, schema: { type: 'string', example: 'bytes=0-1023' }, description: 'One byte range' },
+        { name: 'If-Range', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag the range is for; otherwise the whole file is sent' },
+        { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'ETags held by the client: 304 when one matches' },
+      ],
+      responses: {
+        '200': { description: 'The whole file', headers: DOWNLOAD_HEADERS, content: { '*/*': { schema: BINARY } } },
+        '206': {
+          description: 'The requested range',
+          headers: { ...DOWNLOAD_HEADERS, 'Content-Range': header('`bytes first-last/size`') },
+          content: { '*/*': { schema: BINARY } },
+        },
+        '304': { description: 'Not modified (If-None-Match matched)', headers: { ETag: DOWNLOAD_HEADERS.ETag } },
+        ...chatErrors(401, 404, 416),
+        '404': body('ChatApiError', 'No such attachment, or not one the caller may read (the same answer)'),
+        '416': { ...body('ChatApiError', 'The range starts past the end of the file'), headers: { 'Content-Range': header('`bytes */size`') } },
+      },
     },
   },
   '/api/chat/stats': {

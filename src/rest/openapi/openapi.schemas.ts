@@ -149,6 +149,16 @@ const chatApi = {
   ),
   ChatAssignRequest: object({ agentId: { type: ['string', 'integer'] } }),
   ChatSendMessageRequest: object({ content: { type: 'string', minLength: 1, maxLength: 10000 } }),
+  ChatSendMessageMultipart: object(
+    {
+      content: { type: 'string', maxLength: 10000, description: 'May be blank when files are attached' },
+      attachments: {
+        ...arrayOf({ type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' }),
+        description: 'Files in order, as parts named `attachments[0]`, `attachments[1]`, ... (or `attachments` / `attachments[]` repeated). Other fields are ignored',
+      },
+    },
+    [],
+  ),
   ChatMarkReadRequest: object({ messageIds: { ...arrayOf({ type: ['string', 'integer'] }), minItems: 1, maxItems: 100 } }),
   ChatTypingRequest: object({ isTyping: bool }),
   ChatApiError: object({

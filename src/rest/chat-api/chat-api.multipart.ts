@@ -1,0 +1,184 @@
+import busboy from 'busboy';
+import type { Request, RequestHandler, Response } from 'express';
+import { WriteStream } from 'fs-capacitor';
+import Upload from 'graphql-upload/Upload.mjs';
+import type { Logger } from 'pino';
+import type { UploadConfig } from '../../config.js';
+import { ChatApiSendMessageDocument } from '../generated/graphql.js';
+import type { OperationRunner } from '../operation-runner.js';
+import { chatApiFailure } from './chat-api.errors.js';
+import { toChatApiMessage } from './chat-api.shapes.js';
+
+/** `content` is at most 10 000 characters (4 bytes each at worst); anything longer is refused, not cut. */
+const MAX_FIELD_BYTES = 64 * 1024;
+/** Non-file fields a send may carry (content, plus whatever a form adds that we ignore). */
+const MAX_FIELDS = 32;
+/** `attachments[0]`, `attachments[1]`, ... or `attachments` / `attachments[]` repeated. */
+const ATTACHMENT_FIELD = /^attachments(\[\d*\])?$/;
+
+interface Refusal {
+  code: string;
+  message: string;
+}
+
+/**
+ * `POST /api/chat/sessions/{sessionId}/messages` as multipart/form-data (seed 001): `content`
+ * and files under `attachments[i]`. Like every REST route it runs the named GraphQL operation
+ * (ChatApiSendMessage, files as graphql-upload `Upload`s) against the same schema and context;
+ * the attachments service does the sniffing, the limits per file and per message, and stores
+ * all or nothing.
+ *
+ * A plain form does not say how many files follow (the GraphQL multipart spec's `map` does), and
+ * the operation's `attachments` list must be complete when it starts. So each file streams, as
+ * it arrives, into an fs-capacitor temporary file (graphql-upload's own buffer: on disk, never
+ * whole in memory) and the operation runs once the body has ended; it then reads the files in
+ * order and stops at the first failure. Limits are also checked while parsing, so an oversized
+ * request is refused before the operation runs: nothing is stored, temporary files are removed,
+ * and a client that goes away mid-upload leaves nothing behind.
+ *
+ * CSRF: `/graphql` demands a preflight header on multipart because browsers may send its
+ * cookies cross-site. REST callers authenticate with a bearer token in the Authorization header,
+ * which a cross-site form cannot set, so no preflight header is required here.
+ */
+export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadConfig, logger: Logger, isSessionId: (id: string) => boolean): RequestHandler {
+  return (req, res, next) => {
+    if (!req.is('multipart/form-data')) return next();
+    const answer = (status: number, body: unknown) => {
+      if (!res.headersSent) res.status(status).json(body);
+    };
+    const refuseWith = (code: string, message: string) => {
+      const failure = chatApiFailure(code, message);
+      answerAfterBody(req, res, () => answer(failure.status, failure.body));
+    };
+
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > uploads.maxRequestBytes) return refuseWith('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes));
+    const sessionId = String(req.params.sessionId);
+    if (!isSessionId(sessionId)) return refuseWith('NOT_FOUND', `Chat session ${sessionId} not found`);
+
+    (async () => {
+      // Unknown or revoked callers are refused before a byte of their files is written.
+      const context = await runner.context(req.headers.authorization);
+      if (!context.ok) return refuseWith(context.error.code, context.error.message);
+      const parsed = await parseSend(req, uploads);
+      if ('refusal' in parsed) {
+        if (parsed.refusal) refuseWith(parsed.refusal.code, parsed.refusal.message);
+        return;
+      }
+      try {
+        const result = await runner.run(context.value, ChatApiSendMessageDocument, {
+          sessionId,
+          content: parsed.content ?? '',
+          attachments: parsed.files.map((file) => file.upload),
+        });
+        if (!result.ok) {
+          const failure = chatApiFailure(result.error.code, result.error.message);
+          return answer(failure.status, failure.body);
+        }
+        answer(201, toChatApiMessage(result.value.sendMessage.message));
+      } finally {
+        // Every read has finished or was abandoned: the temporary files go now.
+        for (const file of parsed.files) file.capacitor.destroy();
+      }
+    })().catch((error: unknown) => {
+      logger.error({ err: error }, 'chat API multipart send failed');
+      const failure = chatApiFailure(undefined, '');
+      answerAfterBody(req, res, () => answer(failure.status, failure.body));
+    });
+  };
+}
+
+const tooLarge = (max: number) => `The request body may be at most ${max} bytes`;
+
+interface ReceivedPart {
+  upload: Upload;
+  capacitor: WriteStream;
+}
+
+/** The body parsed into `content` and files held in temporary files; `refusal: null` means the client went away. */
+function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }> {
+  return new Promise((resolve) => {
+    // The client may have gone while its token was being checked.
+    if (req.destroyed) return resolve({ refusal: null });
+    const files: ReceivedPart[] = [];
+    let content: string | undefined;
+    let settled = false;
+    const finish = (outcome: { content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }) => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(parser);
+      if ('refusal' in outcome) for (const file of files) file.capacitor.destroy();
+      resolve(outcome);
+    };
+    const refuse = (code: string, message: string) => finish({ refusal: { code, message } });
+
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        // One byte more than allowed, so crossing the limit is seen (busboy truncates at it).
+        limits: { fileSize: uploads.maxFileBytes + 1, fieldSize: MAX_FIELD_BYTES, fields: MAX_FIELDS },
+      });
+    } catch (error) {
+      queueMicrotask(() => refuse('BAD_REQUEST', `Malformed multipart request: ${(error as Error).message}`));
+      return;
+    }
+
+    parser.on('field', (name, value, info) => {
+      if (name !== 'content') return;
+      if (info.valueTruncated) return refuse('BAD_REQUEST', `content may be at most ${MAX_FIELD_BYTES} bytes`);
+      content = value;
+    });
+    parser.on('fieldsLimit', () => refuse('BAD_REQUEST', `A message form may have at most ${MAX_FIELDS} fields`));
+    parser.on('file', (name, stream, info) => {
+      // A broken body fails the part too; the parser's own error answers for both.
+      stream.on('error', () => undefined);
+      if (settled || !ATTACHMENT_FIELD.test(name)) {
+        stream.resume();
+        return;
+      }
+      if (files.length === uploads.maxFiles) {
+        stream.resume();
+        return refuse('BAD_REQUEST', `at most ${uploads.maxFiles} attachments per message`);
+      }
+      const index = files.length;
+      const capacitor = new WriteStream();
+      capacitor.on('error', () => undefined);
+      stream.on('limit', () => refuse('BAD_REQUEST', `attachments[${index}] is larger than ${uploads.maxFileBytes} bytes`));
+      stream.pipe(capacitor);
+      const upload = new Upload();
+      upload.resolve({
+        filename: info.filename ?? '',
+        mimetype: info.mimeType,
+        encoding: info.encoding,
+        createReadStream: (options) => capacitor.createReadStream(options),
+      });
+      files.push({ upload, capacitor });
+    });
+    parser.on('error', (error: Error) => refuse('BAD_REQUEST', `Malformed multipart request: ${error.message}`));
+    parser.on('close', () => finish({ content, files }));
+
+    // Bodies without Content-Length (chunked) are counted as they arrive.
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > uploads.maxRequestBytes) refuse('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes));
+    });
+    req.once('close', () => {
+      if (!req.readableEnded) finish({ refusal: null });
+    });
+    req.pipe(parser);
+  });
+}
+
+/**
+ * The answer waits for the end of the body, which is discarded: most clients (fetch among them)
+ * report a broken pipe instead of a response that arrives mid-upload. Node's request timeout
+ * bounds how long a client may take.
+ */
+function answerAfterBody(req: Request, res: Response, answer: () => void): void {
+  if (req.readableEnded) return answer();
+  res.setHeader('connection', 'close');
+  req.once('end', answer);
+  req.resume();
+}
