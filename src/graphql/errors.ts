@@ -33,11 +33,6 @@ export function createFormatError(logger: Logger, exposeStack: boolean) {
       return { ...formatted, extensions: { code: 'BAD_USER_INPUT', reason: code === 'BAD_USER_INPUT' ? 'INVALID_ARGUMENT' : code } };
     }
     if (original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
-    // graphql-js's own request-level refusals (e.g. "Too many errors processing variables") carry
-    // no code and no path, and wrap no thrown error: the request was bad, the server is fine.
-    if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
-      return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_REQUEST' } };
-    }
     logger.error({ err: original }, 'unexpected error in GraphQL operation');
     return {
       message: 'Internal server error',
