@@ -10,12 +10,14 @@ import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
-import { LocalEventBus } from './events/event-bus.js';
+import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
 import { traceRequests } from './observability/trace.js';
+import { startPruning } from './realtime/retention.js';
+import { attachWebSockets } from './realtime/websockets.js';
 import { DomainError } from './shared/errors.js';
 
 export interface ParleyServer {
@@ -26,7 +28,7 @@ export interface ParleyServer {
   readonly contexts: ContextFactory;
   readonly defaultTenantId: string;
   readonly logger: Logger;
-  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  /** Stops accepting, closes WebSockets with 1001, lets in-flight requests finish, then closes pub/sub and the database. */
   close(): Promise<void>;
 }
 
@@ -38,10 +40,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.logLevel);
   // ORM chatter (migrator progress, discovery) goes to the structured log at debug level.
   const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') });
+  let events: PubSubEventBus | null = null;
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
-    const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus() };
+    events = new PubSubEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    const deps: AppDeps = { config, tokens: new TokenService(config), events };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
 
@@ -49,14 +53,17 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     const httpServer: Server = createServer(app);
+    const formatError = createFormatError(logger, config.env === 'development');
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
-      formatError: createFormatError(logger, config.env === 'development'),
+      formatError,
       includeStacktraceInErrorResponses: false,
       introspection: config.env !== 'production',
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     });
     await apollo.start();
+    const websockets = attachWebSockets(httpServer, { schema, contexts, formatError, logger, isProd: config.env === 'production' });
+    const pruning = startPruning(orm, config.eventRetentionDays, logger);
 
     app.use(traceRequests(logger));
     app.get('/healthz', (_req, res) => {
@@ -118,11 +125,16 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       logger,
       close: () =>
         (closing ??= (async () => {
+          // WebSockets first (1001: clients resume elsewhere), then drain in-flight HTTP requests.
+          await websockets.close();
           await apollo.stop();
+          await pruning.stop();
+          await events?.close();
           await orm.close();
         })()),
     };
   } catch (error) {
+    await events?.close();
     await orm.close();
     throw error;
   }

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Db, Orm } from '../db/orm.js';
 import type { EventBus } from '../events/event-bus.js';
 import { MessageService } from '../messages/message.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { StatsService } from '../stats/stats.service.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
@@ -25,19 +26,28 @@ export interface GraphQLContext {
   messages: MessageService;
   stats: StatsService;
   users: UserService;
+  realtime: RealtimeService;
   deps: AppDeps;
+  /**
+   * A fresh context for the same caller: re-verifies the credentials (an expired token or a
+   * deleted user now fails) on a new EntityManager fork. Long-lived operations (subscriptions)
+   * call it whenever they touch the database, instead of keeping one fork open for hours.
+   */
+  renew(): Promise<GraphQLContext>;
 }
 
-export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps): GraphQLContext {
+export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps, renew: () => Promise<GraphQLContext>): GraphQLContext {
   const scope = { em, viewer };
   return {
     viewer,
     auth,
     deps,
+    renew,
     sessions: new SessionService(scope, deps),
     messages: new MessageService(scope, deps),
     stats: new StatsService(scope),
     users: new UserService(scope),
+    realtime: new RealtimeService(scope, deps),
   };
 }
 
@@ -61,6 +71,6 @@ export class ContextFactory {
     const auth = new AuthService(em, this.deps.tokens);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-    return buildContext(em, viewer, auth, this.deps);
+    return buildContext(em, viewer, auth, this.deps, () => this.forAuthorization(authorization));
   }
 }

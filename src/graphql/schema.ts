@@ -2,6 +2,8 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { MessageResolver } from '../messages/message.resolver.js';
+import { RealtimeResolver } from '../realtime/realtime.resolver.js';
+import { unusedTopicPubSub } from '../realtime/topic-pubsub.js';
 import { SessionResolver } from '../sessions/session.resolver.js';
 import { StatsResolver } from '../stats/stats.resolver.js';
 import './enums.js';
@@ -9,7 +11,8 @@ import './enums.js';
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RealtimeResolver],
+    pubSub: unusedTopicPubSub,
     validate: false,
     emitSchemaFile: false,
   });
