@@ -25,8 +25,9 @@ function authorizationOf(ctx: Context<Record<string, unknown> | undefined, Extra
   return ctx.extra.request.headers.authorization;
 }
 
+/** graphql-ws wraps an error thrown mid-stream in a path-less GraphQLError; the mapper needs the original. */
 const format = (formatError: FormatError, errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
-  errors.map((error) => formatError(error.toJSON(), error));
+  errors.map((error) => formatError(error.toJSON(), error.path ? error : (error.originalError ?? error)));
 
 /**
  * graphql-ws (graphql-transport-ws protocol) on `/graphql`. Authentication happens once in

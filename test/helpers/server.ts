@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,20 @@ export interface TestServerOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Test files run concurrently against one Redis and their databases reuse the same ids, so each
+ * test database gets its own REDIS_PREFIX; servers sharing a database (multi-node tests) share it.
+ */
+const redisPrefixes = new WeakMap<TestDatabase, string>();
+function redisPrefixFor(database: TestDatabase): string {
+  let prefix = redisPrefixes.get(database);
+  if (prefix === undefined) {
+    prefix = `parley-test:${randomBytes(6).toString('hex')}:`;
+    redisPrefixes.set(database, prefix);
+  }
+  return prefix;
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
@@ -39,6 +54,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     JWT_SECRET,
     ADMIN_PASSWORD,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: process.env.REDIS_URL ?? '',
+    REDIS_PREFIX: redisPrefixFor(database),
     ...options.env,
   });
   const server = await startServer(config);
