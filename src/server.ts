@@ -15,6 +15,7 @@ import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/con
 import { createFormatError } from './graphql/errors.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
+import { InFlightRequests } from './observability/in-flight.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
 import { attachWebSockets } from './realtime/websockets.js';
@@ -44,7 +45,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
-    events = new PubSubEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    events = new PubSubEventBus({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      onPublishError: (error) => logger.error({ err: error }, 'publishing to Redis failed'),
+    });
     const deps: AppDeps = { config, tokens: new TokenService(config), events };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
@@ -65,6 +70,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const websockets = attachWebSockets(httpServer, { schema, contexts, formatError, logger, isProd: config.env === 'production' });
     const pruning = startPruning(orm, config.eventRetentionDays, logger);
 
+    const inFlight = new InFlightRequests();
+    app.use(inFlight.middleware);
     app.use(traceRequests(logger));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
@@ -125,8 +132,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       logger,
       close: () =>
         (closing ??= (async () => {
-          // WebSockets first (1001: clients resume elsewhere), then drain in-flight HTTP requests.
+          // Stop accepting, close WebSockets (1001: clients resume elsewhere), answer every
+          // request already accepted, and only then close pub/sub and the database.
+          httpServer.close();
           await websockets.close();
+          await inFlight.idle();
           await apollo.stop();
           await pruning.stop();
           await events?.close();

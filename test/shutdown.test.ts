@@ -13,15 +13,21 @@ import { subscribe, wsClient } from './helpers/subscriptions.js';
 /** Starts `node dist/src/main.js` (what `npm start` runs) and resolves with its URL once it listens. */
 function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ['dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      // Errors only (LOG_LEVEL=error): shown when the process did not exit cleanly.
+      if (code !== 0) process.stderr.write(output);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk;
+    child.stdout!.on('data', () => {
       const match = /Parley GraphQL API at (http:\/\/\S+)\/graphql/.exec(output);
       if (match) resolve({ child, url: match[1]!, exited });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
     void exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
 }
@@ -42,7 +48,7 @@ describe('graceful shutdown', () => {
         REDIS_PREFIX: `parley-test:shutdown-${process.pid}:`,
         JWT_SECRET,
         ADMIN_PASSWORD,
-        LOG_LEVEL: 'silent',
+        LOG_LEVEL: 'error',
       });
       const node = { url, graphqlUrl: `${url}/graphql` } as TestServer;
       const admin = await loginAdmin(node);

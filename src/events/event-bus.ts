@@ -63,6 +63,8 @@ export interface EventBusOptions {
   prefix: string;
   /** Counts published messages by type (optional; see observability/metrics.ts). */
   onPublish?: (type: string) => void;
+  /** A PUBLISH to Redis failed (subscribers elsewhere catch up by resuming from the outbox). */
+  onPublishError?: (error: unknown) => void;
 }
 
 type Topics = Record<string, [BusMessage]>;
@@ -74,6 +76,7 @@ type Topics = Record<string, [BusMessage]>;
 export class PubSubEventBus implements EventBus {
   private readonly pubSub: PubSub<Topics>;
   private readonly redis: { publisher: Redis; subscriber: Redis } | null;
+  private closed = false;
 
   constructor(private readonly options: EventBusOptions) {
     if (options.redisUrl === null) {
@@ -84,12 +87,22 @@ export class PubSubEventBus implements EventBus {
     // Two connections: a Redis connection in subscriber mode cannot publish.
     const connect = () => new Redis(options.redisUrl!, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.redis = { publisher: connect(), subscriber: connect() };
+    const { publisher } = this.redis;
+    // The event target ignores PUBLISH's promise; a failure (Redis down) must be reported, not
+    // crash the process as an unhandled rejection. The change itself is committed and replayable.
+    const publishClient = Object.create(publisher) as Redis;
+    publishClient.publish = ((channel: string, message: string) =>
+      publisher.publish(channel, message).catch((error: unknown) => {
+        options.onPublishError?.(error);
+        return 0;
+      })) as Redis['publish'];
     this.pubSub = createPubSub<Topics>({
-      eventTarget: createRedisEventTarget({ publishClient: this.redis.publisher, subscribeClient: this.redis.subscriber }),
+      eventTarget: createRedisEventTarget({ publishClient, subscribeClient: this.redis.subscriber }),
     });
   }
 
   publish(events: readonly PublishedEvent[]): void {
+    if (this.closed) return;
     for (const event of events) {
       const message: BusMessage = { kind: 'event', event };
       this.pubSub.publish(this.channel(sessionTopic(event.tenantId, event.sessionId)), message);
@@ -99,6 +112,7 @@ export class PubSubEventBus implements EventBus {
   }
 
   publishTyping(typing: TypingSignal): void {
+    if (this.closed) return;
     this.pubSub.publish(this.channel(sessionTopic(typing.tenantId, typing.sessionId)), { kind: 'typing', typing });
     this.options.onPublish?.('typing');
   }
@@ -122,6 +136,7 @@ export class PubSubEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (!this.redis) return;
     await Promise.allSettled([this.redis.publisher.quit(), this.redis.subscriber.quit()]);
   }

@@ -63,12 +63,23 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
       // graphql-ws's dispose closes its sockets with 1001 too, ending their subscriptions.
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => legacyWss.close(() => resolve()));
-      // Sockets that do not answer the close handshake promptly are cut, so shutdown stays bounded.
-      const stragglers = [...graphqlWss.clients, ...legacyWss.clients];
-      if (stragglers.length) {
-        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
-        for (const client of stragglers) client.terminate();
-      }
+      // Sockets that do not finish the close handshake within a second are cut, so shutdown stays bounded.
+      const stragglers = [...graphqlWss.clients, ...legacyWss.clients].filter((client) => client.readyState !== client.CLOSED);
+      await Promise.all(
+        stragglers.map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                client.terminate();
+                resolve();
+              }, 1000);
+              client.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+        ),
+      );
     },
   };
 }
