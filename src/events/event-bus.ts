@@ -1,6 +1,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
+import { setMaxListeners } from 'node:events';
 import type { Db } from '../db/orm.js';
 import type { ChatSession } from '../sessions/session.entity.js';
 import { SessionEvent, type SessionEventType } from './session-event.entity.js';
@@ -81,7 +82,10 @@ export class PubSubEventBus implements EventBus {
   constructor(private readonly options: EventBusOptions) {
     if (options.redisUrl === null) {
       this.redis = null;
-      this.pubSub = createPubSub<Topics>();
+      // One listener per subscription on a popular session is normal, not a leak.
+      const eventTarget = new EventTarget();
+      setMaxListeners(0, eventTarget);
+      this.pubSub = createPubSub<Topics>({ eventTarget });
       return;
     }
     // Two connections: a Redis connection in subscriber mode cannot publish.
