@@ -15,6 +15,7 @@ import {
 } from '../rest/chat-api/chat-api.shapes.js';
 import { DomainError, unauthenticated } from '../shared/errors.js';
 import { openSessionStream, type StreamItem } from './session-stream.js';
+import { streamSourceFor } from './stream-source.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
 export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;
@@ -85,14 +86,7 @@ export async function handleLegacyUpgrade(
     const context = await options.contexts.forAuthorization(authorization);
     if (context.viewer.kind === 'anonymous') throw unauthenticated();
     stream = await openSessionStream(
-      {
-        bus: context.deps.events,
-        fresh: async () => {
-          const renewed = await context.renew();
-          return { realtime: renewed.realtime, messages: renewed.messages };
-        },
-        onError: (error) => options.logger.error({ err: error }, 'legacy chat websocket background error'),
-      },
+      streamSourceFor(context, (error) => options.logger.error({ err: error }, 'legacy chat websocket background error')),
       { sessionId, since: url.searchParams.get('since') },
     );
   } catch (error) {

@@ -1,7 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import { MessageType } from '../messages/message.types.js';
-import { only, openInboxStream, openSessionStream, type StreamItem, type StreamSource } from './session-stream.js';
+import { only, openInboxStream, openSessionStream, type StreamItem } from './session-stream.js';
+import { streamSourceFor } from './stream-source.js';
 import {
   messageFromDto,
   SessionEventUnion,
@@ -18,18 +19,7 @@ interface SessionArgs {
 
 type Data = SubscribeResolverData<unknown, SessionArgs, GraphQLContext>;
 
-/** Each database touch of a long-lived subscription renews the context: new fork, credentials re-checked. */
-function streamSource(context: GraphQLContext): StreamSource {
-  return {
-    bus: context.deps.events,
-    fresh: async () => {
-      const renewed = await context.renew();
-      return { realtime: renewed.realtime, messages: renewed.messages };
-    },
-  };
-}
-
-const sessionStream = ({ args, context }: Data) => openSessionStream(streamSource(context), { sessionId: args.sessionId, since: args.since });
+const sessionStream = ({ args, context }: Data) => openSessionStream(streamSourceFor(context), { sessionId: args.sessionId, since: args.since });
 const isType = (...types: string[]) => (item: StreamItem) => item.kind === 'event' && types.includes(item.event.type);
 
 @Resolver()
@@ -83,7 +73,7 @@ export class RealtimeResolver {
 
   @Subscription(() => SessionUpdateEventType, {
     description: 'Staff: their sessions; admins: every session of the tenant (created, assigned, closed). Live only',
-    subscribe: ({ context }: Data) => openInboxStream(streamSource(context)),
+    subscribe: ({ context }: Data) => openInboxStream(streamSourceFor(context)),
   })
   inbox(@Root() item: StreamItem): SessionUpdateEventType {
     if (item.kind !== 'event') throw new TypeError('inbox received a typing signal');

@@ -54,6 +54,20 @@ function closable<T>(generator: AsyncGenerator<T>, close: () => void): Stream<T>
   return wrapper;
 }
 
+/** Runs a stream body: access errors become FORBIDDEN, and however it ends, the live part closes. */
+function guarded(live: LiveStream, body: AsyncGenerator<StreamItem>): Stream<StreamItem> {
+  async function* run(): AsyncGenerator<StreamItem> {
+    try {
+      yield* body;
+    } catch (error) {
+      throw asForbidden(error);
+    } finally {
+      live.close();
+    }
+  }
+  return closable(run(), () => live.close());
+}
+
 /** Access errors end a stream as FORBIDDEN whatever their cause (reassigned, removed, token expired). */
 function asForbidden(error: unknown): unknown {
   if (error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED')) {
@@ -198,43 +212,37 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
   };
 
   async function* run(): AsyncGenerator<StreamItem> {
-    try {
-      let replayed: Set<string> | null = null;
-      if (since !== null) {
-        replayed = new Set();
-        let after = since;
-        for (;;) {
-          // A fork per batch; the check also runs again, since a long replay can outlive access.
-          const { realtime } = await source.fresh();
-          await realtime.authorizeSession(session.id);
-          const batch = await realtime.replay(session, after);
-          for (const event of batch) {
-            replayed.add(event.id);
-            const item: StreamItem = { kind: 'event', event };
-            deliverable(item);
-            yield item;
-            after = event.id;
-          }
-          if (batch.length < REPLAY_BATCH) break;
+    let replayed: Set<string> | null = null;
+    if (since !== null) {
+      replayed = new Set();
+      let after = since;
+      for (;;) {
+        // A fork per batch; the check also runs again, since a long replay can outlive access.
+        const { realtime } = await source.fresh();
+        await realtime.authorizeSession(session.id);
+        const batch = await realtime.replay(session, after);
+        for (const event of batch) {
+          replayed.add(event.id);
+          const item: StreamItem = { kind: 'event', event };
+          deliverable(item);
+          yield item;
+          after = event.id;
         }
+        if (batch.length < REPLAY_BATCH) break;
       }
-      for await (const item of live.box.drain()) {
-        if (item.kind === 'event') {
-          const { id } = item.event;
-          if (since !== null && BigInt(id) <= BigInt(since)) continue;
-          if (replayed?.delete(id)) continue;
-          if (item.event.type === 'session.updated' && !(await live.recheck(check))) continue;
-        }
-        deliverable(item);
-        yield item;
+    }
+    for await (const item of live.box.drain()) {
+      if (item.kind === 'event') {
+        const { id } = item.event;
+        if (since !== null && BigInt(id) <= BigInt(since)) continue;
+        if (replayed?.delete(id)) continue;
+        if (item.event.type === 'session.updated' && !(await live.recheck(check))) continue;
       }
-    } catch (error) {
-      throw asForbidden(error);
-    } finally {
-      live.close();
+      deliverable(item);
+      yield item;
     }
   }
-  return closable(run(), () => live.close());
+  return guarded(live, run());
 }
 
 /**
@@ -249,19 +257,13 @@ export async function openInboxStream(source: StreamSource): Promise<Stream<Stre
   await live.listen(inboxTopic(realtime.viewer.tenantId), check);
 
   async function* run(): AsyncGenerator<StreamItem> {
-    try {
-      for await (const item of live.box.drain()) {
-        if (item.kind !== 'event' || !realtime.inboxIncludes(item.event)) continue;
-        source.onDeliver?.(item);
-        yield item;
-      }
-    } catch (error) {
-      throw asForbidden(error);
-    } finally {
-      live.close();
+    for await (const item of live.box.drain()) {
+      if (item.kind !== 'event' || !realtime.inboxIncludes(item.event)) continue;
+      source.onDeliver?.(item);
+      yield item;
     }
   }
-  return closable(run(), () => live.close());
+  return guarded(live, run());
 }
 
 /** Only the items matching `keep`; ending it ends the underlying stream at once. */
