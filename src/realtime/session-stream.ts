@@ -9,6 +9,34 @@ export const TYPING_TTL_MS = 6_000;
 /** Access (and the token behind it) is re-checked this often, so a subscriber who lost it stops within 5 s. */
 export const ACCESS_RECHECK_MS = 4_000;
 
+/**
+ * Periodic access checks (one per stream every ACCESS_RECHECK_MS) run at most this many at a
+ * time per process. With thousands of idle subscriptions they would otherwise take every
+ * database connection and starve requests; capped, they queue and stretch out instead.
+ */
+export const MAX_CONCURRENT_RECHECKS = 4;
+
+class Semaphore {
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.running += 1;
+    try {
+      return await task();
+    } finally {
+      this.running -= 1;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+/** Process-wide: a process is one node, and the cap protects its one connection pool. */
+const periodicRechecks = new Semaphore(MAX_CONCURRENT_RECHECKS);
+
 /** An async iterator whose `return()` ends it promptly (graphql-ws calls it on `complete` and on close). */
 export interface Stream<T> extends AsyncIterableIterator<T> {
   return(value?: unknown): Promise<IteratorResult<T>>;
@@ -132,7 +160,13 @@ class LiveStream {
 
   async listen(topic: string, check: () => Promise<void>): Promise<void> {
     this.unsubscribe = await this.source.bus.subscribe(topic, (message) => this.receive(message));
-    this.recheckTimer = setInterval(() => void this.recheck(check), ACCESS_RECHECK_MS);
+    // Skip a tick while the previous check still queues, so slow checks never pile up.
+    let pending = false;
+    this.recheckTimer = setInterval(() => {
+      if (pending) return;
+      pending = true;
+      void periodicRechecks.run(() => this.recheck(check)).finally(() => (pending = false));
+    }, ACCESS_RECHECK_MS);
     this.recheckTimer.unref();
   }
 
