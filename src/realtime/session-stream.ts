@@ -253,8 +253,8 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
       for (;;) {
         // A fork per batch; the check also runs again, since a long replay can outlive access.
         const { realtime } = await source.fresh();
-        await realtime.authorizeSession(session.id);
-        const batch = await realtime.replay(session, after);
+        const current = await realtime.authorizeSession(session.id);
+        const batch = await realtime.replay(current, after);
         for (const event of batch) {
           replayed.add(event.id);
           const item: StreamItem = { kind: 'event', event };
