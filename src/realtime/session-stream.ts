@@ -58,8 +58,6 @@ export interface StreamSource {
   fresh(): Promise<CallerServices>;
   /** Unexpected failures of background work (delivery receipts). */
   onError?(error: unknown): void;
-  /** Called for each item handed to the client (metrics). */
-  onDeliver?(item: StreamItem): void;
 }
 
 /**
@@ -237,7 +235,6 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
   const receipts = participant ? new DeliveryReceipts(source, session.id, BigInt(participant.lastDeliveredMessageId)) : null;
 
   const deliverable = (item: StreamItem) => {
-    source.onDeliver?.(item);
     if (item.kind !== 'event' || !receipts || !participant) return;
     const { event } = item;
     receipts.observe(event, participant.id);
@@ -293,7 +290,6 @@ export async function openInboxStream(source: StreamSource): Promise<Stream<Stre
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of live.box.drain()) {
       if (item.kind !== 'event' || !realtime.inboxIncludes(item.event)) continue;
-      source.onDeliver?.(item);
       yield item;
     }
   }
