@@ -1,4 +1,4 @@
-import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { parse, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { IncomingMessage } from 'node:http';
@@ -29,6 +29,26 @@ function authorizationOf(ctx: Context<Record<string, unknown> | undefined, Extra
 const format = (formatError: FormatError, errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
   errors.map((error) => formatError(error.toJSON(), error.path ? error : (error.originalError ?? error)));
 
+/** Distinct operation texts kept parsed; clients send the same few subscription documents. */
+const MAX_CACHED_DOCUMENTS = 500;
+
+/**
+ * A live subscription keeps its parsed document for its whole life. Parsed once per distinct
+ * text and without token locations, thousands of subscriptions share one small AST instead of
+ * each holding its own token list.
+ */
+function cachedParse(): typeof parse {
+  const cache = new Map<string, DocumentNode>();
+  return ((source: string) => {
+    const cached = cache.get(source);
+    if (cached) return cached;
+    const document = parse(source, { noLocation: true });
+    if (cache.size >= MAX_CACHED_DOCUMENTS) cache.delete(cache.keys().next().value!);
+    cache.set(source, document);
+    return document;
+  }) as typeof parse;
+}
+
 /**
  * graphql-ws (graphql-transport-ws protocol) on `/graphql`. Authentication happens once in
  * onConnect (refused: 4403; anything before connection_init: 4401, by graphql-ws); each operation
@@ -41,6 +61,7 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
     {
       schema: options.schema,
       isProd: options.isProd,
+      parse: cachedParse(),
       onConnect: async (ctx) => {
         try {
           const context = await contexts.forAuthorization(authorizationOf(ctx));

@@ -242,16 +242,22 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
     if (event.type === 'message.created' && message?.id && message.senderId !== participant.id) receipts.delivered(message.id);
   };
 
+  /**
+   * A fork per batch, and the access check again (a long replay can outlive access). Outside the
+   * generator on purpose: a suspended generator's frame would keep the fork alive.
+   */
+  const replayBatch = async (after: string) => {
+    const { realtime } = await source.fresh();
+    return realtime.replay(await realtime.authorizeSession(session.id), after);
+  };
+
   async function* run(): AsyncGenerator<StreamItem> {
     let replayed: Set<string> | null = null;
     if (since !== null) {
       replayed = new Set();
       let after = since;
       for (;;) {
-        // A fork per batch; the check also runs again, since a long replay can outlive access.
-        const { realtime } = await source.fresh();
-        const current = await realtime.authorizeSession(session.id);
-        const batch = await realtime.replay(current, after);
+        const batch = await replayBatch(after);
         for (const event of batch) {
           replayed.add(event.id);
           const item: StreamItem = { kind: 'event', event };
