@@ -22,8 +22,10 @@ export interface Config {
   readonly database: DatabaseTarget;
   /** REDIS_URL: shared pub/sub and rate-limit counters across nodes. Absent: in-process. */
   readonly redisUrl: string | null;
-  /** REDIS_PREFIX: namespace of every Redis key and channel, so deployments (or test runs) can share one Redis. Default `parley:`. */
+  /** REDIS_PREFIX: namespace of every Redis channel and key Parley uses, so several deployments (or test runs) can share one Redis. Default `parley:`. */
   readonly redisPrefix: string;
+  /** EVENT_RETENTION_DAYS: how long the outbox keeps session events for `since` resume; older ones are pruned and resuming past them fails with RESYNC_REQUIRED. Default 7. */
+  readonly eventRetentionDays: number;
   /** JWT_SECRET: HS256 signing key, at least 32 characters. Required in production; generated once under DATA_DIR otherwise. */
   readonly jwtSecret: Uint8Array;
   /** JWT_ISSUER / JWT_AUDIENCE: checked on every token. Defaults `parley` / `parley-api`. */
@@ -211,6 +213,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const redisUrl = env.REDIS_URL || null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be redis://… or rediss://…');
+  const redisPrefix = env.REDIS_PREFIX ?? 'parley:';
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'may contain only letters, digits, ":", "_", "." and "-" (at most 64)');
   const adminPassword = env.ADMIN_PASSWORD || null;
   if (adminPassword !== null && adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
 
@@ -221,7 +225,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     database: databaseTarget(env, dataDir),
     redisUrl,
-    redisPrefix: env.REDIS_PREFIX || 'parley:',
+    redisPrefix,
+    eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 3650),
     jwtSecret: jwtSecret(env, nodeEnv, dataDir),
     jwtIssuer: env.JWT_ISSUER || 'parley',
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',

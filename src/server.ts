@@ -12,7 +12,7 @@ import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
-import { LocalEventBus } from './events/event-bus.js';
+import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { queryLimits } from './graphql/limits.js';
@@ -21,7 +21,10 @@ import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { createLogger } from './observability/logger.js';
+import { InFlightRequests } from './observability/in-flight.js';
 import { traceRequests } from './observability/trace.js';
+import { startPruning } from './realtime/retention.js';
+import { attachWebSockets } from './realtime/websockets.js';
 import { DomainError } from './shared/errors.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
 
@@ -33,7 +36,7 @@ export interface ParleyServer {
   readonly contexts: ContextFactory;
   readonly defaultTenantId: string;
   readonly logger: Logger;
-  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  /** Stops accepting, closes WebSockets with 1001, lets in-flight requests finish, then closes pub/sub and the database. */
   close(): Promise<void>;
 }
 
@@ -47,15 +50,21 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') });
   /** Released on close (or on a failed start), after the HTTP server has drained. */
   const closers: (() => Promise<void>)[] = [];
+  let events: PubSubEventBus | null = null;
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
+    events = new PubSubEventBus({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      onPublishError: (error) => logger.error({ err: error }, 'publishing to Redis failed'),
+    });
     const rateLimits = createRateLimiter(config);
     closers.push(rateLimits.close);
     const deps: AppDeps = {
       config,
       tokens: new TokenService(config),
-      events: new LocalEventBus(),
+      events,
       rateLimiter: rateLimits.limiter,
       storage: await createAttachmentStorage(config.uploads.dir),
     };
@@ -68,9 +77,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.set('trust proxy', config.trustProxyHops === 0 ? false : config.trustProxyHops);
     const httpServer: Server = createServer(app);
     const limits = queryLimits(config);
+    const formatError = createFormatError(logger, config.env === 'development');
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
-      formatError: createFormatError(logger, config.env === 'development'),
+      formatError,
       includeStacktraceInErrorResponses: false,
       introspection: config.env !== 'production',
       hideSchemaDetailsFromClientErrors: config.env === 'production',
@@ -80,7 +90,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), rateLimitHeadersPlugin(), ...limits.plugins],
     });
     await apollo.start();
+    const websockets = attachWebSockets(httpServer, { schema, contexts, formatError, logger, isProd: config.env === 'production' });
+    const pruning = startPruning(orm, config.eventRetentionDays, logger);
 
+    const inFlight = new InFlightRequests();
+    app.use(inFlight.middleware);
     app.use(traceRequests(logger));
     app.use(httpHardening(config));
     app.get('/healthz', (_req, res) => {
@@ -144,13 +158,21 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       logger,
       close: () =>
         (closing ??= (async () => {
+          // Stop accepting, close WebSockets (1001: clients resume elsewhere), answer every
+          // request already accepted, and only then close pub/sub and the database.
+          httpServer.close();
+          await websockets.close();
+          await inFlight.idle();
           await apollo.stop();
+          await pruning.stop();
+          await events?.close();
           for (const close of closers) await close();
           await orm.close();
         })()),
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
+    await events?.close();
     await orm.close();
     throw error;
   }

@@ -15,6 +15,8 @@ describe('configuration', () => {
     expect(config.port).toBe(4000);
     expect(config.database).toEqual({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
     expect(config.redisUrl).toBeNull();
+    expect(config.redisPrefix).toBe('parley:');
+    expect(config.eventRetentionDays).toBe(7);
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
     // The generated development secret is kept: a second load reads the same one.
     expect(loadConfig({ DATA_DIR: dataDir }).jwtSecret).toEqual(config.jwtSecret);
@@ -36,6 +38,8 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ ADMIN_PASSWORD: 'short' }, /ADMIN_PASSWORD/],
     [{ ACCESS_TOKEN_TTL_SECONDS: '5' }, /ACCESS_TOKEN_TTL_SECONDS/],
+    [{ REDIS_PREFIX: 'has spaces' }, /REDIS_PREFIX/],
+    [{ EVENT_RETENTION_DAYS: '0' }, /EVENT_RETENTION_DAYS/],
   ])('fails fast naming the variable: %o', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);
   });

@@ -10,7 +10,8 @@ export type SessionEventType =
   | 'message.created'
   | 'message.updated'
   | 'message.deleted'
-  | 'read.updated';
+  | 'read.updated'
+  | 'delivery.updated';
 
 /** Outbox and replay log: written in the same transaction as the change it describes. */
 @Entity({ tableName: 'session_events' })

@@ -8,6 +8,7 @@ import type { Db, Orm } from '../db/orm.js';
 import type { EventBus } from '../events/event-bus.js';
 import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { MessageService } from '../messages/message.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { RoomService } from '../rooms/room.service.js';
 import { StatsService } from '../stats/stats.service.js';
@@ -36,6 +37,7 @@ export interface GraphQLContext {
   users: UserService;
   rooms: RoomService;
   widget: WidgetService;
+  realtime: RealtimeService;
   deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   rateLimitIdentity: string;
@@ -43,9 +45,22 @@ export interface GraphQLContext {
   countRootFieldsForRateLimit: boolean;
   /** Decisions taken while serving this operation; the transport turns them into RateLimit headers. */
   rateLimits: RateLimitDecision[];
+  /**
+   * A fresh context for the same caller: re-verifies the credentials (an expired token or a
+   * deleted user now fails) on a new EntityManager fork. Long-lived operations (subscriptions)
+   * call it whenever they touch the database, instead of keeping one fork open for hours.
+   */
+  renew(): Promise<GraphQLContext>;
 }
 
-export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: AppDeps, clientIp = 'unknown'): GraphQLContext {
+export function buildContext(
+  em: Db,
+  viewer: Viewer,
+  auth: AuthService,
+  deps: AppDeps,
+  renew: () => Promise<GraphQLContext>,
+  clientIp = 'unknown',
+): GraphQLContext {
   const scope = { em, viewer };
   const messages = new MessageService(scope, deps);
   return {
@@ -55,6 +70,7 @@ export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: Ap
     rateLimitIdentity: rateLimitIdentity(viewer, clientIp),
     countRootFieldsForRateLimit: true,
     rateLimits: [],
+    renew,
     sessions: new SessionService(scope, deps),
     messages,
     attachments: new AttachmentService(scope, deps),
@@ -62,6 +78,7 @@ export function buildContext(em: Db, viewer: Viewer, auth: AuthService, deps: Ap
     users: new UserService(scope),
     rooms: new RoomService(scope, deps, messages),
     widget: new WidgetService(scope, deps),
+    realtime: new RealtimeService(scope, deps),
   };
 }
 
@@ -86,6 +103,6 @@ export class ContextFactory {
     const auth = new AuthService(em, this.deps.tokens);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-    return buildContext(em, viewer, auth, this.deps, clientIp);
+    return buildContext(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp), clientIp);
   }
 }

@@ -3,7 +3,8 @@ import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { MessageResolver } from '../messages/message.resolver.js';
 import { RateLimitMiddleware } from '../ratelimit/rate-limit.middleware.js';
-import { TypingResolver } from '../messages/typing.resolver.js';
+import { RealtimeResolver } from '../realtime/realtime.resolver.js';
+import { unusedTopicPubSub } from '../realtime/topic-pubsub.js';
 import { RoomResolver } from '../rooms/room.resolver.js';
 import { SessionResolver } from '../sessions/session.resolver.js';
 import { StatsResolver } from '../stats/stats.resolver.js';
@@ -13,7 +14,8 @@ import './enums.js';
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, TypingResolver, WidgetResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver],
+    pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],
     emitSchemaFile: false,

@@ -1,10 +1,11 @@
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
+import { LockMode } from '@mikro-orm/core';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
 import type { SessionEvent } from '../events/session-event.entity.js';
 import { Participant } from '../sessions/participant.entity.js';
 import { ensureParticipant } from '../sessions/participants.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
-import type { ChatSession } from '../sessions/session.entity.js';
+import { ChatSession } from '../sessions/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
@@ -195,6 +196,7 @@ export class MessageService {
       ? [more, beforeId !== null && (await this.exists(session, { $gte: beforeId }))]
       : [afterId !== null && (await this.exists(session, { $lte: afterId })), more];
     const views = await this.views(session, page);
+    await this.markDelivered(session, last?.id);
     return {
       edges: views.map((node) => ({ cursor: encodeCursor(node.message.id), node })),
       pageInfo: {
@@ -218,6 +220,7 @@ export class MessageService {
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset, populate: ['sender.user'] },
     );
     const items = await this.views(session, rows.slice(0, limit));
+    await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
     return { items, totalCount: session.messageCount, hasMore: rows.length > limit };
   }
 
@@ -231,7 +234,9 @@ export class MessageService {
       { session, id: { $gt: afterId } },
       { orderBy: { id: 'asc' }, limit, populate: ['sender.user'] },
     );
-    return this.views(session, rows);
+    const views = await this.views(session, rows);
+    await this.markDelivered(session, rows[rows.length - 1]?.id);
+    return views;
   }
 
   /**
@@ -246,7 +251,8 @@ export class MessageService {
     const messageIds = [...new Set(messageIdsArg.map((id) => parseId(id, 'messageIds')))];
 
     const outcome = await em.transactional(async (tx) => {
-      const session = await loadAccessibleSession(tx, viewer, sessionId);
+      // The session row lock keeps this session's outbox ids in commit order (gap-free resume).
+      const session = await loadAccessibleSession(tx, viewer, sessionId, true);
       const found = await tx.count(ChatMessage, { session, id: { $in: messageIds } });
       if (found !== messageIds.length) throw badInput('messageIds', 'every message id must belong to this session', 'UNKNOWN_MESSAGE');
       const participant = await ensureParticipant(tx, session, viewer);
@@ -294,17 +300,7 @@ export class MessageService {
     });
   }
 
-  /**
-   * Typing indicators are ephemeral: this checks the viewer may take part in the session and
-   * stores nothing. (Delivery to subscribers belongs to the real-time transport.)
-   */
-  async setTyping(sessionIdArg: string, isTyping: boolean): Promise<boolean> {
-    if (typeof isTyping !== 'boolean') throw badInput('isTyping', 'isTyping must be a boolean');
-    await this.readable(sessionIdArg);
-    return true;
-  }
-
-  private async changeOwn(
+    private async changeOwn(
     messageIdArg: string,
     type: 'message.updated' | 'message.deleted',
     change: (message: ChatMessage, now: Date) => void,
@@ -333,6 +329,36 @@ export class MessageService {
     this.publish(outcome.events);
     const [view] = await this.views(outcome.session, [outcome.message]);
     return view!;
+  }
+
+  /**
+   * DELIVERED: the viewer has received the session's messages up to `messageId`, because a
+   * subscription pushed it or a fetch returned it. Moves the viewer's delivered watermark forward
+   * only, and records `delivery.updated` when it moved. Only participants have watermarks: an
+   * admin watching a session they never joined changes nothing. Cheap when nothing moves (one read).
+   */
+  async markDelivered(sessionOrId: ChatSession | string, messageId: string | undefined): Promise<void> {
+    const { em, viewer } = this.scope;
+    if (messageId === undefined || messageId === '0') return;
+    const sessionId = typeof sessionOrId === 'string' ? sessionOrId : sessionOrId.id;
+    const where = viewer.kind === 'guest' ? { id: viewer.participantId, session: sessionId } : viewer.kind === 'user' ? { session: sessionId, user: viewer.userId } : null;
+    if (where === null) return;
+    const current = await em.findOne(Participant, where, { fields: ['id', 'lastDeliveredMessageId'], disableIdentityMap: true });
+    if (!current || BigInt(current.lastDeliveredMessageId) >= BigInt(messageId)) return;
+    const events = await em.fork().transactional(async (tx) => {
+      // Same lock as send/markRead: this session's outbox ids stay in commit order.
+      const session = await tx.findOneOrFail(ChatSession, { id: sessionId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const moved = await tx.nativeUpdate(Participant, { id: current.id, lastDeliveredMessageId: { $lt: messageId } }, { lastDeliveredMessageId: messageId });
+      if (moved === 0) return [];
+      return [
+        recordEvent(tx, session, 'delivery.updated', {
+          participantId: current.id,
+          userId: viewer.kind === 'user' ? viewer.userId : null,
+          lastDeliveredMessageId: messageId,
+        }),
+      ];
+    });
+    this.publish(events);
   }
 
   private async readable(sessionIdArg: string): Promise<ChatSession> {

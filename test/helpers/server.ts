@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,20 @@ export interface TestServerOptions {
   logger?: Logger;
 }
 
+/**
+ * Test files run concurrently against one Redis and their databases reuse the same ids, so each
+ * test database gets its own REDIS_PREFIX; servers sharing a database (multi-node tests) share it.
+ */
+const redisPrefixes = new WeakMap<TestDatabase, string>();
+function redisPrefixFor(database: TestDatabase): string {
+  let prefix = redisPrefixes.get(database);
+  if (prefix === undefined) {
+    prefix = `parley-test:${randomBytes(6).toString('hex')}:`;
+    redisPrefixes.set(database, prefix);
+  }
+  return prefix;
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
@@ -42,11 +57,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     JWT_SECRET,
     ADMIN_PASSWORD,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: process.env.REDIS_URL ?? '',
     // Test files run concurrently against one Redis and their databases reuse ids: one namespace per database.
-    REDIS_PREFIX: `parley-test:${database.name}:`,
+    REDIS_PREFIX: redisPrefixFor(database),
     // Functional tests make hundreds of calls per user; the rate-limit tests set the real policy.
     RATE_LIMIT_MAX: '1000000',
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
   const server = await startServer(config, { logger: options.logger });

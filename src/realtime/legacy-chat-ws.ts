@@ -1,0 +1,121 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { PublishedEvent } from '../events/event-bus.js';
+import type { ContextFactory } from '../graphql/context.js';
+import type { Metrics } from '../observability/metrics.js';
+import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
+import {
+  toChatApiMessage,
+  toChatApiSession,
+  toChatApiTyping,
+  type MessageSource,
+  type SessionSource,
+} from '../rest/chat-api/chat-api.shapes.js';
+import { DomainError, unauthenticated } from '../shared/errors.js';
+import { openSessionStream, type StreamItem } from './session-stream.js';
+import { streamSourceFor } from './stream-source.js';
+
+/** `/ws/chat/{sessionId}` (seed 001). */
+export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;
+
+/** Close code when the stream ends because access was lost (1008: policy violation). */
+export const LEGACY_CLOSE_FORBIDDEN = 1008;
+
+/** The seed's envelope; `id` (the outbox event id, for `?since=`) is our addition, absent on typing. */
+export interface LegacyFrame {
+  type: 'message' | 'typing' | 'session_update';
+  data: unknown;
+  id?: string;
+}
+
+/**
+ * Seed 001's three event types, in the chat API shapes (the REST routes use the same functions).
+ * Receipts (read/delivery) have no event type in the seed and are not sent; message events
+ * carry read/status as of sending.
+ */
+export function toLegacyFrame(item: StreamItem): LegacyFrame | null {
+  if (item.kind === 'typing') return { type: 'typing', data: toChatApiTyping(item.typing) };
+  const event: PublishedEvent = item.event;
+  if (event.type.startsWith('message.')) {
+    return { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message as MessageSource) };
+  }
+  if (event.type === 'session.updated') {
+    return { type: 'session_update', id: event.id, data: toChatApiSession(event.payload.session as SessionSource) };
+  }
+  return null;
+}
+
+/** Refuses the upgrade with a plain HTTP response in the chat API error body: no WebSocket is opened. */
+function refuse(socket: Duplex, error: unknown): void {
+  const code = error instanceof DomainError ? error.code : undefined;
+  const { status, body } = chatApiFailure(code, error instanceof Error ? error.message : 'Refused');
+  const json = JSON.stringify(body);
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' }[status] ?? 'Internal Server Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+  );
+}
+
+export interface LegacyChatOptions {
+  contexts: ContextFactory;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * The legacy chat WebSocket: a one-way adapter over the session stream (same access rules,
+ * same gap-free `?since=` resume). The bearer token comes from the Authorization header or,
+ * for browsers that cannot set it, `?token=`. Authorization, the session check and `since`
+ * validation all happen before the upgrade, so a refused client never sees an event.
+ */
+export async function handleLegacyUpgrade(
+  wss: WebSocketServer,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  options: LegacyChatOptions,
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const sessionId = decodeURIComponent(LEGACY_CHAT_PATH.exec(url.pathname)?.[1] ?? '');
+  const token = url.searchParams.get('token');
+  const authorization = request.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
+  let stream;
+  try {
+    const context = await options.contexts.forAuthorization(authorization);
+    if (context.viewer.kind === 'anonymous') throw unauthenticated();
+    stream = await openSessionStream(
+      streamSourceFor(context, (error) => options.logger.error({ err: error }, 'legacy chat websocket background error')),
+      { sessionId, since: url.searchParams.get('since') },
+    );
+  } catch (error) {
+    if (!(error instanceof DomainError)) options.logger.error({ err: error }, 'legacy chat websocket upgrade failed');
+    refuse(socket, error);
+    return;
+  }
+  const opened = stream;
+  wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+    options.metrics?.wsConnections.inc({ endpoint: 'legacy' });
+    ws.on('close', () => {
+      options.metrics?.wsConnections.dec({ endpoint: 'legacy' });
+      void opened.return(undefined);
+    });
+    // Incoming frames are ignored: the seed's socket only pushes (clients send over REST).
+    ws.on('error', () => ws.terminate());
+    void (async () => {
+      try {
+        for await (const item of opened) {
+          const frame = toLegacyFrame(item);
+          if (!frame || ws.readyState !== ws.OPEN) continue;
+          await new Promise<void>((resolve) => ws.send(JSON.stringify(frame), () => resolve()));
+          options.metrics?.eventsDelivered.inc({ type: 'legacy' });
+        }
+      } catch (error) {
+        const code = error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR';
+        if (!(error instanceof DomainError)) options.logger.error({ err: error }, 'legacy chat websocket stream failed');
+        if (ws.readyState === ws.OPEN) ws.close(code === 'FORBIDDEN' ? LEGACY_CLOSE_FORBIDDEN : 1011, code);
+      }
+    })();
+  });
+}

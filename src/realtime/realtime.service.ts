@@ -1,0 +1,118 @@
+import { requireUser } from '../auth/guards.js';
+import { toPublished, type EventBus, type PublishedEvent, type TypingSignal } from '../events/event-bus.js';
+import { SessionEvent } from '../events/session-event.entity.js';
+import { participantName } from '../sessions/participants.js';
+import { Participant } from '../sessions/participant.entity.js';
+import { loadAccessibleSession } from '../sessions/session-access.js';
+import type { ChatSession } from '../sessions/session.entity.js';
+import { UserRole } from '../shared/enums.js';
+import { DomainError, forbidden } from '../shared/errors.js';
+import type { Scope } from '../shared/scope.js';
+import { parseId, parseWatermark } from '../shared/validate.js';
+
+/** Rows read per replay query; a resume past many events pages through the outbox in id order. */
+export const REPLAY_BATCH = 500;
+
+/**
+ * The rules of real-time delivery for one caller on one EntityManager fork: who may watch which
+ * session, what a resume replays, when it must resync, and typing. The long-lived stream
+ * (session-stream.ts) asks for a fresh instance whenever it needs the database.
+ */
+export class RealtimeService {
+  constructor(
+    private readonly scope: Scope,
+    private readonly deps: { events: EventBus },
+  ) {}
+
+  get viewer() {
+    return this.scope.viewer;
+  }
+
+  /** The session the viewer may read, or NOT_FOUND / FORBIDDEN (another tenant's id is NOT_FOUND). */
+  async authorizeSession(sessionIdArg: string): Promise<ChatSession> {
+    return loadAccessibleSession(this.scope.em, this.scope.viewer, parseId(sessionIdArg, 'sessionId'));
+  }
+
+  /** Staff see the sessions assigned to them, admins every session of the tenant. */
+  authorizeInbox(): void {
+    requireUser(this.scope.viewer, [UserRole.STAFF, UserRole.ADMIN], 'STAFF_ONLY');
+  }
+
+  /** Whether a session lifecycle event belongs in this viewer's inbox (decided from the payload, no query). */
+  inboxIncludes(event: PublishedEvent): boolean {
+    const viewer = this.scope.viewer;
+    if (viewer.kind !== 'user') return false;
+    if (viewer.role === UserRole.ADMIN) return true;
+    const session = event.payload.session as { agentId?: string | null } | undefined;
+    return viewer.role === UserRole.STAFF && session?.agentId === viewer.userId;
+  }
+
+  /**
+   * Checks a `since` watermark before replaying: events after it must all still be retained.
+   * Pruning removes the oldest rows, so if the oldest retained id is more than one past `since`,
+   * something the client never saw may be gone: RESYNC_REQUIRED (reload state, then resume from
+   * a fresh id). The check is global because ids come from one sequence shared by all sessions.
+   */
+  async checkResumable(sinceArg: string): Promise<string> {
+    const since = parseWatermark(sinceArg, 'since');
+    const rows = await this.scope.em
+      .getConnection()
+      .execute<{ min: string | null }[]>('select min(id)::text as min from session_events');
+    const oldest = rows[0]?.min ?? null;
+    if (oldest !== null && BigInt(since) + 1n < BigInt(oldest)) {
+      throw new DomainError('RESYNC_REQUIRED', 'EVENTS_PRUNED', `Events after ${since} are past the retention window; reload and resume from a recent event id`);
+    }
+    return since;
+  }
+
+  /** Persisted events of the session with id > afterId, in id order (tenant-filtered). */
+  async replay(session: ChatSession, afterId: string, limit = REPLAY_BATCH): Promise<PublishedEvent[]> {
+    const rows = await this.scope.em.find(
+      SessionEvent,
+      { session, id: { $gt: afterId } },
+      { orderBy: { id: 'asc' }, limit },
+    );
+    return rows.map(toPublished);
+  }
+
+  /** The viewer's participant row in the session (id and delivered watermark), or null when not a participant. */
+  async participantWatermark(session: ChatSession): Promise<{ id: string; lastDeliveredMessageId: string } | null> {
+    const viewer = this.scope.viewer;
+    const where = viewer.kind === 'guest' ? { id: viewer.participantId, session } : viewer.kind === 'user' ? { session, user: viewer.userId } : null;
+    if (where === null) return null;
+    const row = await this.scope.em.findOne(Participant, where, { fields: ['id', 'lastDeliveredMessageId'] });
+    return row ? { id: row.id, lastDeliveredMessageId: row.lastDeliveredMessageId } : null;
+  }
+
+  /**
+   * Ephemeral: published to the session's subscribers on every node, never stored. Subscribers
+   * expire a typing state themselves when no refresh arrives (see TYPING_TTL_MS).
+   */
+  async setTyping(sessionIdArg: string, isTyping: boolean): Promise<TypingSignal> {
+    const session = await this.authorizeSession(sessionIdArg);
+    const viewer = this.scope.viewer;
+    let signal: TypingSignal;
+    if (viewer.kind === 'guest') {
+      const guest = await this.scope.em.findOne(Participant, { id: viewer.participantId });
+      signal = this.signal(session, `guest:${viewer.participantId}`, `guest:${viewer.participantId}`, participantName(guest), isTyping);
+    } else if (viewer.kind === 'user') {
+      signal = this.signal(session, `user:${viewer.userId}`, viewer.userId, viewer.displayName || viewer.username, isTyping);
+    } else {
+      throw forbidden('AUTHENTICATION_REQUIRED');
+    }
+    this.deps.events.publishTyping(signal);
+    return signal;
+  }
+
+  private signal(session: ChatSession, typistKey: string, userId: string, name: string, isTyping: boolean): TypingSignal {
+    return {
+      tenantId: this.scope.viewer.tenantId,
+      sessionId: session.id,
+      typistKey,
+      userId,
+      name,
+      isTyping,
+      timestamp: new Date().toISOString(),
+    };
+  }
+}

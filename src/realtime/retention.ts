@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { Orm } from '../db/orm.js';
+
+/** How often the outbox is pruned (and once at start). */
+export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes outbox events older than the retention window, across tenants (a maintenance job, not a
+ * request: it runs on the raw connection, outside the tenant filter). Resuming from an id older
+ * than what remains fails with RESYNC_REQUIRED (realtime.service.ts).
+ */
+export async function pruneEvents(orm: Orm, retentionDays: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 24 * 60 * 60 * 1000);
+  const result = await orm.em.fork().getConnection().execute('delete from session_events where created_at < ?', [cutoff], 'run');
+  return (result as { affectedRows?: number }).affectedRows ?? 0;
+}
+
+/** Prunes at start and then periodically; every node may run it (the delete is idempotent). */
+export function startPruning(orm: Orm, retentionDays: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    running = pruneEvents(orm, retentionDays).then(
+      (deleted) => deleted > 0 && logger.info({ deleted, retentionDays }, 'pruned session events'),
+      (error: unknown) => logger.error({ err: error }, 'pruning session events failed'),
+    );
+  };
+  prune();
+  const timer = setInterval(prune, PRUNE_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { GraphQLContext } from '../graphql/context.js';
+import type { StreamSource } from './session-stream.js';
+
+/**
+ * A stream's view of its caller: every database touch renews the operation's context (a new
+ * EntityManager fork, credentials re-verified), so a long-lived stream never holds a fork.
+ */
+export function streamSourceFor(context: GraphQLContext, onError?: (error: unknown) => void): StreamSource {
+  return {
+    bus: context.deps.events,
+    fresh: async () => {
+      const renewed = await context.renew();
+      return { realtime: renewed.realtime, messages: renewed.messages };
+    },
+    onError,
+  };
+}

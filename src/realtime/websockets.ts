@@ -1,0 +1,85 @@
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { ContextFactory } from '../graphql/context.js';
+import type { Metrics } from '../observability/metrics.js';
+import { serveGraphQLWs } from './graphql-ws.js';
+import { handleLegacyUpgrade, LEGACY_CHAT_PATH } from './legacy-chat-ws.js';
+
+/** Close code sent to every socket on shutdown: clients reconnect elsewhere and resume with `since`. */
+export const CLOSE_GOING_AWAY = 1001;
+
+/** Largest accepted WebSocket frame: subscribe messages are small GraphQL documents. */
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface WebSocketsOptions {
+  schema: GraphQLSchema;
+  contexts: ContextFactory;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  logger: Logger;
+  isProd: boolean;
+  metrics?: Metrics;
+}
+
+export interface WebSockets {
+  /** Refuses new upgrades, closes every socket with 1001 and ends their subscriptions. */
+  close(): Promise<void>;
+}
+
+function reject(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * Both WebSocket endpoints on the API's HTTP server: graphql-ws on `/graphql` and the legacy
+ * chat socket on `/ws/chat/{sessionId}`. Upgrades to any other path are refused with 404.
+ */
+export function attachWebSockets(httpServer: Server, options: WebSocketsOptions): WebSockets {
+  const graphqlWss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  const legacyWss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  const graphqlWs = serveGraphQLWs(graphqlWss, options);
+  let closing = false;
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closing) return reject(socket, 503, 'Service Unavailable');
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname === '/graphql') {
+      graphqlWss.handleUpgrade(request, socket, head, (ws) => graphqlWss.emit('connection', ws, request));
+    } else if (LEGACY_CHAT_PATH.test(pathname)) {
+      void handleLegacyUpgrade(legacyWss, request, socket, head, options);
+    } else {
+      reject(socket, 404, 'Not Found');
+    }
+  };
+  httpServer.on('upgrade', onUpgrade);
+
+  return {
+    close: async () => {
+      closing = true;
+      httpServer.off('upgrade', onUpgrade);
+      for (const client of legacyWss.clients) client.close(CLOSE_GOING_AWAY, 'Server shutting down');
+      // graphql-ws's dispose closes its sockets with 1001 too, ending their subscriptions.
+      await graphqlWs.dispose();
+      await new Promise<void>((resolve) => legacyWss.close(() => resolve()));
+      // Sockets that do not finish the close handshake within a second are cut, so shutdown stays bounded.
+      const stragglers = [...graphqlWss.clients, ...legacyWss.clients].filter((client) => client.readyState !== client.CLOSED);
+      await Promise.all(
+        stragglers.map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                client.terminate();
+                resolve();
+              }, 1000);
+              client.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+        ),
+      );
+    },
+  };
+}

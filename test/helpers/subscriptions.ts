@@ -1,0 +1,134 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface SubscriptionError {
+  message: string;
+  extensions?: { code?: string; reason?: string };
+}
+
+/** Collects what one subscription receives; `until` waits for a condition on what arrived so far. */
+export class Collected<T> {
+  readonly items: T[] = [];
+  errors: SubscriptionError[] | null = null;
+  completed = false;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly unsubscribe: () => void) {}
+
+  push(item: T): void {
+    this.items.push(item);
+    this.notify();
+  }
+
+  fail(errors: SubscriptionError[]): void {
+    this.errors = errors;
+    this.notify();
+  }
+
+  complete(): void {
+    this.completed = true;
+    this.notify();
+  }
+
+  /** Resolves once `condition` holds (checked on every arrival); fails when the stream ends first. */
+  until(condition: (items: T[]) => boolean, what = 'condition'): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (condition(this.items)) {
+          this.waiters.delete(check);
+          resolve(this.items);
+        } else if (this.errors || this.completed) {
+          this.waiters.delete(check);
+          reject(new Error(`subscription ended before ${what}: ${JSON.stringify(this.errors)} after ${JSON.stringify(this.items)}`));
+        }
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  count(n: number): Promise<T[]> {
+    return this.until((items) => items.length >= n, `${n} items`);
+  }
+
+  /** Resolves with the errors the subscription ended with. */
+  ended(): Promise<SubscriptionError[] | null> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.errors || this.completed) {
+          this.waiters.delete(check);
+          resolve(this.errors);
+        }
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+export function wsUrl(httpUrl: string, path = '/graphql'): string {
+  return httpUrl.replace(/^http/, 'ws') + path;
+}
+
+/** graphql-ws's own client, authenticated through connectionParams, never retrying (tests see every close). */
+export function wsClient(httpUrl: string, token: string | null, onClose?: (code: number) => void): Client {
+  return createClient({
+    url: wsUrl(httpUrl),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+    on: onClose ? { closed: (event) => onClose((event as { code: number }).code) } : undefined,
+  });
+}
+
+export function subscribe<TData, TVars extends Record<string, unknown>>(
+  client: Client,
+  document: TypedDocumentNode<TData, TVars>,
+  variables: TVars,
+): Collected<TData> {
+  let dispose = () => {};
+  const collected: Collected<TData> = new Collected<TData>(() => dispose());
+  dispose = client.subscribe<TData>(
+    { query: print(document), variables },
+    {
+      next: (result) => {
+        if (result.errors?.length) collected.fail(result.errors as SubscriptionError[]);
+        else if (result.data) collected.push(result.data as TData);
+      },
+      error: (error) => collected.fail(Array.isArray(error) ? error : [{ message: String((error as { code?: number }).code ?? error) }]),
+      complete: () => collected.complete(),
+    },
+  );
+  return collected;
+}
+
+/**
+ * Waits until a subscription is live on the server: pings with `ping` (e.g. setTyping) until
+ * `seen` reports the echo, then forgets what arrived so far. Without `since` there is no other
+ * way for a client to know that its subscribe message has been processed.
+ */
+export async function untilLive<T>(collected: Collected<T>, ping: () => Promise<unknown>, seen: (item: T) => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    await ping();
+    const arrived = await Promise.race([
+      collected.until((items) => items.some(seen), 'the ping').then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+    ]);
+    if (arrived) {
+      collected.items.length = 0;
+      return;
+    }
+  }
+  throw new Error('subscription never became live');
+}
