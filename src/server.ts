@@ -14,7 +14,11 @@ import { LocalEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { buildParleySchema } from './graphql/schema.js';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics.js';
+import { metricsEndpoint, recordHttpMetrics } from './observability/http-metrics.js';
 import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { observeDatabasePool } from './observability/pool-metrics.js';
 import { traceRequests } from './observability/trace.js';
 import { DomainError } from './shared/errors.js';
 
@@ -26,6 +30,8 @@ export interface ParleyServer {
   readonly contexts: ContextFactory;
   readonly defaultTenantId: string;
   readonly logger: Logger;
+  /** Prometheus metrics of this server (served at GET /metrics); transports record into it. */
+  readonly metrics: Metrics;
   /** Stops accepting, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -44,6 +50,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const deps: AppDeps = { config, tokens: new TokenService(config), events: new LocalEventBus() };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
+    const metrics = new Metrics();
+    await observeDatabasePool(metrics, orm, config.database);
 
     const app = express();
     app.disable('x-powered-by');
@@ -54,11 +62,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       formatError: createFormatError(logger, config.env === 'development'),
       includeStacktraceInErrorResponses: false,
       introspection: config.env !== 'production',
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), graphqlMetricsPlugin<GraphQLContext>(metrics)],
     });
     await apollo.start();
 
+    app.use(recordHttpMetrics(metrics));
     app.use(traceRequests(logger));
+    app.get('/metrics', metricsEndpoint(metrics));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -116,6 +126,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       contexts,
       defaultTenantId: defaultTenant.id,
       logger,
+      metrics,
       close: () =>
         (closing ??= (async () => {
           await apollo.stop();
