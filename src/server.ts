@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -62,7 +63,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       formatError: createFormatError(logger, config.env === 'development'),
       includeStacktraceInErrorResponses: false,
       introspection: config.env !== 'production',
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), graphqlMetricsPlugin<GraphQLContext>(metrics)],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
+        ApolloServerPluginCacheControlDisabled(),
+        graphqlMetricsPlugin<GraphQLContext>(metrics),
+      ],
     });
     await apollo.start();
 

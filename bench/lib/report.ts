@@ -53,27 +53,30 @@ interface Series {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** One panel: log-scale load on x, latency on y, a polyline per series. */
+/** One panel: log-scale load on x, log-scale latency on y (decades), a polyline per series. */
 function panel(title: string, series: Series[], xLabel: string, left: number, width: number, height: number): string {
   const pad = { l: 56, r: 12, t: 28, b: 40 };
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
-  const maxY = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.y))) * 1.1;
+  const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y > 0);
+  const lo = Math.floor(Math.log10(Math.min(...ys, 1)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...ys, 1))));
   const lx = (x: number) => Math.log10(Math.max(1, x));
   const [x0, x1] = [lx(xs[0] ?? 1), lx(xs[xs.length - 1] ?? 10)];
   const px = (x: number) => left + pad.l + ((lx(x) - x0) / (x1 - x0 || 1)) * (width - pad.l - pad.r);
-  const py = (y: number) => pad.t + (1 - y / maxY) * (height - pad.t - pad.b);
+  const py = (y: number) => pad.t + (1 - (Math.log10(Math.max(y, 10 ** lo)) - lo) / (hi - lo)) * (height - pad.t - pad.b);
+  const bottom = py(10 ** lo);
   const out: string[] = [];
   out.push(`<text x="${left + width / 2}" y="16" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
-  out.push(`<line x1="${left + pad.l}" y1="${py(0)}" x2="${left + width - pad.r}" y2="${py(0)}" stroke="#333"/>`);
-  out.push(`<line x1="${left + pad.l}" y1="${pad.t}" x2="${left + pad.l}" y2="${py(0)}" stroke="#333"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const y = (maxY / 4) * i;
+  for (let d = lo; d <= hi; d++) {
+    const y = 10 ** d;
     out.push(`<line x1="${left + pad.l}" y1="${py(y)}" x2="${left + width - pad.r}" y2="${py(y)}" stroke="#ddd"/>`);
-    out.push(`<text x="${left + pad.l - 6}" y="${py(y) + 4}" text-anchor="end">${fmt(y)}</text>`);
+    out.push(`<text x="${left + pad.l - 6}" y="${py(y) + 4}" text-anchor="end">${y >= 1 ? y.toLocaleString('en-US') : y.toFixed(-d)}</text>`);
   }
-  for (const x of xs) out.push(`<text x="${px(x)}" y="${py(0) + 16}" text-anchor="middle">${x}</text>`);
+  out.push(`<line x1="${left + pad.l}" y1="${bottom}" x2="${left + width - pad.r}" y2="${bottom}" stroke="#333"/>`);
+  out.push(`<line x1="${left + pad.l}" y1="${pad.t}" x2="${left + pad.l}" y2="${bottom}" stroke="#333"/>`);
+  for (const x of xs) out.push(`<text x="${px(x)}" y="${bottom + 16}" text-anchor="middle">${x}</text>`);
   out.push(`<text x="${left + width / 2}" y="${height - 6}" text-anchor="middle">${esc(xLabel)}</text>`);
-  out.push(`<text x="${left + 14}" y="${(pad.t + py(0)) / 2}" text-anchor="middle" transform="rotate(-90 ${left + 14} ${(pad.t + py(0)) / 2})">ms</text>`);
+  out.push(`<text x="${left + 14}" y="${(pad.t + bottom) / 2}" text-anchor="middle" transform="rotate(-90 ${left + 14} ${(pad.t + bottom) / 2})">ms (log scale)</text>`);
   for (const s of series) {
     const points = s.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${points}"/>`);

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
 import { unauthenticated } from '../shared/errors.js';
@@ -10,7 +11,15 @@ export type TokenClaims =
   | { typ: 'guest'; sub: string; tid: string; sid: string };
 
 export class TokenService {
-  constructor(private readonly config: Pick<Config, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds'>) {}
+  /**
+   * The HMAC key, imported into WebCrypto once: given the raw secret, jose imports it again on
+   * every sign and verify, a second async crypto job per request (bench/NOTES.md).
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+
+  constructor(private readonly config: Pick<Config, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds'>) {
+    this.key = webcrypto.subtle.importKey('raw', config.jwtSecret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  }
 
   /** `sub` is the user id. */
   issueAccessToken(userId: string, tenantId: string, ttlSeconds = this.config.accessTokenTtlSeconds): Promise<string> {
@@ -29,7 +38,7 @@ export class TokenService {
   async verify(token: string): Promise<TokenClaims> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.config.jwtSecret, {
+      ({ payload } = await jwtVerify(token, await this.key, {
         algorithms: ALGORITHMS,
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
@@ -47,7 +56,7 @@ export class TokenService {
     throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
   }
 
-  private sign(claims: Record<string, string>, subject: string, ttlSeconds: number): Promise<string> {
+  private async sign(claims: Record<string, string>, subject: string, ttlSeconds: number): Promise<string> {
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(subject)
@@ -56,6 +65,6 @@ export class TokenService {
       .setIssuedAt()
       .setNotBefore('0s')
       .setExpirationTime(`${ttlSeconds}s`)
-      .sign(this.config.jwtSecret);
+      .sign(await this.key);
   }
 }

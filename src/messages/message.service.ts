@@ -146,7 +146,6 @@ export class MessageService {
     const rows = await this.scope.em.find(ChatMessage, where, {
       orderBy: { id: backward ? 'desc' : 'asc' },
       limit: size + 1,
-      populate: ['sender.user'],
     });
     const more = rows.length > size;
     const page = rows.slice(0, size);
@@ -178,7 +177,7 @@ export class MessageService {
     const rows = await this.scope.em.find(
       ChatMessage,
       { session },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset, populate: ['sender.user'] },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset },
     );
     const items = await this.views(session, rows.slice(0, limit));
     return { items, totalCount: session.messageCount, hasMore: rows.length > limit };
@@ -192,7 +191,7 @@ export class MessageService {
     const rows = await this.scope.em.find(
       ChatMessage,
       { session, id: { $gt: afterId } },
-      { orderBy: { id: 'asc' }, limit, populate: ['sender.user'] },
+      { orderBy: { id: 'asc' }, limit },
     );
     return this.views(session, rows);
   }
@@ -247,7 +246,12 @@ export class MessageService {
     return row !== null;
   }
 
-  /** Read/delivery state derives from the session's participants' watermarks, loaded once per page. */
+  /**
+   * Read/delivery state derives from the session's participants' watermarks, loaded once per page.
+   * Loading them (with their users) also completes every message's `sender` reference through the
+   * identity map, so page queries select messages alone instead of joining participants and users
+   * on every row (bench/NOTES.md: profiled, fewer rows to hydrate).
+   */
   private async views(session: ChatSession, messages: ChatMessage[]): Promise<MessageView[]> {
     if (messages.length === 0) return [];
     const participants = await this.scope.em.find(Participant, { session }, { populate: ['user'] });
