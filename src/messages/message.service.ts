@@ -92,10 +92,14 @@ export class MessageService {
 
     const outcome = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, sessionId, true);
-      const sender = await ensureParticipant(tx, session, viewer);
+      // Every participant (with user) in one query: the sender is among them, and the reply's
+      // read state needs their watermarks, so nothing is read again after commit (bench/NOTES.md).
+      const known = await tx.find(Participant, { session }, { populate: ['user'] });
+      const sender = await ensureParticipant(tx, session, viewer, known);
+      const participants = known.includes(sender) ? known : [...known, sender];
       if (clientMessageId !== null) {
         const original = await tx.findOne(ChatMessage, { sender, clientMessageId });
-        if (original) return { session, message: original, created: false, events: [] as SessionEvent[] };
+        if (original) return { session, participants, message: original, created: false, events: [] as SessionEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
 
@@ -121,11 +125,11 @@ export class MessageService {
       sender.lastDeliveredMessageId = message.id;
       await tx.populate(message, ['sender.user']);
       const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
-      return { session, message, created: true, events: [event] };
+      return { session, participants, message, created: true, events: [event] };
     });
     this.publish(outcome.events);
-    const [view] = await this.views(outcome.session, [outcome.message]);
-    return { message: view!, created: outcome.created };
+    const view = new WatermarkView(outcome.participants).view(outcome.message);
+    return { message: view, created: outcome.created };
   }
 
   /** Relay cursor paging keyed on id; both directions are a single index range scan. */
