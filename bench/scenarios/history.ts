@@ -26,7 +26,7 @@ const FLAT = 1.5;
 interface Probe {
   key: string;
   label: string;
-  kind: 'cursor' | 'since' | 'offset';
+  kind: 'cursor' | 'since' | 'offset' | 'transport';
   parley(): Promise<unknown>;
   floor(): Promise<unknown>;
 }
@@ -86,6 +86,16 @@ export const scenario: Scenario = {
               floor: bare(SQL.since, tail),
             },
           ];
+          if (size === sizes[0]) {
+            // What any authenticated GraphQL request costs before touching data, against a bare round trip.
+            probes.unshift({
+              key: 'transport',
+              label: 'GraphQL request without data ({ __typename }), for scale',
+              kind: 'transport',
+              parley: () => client.request('{ __typename }', {}, customer.token),
+              floor: () => sql.query('select 1'),
+            });
+          }
           if (size === sizes[sizes.length - 1]) {
             for (const offset of offsets) {
               probes.push({
@@ -103,12 +113,12 @@ export const scenario: Scenario = {
             const floor = await sequential(times, probe.floor);
             const ratio = round(floor.p50_ms / parley.p50_ms);
             const row: BenchRow = {
-              label: `${probe.label} (${fmtCount(size)} messages)`,
+              label: probe.kind === 'transport' ? probe.label : `${probe.label} (${fmtCount(size)} messages)`,
               parley: { p50_ms: parley.p50_ms, p99_ms: parley.p99_ms },
               floor: { p50_ms: floor.p50_ms, p99_ms: floor.p99_ms },
               ratio,
             };
-            if (probe.kind !== 'offset') {
+            if (probe.kind === 'cursor' || probe.kind === 'since') {
               const small = smallest.get(probe.key);
               if (!small) {
                 smallest.set(probe.key, parley);
@@ -128,7 +138,7 @@ export const scenario: Scenario = {
         }
         return {
           scenario: 'history',
-          description: `One support session grown to ${fmtCount(sizes[0]!)} and then ${fmtCount(sizes[sizes.length - 1]!)} messages (seeded with COPY, then ANALYZE). Its customer reads 50-message pages over GraphQL, one request at a time: Relay cursor pages at the start, middle and end, a since-id poll that finds 5 new messages, and offset pages. ${iterations} timed requests per cursor/since row, ${offsetIterations} per offset row, after warm-up.`,
+          description: `One support session grown to ${fmtCount(sizes[0]!)} and then ${fmtCount(sizes[sizes.length - 1]!)} messages (seeded with COPY, then ANALYZE). Its customer reads 50-message pages over GraphQL, one request at a time: Relay cursor pages at the start, middle and end, a since-id poll that finds 5 new messages, and offset pages; for scale, one authenticated GraphQL request that reads no data (floor: select 1). ${iterations} timed requests per cursor/since row, ${offsetIterations} per offset row, after warm-up.`,
           floor: 'The bare SQL of each page (the same WHERE, ORDER BY and LIMIT/OFFSET on chat_messages) with raw pg on one connection.',
           database: 'postgresql',
           rows,
