@@ -10,6 +10,9 @@ export type TokenClaims =
   | { typ: 'access'; sub: string; tid: string }
   | { typ: 'guest'; sub: string; tid: string; sid: string };
 
+/** How many verified tokens are remembered; the oldest is forgotten first. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
 export class TokenService {
   /**
    * The HMAC key, imported into WebCrypto once: given the raw secret, jose imports it again on
@@ -17,7 +20,18 @@ export class TokenService {
    */
   private readonly key: Promise<webcrypto.CryptoKey>;
 
-  constructor(private readonly config: Pick<Config, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds'>) {
+  /**
+   * Tokens already verified, with their claims and expiry. A token's bytes decide its validity,
+   * so the same string verifies the same way until it expires; re-checking the HMAC on every
+   * request of a client was a WebCrypto job per request (bench/NOTES.md). Bounded; the oldest
+   * entry goes first.
+   */
+  private readonly verified = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
+
+  constructor(
+    private readonly config: Pick<Config, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds'>,
+    private readonly cacheSize = VERIFIED_TOKEN_CACHE_SIZE,
+  ) {
     this.key = webcrypto.subtle.importKey('raw', config.jwtSecret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
@@ -35,7 +49,20 @@ export class TokenService {
     return this.config.accessTokenTtlSeconds;
   }
 
+  /** Number of verified tokens currently remembered (at most the cache size). */
+  get cachedTokens(): number {
+    return this.verified.size;
+  }
+
   async verify(token: string): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAtMs) return known.claims;
+    // Expired (or never seen): full verification, which also reports TOKEN_EXPIRED.
+    this.verified.delete(token);
+    return this.verifyFully(token);
+  }
+
+  private async verifyFully(token: string): Promise<TokenClaims> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, await this.key, {
@@ -51,9 +78,19 @@ export class TokenService {
     }
     const { typ, sub, tid, sid } = payload as Record<string, unknown>;
     const isId = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
-    if (typ === 'access' && isId(sub) && isId(tid)) return { typ, sub, tid };
-    if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) return { typ, sub, tid, sid };
-    throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
+    let claims: TokenClaims;
+    if (typ === 'access' && isId(sub) && isId(tid)) claims = { typ, sub, tid };
+    else if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) claims = { typ, sub, tid, sid };
+    else throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
+    Object.freeze(claims);
+    this.remember(token, claims, (payload.exp ?? 0) * 1000);
+    return claims;
+  }
+
+  private remember(token: string, claims: TokenClaims, expiresAtMs: number): void {
+    if (this.cacheSize <= 0) return;
+    while (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, expiresAtMs });
   }
 
   private async sign(claims: Record<string, string>, subject: string, ttlSeconds: number): Promise<string> {
