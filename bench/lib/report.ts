@@ -29,7 +29,7 @@ export function formatMetrics(metrics: Record<string, number>, skip: readonly st
     .filter(([key]) => !skip.includes(key))
     .map(([key, value]) => {
       if (key === 'per_s') return `${fmt(value)}/s`;
-      if (key.endsWith('_ms')) return `${key.slice(0, -3)} ${fmt(value)} ms`;
+      if (key.endsWith('_ms')) return `${key.slice(0, -3).replace(/_/g, ' ')} ${fmt(value)} ms`;
       if (key.endsWith('_kb')) return `${key.slice(0, -3).replace(/_/g, ' ')} ${fmt(value)} KB`;
       return `${key.replace(/_/g, ' ')} ${fmt(value)}`;
     })
