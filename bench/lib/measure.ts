@@ -77,3 +77,20 @@ export async function closedLoop(clients: number, seconds: number, op: (worker: 
   }
   return { clients, per_s: round(samples.length / elapsed, 1), errors, ...summarize(samples) };
 }
+
+/**
+ * Times `times` rounds of calls to every op, one after another within a round, so slow moments
+ * of a shared machine fall on all of them alike (comparisons between the ops stay fair).
+ */
+export async function interleaved(times: number, ops: readonly (() => Promise<unknown>)[], warmup = Math.min(10, times)): Promise<LatencySummary[]> {
+  for (let i = 0; i < warmup; i++) for (const op of ops) await op();
+  const samples = ops.map(() => [] as number[]);
+  for (let i = 0; i < times; i++) {
+    for (const [k, op] of ops.entries()) {
+      const started = nowMs();
+      await op();
+      samples[k]!.push(nowMs() - started);
+    }
+  }
+  return samples.map(summarize);
+}
