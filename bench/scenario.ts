@@ -11,6 +11,8 @@ export interface BenchOptions {
   postgresUrl: string;
   /** Redis URL, when the scenario wants multi-node pub/sub; null for in-process. */
   redisUrl: string | null;
+  /** `--profile`: where servers a scenario starts write their `--cpu-prof` profiles; null when not profiling. */
+  profileDir?: string | null;
   /** Print progress lines. */
   log(line: string): void;
 }

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -20,8 +21,12 @@ import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics.js';
+import { metricsEndpoint, recordHttpMetrics } from './observability/http-metrics.js';
 import { createLogger } from './observability/logger.js';
 import { InFlightRequests } from './observability/in-flight.js';
+import { Metrics } from './observability/metrics.js';
+import { observeDatabasePool } from './observability/pool-metrics.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
 import { attachWebSockets } from './realtime/websockets.js';
@@ -36,6 +41,8 @@ export interface ParleyServer {
   readonly contexts: ContextFactory;
   readonly defaultTenantId: string;
   readonly logger: Logger;
+  /** Prometheus metrics of this server (served at GET /metrics); transports record into it. */
+  readonly metrics: Metrics;
   /** Stops accepting, closes WebSockets with 1001, lets in-flight requests finish, then closes pub/sub and the database. */
   close(): Promise<void>;
 }
@@ -70,6 +77,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
+    const metrics = new Metrics();
+    await observeDatabasePool(metrics, orm, config.database);
 
     const app = express();
     app.disable('x-powered-by');
@@ -87,7 +96,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       allowBatchedHttpRequests: false,
       parseOptions: { maxTokens: limits.maxTokens },
       validationRules: limits.validationRules,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), rateLimitHeadersPlugin(), ...limits.plugins],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
+        ApolloServerPluginCacheControlDisabled(),
+        graphqlMetricsPlugin<GraphQLContext>(metrics),
+        rateLimitHeadersPlugin(),
+        ...limits.plugins,
+      ],
     });
     await apollo.start();
     const websockets = attachWebSockets(httpServer, { schema, contexts, formatError, logger, isProd: config.env === 'production' });
@@ -97,6 +113,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(inFlight.middleware);
     app.use(traceRequests(logger));
     app.use(httpHardening(config));
+    app.use(recordHttpMetrics(metrics));
+    app.use(traceRequests(logger));
+    app.get('/metrics', metricsEndpoint(metrics));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -156,6 +175,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       contexts,
       defaultTenantId: defaultTenant.id,
       logger,
+      metrics,
       close: () =>
         (closing ??= (async () => {
           // Stop accepting, close WebSockets (1001: clients resume elsewhere), answer every

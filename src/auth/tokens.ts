@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
 import { unauthenticated } from '../shared/errors.js';
@@ -12,22 +12,44 @@ export type TokenClaims =
 
 type TokenConfig = Pick<Config, 'jwtSecret' | 'jwtPreviousSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds'>;
 
+/** How many verified tokens are remembered; the oldest is forgotten first. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
 /** A key's id is derived from the key, so no extra setting can drift out of step with it. */
 const keyId = (key: Uint8Array) => createHash('sha256').update(key).digest('base64url').slice(0, 12);
+
+/**
+ * HMAC keys are imported into WebCrypto once: given the raw secret, jose imports it again on
+ * every sign and verify, a second async crypto job per request (bench/NOTES.md).
+ */
+const importKey = (secret: Uint8Array) => webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
 /**
  * Issues and verifies HS256 tokens. Tokens are signed with the current key and name it in `kid`;
  * the previous key (JWT_PREVIOUS_SECRET) still verifies the tokens it signed, so a rotation
  * does not sign everybody out. `iss`, `aud`, `exp`, `nbf`, `iat` and `sub` are required.
+ * Revocation is not decided here: access tokens carry the user's token version, which the
+ * auth service compares with the stored one on every request.
  */
 export class TokenService {
-  private readonly keys: Map<string, Uint8Array>;
+  private readonly keys: Map<string, Promise<webcrypto.CryptoKey>>;
   private readonly currentKid: string;
 
-  constructor(private readonly config: TokenConfig) {
+  /**
+   * Tokens already verified, with their claims and expiry. A token's bytes decide its validity,
+   * so the same string verifies the same way until it expires; re-checking the HMAC on every
+   * request of a client was a WebCrypto job per request (bench/NOTES.md). Bounded; the oldest
+   * entry goes first.
+   */
+  private readonly verified = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
+
+  constructor(
+    private readonly config: TokenConfig,
+    private readonly cacheSize = VERIFIED_TOKEN_CACHE_SIZE,
+  ) {
     this.currentKid = keyId(config.jwtSecret);
-    this.keys = new Map([[this.currentKid, config.jwtSecret]]);
-    if (config.jwtPreviousSecret) this.keys.set(keyId(config.jwtPreviousSecret), config.jwtPreviousSecret);
+    this.keys = new Map([[this.currentKid, importKey(config.jwtSecret)]]);
+    if (config.jwtPreviousSecret) this.keys.set(keyId(config.jwtPreviousSecret), importKey(config.jwtPreviousSecret));
   }
 
   /** `sub` is the user id; `ver` the user's token version (see User.tokenVersion). */
@@ -44,7 +66,20 @@ export class TokenService {
     return this.config.accessTokenTtlSeconds;
   }
 
+  /** Number of verified tokens currently remembered (at most the cache size). */
+  get cachedTokens(): number {
+    return this.verified.size;
+  }
+
   async verify(token: string): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAtMs) return known.claims;
+    // Expired (or never seen): full verification, which also reports TOKEN_EXPIRED.
+    this.verified.delete(token);
+    return this.verifyFully(token);
+  }
+
+  private async verifyFully(token: string): Promise<TokenClaims> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
@@ -60,19 +95,29 @@ export class TokenService {
     }
     const { typ, sub, tid, sid, ver } = payload as Record<string, unknown>;
     const isId = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
-    if (typ === 'access' && isId(sub) && isId(tid) && Number.isInteger(ver)) return { typ, sub, tid, ver: ver as number };
-    if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) return { typ, sub, tid, sid };
-    throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
+    let claims: TokenClaims;
+    if (typ === 'access' && isId(sub) && isId(tid) && Number.isInteger(ver)) claims = { typ, sub, tid, ver: ver as number };
+    else if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) claims = { typ, sub, tid, sid };
+    else throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
+    Object.freeze(claims);
+    this.remember(token, claims, (payload.exp ?? 0) * 1000);
+    return claims;
   }
 
   /** Tokens without `kid` predate rotation support and were signed with the current key. */
-  private keyFor(header: JWTHeaderParameters): Uint8Array {
+  private keyFor(header: JWTHeaderParameters): Promise<webcrypto.CryptoKey> {
     const key = this.keys.get(header.kid ?? this.currentKid);
     if (!key) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     return key;
   }
 
-  private sign(claims: Record<string, string | number>, subject: string, ttlSeconds: number): Promise<string> {
+  private remember(token: string, claims: TokenClaims, expiresAtMs: number): void {
+    if (this.cacheSize <= 0) return;
+    while (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, expiresAtMs });
+  }
+
+  private async sign(claims: Record<string, string | number>, subject: string, ttlSeconds: number): Promise<string> {
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.currentKid })
       .setSubject(subject)
@@ -81,6 +126,6 @@ export class TokenService {
       .setIssuedAt()
       .setNotBefore('0s')
       .setExpirationTime(`${ttlSeconds}s`)
-      .sign(this.config.jwtSecret);
+      .sign(await this.keys.get(this.currentKid)!);
   }
 }

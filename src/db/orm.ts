@@ -17,6 +17,10 @@ function baseOptions(): Options {
     discovery: { warnWhenNoEntities: true },
     forceUtcTimezone: true,
     ignoreUndefinedInQuery: true,
+    // The only filter is the tenant filter, and a row never references another tenant's row, so
+    // re-checking it on every M:1 target would add a join per relation to every query (a message
+    // page joined chat_sessions and participants on each row) and change no result. bench/NOTES.md.
+    autoJoinRefsForFilters: false,
     allowGlobalContext: false,
     migrations: {
       migrationsList: migrations,

@@ -129,10 +129,14 @@ export class MessageService {
     const { em, viewer } = this.scope;
     const outcome = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, sessionId, true);
-      const sender = await ensureParticipant(tx, session, viewer);
+      // Every participant (with user) in one query: the sender is among them, and the reply's
+      // read state needs their watermarks, so nothing is read again after commit (bench/NOTES.md).
+      const known = await tx.find(Participant, { session }, { populate: ['user'] });
+      const sender = await ensureParticipant(tx, session, viewer, known);
+      const participants = known.includes(sender) ? known : [...known, sender];
       if (clientMessageId !== null) {
         const original = await tx.findOne(ChatMessage, { sender, clientMessageId });
-        if (original) return { session, message: original, created: false, events: [] as SessionEvent[] };
+        if (original) return { session, participants, message: original, created: false, events: [] as SessionEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
 
@@ -159,11 +163,11 @@ export class MessageService {
       sender.lastDeliveredMessageId = message.id;
       await tx.populate(message, ['sender.user', 'attachments']);
       const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
-      return { session, message, created: true, events: [event] };
+      return { session, participants, message, created: true, events: [event] };
     });
     this.publish(outcome.events);
-    const [view] = await this.views(outcome.session, [outcome.message]);
-    return { message: view!, created: outcome.created };
+    const view = new WatermarkView(outcome.participants).view(outcome.message);
+    return { message: view, created: outcome.created };
   }
 
   /** Relay cursor paging keyed on id; both directions are a single index range scan. */
@@ -184,7 +188,6 @@ export class MessageService {
     const rows = await this.scope.em.find(ChatMessage, where, {
       orderBy: { id: backward ? 'desc' : 'asc' },
       limit: size + 1,
-      populate: ['sender.user'],
     });
     const more = rows.length > size;
     const page = rows.slice(0, size);
@@ -217,7 +220,7 @@ export class MessageService {
     const rows = await this.scope.em.find(
       ChatMessage,
       { session },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset, populate: ['sender.user'] },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset },
     );
     const items = await this.views(session, rows.slice(0, limit));
     await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
@@ -232,7 +235,7 @@ export class MessageService {
     const rows = await this.scope.em.find(
       ChatMessage,
       { session, id: { $gt: afterId } },
-      { orderBy: { id: 'asc' }, limit, populate: ['sender.user'] },
+      { orderBy: { id: 'asc' }, limit },
     );
     const views = await this.views(session, rows);
     await this.markDelivered(session, rows[rows.length - 1]?.id);
@@ -371,7 +374,12 @@ export class MessageService {
     return row !== null;
   }
 
-  /** Read/delivery state derives from the session's participants' watermarks, loaded once per page. */
+  /**
+   * Read/delivery state derives from the session's participants' watermarks, loaded once per page.
+   * Loading them (with their users) also completes every message's `sender` reference through the
+   * identity map, so page queries select messages alone instead of joining participants and users
+   * on every row (bench/NOTES.md: profiled, fewer rows to hydrate).
+   */
   private async views(session: ChatSession, messages: ChatMessage[]): Promise<MessageView[]> {
     if (messages.length === 0) return [];
     const participants = await this.scope.em.find(Participant, { session }, { populate: ['user'] });

@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Database connections by state, as `parley_db_pool_connections{state}` reports them. */
+export interface PoolCounts {
+  used: number;
+  free: number;
+  pending: number;
+  max: number;
+}
+
 /**
  * Every Prometheus metric Parley exports, in one registry per server (tests start several
  * servers in one process, so nothing lives in prom-client's global registry). Transports and
@@ -70,10 +78,23 @@ export class Metrics {
 
   readonly dbPool = new Gauge({
     name: 'parley_db_pool_connections',
-    help: 'Database pool connections by state (used, free, pending)',
+    help: 'Database pool connections by state (used, free, pending requests, max)',
     labelNames: ['state'] as const,
     registers: [this.registry],
+    // Read at scrape time from whatever observePool() registered.
+    collect: () => {
+      const counts = this.poolReader?.();
+      if (!counts) return;
+      for (const [state, value] of Object.entries(counts)) this.dbPool.set({ state }, value);
+    },
   });
+
+  private poolReader: (() => Partial<PoolCounts>) | null = null;
+
+  /** Registers the source of the pool gauge; called once the database is open. */
+  observePool(reader: () => Partial<PoolCounts>): void {
+    this.poolReader = reader;
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });

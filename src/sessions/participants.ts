@@ -16,16 +16,17 @@ function roleFor(viewer: Extract<Viewer, { kind: 'user' }>, session: ChatSession
 /**
  * The viewer's participant row in a session the caller already checked access to. Admins
  * (and a customer or agent whose row predates them) get one on first use, so every message
- * has a sender and every reader a watermark.
+ * has a sender and every reader a watermark. `known`: the session's participants, when the
+ * caller already loaded all of them, so no query is needed to find the viewer's.
  */
-export async function ensureParticipant(em: Db, session: ChatSession, viewer: Viewer): Promise<Participant> {
+export async function ensureParticipant(em: Db, session: ChatSession, viewer: Viewer, known?: readonly Participant[]): Promise<Participant> {
   if (viewer.kind === 'anonymous') throw forbidden('AUTHENTICATION_REQUIRED');
   if (viewer.kind === 'guest') {
-    const guest = await em.findOne(Participant, { id: viewer.participantId, session });
+    const guest = known ? (known.find((p) => p.id === viewer.participantId) ?? null) : await em.findOne(Participant, { id: viewer.participantId, session });
     if (!guest) throw forbidden('NOT_YOUR_SESSION');
     return guest;
   }
-  const existing = await em.findOne(Participant, { session, user: viewer.userId });
+  const existing = known ? (known.find((p) => p.user?.id === viewer.userId) ?? null) : await em.findOne(Participant, { session, user: viewer.userId });
   if (existing) return existing;
   const participant = em.create(Participant, {
     tenant: session.tenant,

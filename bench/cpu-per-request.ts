@@ -1,0 +1,53 @@
+/**
+ * `node dist/bench/cpu-per-request.js [sends] [pages]`: CPU milliseconds one request costs,
+ * client and server in this one process (process.cpuUsage around sequential requests). Used for
+ * before/after comparisons of a fix: CPU time is far steadier than wall-clock latency on a machine
+ * shared with other work. Runs on a scratch database of BENCH_DATABASE_URL / DATABASE_URL.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/server.js';
+import { withScratchDatabase } from './lib/database.js';
+import { BENCH_ADMIN_PASSWORD, Fixtures, GraphQLClient } from './lib/parley.js';
+import { SEND_MUTATION, CONTENT } from './lib/send-workload.js';
+
+const PAGE = `query($s: ID!) { messages(sessionId: $s, first: 50) { totalCount edges { cursor node {
+  id uuid senderType senderName content createdAt read status } } } }`;
+
+const [sends = 500, pages = 500] = process.argv.slice(2).map(Number);
+const serverUrl = [process.env.BENCH_DATABASE_URL, process.env.DATABASE_URL].find((u) => u && /^postgres/.test(u)) ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function cpuPer(times: number, op: () => Promise<unknown>): Promise<{ cpu: number; wall: number }> {
+  for (let i = 0; i < Math.min(100, times); i++) await op();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < times; i++) await op();
+  const used = process.cpuUsage(cpu0);
+  return { cpu: (used.user + used.system) / 1000 / times, wall: (performance.now() - t0) / times };
+}
+
+await withScratchDatabase(serverUrl, 'cpu', async (db) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-cpu-'));
+  const server = await startServer(
+    loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: db.url, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, LOG_LEVEL: 'silent' }),
+  );
+  const client = new GraphQLClient(`${server.url.replace('localhost', '127.0.0.1')}/graphql`);
+  try {
+    const fixtures = new Fixtures(client);
+    const admin = await fixtures.admin();
+    const customer = await fixtures.user(admin, 'cpu', 'USER');
+    const sessionId = await fixtures.supportSession(customer, admin);
+    const send = await cpuPer(sends, () => client.request(SEND_MUTATION, { sessionId, content: CONTENT }, customer.token));
+    const page = await cpuPer(pages, () => client.request(PAGE, { s: sessionId }, customer.token));
+    console.log(`send: ${send.cpu.toFixed(3)} ms CPU, ${send.wall.toFixed(2)} ms wall per request (${sends})`);
+    console.log(`page of 50: ${page.cpu.toFixed(3)} ms CPU, ${page.wall.toFixed(2)} ms wall per request (${pages})`);
+  } finally {
+    client.close();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

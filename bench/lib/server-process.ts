@@ -1,0 +1,24 @@
+/**
+ * Child-process entry: one Parley server for a benchmark, configured by the environment the
+ * harness passes (through src/config.ts like any deployment). It reports its URL over IPC and
+ * stops when told to, exiting normally so `--cpu-prof` can write its profile.
+ */
+import 'reflect-metadata';
+import { loadConfig } from '../../src/config.js';
+import { startServer } from '../../src/server.js';
+
+const server = await startServer(loadConfig(process.env));
+process.send?.({ type: 'ready', url: server.url });
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await server.close();
+  process.exit(0);
+};
+process.on('message', (message) => {
+  if (message === 'stop') void stop();
+});
+// The harness died: never linger as an orphan holding a port and a database.
+process.on('disconnect', () => void stop());

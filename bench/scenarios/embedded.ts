@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openOrm, type Orm } from '../../src/db/orm.js';
+import { GraphQLClient, spawnParley } from '../lib/parley.js';
+import { compareSends, CONTENT, prepareSenders, SEND_LEVELS, sendAtSqlLevel, type Query } from '../lib/send-workload.js';
+import type { BenchResult, Scenario } from '../scenario.js';
+
+interface Pglite {
+  transaction<T>(body: (tx: { query: Query }) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Scenario 6: scenario 1 on embedded PGlite (on disk under DATA_DIR, the default when no
+ * DATABASE_URL is set). PGlite is one in-process connection running one query at a time, so
+ * sends serialise; the floor is the same SQL transaction on the same PGlite data directory.
+ */
+export const scenario: Scenario = {
+  name: 'embedded',
+  async run(options): Promise<BenchResult> {
+    const seconds = options.quick ? 2 : 20;
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-embedded-'));
+    const server = await spawnParley({ databaseUrl: null, dataDir, profileDir: options.profileDir ?? null });
+    const client = new GraphQLClient(server.graphqlUrl);
+    let floorOrm: Orm | null = null;
+    let floorDb: Pglite | null = null;
+    try {
+      const senders = await prepareSenders(client, Math.max(...SEND_LEVELS));
+      const rows = await compareSends({
+        senders,
+        client,
+        order: 'parley-first',
+        // One PGlite data directory cannot be opened by two processes: stop Parley, then open it raw.
+        beforeFloor: async () => {
+          await server.stop();
+          floorOrm = await openOrm({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
+          floorDb = (await floorOrm.em.getConnection().getNativeClient()) as Pglite;
+        },
+        floorSend: async (sender) => {
+          await floorDb!.transaction((tx) => sendAtSqlLevel((sql, params) => tx.query(sql, params), sender.sessionId, sender.actor.userId, CONTENT));
+        },
+        seconds,
+        // PGlite's WebAssembly tiers up and its buffers fill from disk over the first seconds after
+        // it opens: warm longer than on PostgreSQL, or the first level measures a cold engine.
+        warmupSeconds: options.quick ? 2 : 5,
+        log: options.log,
+        withTarget: false,
+      });
+      return {
+        scenario: 'embedded',
+        description: `Scenario 1 on embedded PGlite (on disk, the default without DATABASE_URL): N = ${SEND_LEVELS.join(', ')} clients send over GraphQL for ${seconds} s at each level. PGlite runs one query at a time, so concurrency adds queueing, not throughput.`,
+        floor: "The same send transaction as scenario 1, run with PGlite's own client on the same data directory at the same concurrency.",
+        database: 'pglite',
+        rows,
+      };
+    } finally {
+      client.close();
+      await server.stop();
+      await (floorOrm as Orm | null)?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { usingPostgres } from './helpers/database.js';
+
+/** bench/run.ts's result file, as far as this test reads it. */
+interface RunRecord {
+  quick: boolean;
+  scenarios: string[];
+  failures: { scenario: string; error: string }[];
+  results: {
+    scenario: string;
+    floor: string;
+    rows: { label: string; parley: Record<string, number>; floor: Record<string, number>; ratio: number }[];
+  }[];
+}
+
+/** Every scenario module in bench/scenarios/. */
+const scenarioFiles = (): string[] => readdirSync(join(process.cwd(), 'bench', 'scenarios')).filter((file) => file.endsWith('.ts'));
+
+function runQuickBench(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    // The bench spawns its own servers; jest's VM-modules flag is not for them.
+    delete env.NODE_OPTIONS;
+    const child = spawn('npm', ['run', 'bench', '--silent', '--', '--quick', '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+// The bench needs a PostgreSQL server; the PostgreSQL run of the suite covers it.
+(usingPostgres() ? describe : describe.skip)('npm run bench -- --quick', () => {
+  it('runs every scenario in bench/scenarios and records each with its floor and ratio', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+    try {
+      const { code, output } = await runQuickBench(out);
+      expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+      const [file] = readdirSync(out).filter((f) => f.endsWith('-quick.json'));
+      expect(file).toBeDefined();
+      const run = JSON.parse(readFileSync(join(out, file!), 'utf8')) as RunRecord;
+      expect(run.quick).toBe(true);
+      expect(run.failures).toEqual([]);
+
+      // One scenario per module, each with at least one result under its name.
+      expect(run.scenarios).toHaveLength(scenarioFiles().length);
+      expect(new Set(run.scenarios).size).toBe(run.scenarios.length);
+      const reported = new Set(run.results.map((r) => r.scenario));
+      expect(run.scenarios.filter((name) => !reported.has(name))).toEqual([]);
+      for (const result of run.results) {
+        expect(result.floor.length).toBeGreaterThan(0);
+        expect(result.rows.length).toBeGreaterThan(0);
+        for (const row of result.rows) {
+          expect(Object.keys(row.floor).length).toBeGreaterThan(0);
+          expect(Object.values(row.floor).every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+          expect(Object.values(row.parley).every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+          expect(Number.isFinite(row.ratio) && row.ratio > 0).toBe(true);
+        }
+      }
+      const markdown = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8');
+      for (const name of run.scenarios) expect(markdown).toContain(`## ${name} (`);
+      expect(readFileSync(join(out, 'latency-vs-clients.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<polyline [\s\S]*<\/svg>\n$/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
