@@ -136,7 +136,7 @@ describe('legacy WebSocket /ws/chat/{sessionId}', () => {
   });
 
   it('closes with 1008 once the viewer loses access', async () => {
-    const shortLived = await t.server.deps.tokens.issueAccessToken(owner.userId, t.server.defaultTenantId, 2);
+    const shortLived = await t.server.deps.tokens.issueAccessToken(owner.userId, t.server.defaultTenantId, 0, 2);
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'expiring' }, owner.token);
     const { socket } = await connect(`/ws/chat/${createSession.id}?token=${shortLived}`);
     const code = await new Promise<number>((resolve) => socket.once('close', (closeCode) => resolve(closeCode)));

@@ -113,7 +113,7 @@ describe('sessionEvents subscription', () => {
   });
 
   it('fails with FORBIDDEN when the token expires while subscribed', async () => {
-    const shortLived = await t.server.deps.tokens.issueAccessToken(owner.userId, t.server.defaultTenantId, 2);
+    const shortLived = await t.server.deps.tokens.issueAccessToken(owner.userId, t.server.defaultTenantId, 0, 2);
     const events = subscribe(client(shortLived), SessionEventsDocument, { sessionId, since: '0' });
     const errors = await events.ended();
     expect(errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TOKEN_EXPIRED' });

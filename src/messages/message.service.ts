@@ -135,7 +135,7 @@ export class MessageService {
       const sender = await ensureParticipant(tx, session, viewer, known);
       const participants = known.includes(sender) ? known : [...known, sender];
       if (clientMessageId !== null) {
-        const original = await tx.findOne(ChatMessage, { sender, clientMessageId });
+        const original = await tx.findOne(ChatMessage, { sender, clientMessageId }, { populate: ['sender.user', 'attachments'] });
         if (original) return { session, participants, message: original, created: false, events: [] as SessionEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
