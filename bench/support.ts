@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX } from './lib/parley.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type ParleyServer } from '../src/server.js';
 import type { BenchOptions } from './scenario.js';
 
-export const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
 const JWT_SECRET = 'bench-secret-that-is-long-enough-0123456789';
 
 export interface ScratchDatabase {
@@ -65,6 +65,7 @@ export function serverEnv(database: ScratchDatabase, options: BenchOptions): Rec
     REDIS_PREFIX: `parley-bench:${randomBytes(4).toString('hex')}:`,
     JWT_SECRET,
     ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
     LOG_LEVEL: 'silent',
   };
 }

@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+/**
+ * Benchmarks load one identity far past the production policy of 60 calls a minute. The limiter
+ * still counts every call (its cost is part of what is measured); it just never refuses.
+ */
+export const BENCH_RATE_LIMIT_MAX = '1000000';
 export const BENCH_USER_PASSWORD = 'bench-user-password';
 
 export interface ParleyProcess {
@@ -40,6 +45,7 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
     DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
     LOG_LEVEL: 'info',
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;

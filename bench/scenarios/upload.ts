@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { BENCH_RATE_LIMIT_MAX } from '../lib/parley.js';
 import type { BenchOptions, BenchResult, Scenario } from '../scenario.js';
 
 /**
@@ -60,6 +61,7 @@ async function startServer(databaseUrl: string, dataDir: string, log: (line: str
       JWT_SECRET: randomBytes(32).toString('hex'),
       ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
       UPLOAD_MAX_FILE_BYTES: String(256 * MB),
       UPLOAD_MAX_REQUEST_BYTES: String(300 * MB),
     },
