@@ -50,6 +50,11 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_SECONDS: requests per identity per window on each operation and route. Defaults 60 / 60. */
   readonly rateLimit: { max: number; windowMs: number; overrides: Readonly<Record<string, number>> };
+  /**
+   * WS_MAX_PAYLOAD_BYTES (64 KiB), WS_MAX_SUBSCRIPTIONS (20 per connection), WS_INIT_TIMEOUT_MS
+   * (3000: a socket that sends no connection_init in time is closed with 4408).
+   */
+  readonly websocket: { maxPayloadBytes: number; maxSubscriptions: number; initTimeoutMs: number };
   /** QUERY_MAX_DEPTH, QUERY_MAX_ALIASES, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, QUERY_MAX_COST: GraphQL document limits, on HTTP and WebSocket alike. */
   readonly queryLimits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
   /** Attachment uploads: where they are stored and what is accepted. */
@@ -241,6 +246,11 @@ export function loadConfig(env: Env = process.env): Config {
       max: integer(env, 'RATE_LIMIT_MAX', 60, 1, 1_000_000),
       windowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
       overrides: rateLimitOverrides(env),
+    },
+    websocket: {
+      maxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      maxSubscriptions: integer(env, 'WS_MAX_SUBSCRIPTIONS', 20, 1, 1000),
+      initTimeoutMs: integer(env, 'WS_INIT_TIMEOUT_MS', 3000, 100, 60_000),
     },
     queryLimits: {
       depth: integer(env, 'QUERY_MAX_DEPTH', 10, 2, 100),

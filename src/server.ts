@@ -29,6 +29,7 @@ import { Metrics } from './observability/metrics.js';
 import { observeDatabasePool } from './observability/pool-metrics.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
+import { OriginPolicy } from './realtime/origin-policy.js';
 import { attachWebSockets } from './realtime/websockets.js';
 import { DomainError } from './shared/errors.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
@@ -61,12 +62,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
+    const metrics = new Metrics();
     events = new PubSubEventBus({
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,
+      onPublish: (type) => metrics.eventsPublished.inc({ type }),
       onPublishError: (error) => logger.error({ err: error }, 'publishing to Redis failed'),
     });
-    const rateLimits = createRateLimiter(config);
+    const rateLimits = createRateLimiter(config, (surface) => metrics.rateLimitRejections.inc({ surface }));
     closers.push(rateLimits.close);
     const deps: AppDeps = {
       config,
@@ -77,7 +80,6 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
-    const metrics = new Metrics();
     await observeDatabasePool(metrics, orm, config.database);
 
     const app = express();
@@ -106,15 +108,26 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       ],
     });
     await apollo.start();
-    const websockets = attachWebSockets(httpServer, { schema, contexts, formatError, logger, isProd: config.env === 'production' });
+    const websockets = attachWebSockets(httpServer, {
+      schema,
+      contexts,
+      formatError,
+      logger,
+      metrics,
+      isProd: config.env === 'production',
+      limits,
+      rateLimiter: deps.rateLimiter,
+      tokens: deps.tokens,
+      websocket: config.websocket,
+      origins: new OriginPolicy(orm, config.corsOrigins),
+    });
     const pruning = startPruning(orm, config.eventRetentionDays, logger);
 
     const inFlight = new InFlightRequests();
     app.use(inFlight.middleware);
-    app.use(traceRequests(logger));
-    app.use(httpHardening(config));
     app.use(recordHttpMetrics(metrics));
     app.use(traceRequests(logger));
+    app.use(httpHardening(config));
     app.get('/metrics', metricsEndpoint(metrics));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });

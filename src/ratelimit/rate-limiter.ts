@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
+import type { TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { DomainError } from '../shared/errors.js';
 
@@ -33,6 +34,24 @@ export function rateLimitIdentity(viewer: Viewer, clientIp: string): string {
   }
 }
 
+/**
+ * The same identities for callers that are counted before a context exists (REST routes,
+ * WebSocket subscriptions): the token is verified but not looked up, since the operation itself
+ * refuses revoked or unknown callers. An invalid token is counted against its client address.
+ */
+export async function identityFromAuthorization(authorization: string | undefined, clientIp: string, tokens: TokenService): Promise<string> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
+  if (match) {
+    try {
+      const claims = await tokens.verify(match[1]!);
+      return claims.typ === 'guest' ? `guest:${claims.sub}` : `user:${claims.sub}`;
+    } catch {
+      // counted by address below
+    }
+  }
+  return `ip:${clientIp}`;
+}
+
 export const rateLimited = (decision: RateLimitDecision) =>
   new DomainError('RATE_LIMITED', 'RATE_LIMIT_EXCEEDED', `Too many requests: at most ${decision.limit} per ${decision.windowSeconds} s; retry in ${decision.resetSeconds} s`);
 
@@ -47,6 +66,8 @@ export class RateLimiter {
   constructor(
     private readonly policy: RateLimitPolicy,
     private readonly store: Store,
+    /** Told of every refusal, with the surface that refused (graphql, a REST dialect, subscription). */
+    private readonly onRefused: (surface: string) => void = () => undefined,
   ) {
     this.core = getGraphQLRateLimiter({ store, identifyContext: (context: { identity: string }) => context.identity });
   }
@@ -56,7 +77,7 @@ export class RateLimiter {
   }
 
   /** Counts one call of `operation` by `identity` and says whether it may proceed. */
-  async check(identity: string, operation: string): Promise<RateLimitDecision> {
+  async check(identity: string, operation: string, surface = 'graphql'): Promise<RateLimitDecision> {
     const limit = this.limitFor(operation);
     const { windowMs } = this.policy;
     // The core keys calls by the resolver's field name; REST routes and subscriptions pass their own name.
@@ -70,6 +91,7 @@ export class RateLimiter {
       .filter((t) => t + windowMs > now)
       .sort((a, b) => a - b);
     const oldest = recent[0] ?? now;
+    if (refusal !== undefined) this.onRefused(surface);
     return {
       allowed: refusal === undefined,
       limit,

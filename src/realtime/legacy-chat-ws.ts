@@ -13,6 +13,8 @@ import {
   type MessageSource,
   type SessionSource,
 } from '../rest/chat-api/chat-api.shapes.js';
+import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
+import { SUBSCRIBE_OPERATION } from './graphql-ws.js';
 import { DomainError, unauthenticated } from '../shared/errors.js';
 import { openSessionStream, type StreamItem } from './session-stream.js';
 import { streamSourceFor } from './stream-source.js';
@@ -52,7 +54,7 @@ function refuse(socket: Duplex, error: unknown): void {
   const code = error instanceof DomainError ? error.code : undefined;
   const { status, body } = chatApiFailure(code, error instanceof Error ? error.message : 'Refused');
   const json = JSON.stringify(body);
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' }[status] ?? 'Internal Server Error';
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }[status] ?? 'Internal Server Error';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
@@ -62,6 +64,7 @@ export interface LegacyChatOptions {
   contexts: ContextFactory;
   logger: Logger;
   metrics?: Metrics;
+  rateLimiter: RateLimiter;
 }
 
 /**
@@ -83,8 +86,11 @@ export async function handleLegacyUpgrade(
   const authorization = request.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
   let stream;
   try {
-    const context = await options.contexts.forAuthorization(authorization);
+    const context = await options.contexts.forAuthorization(authorization, request.socket.remoteAddress);
     if (context.viewer.kind === 'anonymous') throw unauthenticated();
+    // Opening this socket creates a subscription: counted like graphql-ws subscribe messages.
+    const decision = await options.rateLimiter.check(context.rateLimitIdentity, SUBSCRIBE_OPERATION, 'subscription');
+    if (!decision.allowed) throw rateLimited(decision);
     stream = await openSessionStream(
       streamSourceFor(context, (error) => options.logger.error({ err: error }, 'legacy chat websocket background error')),
       { sessionId, since: url.searchParams.get('since') },

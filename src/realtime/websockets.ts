@@ -1,26 +1,21 @@
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { ContextFactory } from '../graphql/context.js';
-import type { Metrics } from '../observability/metrics.js';
-import { serveGraphQLWs } from './graphql-ws.js';
+import type { Config } from '../config.js';
+import { serveGraphQLWs, type GraphQLWsOptions } from './graphql-ws.js';
+import type { OriginPolicy } from './origin-policy.js';
 import { handleLegacyUpgrade, LEGACY_CHAT_PATH } from './legacy-chat-ws.js';
 
 /** Close code sent to every socket on shutdown: clients reconnect elsewhere and resume with `since`. */
 export const CLOSE_GOING_AWAY = 1001;
 
-/** Largest accepted WebSocket frame: subscribe messages are small GraphQL documents. */
-const MAX_PAYLOAD_BYTES = 1024 * 1024;
-
-export interface WebSocketsOptions {
-  schema: GraphQLSchema;
-  contexts: ContextFactory;
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+export interface WebSocketsOptions extends Omit<GraphQLWsOptions, 'maxSubscriptions' | 'initTimeoutMs'> {
   logger: Logger;
-  isProd: boolean;
-  metrics?: Metrics;
+  /** Frame size, subscriptions per connection and connection_init timeout (config WS_*). */
+  websocket: Config['websocket'];
+  /** Browser origins allowed to open a socket. */
+  origins: OriginPolicy;
 }
 
 export interface WebSockets {
@@ -37,13 +32,28 @@ function reject(socket: Duplex, status: number, reason: string): void {
  * chat socket on `/ws/chat/{sessionId}`. Upgrades to any other path are refused with 404.
  */
 export function attachWebSockets(httpServer: Server, options: WebSocketsOptions): WebSockets {
-  const graphqlWss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
-  const legacyWss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
-  const graphqlWs = serveGraphQLWs(graphqlWss, options);
+  // A frame over the limit closes the socket with 1009 (Message Too Big).
+  const maxPayload = options.websocket.maxPayloadBytes;
+  const graphqlWss = new WebSocketServer({ noServer: true, maxPayload });
+  const legacyWss = new WebSocketServer({ noServer: true, maxPayload });
+  const graphqlWs = serveGraphQLWs(graphqlWss, {
+    ...options,
+    maxSubscriptions: options.websocket.maxSubscriptions,
+    initTimeoutMs: options.websocket.initTimeoutMs,
+  });
   let closing = false;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (closing) return reject(socket, 503, 'Service Unavailable');
+    options.origins.allows(request.headers.origin).then(
+      (allowed) => (allowed ? route(request, socket, head) : reject(socket, 403, 'Forbidden')),
+      (error: unknown) => {
+        options.logger.error({ err: error }, 'websocket origin check failed');
+        reject(socket, 503, 'Service Unavailable');
+      },
+    );
+  };
+  const route = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
     if (pathname === '/graphql') {
       graphqlWss.handleUpgrade(request, socket, head, (ws) => graphqlWss.emit('connection', ws, request));

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { TokenService } from '../auth/tokens.js';
-import { rateLimitHeaders, type RateLimiter } from '../ratelimit/rate-limiter.js';
+import { identityFromAuthorization, rateLimitHeaders, type RateLimiter } from '../ratelimit/rate-limiter.js';
 
 /**
  * Path segments that name a route rather than a resource. Every other segment is an id, a key
@@ -21,23 +21,6 @@ export function routeKey(dialect: string, req: Request): string {
 }
 
 /**
- * Who a REST call is counted as: the same identities as GraphQL (user, guest, client IP). The
- * token is only verified, not looked up: the route itself refuses revoked or unknown callers.
- */
-async function identityOf(req: Request, tokens: TokenService): Promise<string> {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
-  if (match) {
-    try {
-      const claims = await tokens.verify(match[1]!);
-      return claims.typ === 'guest' ? `guest:${claims.sub}` : `user:${claims.sub}`;
-    } catch {
-      // An invalid token is counted against the address it came from.
-    }
-  }
-  return `ip:${req.ip ?? 'unknown'}`;
-}
-
-/**
  * Rate limits per route and identity for one dialect; `refuse` writes the dialect's own 429 body.
  * RateLimit headers go on every counted response, Retry-After on refusals.
  */
@@ -45,7 +28,8 @@ export function restRateLimit(dialect: string, limiter: RateLimiter, tokens: Tok
   return (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
     (async () => {
-      const decision = await limiter.check(await identityOf(req, tokens), routeKey(dialect, req));
+      const identity = await identityFromAuthorization(req.headers.authorization, req.ip ?? 'unknown', tokens);
+      const decision = await limiter.check(identity, routeKey(dialect, req), dialect);
       res.set(rateLimitHeaders(decision));
       if (decision.allowed) return next();
       refuse(res);
