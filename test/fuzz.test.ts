@@ -19,7 +19,8 @@ import { ok } from './helpers/client.js';
 import { assignedSession, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { SendMessageDocument } from './generated/graphql.js';
+import { buildOpenApiDocument } from '../src/rest/openapi/openapi.document.js';
+import { CreateRoomDocument, SendMessageDocument, SessionDocument } from './generated/graphql.js';
 
 /**
  * A seeded fuzz over every argument of every GraphQL query and mutation, generated from the
@@ -34,11 +35,14 @@ const seed = testSeed();
 
 type Pick = <T>(items: readonly T[]) => T;
 
-describe(`GraphQL fuzz (${CASES} cases, seed ${seed})`, () => {
+describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
   let t: TestServer;
   let schema: GraphQLSchema;
   const tokens: (string | undefined)[] = [undefined];
   const ids: string[] = [];
+  /** Values for REST path parameters: real ids, UUIDs, keys and hostile text. */
+  const pathValues: string[] = [];
+  let widgetKey = '';
   let tables: string[] = [];
 
   async function fingerprint(): Promise<string> {
@@ -63,6 +67,13 @@ describe(`GraphQL fuzz (${CASES} cases, seed ${seed})`, () => {
     const { sendMessage } = await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'seed message' }, owner.token);
     tokens.push(admin.token, staff.token, owner.token, guest.token);
     ids.push(sessionId, guest.sessionId, sendMessage.message.id, staff.userId, owner.userId, admin.userId);
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'fuzz room', memberIds: [staff.userId] }, owner.token);
+    const { session: guestSessionRow } = await ok(t.graphqlUrl, SessionDocument, { id: guest.sessionId }, admin.token);
+    ids.push(createRoom.id);
+    pathValues.push(...ids, guest.sessionKey, guestSessionRow.uuid, randomUUID(), '0', '-1', 'abc', '..', '%00', '%2e%2e%2f', 'x'.repeat(300), '😀');
+    const connection = t.server.orm.em.fork().getConnection();
+    await connection.execute(`update tenants set allowed_origins = '{https://shop.example}'`);
+    widgetKey = ((await connection.execute('select widget_key from tenants order by id limit 1')) as { widget_key: string }[])[0]!.widget_key;
     const rows = (await t.server.orm.em.fork().getConnection().execute(
       `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'mikro_orm%' order by 1`,
     )) as { name: string }[];
@@ -173,4 +184,93 @@ describe(`GraphQL fuzz (${CASES} cases, seed ${seed})`, () => {
     expect(seen.rejected).toBeGreaterThan(CASES / 10);
     expect(seen.accepted).toBeGreaterThan(CASES / 50);
   }, 300_000);
+
+  /** A JSON value shaped like the schema, or deliberately not: wrong types, extra fields, hostile text. */
+  function bodyFor(schema: JsonSchema | undefined, pick: Pick, random: () => number, depth = 0): unknown {
+    const roll = random();
+    if (roll < 0.05) return pick([null, [], 'text', 42, true, [{}]]);
+    const properties = schema?.properties ?? {};
+    if (schema?.type === 'object' || Object.keys(properties).length > 0 || depth === 0) {
+      const body: Record<string, unknown> = {};
+      for (const [name, property] of Object.entries(properties)) if (random() < 0.75) body[name] = bodyFor(property, pick, random, depth + 1);
+      if (random() < 0.2) body[pick(['extra', 'sender_id', 'is_read', '__proto__', 'constructor'])] = pick(hostileStrings);
+      if (random() < 0.1) body.widget_key = random() < 0.7 ? widgetKey : pick(hostileStrings);
+      return body;
+    }
+    if (roll < 0.15) return pick(wrongTyped);
+    switch (schema?.type) {
+      case 'string':
+        return random() < 0.5 ? pick(hostileStrings) : random() < 0.5 ? pick(ids) : randomUUID();
+      case 'integer':
+      case 'number':
+        return pick([...ints, 1.5, -0, 1e21]);
+      case 'boolean':
+        return random() < 0.7 ? random() < 0.5 : pick(['true', 1, 'yes']);
+      case 'array':
+        return Array.from({ length: pick([0, 1, 2, 101]) }, () => bodyFor(schema.items, pick, random, depth + 1));
+      default:
+        return pick([...hostileStrings, ...ids, null]);
+    }
+  }
+
+  it('never answers a REST route with a 500 or HTML, and a rejected call changes no row', async () => {
+    const random = seededRandom(seed + 1);
+    const pick: Pick = (items) => items[Math.floor(random() * items.length)]!;
+    const document = buildOpenApiDocument() as { paths: Record<string, Record<string, RestOperation>>; components: { schemas: Record<string, JsonSchema> } };
+    const resolve = (schema: JsonSchema | undefined): JsonSchema | undefined =>
+      schema?.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
+    const routes: { method: string; path: string; operation: RestOperation }[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) if (['get', 'post', 'put'].includes(method)) routes.push({ method: method.toUpperCase(), path, operation });
+    }
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+
+    let before = await fingerprint();
+    const seen = { rejected: 0, accepted: 0 };
+    for (let i = 0; i < CASES; i++) {
+      const { method, path, operation } = pick(routes);
+      const url = path.replace(/\{[^}]+\}/g, () => encodeURIComponent(pick(pathValues)).replace(/%25/g, '%'));
+      const query = new URLSearchParams();
+      for (const name of ['limit', 'offset', 'page', 'status', 'before', 'cursor', 'page_size', 'last_message_id', 'unknown']) {
+        if (random() < 0.2) query.set(name, String(pick([...hostileStrings.slice(0, 8), ...ints.map(String), 'active', 'closed'])));
+      }
+      const schema = resolve(operation.requestBody?.content?.['application/json']?.schema);
+      const token = pick(tokens);
+      const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(random() < 0.5 ? { origin: 'https://shop.example' } : {}) };
+      let body: string | undefined;
+      if (method !== 'GET') {
+        headers['content-type'] = 'application/json';
+        body = random() < 0.08 ? pick(['{', '{"content": ', '[1,2', 'null', '"\\u0000"', '{"a":1}}']) : JSON.stringify(bodyFor(schema, pick, random));
+      }
+      const response = await fetch(`${t.url}${url}${query.size ? `?${query}` : ''}`, { method, headers, body });
+      const text = await response.text();
+      const context = `REST case ${i} (seed ${seed}): ${method} ${url}?${query} ${body?.slice(0, 300) ?? ''} → ${response.status} ${text.slice(0, 300)}`;
+      if (response.status >= 500) throw new Error(`server error on ${context}`);
+      const type = response.headers.get('content-type') ?? '';
+      if (/html/i.test(type) || /^\s*</.test(text)) throw new Error(`HTML answer on ${context}`);
+      if (text !== '' && response.status !== 200 && response.status !== 206 && !/json/.test(type)) throw new Error(`non-JSON error on ${context}`);
+      const after = await fingerprint();
+      if (response.status >= 400) {
+        seen.rejected++;
+        if (after !== before) throw new Error(`a rejected call changed stored data: ${context}`);
+      } else {
+        seen.accepted++;
+        before = after;
+      }
+    }
+    process.stdout.write(`REST fuzz: ${JSON.stringify(seen)}\n`);
+    expect(seen.rejected).toBeGreaterThan(CASES / 10);
+    expect(seen.accepted).toBeGreaterThan(CASES / 100);
+  }, 300_000);
 });
+
+interface JsonSchema {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+interface RestOperation {
+  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+}
