@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,29 +7,8 @@ import { gql, ok } from './helpers/client.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from './helpers/database.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
+import { startServerProcess } from './helpers/process.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
-
-/** Starts `node dist/src/main.js` (what `npm start` runs) and resolves with its URL once it listens. */
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      // Errors only (LOG_LEVEL=error): shown when the process did not exit cleanly.
-      if (code !== 0) process.stderr.write(output);
-      resolve(code);
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', () => {
-      const match = /Parley GraphQL API at (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) resolve({ child, url: match[1]!, exited });
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-}
 
 describe('graceful shutdown', () => {
   it('on SIGTERM commits every acknowledged message, closes sockets with 1001 and exits 0', async () => {
@@ -38,7 +16,7 @@ describe('graceful shutdown', () => {
     const database: TestDatabase = usingPostgres() ? await createTestDatabase() : { url: 'pglite-on-disk', name: `pglite_on_disk_${process.pid}`, drop: async () => {} };
     let after: TestServer | null = null;
     try {
-      const { child, url, exited } = await startProcess({
+      const { child, url, exited } = await startServerProcess({
         NODE_ENV: 'test',
         PORT: '0',
         HOST: '127.0.0.1',

@@ -36,7 +36,8 @@ export interface TestServerOptions {
  * test database gets its own REDIS_PREFIX; servers sharing a database (multi-node tests) share it.
  */
 const redisPrefixes = new WeakMap<TestDatabase, string>();
-function redisPrefixFor(database: TestDatabase): string {
+/** The Redis namespace of a test database: every node started on it shares it. */
+export function redisPrefixFor(database: TestDatabase): string {
   let prefix = redisPrefixes.get(database);
   if (prefix === undefined) {
     prefix = `parley-test:${randomBytes(6).toString('hex')}:`;
