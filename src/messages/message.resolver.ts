@@ -2,9 +2,10 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import { fromGraphQLUpload } from '../attachments/graphql-uploads.js';
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import {
+  ConnectionArgsType,
   MessageConnectionType,
   MessagePageType,
   MessageType,
@@ -17,14 +18,10 @@ export class MessageResolver {
   @Query(() => MessageConnectionType, { description: 'Relay cursor paging, oldest first; `last`/`before` page backwards' })
   async messages(
     @Arg('sessionId', () => ID) sessionId: string,
+    @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Arg('last', () => Int, { nullable: true }) last?: number | null,
-    @Arg('before', () => String, { nullable: true }) before?: string | null,
   ): Promise<MessageConnectionType> {
-    const result = await ctx.messages.connection(sessionId, { first, after, last, before });
-    return { ...result, edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: MessageType.from(edge.node) })) };
+    return MessageConnectionType.from(await ctx.messages.connection(sessionId, paging));
   }
 
   @Query(() => MessagePageType, { description: 'Offset paging ordered by (createdAt, id)' })

@@ -1,8 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
 import { AttachmentType } from '../attachments/attachment.types.js';
 import { DeliveryStatus, SenderType } from '../graphql/enums.js';
 import { participantName } from '../sessions/participants.js';
+import type { MessageConnectionResult } from './message.service.js';
 import type { MessageView } from './watermarks.js';
 
 @ObjectType('Message')
@@ -116,6 +117,26 @@ export class MessageConnectionType {
 
   @Field(() => Int)
   totalCount!: number;
+
+  static from(result: MessageConnectionResult): MessageConnectionType {
+    return { ...result, edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: MessageType.from(edge.node) })) };
+  }
+}
+
+/** Relay paging arguments, shared by every message connection. */
+@ArgsType()
+export class ConnectionArgsType {
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true })
+  before?: string | null;
 }
 
 @ObjectType('MessagePage')

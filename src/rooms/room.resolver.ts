@@ -1,6 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
-import { MessageConnectionType, MessageType, SendMessagePayload } from '../messages/message.types.js';
+import { ConnectionArgsType, MessageConnectionType, MessageType, SendMessagePayload } from '../messages/message.types.js';
 import { SessionType } from '../sessions/session.types.js';
 
 /** Group rooms (sessions of kind ROOM) and their messages; see RoomService for the rules. */
@@ -14,14 +14,10 @@ export class RoomResolver {
   @Query(() => MessageConnectionType, { description: "A room's messages with Relay cursors, oldest first; `last`/`before` page backwards" })
   async roomMessages(
     @Arg('roomId', () => ID) roomId: string,
+    @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Arg('last', () => Int, { nullable: true }) last?: number | null,
-    @Arg('before', () => String, { nullable: true }) before?: string | null,
   ): Promise<MessageConnectionType> {
-    const result = await ctx.rooms.messages(roomId, { first, after, last, before });
-    return { ...result, edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: MessageType.from(edge.node) })) };
+    return MessageConnectionType.from(await ctx.rooms.messages(roomId, paging));
   }
 
   @Mutation(() => SessionType, { description: 'Opens a room owned by the caller, with the caller and memberIds as members' })
