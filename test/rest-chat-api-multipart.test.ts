@@ -219,6 +219,14 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
     await expectNothingLeft(t, before);
   });
 
+  it('refuses a path-like file name with 400 instead of shortening it, storing nothing', async () => {
+    const before = await storedState(t);
+    const response = await send(owner.token, [{ name: '../../etc/passwd', type: 'image/png', data: png(4, 4) }], { content: 'sneaky' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ success: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/directory parts/) } });
+    await expectNothingLeft(t, before);
+  });
+
   it('refuses a body over the request limit with 413, whether declared or chunked', async () => {
     const before = await storedState(t);
     const files = Array.from({ length: MAX_FILES }, (_, i) => ({ name: `${i}.bin`, type: 'application/octet-stream', data: Buffer.alloc(MAX_FILE - 1024, i) }));

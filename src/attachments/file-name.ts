@@ -16,18 +16,17 @@ const PATH_SEPARATOR = /[/\\]/;
 
 /**
  * The client's file name, checked and cleaned. It is only ever shown (Content-Disposition,
- * the `name` field), never used as a path. Directory parts are dropped; names that try to
- * disguise themselves (control characters, bidirectional overrides) are refused outright
- * rather than silently rewritten, so the sender learns why.
+ * the `name` field), never used as a path. Names that carry directory parts (`../../etc/passwd`)
+ * or try to disguise themselves (control characters, bidirectional overrides) are refused
+ * outright rather than silently rewritten, so the sender learns why.
  */
 export function cleanFileName(raw: string | null | undefined, field: string): string {
   const name = (raw ?? '').normalize('NFC').trim();
   if (CONTROL.test(name)) throw badInput(field, 'file names may not contain control characters', 'INVALID_FILE_NAME');
   if (BIDI_CONTROL.test(name)) throw badInput(field, 'file names may not contain bidirectional control characters', 'INVALID_FILE_NAME');
-  // Only the last path component counts, as multipart parsers (busboy) already do by default.
-  const base = name.split(PATH_SEPARATOR).pop()!.trim();
-  if (base === '' || base === '.' || base === '..') return 'attachment';
-  return shorten(base);
+  if (PATH_SEPARATOR.test(name)) throw badInput(field, 'file names may not contain directory parts', 'INVALID_FILE_NAME');
+  if (name === '' || name === '.' || name === '..') return 'attachment';
+  return shorten(name);
 }
 
 /** Cuts the stem, not the extension, and never splits a surrogate pair. */

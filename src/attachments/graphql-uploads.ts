@@ -3,10 +3,12 @@ import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import processRequest from 'graphql-upload/processRequest.mjs';
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Transform, type TransformCallback, type Writable } from 'node:stream';
+import busboy from 'busboy';
+import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import type { UploadConfig } from '../config.js';
 import { badInput, DomainError } from '../shared/errors.js';
 import type { IncomingUpload } from './attachment.service.js';
+import { cleanFileName } from './file-name.js';
 
 /** Apollo's CSRF prevention headers: a browser cannot send either without a CORS preflight. */
 const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'];
@@ -118,13 +120,49 @@ function uploadError(error: unknown, maxFileBytes: number): unknown {
 }
 
 /**
+ * graphql-upload's parser (busboy) keeps only the last component of a file name, so
+ * `../../etc/passwd` would arrive as `passwd` and the sender would never learn their name was
+ * refused. A second busboy that preserves paths reads the same bytes, only to check each file
+ * name as its part begins — before the real parser sees that part. Its file bodies are drained.
+ */
+function fileNameInspector(request: IncomingMessage, refuse: (error: DomainError) => void): Writable | null {
+  let inspector: Writable;
+  try {
+    inspector = busboy({ headers: request.headers, preservePath: true, defParamCharset: 'utf8' });
+  } catch {
+    return null; // no usable multipart header: the real parser refuses the request
+  }
+  inspector.on('file', (_name: string, stream: Readable, info: { filename: string }) => {
+    stream.resume();
+    try {
+      cleanFileName(info.filename, 'attachments');
+    } catch (error) {
+      if (error instanceof DomainError) refuse(error);
+    }
+  });
+  inspector.on('field', () => undefined);
+  // Malformed bodies are the real parser's to report.
+  inspector.on('error', () => undefined);
+  return inspector;
+}
+
+/**
  * The request body as graphql-upload reads it, counted: a body without Content-Length
  * (chunked) that grows past the limit stops the parser with REQUEST_TOO_LARGE, which fails
- * the file being received and, when no operation has started yet, the request (413).
+ * the file being received and, when no operation has started yet, the request (413). File
+ * names are checked on the way (see fileNameInspector).
  */
 function limitBody(request: IncomingMessage, maxBytes: number): IncomingMessage {
   let seen = 0;
   let parser: Writable | null = null;
+  let refused = false;
+  const stop = (status: number, error: DomainError) => {
+    refused = true;
+    const target = parser;
+    counted.unpipe();
+    target?.destroy(rejection(status, error));
+  };
+  const inspector = fileNameInspector(request, (error) => stop(400, error));
   const counted = new (class extends Transform {
     override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
       parser = destination as unknown as Writable;
@@ -132,15 +170,20 @@ function limitBody(request: IncomingMessage, maxBytes: number): IncomingMessage 
     }
   })({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      if (seen > maxBytes) return callback();
+      if (refused) return callback();
       seen += chunk.length;
       if (seen > maxBytes) {
-        const target = parser;
-        counted.unpipe();
-        target?.destroy(rejection(413, requestTooLarge(maxBytes)));
+        stop(413, requestTooLarge(maxBytes));
         return callback();
       }
+      // The inspector parses synchronously: a refused name stops the request before this chunk moves on.
+      inspector?.write(chunk);
+      if (refused) return callback();
       callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      inspector?.end();
+      callback();
     },
   });
   counted.on('error', () => undefined);

@@ -116,6 +116,8 @@ function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: stri
     try {
       parser = busboy({
         headers: req.headers,
+        // Names arrive whole, so `../../etc/passwd` is refused (INVALID_FILE_NAME) instead of silently shortened.
+        preservePath: true,
         // One byte more than allowed, so crossing the limit is seen (busboy truncates at it).
         limits: { fileSize: uploads.maxFileBytes + 1, fieldSize: MAX_FIELD_BYTES, fields: MAX_FIELDS },
       });
