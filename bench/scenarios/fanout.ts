@@ -167,6 +167,8 @@ export const scenario: Scenario = {
         parley: parleyNumbers,
         floor: floorNumbers,
         ratio: round(parleyNumbers.per_s! / floorNumbers.per_s!, 3),
+        // Issue target: p99 ≤ 50 ms end to end with 1,000 subscribers.
+        ...(subscribers === 1000 ? { target: { text: 'p99 ≤ 50 ms at 1,000 subscribers', met: parleyNumbers.p99_ms! <= 50 } } : {}),
       });
       options.log(`  parley ${JSON.stringify(parleyNumbers)} floor ${JSON.stringify(floorNumbers)}`);
     }

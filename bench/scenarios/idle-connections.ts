@@ -104,6 +104,7 @@ export const scenario: Scenario = {
           parley: { rss_kb_per_conn: parleyKb },
           floor: { rss_kb_per_conn: round(floorKb, 1) },
           ratio: round(floorKb / measured.perConnKb, 3),
+          target: { text: '≤ 30 KB per idle subscribed connection', met: parleyKb <= 30 },
         },
       ],
     };
