@@ -133,6 +133,8 @@ function fileNameInspector(request: IncomingMessage, refuse: (error: DomainError
     return null; // no usable multipart header: the real parser refuses the request
   }
   inspector.on('file', (_name: string, stream: Readable, info: { filename: string }) => {
+    // Only the name matters here; a truncated body errors this copy too, and that is the real parser's to report.
+    stream.on('error', () => undefined);
     stream.resume();
     try {
       cleanFileName(info.filename, 'attachments');
