@@ -57,6 +57,14 @@ describe('chat API dialect (seed 001)', () => {
     expect([large.status, large.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
+  it('answers unknown paths and methods under /api/chat in its own body, never HTML', async () => {
+    for (const [method, path] of [['GET', '/api/chat/nope'], ['DELETE', '/api/chat/sessions'], ['GET', '/api/chat/sessions/1/unknown']] as const) {
+      const response = await rest(t.url, method, path, { token: owner.token });
+      expect([method, path, response.status]).toEqual([method, path, 404]);
+      expect(response.body).toEqual({ success: false, message: 'No such route', error: { code: 'NOT_FOUND', message: 'No such route' } });
+    }
+  });
+
   it('gets a session by id (404 unknown or foreign, 403 not yours, 401 anonymous)', async () => {
     const { body } = await create();
     const got = await call('GET', '/api/chat/sessions/{sessionId}', S(body.id), { token: owner.token });

@@ -233,5 +233,9 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
     }, fail),
   );
 
+  // Anything else under /api/chat (rooms and attachment downloads are mounted before this
+  // router) answers in this dialect's body, not the server's generic one.
+  router.use((_req, res) => chatApiError(res, 'NOT_FOUND', 'No such route'));
+
   return router;
 }
