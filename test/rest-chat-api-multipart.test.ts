@@ -4,7 +4,7 @@ import { CloseSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { eventually, expectNothingLeft, openCapacitorFiles, pdf, png, sha256, storedState } from './helpers/files.js';
 import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
-import { OpenApiChecker, rest, type RestResponse } from './helpers/rest.js';
+import { OpenApiChecker, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Small limits, so every limit can be crossed with small real files. */
@@ -48,26 +48,13 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
 
   const messagesPath = (id = sessionId) => `/api/chat/sessions/${id}/messages`;
 
-  async function toRest(response: Response): Promise<RestResponse> {
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text === '' ? null : JSON.parse(text);
-    } catch {
-      // left as text: the OpenAPI check fails on it
-    }
-    return { status: response.status, headers: response.headers, body, text };
-  }
-
   /** A real multipart request built by fetch's FormData; every answer is checked against the OpenAPI document. */
   async function send(token: string | undefined, files: FilePart[], options: { content?: string; extra?: Record<string, string>; session?: string } = {}) {
     const form = new FormData();
     if (options.content !== undefined) form.append('content', options.content);
     for (const [name, value] of Object.entries(options.extra ?? {})) form.append(name, value);
     files.forEach((file, i) => form.append(file.field ?? `attachments[${i}]`, new Blob([file.data], { type: file.type }), file.name));
-    const response = await toRest(
-      await fetch(t.url + messagesPath(options.session), { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: form }),
-    );
+    const response = await rest(t.url, 'POST', messagesPath(options.session), { token, form });
     openapi.check('POST', TEMPLATE, response);
     if (response.status >= 400) expect(Object.keys(response.body).sort()).toEqual(['error', 'message', 'success']);
     return response;

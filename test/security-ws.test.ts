@@ -3,6 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
+import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, PASSWORD, userWithRole, type Actor } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
@@ -64,8 +65,6 @@ function rawSocket(t: TestServer, options: { path?: string; origin?: string; onO
 }
 
 const TYPING = 'subscription($sessionId: ID!) { typing(sessionId: $sessionId) { isTyping } }';
-const deepType = (n: number) => `__type(name: "Query") { ${'fields { type { '.repeat(n)}name${' } }'.repeat(n)} }`;
-const aliases = (n: number, field: string) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
 
 describe('WebSocket limits', () => {
   let t: TestServer;
@@ -94,16 +93,7 @@ describe('WebSocket limits', () => {
   });
 
   describe('abusive documents are refused before anything executes', () => {
-    const abusive: [string, string, RegExp][] = [
-      ['depth beyond the limit', `{ ${deepType(6)} }`, /depth limit/i],
-      ['too many aliases', `{ ${aliases(16, 'me { id }')} }`, /aliases limit/i],
-      ['a document over the token limit', `{ me { ${'id '.repeat(2100)}} }`, /tokens/i],
-      ['too many directives', `{ me ${'@include(if: true) '.repeat(11)}{ id } }`, /directives limit/i],
-      ['a cost bomb', `{ ${aliases(3, 'messages(sessionId: "1", first: 100) { edges { cursor node { id uuid content senderType senderName createdAt read status metadata sessionId } } }')} }`, /cost limit/i],
-      ['fragment cycles', 'query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }', /within itself/i],
-      ['the __schema-named fragment depth bypass', `query { ...__schema } fragment __schema on Query { ${deepType(6)} }`, /depth limit/i],
-    ];
-    it.each(abusive)('%s', async (_name, query, reason) => {
+    it.each(ABUSIVE_DOCUMENTS)('%s', async (_name, query, reason) => {
       const result = await run(client(), query);
       expect(result.data).toBeUndefined();
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../src/observability/logger.js';
 import { TokenService } from '../src/auth/tokens.js';
 import { UserRole } from '../src/shared/enums.js';
+import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
 import { usingPostgres } from './helpers/database.js';
 import { loginAdmin, PASSWORD, userWithRole } from './helpers/fixtures.js';
@@ -18,8 +19,6 @@ async function countRows(t: TestServer, table: string): Promise<number> {
   return Number((rows as { n: number }[])[0]!.n);
 }
 
-/** `n` levels of introspection nesting under `__type`, which (unlike `__schema`) the depth rule counts. */
-const deepType = (n: number) => `__type(name: "Query") { ${'fields { type { '.repeat(n)}name${' } }'.repeat(n)} }`;
 
 describe('query limits reject abusive documents before any resolver runs (HTTP)', () => {
   let t: TestServer;
@@ -28,16 +27,9 @@ describe('query limits reject abusive documents before any resolver runs (HTTP)'
   });
   afterAll(() => t.dispose());
 
-  const aliases = (n: number, field: string) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
   const abusive: [string, string, RegExp][] = [
-    ['depth beyond the limit', `{ ${deepType(6)} }`, /depth limit/i],
-    ['too many aliases', `{ ${aliases(16, 'me { id }')} }`, /aliases limit/i],
+    ...ABUSIVE_DOCUMENTS,
     ['too many aliases of a mutation', `mutation { ${aliases(16, 'createSession(subject: "alias bomb") { id }')} }`, /aliases limit/i],
-    ['a document over the token limit', `{ me { ${'id '.repeat(2100)}} }`, /more that 2000 tokens/i],
-    ['too many directives', `{ me ${'@include(if: true) '.repeat(11)}{ id } }`, /directives limit/i],
-    ['a cost bomb', `{ ${aliases(3, 'messages(sessionId: "1", first: 100) { edges { cursor node { id uuid content senderType senderName createdAt read status metadata sessionId } } pageInfo { hasNextPage endCursor } }')} }`, /cost limit/i],
-    ['fragment cycles', 'query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }', /cannot spread fragment "A" within itself/i],
-    ['the __schema-named fragment depth bypass', `query { ...__schema } fragment __schema on Query { ${deepType(6)} }`, /depth limit/i],
   ];
 
   it.each(abusive)('%s', async (_name, query, reason) => {
