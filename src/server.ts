@@ -27,6 +27,7 @@ import { createLogger } from './observability/logger.js';
 import { InFlightRequests } from './observability/in-flight.js';
 import { Metrics } from './observability/metrics.js';
 import { observeDatabasePool } from './observability/pool-metrics.js';
+import { readiness } from './observability/readiness.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
 import { OriginPolicy } from './realtime/origin-policy.js';
@@ -48,6 +49,9 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
+/** How long start-up waits for Redis before starting degraded (streams then catch up from the outbox). */
+const REDIS_START_WAIT_MS = 3_000;
+
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
 const JSON_BODY_LIMIT = '1mb';
 
@@ -67,9 +71,21 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,
       onPublish: (type) => metrics.eventsPublished.inc({ type }),
-      onPublishError: (error) => logger.error({ err: error }, 'publishing to Redis failed'),
+      onPublishError: (error) => logger.warn({ err: error }, 'publishing to Redis failed; subscribers read the event from the outbox'),
+      onStatusChange: (status) =>
+        status === 'down'
+          ? logger.warn('Redis pub/sub connection lost; streams catch up from the outbox when it is back')
+          : logger.info('Redis pub/sub connected; streams catch up from the outbox'),
     });
-    const rateLimits = createRateLimiter(config, (surface) => metrics.rateLimitRejections.inc({ surface }));
+    // Start without Redis if it is away (degraded, like an outage later on), but give it a moment.
+    await events.ready(REDIS_START_WAIT_MS);
+    const rateLimits = createRateLimiter(config, {
+      onRefused: (surface) => metrics.rateLimitRejections.inc({ surface }),
+      onDegraded: (degraded) =>
+        degraded
+          ? logger.warn('Redis unreachable: rate limits are counted per node until it is back')
+          : logger.info('Redis reachable again: rate limits are shared by every node'),
+    });
     closers.push(rateLimits.close);
     const deps: AppDeps = {
       config,
@@ -77,6 +93,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       events,
       rateLimiter: rateLimits.limiter,
       storage: await createAttachmentStorage(config.uploads.dir),
+      logger,
     };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
@@ -132,14 +149,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
-    app.get('/readyz', async (_req, res) => {
-      try {
-        await orm.em.fork().getConnection().execute('select 1');
-        res.json({ status: 'ready' });
-      } catch {
-        res.status(503).json({ status: 'unavailable' });
-      }
-    });
+    app.get('/readyz', readiness(orm, events, rateLimits));
     app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
     app.use(
       '/graphql',

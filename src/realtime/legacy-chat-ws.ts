@@ -15,7 +15,7 @@ import {
 } from '../rest/chat-api/chat-api.shapes.js';
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { SUBSCRIBE_OPERATION } from './graphql-ws.js';
-import { DomainError, unauthenticated } from '../shared/errors.js';
+import { DomainError, unauthenticated, unavailable } from '../shared/errors.js';
 import { openSessionStream, type StreamItem } from './session-stream.js';
 import { streamSourceFor } from './stream-source.js';
 
@@ -54,7 +54,7 @@ function refuse(socket: Duplex, error: unknown): void {
   const code = error instanceof DomainError ? error.code : undefined;
   const { status, body } = chatApiFailure(code, error instanceof Error ? error.message : 'Refused');
   const json = JSON.stringify(body);
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }[status] ?? 'Internal Server Error';
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Internal Server Error';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
@@ -97,7 +97,8 @@ export async function handleLegacyUpgrade(
     );
   } catch (error) {
     if (!(error instanceof DomainError)) options.logger.error({ err: error }, 'legacy chat websocket upgrade failed');
-    refuse(socket, error);
+    // Anything but a refusal is a dependency out of reach: 503, retryable.
+    refuse(socket, error instanceof DomainError ? error : unavailable());
     return;
   }
   const opened = stream;

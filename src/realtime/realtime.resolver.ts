@@ -72,10 +72,11 @@ export class RealtimeResolver {
   }
 
   @Subscription(() => SessionUpdateEventType, {
-    description: 'Staff: their sessions; admins: every session of the tenant (created, assigned, closed). Live only',
-    subscribe: ({ context }: Data) => openInboxStream(streamSourceFor(context)),
+    description:
+      'Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant\'s inbox order. `since`: the last inbox event id seen; missed events are replayed first',
+    subscribe: ({ context, args }: Data) => openInboxStream(streamSourceFor(context), { since: args.since }),
   })
-  inbox(@Root() item: StreamItem): SessionUpdateEventType {
+  inbox(@Root() item: StreamItem, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionUpdateEventType {
     if (item.kind !== 'event') throw new TypeError('inbox received a typing signal');
     return SessionUpdateEventType.from(item.event);
   }
