@@ -1,35 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Db } from '../db/orm.js';
 import type { ChatSession } from '../sessions/session.entity.js';
-import { SessionEvent, type SessionEventType } from './session-event.entity.js';
+import { isLifecycleEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from './event-contract.js';
+import { SessionEvent } from './session-event.entity.js';
 
-/** What travels over pub/sub: plain JSON, so it survives Redis serialisation unchanged. */
-export interface PublishedEvent {
-  /** The outbox row id (SessionEvent.id): clients resume with `since` = the last id they saw. */
-  id: string;
-  /** Place in the session's sequence (1, 2, 3, … without gaps, in commit order): streams order and detect gaps by it. */
-  seq: string;
-  /** Place in the tenant's inbox sequence for lifecycle events (`session.*`); null for the others. */
-  inboxSeq: string | null;
-  tenantId: string;
-  sessionId: string;
-  type: SessionEventType;
-  payload: Record<string, unknown>;
-  createdAt: string;
-}
-
-/** Ephemeral "is typing" state: published, never stored, so it has no outbox id. */
-export interface TypingSignal {
-  tenantId: string;
-  sessionId: string;
-  /** Who is typing: `user:<id>` or `guest:<participantId>`; one typist's signals replace each other. */
-  typistKey: string;
-  /** The typist's user id (seed 001 `userId`); `guest:<participantId>` for a guest. */
-  userId: string;
-  name: string;
-  isTyping: boolean;
-  timestamp: string;
-}
+export type { PublishedEvent, TypingSignal } from './event-contract.js';
 
 /**
  * One message on a topic: a persisted session event, a typing signal, or `resync`: pub/sub was
@@ -44,8 +19,6 @@ export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typ
 export const sessionTopic = (tenantId: string, sessionId: string): string => `session:${tenantId}:${sessionId}`;
 export const inboxTopic = (tenantId: string): string => `inbox:${tenantId}`;
 
-/** The event types an inbox (staff/admin) stream carries: sessions appearing, changing, closing. */
-export const isInboxEvent = (type: SessionEventType): boolean => type.startsWith('session.');
 
 /** `local`: no Redis (single process); `up` / `down`: the Redis connections. */
 export type BusStatus = 'local' | 'up' | 'down';
@@ -187,7 +160,7 @@ export class PubSubEventBus implements EventBus {
     for (const event of events) {
       const message: BusMessage = { kind: 'event', event };
       this.send(sessionTopic(event.tenantId, event.sessionId), message);
-      if (isInboxEvent(event.type)) this.send(inboxTopic(event.tenantId), message);
+      if (isLifecycleEvent(event)) this.send(inboxTopic(event.tenantId), message);
       this.options.onPublish?.(event.type);
     }
   }
@@ -280,10 +253,11 @@ export class PubSubEventBus implements EventBus {
  * committed or rolled back together with the change it describes. The database numbers it
  * (`seq`, `inboxSeq`, `id`) as it is inserted.
  */
-export function recordEvent(em: Db, session: ChatSession, type: SessionEventType, payload: Record<string, unknown>): SessionEvent {
-  return em.create(SessionEvent, { tenant: session.tenant, session, type, payload });
+export function recordEvent<K extends SessionEventType>(em: Db, session: ChatSession, type: K, payload: EventPayloads[K]): SessionEvent {
+  return em.create(SessionEvent, { tenant: session.tenant, session, type, payload: payload as unknown as Record<string, unknown> });
 }
 
+/** A stored outbox row as the contract's event (its `type` and `payload` were written by `recordEvent`). */
 export function toPublished(event: SessionEvent): PublishedEvent {
   return {
     id: event.id,
@@ -291,8 +265,7 @@ export function toPublished(event: SessionEvent): PublishedEvent {
     inboxSeq: event.inboxSeq ?? null,
     tenantId: String(event.tenant.id),
     sessionId: String(event.session.id),
-    type: event.type,
-    payload: event.payload,
     createdAt: event.createdAt.toISOString(),
+    ...({ type: event.type, payload: event.payload } as EventBody),
   };
 }

@@ -3,15 +3,7 @@ import { Entity, Filter, Index, ManyToOne, PrimaryKey, Property } from '@mikro-o
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { ChatSession } from '../sessions/session.entity.js';
-
-export type SessionEventType =
-  | 'session.created'
-  | 'session.updated'
-  | 'message.created'
-  | 'message.updated'
-  | 'message.deleted'
-  | 'read.updated'
-  | 'delivery.updated';
+import type { SessionEventType } from './event-contract.js';
 
 /** Outbox and replay log: written in the same transaction as the change it describes. */
 @Entity({ tableName: 'session_events' })

@@ -2,17 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { PublishedEvent } from '../events/event-bus.js';
+import { isMessageEvent } from '../events/event-contract.js';
 import type { ContextFactory } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
-import {
-  toChatApiMessage,
-  toChatApiSession,
-  toChatApiTyping,
-  type MessageSource,
-  type SessionSource,
-} from '../rest/chat-api/chat-api.shapes.js';
+import { toChatApiMessage, toChatApiSession, toChatApiTyping } from '../rest/chat-api/chat-api.shapes.js';
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { SUBSCRIBE_OPERATION } from './graphql-ws.js';
 import { DomainError, unauthenticated, unavailable } from '../shared/errors.js';
@@ -39,13 +33,9 @@ export interface LegacyFrame {
  */
 export function toLegacyFrame(item: StreamItem): LegacyFrame | null {
   if (item.kind === 'typing') return { type: 'typing', data: toChatApiTyping(item.typing) };
-  const event: PublishedEvent = item.event;
-  if (event.type.startsWith('message.')) {
-    return { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message as MessageSource) };
-  }
-  if (event.type === 'session.updated') {
-    return { type: 'session_update', id: event.id, data: toChatApiSession(event.payload.session as SessionSource) };
-  }
+  const { event } = item;
+  if (isMessageEvent(event)) return { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message) };
+  if (event.type === 'session.updated') return { type: 'session_update', id: event.id, data: toChatApiSession(event.payload.session) };
   return null;
 }
 

@@ -1,5 +1,6 @@
 import { requireUser } from '../auth/guards.js';
-import { toPublished, type EventBus, type PublishedEvent, type TypingSignal } from '../events/event-bus.js';
+import { toPublished, type EventBus } from '../events/event-bus.js';
+import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../events/event-contract.js';
 import { SessionEvent } from '../events/session-event.entity.js';
 import { participantName } from '../sessions/participants.js';
 import { Participant } from '../sessions/participant.entity.js';
@@ -42,8 +43,7 @@ export class RealtimeService {
     const viewer = this.scope.viewer;
     if (viewer.kind !== 'user') return false;
     if (viewer.role === UserRole.ADMIN) return true;
-    const session = event.payload.session as { agentId?: string | null } | undefined;
-    return viewer.role === UserRole.STAFF && session?.agentId === viewer.userId;
+    return viewer.role === UserRole.STAFF && isLifecycleEvent(event) && event.payload.session.agentId === viewer.userId;
   }
 
   /**

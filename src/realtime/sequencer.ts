@@ -1,4 +1,4 @@
-import type { PublishedEvent } from '../events/event-bus.js';
+import type { PublishedEvent } from '../events/event-contract.js';
 import { DomainError } from '../shared/errors.js';
 
 /** Rows read per outbox query; a long catch-up pages through the outbox in sequence order. */

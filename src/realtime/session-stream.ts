@@ -1,4 +1,5 @@
-import { inboxTopic, sessionTopic, type BusMessage, type EventBus, type PublishedEvent, type TypingSignal } from '../events/event-bus.js';
+import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
+import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal } from '../events/event-contract.js';
 import type { ChatSession } from '../sessions/session.entity.js';
 import { DomainError, forbidden, unavailable } from '../shared/errors.js';
 import { Mailbox } from './mailbox.js';
@@ -122,9 +123,9 @@ class DeliveryReceipts {
 
   /** Another connection of the same participant moved it (seen as a delivery/read event). */
   observe(event: PublishedEvent, participantId: string): void {
-    if (event.payload.participantId !== participantId) return;
-    const value = event.payload.lastDeliveredMessageId ?? event.payload.lastReadMessageId;
-    if (typeof value === 'string' && BigInt(value) > this.watermark) this.watermark = BigInt(value);
+    if (!isWatermarkEvent(event) || event.payload.participantId !== participantId) return;
+    const value = BigInt(watermarkOf(event));
+    if (value > this.watermark) this.watermark = value;
   }
 
   delivered(messageId: string): void {
@@ -393,8 +394,7 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
       if (item.kind === 'event' && receipts && participant) {
         const { event } = item;
         receipts.observe(event, participant.id);
-        const message = event.payload.message as { id?: string; senderId?: string | null } | undefined;
-        if (event.type === 'message.created' && message?.id && message.senderId !== participant.id) receipts.delivered(message.id);
+        if (event.type === 'message.created' && event.payload.message.senderId !== participant.id) receipts.delivered(event.payload.message.id);
       }
       yield item;
     }
