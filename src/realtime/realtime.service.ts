@@ -4,12 +4,12 @@ import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../eve
 import { SessionEvent } from '../events/session-event.entity.js';
 import { participantName } from '../sessions/participants.js';
 import { Participant } from '../sessions/participant.entity.js';
-import { loadAccessibleSession } from '../sessions/session-access.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import type { ChatSession } from '../sessions/session.entity.js';
 import { UserRole } from '../shared/enums.js';
 import { DomainError, forbidden } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
-import { parseId, parseWatermark } from '../shared/validate.js';
+import { parseWatermark } from '../shared/validate.js';
 import { OUTBOX_BATCH } from './sequencer.js';
 
 
@@ -30,7 +30,7 @@ export class RealtimeService {
 
   /** The session the viewer may read, or NOT_FOUND / FORBIDDEN (another tenant's id is NOT_FOUND). */
   async authorizeSession(sessionIdArg: string): Promise<ChatSession> {
-    return loadAccessibleSession(this.scope.em, this.scope.viewer, parseId(sessionIdArg, 'sessionId'));
+    return loadAccessibleSession(this.scope.em, this.scope.viewer, await sessionIdFrom(this.scope.em, sessionIdArg, 'sessionId'));
   }
 
   /** Staff see the sessions assigned to them, admins every session of the tenant. */

@@ -3,7 +3,7 @@ import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js'
 import type { SessionEvent } from '../events/session-event.entity.js';
 import type { ConnectionArgs, MessageConnectionResult, MessageService, SendMessageInput, SendResult } from '../messages/message.service.js';
 import { Participant } from '../sessions/participant.entity.js';
-import { loadAccessibleSession } from '../sessions/session-access.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { ChatSession } from '../sessions/session.entity.js';
 import { sessionDto } from '../sessions/session.dto.js';
 import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
@@ -97,7 +97,7 @@ export class RoomService {
   }
 
   private async readable(roomIdArg: string, lock = false, em = this.scope.em): Promise<ChatSession> {
-    const room = await loadAccessibleSession(em, this.scope.viewer, parseId(roomIdArg, 'roomId'), lock);
+    const room = await loadAccessibleSession(em, this.scope.viewer, await sessionIdFrom(em, roomIdArg, 'roomId'), lock);
     if (room.kind !== SessionKind.ROOM) throw notFound('ROOM_NOT_FOUND', `Room ${room.id} not found`);
     return room;
   }

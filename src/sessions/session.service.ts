@@ -189,7 +189,7 @@ export class SessionService {
   async close(sessionId: string): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const id = parseId(sessionId, 'sessionId');
+    const id = await sessionIdFrom(em, sessionId, 'sessionId');
     const { session, events } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
@@ -206,7 +206,7 @@ export class SessionService {
   async assign(sessionId: string, agentIdArg: string): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const id = parseId(sessionId, 'sessionId');
+    const id = await sessionIdFrom(em, sessionId, 'sessionId');
     const agentId = parseId(agentIdArg, 'agentId');
     const { session, events } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);

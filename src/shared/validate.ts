@@ -16,6 +16,15 @@ export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
+/**
+ * Whether text can name a session: its numeric id or its public UUID (resolved by
+ * `sessionIdFrom` in sessions/session-access.ts, which every service uses). Transports use
+ * this to answer "no such session" for anything else without asking the database.
+ */
+export function isSessionRef(value: string): boolean {
+  return /^[1-9]\d{0,17}$/.test(value) || isUuid(value);
+}
+
 /** Trimmed, non-blank text of bounded length; control characters other than tab/newline are refused. */
 export function requireText(value: string | null | undefined, field: string, maxLength: number): string {
   const text = typeof value === 'string' ? value.trim() : '';

@@ -17,6 +17,7 @@ import {
 } from '../generated/graphql.js';
 import { jsonBody, jsonObject, parseCount, queryParam, route } from '../http.js';
 import type { OperationError } from '../operation-runner.js';
+import { isSessionRef } from '../../shared/validate.js';
 import type { RestDeps } from '../rest.types.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { chatApiMultipartSend } from './chat-api.multipart.js';
@@ -27,7 +28,6 @@ export const CHAT_API_BODY_LIMIT = '64kb';
 export const CHAT_API_DEFAULT_MESSAGE_LIMIT = 50;
 
 const ID = /^[1-9]\d{0,17}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRIORITIES: Record<string, Priority> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' };
 const STATUSES: Record<string, SessionStatus> = { active: 'ACTIVE', closed: 'CLOSED' };
 
@@ -64,13 +64,13 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
   /** `{sessionId}` is a numeric id or a session UUID; anything else names no session. */
   const sessionParam = (req: Request, res: Response): string | null => {
     const id = String(req.params.sessionId);
-    if (ID.test(id) || UUID.test(id)) return id;
+    if (isSessionRef(id)) return id;
     chatApiError(res, 'NOT_FOUND', `Chat session ${id} not found`);
     return null;
   };
 
   /** Multipart sends (content + attachments[i]) arrive before the JSON parser, which would ignore them. */
-  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, (id) => ID.test(id) || UUID.test(id)));
+  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, isSessionRef));
   router.use(
     ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) =>
       failure.kind === 'too_large'
