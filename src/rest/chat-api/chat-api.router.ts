@@ -37,7 +37,7 @@ export function chatApiError(res: Response, code: string, message: string): void
   res.status(failure.status).json(failure.body);
 }
 
-/** Where a 429 would be written once rate limiting lands. */
+/** The dialect's one 429 writer (the rate limiter calls it). */
 export function chatApiRateLimited(res: Response): void {
   chatApiError(res, 'RATE_LIMITED', 'Too many requests');
 }

@@ -50,7 +50,7 @@ export function v1Failure(res: Response, code: V1ErrorCode, message: string, fie
   });
 }
 
-/** Where a 429 would be written once rate limiting lands: the same envelope, RATE_LIMIT_EXCEEDED. */
+/** The dialect's one 429 writer (the rate limiter calls it): the same envelope, RATE_LIMIT_EXCEEDED. */
 export function v1RateLimited(res: Response): void {
   v1Failure(res, 'RATE_LIMIT_EXCEEDED', 'Too many requests');
 }

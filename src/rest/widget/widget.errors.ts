@@ -60,7 +60,7 @@ export function widgetDetail(res: Response, detail: WidgetDetail): void {
   res.status(STATUS[detail]).json({ detail });
 }
 
-/** Where a 429 would be written once rate limiting lands. */
+/** The dialect's one 429 writer (the rate limiter calls it). */
 export function widgetRateLimited(res: Response): void {
   widgetDetail(res, 'rate_limited');
 }
