@@ -236,7 +236,7 @@ const PATHS: Json = {
     get: {
       tags: ['chat API'],
       operationId: 'chatDownloadAttachment',
-      summary: "Download an attachment's bytes (whoever may read its message); always a download, never rendered inline",
+      summary: "Download an attachment's bytes (whoever may read its message; 403 otherwise); always a download, never rendered inline",
       security: bearer,
       parameters: [
         { name: 'Range', in: 'header', required: false, schema: { type: 'string', example: 'bytes=0-1023' }, description: 'One byte range' },
@@ -251,8 +251,9 @@ const PATHS: Json = {
           content: { '*/*': { schema: BINARY } },
         },
         '304': { description: 'Not modified (If-None-Match matched)', headers: { ETag: DOWNLOAD_HEADERS.ETag } },
-        ...chatErrors(401, 404, 416),
-        '404': body('ChatApiError', 'No such attachment, or not one the caller may read (the same answer)'),
+        ...chatErrors(401, 403, 404, 416),
+        '403': body('ChatApiError', 'The caller may not read the message this attachment belongs to'),
+        '404': body('ChatApiError', "No such attachment (another tenant's looks the same)"),
         '416': { ...body('ChatApiError', 'The range starts past the end of the file'), headers: { 'Content-Range': header('`bytes */size`') } },
       },
     },
