@@ -91,9 +91,18 @@ export class RoomService {
     return this.messageService.connection(room.id, args);
   }
 
-  async send(roomIdArg: string, input: SendMessageInput): Promise<SendResult> {
+  /**
+   * Sends as the caller. `senderId` (seed 004's write-only `sender_id`) is only checked: it must
+   * name an existing user of the tenant, and the sender is the caller whatever it names, so it
+   * can never be used to write as someone else.
+   */
+  async send(roomIdArg: string, input: SendMessageInput & { senderId?: string | null }): Promise<SendResult> {
     const room = await this.readable(roomIdArg);
-    return this.messageService.send(room.id, input);
+    if (input.senderId != null) {
+      const senderId = parseId(input.senderId, 'senderId');
+      if ((await this.scope.em.count(User, { id: senderId })) === 0) throw badInput('senderId', `senderId ${senderId} names no user`, 'SENDER_NOT_FOUND');
+    }
+    return this.messageService.send(room.id, { content: input.content, clientMessageId: input.clientMessageId });
   }
 
   private async readable(roomIdArg: string, lock = false, em = this.scope.em): Promise<ChatSession> {

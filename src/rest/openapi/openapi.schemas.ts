@@ -234,7 +234,16 @@ const rooms = {
     results: { ...arrayOf(ref('RoomMessage')), description: 'Newest first' },
   }),
   RoomMessageCreateRequest: object(
-    { content: { type: 'string', minLength: 1, maxLength: 10000 }, is_read: { type: 'boolean', default: false, description: 'Accepted and validated; read state is derived from the other members\' read marks' } },
+    {
+      content: { type: 'string', minLength: 1, maxLength: 10000 },
+      is_read: { type: 'boolean', default: false, description: 'Accepted and validated; read state is derived from the other members\' read marks' },
+      sender_id: {
+        type: 'integer',
+        minimum: 1,
+        writeOnly: true,
+        description: 'Write-only: must name an existing user (400 `{"sender_id": ["Invalid pk \\"6\\" - object does not exist."]}` otherwise); the sender is always the authenticated user',
+      },
+    },
     ['content'],
   ),
   DrfDetail: object({ detail: str }),

@@ -22,7 +22,20 @@ function pageSize(req: Request): number {
 }
 
 /** DRF's MessageSerializer on the POST body: either the content to send, or how to reject the request. */
-function validateMessageBody(req: Request): { content: string } | { reject: (res: Response) => void } {
+/**
+ * DRF's PrimaryKeyRelatedField on input: an integer (or its digits as a string); null, booleans
+ * and anything else are refused with its messages. Whether the user exists is the service's check.
+ */
+function senderIdOf(value: unknown): { senderId: string | null } | { error: string } {
+  if (value === undefined) return { senderId: null };
+  if (value === null) return { error: DRF.isNull };
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return { senderId: String(value) };
+  if (typeof value === 'string' && /^\d{1,18}$/.test(value.trim())) return { senderId: value.trim() };
+  const received = typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : typeof value === 'number' ? 'float' : Array.isArray(value) ? 'list' : 'dict';
+  return { error: `Incorrect type. Expected pk value, received ${received}.` };
+}
+
+function validateMessageBody(req: Request): { content: string; senderId: string | null } | { reject: (res: Response) => void } {
   const type = req.headers['content-type'];
   if (type !== undefined && !req.is('application/json')) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${type}" in request.`) };
   const body = req.body === undefined ? {} : jsonObject(req);
@@ -38,8 +51,10 @@ function validateMessageBody(req: Request): { content: string } | { reject: (res
   else if (typeof content !== 'string') errors.content = [DRF.notAString];
   if (typeof content === 'string' && content.trim() === '' && !errors.content) errors.content = [DRF.blank];
   if (body.is_read !== undefined && !TRUE_VALUES.has(body.is_read) && !FALSE_VALUES.has(body.is_read)) errors.is_read = [DRF.invalidBoolean];
+  const sender = senderIdOf(body.sender_id);
+  if ('error' in sender) errors.sender_id = [sender.error];
   if (Object.keys(errors).length) return { reject: (res) => drfFields(res, errors) };
-  return { content: content as string };
+  return { content: content as string, senderId: 'senderId' in sender ? sender.senderId : null };
 }
 
 /** The request's own absolute URL with `cursor` replaced, as DRF builds next/previous links. */
@@ -123,9 +138,12 @@ export function roomsRouter({ runner, logger }: RestDeps): Router {
         const room = await runner.runFor(header, RoomsRoomDocument, { roomId: id });
         return room.ok ? parsed.reject(res) : roomsOperationFailure(res, room.error);
       }
-      const content = parsed.content;
-      const result = await runner.runFor(header, RoomsSendMessageDocument, { roomId: id, content });
-      if (!result.ok) return roomsOperationFailure(res, result.error);
+      const { content, senderId } = parsed;
+      const result = await runner.runFor(header, RoomsSendMessageDocument, { roomId: id, content, senderId });
+      if (!result.ok) {
+        if (result.error.reason === 'SENDER_NOT_FOUND') return drfFields(res, { sender_id: [`Invalid pk "${senderId}" - object does not exist.`] });
+        return roomsOperationFailure(res, result.error);
+      }
       res.status(201).json(toRoomMessage(result.value.sendRoomMessage.message));
     }, fail),
   );
