@@ -260,7 +260,7 @@ export class SessionService {
 
   private async latestMessages(session: ChatSession): Promise<MessageView[]> {
     const { em } = this.scope;
-    const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user'] });
+    const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user', 'attachments'] });
     const watermarks = new WatermarkView(await em.find(Participant, { session }, { populate: ['user'] }));
     return rows.reverse().map((message) => watermarks.view(message));
   }

@@ -41,7 +41,7 @@ const v1 = {
     sender_id: { ...nullable(int), description: "The sender's user id; null for guests and system messages" },
     sender_name: str,
     message: str,
-    attachments: arrayOf({ type: 'object' }),
+    attachments: { ...arrayOf(ref('ChatAttachment')), description: 'The message\'s files, shaped as seed 001\'s ChatAttachment (the v1 seeds leave the shape open)' },
     is_read: bool,
     created_at: dateTime,
   }),
