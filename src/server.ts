@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { claimDataDir } from './admin/admin.channel.js';
 import { attachmentRoutes } from './attachments/attachment.routes.js';
 import { createAttachmentStorage } from './attachments/storage.js';
 import { TokenService } from './auth/tokens.js';
@@ -21,6 +22,7 @@ import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
+import { graphqlAccessPlugin } from './observability/graphql-access.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.js';
 import { metricsEndpoint, recordHttpMetrics } from './observability/http-metrics.js';
 import { createLogger } from './observability/logger.js';
@@ -53,9 +55,14 @@ const JSON_BODY_LIMIT = '1mb';
 
 /** Builds and starts the whole server. Nothing starts on import: main.ts and the tests call this. */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<ParleyServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
+  // The embedded database on disk is this process's alone until close (refused if another holds it).
+  const ownership = claimDataDir(config);
   // ORM chatter (migrator progress, discovery) goes to the structured log at debug level.
-  const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') });
+  const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') }).catch((error: unknown) => {
+    ownership?.release();
+    throw error;
+  });
   /** Released on close (or on a failed start), after the HTTP server has drained. */
   const closers: (() => Promise<void>)[] = [];
   let events: PubSubEventBus | null = null;
@@ -103,6 +110,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
         ApolloServerPluginCacheControlDisabled(),
         graphqlMetricsPlugin<GraphQLContext>(metrics),
+        graphqlAccessPlugin<GraphQLContext>(),
         rateLimitHeadersPlugin(),
         ...limits.plugins,
       ],
@@ -128,7 +136,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(recordHttpMetrics(metrics));
     app.use(traceRequests(logger));
     app.use(httpHardening(config));
-    app.get('/metrics', metricsEndpoint(metrics));
+    app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+    if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens }, logger));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -175,6 +184,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       httpServer.listen(config.port, config.host, () => resolve());
     });
     const { port } = httpServer.address() as AddressInfo;
+    ownership?.publish(port);
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, database: config.database.kind, redis: config.redisUrl !== null }, 'parley listening');
@@ -201,12 +211,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           await events?.close();
           for (const close of closers) await close();
           await orm.close();
+          ownership?.release();
         })()),
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
     await events?.close();
     await orm.close();
+    ownership?.release();
     throw error;
   }
 }
