@@ -16,21 +16,29 @@ const add = (list: string[], value: string) => {
  * routes run their operations inside the request too, so their lines name them as well.
  */
 export function graphqlAccessPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+  const access = () => {
+    const trace = traceContext.getStore();
+    return trace ? (trace.graphql ??= { fields: [] }) : null;
+  };
+  const addError = (code: unknown) => {
+    const target = access();
+    if (target) add((target.errors ??= []), typeof code === 'string' ? code : 'UNKNOWN');
+  };
   return {
+    // A bad bearer token fails before any operation is read (answered 401 as a whole).
+    async contextCreationDidFail({ error }) {
+      addError((error as { extensions?: { code?: unknown } }).extensions?.code);
+    },
     async requestDidStart() {
       return {
         async willSendResponse({ operation, response }) {
-          const trace = traceContext.getStore();
-          if (!trace) return;
-          const access = (trace.graphql ??= { fields: [] });
+          const target = access();
+          if (!target) return;
           for (const selection of operation?.selectionSet.selections ?? []) {
-            if (selection.kind === Kind.FIELD) add(access.fields, selection.name.value);
+            if (selection.kind === Kind.FIELD) add(target.fields, selection.name.value);
           }
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          for (const error of errors ?? []) {
-            const code = error.extensions?.code;
-            add((access.errors ??= []), typeof code === 'string' ? code : 'UNKNOWN');
-          }
+          for (const error of errors ?? []) addError(error.extensions?.code);
         },
       };
     },
