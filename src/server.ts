@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { queryLimits } from './graphql/limits.js';
+import { graphqlJsonOnly, httpErrorHandler } from './http/body.js';
 import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
@@ -152,6 +153,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
     app.use(
       '/graphql',
+      graphqlJsonOnly(),
       express.json({ limit: JSON_BODY_LIMIT }),
       expressMiddleware(apollo, {
         context: async ({ req }) => {
@@ -170,14 +172,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use((_req: Request, res: Response) => {
       res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
     });
-    // Body-parser and other middleware errors: always JSON, never an HTML page or a stack.
-    app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-      if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
-      res.status(status).json({
-        errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', reason: error.type ?? 'BAD_REQUEST' } }],
-      });
-    });
+    app.use(httpErrorHandler(logger));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

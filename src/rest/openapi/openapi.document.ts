@@ -66,7 +66,7 @@ const PATHS: Json = {
       responses: {
         '201': body('V1GuestSessionResponse', 'Session created, with a guest token'),
         '200': body('V1GuestSessionResponse', 'The session_id was already used: the existing session, its latest messages and a token'),
-        ...v1Errors(400, 401, 413),
+        ...v1Errors(400, 401, 413, 415),
       },
     },
   },
@@ -89,7 +89,7 @@ const PATHS: Json = {
       responses: {
         '201': body('V1MessageResponse', 'Sent'),
         '200': body('V1MessageResponse', 'client_message_id repeated: the original message'),
-        ...v1Errors(400, 401, 403, 404, 409, 413),
+        ...v1Errors(400, 401, 403, 404, 409, 413, 415),
       },
     },
   },
@@ -112,7 +112,7 @@ const PATHS: Json = {
       responses: {
         '201': body('V1MessageResponse', 'Sent'),
         '200': body('V1MessageResponse', 'client_message_id repeated: the original message'),
-        ...v1Errors(400, 401, 403, 404, 409, 413),
+        ...v1Errors(400, 401, 403, 404, 409, 413, 415),
       },
     },
   },
@@ -135,7 +135,7 @@ const PATHS: Json = {
       summary: 'Open a support session (users; admins may pass userId)',
       security: bearer,
       requestBody: jsonRequest('ChatCreateSessionRequest', false),
-      responses: { '201': body('ChatSession', 'Created'), ...chatErrors(400, 401, 403, 404, 413) },
+      responses: { '201': body('ChatSession', 'Created'), ...chatErrors(400, 401, 403, 404, 413, 415) },
     },
   },
   '/api/chat/sessions/{sessionId}': {
@@ -155,7 +155,7 @@ const PATHS: Json = {
       operationId: 'chatCloseSession',
       summary: 'Close a session (admins)',
       security: bearer,
-      responses: { '200': body('ChatSession', 'Closed'), ...chatErrors(401, 403, 404, 409) },
+      responses: { '200': body('ChatSession', 'Closed'), ...chatErrors(401, 403, 404, 409, 415) },
     },
   },
   '/api/chat/sessions/{sessionId}/assign': {
@@ -166,7 +166,7 @@ const PATHS: Json = {
       summary: 'Assign a staff member (admins)',
       security: bearer,
       requestBody: jsonRequest('ChatAssignRequest'),
-      responses: { '200': body('ChatSession', 'Assigned'), ...chatErrors(400, 401, 403, 404, 409) },
+      responses: { '200': body('ChatSession', 'Assigned'), ...chatErrors(400, 401, 403, 404, 409, 415) },
     },
   },
   '/api/chat/sessions/{sessionId}/messages': {
@@ -203,7 +203,7 @@ const PATHS: Json = {
       },
       responses: {
         '201': body('ChatMessage', 'Sent, with its attachments'),
-        ...chatErrors(400, 401, 403, 404, 409, 413),
+        ...chatErrors(400, 401, 403, 404, 409, 413, 415),
         '400': body('ChatApiError', 'Invalid body, malformed multipart, a file over the size limit, too many files, an empty or unaccepted file'),
         '413': body('ChatApiError', 'The request body is larger than allowed'),
       },
@@ -217,7 +217,7 @@ const PATHS: Json = {
       summary: "Move the caller's read mark to the highest of messageIds",
       security: bearer,
       requestBody: jsonRequest('ChatMarkReadRequest'),
-      responses: { '204': noContent, ...chatErrors(400, 401, 403, 404) },
+      responses: { '204': noContent, ...chatErrors(400, 401, 403, 404, 415) },
     },
   },
   '/api/chat/sessions/{sessionId}/typing': {
@@ -228,7 +228,7 @@ const PATHS: Json = {
       summary: 'Typing indicator',
       security: bearer,
       requestBody: jsonRequest('ChatTypingRequest'),
-      responses: { '204': noContent, ...chatErrors(400, 401, 403, 404) },
+      responses: { '204': noContent, ...chatErrors(400, 401, 403, 404, 415) },
     },
   },
   '/api/chat/attachments/{attachmentId}': {
@@ -273,7 +273,7 @@ const PATHS: Json = {
       summary: "Open a conversation with the tenant's public widget key from an allowed Origin",
       parameters: [{ name: 'Origin', in: 'header', required: true, schema: { type: 'string' }, description: "One of the tenant's allowed origins" }],
       requestBody: jsonRequest('WidgetSessionRequest'),
-      responses: { '201': body('WidgetSession', 'A widget token and the conversation'), ...widgetErrors(401, 403, 413, 422) },
+      responses: { '201': body('WidgetSession', 'A widget token and the conversation'), ...widgetErrors(401, 403, 413, 422, 415) },
     },
   },
   '/widget/conversations/{id}/messages': {
@@ -295,7 +295,7 @@ const PATHS: Json = {
       summary: "The visitor's message",
       security: bearer,
       requestBody: jsonRequest('WidgetSendMessageRequest'),
-      responses: { '201': body('WidgetMessage', 'Sent'), ...widgetErrors(401, 403, 409, 413, 422) },
+      responses: { '201': body('WidgetMessage', 'Sent'), ...widgetErrors(401, 403, 409, 413, 422, 415) },
     },
   },
   '/api/chat/rooms/{chat_room_id}/messages/': {

@@ -79,7 +79,7 @@ const v1 = {
     timestamp: str,
     error: object(
       {
-        code: { enum: ['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR'] },
+        code: { enum: ['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_ERROR'] },
         fields: { type: 'object', additionalProperties: arrayOf(str), description: 'VALIDATION_FAILED: messages per field' },
       },
       ['code'],
@@ -203,6 +203,7 @@ const widget = {
         'origin_not_allowed',
         'conversation_closed',
         'payload_too_large',
+        'unsupported_media_type',
         'rate_limited',
         'internal_error',
       ],

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
-import { jsonBody, jsonObject, queryParam, route } from '../http.js';
+import { isUndeclaredBody, jsonBody, jsonObject, queryParam, route } from '../http.js';
 import type { RestDeps } from '../rest.types.js';
 import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
 import { decodeRoomCursor, encodeRoomCursor, toRoomMessage, type RoomCursor } from './rooms.shapes.js';
@@ -23,8 +23,8 @@ function pageSize(req: Request): number {
 
 /** DRF's MessageSerializer on the POST body: either the content to send, or how to reject the request. */
 function validateMessageBody(req: Request): { content: string } | { reject: (res: Response) => void } {
-  const type = req.headers['content-type'];
-  if (type !== undefined && !req.is('application/json')) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${type}" in request.`) };
+  // DRF's UnsupportedMediaType, which names an absent type as "".
+  if (isUndeclaredBody(req)) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.`) };
   const body = req.body === undefined ? {} : jsonObject(req);
   if (body === null) {
     const got = Array.isArray(req.body) ? 'list' : req.body === null ? 'NoneType' : typeof req.body === 'string' ? 'str' : typeof req.body === 'boolean' ? 'bool' : 'int';
@@ -61,8 +61,11 @@ export function roomsRouter({ runner, logger }: RestDeps): Router {
     drfDetail(res, 500, DRF.serverError);
   };
   router.use(
-    ...jsonBody(ROOMS_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.'),
+    ...jsonBody(
+      ROOMS_BODY_LIMIT,
+      (res, failure) => (failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.')),
+      // The media type is checked by the serializer, after permissions (as DRF parses lazily).
+      { checkType: false },
     ),
   );
 
