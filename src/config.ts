@@ -36,6 +36,8 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   /** GUEST_TOKEN_TTL_SECONDS: lifetime of a guest token. Default 7 days. */
   readonly guestTokenTtlSeconds: number;
+  /** INVITE_TTL_SECONDS: how long an invitation (inviteUser → acceptInvite) stays usable. Default 7 days. */
+  readonly inviteTtlSeconds: number;
   /** ADMIN_PASSWORD: password of the `admin` user created on first start. Absent: generated and printed once. */
   readonly adminPassword: string | null;
   /** LOG_LEVEL: pino level. Default `info` (`silent` under test). */
@@ -279,6 +281,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 31 * 24 * 3600),
     guestTokenTtlSeconds: integer(env, 'GUEST_TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    inviteTtlSeconds: integer(env, 'INVITE_TTL_SECONDS', 7 * 24 * 3600, 300, 30 * 24 * 3600),
     adminPassword,
     logLevel,
     logFormat: logFormat(env, nodeEnv, isTty),
