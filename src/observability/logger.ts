@@ -19,7 +19,16 @@ export const traceContext = new AsyncLocalStorage<RequestTrace>();
  * `process.exit` is lost.
  */
 function prettyStream(): DestinationStream {
-  return pinoPretty({ sync: true, colorize: pinoPretty.isColorSupported, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', messageKey: 'msg' });
+  return pinoPretty({
+    sync: true,
+    colorize: pinoPretty.isColorSupported,
+    translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
+    messageKey: 'msg',
+    // Access lines read `request POST /graphql 200 12.7ms {"fields":["me"],…}`.
+    messageFormat: '{msg}{if method} {method} {path} {status} {ms}ms{end}',
+    ignore: 'pid,hostname,service,method,path,status,ms',
+  });
 }
 
 /**
