@@ -2,11 +2,12 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { claimDataDir } from './admin/admin.channel.js';
 import { attachmentRoutes } from './attachments/attachment.routes.js';
 import { createAttachmentStorage } from './attachments/storage.js';
 import { TokenService } from './auth/tokens.js';
@@ -17,10 +18,12 @@ import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { queryLimits } from './graphql/limits.js';
+import { graphqlJsonOnly, httpErrorHandler } from './http/body.js';
 import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
+import { graphqlAccessPlugin } from './observability/graphql-access.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.js';
 import { metricsEndpoint, recordHttpMetrics } from './observability/http-metrics.js';
 import { createLogger } from './observability/logger.js';
@@ -57,9 +60,14 @@ const JSON_BODY_LIMIT = '1mb';
 
 /** Builds and starts the whole server. Nothing starts on import: main.ts and the tests call this. */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<ParleyServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
+  // The embedded database on disk is this process's alone until close (refused if another holds it).
+  const ownership = claimDataDir(config);
   // ORM chatter (migrator progress, discovery) goes to the structured log at debug level.
-  const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') });
+  const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') }).catch((error: unknown) => {
+    ownership?.release();
+    throw error;
+  });
   /** Released on close (or on a failed start), after the HTTP server has drained. */
   const closers: (() => Promise<void>)[] = [];
   let events: PubSubEventBus | null = null;
@@ -120,6 +128,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
         ApolloServerPluginCacheControlDisabled(),
         graphqlMetricsPlugin<GraphQLContext>(metrics),
+        graphqlAccessPlugin<GraphQLContext>(),
         rateLimitHeadersPlugin(),
         ...limits.plugins,
       ],
@@ -145,7 +154,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(recordHttpMetrics(metrics));
     app.use(traceRequests(logger));
     app.use(httpHardening(config));
-    app.get('/metrics', metricsEndpoint(metrics));
+    app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+    if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens }, logger));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -153,6 +163,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
     app.use(
       '/graphql',
+      graphqlJsonOnly(),
       express.json({ limit: JSON_BODY_LIMIT }),
       expressMiddleware(apollo, {
         context: async ({ req }) => {
@@ -171,20 +182,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use((_req: Request, res: Response) => {
       res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
     });
-    // Body-parser and other middleware errors: always JSON, never an HTML page or a stack.
-    app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-      if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
-      res.status(status).json({
-        errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', reason: error.type ?? 'BAD_REQUEST' } }],
-      });
-    });
+    app.use(httpErrorHandler(logger));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
     const { port } = httpServer.address() as AddressInfo;
+    ownership?.publish(port);
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, database: config.database.kind, redis: config.redisUrl !== null }, 'parley listening');
@@ -211,12 +216,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           await events?.close();
           for (const close of closers) await close();
           await orm.close();
+          ownership?.release();
         })()),
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
     await events?.close();
     await orm.close();
+    ownership?.release();
     throw error;
   }
 }

@@ -158,6 +158,9 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     expect(malformed.body.detail).toMatch(/^JSON parse error/);
     const text = await call('POST', url(roomId), { token: member.token, raw: 'hello', headers: { 'content-type': 'text/plain' } });
     expect([text.status, text.body]).toEqual([415, { detail: 'Unsupported media type "text/plain" in request.' }]);
+    // A body without any Content-Type is not read as JSON either (DRF names the absent type "").
+    const untyped = await fetch(t.url + url(roomId), { method: 'POST', headers: { authorization: `Bearer ${member.token}` }, body: Buffer.from('{"content":"hi"}') });
+    expect([untyped.status, await untyped.json()]).toEqual([415, { detail: 'Unsupported media type "" in request.' }]);
     const large = await call('POST', url(roomId), { token: member.token, body: { content: 'x'.repeat(70_000) } });
     expect(large.status).toBe(413);
   });

@@ -1,4 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { isUndeclaredBody } from '../http/body.js';
+
+export { isUndeclaredBody };
 
 /**
  * Small HTTP helpers shared by the REST dialects. They know nothing of any dialect's body
@@ -24,20 +27,33 @@ export function jsonObject(req: Request): Record<string, unknown> | null {
 }
 
 export interface BodyFailure {
-  status: 400 | 413;
-  kind: 'malformed' | 'too_large';
+  status: 400 | 413 | 415;
+  kind: 'malformed' | 'too_large' | 'unsupported_type';
+  /** The request's Content-Type header ('' when absent), for the 415 message. */
+  contentType: string;
 }
 
 /**
  * express.json with a size limit, whose parse and size errors are answered by the dialect's
- * own writer instead of falling through to the server's generic error handler.
+ * own writer instead of falling through to the server's generic error handler. A body sent
+ * without `Content-Type: application/json` is refused (415) rather than silently ignored, which
+ * would run the route on defaults.
  */
-export function jsonBody(limit: string, onFailure: (res: Response, failure: BodyFailure) => void): [RequestHandler, ErrorRequestHandler] {
+export function jsonBody(
+  limit: string,
+  onFailure: (res: Response, failure: BodyFailure) => void,
+  { checkType = true }: { /** false: the route checks the type itself, later (rooms: permissions first, as DRF). */ checkType?: boolean } = {},
+): [RequestHandler, RequestHandler, ErrorRequestHandler] {
   return [
+    (req, res, next) => {
+      if (checkType && isUndeclaredBody(req)) return onFailure(res, { status: 415, kind: 'unsupported_type', contentType: req.headers['content-type'] ?? '' });
+      next();
+    },
     express.json({ limit }),
-    (error: Error & { type?: string; status?: number }, _req, res, next) => {
-      if (error.type === 'entity.too.large') return onFailure(res, { status: 413, kind: 'too_large' });
-      if (error.status !== undefined && error.status >= 400 && error.status < 500) return onFailure(res, { status: 400, kind: 'malformed' });
+    (error: Error & { type?: string; status?: number }, req, res, next) => {
+      const contentType = req.headers['content-type'] ?? '';
+      if (error.type === 'entity.too.large') return onFailure(res, { status: 413, kind: 'too_large', contentType });
+      if (error.status !== undefined && error.status >= 400 && error.status < 500) return onFailure(res, { status: 400, kind: 'malformed', contentType });
       next(error);
     },
   ];

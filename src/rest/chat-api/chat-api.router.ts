@@ -72,11 +72,11 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
   /** Multipart sends (content + attachments[i]) arrive before the JSON parser, which would ignore them. */
   router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, isSessionRef));
   router.use(
-    ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large'
-        ? chatApiError(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${CHAT_API_BODY_LIMIT}`)
-        : chatApiError(res, 'BAD_REQUEST', 'The request body is not valid JSON'),
-    ),
+    ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) => {
+      if (failure.kind === 'too_large') return chatApiError(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${CHAT_API_BODY_LIMIT}`);
+      if (failure.kind === 'unsupported_type') return chatApiError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json (or multipart/form-data to attach files to a message)');
+      chatApiError(res, 'BAD_REQUEST', 'The request body is not valid JSON');
+    }),
   );
 
   router.get(

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
-import { jsonBody, jsonObject, queryParam, route } from '../http.js';
+import { isUndeclaredBody, jsonBody, jsonObject, queryParam, route } from '../http.js';
 import type { RestDeps } from '../rest.types.js';
 import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
 import { decodeRoomCursor, encodeRoomCursor, toRoomMessage, type RoomCursor } from './rooms.shapes.js';
@@ -21,7 +21,6 @@ function pageSize(req: Request): number {
   return value === 0 ? ROOMS_DEFAULT_PAGE_SIZE : Math.min(value, ROOMS_MAX_PAGE_SIZE);
 }
 
-/** DRF's MessageSerializer on the POST body: either the content to send, or how to reject the request. */
 /**
  * DRF's PrimaryKeyRelatedField on input: an integer (or its digits as a string); null, booleans
  * and anything else are refused with its messages. Whether the user exists is the service's check.
@@ -35,9 +34,10 @@ function senderIdOf(value: unknown): { senderId: string | null } | { error: stri
   return { error: `Incorrect type. Expected pk value, received ${received}.` };
 }
 
+/** DRF's MessageSerializer on the POST body: either what to send, or how to reject the request. */
 function validateMessageBody(req: Request): { content: string; senderId: string | null } | { reject: (res: Response) => void } {
-  const type = req.headers['content-type'];
-  if (type !== undefined && !req.is('application/json')) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${type}" in request.`) };
+  // DRF's UnsupportedMediaType, which names an absent type as "".
+  if (isUndeclaredBody(req)) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.`) };
   const body = req.body === undefined ? {} : jsonObject(req);
   if (body === null) {
     const got = Array.isArray(req.body) ? 'list' : req.body === null ? 'NoneType' : typeof req.body === 'string' ? 'str' : typeof req.body === 'boolean' ? 'bool' : 'int';
@@ -76,8 +76,11 @@ export function roomsRouter({ runner, logger }: RestDeps): Router {
     drfDetail(res, 500, DRF.serverError);
   };
   router.use(
-    ...jsonBody(ROOMS_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.'),
+    ...jsonBody(
+      ROOMS_BODY_LIMIT,
+      (res, failure) => (failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.')),
+      // The media type is checked by the serializer, after permissions (as DRF parses lazily).
+      { checkType: false },
     ),
   );
 

@@ -6,7 +6,7 @@ import type { OperationError } from '../operation-runner.js';
  * `{success, message, data, meta, trace_id, timestamp}`, plus `error: {code}` on failures
  * (`fields` holds per-field messages for VALIDATION_FAILED).
  */
-export type V1ErrorCode = 'VALIDATION_FAILED' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMIT_EXCEEDED' | 'INTERNAL_ERROR';
+export type V1ErrorCode = 'VALIDATION_FAILED' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMIT_EXCEEDED' | 'INTERNAL_ERROR';
 
 const STATUS: Record<V1ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -15,6 +15,7 @@ const STATUS: Record<V1ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
 };
