@@ -65,6 +65,23 @@ describe('data integrity under races and bad input', () => {
     expect(again.createGuestSession.messages.map((m) => m.content)).toEqual(['first words']);
   });
 
+  it('stores tags exactly as given, even ones spelled like SQL NULL or holding array syntax, and finds them by tag', async () => {
+    const tags = ['null', 'a,b', 'say "hi"', 'back\\slash', '{x}', 'two words'];
+    const created = await gql<{ createSession: { id: string; tags: string[] } }, unknown>(
+      t.graphqlUrl,
+      'mutation($tags: [String!]) { createSession(subject: "tags", tags: $tags) { id tags } }',
+      { tags },
+      owner.token,
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createSession.tags).toEqual(tags);
+    const listed = await gql<{ sessions: { items: { id: string; tags: string[] }[] } }, unknown>(t.graphqlUrl, 'query($tag: String) { sessions(filter: { tag: $tag }) { items { id tags } } }', { tag: 'null' }, owner.token);
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.sessions.items).toEqual([{ id: created.data!.createSession.id, tags }]);
+    const chatApi = await fetch(`${t.url}/api/chat/sessions`, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(chatApi.status).toBe(200);
+  });
+
   describe('bad input gets a clear error and stores nothing', () => {
     const cases: [string, () => Promise<Awaited<ReturnType<typeof gql>>>][] = [
       ['empty content', () => gql(t.graphqlUrl, SendMessageDocument, { sessionId, content: '' }, owner.token)],

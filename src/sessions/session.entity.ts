@@ -1,3 +1,4 @@
+import { TextArrayType } from '../db/text-array.type.js';
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +40,7 @@ export class ChatSession {
   @Property({ type: 'string', length: 500, nullable: true })
   subject: string | null = null;
 
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType })
   tags: string[] & Opt = [];
 
   /** The customer with an account; null for guests (their identity is on the customer participant). */
