@@ -1,3 +1,4 @@
+import { normaliseOrigin } from './shared/origin.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -172,14 +173,9 @@ function origins(env: Env, name: string): string[] {
   const raw = env[name];
   if (!raw) return [];
   return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw new ConfigError(name, `has "${origin}", which is not an origin like https://app.example.com`);
-    }
-    if (url.origin !== origin.replace(/\/$/, '')) throw new ConfigError(name, `has "${origin}", which is not a bare origin (scheme://host[:port])`);
-    return url.origin;
+    const normalised = normaliseOrigin(origin);
+    if (normalised === null) throw new ConfigError(name, `has "${origin}", which is not a bare origin like https://app.example.com (scheme://host[:port])`);
+    return normalised;
   });
 }
 

@@ -1,6 +1,6 @@
+import { normaliseOrigin } from '../shared/origin.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../auth/password.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db, Orm } from '../db/orm.js';
 import { UserRole } from '../shared/enums.js';
@@ -8,7 +8,7 @@ import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
 import { User } from '../users/user.entity.js';
-import { createUser, MIN_PASSWORD_LENGTH } from '../users/user.service.js';
+import { createUser, setPassword } from '../users/user.service.js';
 
 /**
  * The admin commands, independent of where they run: the CLI runs them on a database it opened
@@ -96,7 +96,11 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
     switch (command) {
       case 'create-tenant': {
         const tenant = await createTenant(em, needArg('slug'), values.name);
-        tenant.allowedOrigins = values.origin ?? [];
+        tenant.allowedOrigins = (values.origin ?? []).map((origin) => {
+          const normalised = normaliseOrigin(origin);
+          if (normalised === null) throw new AdminCommandError(`--origin "${origin}" is not a bare origin like https://shop.example (scheme://host[:port])`);
+          return normalised;
+        });
         await em.flush();
         return JSON.stringify({ id: tenant.id, slug: tenant.slug, widgetKey: tenant.widgetKey, allowedOrigins: tenant.allowedOrigins });
       }
@@ -119,11 +123,7 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         await tenantOf(em, values.tenant);
         const user = await findUser(em, username);
         const password = values.password ?? generatedPassword();
-        if (password.length < MIN_PASSWORD_LENGTH) throw new AdminCommandError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-        user.passwordHash = await hashPassword(password);
-        // A new password signs the user out everywhere.
-        user.tokenVersion += 1;
-        await em.flush();
+        await setPassword(em, user, password);
         return values.password ? 'password set' : `password: ${password}`;
       }
       case 'token': {

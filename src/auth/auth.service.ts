@@ -6,8 +6,7 @@ import { findTenantBySlug, DEFAULT_TENANT_SLUG } from '../tenants/tenant.service
 import { User } from '../users/user.entity.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { hashPassword, verifyPassword } from './password.js';
-import { badInput } from '../shared/errors.js';
-import { createUser, MIN_PASSWORD_LENGTH, type NewUser } from '../users/user.service.js';
+import { checkPassword, createUser, setPassword, type NewUser } from '../users/user.service.js';
 import { UserRole } from '../shared/enums.js';
 import { requireUser } from './guards.js';
 import type { TokenService } from './tokens.js';
@@ -25,13 +24,6 @@ export interface InviteResult {
   user: User;
   inviteToken: string;
   expiresAt: Date;
-}
-
-function checkNewPassword(field: string, password: unknown): string {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > 256) {
-    throw badInput(field, `${field} must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
-  }
-  return password;
 }
 
 /** Password login and bearer-token resolution. */
@@ -70,9 +62,7 @@ export class AuthService {
     if (!(await verifyPassword(typeof currentPassword === 'string' ? currentPassword : '', user.passwordHash))) {
       throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
     }
-    user.passwordHash = await hashPassword(checkNewPassword('newPassword', newPassword));
-    user.tokenVersion += 1;
-    await this.em.flush();
+    await setPassword(this.em, user, newPassword, 'newPassword');
     return this.issue(user);
   }
 
@@ -94,7 +84,7 @@ export class AuthService {
    */
   async acceptInvite(inviteToken: string, password: string): Promise<LoginResult> {
     const claims = await this.tokens.verifyInvite(typeof inviteToken === 'string' ? inviteToken : '');
-    const passwordHash = await hashPassword(checkNewPassword('password', password));
+    const passwordHash = await hashPassword(checkPassword(password));
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     const updated = await this.em.nativeUpdate(User, { id: claims.sub, passwordHash: null, tokenVersion: claims.ver }, { passwordHash, tokenVersion: claims.ver + 1 }, scoped);
     if (updated !== 1) throw unauthenticated('INVITE_USED', 'The invitation has already been used or withdrawn');

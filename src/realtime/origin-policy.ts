@@ -1,3 +1,4 @@
+import { normaliseOrigin } from '../shared/origin.js';
 import type { Orm } from '../db/orm.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 
@@ -23,8 +24,10 @@ export class OriginPolicy {
 
   async allows(origin: string | undefined): Promise<boolean> {
     if (origin === undefined) return true;
-    if (this.configured.includes(origin)) return true;
-    return (await this.tenants()).has(origin);
+    const normalised = normaliseOrigin(origin);
+    if (normalised === null) return false;
+    if (this.configured.includes(normalised)) return true;
+    return (await this.tenants()).has(normalised);
   }
 
   private async tenants(): Promise<Set<string>> {
@@ -33,7 +36,7 @@ export class OriginPolicy {
       try {
         // Tenants are not tenant-scoped: every tenant's widget origins are allowed.
         const rows = await this.orm.em.fork().find(Tenant, {}, { fields: ['allowedOrigins'] });
-        this.tenantOrigins = new Set(rows.flatMap((tenant) => tenant.allowedOrigins.map((o) => o.replace(/\/$/, ''))));
+        this.tenantOrigins = new Set(rows.flatMap((tenant) => tenant.allowedOrigins.flatMap((stored) => normaliseOrigin(stored) ?? [])));
         this.loadedAt = Date.now();
         return this.tenantOrigins;
       } finally {

@@ -18,6 +18,25 @@ export interface NewUser {
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** The one password policy (GraphQL, invitations and the admin CLI all apply it): 8 to 256 characters. */
+export function checkPassword(password: unknown, field = 'password'): string {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw badInput(field, `${field} must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  return password;
+}
+
+/**
+ * Sets a user's password (policy checked) and revokes every token they hold: a new password
+ * signs the user out everywhere. Flushes.
+ */
+export async function setPassword(em: Db, user: User, password: unknown, field = 'password'): Promise<void> {
+  user.passwordHash = await hashPassword(checkPassword(password, field));
+  user.tokenVersion += 1;
+  await em.flush();
+}
 
 /** Creates accounts; callers decide who may (admin mutation, CLI, first-start bootstrap). */
 export async function createUser(em: Db, tenantId: string, input: NewUser): Promise<User> {
@@ -26,10 +45,7 @@ export async function createUser(em: Db, tenantId: string, input: NewUser): Prom
   if (!Object.values(UserRole).includes(input.role)) throw badInput('role', 'role is not valid');
   const email = optionalText(input.email, 'email', 320);
   if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput('email', 'email must be an email address');
-  const password = input.password ?? null;
-  if (password !== null && (password.length < MIN_PASSWORD_LENGTH || password.length > 256)) {
-    throw badInput('password', `password must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
-  }
+  const password = input.password == null ? null : checkPassword(input.password);
   const user = em.create(User, {
     tenant: em.getReference(Tenant, tenantId),
     role: input.role,

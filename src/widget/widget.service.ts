@@ -1,3 +1,4 @@
+import { originAllowed } from '../shared/origin.js';
 import type { TokenService } from '../auth/tokens.js';
 import { toPublished, type EventBus } from '../events/event-bus.js';
 import type { ChatSession } from '../sessions/session.entity.js';
@@ -9,11 +10,6 @@ import { Tenant } from '../tenants/tenant.entity.js';
 export interface WidgetSessionResult {
   token: string;
   session: ChatSession;
-}
-
-/** Origins compare as the browser sends them: scheme://host[:port], case-insensitive, no path. */
-export function normaliseOrigin(origin: string): string {
-  return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
 /**
@@ -38,8 +34,7 @@ export class WidgetService {
     // Keys are generated as `wk_` + base64url; anything else cannot match (and never reaches SQL).
     const tenant = WIDGET_KEY.test(key) ? await em.findOne(Tenant, { widgetKey: key }) : null;
     if (!tenant) throw unauthenticated('INVALID_WIDGET_KEY', 'The widget key is not valid');
-    const allowed = new Set(tenant.allowedOrigins.map(normaliseOrigin));
-    if (!origin || !allowed.has(normaliseOrigin(origin))) throw forbidden('ORIGIN_NOT_ALLOWED', 'This origin may not use the widget');
+    if (!originAllowed(origin, tenant.allowedOrigins)) throw forbidden('ORIGIN_NOT_ALLOWED', 'This origin may not use the widget');
     const { session, guest, event } = await insertGuestSession(em.fork(), tenant.id, { sessionKey: null, guestName: 'Visitor' });
     this.deps.events.publish([toPublished(event)]);
     const token = await this.deps.tokens.issueGuestToken(guest.id, tenant.id, session.id);

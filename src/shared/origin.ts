@@ -1,0 +1,25 @@
+/**
+ * The one origin rule, applied where origins are stored (config, tenants) and where they are
+ * compared (widget sessions, WebSocket upgrades): `scheme://host[:port]` as the URL standard
+ * serialises it, so `https://Shop.Example/` and `https://shop.example:443` are the same origin
+ * a browser sends as `https://shop.example`. Null when the text is not a bare http(s) origin.
+ */
+export function normaliseOrigin(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return null;
+  return url.origin;
+}
+
+/** Whether `origin` (as a browser sent it) is one of `allowed` (each compared normalised). */
+export function originAllowed(origin: string | null | undefined, allowed: Iterable<string>): boolean {
+  const wanted = origin ? normaliseOrigin(origin) : null;
+  if (wanted === null) return false;
+  for (const candidate of allowed) if (normaliseOrigin(candidate) === wanted) return true;
+  return false;
+}
