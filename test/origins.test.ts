@@ -1,22 +1,8 @@
-import WebSocket from 'ws';
 import { createTenant } from '../src/tenants/tenant.service.js';
 import { unique } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { wsUrl } from './helpers/subscriptions.js';
-
-/** Whether a browser page on `origin` may open a socket on `path`: 101, or the refusal's status. */
-function upgradeStatus(t: TestServer, path: string, origin: string): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(wsUrl(t.url, path), 'graphql-transport-ws', { origin });
-    socket.once('open', () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    socket.on('error', () => undefined);
-  });
-}
+import { upgradeStatus as upgrade } from './helpers/subscriptions.js';
 
 /** One origin rule (shared/origin.ts) where origins are stored and wherever they are compared. */
 describe('origins compare the way browsers send them', () => {
@@ -32,18 +18,19 @@ describe('origins compare the way browsers send them', () => {
     widgetKey = tenant.widgetKey;
   });
   afterAll(() => t.dispose());
+  const upgradeStatus = (path: string, origin: string) => upgrade(t.url, path, { origin, protocol: 'graphql-transport-ws' });
 
   it("a tenant's widget origin is the same origin for the widget route and for WebSocket upgrades", async () => {
     const started = await rest(t.url, 'POST', '/widget/session', { body: { widget_key: widgetKey }, headers: { origin: 'https://shop.example' } });
     expect(started.status).toBe(201);
-    expect(await upgradeStatus(t, '/graphql', 'https://shop.example')).toBe(101);
-    expect(await upgradeStatus(t, '/graphql', 'https://shop.example.evil')).toBe(403);
+    expect(await upgradeStatus('/graphql', 'https://shop.example')).toBe(101);
+    expect(await upgradeStatus('/graphql', 'https://shop.example.evil')).toBe(403);
     const elsewhere = await rest(t.url, 'POST', '/widget/session', { body: { widget_key: widgetKey }, headers: { origin: 'http://shop.example' } });
     expect(elsewhere.status).toBe(403);
   });
 
   it('CORS_ORIGINS are normalised once at start: the browser form of the origin is allowed', async () => {
-    expect(await upgradeStatus(t, '/graphql', 'https://app.example')).toBe(101);
+    expect(await upgradeStatus('/graphql', 'https://app.example')).toBe(101);
     const cors = await fetch(`${t.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
     expect(cors.headers.get('access-control-allow-origin')).toBe('https://app.example');
   });

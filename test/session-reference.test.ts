@@ -1,24 +1,10 @@
-import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import { gql, ok } from './helpers/client.js';
 import { foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, wsUrl } from './helpers/subscriptions.js';
+import { subscribe, untilLive, upgradeStatus, wsClient } from './helpers/subscriptions.js';
 import { SessionEventsDocument, SetTypingDocument } from './generated/graphql.js';
-
-/** The legacy socket's upgrade answer: 101 (opened) or the refusal's status. */
-function legacyUpgrade(t: TestServer, path: string, token: string): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(wsUrl(t.url, path), { headers: { authorization: `Bearer ${token}` } });
-    socket.once('open', () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    socket.on('error', () => undefined);
-  });
-}
 
 /** A session is named by its numeric id or its UUID, the same way on every transport (one resolver: sessionIdFrom). */
 describe('a session UUID wherever a session id is taken', () => {
@@ -70,7 +56,7 @@ describe('a session UUID wherever a session id is taken', () => {
     expect((await rest(t.url, 'GET', path('/messages'), { token: owner.token })).status).toBe(200);
     expect((await rest(t.url, 'PUT', path('/read'), { token: owner.token, body: { messageIds: [sent.body.id] } })).status).toBe(204);
     expect((await rest(t.url, 'POST', path('/typing'), { token: owner.token, body: { isTyping: true } })).status).toBe(204);
-    expect(await legacyUpgrade(t, `/ws/chat/${uuid}`, owner.token)).toBe(101);
+    expect(await upgradeStatus(t.url, `/ws/chat/${uuid}`, { token: owner.token })).toBe(101);
     expect((await rest(t.url, 'PUT', path('/assign'), { token: admin.token, body: { agentId: staff.userId } })).status).toBe(200);
     expect((await rest(t.url, 'PUT', path('/close'), { token: admin.token })).status).toBe(200);
   });
@@ -84,7 +70,7 @@ describe('a session UUID wherever a session id is taken', () => {
       expect(graphql.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SESSION_NOT_FOUND' });
       const close = await rest(t.url, 'PUT', `/api/chat/sessions/${ref}/close`, { token: foreign.token });
       expect([close.status, close.body.error.code]).toEqual([404, 'NOT_FOUND']);
-      expect(await legacyUpgrade(t, `/ws/chat/${ref}`, foreign.token)).toBe(404);
+      expect(await upgradeStatus(t.url, `/ws/chat/${ref}`, { token: foreign.token })).toBe(404);
     }
   });
 });

@@ -132,3 +132,19 @@ export async function untilLive<T>(collected: Collected<T>, ping: () => Promise<
   }
   throw new Error('subscription never became live');
 }
+
+/** How a WebSocket upgrade on `path` is answered: 101 when it opens (then closed again), else the refusal's HTTP status. */
+export function upgradeStatus(httpUrl: string, path: string, options: { origin?: string; token?: string; protocol?: string } = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(wsUrl(httpUrl, path), options.protocol ?? [], {
+      ...(options.origin ? { origin: options.origin } : {}),
+      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    });
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    socket.on('error', () => undefined);
+  });
+}
