@@ -2,9 +2,9 @@ import { print } from 'graphql';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
-import { CreateSessionDocument, MessageAttachmentsDocument, SendWithAttachmentsDocument } from './generated/graphql.js';
+import { MessageAttachmentsDocument, SendWithAttachmentsDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { eventually, expectNothingLeft, filesUnder, openCapacitorFiles, pdf, png, sha256, storedState, wav } from './helpers/files.js';
+import { eventually, expectNothingLeft, filesUnder, pdf, png, sha256, storedState, wav } from './helpers/files.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -76,7 +76,7 @@ describe('attachments', () => {
     const { operations, map } = operationsAndMap(options.session ?? sessionId, options.content ?? 'files', files.length, options.clientMessageId);
     form.append('operations', operations);
     form.append('map', map);
-    files.forEach((file, i) => form.append(String(i), new Blob([file.data], { type: file.type }), file.name));
+    for (const [i, file] of files.entries()) form.append(String(i), new Blob([file.data], { type: file.type }), file.name);
     const response = await fetch(t.graphqlUrl, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, ...(options.headers ?? PREFLIGHT) },

@@ -18,7 +18,7 @@ async function connectOutcome(url: string, token: string): Promise<{ code: numbe
     const client = wsClient(url, token);
     client.on('connected', () => {
       resolve('acknowledged');
-      void client.dispose();
+      Promise.resolve(client.dispose()).catch(() => undefined);
     });
     client.on('closed', (event) => {
       const { code, reason } = event as { code: number; reason: string };

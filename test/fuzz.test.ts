@@ -153,7 +153,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
       const { kind, field } = pick(operations);
       const args = field.args.filter((arg: GraphQLArgument) => isNonNullType(arg.type) || random() < 0.6);
       const variables: Record<string, unknown> = {};
-      args.forEach((arg, n) => (variables[`v${n}`] = valueFor(arg.type, pick, random)));
+      for (const [n, arg] of args.entries()) variables[`v${n}`] = valueFor(arg.type, pick, random);
       const declared = args.map((arg, n) => `$v${n}: ${String(arg.type)}`).join(', ');
       const passed = args.map((arg, n) => `${arg.name}: $v${n}`).join(', ');
       const selection = isObjectType(getNamedType(field.type)) ? '{ __typename }' : '';

@@ -53,7 +53,7 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
     const form = new FormData();
     if (options.content !== undefined) form.append('content', options.content);
     for (const [name, value] of Object.entries(options.extra ?? {})) form.append(name, value);
-    files.forEach((file, i) => form.append(file.field ?? `attachments[${i}]`, new Blob([file.data], { type: file.type }), file.name));
+    for (const [i, file] of files.entries()) form.append(file.field ?? `attachments[${i}]`, new Blob([file.data], { type: file.type }), file.name);
     const response = await rest(t.url, 'POST', messagesPath(options.session), { token, form });
     openapi.check('POST', TEMPLATE, response);
     if (response.status >= 400) expect(Object.keys(response.body).sort()).toEqual(['error', 'message', 'success']);

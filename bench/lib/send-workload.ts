@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchRow } from '../scenario.js';
 import { closedLoop, round, type LoadSummary } from './measure.js';
-import { Fixtures, GraphQLClient, type BenchActor } from './parley.js';
+import { Fixtures, type GraphQLClient, type BenchActor } from './parley.js';
 
 /** Concurrency levels the issue names for scenario 1. */
 export const SEND_LEVELS = [1, 8, 32] as const;

@@ -18,7 +18,9 @@ const stop = async () => {
   process.exit(0);
 };
 process.on('message', (message) => {
-  if (message === 'stop') void stop();
+  if (message === 'stop') stop().catch(() => process.exit(1));
 });
 // The harness died: never linger as an orphan holding a port and a database.
-process.on('disconnect', () => void stop());
+process.on('disconnect', () => {
+  stop().catch(() => process.exit(1));
+});

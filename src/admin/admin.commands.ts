@@ -63,29 +63,30 @@ async function findUser(em: Db, username: string): Promise<User> {
   return user;
 }
 
-/** Parses an argument list (`create-user alice --role STAFF`); throws AdminCommandError on unknown options. */
-export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
-  let parsed;
+/** The options every command accepts. */
+const OPTIONS = {
+  tenant: { type: 'string' },
+  name: { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  role: { type: 'string' },
+  password: { type: 'string' },
+  'display-name': { type: 'string' },
+  email: { type: 'string' },
+  ttl: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseOptions(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        origin: { type: 'string', multiple: true },
-        role: { type: 'string' },
-        password: { type: 'string' },
-        'display-name': { type: 'string' },
-        email: { type: 'string' },
-        ttl: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
   } catch (error) {
     throw new AdminCommandError(error instanceof Error ? error.message : String(error));
   }
-  const { positionals, values } = parsed;
+}
+
+/** Parses an argument list (`create-user alice --role STAFF`); throws AdminCommandError on unknown options. */
+export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
+  const { positionals, values } = parseOptions(argv);
   const [command, arg] = positionals;
   const needArg = (what: string) => {
     if (!arg) throw new AdminCommandError(`${command} needs a ${what}`);

@@ -65,11 +65,11 @@ class Listeners {
   private readonly byChannel = new Map<string, Set<Listener>>();
 
   add(channel: string, listener: Listener): boolean {
-    let set = this.byChannel.get(channel);
-    const first = set === undefined;
-    if (!set) this.byChannel.set(channel, (set = new Set()));
+    const existing = this.byChannel.get(channel);
+    const set = existing ?? new Set<Listener>();
+    if (!existing) this.byChannel.set(channel, set);
     set.add(listener);
-    return first;
+    return existing === undefined;
   }
 
   /** Returns true when the channel has no listener left. */
@@ -137,7 +137,10 @@ export class PubSubEventBus implements EventBus {
       this.subscriberUp = false;
       if (!this.closed) options.onStatusChange?.('down');
     });
-    subscriber.on('ready', () => void this.resubscribe());
+    // resubscribe() handles its own failures (the next 'ready' tries again); this catch is for bugs.
+    subscriber.on('ready', () => {
+      this.resubscribe().catch((error: unknown) => options.onPublishError?.(error));
+    });
   }
 
   status(): BusStatus {

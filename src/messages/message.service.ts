@@ -95,7 +95,7 @@ export class MessageService {
    * the lock) and removed again if it fails: all or nothing.
    */
   async send(sessionIdArg: string, input: SendMessageInput): Promise<SendResult> {
-    const { em, viewer } = this.scope;
+    const { em } = this.scope;
     const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const uploads = input.attachments ?? [];
     const content = uploads.length > 0 && (input.content ?? '').trim() === '' ? '' : requireText(input.content, 'content', MAX_CONTENT_LENGTH);

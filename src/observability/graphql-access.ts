@@ -18,11 +18,15 @@ const add = (list: string[], value: string) => {
 export function graphqlAccessPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   const access = () => {
     const trace = traceContext.getStore();
-    return trace ? (trace.graphql ??= { fields: [] }) : null;
+    if (!trace) return null;
+    trace.graphql ??= { fields: [] };
+    return trace.graphql;
   };
   const addError = (code: unknown) => {
     const target = access();
-    if (target) add((target.errors ??= []), typeof code === 'string' ? code : 'UNKNOWN');
+    if (!target) return;
+    target.errors ??= [];
+    add(target.errors, typeof code === 'string' ? code : 'UNKNOWN');
   };
   return {
     // A bad bearer token fails before any operation is read (answered 401 as a whole).

@@ -155,8 +155,8 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
   /** The metrics label of each live operation, by socket and operation id, so onComplete decrements the same series. */
   const labels = new WeakMap<object, Map<string, string>>();
   const labelsOf = (ctx: object) => {
-    let map = labels.get(ctx);
-    if (!map) labels.set(ctx, (map = new Map()));
+    const map = labels.get(ctx) ?? new Map<string, string>();
+    labels.set(ctx, map);
     return map;
   };
   return useServer<Record<string, unknown> | undefined, Extra>(

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -84,7 +85,7 @@ export const sha256 = (data: Uint8Array): string => createHash('sha256').update(
 export function filesUnder(dir: string): string[] {
   const found: string[] = [];
   const walk = (current: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(current, { withFileTypes: true });
     } catch {

@@ -27,6 +27,9 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
       const match = /Parley GraphQL API at (http:\/\/\S+)\/graphql/.exec(output);
       if (match) resolve({ child, url: match[1]!, exited });
     });
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)));
+    exited.then(
+      (code) => reject(new Error(`server exited with ${code}: ${output}`)),
+      (error: unknown) => reject(error),
+    );
   });
 }

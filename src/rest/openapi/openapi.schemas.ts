@@ -264,7 +264,7 @@ const rooms = {
         type: 'integer',
         format: 'int64',
         minimum: 1,
-        maximum: 999999999999999999,
+        maximum: Number.MAX_SAFE_INTEGER,
         writeOnly: true,
         description: 'Write-only: must name an existing user (400 `{"sender_id": ["Invalid pk \\"6\\" - object does not exist."]}` otherwise); the sender is always the authenticated user',
       },
