@@ -21,8 +21,8 @@ module.exports = {
     },
     {
       name: 'graphql-only-from-adapters',
-      comment: 'The request scope belongs in a composition root of its own; only GraphQL adapters (resolvers, types, the server) should import src/graphql/.',
-      severity: 'warn',
+      comment: 'The request scope lives in app/ (the composition root); only GraphQL adapters (resolvers, types, graphql-ws, the server) import src/graphql/.',
+      severity: 'error',
       from: {
         path: '^src/',
         pathNot: ['\\.(resolver|types)\\.ts$', '^src/graphql/', '^src/server\\.ts$', '^src/cli/emit-schema\\.ts$', '^src/realtime/graphql-ws\\.ts$'],

@@ -15,7 +15,7 @@ import type { Config } from './config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
 import { PubSubEventBus } from './events/event-bus.js';
-import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
+import { ContextFactory, type AppDeps, type RequestContext } from './app/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { queryLimits } from './graphql/limits.js';
 import { graphqlJsonOnly, httpErrorHandler } from './http/body.js';
@@ -114,7 +114,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const httpServer: Server = createServer(app);
     const limits = queryLimits(config);
     const formatError = createFormatError(logger, config.env === 'development');
-    const apollo = new ApolloServer<GraphQLContext>({
+    const apollo = new ApolloServer<RequestContext>({
       schema,
       formatError,
       includeStacktraceInErrorResponses: false,
@@ -127,8 +127,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         ApolloServerPluginDrainHttpServer({ httpServer }),
         // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
         ApolloServerPluginCacheControlDisabled(),
-        graphqlMetricsPlugin<GraphQLContext>(metrics),
-        graphqlAccessPlugin<GraphQLContext>(),
+        graphqlMetricsPlugin<RequestContext>(metrics),
+        graphqlAccessPlugin<RequestContext>(),
         rateLimitHeadersPlugin(),
         ...limits.plugins,
       ],

@@ -2,7 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { UploadConfig } from '../config.js';
-import type { ContextFactory } from '../graphql/context.js';
+import type { ContextFactory } from '../app/context.js';
 import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
 import { DomainError } from '../shared/errors.js';
 import type { Attachment } from './attachment.entity.js';

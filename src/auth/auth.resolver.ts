@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import type { InviteResult, LoginResult } from './auth.service.js';
 import { UserRole } from '../graphql/enums.js';
 import { UserType } from '../users/user.types.js';
@@ -34,7 +34,7 @@ export class AuthResolver {
   async login(
     @Arg('username', () => String) username: string,
     @Arg('password', () => String) password: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('tenant', () => String, { nullable: true, description: 'Tenant slug; the default tenant when omitted' }) tenant?: string | null,
   ): Promise<AuthPayload> {
     return this.payload(await ctx.auth.login(username, password, tenant));
@@ -48,7 +48,7 @@ export class AuthResolver {
   }
 
   @Mutation(() => Boolean, { description: "Signs the caller out everywhere: every access token issued to them so far stops working" })
-  async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+  async logout(@Ctx() ctx: RequestContext): Promise<boolean> {
     return ctx.auth.logout(ctx.viewer);
   }
 
@@ -56,13 +56,13 @@ export class AuthResolver {
   async changePassword(
     @Arg('currentPassword', () => String) currentPassword: string,
     @Arg('newPassword', () => String) newPassword: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
   ): Promise<AuthPayload> {
     return this.payload(await ctx.auth.changePassword(ctx.viewer, currentPassword, newPassword));
   }
 
   @Query(() => UserType, { nullable: true, description: 'The signed-in user; null for guests and anonymous callers' })
-  async me(@Ctx() ctx: GraphQLContext): Promise<UserType | null> {
+  async me(@Ctx() ctx: RequestContext): Promise<UserType | null> {
     const user = await ctx.users.me();
     return user ? UserType.from(user, ctx.viewer) : null;
   }
@@ -71,7 +71,7 @@ export class AuthResolver {
   async createUser(
     @Arg('username', () => String) username: string,
     @Arg('role', () => UserRole) role: UserRole,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
     @Arg('email', () => String, { nullable: true }) email?: string | null,
     @Arg('password', () => String, { nullable: true }) password?: string | null,
@@ -84,7 +84,7 @@ export class AuthResolver {
   async inviteUser(
     @Arg('username', () => String) username: string,
     @Arg('role', () => UserRole) role: UserRole,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
     @Arg('email', () => String, { nullable: true }) email?: string | null,
   ): Promise<UserInvite> {
@@ -93,7 +93,7 @@ export class AuthResolver {
   }
 
   @Mutation(() => AuthPayload, { description: 'Sets the first password of an invited user (the invitation then stops working) and signs them in' })
-  async acceptInvite(@Arg('inviteToken', () => String) inviteToken: string, @Arg('password', () => String) password: string, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+  async acceptInvite(@Arg('inviteToken', () => String) inviteToken: string, @Arg('password', () => String) password: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
     return this.payload(await ctx.auth.acceptInvite(inviteToken, password));
   }
 }

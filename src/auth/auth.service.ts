@@ -10,7 +10,7 @@ import { checkPassword, createUser, setPassword, type NewUser } from '../users/u
 import { UserRole } from '../shared/enums.js';
 import { requireUser } from './guards.js';
 import type { TokenService } from './tokens.js';
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../shared/viewer.js';
 import { Participant } from '../sessions/participant.entity.js';
 import { ChatSession } from '../sessions/session.entity.js';
 

@@ -1,4 +1,4 @@
-import type { UserViewer, Viewer } from './viewer.js';
+import type { UserViewer, Viewer } from '../shared/viewer.js';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { UserRole } from '../shared/enums.js';
 

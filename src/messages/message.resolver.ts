@@ -3,7 +3,7 @@ import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import { fromGraphQLUpload } from '../attachments/graphql-uploads.js';
 import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import {
   ConnectionArgsType,
   MessageConnectionType,
@@ -19,7 +19,7 @@ export class MessageResolver {
   async messages(
     @Arg('sessionId', () => ID) sessionId: string,
     @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
   ): Promise<MessageConnectionType> {
     return MessageConnectionType.from(await ctx.messages.connection(sessionId, paging));
   }
@@ -27,7 +27,7 @@ export class MessageResolver {
   @Query(() => MessagePageType, { description: 'Offset paging ordered by (createdAt, id)' })
   async messagesPage(
     @Arg('sessionId', () => ID) sessionId: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset?: number,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
   ): Promise<MessagePageType> {
@@ -39,7 +39,7 @@ export class MessageResolver {
   async messagesSince(
     @Arg('sessionId', () => ID) sessionId: string,
     @Arg('afterId', () => ID) afterId: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
   ): Promise<MessageType[]> {
     return (await ctx.messages.since(sessionId, afterId, limit)).map((view) => MessageType.from(view));
@@ -49,7 +49,7 @@ export class MessageResolver {
   async sendMessage(
     @Arg('sessionId', () => ID) sessionId: string,
     @Arg('content', () => String) content: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('clientMessageId', () => String, { nullable: true, description: 'Idempotency key, unique per sender' })
     clientMessageId?: string | null,
     @Arg('metadata', () => GraphQLJSONObject, { nullable: true }) metadata?: Record<string, unknown> | null,
@@ -68,18 +68,18 @@ export class MessageResolver {
   async markRead(
     @Arg('sessionId', () => ID) sessionId: string,
     @Arg('messageIds', () => [ID]) messageIds: string[],
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
   ): Promise<ReadStateType> {
     return ctx.messages.markRead(sessionId, messageIds);
   }
 
   @Mutation(() => MessageType, { description: "Changes the content of the caller's own message (message.updated)" })
-  async editMessage(@Arg('messageId', () => ID) messageId: string, @Arg('content', () => String) content: string, @Ctx() ctx: GraphQLContext): Promise<MessageType> {
+  async editMessage(@Arg('messageId', () => ID) messageId: string, @Arg('content', () => String) content: string, @Ctx() ctx: RequestContext): Promise<MessageType> {
     return MessageType.from(await ctx.messages.edit(messageId, content));
   }
 
   @Mutation(() => MessageType, { description: "Soft-deletes the caller's own message: it keeps its id, its content becomes '' (message.deleted)" })
-  async deleteMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: GraphQLContext): Promise<MessageType> {
+  async deleteMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: RequestContext): Promise<MessageType> {
     return MessageType.from(await ctx.messages.delete(messageId));
   }
 }

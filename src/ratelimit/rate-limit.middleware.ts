@@ -1,12 +1,12 @@
 import type { MiddlewareFn } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import { rateLimited } from './rate-limiter.js';
 
 /**
  * Counts every root Query and Mutation field separately, so aliases of one field each count.
  * Subscriptions are counted when they are created (in the WebSocket transport's onSubscribe).
  */
-export const RateLimitMiddleware: MiddlewareFn<GraphQLContext> = async ({ context, info }, next) => {
+export const RateLimitMiddleware: MiddlewareFn<RequestContext> = async ({ context, info }, next) => {
   const isRootField = info.path.prev === undefined;
   if (isRootField && context.countRootFieldsForRateLimit && info.parentType.name !== 'Subscription') {
     const decision = await context.deps.rateLimiter.check(context.rateLimitIdentity, info.fieldName);

@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import { mostRestrictive, rateLimitHeaders } from './rate-limiter.js';
 
 /** Turns the decisions taken while resolving into RateLimit headers, and 429 when a field was refused. */
-export function rateLimitHeadersPlugin(): ApolloServerPlugin<GraphQLContext> {
+export function rateLimitHeadersPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {

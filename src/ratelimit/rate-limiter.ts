@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
 import type { TokenService } from '../auth/tokens.js';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../shared/viewer.js';
 import { DomainError } from '../shared/errors.js';
 
 export interface RateLimitPolicy {

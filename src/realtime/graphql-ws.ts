@@ -17,7 +17,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { TokenService } from '../auth/tokens.js';
-import type { ContextFactory } from '../graphql/context.js';
+import type { ContextFactory } from '../app/context.js';
 import type { QueryLimits } from '../graphql/limits.js';
 import { identityFromAuthorization, rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { DomainError, unavailable } from '../shared/errors.js';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { isMessageEvent } from '../events/event-contract.js';
-import type { ContextFactory } from '../graphql/context.js';
+import type { ContextFactory } from '../app/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
 import { toChatApiMessage, toChatApiSession, toChatApiTyping } from '../rest/chat-api/chat-api.shapes.js';

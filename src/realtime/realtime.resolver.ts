@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { isLifecycleEvent } from '../events/event-contract.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import { MessageType } from '../messages/message.types.js';
 import { only, openInboxStream, openSessionStream, type StreamItem } from './session-stream.js';
 import { streamSourceFor } from './stream-source.js';
@@ -18,7 +18,7 @@ interface SessionArgs {
   since?: string | null;
 }
 
-type Data = SubscribeResolverData<unknown, SessionArgs, GraphQLContext>;
+type Data = SubscribeResolverData<unknown, SessionArgs, RequestContext>;
 
 const sessionStream = ({ args, context }: Data) => openSessionStream(streamSourceFor(context), { sessionId: args.sessionId, since: args.since });
 const isType = (...types: string[]) => (item: StreamItem) => item.kind === 'event' && types.includes(item.event.type);
@@ -86,7 +86,7 @@ export class RealtimeResolver {
   async setTyping(
     @Arg('sessionId', () => ID) sessionId: string,
     @Arg('isTyping', () => Boolean) isTyping: boolean,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
   ): Promise<TypingEventType> {
     return TypingEventType.from(await ctx.realtime.setTyping(sessionId, isTyping));
   }

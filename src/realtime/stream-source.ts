@@ -1,4 +1,4 @@
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import type { StreamSource } from './session-stream.js';
 
 /**
@@ -6,7 +6,7 @@ import type { StreamSource } from './session-stream.js';
  * EntityManager fork, credentials re-verified), so a long-lived stream never holds a fork.
  */
 export function streamSourceFor(
-  context: GraphQLContext,
+  context: RequestContext,
   onError: (error: unknown) => void = (error) => context.deps.logger.warn({ err: error }, 'subscription background work failed; it is retried'),
 ): StreamSource {
   return {

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Express, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AppDeps, ContextFactory, GraphQLContext } from '../graphql/context.js';
+import type { AppDeps, ContextFactory, RequestContext } from '../app/context.js';
 import { chatApiRateLimited, chatApiRouter } from './chat-api/chat-api.router.js';
 import { docsRouter } from './openapi/docs.js';
 import { OperationRunner } from './operation-runner.js';
@@ -15,7 +15,7 @@ import { widgetRateLimited } from './widget/widget.errors.js';
 import { widgetRouter } from './widget/widget.router.js';
 
 export interface RestMountOptions {
-  apollo: ApolloServer<GraphQLContext>;
+  apollo: ApolloServer<RequestContext>;
   contexts: ContextFactory;
   deps: Pick<AppDeps, 'rateLimiter' | 'tokens' | 'config'>;
   logger: Logger;

@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { GraphQLContext, ContextFactory } from '../graphql/context.js';
+import type { RequestContext, ContextFactory } from '../app/context.js';
 import { DomainError } from '../shared/errors.js';
 
 /** A failed operation in the one error model's terms; each dialect turns it into its own body. */
@@ -27,12 +27,12 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: OperationE
  */
 export class OperationRunner {
   constructor(
-    private readonly apollo: ApolloServer<GraphQLContext>,
+    private readonly apollo: ApolloServer<RequestContext>,
     private readonly contexts: ContextFactory,
   ) {}
 
   /** The per-request context; a bad Authorization header fails here with UNAUTHENTICATED and its reason. */
-  async context(authorization: string | undefined): Promise<Outcome<GraphQLContext>> {
+  async context(authorization: string | undefined): Promise<Outcome<RequestContext>> {
     try {
       const context = await this.contexts.forAuthorization(authorization);
       // The dialect already counted this request against its route's rate limit.
@@ -45,7 +45,7 @@ export class OperationRunner {
   }
 
   async run<TData, TVariables extends Record<string, unknown>>(
-    context: GraphQLContext,
+    context: RequestContext,
     document: TypedDocumentNode<TData, TVariables>,
     variables: TVariables,
   ): Promise<Outcome<TData>> {

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import { ConnectionArgsType, MessageConnectionType, MessageType, SendMessagePayload } from '../messages/message.types.js';
 import { SessionType } from '../sessions/session.types.js';
 
@@ -7,7 +7,7 @@ import { SessionType } from '../sessions/session.types.js';
 @Resolver()
 export class RoomResolver {
   @Query(() => SessionType, { description: 'A room the caller belongs to (admins: any room of the tenant)' })
-  async room(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+  async room(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.rooms.get(id), ctx.viewer);
   }
 
@@ -15,7 +15,7 @@ export class RoomResolver {
   async roomMessages(
     @Arg('roomId', () => ID) roomId: string,
     @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
   ): Promise<MessageConnectionType> {
     return MessageConnectionType.from(await ctx.rooms.messages(roomId, paging));
   }
@@ -23,19 +23,19 @@ export class RoomResolver {
   @Mutation(() => SessionType, { description: 'Opens a room owned by the caller, with the caller and memberIds as members' })
   async createRoom(
     @Arg('name', () => String) name: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('memberIds', () => [ID], { nullable: true }) memberIds?: string[] | null,
   ): Promise<SessionType> {
     return SessionType.from(await ctx.rooms.create(name, memberIds), ctx.viewer);
   }
 
   @Mutation(() => SessionType, { description: 'Room owner or admin: adds a user of the tenant (no-op when already a member)' })
-  async addRoomMember(@Arg('roomId', () => ID) roomId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+  async addRoomMember(@Arg('roomId', () => ID) roomId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.rooms.addMember(roomId, userId), ctx.viewer);
   }
 
   @Mutation(() => SessionType, { description: 'Room owner or admin removes a member; any member may remove themself' })
-  async removeRoomMember(@Arg('roomId', () => ID) roomId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+  async removeRoomMember(@Arg('roomId', () => ID) roomId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.rooms.removeMember(roomId, userId), ctx.viewer);
   }
 
@@ -43,7 +43,7 @@ export class RoomResolver {
   async sendRoomMessage(
     @Arg('roomId', () => ID) roomId: string,
     @Arg('content', () => String) content: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('clientMessageId', () => String, { nullable: true }) clientMessageId?: string | null,
     @Arg('senderId', () => ID, {
       nullable: true,

@@ -1,4 +1,4 @@
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../shared/viewer.js';
 import type { Db } from '../db/orm.js';
 import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
 import { forbidden } from '../shared/errors.js';

@@ -1,4 +1,4 @@
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../shared/viewer.js';
 import type { Db } from '../db/orm.js';
 import { LockMode } from '@mikro-orm/core';
 import { forbidden, notFound, unauthenticated } from '../shared/errors.js';

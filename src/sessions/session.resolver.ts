@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 import { Priority } from '../graphql/enums.js';
 import { MessageType } from '../messages/message.types.js';
 import { GuestSessionPayload, SessionFilterInput, SessionPageType, SessionType } from './session.types.js';
@@ -7,18 +7,18 @@ import { GuestSessionPayload, SessionFilterInput, SessionPageType, SessionType }
 @Resolver(() => SessionType)
 export class SessionResolver {
   @Query(() => SessionType, { description: 'A session by numeric id or UUID' })
-  async session(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+  async session(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.get(id), ctx.viewer);
   }
 
   @Query(() => SessionType, { description: "A guest session by the guest client's own session id (createGuestSession's sessionKey)" })
-  async sessionByKey(@Arg('sessionKey', () => String) sessionKey: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+  async sessionByKey(@Arg('sessionKey', () => String) sessionKey: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.getByKey(sessionKey), ctx.viewer);
   }
 
   @Query(() => SessionPageType, { description: 'Sessions visible to the caller, newest first' })
   async sessions(
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('filter', () => SessionFilterInput, { nullable: true }) filter?: SessionFilterInput | null,
     @Arg('page', () => Int, { nullable: true, defaultValue: 1 }) page?: number,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 20 }) limit?: number,
@@ -29,7 +29,7 @@ export class SessionResolver {
 
   @Mutation(() => SessionType)
   async createSession(
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('subject', () => String, { nullable: true }) subject?: string | null,
     @Arg('priority', () => Priority, { nullable: true, defaultValue: Priority.MEDIUM }) priority?: Priority | null,
     @Arg('tags', () => [String], { nullable: true }) tags?: string[] | null,
@@ -39,7 +39,7 @@ export class SessionResolver {
   }
 
   @Mutation(() => SessionType)
-  async closeSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: GraphQLContext): Promise<SessionType> {
+  async closeSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.close(sessionId), ctx.viewer);
   }
 
@@ -47,7 +47,7 @@ export class SessionResolver {
   async assignAgent(
     @Arg('sessionId', () => ID) sessionId: string,
     @Arg('agentId', () => ID) agentId: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
   ): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.assign(sessionId, agentId), ctx.viewer);
   }
@@ -55,7 +55,7 @@ export class SessionResolver {
   @Mutation(() => GuestSessionPayload, { description: 'No auth. Idempotent on sessionKey; returns a token scoped to the session' })
   async createGuestSession(
     @Arg('sessionKey', () => String) sessionKey: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('guestName', () => String, { nullable: true }) guestName?: string | null,
     @Arg('guestEmail', () => String, { nullable: true }) guestEmail?: string | null,
     @Arg('guestPhone', () => String, { nullable: true }) guestPhone?: string | null,

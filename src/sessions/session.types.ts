@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../shared/viewer.js';
 import { Priority, SessionKind, SessionStatus, UserRole } from '../graphql/enums.js';
 import { MessageType } from '../messages/message.types.js';
 import { UserType } from '../users/user.types.js';

@@ -1,4 +1,4 @@
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from './viewer.js';
 import type { Db } from '../db/orm.js';
 
 /** One request's (or one subscription event's) view of the world: its own EntityManager fork and viewer. */

@@ -1,5 +1,5 @@
 import { Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 
 @ObjectType('Stats')
 export class StatsType {
@@ -19,7 +19,7 @@ export class StatsType {
 @Resolver()
 export class StatsResolver {
   @Query(() => StatsType, { description: 'Admins only' })
-  stats(@Ctx() ctx: GraphQLContext): Promise<StatsType> {
+  stats(@Ctx() ctx: RequestContext): Promise<StatsType> {
     return ctx.stats.stats();
   }
 }

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../shared/viewer.js';
 import { UserRole } from '../graphql/enums.js';
 import type { User } from './user.entity.js';
 

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RequestContext } from '../app/context.js';
 
 @ObjectType('WidgetSessionPayload')
 export class WidgetSessionPayload {
@@ -15,7 +15,7 @@ export class WidgetResolver {
   @Mutation(() => WidgetSessionPayload, { description: "No auth: a tenant's public widget key plus an allowed origin open a guest conversation" })
   async startWidgetSession(
     @Arg('widgetKey', () => String) widgetKey: string,
-    @Ctx() ctx: GraphQLContext,
+    @Ctx() ctx: RequestContext,
     @Arg('origin', () => String, { nullable: true, description: "The page's origin (the REST route passes the Origin header)" }) origin?: string | null,
   ): Promise<WidgetSessionPayload> {
     const { token, session } = await ctx.widget.start(widgetKey, origin);

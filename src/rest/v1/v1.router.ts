@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { RequestContext } from '../../app/context.js';
 import { V1CreateGuestSessionDocument, V1MessagesSinceDocument, V1SendMessageDocument, V1SessionByKeyDocument } from '../generated/graphql.js';
 import { jsonBody, jsonObject, parseCount, queryParam, route } from '../http.js';
 import type { RestDeps } from '../rest.types.js';
@@ -60,7 +60,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
     }),
   );
 
-  const contextOf = async (req: Request, res: Response): Promise<GraphQLContext | null> => {
+  const contextOf = async (req: Request, res: Response): Promise<RequestContext | null> => {
     const context = await runner.context(req.headers.authorization);
     if (context.ok) return context.value;
     v1OperationFailure(res, context.error);
@@ -80,7 +80,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
   };
 
   /** Staff routes (seed 000): the caller must be signed in as staff (or an admin, who may act on every session). */
-  const staffContext = async (req: Request, res: Response): Promise<GraphQLContext | null> => {
+  const staffContext = async (req: Request, res: Response): Promise<RequestContext | null> => {
     const context = await contextOf(req, res);
     if (!context) return null;
     if (context.viewer.kind === 'anonymous') {
@@ -94,7 +94,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
     return context;
   };
 
-  const poll = async (context: GraphQLContext, sessionId: string, afterId: string, res: Response) => {
+  const poll = async (context: RequestContext, sessionId: string, afterId: string, res: Response) => {
     const result = await runner.run(context, V1MessagesSinceDocument, { sessionId, afterId, limit: V1_POLL_LIMIT });
     if (!result.ok) return v1OperationFailure(res, result.error, FIELD_NAMES);
     const messages = result.value.messagesSince.map(toV1Message);
@@ -106,7 +106,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
     });
   };
 
-  const send = async (context: GraphQLContext, sessionId: string, req: Request, res: Response) => {
+  const send = async (context: RequestContext, sessionId: string, req: Request, res: Response) => {
     const body = jsonObject(req) ?? {};
     const invalid = stringFields(body, ['message'], ['client_message_id']);
     if (invalid) return v1Failure(res, 'VALIDATION_FAILED', 'The given data was invalid.', invalid);
@@ -146,7 +146,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
   );
 
   /** The guest's session by its own session_id; the guest token decides access. */
-  const guestSessionId = async (context: GraphQLContext, req: Request, res: Response): Promise<string | null> => {
+  const guestSessionId = async (context: RequestContext, req: Request, res: Response): Promise<string | null> => {
     const result = await runner.run(context, V1SessionByKeyDocument, { sessionKey: String(req.params.sessionId) });
     if (result.ok) return result.value.sessionByKey.id;
     v1OperationFailure(res, result.error.code === 'BAD_USER_INPUT' ? { ...result.error, code: 'NOT_FOUND' } : result.error, FIELD_NAMES);

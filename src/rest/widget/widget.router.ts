@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { RequestContext } from '../../app/context.js';
 import { WidgetMessagesDocument, WidgetSendMessageDocument, WidgetStartSessionDocument, type RestMessageFragment } from '../generated/graphql.js';
 import { jsonBody, jsonObject, queryParam, route } from '../http.js';
 import type { RestDeps } from '../rest.types.js';
@@ -83,7 +83,7 @@ export function widgetRouter({ runner, logger }: RestDeps): Router {
   );
 
   /** `require_widget_session`: a bearer widget token, valid, scoped to a conversation. */
-  const widgetContext = async (req: Request, res: Response): Promise<GraphQLContext | null> => {
+  const widgetContext = async (req: Request, res: Response): Promise<RequestContext | null> => {
     const header = req.headers.authorization;
     if (header === undefined || header.trim() === '') {
       widgetDetail(res, 'missing_authorization');

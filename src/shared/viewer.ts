@@ -1,4 +1,4 @@
-import type { UserRole } from '../shared/enums.js';
+import type { UserRole } from './enums.js';
 
 /** Who is asking. Built once per request or operation from the bearer token. */
 export type Viewer =

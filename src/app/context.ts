@@ -1,0 +1,139 @@
+import { AttachmentService } from '../attachments/attachment.service.js';
+import type { AttachmentStorage } from '../attachments/storage.js';
+import { AuthService } from '../auth/auth.service.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Viewer } from '../shared/viewer.js';
+import type { Config } from '../config.js';
+import type { Logger } from 'pino';
+import type { Db, Orm } from '../db/orm.js';
+import type { EventBus } from '../events/event-bus.js';
+import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
+import { MessageService } from '../messages/message.service.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
+import { SessionService } from '../sessions/session.service.js';
+import { RoomService } from '../rooms/room.service.js';
+import { StatsService } from '../stats/stats.service.js';
+import type { Scope } from '../shared/scope.js';
+import { TENANT_FILTER } from '../shared/tenant-filter.js';
+import { UserService } from '../users/user.service.js';
+import { WidgetService } from '../widget/widget.service.js';
+
+/** Long-lived collaborators, created once per server. */
+export interface AppDeps {
+  config: Config;
+  tokens: TokenService;
+  events: EventBus;
+  rateLimiter: RateLimiter;
+  /** Where attachment bytes live (local disk by default). */
+  storage: AttachmentStorage;
+  /** For failures of background work that has no caller to answer (stream catch-ups, receipts). */
+  logger: Logger;
+}
+
+/**
+ * The request scope, per operation, for every transport (GraphQL over HTTP and WebSocket, REST
+ * dialects, downloads): the viewer, a fresh EntityManager fork scoped to the viewer's tenant, and
+ * the services over it. This is the composition root: transports use it without importing
+ * anything of graphql/, and services are built on first use only (most operations touch one).
+ */
+export interface RequestContext {
+  readonly viewer: Viewer;
+  readonly auth: AuthService;
+  readonly sessions: SessionService;
+  readonly messages: MessageService;
+  readonly attachments: AttachmentService;
+  readonly stats: StatsService;
+  readonly users: UserService;
+  readonly rooms: RoomService;
+  readonly widget: WidgetService;
+  readonly realtime: RealtimeService;
+  readonly deps: AppDeps;
+  /** Who rate limits count this caller as (user, guest, or client IP). */
+  readonly rateLimitIdentity: string;
+  /** False when the transport already counted the request (REST counts per route). */
+  countRootFieldsForRateLimit: boolean;
+  /** Decisions taken while serving this operation; the transport turns them into RateLimit headers. */
+  readonly rateLimits: RateLimitDecision[];
+  /**
+   * A fresh context for the same caller: re-verifies the credentials (an expired token or a
+   * deleted user now fails) on a new EntityManager fork. Long-lived operations (subscriptions)
+   * call it whenever they touch the database, instead of keeping one fork open for hours.
+   */
+  renew(): Promise<RequestContext>;
+}
+
+/** One operation's scope; each service is built the first time it is asked for, then kept. */
+class RequestScope implements RequestContext {
+  countRootFieldsForRateLimit = true;
+  readonly rateLimits: RateLimitDecision[] = [];
+  readonly rateLimitIdentity: string;
+  private readonly scope: Scope;
+  private readonly built = new Map<string, unknown>();
+
+  constructor(
+    em: Db,
+    readonly viewer: Viewer,
+    readonly auth: AuthService,
+    readonly deps: AppDeps,
+    readonly renew: () => Promise<RequestContext>,
+    clientIp: string,
+  ) {
+    this.scope = { em, viewer };
+    this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
+  }
+
+  private service<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
+  }
+
+  get sessions(): SessionService {
+    return this.service('sessions', () => new SessionService(this.scope, this.deps));
+  }
+  get messages(): MessageService {
+    return this.service('messages', () => new MessageService(this.scope, this.deps));
+  }
+  get attachments(): AttachmentService {
+    return this.service('attachments', () => new AttachmentService(this.scope, this.deps));
+  }
+  get stats(): StatsService {
+    return this.service('stats', () => new StatsService(this.scope));
+  }
+  get users(): UserService {
+    return this.service('users', () => new UserService(this.scope));
+  }
+  get rooms(): RoomService {
+    return this.service('rooms', () => new RoomService(this.scope, this.deps, this.messages));
+  }
+  get widget(): WidgetService {
+    return this.service('widget', () => new WidgetService(this.scope, this.deps));
+  }
+  get realtime(): RealtimeService {
+    return this.service('realtime', () => new RealtimeService(this.scope, this.deps));
+  }
+}
+
+/**
+ * Builds the per-operation context for every transport (GraphQL over HTTP, WebSocket
+ * subscriptions, REST dialects), so all of them resolve the caller the same way.
+ */
+export class ContextFactory {
+  constructor(
+    private readonly orm: Orm,
+    private readonly deps: AppDeps,
+    private readonly defaultTenantId: string,
+  ) {}
+
+  /**
+   * A fresh EntityManager fork scoped to the caller's tenant; `clientIp` keys the rate limits
+   * of anonymous callers. Throws DomainError
+   * UNAUTHENTICATED when an Authorization value is present but not valid.
+   */
+  async forAuthorization(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
+    const em = this.orm.em.fork() as Db;
+    const auth = new AuthService(em, this.deps.tokens);
+    const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
+    em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
+    return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp), clientIp);
+  }
+}
