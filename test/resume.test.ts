@@ -202,6 +202,39 @@ describe('gap-free resume', () => {
     expect(events.items).toEqual([]);
     await client.dispose();
   });
+
+  it('counts retention in days: keeps events 1 hour inside a 7-day window, prunes them 1 hour outside it (RESYNC_REQUIRED)', async () => {
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'boundary' }, owner.token);
+    const sessionId = createSession.id;
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'near the boundary' }, owner.token);
+    const events = await outboxIds(sessionId);
+    const [span] = await t.server.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ oldest: number; newest: number }[]>(
+        'select (extract(epoch from min(created_at)) * 1000)::float8 as oldest, (extract(epoch from max(created_at)) * 1000)::float8 as newest from session_events where session_id = ?',
+        [sessionId],
+      );
+    const hour = 3600 * 1000;
+    const week = 7 * 24 * hour;
+    const since = String(BigInt(events[0]!) - 1n);
+
+    // Moving "now" instead of the rows: the oldest event is 6 days 23 hours old.
+    await pruneEvents(t.server.orm, 7, new Date(Number(span!.oldest) + week - hour));
+    expect(await outboxIds(sessionId)).toEqual(events);
+    const client = wsClient(t.url, owner.token);
+    const kept = subscribe(client, SessionEventsDocument, { sessionId, since });
+    await kept.until((items) => items.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === events.at(-1)), 'the last event');
+    expect(kept.items.flatMap(({ sessionEvents: event }) => (event.__typename === 'TypingEvent' ? [] : [event.id]))).toEqual(events);
+    kept.stop();
+
+    // The newest event is 7 days 1 hour old.
+    await pruneEvents(t.server.orm, 7, new Date(Number(span!.newest) + week + hour));
+    expect(await outboxIds(sessionId)).toEqual([]);
+    const pruned = subscribe(client, SessionEventsDocument, { sessionId, since });
+    expect((await pruned.ended())?.[0]?.extensions).toMatchObject({ code: 'RESYNC_REQUIRED', reason: 'EVENTS_PRUNED' });
+    await client.dispose();
+  });
 });
 
 describe('inbox resume', () => {
