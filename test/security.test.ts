@@ -6,7 +6,7 @@ import { TokenService } from '../src/auth/tokens.js';
 import { UserRole } from '../src/shared/enums.js';
 import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
-import { usingPostgres } from './helpers/database.js';
+import { clusterAvailable, skipReason } from './helpers/cluster.js';
 import { loginAdmin, PASSWORD, userWithRole } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 import { CreateGuestSessionDocument, CreateSessionDocument, LoginDocument, SendMessageDocument } from './generated/graphql.js';
@@ -218,7 +218,8 @@ describe('rate limit windows slide', () => {
   });
 });
 
-(usingPostgres() && process.env.REDIS_URL ? describe : describe.skip)('rate limits across nodes sharing Redis', () => {
+skipReason(clusterAvailable(), 'rate limits across nodes need PostgreSQL and Redis shared by two servers (DATABASE_URL and REDIS_URL)');
+(clusterAvailable() ? describe : describe.skip)('rate limits across nodes sharing Redis', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
