@@ -1,5 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { UserRole } from '../src/shared/enums.js';
+import { toPublished } from '../src/events/event-bus.js';
+import { SessionEvent } from '../src/events/session-event.entity.js';
 import { pruneEvents } from '../src/realtime/retention.js';
 import {
   AssignAgentDocument,
@@ -187,6 +189,26 @@ describe('gap-free resume', () => {
       expect(new Set(contents).size).toBe(sent);
     }
   }, 60_000);
+
+  it('delivers an event once when pub/sub brings it again after the stream replayed it', async () => {
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'twice' }, owner.token);
+    const sessionId = createSession.id;
+    for (let i = 0; i < 3; i++) await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: `before ${i}` }, owner.token);
+    const client = new ResumingClient(sessionId, owner.token);
+    client.connect('0');
+    await client.waitFor((await outboxIds(sessionId)).at(-1)!);
+
+    // The replayed events come live as well, as they do when they commit while a resume replays
+    // them, on any database: the server's own bus publishes them again.
+    const rows = await t.server.orm.em.fork().find(SessionEvent, { session: sessionId }, { filters: false, orderBy: { seq: 'asc' } });
+    t.server.deps.events.publish(rows.map(toPublished));
+    // A live event after the copies: a copy delivered again would arrive before it.
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'after the copies' }, owner.token);
+    const all = await outboxIds(sessionId);
+    await client.waitFor(all.at(-1)!);
+    expect(client.sinceConnect.map((event) => event.id)).toEqual(all);
+    await client.disconnect();
+  });
 
   it('fails with RESYNC_REQUIRED when events after `since` were pruned', async () => {
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'old' }, owner.token);
