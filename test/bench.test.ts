@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipReason } from './helpers/cluster.js';
 import { usingPostgres } from './helpers/database.js';
 
 /** bench/run.ts's result file, as far as this test reads it. */
@@ -36,6 +37,7 @@ function runQuickBench(out: string): Promise<{ code: number | null; output: stri
 }
 
 // The bench needs a PostgreSQL server; the PostgreSQL run of the suite covers it.
+skipReason(usingPostgres(), 'npm run bench needs a PostgreSQL server (DATABASE_URL)');
 (usingPostgres() ? describe : describe.skip)('npm run bench -- --quick', () => {
   it('runs every scenario in bench/scenarios and records each with its floor and ratio', async () => {
     const out = mkdtempSync(join(tmpdir(), 'parley-bench-'));

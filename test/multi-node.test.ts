@@ -1,37 +1,18 @@
 import type { Client } from 'graphql-ws';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { AssignAgentDocument, CreateSessionDocument, SendMessageDocument, SessionEventsDocument, SetTypingDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { createTestDatabase, usingPostgres } from './helpers/database.js';
+import { clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
-import { startServerProcess, type ServerProcess } from './helpers/process.js';
-import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
 
-const multiNode = usingPostgres() && Boolean(process.env.REDIS_URL);
+const available = clusterAvailable();
+skipReason(available, 'the multi-node test needs two nodes sharing PostgreSQL and Redis (DATABASE_URL and REDIS_URL)');
 
 describe('two nodes sharing PostgreSQL and Redis', () => {
-  (multiNode ? it : it.skip)('deliver a message, a typing event and a session update made on one node to a subscriber on the other', async () => {
-    const database = await createTestDatabase();
+  (available ? it : it.skip)('deliver a message, a typing event and a session update made on one node to a subscriber on the other', async () => {
     // Node A runs in this process; node B is a process of its own (what `npm start` runs).
-    const a = await startTestServer({ database });
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-node-b-'));
-    const node: ServerProcess = await startServerProcess({
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.REDIS_URL ?? '',
-      REDIS_PREFIX: redisPrefixFor(database),
-      JWT_SECRET,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'error',
-    });
-    const b = { url: node.url, graphqlUrl: `${node.url}/graphql` } as TestServer;
+    const { a, b, dispose } = await startCluster();
     expect(b.url).not.toBe(a.url);
     let client: Client | null = null;
     try {
@@ -56,10 +37,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       onB.stop();
     } finally {
       await client?.dispose();
-      node.child.kill('SIGTERM');
-      expect(await node.exited).toBe(0);
-      rmSync(dataDir, { recursive: true, force: true });
-      await a.dispose();
+      await dispose();
     }
   }, 60_000);
 });

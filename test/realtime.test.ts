@@ -143,6 +143,23 @@ describe('typing', () => {
     expect(states).toEqual([true, false]);
     typing.stop();
   }, 15_000);
+
+  it('postpones the expiry on every refresh: no isTyping false while refreshed every 3 s, then one 6 s after the last', async () => {
+    const guest = await guestSession(t);
+    const typing = await liveEvents(guest.token, guest.sessionId, { token: guest.token, userId: '' });
+    const states = () => typing.items.flatMap(({ sessionEvents: event }) => (event.__typename === 'TypingEvent' ? [event.isTyping] : []));
+    // Refreshes 3 s apart, half the 6 s lifetime: a refresh that did not postpone the expiry
+    // would let the first signal expire 6 s in, 3 s before the last refresh.
+    for (let refresh = 0; refresh < 4; refresh++) {
+      if (refresh > 0) await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await ok(t.graphqlUrl, SetTypingDocument, { sessionId: guest.sessionId, isTyping: true }, guest.token);
+    }
+    await typing.count(4);
+    expect(states()).toEqual([true, true, true, true]);
+    await typing.until((items) => items.length > 4, 'the expiry');
+    expect(states()).toEqual([true, true, true, true, false]);
+    typing.stop();
+  }, 30_000);
 });
 
 describe('delivery state', () => {

@@ -101,13 +101,20 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
 
   it('uses page_size 50 by default, caps it at 100 and treats an invalid page_size as the default', async () => {
     const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'sizes' }, owner.token);
-    for (let i = 0; i < 3; i++) await call('POST', url(createRoom.id), { token: owner.token, body: { content: `x${i}` } });
-    for (const query of ['', '?page_size=abc', '?page_size=0', '?page_size=1000']) {
+    const sent: number[] = [];
+    for (let i = 0; i < 120; i++) sent.push((await call('POST', url(createRoom.id), { token: owner.token, body: { content: `x${i}` } })).body.id);
+    const newest = sent.slice().reverse();
+    for (const [query, size] of [['', 50], ['?page_size=abc', 50], ['?page_size=0', 50], ['?page_size=100', 100], ['?page_size=1000', 100], ['?page_size=7', 7]] as const) {
       const response = await call('GET', url(createRoom.id, query), { token: owner.token });
       expect(response.status).toBe(200);
-      expect(response.body.results).toHaveLength(3);
-      expect(response.body.next).toBeNull();
+      expect([query, response.body.results.map((m: { id: number }) => m.id)]).toEqual([query, newest.slice(0, size)]);
+      expect(response.body.next).not.toBeNull();
     }
+    // The capped page continues where it stopped: the next page holds the 20 oldest.
+    const first = await call('GET', url(createRoom.id, '?page_size=1000'), { token: owner.token });
+    const second = await call('GET', first.body.next.slice(t.url.length), { token: owner.token });
+    expect(second.body.results.map((m: { id: number }) => m.id)).toEqual(newest.slice(100));
+    expect(second.body.next).toBeNull();
   });
 
   it('answers 404 {"detail": "Invalid cursor"} for a tampered cursor', async () => {

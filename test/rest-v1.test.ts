@@ -1,7 +1,7 @@
 import { png } from './helpers/files.js';
 import { randomUUID } from 'node:crypto';
 import { UserRole } from '../src/shared/enums.js';
-import { CloseSessionDocument, CreateSessionDocument } from './generated/graphql.js';
+import { CloseSessionDocument, CreateSessionDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { expectSameShape, OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
@@ -101,6 +101,40 @@ describe('v1 dialect (seeds 000 and 003)', () => {
       expect(all.body.meta).toEqual({ count: 2, last_message_id: all.body.data[1].id, has_more: false });
       const since = await call('GET', GUEST_MESSAGES, `${path}?last_message_id=${sent.body.data.id}`, { token });
       expect(since.body.data.map((m: { message: string }) => m.message)).toEqual(['two']);
+    });
+
+    it('answers a repeated client_message_id with 200 and the original message, stored once', async () => {
+      const key = randomUUID();
+      const { body } = await startGuest({ session_id: key });
+      const token = body.data.token;
+      const path = `${GUEST}/${key}/messages`;
+      const first = await call('POST', GUEST_MESSAGES, path, { token, body: { message: 'once', client_message_id: 'c-1' } });
+      expect(first.status).toBe(201);
+      expect(first.body.message).toBe('Message sent successfully');
+      const again = await call('POST', GUEST_MESSAGES, path, { token, body: { message: 'twice?', client_message_id: 'c-1' } });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ success: true, message: 'Message already sent', data: first.body.data });
+      const other = await call('POST', GUEST_MESSAGES, path, { token, body: { message: 'another', client_message_id: 'c-2' } });
+      expect(other.status).toBe(201);
+      const all = await call('GET', GUEST_MESSAGES, path, { token });
+      expect(all.body.data.map((m: { id: number; message: string }) => [m.id, m.message])).toEqual([
+        [first.body.data.id, 'once'],
+        [other.body.data.id, 'another'],
+      ]);
+    });
+
+    it('polls at most 100 messages with has_more true, and the rest with last_message_id and has_more false', async () => {
+      const key = randomUUID();
+      const { body } = await startGuest({ session_id: key });
+      const token = body.data.token;
+      for (let i = 0; i < 130; i++) await ok(t.graphqlUrl, SendMessageDocument, { sessionId: String(body.data.session.id), content: `m${i}` }, token);
+      const path = `${GUEST}/${key}/messages`;
+      const first = await call('GET', GUEST_MESSAGES, path, { token });
+      expect(first.body.data.map((m: { message: string }) => m.message)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
+      expect(first.body.meta).toEqual({ count: 100, last_message_id: first.body.data[99].id, has_more: true });
+      const rest = await call('GET', GUEST_MESSAGES, `${path}?last_message_id=${first.body.meta.last_message_id}`, { token });
+      expect(rest.body.data.map((m: { message: string }) => m.message)).toEqual(Array.from({ length: 30 }, (_, i) => `m${100 + i}`));
+      expect(rest.body.meta).toEqual({ count: 30, last_message_id: rest.body.data[29].id, has_more: false });
     });
 
     it('refuses without a token (401), with another guest\'s token (403), for an unknown session_id (404) and a bad last_message_id (400)', async () => {

@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { MessagesSinceDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
+import { skipReason } from './helpers/cluster.js';
 import { createTestDatabase, usingPostgres } from './helpers/database.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServerOptions } from './helpers/server.js';
+
+skipReason(usingPostgres(), 'the PostgreSQL restart test needs a PostgreSQL server (DATABASE_URL); the embedded one runs');
 
 async function survivesRestart(options: TestServerOptions): Promise<void> {
   const first = await startTestServer(options);

@@ -6,7 +6,7 @@ import { TokenService } from '../src/auth/tokens.js';
 import { UserRole } from '../src/shared/enums.js';
 import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
-import { usingPostgres } from './helpers/database.js';
+import { clusterAvailable, skipReason } from './helpers/cluster.js';
 import { loginAdmin, PASSWORD, userWithRole } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 import { CreateGuestSessionDocument, CreateSessionDocument, LoginDocument, SendMessageDocument } from './generated/graphql.js';
@@ -90,7 +90,7 @@ describe('production hides the schema', () => {
 describe('rate limits on GraphQL', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { RATE_LIMIT_MAX: '60', RATE_LIMIT_OVERRIDES: 'login=3', TRUST_PROXY: '1' } });
+    t = await startTestServer({ env: { RATE_LIMIT_MAX: '60', RATE_LIMIT_OVERRIDES: 'login=3,setTyping=5', TRUST_PROXY: '1' } });
   });
   afterAll(() => t.dispose());
 
@@ -118,6 +118,25 @@ describe('rate limits on GraphQL', () => {
   it('counts every alias of a field', async () => {
     const response = await me('203.0.113.3', `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: me { id }`).join(' ')} }`);
     expect(response.headers.get('ratelimit')).toMatch(/remaining=50,/);
+  });
+
+  it('counts every alias of a mutation field, refusing those past the limit with RATE_LIMITED', async () => {
+    const { createGuestSession } = await ok(t.graphqlUrl, CreateGuestSessionDocument, { sessionKey: randomUUID() });
+    const typing = `setTyping(sessionId: "${createGuestSession.session.id}", isTyping: true) { isTyping }`;
+    const send = (count: number) =>
+      post(t, { query: `mutation { ${Array.from({ length: count }, (_, i) => `a${i}: ${typing}`).join(' ')} }` }, { authorization: `Bearer ${createGuestSession.token}` });
+    // setTyping allows 5 calls here; mutation fields run one after another, each counted.
+    const first = await send(3);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit')).toMatch(/^limit=5, remaining=2,/);
+    const second = await send(4);
+    const body = (await second.json()) as { data: Record<string, { isTyping: boolean } | null> | null; errors?: { path: string[]; extensions: { code: string } }[] };
+    expect(second.headers.get('ratelimit')).toMatch(/^limit=5, remaining=0,/);
+    // a0 and a1 used the last two calls; a2 was refused, and its null (the field is non-null)
+    // ended the serial execution, so a3 never ran.
+    expect(second.status).toBe(429);
+    expect(body.data).toBeNull();
+    expect(body.errors?.map((error) => [error.path[0], error.extensions.code])).toEqual([['a2', 'RATE_LIMITED']]);
   });
 
   it('applies per-operation overrides', async () => {
@@ -199,7 +218,8 @@ describe('rate limit windows slide', () => {
   });
 });
 
-(usingPostgres() && process.env.REDIS_URL ? describe : describe.skip)('rate limits across nodes sharing Redis', () => {
+skipReason(clusterAvailable(), 'rate limits across nodes need PostgreSQL and Redis shared by two servers (DATABASE_URL and REDIS_URL)');
+(clusterAvailable() ? describe : describe.skip)('rate limits across nodes sharing Redis', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
