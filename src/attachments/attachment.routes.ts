@@ -1,8 +1,9 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { UploadConfig } from '../config.js';
-import type { ContextFactory } from '../app/context.js';
+import type { ContextFactory, RequestContext } from '../app/context.js';
 import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
 import { DomainError } from '../shared/errors.js';
 import type { Attachment } from './attachment.entity.js';
@@ -23,7 +24,7 @@ export function attachmentRoutes(contexts: ContextFactory, uploads: UploadConfig
   // Counted like every other chat API route (mounted ahead of the dialects, so not by their limiter).
   router.get('/api/chat/attachments/:id', downloadRateLimit, async (req: Request<{ id: string }>, res: Response) => {
     let attachment: Attachment;
-    let ctx;
+    let ctx: RequestContext;
     try {
       ctx = await contexts.forAuthorization(req.headers.authorization);
       attachment = await ctx.attachments.findReadable(req.params.id);
@@ -52,7 +53,7 @@ export function attachmentRoutes(contexts: ContextFactory, uploads: UploadConfig
       return;
     }
 
-    let body;
+    let body: Readable;
     try {
       body = await ctx.attachments.open(attachment, range ?? undefined);
     } catch (error) {
