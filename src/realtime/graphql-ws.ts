@@ -15,6 +15,8 @@ import {
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Viewer } from '../shared/viewer.js';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { TokenService } from '../auth/tokens.js';
 import type { ContextFactory } from '../app/context.js';
@@ -28,6 +30,8 @@ type Extra = { socket: WebSocket; request: IncomingMessage };
 
 export interface GraphQLWsOptions {
   schema: GraphQLSchema;
+  /** Connects, closes and refusals are logged at info (with the reason; never a token). */
+  logger: Logger;
   contexts: ContextFactory;
   /** The one error mapper (graphql/errors.ts), so WebSocket errors carry the same codes as HTTP. */
   formatError: FormatError;
@@ -149,7 +153,7 @@ const asRefusal = (error: unknown): DomainError => (error instanceof DomainError
  * revoked token, a limit, an outage) ends that operation with an error, never the socket.
  */
 export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions): { dispose(): void | Promise<void> } {
-  const { contexts, formatError, metrics, rateLimiter, tokens, maxSubscriptions } = options;
+  const { contexts, formatError, logger, metrics, rateLimiter, tokens, maxSubscriptions } = options;
   const checkDocument = documentChecker(options.schema, options.limits, options.isProd);
   const subscriptionFields = subscriptionFieldsOf(options.schema);
   /** The metrics label of each live operation, by socket and operation id, so onComplete decrements the same series. */
@@ -187,23 +191,28 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
         }
       },
       onConnect: async (ctx) => {
-        const { socket } = ctx.extra;
-        try {
-          const context = await contexts.forAuthorization(authorizationOf(ctx));
-          if (context.viewer.kind === 'anonymous') {
-            socket.close(CLOSE_AUTH_REFUSED, 'AUTHENTICATION_REQUIRED');
-            return false;
-          }
-        } catch (error) {
-          if (error instanceof DomainError) socket.close(CLOSE_AUTH_REFUSED, error.reason);
-          else socket.close(CLOSE_TRY_AGAIN_LATER, 'SERVICE_UNAVAILABLE');
+        const { socket, request } = ctx.extra;
+        const peer = request.socket.remoteAddress;
+        const refuse = (code: number, reason: string, error?: unknown) => {
+          logger.info({ endpoint: 'graphql-ws', peer, code, reason, ...(error ? { err: error } : {}) }, 'websocket refused');
+          socket.close(code, reason);
           return false;
+        };
+        let viewer: Viewer;
+        try {
+          viewer = (await contexts.forAuthorization(authorizationOf(ctx))).viewer;
+        } catch (error) {
+          return error instanceof DomainError ? refuse(CLOSE_AUTH_REFUSED, error.reason) : refuse(CLOSE_TRY_AGAIN_LATER, 'SERVICE_UNAVAILABLE', error);
         }
+        if (viewer.kind === 'anonymous') return refuse(CLOSE_AUTH_REFUSED, 'AUTHENTICATION_REQUIRED');
+        logger.info({ endpoint: 'graphql-ws', peer, viewer: viewer.kind, tenantId: viewer.tenantId }, 'websocket connected');
         metrics?.wsConnections.inc({ endpoint: 'graphql-ws' });
         return true;
       },
-      onClose: (ctx) => {
-        if (ctx.acknowledged) metrics?.wsConnections.dec({ endpoint: 'graphql-ws' });
+      onClose: (ctx, code, reason) => {
+        if (!ctx.acknowledged) return;
+        logger.info({ endpoint: 'graphql-ws', peer: ctx.extra.request.socket.remoteAddress, code, reason }, 'websocket closed');
+        metrics?.wsConnections.dec({ endpoint: 'graphql-ws' });
       },
       onOperation: (ctx, id) => {
         const field = labelsOf(ctx).get(id);
