@@ -2,6 +2,7 @@ import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Priority, SessionKind, SessionStatus } from '../shared/enums.js';
+import { TextArrayType } from '../db/text-array.type.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';
@@ -39,7 +40,7 @@ export class ChatSession {
   @Property({ type: 'string', length: 500, nullable: true })
   subject: string | null = null;
 
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   tags: string[] & Opt = [];
 
   /** The customer with an account; null for guests (their identity is on the customer participant). */

@@ -9,7 +9,7 @@ import { ParticipantRole, Priority, SessionKind, SessionStatus, UserRole } from 
 import { badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
 import type { Db } from '../db/orm.js';
-import { intInRange, optionalText, parseId, requireText } from '../shared/validate.js';
+import { intInRange, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 import { Participant } from './participant.entity.js';
@@ -63,7 +63,7 @@ const POPULATE = ['customer', 'agent'] as const;
 function normaliseTags(tags: readonly string[] | null | undefined): string[] {
   if (!tags) return [];
   if (tags.length > MAX_TAGS) throw badInput('tags', `at most ${MAX_TAGS} tags`);
-  const cleaned = tags.map((tag) => requireText(tag, 'tags', MAX_TAG_LENGTH).toLowerCase());
+  const cleaned = tags.map((tag) => requireName(tag, 'tags', MAX_TAG_LENGTH).toLowerCase());
   return [...new Set(cleaned)];
 }
 
@@ -74,7 +74,7 @@ function validateGuest(input: GuestSessionInput) {
   if (guestEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(guestEmail)) throw badInput('guestEmail', 'guestEmail must be an email address');
   const guestPhone = optionalText(input.guestPhone, 'guestPhone', 32);
   if (guestPhone !== null && !/^\+?[0-9 ()./-]{3,32}$/.test(guestPhone)) throw badInput('guestPhone', 'guestPhone must be a phone number');
-  return { sessionKey, guestName: optionalText(input.guestName, 'guestName', 200), guestEmail, guestPhone };
+  return { sessionKey, guestName: optionalName(input.guestName, 'guestName', 200), guestEmail, guestPhone };
 }
 
 export interface GuestFields {
@@ -140,7 +140,7 @@ export class SessionService {
     if (filter.status) where.status = filter.status;
     if (filter.kind) where.kind = filter.kind;
     if (filter.priority) where.priority = filter.priority;
-    if (filter.tag) where.tags = { $contains: [requireText(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] };
+    if (filter.tag) where.tags = { $contains: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] };
     if (filter.agentId) {
       const agentId = parseId(filter.agentId, 'agentId');
       if (where.agent && where.agent !== agentId) return { items: [], totalCount: 0, page, totalPages: 0 };
@@ -158,7 +158,7 @@ export class SessionService {
   async create(input: CreateSessionInput): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const user = requireUser(viewer, [UserRole.USER, UserRole.ADMIN], 'CANNOT_CREATE_SESSION');
-    const subject = optionalText(input.subject, 'subject', 500);
+    const subject = optionalName(input.subject, 'subject', 500);
     const tags = normaliseTags(input.tags);
     let customerId = user.userId;
     if (input.userId !== null && input.userId !== undefined) {

@@ -1,6 +1,7 @@
 import { BigIntType, type Opt } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomBytes } from 'node:crypto';
+import { TextArrayType } from '../db/text-array.type.js';
 
 /** A workspace. Everything else belongs to exactly one tenant. */
 @Entity({ tableName: 'tenants' })
@@ -18,7 +19,7 @@ export class Tenant {
   @Property({ type: 'string', length: 64, unique: true })
   widgetKey: string & Opt = `wk_${randomBytes(18).toString('base64url')}`;
 
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   allowedOrigins: string[] & Opt = [];
 
   @Property({ type: 'datetime' })
