@@ -16,6 +16,7 @@ import { migrate, openOrm, type Orm } from './db/orm.js';
 import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
+import { refuseLargeGraphQLJson } from './graphql/http-body.js';
 import { queryLimits } from './graphql/limits.js';
 import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
@@ -49,7 +50,7 @@ export interface ParleyServer {
 }
 
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
-const JSON_BODY_LIMIT = '1mb';
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds and starts the whole server. Nothing starts on import: main.ts and the tests call this. */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<ParleyServer> {
@@ -86,7 +87,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.disable('x-powered-by');
     // Only the configured number of proxy hops may name the client (rate limits key anonymous callers by it).
     app.set('trust proxy', config.trustProxyHops === 0 ? false : config.trustProxyHops);
-    const httpServer: Server = createServer(app);
+    const httpServer: Server = createServer(
+      {
+        headersTimeout: config.http.headersTimeoutMs,
+        requestTimeout: config.http.requestTimeoutMs,
+        // Node checks the two timeouts on this interval (30 s by default, which would double them).
+        connectionsCheckingInterval: Math.min(5000, Math.ceil(config.http.headersTimeoutMs / 4)),
+      },
+      app,
+    );
     const limits = queryLimits(config);
     const formatError = createFormatError(logger, config.env === 'development');
     const apollo = new ApolloServer<GraphQLContext>({
@@ -143,7 +152,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
     app.use(
       '/graphql',
-      express.json({ limit: JSON_BODY_LIMIT }),
+      refuseLargeGraphQLJson(JSON_BODY_LIMIT_BYTES),
+      express.json({ limit: JSON_BODY_LIMIT_BYTES }),
       expressMiddleware(apollo, {
         context: async ({ req }) => {
           try {

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
 import { UserRole } from '../src/shared/enums.js';
 import { MAX_JSON_DEPTH } from '../src/shared/validate.js';
-import { Tenant } from '../src/tenants/tenant.entity.js';
 import { CreateGuestSessionDocument, CreateRoomDocument, CreateSessionDocument, CreateUserDocument, SendMessageDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { assignedSession, guestSession, loginAdmin, widgetConversation, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -62,12 +61,7 @@ describe('text and metadata a database cannot store, and names that spoof, are r
     sessionId = await assignedSession(t, admin, owner, staff);
     guest = await guestSession(t);
     roomId = (await ok(t.graphqlUrl, CreateRoomDocument, { name: 'validation room', memberIds: [staff.userId] }, owner.token)).createRoom.id;
-    const em = t.server.orm.em.fork();
-    const tenant = await em.findOneOrFail(Tenant, { id: t.server.defaultTenantId });
-    tenant.allowedOrigins = ['https://shop.example'];
-    await em.flush();
-    const started = await rest(t.url, 'POST', '/widget/session', { body: { widget_key: tenant.widgetKey }, headers: { origin: 'https://shop.example' } });
-    widget = { token: started.body.token, conversation: started.body.conversation_id };
+    widget = await widgetConversation(t);
   });
   afterAll(() => t.dispose());
 

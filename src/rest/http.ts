@@ -1,3 +1,4 @@
+import { answerWithoutBody, declaresMoreThan } from '../http/unread-body.js';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 
 /**
@@ -28,12 +29,25 @@ export interface BodyFailure {
   kind: 'malformed' | 'too_large';
 }
 
+/** `16kb`, `1mb`: the body limits as the dialects state them, in bytes. */
+export function limitBytes(limit: string): number {
+  const match = /^(\d+)(kb|mb)$/.exec(limit);
+  if (!match) throw new Error(`Unsupported body limit ${limit}`);
+  return Number(match[1]) * (match[2] === 'kb' ? 1024 : 1024 * 1024);
+}
+
 /**
  * express.json with a size limit, whose parse and size errors are answered by the dialect's
- * own writer instead of falling through to the server's generic error handler.
+ * own writer instead of falling through to the server's generic error handler. A JSON body
+ * whose declared length is over the limit is refused before a byte of it is read.
  */
-export function jsonBody(limit: string, onFailure: (res: Response, failure: BodyFailure) => void): [RequestHandler, ErrorRequestHandler] {
+export function jsonBody(limit: string, onFailure: (res: Response, failure: BodyFailure) => void): [RequestHandler, RequestHandler, ErrorRequestHandler] {
+  const maxBytes = limitBytes(limit);
   return [
+    (req, res, next) => {
+      if (!req.is('application/json') || !declaresMoreThan(req, maxBytes)) return next();
+      answerWithoutBody(req, res, () => onFailure(res, { status: 413, kind: 'too_large' }));
+    },
     express.json({ limit }),
     (error: Error & { type?: string; status?: number }, _req, res, next) => {
       if (error.type === 'entity.too.large') return onFailure(res, { status: 413, kind: 'too_large' });

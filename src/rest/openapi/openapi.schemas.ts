@@ -229,8 +229,9 @@ const rooms = {
     is_read: bool,
   }),
   RoomMessagePage: object({
-    next: { ...nullable({ type: 'string', format: 'uri' }), description: 'Older messages' },
-    previous: { ...nullable({ type: 'string', format: 'uri' }), description: 'Newer messages' },
+    // Absolute on PUBLIC_URL or an allowed Host; root-relative when the request's Host is not trusted.
+    next: { ...nullable({ type: 'string', format: 'uri-reference' }), description: 'Older messages' },
+    previous: { ...nullable({ type: 'string', format: 'uri-reference' }), description: 'Newer messages' },
     results: { ...arrayOf(ref('RoomMessage')), description: 'Newest first' },
   }),
   RoomMessageCreateRequest: object(
