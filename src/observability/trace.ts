@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { traceContext } from './logger.js';
+import { loggablePath, traceContext } from './logger.js';
 
 const TRACE_ID = /^[A-Za-z0-9-]{8,64}$/;
 
@@ -16,8 +16,8 @@ export function traceRequests(logger: Logger) {
     res.on('finish', () => {
       traceContext.run({ traceId }, () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        // Path only: query strings can carry tokens (?token=) and are never logged.
-        logger.info({ method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+        // Never the query string (?token=) nor a guest session key in the path.
+        logger.info({ method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
       });
     });
     traceContext.run({ traceId }, () => next());
