@@ -70,7 +70,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'fuzz room', memberIds: [staff.userId] }, owner.token);
     const { session: guestSessionRow } = await ok(t.graphqlUrl, SessionDocument, { id: guest.sessionId }, admin.token);
     ids.push(createRoom.id);
-    pathValues.push(...ids, guest.sessionKey, guestSessionRow.uuid, randomUUID(), '0', '-1', 'abc', '..', '%00', '%2e%2e%2f', 'x'.repeat(300), '😀');
+    pathValues.push(...ids, guest.sessionKey, guestSessionRow.uuid, randomUUID(), '0', '-1', 'abc', '..', '%00', '%2e%2e%2f', '%E0', '%', '%C3%28', 'x'.repeat(300), '😀');
     const connection = t.server.orm.em.fork().getConnection();
     await connection.execute(`update tenants set allowed_origins = '{https://shop.example}'`);
     widgetKey = ((await connection.execute('select widget_key from tenants order by id limit 1')) as { widget_key: string }[])[0]!.widget_key;

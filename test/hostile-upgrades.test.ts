@@ -25,6 +25,9 @@ const HOSTILE_TARGETS: [string, string][] = [
   ['an 8 KB query on /graphql', `/graphql?${LONG}`],
   ['a NUL escape', '/ws/chat/%00'],
   ['backslashes', '/ws\\chat\\1'],
+  ['a bad escape in a v1 guest key', '/api/v1/chat/guest/session/%E0/messages'],
+  ['a truncated escape in a room id', '/api/chat/rooms/%/messages/'],
+  ['an invalid UTF-8 sequence in a widget conversation id', '/widget/conversations/%C3%28/messages'],
 ];
 
 const HOSTILE_HEADERS: [string, string, string[]][] = [
