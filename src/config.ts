@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 
 /** Where the database lives: embedded PGlite (on disk or in memory) or a PostgreSQL server. */
 export type DatabaseTarget =
@@ -35,10 +36,19 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   /** GUEST_TOKEN_TTL_SECONDS: lifetime of a guest token. Default 7 days. */
   readonly guestTokenTtlSeconds: number;
+  /** INVITE_TTL_SECONDS: how long an invitation (inviteUser → acceptInvite) stays usable. Default 7 days. */
+  readonly inviteTtlSeconds: number;
   /** ADMIN_PASSWORD: password of the `admin` user created on first start. Absent: generated and printed once. */
   readonly adminPassword: string | null;
   /** LOG_LEVEL: pino level. Default `info` (`silent` under test). */
   readonly logLevel: LogLevel;
+  /**
+   * LOG_FORMAT: `pretty` (pino-pretty, one human line per entry) or `json`. Default `pretty` in
+   * development when stdout is a terminal, `json` otherwise (log collectors want one JSON object per line).
+   */
+  readonly logFormat: 'pretty' | 'json';
+  /** METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (at least 16 characters). Default none: open. */
+  readonly metricsToken: string | null;
   /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
   readonly jwtPreviousSecret: Uint8Array | null;
   /**
@@ -258,8 +268,42 @@ function allowedHosts(env: Env): string[] {
   return hosts;
 }
 
-/** Reads and validates the environment once; nothing else in the code base reads `process.env`. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * The environment Parley runs with: `.env` in the working directory (when present) under the
+ * process environment, which wins variable by variable, so a deployment's real environment
+ * always overrides a forgotten file. Only the first level is read: no variable expansion.
+ */
+export function readEnvironment(cwd: string = process.cwd(), processEnv: Env = process.env): Env {
+  const file = join(cwd, '.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return processEnv;
+    throw new ConfigError('.env', `could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return { ...parseEnv(text), ...processEnv };
+}
+
+function logFormat(env: Env, nodeEnv: Config['env'], isTty: boolean): Config['logFormat'] {
+  const raw = env.LOG_FORMAT;
+  if (raw === undefined || raw === '') return nodeEnv === 'development' && isTty ? 'pretty' : 'json';
+  if (raw !== 'pretty' && raw !== 'json') throw new ConfigError('LOG_FORMAT', `must be pretty or json, got "${raw}"`);
+  return raw;
+}
+
+function metricsToken(env: Env): string | null {
+  const token = env.METRICS_TOKEN;
+  if (token === undefined || token === '') return null;
+  if (token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  return token;
+}
+
+/**
+ * Reads and validates the environment once; nothing else in the code base reads `process.env`.
+ * `isTty`: whether stdout is a terminal (decides the default LOG_FORMAT).
+ */
+export function loadConfig(env: Env = readEnvironment(), isTty: boolean = process.stdout.isTTY === true): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
     throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
@@ -288,8 +332,11 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 31 * 24 * 3600),
     guestTokenTtlSeconds: integer(env, 'GUEST_TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    inviteTtlSeconds: integer(env, 'INVITE_TTL_SECONDS', 7 * 24 * 3600, 300, 30 * 24 * 3600),
     adminPassword,
     logLevel,
+    logFormat: logFormat(env, nodeEnv, isTty),
+    metricsToken: metricsToken(env),
     jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
     corsOrigins: origins(env, 'CORS_ORIGINS'),

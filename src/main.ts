@@ -1,11 +1,26 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { startServer } from './server.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
+let config: Config | null = null;
+
+/**
+ * Mistakes an operator makes at start (bad setting, port taken, data directory in use) are one
+ * line naming what to change; anything else is a bug and keeps its stack.
+ */
+function startupFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) return error.message;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE' && config) return `Port ${config.port} on ${config.host} is already in use; stop the other server or set PORT to a free port`;
+  if (code === 'EACCES' && config) return `Not allowed to listen on port ${config.port} on ${config.host}; set PORT to a port above 1023`;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig();
+  config = loadConfig();
   const server = await startServer(config);
   process.stdout.write(`Parley GraphQL API at ${server.url}/graphql\n`);
 
@@ -29,6 +44,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`${startupFailure(error)}\n`);
   process.exit(1);
 });

@@ -2,11 +2,12 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { claimDataDir } from './admin/admin.channel.js';
 import { attachmentRoutes } from './attachments/attachment.routes.js';
 import { createAttachmentStorage } from './attachments/storage.js';
 import { TokenService } from './auth/tokens.js';
@@ -16,18 +17,20 @@ import { migrate, openOrm, type Orm } from './db/orm.js';
 import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type GraphQLContext } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
-import { refuseLargeGraphQLJson } from './graphql/http-body.js';
 import { queryLimits } from './graphql/limits.js';
+import { graphqlJsonOnly, httpErrorHandler, refuseLargeGraphQLJson } from './http/body.js';
 import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
+import { graphqlAccessPlugin } from './observability/graphql-access.js';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.js';
 import { metricsEndpoint, recordHttpMetrics } from './observability/http-metrics.js';
 import { createLogger } from './observability/logger.js';
 import { InFlightRequests } from './observability/in-flight.js';
 import { Metrics } from './observability/metrics.js';
 import { observeDatabasePool } from './observability/pool-metrics.js';
+import { readiness } from './observability/readiness.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
 import { OriginPolicy } from './realtime/origin-policy.js';
@@ -49,14 +52,22 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
+/** How long start-up waits for Redis before starting degraded (streams then catch up from the outbox). */
+const REDIS_START_WAIT_MS = 3_000;
+
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds and starts the whole server. Nothing starts on import: main.ts and the tests call this. */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<ParleyServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
+  // The embedded database on disk is this process's alone until close (refused if another holds it).
+  const ownership = claimDataDir(config);
   // ORM chatter (migrator progress, discovery) goes to the structured log at debug level.
-  const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') });
+  const orm = await openOrm(config.database, { logger: (message: string) => logger.debug({ orm: message }, 'orm') }).catch((error: unknown) => {
+    ownership?.release();
+    throw error;
+  });
   /** Released on close (or on a failed start), after the HTTP server has drained. */
   const closers: (() => Promise<void>)[] = [];
   let events: PubSubEventBus | null = null;
@@ -68,9 +79,21 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,
       onPublish: (type) => metrics.eventsPublished.inc({ type }),
-      onPublishError: (error) => logger.error({ err: error }, 'publishing to Redis failed'),
+      onPublishError: (error) => logger.warn({ err: error }, 'publishing to Redis failed; subscribers read the event from the outbox'),
+      onStatusChange: (status) =>
+        status === 'down'
+          ? logger.warn('Redis pub/sub connection lost; streams catch up from the outbox when it is back')
+          : logger.info('Redis pub/sub connected; streams catch up from the outbox'),
     });
-    const rateLimits = createRateLimiter(config, (surface) => metrics.rateLimitRejections.inc({ surface }));
+    // Start without Redis if it is away (degraded, like an outage later on), but give it a moment.
+    await events.ready(REDIS_START_WAIT_MS);
+    const rateLimits = createRateLimiter(config, {
+      onRefused: (surface) => metrics.rateLimitRejections.inc({ surface }),
+      onDegraded: (degraded) =>
+        degraded
+          ? logger.warn('Redis unreachable: rate limits are counted per node until it is back')
+          : logger.info('Redis reachable again: rate limits are shared by every node'),
+    });
     closers.push(rateLimits.close);
     const deps: AppDeps = {
       config,
@@ -78,6 +101,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       events,
       rateLimiter: rateLimits.limiter,
       storage: await createAttachmentStorage(config.uploads.dir),
+      logger,
     };
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
@@ -112,6 +136,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
         ApolloServerPluginCacheControlDisabled(),
         graphqlMetricsPlugin<GraphQLContext>(metrics),
+        graphqlAccessPlugin<GraphQLContext>(),
         rateLimitHeadersPlugin(),
         ...limits.plugins,
       ],
@@ -137,21 +162,16 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(recordHttpMetrics(metrics));
     app.use(traceRequests(logger));
     app.use(httpHardening(config));
-    app.get('/metrics', metricsEndpoint(metrics));
+    app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+    if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens }, logger));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
-    app.get('/readyz', async (_req, res) => {
-      try {
-        await orm.em.fork().getConnection().execute('select 1');
-        res.json({ status: 'ready' });
-      } catch {
-        res.status(503).json({ status: 'unavailable' });
-      }
-    });
+    app.get('/readyz', readiness(orm, events, rateLimits));
     app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
     app.use(
       '/graphql',
+      graphqlJsonOnly(),
       refuseLargeGraphQLJson(JSON_BODY_LIMIT_BYTES),
       express.json({ limit: JSON_BODY_LIMIT_BYTES }),
       expressMiddleware(apollo, {
@@ -171,20 +191,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use((_req: Request, res: Response) => {
       res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
     });
-    // Body-parser and other middleware errors: always JSON, never an HTML page or a stack.
-    app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-      if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
-      res.status(status).json({
-        errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', reason: error.type ?? 'BAD_REQUEST' } }],
-      });
-    });
+    app.use(httpErrorHandler(logger));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
     const { port } = httpServer.address() as AddressInfo;
+    ownership?.publish(port);
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, database: config.database.kind, redis: config.redisUrl !== null }, 'parley listening');
@@ -211,12 +225,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           await events?.close();
           for (const close of closers) await close();
           await orm.close();
+          ownership?.release();
         })()),
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
     await events?.close();
     await orm.close();
+    ownership?.release();
     throw error;
   }
 }

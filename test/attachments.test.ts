@@ -211,7 +211,7 @@ describe('attachments', () => {
       expect(await past.json()).toMatchObject({ success: false, error: { code: 'RANGE_NOT_SATISFIABLE' } });
     });
 
-    it('gives non-participants and other tenants exactly the answer for an id that does not exist', async () => {
+    it('refuses same-tenant callers without access with 403 (seed 001), and gives other tenants exactly the answer for an id that does not exist', async () => {
       const missing = await download('00000000-0000-4000-8000-000000000000', admin.token);
       expect(missing.status).toBe(404);
       const missingBody = await missing.json();
@@ -220,11 +220,14 @@ describe('attachments', () => {
       const unassigned = await userWithRole(t, admin, UserRole.STAFF);
       const guest = await guestSession(t);
       const foreign = await foreignTenantAdmin(t);
-      for (const token of [otherUser.token, unassigned.token, guest.token, foreign.token]) {
+      for (const token of [otherUser.token, unassigned.token, guest.token]) {
         const response = await download(sent[0]!.id, token);
-        expect(response.status).toBe(404);
-        expect(await response.json()).toEqual(missingBody);
+        expect(response.status).toBe(403);
+        expect(await response.json()).toMatchObject({ success: false, error: { code: 'FORBIDDEN' } });
       }
+      const response = await download(sent[0]!.id, foreign.token);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual(missingBody);
       const malformed = await download('not-a-uuid', admin.token);
       expect(malformed.status).toBe(404);
       expect(await malformed.json()).toEqual(missingBody);
@@ -261,7 +264,7 @@ describe('attachments', () => {
       expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(image));
     }
     const stranger = await download(attachment!.id, owner.token);
-    expect(stranger.status).toBe(404);
+    expect(stranger.status).toBe(403);
     await stranger.arrayBuffer();
   });
 

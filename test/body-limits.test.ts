@@ -41,10 +41,10 @@ describe('request bodies over the limit are refused on their declared length, in
   afterAll(() => t.dispose());
 
   describe('GraphQL', () => {
-    it('refuses a JSON body with 413 and a GraphQL error REQUEST_TOO_LARGE', async () => {
+    it('refuses a JSON body with 413 and the GraphQL error of an oversized body (BODY_TOO_LARGE)', async () => {
       const response = await rawRequest(t.url, declaredHuge('POST', '/graphql', { ...json, ...bearer(owner.token) }));
       expect(response.status).toBe(413);
-      expect(response.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'BAD_USER_INPUT', reason: 'REQUEST_TOO_LARGE' } }] });
+      expect(response.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST', reason: 'BODY_TOO_LARGE' } }] });
     });
 
     it('refuses a multipart body with 413 when it carries the preflight header', async () => {

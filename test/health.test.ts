@@ -14,7 +14,7 @@ describe('operations endpoints', () => {
     expect(health.headers.get('x-trace-id')).toMatch(/^[0-9a-f-]{36}$/);
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: process.env.REDIS_URL ? 'up' : 'disabled' } });
   });
 
   it('echoes a well-formed incoming trace id and replaces a malformed one', async () => {

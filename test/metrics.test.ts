@@ -1,8 +1,10 @@
-import { SendMessageDocument, StatsDocument } from './generated/graphql.js';
+import { parse } from 'graphql';
+import { CreateSessionDocument, SendMessageDocument, SetTypingDocument, StatsDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { usingPostgres } from './helpers/database.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
 import { UserRole } from '../src/shared/enums.js';
 
 interface Sample {
@@ -143,5 +145,19 @@ describe('GET /metrics', () => {
     t.server.metrics.staffPolls.inc();
     const { samples } = await scrape(t);
     expect(value(samples, 'parley_staff_polling_requests_total', {})).toBe(1);
+  });
+
+  it('labels subscriptions by their schema field, never by a client alias (no series a client can invent)', async () => {
+    const admin = await loginAdmin(t);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'metrics' }, owner.token);
+    const client = wsClient(t.url, owner.token);
+    const aliased = subscribe(client, parse(`subscription { anyLabel123: typing(sessionId: "${createSession.id}") { isTyping } }`) as never, {});
+    await untilLive(aliased, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, owner.token), () => true);
+    const { samples } = await scrape(t);
+    expect(samples.some((s) => Object.values(s.labels).includes('anyLabel123'))).toBe(false);
+    expect(value(samples, 'parley_subscriptions', { field: 'typing' })).toBe(1);
+    aliased.stop();
+    await client.dispose();
   });
 });

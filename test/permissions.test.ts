@@ -1,18 +1,5 @@
 import { UserRole } from '../src/shared/enums.js';
-import {
-  AssignAgentDocument,
-  CloseSessionDocument,
-  CreateSessionDocument,
-  CreateUserDocument,
-  MarkReadDocument,
-  MessagesDocument,
-  MessagesPageDocument,
-  MessagesSinceDocument,
-  SendMessageDocument,
-  SessionDocument,
-  SessionsDocument,
-  StatsDocument,
-} from './generated/graphql.js';
+import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -186,7 +173,13 @@ describe('permission matrix (DESIGN §4)', () => {
 
   describe('createUser', () => {
     it.each(ACTORS)('as %s', async (actor) => {
-      expect(await outcome(CreateUserDocument, { username: unique('u'), role: 'USER' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+      expect(await outcome(CreateUserDocument, { username: unique('u'), role: 'USER', password: 'password-for-tests' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+    });
+  });
+
+  describe('inviteUser', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      expect(await outcome(InviteUserDocument, { username: unique('i'), role: 'STAFF' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
     });
   });
 

@@ -45,6 +45,26 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     expect(response.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$/);
   });
 
+  it('checks the write-only sender_id (an unknown pk is the seed\'s 400) and never lets it change who sends', async () => {
+    const unknown = await call('POST', url(roomId), { token: owner.token, body: { content: 'as whom?', sender_id: 999999 } });
+    expect([unknown.status, unknown.body]).toEqual([400, { sender_id: ['Invalid pk "999999" - object does not exist.'] }]);
+    const foreign = await foreignTenantAdmin(t);
+    const foreignId = await call('POST', url(roomId), { token: owner.token, body: { content: 'as whom?', sender_id: Number(foreign.userId) } });
+    expect([foreignId.status, foreignId.body]).toEqual([400, { sender_id: [`Invalid pk "${foreign.userId}" - object does not exist.`] }]);
+    for (const [value, message] of [
+      ['abc', 'Incorrect type. Expected pk value, received str.'],
+      [true, 'Incorrect type. Expected pk value, received bool.'],
+      [null, 'This field may not be null.'],
+    ] as const) {
+      const bad = await call('POST', url(roomId), { token: owner.token, body: { content: 'x', sender_id: value } });
+      expect([bad.status, bad.body]).toEqual([400, { sender_id: [message] }]);
+    }
+    // Naming another member is accepted, and the message is still the caller's.
+    const spoofed = await call('POST', url(roomId), { token: owner.token, body: { content: 'mine', sender_id: Number(member.userId) } });
+    expect(spoofed.status).toBe(201);
+    expect(spoofed.body.sender).toBe('edulite');
+  });
+
   it('pages newest first with absolute next/previous URLs carrying an opaque cursor, and walks back and forth without gaps', async () => {
     const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'paging', memberIds: [member.userId] }, owner.token);
     const sent: number[] = [];
@@ -138,6 +158,9 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     expect(malformed.body.detail).toMatch(/^JSON parse error/);
     const text = await call('POST', url(roomId), { token: member.token, raw: 'hello', headers: { 'content-type': 'text/plain' } });
     expect([text.status, text.body]).toEqual([415, { detail: 'Unsupported media type "text/plain" in request.' }]);
+    // A body without any Content-Type is not read as JSON either (DRF names the absent type "").
+    const untyped = await fetch(t.url + url(roomId), { method: 'POST', headers: { authorization: `Bearer ${member.token}` }, body: Buffer.from('{"content":"hi"}') });
+    expect([untyped.status, await untyped.json()]).toEqual([415, { detail: 'Unsupported media type "" in request.' }]);
     const large = await call('POST', url(roomId), { token: member.token, body: { content: 'x'.repeat(70_000) } });
     expect(large.status).toBe(413);
   });

@@ -1,3 +1,4 @@
+import { png } from './helpers/files.js';
 import { randomUUID } from 'node:crypto';
 import { UserRole } from '../src/shared/enums.js';
 import { CloseSessionDocument, CreateSessionDocument } from './generated/graphql.js';
@@ -138,6 +139,20 @@ describe('v1 dialect (seeds 000 and 003)', () => {
       expect(newer.body.data.map((m: { id: number }) => m.id)).toEqual([second.body.data.id]);
       const none = await call('GET', STAFF_MESSAGES, `${path}?last_message_id=${second.body.data.id}`, { token: staff.token });
       expect(none.body).toMatchObject({ data: [], meta: { count: 0, last_message_id: second.body.data.id } });
+    });
+
+    it("returns each message's real attachments (seed 000), not an empty list", async () => {
+      const sessionId = await assignedSession(t, admin, owner, staff);
+      const form = new FormData();
+      form.append('content', 'see attached');
+      form.append('attachments[0]', new Blob([png(4, 3)], { type: 'image/png' }), 'shot.png');
+      const sent = await rest(t.url, 'POST', `/api/chat/sessions/${sessionId}/messages`, { token: owner.token, form });
+      expect(sent.status).toBe(201);
+      const polled = await call('GET', STAFF_MESSAGES, `/api/v1/chat/sessions/${sessionId}/messages`, { token: staff.token });
+      const message = polled.body.data.find((item: { message: string }) => item.message === 'see attached');
+      expect(message.attachments).toEqual([
+        { id: sent.body.attachments[0].id, url: `/api/chat/attachments/${sent.body.attachments[0].id}`, type: 'image/png', name: 'shot.png', size: png(4, 3).length, metadata: { width: 4, height: 3 } },
+      ]);
     });
 
     it('answers 403 FORBIDDEN when the staff member is not assigned, and to non-staff callers', async () => {

@@ -5,6 +5,7 @@ import {
   AssignAgentDocument,
   CloseSessionDocument,
   CreateSessionDocument,
+  InboxDocument,
   MarkReadDocument,
   SendMessageDocument,
   SessionEventsDocument,
@@ -157,6 +158,33 @@ describe('gap-free resume', () => {
     const events = subscribe(client, SessionEventsDocument, { sessionId: createSession.id, since: String(BigInt(first!) - 1n) });
     expect((await events.ended())?.[0]?.extensions).toMatchObject({ code: 'RESYNC_REQUIRED', reason: 'EVENTS_PRUNED' });
     expect(events.items).toEqual([]);
+    await client.dispose();
+  });
+});
+
+describe('inbox resume', () => {
+  it('replays the lifecycle events after `since` in inbox order, then continues live, each once', async () => {
+    const inboxIds = async () =>
+      (
+        await t.server.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ id: string }[]>('select id::text as id from session_events where tenant_id = ? and inbox_seq is not null order by inbox_seq', [t.server.defaultTenantId])
+      ).map((row) => row.id);
+    await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'inbox 1' }, owner.token);
+    const since = (await inboxIds()).at(-1)!;
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'inbox 2' }, owner.token);
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: createSession.id, agentId: staff.userId }, admin.token);
+
+    const client = wsClient(t.url, admin.token);
+    const inbox = subscribe(client, InboxDocument, { since });
+    await inbox.count(2);
+    await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: createSession.id }, admin.token);
+    const all = await inboxIds();
+    const expected = all.slice(all.indexOf(since) + 1);
+    await inbox.count(expected.length);
+    expect(inbox.items.map((item) => item.inbox.id)).toEqual(expected);
+    expect(inbox.items.map((item) => item.inbox.status)).toEqual(['ACTIVE', 'ACTIVE', 'CLOSED']);
     await client.dispose();
   });
 });

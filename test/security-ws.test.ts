@@ -7,8 +7,8 @@ import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, PASSWORD, userWithRole, type Actor } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
-import { CreateSessionDocument, LoginDocument } from './generated/graphql.js';
+import { subscribe, untilLive, wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
+import { CreateSessionDocument, LoginDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument, TypingDocument } from './generated/graphql.js';
 
 /** Runs one operation over graphql-ws and resolves with its data or errors (never hangs on a refusal). */
 function run(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: unknown; errors?: SubscriptionError[] }> {
@@ -54,12 +54,15 @@ function refusalOf(client: Client, query: string, variables: Record<string, unkn
 }
 
 /** A raw socket speaking graphql-transport-ws; resolves with the close code (or the refused upgrade's status). */
-function rawSocket(t: TestServer, options: { path?: string; origin?: string; onOpen?: (ws: WebSocket) => void } = {}): Promise<{ code?: number; status?: number }> {
+function rawSocket(
+  t: TestServer,
+  options: { path?: string; origin?: string; onOpen?: (ws: WebSocket) => void; withReason?: boolean } = {},
+): Promise<{ code?: number; reason?: string; status?: number }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(wsUrl(t.url, options.path), 'graphql-transport-ws', options.origin ? { origin: options.origin } : {});
     ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
     ws.on('open', () => options.onOpen?.(ws));
-    ws.on('close', (code) => resolve({ code }));
+    ws.on('close', (code, reason) => resolve(options.withReason ? { code, reason: reason.toString() } : { code }));
     ws.on('error', () => undefined);
   });
 }
@@ -191,6 +194,16 @@ describe('WebSocket token attacks', () => {
   const secret = new TextEncoder().encode(JWT_SECRET);
   const claims = () => ({ typ: 'access', tid: t.server.defaultTenantId, ver: 0 });
   /** connection_init with the token; the server either acknowledges (then we close, 1000) or refuses. */
+  const closeFor = (token: string | null, scheme = 'Bearer ') =>
+    rawSocket(t, {
+      withReason: true,
+      onOpen: (ws) => {
+        ws.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') ws.close(1000);
+        });
+        ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `${scheme}${token}` } : {} }));
+      },
+    });
   const closeCodeFor = async (token: string | null) =>
     (
       await rawSocket(t, {
@@ -216,12 +229,67 @@ describe('WebSocket token attacks', () => {
     expect(await closeCodeFor(await make())).toBe(4403);
   });
 
+  it.each([
+    ['missing credentials', async () => closeFor(null), 'AUTHENTICATION_REQUIRED'],
+    ['a token without the Bearer scheme', async () => closeFor(owner.token, ''), 'INVALID_AUTHORIZATION'],
+    ['a token that is not a JWT', async () => closeFor('not-a-token'), 'INVALID_TOKEN'],
+    [
+      'an expired token',
+      async () => closeFor(await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).setSubject(owner.userId).setIssuer('parley').setAudience('parley-api').setIssuedAt(1000).setNotBefore(1000).setExpirationTime(2000).sign(secret)),
+      'TOKEN_EXPIRED',
+    ],
+  ])('says why it refuses %s: 4403 with the reason', async (_name, close, reason) => {
+    expect(await close()).toEqual({ code: 4403, reason });
+  });
+
   it('refuses a revoked token with 4403, and accepts a valid one', async () => {
     const { login } = await ok(t.graphqlUrl, LoginDocument, { username: ownerName, password: PASSWORD });
     const c = wsClient(t.url, login.token);
     expect(await run(c, '{ me { id } }')).toEqual({ data: { me: { id: owner.userId } } });
     await c.dispose();
     await gql(t.graphqlUrl, 'mutation { logout }', {}, login.token);
-    expect(await closeCodeFor(login.token)).toBe(4403);
+    expect(await closeFor(login.token)).toEqual({ code: 4403, reason: 'TOKEN_REVOKED' });
+  });
+
+  it("ends only the operation whose token is revoked: the socket and its other subscription live on", async () => {
+    const admin = await loginAdmin(t);
+    const user = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'keeps going' }, user.token);
+    const closes: number[] = [];
+    const c = wsClient(t.url, user.token, (code) => closes.push(code));
+    const events = subscribe(c, MessageAddedDocument, { sessionId: createSession.id });
+    await untilLive(events, () => ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'ping' }, user.token), () => true);
+
+    // An operation carrying its own, revoked token (extensions.authorization) is refused alone.
+    const other = await userWithRole(t, admin, UserRole.USER);
+    await gql(t.graphqlUrl, 'mutation { logout }', {}, other.token);
+    const refused = await new Promise<SubscriptionError[]>((resolve) => {
+      c.subscribe(
+        { query: '{ me { id } }', extensions: { authorization: `Bearer ${other.token}` } },
+        { next: (result) => result.errors && resolve(result.errors as SubscriptionError[]), error: (error) => resolve(Array.isArray(error) ? (error as SubscriptionError[]) : [{ message: String(error) }]), complete: () => undefined },
+      );
+    });
+    expect(refused[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
+
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'still here' }, user.token);
+    await events.until((items) => items.some((item) => item.messageAdded.content === 'still here'), 'the message after the refusal');
+    expect(closes).toEqual([]);
+    events.stop();
+    await c.dispose();
+  });
+
+  it("refuses a new subscribe after the connection's own token was revoked as an operation error, not a 4500 close", async () => {
+    const { login } = await ok(t.graphqlUrl, LoginDocument, { username: ownerName, password: PASSWORD });
+    const closes: number[] = [];
+    const c = wsClient(t.url, login.token, (code) => closes.push(code));
+    // A subscription keeps the (lazy) socket open across the revocation.
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'revoked' }, login.token);
+    const open = subscribe(c, TypingDocument, { sessionId: createSession.id });
+    await untilLive(open, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, login.token), () => true);
+    await gql(t.graphqlUrl, 'mutation { logout }', {}, login.token);
+    const result = await run(c, '{ me { id } }');
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
+    expect(closes).toEqual([]);
+    await c.dispose();
   });
 });

@@ -262,6 +262,7 @@ describe('token attacks are refused with 401', () => {
       jwtAudience: 'parley-api',
       accessTokenTtlSeconds: 3600,
       guestTokenTtlSeconds: 3600,
+      inviteTtlSeconds: 3600,
     });
     expect(await status(await old.issueAccessToken(userId, '1', 0))).toBe(200);
   });

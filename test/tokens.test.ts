@@ -10,6 +10,7 @@ const config = {
   jwtAudience: 'parley-api',
   accessTokenTtlSeconds: 3600,
   guestTokenTtlSeconds: 3600,
+  inviteTtlSeconds: 3600,
 };
 
 async function failure(promise: Promise<unknown>): Promise<string | undefined> {

@@ -1,10 +1,11 @@
+import type { AttachmentDto } from '../events/event-contract.js';
 import type { Attachment } from './attachment.entity.js';
 
 /** The download path of an attachment (seed 001). */
 export const attachmentUrl = (id: string): string => `/api/chat/attachments/${id}`;
 
 /** The attachment as GraphQL returns it and event payloads carry it (plain JSON). */
-export function attachmentDto(attachment: Attachment) {
+export function attachmentDto(attachment: Attachment): AttachmentDto {
   const { width, height, duration } = attachment.metadata;
   return {
     id: attachment.id,

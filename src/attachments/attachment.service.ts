@@ -135,8 +135,9 @@ export class AttachmentService {
 
   /**
    * An attachment the viewer may download: the same rule as reading its message's session.
-   * Anything the viewer may not see (another tenant's, a session they are not part of, a
-   * deleted message's) is indistinguishable from an id that does not exist.
+   * A same-tenant caller who may not read that session is refused with FORBIDDEN (seed 001:
+   * 403, as the session routes answer); another tenant's attachment, or a deleted message's, is
+   * indistinguishable from an id that does not exist (the tenant filter never finds the former).
    */
   async findReadable(idArg: string): Promise<Attachment> {
     const { em, viewer } = this.scope;
@@ -148,7 +149,7 @@ export class AttachmentService {
     try {
       await loadAccessibleSession(em, viewer, attachment.message.session.id);
     } catch (error) {
-      if (error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND')) throw missing();
+      if (error instanceof DomainError && error.code === 'NOT_FOUND') throw missing();
       throw error;
     }
     return attachment;

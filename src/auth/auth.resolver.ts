@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { LoginResult } from './auth.service.js';
+import type { InviteResult, LoginResult } from './auth.service.js';
 import { UserRole } from '../graphql/enums.js';
 import { UserType } from '../users/user.types.js';
 
@@ -14,6 +14,18 @@ export class AuthPayload {
 
   @Field(() => UserType)
   user!: UserType;
+}
+
+@ObjectType('UserInvite', { description: 'A user added without a password, and the one-time token that lets them choose one (acceptInvite)' })
+export class UserInvite {
+  @Field(() => UserType)
+  user!: UserType;
+
+  @Field(() => String, { description: 'Hand it to the user out of band; it works once, until expiresAt (INVITE_TTL_SECONDS)' })
+  inviteToken!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
 }
 
 @Resolver()
@@ -55,7 +67,7 @@ export class AuthResolver {
     return user ? UserType.from(user, ctx.viewer) : null;
   }
 
-  @Mutation(() => UserType, { description: 'Admins only: add a user to the admin\'s tenant' })
+  @Mutation(() => UserType, { description: "Admins only: add a user to the admin's tenant. A password is required except for bots; use inviteUser to let the user choose it" })
   async createUser(
     @Arg('username', () => String) username: string,
     @Arg('role', () => UserRole) role: UserRole,
@@ -66,5 +78,22 @@ export class AuthResolver {
   ): Promise<UserType> {
     const user = await ctx.users.create({ username, role, displayName, email, password });
     return UserType.from(user, ctx.viewer);
+  }
+
+  @Mutation(() => UserInvite, { description: "Admins only: add a user to the admin's tenant without a password; they set one with acceptInvite" })
+  async inviteUser(
+    @Arg('username', () => String) username: string,
+    @Arg('role', () => UserRole) role: UserRole,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
+    @Arg('email', () => String, { nullable: true }) email?: string | null,
+  ): Promise<UserInvite> {
+    const result: InviteResult = await ctx.auth.invite(ctx.viewer, { username, role, displayName, email });
+    return { user: UserType.from(result.user, ctx.viewer), inviteToken: result.inviteToken, expiresAt: result.expiresAt };
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Sets the first password of an invited user (the invitation then stops working) and signs them in' })
+  async acceptInvite(@Arg('inviteToken', () => String) inviteToken: string, @Arg('password', () => String) password: string, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+    return this.payload(await ctx.auth.acceptInvite(inviteToken, password));
   }
 }

@@ -7,7 +7,8 @@ import { User } from '../users/user.entity.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { badInput } from '../shared/errors.js';
-import { MIN_PASSWORD_LENGTH } from '../users/user.service.js';
+import { createUser, MIN_PASSWORD_LENGTH, type NewUser } from '../users/user.service.js';
+import { UserRole } from '../shared/enums.js';
 import { requireUser } from './guards.js';
 import type { TokenService } from './tokens.js';
 import type { Viewer } from './viewer.js';
@@ -18,6 +19,19 @@ export interface LoginResult {
   token: string;
   expiresAt: Date;
   user: User;
+}
+
+export interface InviteResult {
+  user: User;
+  inviteToken: string;
+  expiresAt: Date;
+}
+
+function checkNewPassword(field: string, password: unknown): string {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > 256) {
+    throw badInput(field, `${field} must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
+  }
+  return password;
 }
 
 /** Password login and bearer-token resolution. */
@@ -56,12 +70,35 @@ export class AuthService {
     if (!(await verifyPassword(typeof currentPassword === 'string' ? currentPassword : '', user.passwordHash))) {
       throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
     }
-    if (typeof newPassword !== 'string' || newPassword.length < MIN_PASSWORD_LENGTH || newPassword.length > 256) {
-      throw badInput('newPassword', `newPassword must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
-    }
-    user.passwordHash = await hashPassword(newPassword);
+    user.passwordHash = await hashPassword(checkNewPassword('newPassword', newPassword));
     user.tokenVersion += 1;
     await this.em.flush();
+    return this.issue(user);
+  }
+
+  /**
+   * Admins add a user without choosing their password: the account has none until the user
+   * accepts the returned one-time invitation (hand it over out of band, e.g. in a link).
+   */
+  async invite(viewer: Viewer, input: Omit<NewUser, 'password'>): Promise<InviteResult> {
+    const admin = requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    const user = await createUser(this.em, admin.tenantId, { ...input, password: null });
+    const inviteToken = await this.tokens.issueInviteToken(user.id, admin.tenantId, user.tokenVersion);
+    return { user, inviteToken, expiresAt: new Date(Date.now() + this.tokens.inviteTtlSeconds * 1000) };
+  }
+
+  /**
+   * Sets the invited user's first password and signs them in. One use only: the update applies
+   * only while the account has no password and the token version the invitation names, and it
+   * raises that version, so a second use (or a concurrent one) finds nothing to update.
+   */
+  async acceptInvite(inviteToken: string, password: string): Promise<LoginResult> {
+    const claims = await this.tokens.verifyInvite(typeof inviteToken === 'string' ? inviteToken : '');
+    const passwordHash = await hashPassword(checkNewPassword('password', password));
+    const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
+    const updated = await this.em.nativeUpdate(User, { id: claims.sub, passwordHash: null, tokenVersion: claims.ver }, { passwordHash, tokenVersion: claims.ver + 1 }, scoped);
+    if (updated !== 1) throw unauthenticated('INVITE_USED', 'The invitation has already been used or withdrawn');
+    const user = await this.em.findOneOrFail(User, { id: claims.sub }, { ...scoped, refresh: true });
     return this.issue(user);
   }
 

@@ -10,10 +10,25 @@ export type TokenClaims =
   | { typ: 'access'; sub: string; tid: string; ver: number }
   | { typ: 'guest'; sub: string; tid: string; sid: string };
 
-type TokenConfig = Pick<Config, 'jwtSecret' | 'jwtPreviousSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds'>;
+/** An invitation to set a first password; never a bearer credential (its `typ` differs). */
+export interface InviteClaims {
+  sub: string;
+  tid: string;
+  ver: number;
+}
+
+type TokenConfig = Pick<Config, 'jwtSecret' | 'jwtPreviousSecret' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSeconds' | 'guestTokenTtlSeconds' | 'inviteTtlSeconds'>;
+
+/**
+ * Invitations carry their own JOSE `typ` header (RFC 8725 §3.11: explicit typing) and claim
+ * `typ: 'invite'`, which the bearer verifier refuses, so neither can be replayed as the other.
+ */
+const INVITE_TYPE = 'invite+jwt';
 
 /** How many verified tokens are remembered; the oldest is forgotten first. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+const isId = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
 
 /** A key's id is derived from the key, so no extra setting can drift out of step with it. */
 const keyId = (key: Uint8Array) => createHash('sha256').update(key).digest('base64url').slice(0, 12);
@@ -62,6 +77,29 @@ export class TokenService {
     return this.sign({ typ: 'guest', tid: tenantId, sid: sessionId }, participantId, this.config.guestTokenTtlSeconds);
   }
 
+  /** `sub` is the invited user; `ver` their token version now, so the invite dies with the first password set. */
+  issueInviteToken(userId: string, tenantId: string, tokenVersion: number): Promise<string> {
+    return this.sign({ typ: 'invite', tid: tenantId, ver: tokenVersion }, userId, this.config.inviteTtlSeconds, INVITE_TYPE);
+  }
+
+  get inviteTtlSeconds(): number {
+    return this.config.inviteTtlSeconds;
+  }
+
+  /** Verifies an invitation (never cached: it is used once). Failures are INVALID_INVITE or INVITE_EXPIRED. */
+  async verifyInvite(token: string): Promise<InviteClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await this.jwtVerify(token, INVITE_TYPE));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw unauthenticated('INVITE_EXPIRED', 'The invitation has expired; ask an admin for a new one');
+      throw unauthenticated('INVALID_INVITE', 'The invitation is not valid');
+    }
+    const { typ, sub, tid, ver } = payload as Record<string, unknown>;
+    if (typ !== 'invite' || !isId(sub) || !isId(tid) || !Number.isInteger(ver)) throw unauthenticated('INVALID_INVITE', 'The invitation is not valid');
+    return { sub, tid, ver: ver as number };
+  }
+
   get accessTokenTtlSeconds(): number {
     return this.config.accessTokenTtlSeconds;
   }
@@ -82,19 +120,13 @@ export class TokenService {
   private async verifyFully(token: string): Promise<TokenClaims> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
-        algorithms: ALGORITHMS,
-        issuer: this.config.jwtIssuer,
-        audience: this.config.jwtAudience,
-        requiredClaims: ['exp', 'nbf', 'sub', 'iat'],
-      }));
+      ({ payload } = await this.jwtVerify(token));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw unauthenticated('TOKEN_EXPIRED', 'The token has expired');
       if (error instanceof errors.JWTClaimValidationFailed) throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
       throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     }
     const { typ, sub, tid, sid, ver } = payload as Record<string, unknown>;
-    const isId = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
     let claims: TokenClaims;
     if (typ === 'access' && isId(sub) && isId(tid) && Number.isInteger(ver)) claims = { typ, sub, tid, ver: ver as number };
     else if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) claims = { typ, sub, tid, sid };
@@ -102,6 +134,17 @@ export class TokenService {
     Object.freeze(claims);
     this.remember(token, claims, (payload.exp ?? 0) * 1000);
     return claims;
+  }
+
+  /** Signature, algorithm, key, issuer, audience and the time claims: what every kind of token must pass. `typ`: the JOSE header required, if any. */
+  private jwtVerify(token: string, typ?: string) {
+    return jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
+      algorithms: ALGORITHMS,
+      ...(typ ? { typ } : {}),
+      issuer: this.config.jwtIssuer,
+      audience: this.config.jwtAudience,
+      requiredClaims: ['exp', 'nbf', 'sub', 'iat'],
+    });
   }
 
   /** Tokens without `kid` predate rotation support and were signed with the current key. */
@@ -117,9 +160,9 @@ export class TokenService {
     this.verified.set(token, { claims, expiresAtMs });
   }
 
-  private async sign(claims: Record<string, string | number>, subject: string, ttlSeconds: number): Promise<string> {
+  private async sign(claims: Record<string, string | number>, subject: string, ttlSeconds: number, type = 'JWT'): Promise<string> {
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.currentKid })
+      .setProtectedHeader({ alg: 'HS256', typ: type, kid: this.currentKid })
       .setSubject(subject)
       .setIssuer(this.config.jwtIssuer)
       .setAudience(this.config.jwtAudience)

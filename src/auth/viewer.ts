@@ -8,4 +8,3 @@ export type Viewer =
   | { kind: 'guest'; tenantId: string; participantId: string; sessionId: string };
 
 export type UserViewer = Extract<Viewer, { kind: 'user' }>;
-export type GuestViewer = Extract<Viewer, { kind: 'guest' }>;

@@ -1,58 +1,43 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
-import { setMaxListeners } from 'node:events';
 import type { Db } from '../db/orm.js';
 import type { ChatSession } from '../sessions/session.entity.js';
-import { SessionEvent, type SessionEventType } from './session-event.entity.js';
+import { isLifecycleEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from './event-contract.js';
+import { SessionEvent } from './session-event.entity.js';
 
-/** What travels over pub/sub: plain JSON, so it survives Redis serialisation unchanged. */
-export interface PublishedEvent {
-  /** The outbox row id (SessionEvent.id): clients resume with `since` = the last id they saw. */
-  id: string;
-  tenantId: string;
-  sessionId: string;
-  type: SessionEventType;
-  payload: Record<string, unknown>;
-  createdAt: string;
-}
+export type { PublishedEvent, TypingSignal } from './event-contract.js';
 
-/** Ephemeral "is typing" state: published, never stored, so it has no outbox id. */
-export interface TypingSignal {
-  tenantId: string;
-  sessionId: string;
-  /** Who is typing: `user:<id>` or `guest:<participantId>`; one typist's signals replace each other. */
-  typistKey: string;
-  /** The typist's user id (seed 001 `userId`); `guest:<participantId>` for a guest. */
-  userId: string;
-  name: string;
-  isTyping: boolean;
-  timestamp: string;
-}
-
-/** One message on a topic: a persisted session event or a typing signal. */
-export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal };
+/**
+ * One message on a topic: a persisted session event, a typing signal, or `resync`: pub/sub was
+ * interrupted and is back, so anything published meanwhile may be missing (read the outbox).
+ */
+export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal } | { kind: 'resync' };
 
 /**
  * Topics are per session (every event of one session) and per tenant (the inbox: session
- * lifecycle events only), so a node only receives what its subscribers asked for; no `filter`.
+ * lifecycle events only), so a node only receives what its subscribers asked for.
  */
 export const sessionTopic = (tenantId: string, sessionId: string): string => `session:${tenantId}:${sessionId}`;
 export const inboxTopic = (tenantId: string): string => `inbox:${tenantId}`;
 
-/** The event types an inbox (staff/admin) stream carries: sessions appearing, changing, closing. */
-const INBOX_TYPES: ReadonlySet<SessionEventType> = new Set(['session.created', 'session.updated']);
 
-/** Receives events after their transaction committed; never inside one. */
+/** `local`: no Redis (single process); `up` / `down`: the Redis connections. */
+export type BusStatus = 'local' | 'up' | 'down';
+
+/**
+ * Receives events after their transaction committed; never inside one. An accelerator, not the
+ * source of truth: a message it loses is still in the outbox, and streams read it from there
+ * (gaps in `seq`, `resync`, periodic head checks).
+ */
 export interface EventBus {
   publish(events: readonly PublishedEvent[]): void;
   publishTyping(signal: TypingSignal): void;
   /**
-   * Listens on a topic. Resolves once the subscription is live on every node (with Redis: once
-   * SUBSCRIBE is acknowledged), so anything committed afterwards is guaranteed to arrive; gap-free
-   * resume depends on this. Returns the function that stops listening.
+   * Listens on a topic; resolves once the subscription is live (with Redis: SUBSCRIBE
+   * acknowledged) or, while Redis is down, at once: the listener then gets `resync` when pub/sub
+   * is back. Returns the function that stops listening.
    */
   subscribe(topic: string, listener: (message: BusMessage) => void): Promise<() => void>;
+  status(): BusStatus;
   /** Closes the Redis connections (when any). */
   close(): Promise<void>;
 }
@@ -64,79 +49,151 @@ export interface EventBusOptions {
   prefix: string;
   /** Counts published messages by type (optional; see observability/metrics.ts). */
   onPublish?: (type: string) => void;
-  /** A PUBLISH to Redis failed (subscribers elsewhere catch up by resuming from the outbox). */
+  /** A PUBLISH to Redis failed (subscribers catch up from the outbox). */
   onPublishError?: (error: unknown) => void;
+  /** The subscriber connection was lost (`down`) or is back and resubscribed (`up`). */
+  onStatusChange?: (status: 'up' | 'down') => void;
 }
 
-type Topics = Record<string, [BusMessage]>;
+type Listener = (message: BusMessage) => void;
+
+/** How long a subscribe waits for Redis to acknowledge before relying on `resync` instead. */
+const SUBSCRIBE_ACK_TIMEOUT_MS = 2_000;
+
+/** Listeners per channel, delivered to synchronously (they only queue). */
+class Listeners {
+  private readonly byChannel = new Map<string, Set<Listener>>();
+
+  add(channel: string, listener: Listener): boolean {
+    let set = this.byChannel.get(channel);
+    const first = set === undefined;
+    if (!set) this.byChannel.set(channel, (set = new Set()));
+    set.add(listener);
+    return first;
+  }
+
+  /** Returns true when the channel has no listener left. */
+  remove(channel: string, listener: Listener): boolean {
+    const set = this.byChannel.get(channel);
+    if (!set) return false;
+    set.delete(listener);
+    if (set.size > 0) return false;
+    this.byChannel.delete(channel);
+    return true;
+  }
+
+  deliver(channel: string, message: BusMessage): void {
+    const set = this.byChannel.get(channel);
+    if (set) for (const listener of set) listener(message);
+  }
+
+  channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
+
+  broadcast(message: BusMessage): void {
+    for (const set of this.byChannel.values()) for (const listener of set) listener(message);
+  }
+}
 
 /**
- * `@graphql-yoga/subscription` pub/sub: an in-process EventTarget by default, a Redis event
- * target over ioredis when REDIS_URL is set so every node sees every event.
+ * Pub/sub in this process by default; with REDIS_URL every node publishes to and listens on
+ * Redis channels. Our own small hub rather than a generic event target: it must never leave a
+ * Redis promise unhandled, must not queue commands while Redis is away (the outbox has the
+ * events), and must tell listeners when they may have missed something (`resync`).
  */
 export class PubSubEventBus implements EventBus {
-  private readonly pubSub: PubSub<Topics>;
+  private readonly listeners = new Listeners();
+  /** The pending or settled SUBSCRIBE of each channel, so every listener waits for the same acknowledgement. */
+  private readonly acks = new Map<string, Promise<void>>();
   private readonly redis: { publisher: Redis; subscriber: Redis } | null;
+  private subscriberUp = false;
   private closed = false;
 
   constructor(private readonly options: EventBusOptions) {
     if (options.redisUrl === null) {
       this.redis = null;
-      // One listener per subscription on a popular session is normal, not a leak.
-      const eventTarget = new EventTarget();
-      setMaxListeners(0, eventTarget);
-      this.pubSub = createPubSub<Topics>({ eventTarget });
       return;
     }
-    // Two connections: a Redis connection in subscriber mode cannot publish.
-    const connect = () => new Redis(options.redisUrl!, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    // Two connections: a Redis connection in subscriber mode cannot publish. Neither queues
+    // commands while disconnected: a PUBLISH fails at once (the event is in the outbox), and
+    // channels are subscribed again, all together, when the connection is back.
+    const connect = () =>
+      new Redis(options.redisUrl!, {
+        lazyConnect: false,
+        enableOfflineQueue: false,
+        autoResubscribe: false,
+        maxRetriesPerRequest: 1,
+        retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      });
     this.redis = { publisher: connect(), subscriber: connect() };
-    const { publisher } = this.redis;
-    // The event target ignores PUBLISH's promise; a failure (Redis down) must be reported, not
-    // crash the process as an unhandled rejection. The change itself is committed and replayable.
-    const publishClient = Object.create(publisher) as Redis;
-    publishClient.publish = ((channel: string, message: string) =>
-      publisher.publish(channel, message).catch((error: unknown) => {
-        options.onPublishError?.(error);
-        return 0;
-      })) as Redis['publish'];
-    this.pubSub = createPubSub<Topics>({
-      eventTarget: createRedisEventTarget({ publishClient, subscribeClient: this.redis.subscriber }),
+    const { publisher, subscriber } = this.redis;
+    // Errors also arrive as 'close'/'ready' transitions; without a listener ioredis would log them.
+    publisher.on('error', () => undefined);
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, raw: string) => this.receive(channel, raw));
+    subscriber.on('close', () => {
+      if (!this.subscriberUp) return;
+      this.subscriberUp = false;
+      if (!this.closed) options.onStatusChange?.('down');
     });
+    subscriber.on('ready', () => void this.resubscribe());
+  }
+
+  status(): BusStatus {
+    if (!this.redis) return 'local';
+    return this.subscriberUp && this.redis.publisher.status === 'ready' ? 'up' : 'down';
+  }
+
+  /** Resolves when both Redis connections are ready (or at once without Redis); false after `timeoutMs`. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.status() === 'down') {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return true;
   }
 
   publish(events: readonly PublishedEvent[]): void {
     if (this.closed) return;
     for (const event of events) {
       const message: BusMessage = { kind: 'event', event };
-      this.pubSub.publish(this.channel(sessionTopic(event.tenantId, event.sessionId)), message);
-      if (INBOX_TYPES.has(event.type)) this.pubSub.publish(this.channel(inboxTopic(event.tenantId)), message);
+      this.send(sessionTopic(event.tenantId, event.sessionId), message);
+      if (isLifecycleEvent(event)) this.send(inboxTopic(event.tenantId), message);
       this.options.onPublish?.(event.type);
     }
   }
 
   publishTyping(typing: TypingSignal): void {
     if (this.closed) return;
-    this.pubSub.publish(this.channel(sessionTopic(typing.tenantId, typing.sessionId)), { kind: 'typing', typing });
+    this.send(sessionTopic(typing.tenantId, typing.sessionId), { kind: 'typing', typing });
     this.options.onPublish?.('typing');
   }
 
-  async subscribe(topic: string, listener: (message: BusMessage) => void): Promise<() => void> {
+  async subscribe(topic: string, listener: Listener): Promise<() => void> {
     const channel = this.channel(topic);
-    const repeater = this.pubSub.subscribe(channel);
-    // The repeater attaches its listener on the first next(); start pumping right away.
-    const pump = (async () => {
-      for await (const message of repeater) if (message) listener(message);
-    })();
-    if (this.redis) {
-      // The event target issued SUBSCRIBE without waiting; Redis answers commands on one
-      // connection in order, so once our own (idempotent) SUBSCRIBE is acknowledged, so is that one.
-      await this.redis.subscriber.subscribe(channel);
-    }
-    return () => {
-      void repeater.return(undefined);
-      void pump;
+    const first = this.listeners.add(channel, listener);
+    const stop = () => {
+      if (!this.listeners.remove(channel, listener)) return;
+      this.acks.delete(channel);
+      if (this.redis?.subscriber.status === 'ready') this.redis.subscriber.unsubscribe(channel).catch(() => undefined);
     };
+    if (this.redis && this.subscriberUp) {
+      // Redis answers one connection's commands in order: once the channel's SUBSCRIBE is
+      // acknowledged, it is live. Not acknowledged in time: the connection is going down, and
+      // `resubscribe` plus `resync` follow when it is back (as they do for a subscribe while down).
+      let ack = this.acks.get(channel);
+      if (first || !ack) {
+        ack = this.redis.subscriber.subscribe(channel).then(
+          () => undefined,
+          () => undefined,
+        );
+        this.acks.set(channel, ack);
+      }
+      await Promise.race([ack, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_ACK_TIMEOUT_MS).unref())]);
+    }
+    return stop;
   }
 
   async close(): Promise<void> {
@@ -145,26 +202,70 @@ export class PubSubEventBus implements EventBus {
     await Promise.allSettled([this.redis.publisher.quit(), this.redis.subscriber.quit()]);
   }
 
+  private send(topic: string, message: BusMessage): void {
+    const channel = this.channel(topic);
+    if (!this.redis) {
+      this.listeners.deliver(channel, message);
+      return;
+    }
+    this.redis.publisher.publish(channel, JSON.stringify(message)).catch((error: unknown) => this.options.onPublishError?.(error));
+  }
+
   private channel(topic: string): string {
     return `${this.options.prefix}${topic}`;
+  }
+
+  private receive(channel: string, raw: string): void {
+    let message: BusMessage;
+    try {
+      message = JSON.parse(raw) as BusMessage;
+    } catch {
+      return;
+    }
+    if (message.kind === 'event' || message.kind === 'typing') this.listeners.deliver(channel, message);
+  }
+
+  /** (Re)connected: subscribe every channel listened to, then tell every listener to catch up. */
+  private async resubscribe(): Promise<void> {
+    const subscriber = this.redis!.subscriber;
+    // Channels first listened to while this runs are subscribed too, before the bus counts as up.
+    const done = new Set<string>();
+    for (;;) {
+      const pending = this.listeners.channels().filter((channel) => !done.has(channel));
+      if (pending.length === 0) break;
+      try {
+        await subscriber.subscribe(...pending);
+      } catch {
+        return; // lost again before it was done; the next 'ready' tries again
+      }
+      for (const channel of pending) done.add(channel);
+    }
+    const wasDown = !this.subscriberUp;
+    this.subscriberUp = true;
+    if (this.closed) return;
+    if (wasDown) this.options.onStatusChange?.('up');
+    this.listeners.broadcast({ kind: 'resync' });
   }
 }
 
 /**
- * Stages an outbox row in the caller's unit of work; it is written by the same flush,
- * and so committed or rolled back together with the change it describes.
+ * Stages an outbox row in the caller's unit of work; it is written by the same flush, and so
+ * committed or rolled back together with the change it describes. The database numbers it
+ * (`seq`, `inboxSeq`, `id`) as it is inserted.
  */
-export function recordEvent(em: Db, session: ChatSession, type: SessionEventType, payload: Record<string, unknown>): SessionEvent {
-  return em.create(SessionEvent, { tenant: session.tenant, session, type, payload });
+export function recordEvent<K extends SessionEventType>(em: Db, session: ChatSession, type: K, payload: EventPayloads[K]): SessionEvent {
+  return em.create(SessionEvent, { tenant: session.tenant, session, type, payload: payload as unknown as Record<string, unknown> });
 }
 
+/** A stored outbox row as the contract's event (its `type` and `payload` were written by `recordEvent`). */
 export function toPublished(event: SessionEvent): PublishedEvent {
   return {
     id: event.id,
+    seq: event.seq,
+    inboxSeq: event.inboxSeq ?? null,
     tenantId: String(event.tenant.id),
     sessionId: String(event.session.id),
-    type: event.type,
-    payload: event.payload,
     createdAt: event.createdAt.toISOString(),
+    ...({ type: event.type, payload: event.payload } as EventBody),
   };
 }

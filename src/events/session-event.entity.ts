@@ -3,15 +3,7 @@ import { Entity, Filter, Index, ManyToOne, PrimaryKey, Property } from '@mikro-o
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { ChatSession } from '../sessions/session.entity.js';
-
-export type SessionEventType =
-  | 'session.created'
-  | 'session.updated'
-  | 'message.created'
-  | 'message.updated'
-  | 'message.deleted'
-  | 'read.updated'
-  | 'delivery.updated';
+import type { SessionEventType } from './event-contract.js';
 
 /** Outbox and replay log: written in the same transaction as the change it describes. */
 @Entity({ tableName: 'session_events' })
@@ -27,6 +19,17 @@ export class SessionEvent {
 
   @ManyToOne({ entity: () => ChatSession, deleteRule: 'cascade', index: false })
   session!: Rel<ChatSession>;
+
+  /**
+   * The event's place in its session: 1, 2, 3, … with no gap, in commit order. Numbered by the
+   * database as the row is inserted (a trigger, under the session's row lock), never by us.
+   */
+  @Property({ type: new BigIntType('string'), nullable: true, returning: true })
+  seq!: string & Opt;
+
+  /** The place of a lifecycle event (`session.*`) in its tenant's inbox, numbered the same way; null otherwise. */
+  @Property({ type: new BigIntType('string'), nullable: true, returning: true })
+  inboxSeq?: string | null;
 
   @Property({ type: 'string', length: 32 })
   type!: SessionEventType;

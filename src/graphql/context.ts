@@ -4,6 +4,7 @@ import { AuthService } from '../auth/auth.service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config.js';
+import type { Logger } from 'pino';
 import type { Db, Orm } from '../db/orm.js';
 import type { EventBus } from '../events/event-bus.js';
 import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** Where attachment bytes live (local disk by default). */
   storage: AttachmentStorage;
+  /** For failures of background work that has no caller to answer (stream catch-ups, receipts). */
+  logger: Logger;
 }
 
 /** Per operation: a fresh EntityManager fork scoped to the viewer's tenant, and the services over it. */

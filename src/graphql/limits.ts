@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ValidationRule } from 'graphql';
 import type { Config } from '../config.js';
 
 /**
@@ -32,19 +32,4 @@ export function queryLimits(config: Pick<Config, 'queryLimits' | 'env'>): QueryL
   const { plugins, validationRules } = armor.protect();
   // graphql-armor types its plugins against Apollo's CommonJS build; they are the same plugin shape.
   return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, maxTokens: limits.tokens };
-}
-
-/**
- * Parses and validates a document with the same limits Apollo applies over HTTP; used by the
- * WebSocket transport. Returns the document or the validation errors.
- */
-export function parseAndValidate(schema: GraphQLSchema, limits: QueryLimits, source: string): DocumentNode | readonly GraphQLError[] {
-  let document: DocumentNode;
-  try {
-    document = parse(source, { maxTokens: limits.maxTokens });
-  } catch (error) {
-    return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the document')];
-  }
-  const errors = validate(schema, document, [...specifiedRules, ...limits.validationRules]);
-  return errors.length ? errors : document;
 }

@@ -3,6 +3,7 @@ import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
 import { AttachmentType } from '../attachments/attachment.types.js';
 import { DeliveryStatus, SenderType } from '../graphql/enums.js';
 import { participantName } from '../sessions/participants.js';
+import { visibleAttachments, visibleContent } from './message.dto.js';
 import type { MessageConnectionResult } from './message.service.js';
 import type { MessageView } from './watermarks.js';
 
@@ -69,7 +70,7 @@ export class MessageType {
       senderUserId: message.sender?.user?.id ?? null,
       senderName: participantName(message.sender),
       senderUsername: message.sender?.user?.username ?? null,
-      content: message.deletedAt ? '' : message.content,
+      content: visibleContent(message),
       metadata: message.metadata,
       clientMessageId: message.clientMessageId,
       createdAt: message.createdAt,
@@ -77,8 +78,7 @@ export class MessageType {
       deletedAt: message.deletedAt,
       read,
       status,
-      attachments:
-        message.deletedAt || !message.attachments.isInitialized() ? [] : message.attachments.getItems().map((attachment) => AttachmentType.from(attachment)),
+      attachments: visibleAttachments(message).map((attachment) => AttachmentType.from(attachment)),
     });
   }
 }

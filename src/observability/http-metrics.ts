@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Metrics } from './metrics.js';
 
@@ -31,9 +32,20 @@ export function recordHttpMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
-/** `GET /metrics`: the registry in Prometheus text exposition format. */
-export function metricsEndpoint(metrics: Metrics): RequestHandler {
-  return async (_req: Request, res: Response, next: NextFunction) => {
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * `GET /metrics`: the registry in Prometheus text exposition format. With a token (METRICS_TOKEN)
+ * the scraper must send it as a bearer token; compared as digests, in constant time.
+ */
+export function metricsEndpoint(metrics: Metrics, token: string | null = null): RequestHandler {
+  const expected = token === null ? null : digest(`Bearer ${token}`);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (expected && !timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
+      res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+      res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'GET /metrics requires the metrics token (METRICS_TOKEN) as a bearer token' } });
+      return;
+    }
     try {
       const body = await metrics.registry.metrics();
       res.setHeader('content-type', metrics.registry.contentType);

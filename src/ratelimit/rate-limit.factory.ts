@@ -1,22 +1,48 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { DependencyState } from '../observability/readiness.js';
 import { RateLimiter } from './rate-limiter.js';
-import { MemoryRateLimitStore, RedisRateLimitStore } from './stores.js';
+import { FailoverRateLimitStore, MemoryRateLimitStore, RedisRateLimitStore } from './stores.js';
 
-/** The server's rate limiter: counters in Redis when REDIS_URL is set (shared by every node), in-process otherwise. */
+/** A rate-limit command slower than this counts as Redis being away (the call is counted per node instead). */
+const REDIS_COMMAND_TIMEOUT_MS = 300;
+
+export interface RateLimiterHooks {
+  /** Told of every refusal, with the surface that refused. */
+  onRefused?: (surface: string) => void;
+  /** Counting moved to this node alone (true: Redis unreachable) or back to Redis (false). */
+  onDegraded?: (degraded: boolean) => void;
+}
+
+/**
+ * The server's rate limiter: counters in Redis when REDIS_URL is set (shared by every node), in
+ * process otherwise. While Redis is unreachable each node counts on its own rather than failing
+ * calls: limits loosen by the number of nodes for the outage, and nothing waits on Redis.
+ */
 export function createRateLimiter(
   config: Pick<Config, 'rateLimit' | 'redisUrl' | 'redisPrefix'>,
-  onRefused?: (surface: string) => void,
-): { limiter: RateLimiter; close(): Promise<void> } {
+  hooks: RateLimiterHooks = {},
+): { limiter: RateLimiter; redisState(): DependencyState; close(): Promise<void> } {
+  const memory = new MemoryRateLimitStore(config.rateLimit.windowMs);
   if (config.redisUrl) {
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // No offline queue and a short timeout: a command fails at once while Redis is away.
+    const redis = new Redis(config.redisUrl, {
+      enableOfflineQueue: false,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      lazyConnect: false,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    });
+    redis.on('error', () => undefined);
+    const store = new FailoverRateLimitStore(new RedisRateLimitStore(redis, config.redisPrefix), memory, () => redis.status === 'ready', hooks.onDegraded);
     return {
-      limiter: new RateLimiter(config.rateLimit, new RedisRateLimitStore(redis, config.redisPrefix), onRefused),
+      limiter: new RateLimiter(config.rateLimit, store, hooks.onRefused),
+      redisState: () => (redis.status === 'ready' && !store.degraded ? 'up' : 'down'),
       close: async () => {
+        memory.close();
         await redis.quit().catch(() => redis.disconnect());
       },
     };
   }
-  const store = new MemoryRateLimitStore(config.rateLimit.windowMs);
-  return { limiter: new RateLimiter(config.rateLimit, store, onRefused), close: async () => store.close() };
+  return { limiter: new RateLimiter(config.rateLimit, memory, hooks.onRefused), redisState: () => 'disabled', close: async () => memory.close() };
 }

@@ -82,3 +82,55 @@ export class RedisRateLimitStore extends Store {
     return `${this.prefix}rl:${keyOf(identity)}`;
   }
 }
+
+/**
+ * Redis while it answers, this node's memory while it does not. A call during an outage is
+ * counted locally instead of failing (or waiting); the first successful Redis command after it
+ * switches back.
+ */
+export class FailoverRateLimitStore extends Store {
+  degraded = false;
+
+  constructor(
+    private readonly shared: RedisRateLimitStore,
+    private readonly local: MemoryRateLimitStore,
+    private readonly reachable: () => boolean,
+    private readonly onDegraded: (degraded: boolean) => void = () => undefined,
+  ) {
+    super();
+  }
+
+  async getForIdentity(identity: Identity): Promise<readonly number[]> {
+    return this.attempt(
+      () => this.shared.getForIdentity(identity),
+      () => this.local.getForIdentity(identity),
+    );
+  }
+
+  async setForIdentity(identity: Identity, timestamps: readonly number[], windowMs?: number): Promise<void> {
+    await this.attempt(
+      () => this.shared.setForIdentity(identity, timestamps, windowMs),
+      () => this.local.setForIdentity(identity, timestamps, windowMs),
+    );
+  }
+
+  private async attempt<T>(remote: () => Promise<T>, fallback: () => T): Promise<T> {
+    if (this.reachable()) {
+      try {
+        const result = await remote();
+        this.mark(false);
+        return result;
+      } catch {
+        // counted locally below
+      }
+    }
+    this.mark(true);
+    return fallback();
+  }
+
+  private mark(degraded: boolean): void {
+    if (this.degraded === degraded) return;
+    this.degraded = degraded;
+    this.onDegraded(degraded);
+  }
+}

@@ -1,15 +1,18 @@
 import {
   GraphQLError,
+  Kind,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
   type DocumentNode,
+  type FieldNode,
+  type OperationDefinitionNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import type { Context } from 'graphql-ws';
+import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -17,7 +20,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { ContextFactory } from '../graphql/context.js';
 import type { QueryLimits } from '../graphql/limits.js';
 import { identityFromAuthorization, rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
-import { DomainError } from '../shared/errors.js';
+import { DomainError, unavailable } from '../shared/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -109,39 +112,91 @@ function documentChecker(schema: GraphQLSchema, limits: QueryLimits, isProd: boo
   };
 }
 
+/** Close codes of our own (PROTOCOL.md): auth refusals say why; infrastructure trouble is retryable. */
+export const CLOSE_AUTH_REFUSED = 4403;
+/** 1013 Try Again Later: the connection could not be checked (database away); clients retry. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/** The subscription fields a metrics label may name (never a client's alias or a made-up name). */
+const subscriptionFieldsOf = (schema: GraphQLSchema): ReadonlySet<string> => new Set(Object.keys(schema.getSubscriptionType()?.getFields() ?? {}));
+
+/** The root field (its schema name, not an alias) of a checked subscription document, for the metrics label. */
+function rootFieldOf(document: DocumentNode, operationName: string | null | undefined, known: ReadonlySet<string>): string {
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+  );
+  const field = operation?.selectionSet.selections.find((selection): selection is FieldNode => selection.kind === Kind.FIELD);
+  return field && known.has(field.name.value) ? field.name.value : 'other';
+}
+
 /**
- * graphql-ws (graphql-transport-ws protocol) on `/graphql`. Authentication happens once in
- * onConnect (refused: 4403; anything before connection_init: 4401, by graphql-ws); each operation
- * then gets its own context from the ContextFactory, like an HTTP request.
+ * The token of one operation: `extensions.authorization` of its subscribe message when given
+ * (a client multiplexing several identities over one socket), else the connection's.
+ */
+function operationAuthorization(ctx: Context<Record<string, unknown> | undefined, Extra>, payload: SubscribePayload): string | undefined {
+  const own = payload.extensions?.authorization;
+  return typeof own === 'string' ? own : authorizationOf(ctx);
+}
+
+/** Anything that is not a refusal in the one error model is a dependency out of reach: retryable. */
+const asRefusal = (error: unknown): DomainError => (error instanceof DomainError ? error : unavailable());
+
+/**
+ * graphql-ws (graphql-transport-ws protocol) on `/graphql`. Authentication happens in onConnect
+ * (refused: 4403 with the reason; the database out of reach: 1013, retryable). Each operation then
+ * gets its own context in onSubscribe, like an HTTP request; whatever refuses an operation (a
+ * revoked token, a limit, an outage) ends that operation with an error, never the socket.
  */
 export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions): { dispose(): void | Promise<void> } {
   const { contexts, formatError, metrics, rateLimiter, tokens, maxSubscriptions } = options;
-  const fieldOf = (payload: { query: string }) => /\{\s*(\w+)/.exec(payload.query)?.[1] ?? 'unknown';
   const checkDocument = documentChecker(options.schema, options.limits, options.isProd);
+  const subscriptionFields = subscriptionFieldsOf(options.schema);
+  /** The metrics label of each live operation, by socket and operation id, so onComplete decrements the same series. */
+  const labels = new WeakMap<object, Map<string, string>>();
+  const labelsOf = (ctx: object) => {
+    let map = labels.get(ctx);
+    if (!map) labels.set(ctx, (map = new Map()));
+    return map;
+  };
   return useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: options.schema,
       isProd: options.isProd,
       connectionInitWaitTimeout: options.initTimeoutMs,
       // Every subscribe message: the per-connection cap, the rate limit on creating
-      // subscriptions, then the same document limits as HTTP — all before anything executes.
-      onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws registers the operation before this hook, so the count includes it.
-        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
-          return [refusal(new DomainError('BAD_USER_INPUT', 'TOO_MANY_SUBSCRIPTIONS', `At most ${maxSubscriptions} subscriptions per connection`))];
+      // subscriptions, the same document limits as HTTP, then the operation's own context —
+      // all before anything executes. Nothing here may throw: graphql-ws would close the socket.
+      onSubscribe: async (ctx, id, payload) => {
+        try {
+          // graphql-ws registers the operation before this hook, so the count includes it.
+          if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+            return [refusal(new DomainError('BAD_USER_INPUT', 'TOO_MANY_SUBSCRIPTIONS', `At most ${maxSubscriptions} subscriptions per connection`))];
+          }
+          const authorization = operationAuthorization(ctx, payload);
+          const identity = await identityFromAuthorization(authorization, ctx.extra.request.socket.remoteAddress ?? 'unknown', tokens);
+          const decision = await rateLimiter.check(identity, SUBSCRIBE_OPERATION, 'subscription');
+          if (!decision.allowed) return [refusal(rateLimited(decision))];
+          const checked = checkDocument(payload.query);
+          if ('errors' in checked) return checked.errors;
+          const contextValue = await contexts.forAuthorization(authorization);
+          labelsOf(ctx).set(id, rootFieldOf(checked.document, payload.operationName, subscriptionFields));
+          return { schema: options.schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        } catch (error) {
+          return [refusal(asRefusal(error))];
         }
-        const identity = await identityFromAuthorization(authorizationOf(ctx), ctx.extra.request.socket.remoteAddress ?? 'unknown', tokens);
-        const decision = await rateLimiter.check(identity, SUBSCRIBE_OPERATION, 'subscription');
-        if (!decision.allowed) return [refusal(rateLimited(decision))];
-        const checked = checkDocument(payload.query);
-        if ('errors' in checked) return checked.errors;
-        return { schema: options.schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       onConnect: async (ctx) => {
+        const { socket } = ctx.extra;
         try {
           const context = await contexts.forAuthorization(authorizationOf(ctx));
-          if (context.viewer.kind === 'anonymous') return false;
-        } catch {
+          if (context.viewer.kind === 'anonymous') {
+            socket.close(CLOSE_AUTH_REFUSED, 'AUTHENTICATION_REQUIRED');
+            return false;
+          }
+        } catch (error) {
+          if (error instanceof DomainError) socket.close(CLOSE_AUTH_REFUSED, error.reason);
+          else socket.close(CLOSE_TRY_AGAIN_LATER, 'SERVICE_UNAVAILABLE');
           return false;
         }
         metrics?.wsConnections.inc({ endpoint: 'graphql-ws' });
@@ -150,12 +205,15 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
       onClose: (ctx) => {
         if (ctx.acknowledged) metrics?.wsConnections.dec({ endpoint: 'graphql-ws' });
       },
-      context: (ctx) => contexts.forAuthorization(authorizationOf(ctx)),
-      onOperation: (_ctx, _id, payload) => {
-        metrics?.subscriptions.inc({ field: fieldOf(payload) });
+      onOperation: (ctx, id) => {
+        const field = labelsOf(ctx).get(id);
+        if (field) metrics?.subscriptions.inc({ field });
       },
-      onComplete: (_ctx, _id, payload) => {
-        metrics?.subscriptions.dec({ field: fieldOf(payload) });
+      onComplete: (ctx, id) => {
+        const map = labelsOf(ctx);
+        const field = map.get(id);
+        map.delete(id);
+        if (field) metrics?.subscriptions.dec({ field });
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) {

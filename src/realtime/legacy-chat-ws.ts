@@ -2,20 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { PublishedEvent } from '../events/event-bus.js';
+import { isMessageEvent } from '../events/event-contract.js';
 import type { ContextFactory } from '../graphql/context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
-import {
-  toChatApiMessage,
-  toChatApiSession,
-  toChatApiTyping,
-  type MessageSource,
-  type SessionSource,
-} from '../rest/chat-api/chat-api.shapes.js';
+import { toChatApiMessage, toChatApiSession, toChatApiTyping } from '../rest/chat-api/chat-api.shapes.js';
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { SUBSCRIBE_OPERATION } from './graphql-ws.js';
-import { DomainError, unauthenticated } from '../shared/errors.js';
+import { DomainError, unauthenticated, unavailable } from '../shared/errors.js';
 import { openSessionStream, type StreamItem } from './session-stream.js';
 import { streamSourceFor } from './stream-source.js';
 
@@ -39,13 +33,9 @@ export interface LegacyFrame {
  */
 export function toLegacyFrame(item: StreamItem): LegacyFrame | null {
   if (item.kind === 'typing') return { type: 'typing', data: toChatApiTyping(item.typing) };
-  const event: PublishedEvent = item.event;
-  if (event.type.startsWith('message.')) {
-    return { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message as MessageSource) };
-  }
-  if (event.type === 'session.updated') {
-    return { type: 'session_update', id: event.id, data: toChatApiSession(event.payload.session as SessionSource) };
-  }
+  const { event } = item;
+  if (isMessageEvent(event)) return { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message) };
+  if (event.type === 'session.updated') return { type: 'session_update', id: event.id, data: toChatApiSession(event.payload.session) };
   return null;
 }
 
@@ -55,7 +45,7 @@ function refuse(socket: Duplex, error: unknown): void {
   const code = error instanceof DomainError ? error.code : undefined;
   const { status, body } = chatApiFailure(code, error instanceof Error ? error.message : 'Refused');
   const json = JSON.stringify(body);
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }[status] ?? 'Internal Server Error';
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Internal Server Error';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
@@ -100,7 +90,8 @@ export async function handleLegacyUpgrade(wss: WebSocketServer, upgrade: LegacyU
     );
   } catch (error) {
     if (!(error instanceof DomainError)) options.logger.error({ err: error }, 'legacy chat websocket upgrade failed');
-    refuse(socket, error);
+    // Anything but a refusal is a dependency out of reach: 503, retryable.
+    refuse(socket, error instanceof DomainError ? error : unavailable());
     return;
   }
   const opened = stream;

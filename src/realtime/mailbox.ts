@@ -27,10 +27,6 @@ export class Mailbox<T> {
     this.wake();
   }
 
-  get size(): number {
-    return this.items.length;
-  }
-
   async *drain(): AsyncGenerator<T> {
     for (;;) {
       // A failure (lost access) stops delivery at once: nothing queued behind it goes out.

@@ -1,4 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { isLifecycleEvent } from '../events/event-contract.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { MessageType } from '../messages/message.types.js';
 import { only, openInboxStream, openSessionStream, type StreamItem } from './session-stream.js';
@@ -45,8 +46,8 @@ export class RealtimeResolver {
     @Arg('sessionId', () => ID) _sessionId: string,
     @Arg('since', () => ID, { nullable: true }) _since?: string | null,
   ): MessageType {
-    if (item.kind !== 'event') throw new TypeError('messageAdded received a typing signal');
-    return messageFromDto(item.event.payload.message as Parameters<typeof messageFromDto>[0]);
+    if (item.kind !== 'event' || item.event.type !== 'message.created') throw new TypeError('messageAdded received another event');
+    return messageFromDto(item.event.payload.message);
   }
 
   @Subscription(() => TypingEventType, {
@@ -67,16 +68,17 @@ export class RealtimeResolver {
     @Arg('sessionId', () => ID) _sessionId: string,
     @Arg('since', () => ID, { nullable: true }) _since?: string | null,
   ): SessionUpdateEventType {
-    if (item.kind !== 'event') throw new TypeError('sessionUpdated received a typing signal');
+    if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('sessionUpdated received another event');
     return SessionUpdateEventType.from(item.event);
   }
 
   @Subscription(() => SessionUpdateEventType, {
-    description: 'Staff: their sessions; admins: every session of the tenant (created, assigned, closed). Live only',
-    subscribe: ({ context }: Data) => openInboxStream(streamSourceFor(context)),
+    description:
+      'Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant\'s inbox order. `since`: the last inbox event id seen; missed events are replayed first',
+    subscribe: ({ context, args }: Data) => openInboxStream(streamSourceFor(context), { since: args.since }),
   })
-  inbox(@Root() item: StreamItem): SessionUpdateEventType {
-    if (item.kind !== 'event') throw new TypeError('inbox received a typing signal');
+  inbox(@Root() item: StreamItem, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionUpdateEventType {
+    if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('inbox received another event');
     return SessionUpdateEventType.from(item.event);
   }
 

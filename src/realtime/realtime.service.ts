@@ -1,17 +1,17 @@
 import { requireUser } from '../auth/guards.js';
-import { toPublished, type EventBus, type PublishedEvent, type TypingSignal } from '../events/event-bus.js';
+import { toPublished, type EventBus } from '../events/event-bus.js';
+import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../events/event-contract.js';
 import { SessionEvent } from '../events/session-event.entity.js';
 import { participantName } from '../sessions/participants.js';
 import { Participant } from '../sessions/participant.entity.js';
-import { loadAccessibleSession } from '../sessions/session-access.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import type { ChatSession } from '../sessions/session.entity.js';
 import { UserRole } from '../shared/enums.js';
 import { DomainError, forbidden } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
-import { parseId, parseWatermark } from '../shared/validate.js';
+import { parseWatermark } from '../shared/validate.js';
+import { OUTBOX_BATCH } from './sequencer.js';
 
-/** Rows read per replay query; a resume past many events pages through the outbox in id order. */
-export const REPLAY_BATCH = 500;
 
 /**
  * The rules of real-time delivery for one caller on one EntityManager fork: who may watch which
@@ -30,7 +30,7 @@ export class RealtimeService {
 
   /** The session the viewer may read, or NOT_FOUND / FORBIDDEN (another tenant's id is NOT_FOUND). */
   async authorizeSession(sessionIdArg: string): Promise<ChatSession> {
-    return loadAccessibleSession(this.scope.em, this.scope.viewer, parseId(sessionIdArg, 'sessionId'));
+    return loadAccessibleSession(this.scope.em, this.scope.viewer, await sessionIdFrom(this.scope.em, sessionIdArg, 'sessionId'));
   }
 
   /** Staff see the sessions assigned to them, admins every session of the tenant. */
@@ -43,35 +43,69 @@ export class RealtimeService {
     const viewer = this.scope.viewer;
     if (viewer.kind !== 'user') return false;
     if (viewer.role === UserRole.ADMIN) return true;
-    const session = event.payload.session as { agentId?: string | null } | undefined;
-    return viewer.role === UserRole.STAFF && session?.agentId === viewer.userId;
+    return viewer.role === UserRole.STAFF && isLifecycleEvent(event) && event.payload.session.agentId === viewer.userId;
   }
 
   /**
-   * Checks a `since` watermark before replaying: events after it must all still be retained.
-   * Pruning removes the oldest rows, so if the oldest retained id is more than one past `since`,
-   * something the client never saw may be gone: RESYNC_REQUIRED (reload state, then resume from
-   * a fresh id). The check is global because ids come from one sequence shared by all sessions.
+   * Checks a `since` watermark before replaying: every event after it must still be retained.
+   * Pruning records the highest id it deleted; anything at or below `since` was seen already, so
+   * only `since` below that mark may have lost events: RESYNC_REQUIRED (reload state, then
+   * resume from a fresh id).
    */
   async checkResumable(sinceArg: string): Promise<string> {
     const since = parseWatermark(sinceArg, 'since');
     const rows = await this.scope.em
       .getConnection()
-      .execute<{ min: string | null }[]>('select min(id)::text as min from session_events');
-    const oldest = rows[0]?.min ?? null;
-    if (oldest !== null && BigInt(since) + 1n < BigInt(oldest)) {
+      .execute<{ pruned: string }[]>('select pruned_through::text as pruned from outbox_retention');
+    const prunedThrough = BigInt(rows[0]?.pruned ?? '0');
+    if (BigInt(since) < prunedThrough) {
       throw new DomainError('RESYNC_REQUIRED', 'EVENTS_PRUNED', `Events after ${since} are past the retention window; reload and resume from a recent event id`);
     }
     return since;
   }
 
-  /** Persisted events of the session with id > afterId, in id order (tenant-filtered). */
-  async replay(session: ChatSession, afterId: string, limit = REPLAY_BATCH): Promise<PublishedEvent[]> {
+  /**
+   * Events of the session to replay after `since` (an event id), up to the stream's head `upTo`,
+   * in seq order. Within a session ids increase with seq, so "id > since" is "after it".
+   */
+  async replay(session: ChatSession, sinceId: string, upTo: bigint, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
     const rows = await this.scope.em.find(
       SessionEvent,
-      { session, id: { $gt: afterId } },
-      { orderBy: { id: 'asc' }, limit },
+      { session, id: { $gt: sinceId }, seq: { $lte: String(upTo) } },
+      { orderBy: { seq: 'asc' }, limit },
     );
+    return rows.map(toPublished);
+  }
+
+  /** Events of the session with seq in (after, upTo] (upTo null: all), in seq order: what a gap or a catch-up reads. */
+  async sessionEventsAfter(session: ChatSession, after: bigint, upTo: bigint | null, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
+    const seq = upTo === null ? { $gt: String(after) } : { $gt: String(after), $lte: String(upTo) };
+    const rows = await this.scope.em.find(SessionEvent, { session, seq }, { orderBy: { seq: 'asc' }, limit });
+    return rows.map(toPublished);
+  }
+
+  /** The inbox sequence's head: the `inboxSeq` of the tenant's last committed lifecycle event. */
+  async inboxHead(): Promise<bigint> {
+    const rows = await this.scope.em
+      .getConnection()
+      .execute<{ head: string }[]>('select last_inbox_seq::text as head from tenants where id = ?', [this.scope.viewer.tenantId]);
+    return BigInt(rows[0]?.head ?? '0');
+  }
+
+  /** The tenant's lifecycle events after `since` (an event id), up to `upTo`, in inbox order. */
+  async inboxReplay(sinceId: string, upTo: bigint, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
+    const rows = await this.scope.em.find(
+      SessionEvent,
+      { id: { $gt: sinceId }, inboxSeq: { $ne: null, $lte: String(upTo) } },
+      { orderBy: { inboxSeq: 'asc' }, limit },
+    );
+    return rows.map(toPublished);
+  }
+
+  /** The tenant's lifecycle events with inboxSeq in (after, upTo] (upTo null: all), in inbox order. */
+  async inboxEventsAfter(after: bigint, upTo: bigint | null, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
+    const inboxSeq = upTo === null ? { $gt: String(after) } : { $gt: String(after), $lte: String(upTo) };
+    const rows = await this.scope.em.find(SessionEvent, { inboxSeq }, { orderBy: { inboxSeq: 'asc' }, limit });
     return rows.map(toPublished);
   }
 

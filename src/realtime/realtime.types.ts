@@ -1,11 +1,21 @@
 import { createUnionType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { PublishedEvent, TypingSignal } from '../events/event-bus.js';
+import {
+  isLifecycleEvent,
+  isMessageEvent,
+  watermarkOf,
+  type MessageDto,
+  type MessageEvent,
+  type PublishedEvent,
+  type SessionEventType,
+  type SessionLifecycleEvent,
+  type TypingSignal,
+  type WatermarkEvent,
+} from '../events/event-contract.js';
 import { DeliveryStatus, Priority, SessionStatus } from '../graphql/enums.js';
 import { MessageType } from '../messages/message.types.js';
-import type { SenderType } from '../shared/enums.js';
 
 /** One enum for every event of the union, so clients can select `type` on all of them together. */
-export enum SessionEventType {
+export enum GraphQLEventType {
   MESSAGE_CREATED = 'MESSAGE_CREATED',
   MESSAGE_UPDATED = 'MESSAGE_UPDATED',
   MESSAGE_DELETED = 'MESSAGE_DELETED',
@@ -16,43 +26,21 @@ export enum SessionEventType {
   TYPING = 'TYPING',
 }
 
-registerEnumType(SessionEventType, {
+registerEnumType(GraphQLEventType, {
   name: 'SessionEventType',
   description: 'The outbox type (message.created → MESSAGE_CREATED, ...); TYPING is never stored',
 });
 
-/** `message.created` → MESSAGE_CREATED */
-const typeOf = (event: PublishedEvent): SessionEventType => event.type.replace('.', '_').toUpperCase() as SessionEventType;
-
-/** Message DTO as published (messages/message.dto.ts). */
-interface MessageDto {
-  id: string;
-  uuid: string;
-  sessionId: string;
-  senderType: SenderType;
-  senderId: string | null;
-  senderUserId: string | null;
-  senderName: string;
-  content: string;
-  metadata: Record<string, unknown>;
-  clientMessageId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deletedAt: string | null;
-}
-
-/** Session DTO as published (sessions/session.dto.ts). */
-interface SessionDto {
-  id: string;
-  status: SessionStatus;
-  priority: Priority;
-  subject: string | null;
-  tags: string[];
-  customerId: string | null;
-  agentId: string | null;
-  startedAt: string;
-  endedAt: string | null;
-}
+/** The contract's event types (events/event-contract.ts) as the GraphQL enum names them. */
+const GRAPHQL_TYPE: Record<SessionEventType, GraphQLEventType> = {
+  'message.created': GraphQLEventType.MESSAGE_CREATED,
+  'message.updated': GraphQLEventType.MESSAGE_UPDATED,
+  'message.deleted': GraphQLEventType.MESSAGE_DELETED,
+  'session.created': GraphQLEventType.SESSION_CREATED,
+  'session.updated': GraphQLEventType.SESSION_UPDATED,
+  'read.updated': GraphQLEventType.READ_UPDATED,
+  'delivery.updated': GraphQLEventType.DELIVERY_UPDATED,
+};
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
 
@@ -64,8 +52,8 @@ export class MessageEventType {
   @Field(() => ID)
   sessionId!: string;
 
-  @Field(() => SessionEventType)
-  type!: SessionEventType;
+  @Field(() => GraphQLEventType)
+  type!: GraphQLEventType;
 
   @Field(() => MessageType, { description: 'As of the event; read/status are SENT-time values (ReadEvent carries later changes)' })
   message!: MessageType;
@@ -73,12 +61,12 @@ export class MessageEventType {
   @Field(() => Date)
   createdAt!: Date;
 
-  static from(event: PublishedEvent): MessageEventType {
+  static from(event: MessageEvent): MessageEventType {
     return Object.assign(new MessageEventType(), {
       id: event.id,
       sessionId: event.sessionId,
-      type: typeOf(event),
-      message: messageFromDto(event.payload.message as MessageDto),
+      type: GRAPHQL_TYPE[event.type],
+      message: messageFromDto(event.payload.message),
       createdAt: new Date(event.createdAt),
     });
   }
@@ -97,8 +85,8 @@ export function messageFromDto(dto: MessageDto): MessageType {
 
 @ObjectType('TypingEvent', { description: 'Ephemeral: never stored, so it has no id and is not replayed' })
 export class TypingEventType {
-  @Field(() => SessionEventType)
-  type!: SessionEventType;
+  @Field(() => GraphQLEventType)
+  type!: GraphQLEventType;
 
   @Field(() => ID)
   sessionId!: string;
@@ -117,7 +105,7 @@ export class TypingEventType {
 
   static from(signal: TypingSignal): TypingEventType {
     return Object.assign(new TypingEventType(), {
-      type: SessionEventType.TYPING,
+      type: GraphQLEventType.TYPING,
       sessionId: signal.sessionId,
       userId: signal.userId,
       name: signal.name,
@@ -135,8 +123,8 @@ export class SessionUpdateEventType {
   @Field(() => ID)
   sessionId!: string;
 
-  @Field(() => SessionEventType)
-  type!: SessionEventType;
+  @Field(() => GraphQLEventType)
+  type!: GraphQLEventType;
 
   @Field(() => [String], { description: 'Which fields changed: status, agent, priority, tags, ...' })
   changes!: string[];
@@ -168,13 +156,13 @@ export class SessionUpdateEventType {
   @Field(() => Date)
   createdAt!: Date;
 
-  static from(event: PublishedEvent): SessionUpdateEventType {
-    const session = event.payload.session as SessionDto;
+  static from(event: SessionLifecycleEvent): SessionUpdateEventType {
+    const { session } = event.payload;
     return Object.assign(new SessionUpdateEventType(), {
       id: event.id,
       sessionId: event.sessionId,
-      type: typeOf(event),
-      changes: (event.payload.changes as string[] | undefined) ?? [],
+      type: GRAPHQL_TYPE[event.type],
+      changes: event.type === 'session.updated' ? event.payload.changes : [],
       status: session.status,
       priority: session.priority,
       subject: session.subject,
@@ -196,8 +184,8 @@ export class ReadEventType {
   @Field(() => ID)
   sessionId!: string;
 
-  @Field(() => SessionEventType, { description: 'READ_UPDATED (markRead) or DELIVERY_UPDATED (a subscription pushed it or a fetch returned it)' })
-  type!: SessionEventType;
+  @Field(() => GraphQLEventType, { description: 'READ_UPDATED (markRead) or DELIVERY_UPDATED (a subscription pushed it or a fetch returned it)' })
+  type!: GraphQLEventType;
 
   @Field(() => ID)
   participantId!: string;
@@ -211,15 +199,14 @@ export class ReadEventType {
   @Field(() => Date)
   createdAt!: Date;
 
-  static from(event: PublishedEvent): ReadEventType {
-    const read = event.type === 'read.updated';
+  static from(event: WatermarkEvent): ReadEventType {
     return Object.assign(new ReadEventType(), {
       id: event.id,
       sessionId: event.sessionId,
-      type: typeOf(event),
-      participantId: event.payload.participantId as string,
-      userId: (event.payload.userId as string | null) ?? `guest:${event.payload.participantId as string}`,
-      messageId: (read ? event.payload.lastReadMessageId : event.payload.lastDeliveredMessageId) as string,
+      type: GRAPHQL_TYPE[event.type],
+      participantId: event.payload.participantId,
+      userId: event.payload.userId ?? `guest:${event.payload.participantId}`,
+      messageId: watermarkOf(event),
       createdAt: new Date(event.createdAt),
     });
   }
@@ -237,7 +224,7 @@ export type SessionEventValue = MessageEventType | TypingEventType | SessionUpda
 export function toSessionEventValue(item: { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal }): SessionEventValue {
   if (item.kind === 'typing') return TypingEventType.from(item.typing);
   const { event } = item;
-  if (event.type.startsWith('message.')) return MessageEventType.from(event);
-  if (event.type.startsWith('session.')) return SessionUpdateEventType.from(event);
+  if (isMessageEvent(event)) return MessageEventType.from(event);
+  if (isLifecycleEvent(event)) return SessionUpdateEventType.from(event);
   return ReadEventType.from(event);
 }

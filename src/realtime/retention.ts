@@ -6,13 +6,22 @@ export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * Deletes outbox events older than the retention window, across tenants (a maintenance job, not a
- * request: it runs on the raw connection, outside the tenant filter). Resuming from an id older
- * than what remains fails with RESYNC_REQUIRED (realtime.service.ts).
+ * request: it runs on the raw connection, outside the tenant filter), and records the highest id
+ * it deleted: resuming from an id below that fails with RESYNC_REQUIRED (realtime.service.ts).
  */
 export async function pruneEvents(orm: Orm, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 24 * 60 * 60 * 1000);
-  const result = await orm.em.fork().getConnection().execute('delete from session_events where created_at < ?', [cutoff], 'run');
-  return (result as { affectedRows?: number }).affectedRows ?? 0;
+  // One statement: the rows go and the watermark moves together, so a resume never sees one without the other.
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ deleted: string }[]>(
+      `with gone as (delete from session_events where created_at < ? returning id)
+       update outbox_retention set pruned_through = greatest(pruned_through, coalesce((select max(id) from gone), 0))
+       returning (select count(*) from gone)::text as deleted`,
+      [cutoff],
+    );
+  return Number(rows[0]?.deleted ?? 0);
 }
 
 /** Prunes at start and then periodically; every node may run it (the delete is idempotent). */

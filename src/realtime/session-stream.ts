@@ -1,8 +1,10 @@
-import { inboxTopic, sessionTopic, type BusMessage, type EventBus, type PublishedEvent, type TypingSignal } from '../events/event-bus.js';
+import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
+import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal } from '../events/event-contract.js';
 import type { ChatSession } from '../sessions/session.entity.js';
-import { DomainError, forbidden } from '../shared/errors.js';
+import { DomainError, forbidden, unavailable } from '../shared/errors.js';
 import { Mailbox } from './mailbox.js';
-import { REPLAY_BATCH, type RealtimeService } from './realtime.service.js';
+import type { RealtimeService } from './realtime.service.js';
+import { GAP_GRACE_MS, OUTBOX_BATCH, Sequencer, type OutboxReader } from './sequencer.js';
 
 /** A typing state with no refresh for this long ends on its own (subscribers receive isTyping: false). */
 export const TYPING_TTL_MS = 6_000;
@@ -44,7 +46,7 @@ export interface Stream<T> extends AsyncIterableIterator<T> {
 }
 
 /** What a stream yields: a persisted event (with its outbox id) or a typing signal. */
-export type StreamItem = BusMessage;
+export type StreamItem = Exclude<BusMessage, { kind: 'resync' }>;
 
 /** The per-caller services a stream needs, on a fresh EntityManager fork each time it asks. */
 export interface CallerServices {
@@ -80,13 +82,19 @@ function closable<T>(generator: AsyncGenerator<T>, close: () => void): Stream<T>
   return wrapper;
 }
 
-/** Runs a stream body: access errors become FORBIDDEN, and however it ends, the live part closes. */
+/**
+ * Runs a stream body: access errors become FORBIDDEN, anything outside the error model (the
+ * database gone mid-replay) is reported and becomes a retryable SERVICE_UNAVAILABLE, and however
+ * it ends, the live part closes.
+ */
 function guarded(live: LiveStream, body: AsyncGenerator<StreamItem>): Stream<StreamItem> {
   async function* run(): AsyncGenerator<StreamItem> {
     try {
       yield* body;
     } catch (error) {
-      throw asForbidden(error);
+      if (error instanceof DomainError) throw asForbidden(error);
+      live.report(error);
+      throw unavailable();
     } finally {
       live.close();
     }
@@ -115,9 +123,9 @@ class DeliveryReceipts {
 
   /** Another connection of the same participant moved it (seen as a delivery/read event). */
   observe(event: PublishedEvent, participantId: string): void {
-    if (event.payload.participantId !== participantId) return;
-    const value = event.payload.lastDeliveredMessageId ?? event.payload.lastReadMessageId;
-    if (typeof value === 'string' && BigInt(value) > this.watermark) this.watermark = BigInt(value);
+    if (!isWatermarkEvent(event) || event.payload.participantId !== participantId) return;
+    const value = BigInt(watermarkOf(event));
+    if (value > this.watermark) this.watermark = value;
   }
 
   delivered(messageId: string): void {
@@ -144,42 +152,86 @@ class DeliveryReceipts {
   }
 }
 
+/** What a stream's mailbox carries: bus messages, and `gap` when an early event waited long enough. */
+type Signal = BusMessage | { kind: 'gap' };
+
+/** Losing access ends a stream; anything else (a database or Redis outage) is retried, never fatal. */
+const isAccessError = (error: unknown): boolean =>
+  error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED');
+
 /**
  * The live part of every subscription, independent of the transport (graphql-ws and the legacy
  * WebSocket both use it). Holds no EntityManager: every database touch asks `source.fresh()`.
  */
 class LiveStream {
-  readonly box = new Mailbox<StreamItem>();
+  readonly box = new Mailbox<Signal>();
   private readonly typingTimers = new Map<string, NodeJS.Timeout>();
-  private recheckTimer: NodeJS.Timeout | null = null;
+  private periodicTimer: NodeJS.Timeout | null = null;
+  private gapTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** Set once the stream has replayed and goes live; the periodic head comparison reads its position. */
+  sequencer: Sequencer | null = null;
 
   constructor(private readonly source: StreamSource) {}
 
-  async listen(topic: string, check: () => Promise<void>): Promise<void> {
+  /**
+   * Listens on the topic, and every ACCESS_RECHECK_MS runs `periodic` (the access check, and
+   * the comparison with the outbox head that catches anything pub/sub lost silently).
+   */
+  async listen(topic: string, periodic: () => Promise<void>): Promise<void> {
     this.unsubscribe = await this.source.bus.subscribe(topic, (message) => this.receive(message));
     // Skip a tick while the previous check still queues, so slow checks never pile up.
     let pending = false;
-    this.recheckTimer = setInterval(() => {
+    this.periodicTimer = setInterval(() => {
       if (pending) return;
       pending = true;
-      void periodicRechecks.run(() => this.recheck(check)).finally(() => (pending = false));
+      periodicRechecks.run(periodic).then(
+        () => (pending = false),
+        (error: unknown) => {
+          pending = false;
+          this.source.onError?.(error);
+        },
+      );
     }, ACCESS_RECHECK_MS);
-    this.recheckTimer.unref();
+    this.periodicTimer.unref();
   }
 
-  async recheck(check: () => Promise<void>): Promise<boolean> {
+  /** Runs an access check: false (and the stream failed) when access is gone; an outage is not a refusal. */
+  async recheck(check: () => Promise<unknown>): Promise<boolean> {
     try {
       await check();
       return true;
     } catch (error) {
+      if (!isAccessError(error)) {
+        this.source.onError?.(error);
+        return true;
+      }
       this.box.fail(asForbidden(error));
       return false;
     }
   }
 
+  /** After GAP_GRACE_MS, a `gap` signal makes the stream read what is still missing from the outbox. */
+  armGap(): void {
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      this.box.push({ kind: 'gap' });
+    }, GAP_GRACE_MS);
+    this.gapTimer.unref();
+  }
+
+  fail(error: unknown): void {
+    this.box.fail(asForbidden(error));
+  }
+
+  report(error: unknown): void {
+    this.source.onError?.(error);
+  }
+
   close(): void {
-    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    if (this.periodicTimer) clearInterval(this.periodicTimer);
+    if (this.gapTimer) clearTimeout(this.gapTimer);
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
     this.typingTimers.clear();
     this.unsubscribe?.();
@@ -207,6 +259,91 @@ class LiveStream {
   }
 }
 
+/** How one kind of stream reads its sequence (a session's events, or a tenant's inbox). */
+interface SequenceSource {
+  /** The event's position in this sequence (null: not part of it). */
+  positionOf(event: PublishedEvent): bigint | null;
+  /** Checks access again and returns the head: the position of the last committed event. */
+  head(): Promise<bigint>;
+  /** The first replay batch after `since` (an event id), up to the head at start. */
+  replaySince(since: string, upTo: bigint): Promise<PublishedEvent[]>;
+  /** Committed events in (after, upTo] in order (checks access again). */
+  read: OutboxReader;
+  /** Checked again before a live `session.updated` is delivered (it may be the one that takes access away). */
+  check(): Promise<unknown>;
+}
+
+/**
+ * The ordering core shared by session and inbox streams:
+ * 1. listen live first (messages queue), 2. read the head, 3. with `since`, replay the outbox
+ * after it up to that head, 4. continue live in sequence order: duplicates dropped, early events
+ * held until the gap before them is filled (live, or from the outbox), and everything after the
+ * position read again when pub/sub reconnects or the head shows something was never published.
+ */
+async function* sequenced(live: LiveStream, sequence: SequenceSource, since: string | null, start: bigint): AsyncGenerator<StreamItem> {
+  const sequencer = new Sequencer(start, (event) => sequence.positionOf(event));
+  if (since !== null) {
+    let batch = await sequence.replaySince(since, start);
+    for (;;) {
+      for (const event of batch) yield { kind: 'event', event };
+      const last = batch.at(-1);
+      if (batch.length < OUTBOX_BATCH || !last) break;
+      batch = await sequence.read(sequence.positionOf(last)!, start);
+    }
+  }
+  live.sequencer = sequencer;
+
+  for await (const signal of live.box.drain()) {
+    let ready: PublishedEvent[];
+    if (signal.kind === 'typing') {
+      yield signal;
+      continue;
+    } else if (signal.kind === 'event') {
+      ready = sequencer.accept(signal.event);
+    } else {
+      if (signal.kind === 'gap' && !sequencer.waiting) continue;
+      try {
+        ready = await sequencer.fill(sequence.read, signal.kind === 'resync');
+      } catch (error) {
+        if (isAccessError(error) || (error instanceof DomainError && error.code === 'RESYNC_REQUIRED')) throw error;
+        // The outbox is out of reach for now: try again after the grace period.
+        live.armGap();
+        continue;
+      }
+    }
+    if (sequencer.waiting) live.armGap();
+    for (const event of ready) {
+      if (event.type === 'session.updated' && !(await live.recheck(() => sequence.check()))) return;
+      yield { kind: 'event', event };
+    }
+  }
+}
+
+/** The periodic task of a stream: access still granted, and nothing committed that pub/sub never brought. */
+function periodicCheck(live: LiveStream, sequence: SequenceSource): () => Promise<void> {
+  return async () => {
+    let head: bigint;
+    try {
+      head = await sequence.head();
+    } catch (error) {
+      if (isAccessError(error)) live.fail(error);
+      return; // an outage: the next round tries again
+    }
+    const { sequencer } = live;
+    if (sequencer && head > sequencer.position) live.box.push({ kind: 'resync' });
+  };
+}
+
+/** The head, read once live messages already queue (so nothing between the two is missed); closes the live part if it fails. */
+async function headAfterListening(live: LiveStream, sequence: SequenceSource): Promise<bigint> {
+  try {
+    return await sequence.head();
+  } catch (error) {
+    live.close();
+    throw error;
+  }
+}
+
 export interface SessionStreamOptions {
   sessionId: string;
   /** The last event id the client saw; events after it are replayed before live ones. */
@@ -214,11 +351,10 @@ export interface SessionStreamOptions {
 }
 
 /**
- * Opens a session's event stream with gap-free resume. The access check and `since` validation
- * happen before this resolves (so a refusal is an error, never an empty stream); then:
- * 1. subscribe live first and buffer, 2. replay persisted events with id > since from the outbox,
- * 3. drain the buffer dropping ids already replayed (or at/below since), 4. continue live.
- * Session updates re-check access before delivery; a timer re-checks it (and the token) too.
+ * Opens a session's event stream with gap-free resume, in `seq` order (see `sequenced`). The
+ * access check and `since` validation happen before this resolves (so a refusal is an error,
+ * never an empty stream). Session updates re-check access before delivery; the periodic check
+ * re-checks it (and the token) too.
  */
 export async function openSessionStream(source: StreamSource, options: SessionStreamOptions): Promise<Stream<StreamItem>> {
   const first = await source.fresh();
@@ -226,56 +362,40 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
   const session: ChatSession = await first.realtime.authorizeSession(options.sessionId);
   const since = options.since != null ? await first.realtime.checkResumable(options.since) : null;
   const participant = await first.realtime.participantWatermark(session);
-  const live = new LiveStream(source);
-  const check = async () => {
-    const { realtime } = await source.fresh();
-    await realtime.authorizeSession(session.id);
-  };
-  await live.listen(sessionTopic(viewer.tenantId, session.id), check);
   const receipts = participant ? new DeliveryReceipts(source, session.id, BigInt(participant.lastDeliveredMessageId)) : null;
 
-  const deliverable = (item: StreamItem) => {
-    if (item.kind !== 'event' || !receipts || !participant) return;
-    const { event } = item;
-    receipts.observe(event, participant.id);
-    const message = event.payload.message as { id?: string; senderId?: string | null } | undefined;
-    if (event.type === 'message.created' && message?.id && message.senderId !== participant.id) receipts.delivered(message.id);
-  };
-
   /**
-   * A fork per batch, and the access check again (a long replay can outlive access). Outside the
-   * generator on purpose: a suspended generator's frame would keep the fork alive.
+   * Every database touch takes a new fork and checks access again (a long stream can outlive
+   * access). Not inside the generator: a suspended generator's frame would keep the fork alive.
    */
-  const replayBatch = async (after: string) => {
+  const authorized = async () => {
     const { realtime } = await source.fresh();
-    return realtime.replay(await realtime.authorizeSession(session.id), after);
+    return { realtime, session: await realtime.authorizeSession(session.id) };
   };
+  const sequence: SequenceSource = {
+    positionOf: (event) => BigInt(event.seq),
+    head: async () => BigInt((await authorized()).session.lastEventSeq),
+    replaySince: async (sinceId, upTo) => {
+      const { realtime, session: current } = await authorized();
+      return realtime.replay(current, sinceId, upTo);
+    },
+    read: async (after, upTo) => {
+      const { realtime, session: current } = await authorized();
+      return realtime.sessionEventsAfter(current, after, upTo);
+    },
+    check: authorized,
+  };
+  const live = new LiveStream(source);
+  await live.listen(sessionTopic(viewer.tenantId, session.id), periodicCheck(live, sequence));
+  const start = await headAfterListening(live, sequence);
 
   async function* run(): AsyncGenerator<StreamItem> {
-    let replayed: Set<string> | null = null;
-    if (since !== null) {
-      replayed = new Set();
-      let after = since;
-      for (;;) {
-        const batch = await replayBatch(after);
-        for (const event of batch) {
-          replayed.add(event.id);
-          const item: StreamItem = { kind: 'event', event };
-          deliverable(item);
-          yield item;
-          after = event.id;
-        }
-        if (batch.length < REPLAY_BATCH) break;
+    for await (const item of sequenced(live, sequence, since, start)) {
+      if (item.kind === 'event' && receipts && participant) {
+        const { event } = item;
+        receipts.observe(event, participant.id);
+        if (event.type === 'message.created' && event.payload.message.senderId !== participant.id) receipts.delivered(event.payload.message.id);
       }
-    }
-    for await (const item of live.box.drain()) {
-      if (item.kind === 'event') {
-        const { id } = item.event;
-        if (since !== null && BigInt(id) <= BigInt(since)) continue;
-        if (replayed?.delete(id)) continue;
-        if (item.event.type === 'session.updated' && !(await live.recheck(check))) continue;
-      }
-      deliverable(item);
       yield item;
     }
   }
@@ -283,20 +403,35 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
 }
 
 /**
- * The staff/admin inbox: session lifecycle events of the tenant (created, assigned, closed),
- * narrowed to the viewer's own sessions for staff. Live only (no resume).
+ * The staff/admin inbox: session lifecycle events of the tenant (created, assigned, closed), in
+ * the tenant's inbox order with the same guarantees as a session stream, narrowed to the
+ * viewer's own sessions for staff. `since` (an event id) replays what was missed.
  */
-export async function openInboxStream(source: StreamSource): Promise<Stream<StreamItem>> {
-  const { realtime } = await source.fresh();
-  realtime.authorizeInbox();
+export async function openInboxStream(source: StreamSource, options: { since?: string | null } = {}): Promise<Stream<StreamItem>> {
+  const first = await source.fresh();
+  first.realtime.authorizeInbox();
+  const since = options.since != null ? await first.realtime.checkResumable(options.since) : null;
+  const viewer = first.realtime.viewer;
+  const includes = (event: PublishedEvent) => first.realtime.inboxIncludes(event);
+  const authorized = async () => {
+    const { realtime } = await source.fresh();
+    realtime.authorizeInbox();
+    return realtime;
+  };
+  const sequence: SequenceSource = {
+    positionOf: (event) => (event.inboxSeq === null ? null : BigInt(event.inboxSeq)),
+    head: async () => (await authorized()).inboxHead(),
+    replaySince: async (sinceId, upTo) => (await authorized()).inboxReplay(sinceId, upTo),
+    read: async (after, upTo) => (await authorized()).inboxEventsAfter(after, upTo),
+    check: authorized,
+  };
   const live = new LiveStream(source);
-  const check = async () => (await source.fresh()).realtime.authorizeInbox();
-  await live.listen(inboxTopic(realtime.viewer.tenantId), check);
+  await live.listen(inboxTopic(viewer.tenantId), periodicCheck(live, sequence));
+  const start = await headAfterListening(live, sequence);
 
   async function* run(): AsyncGenerator<StreamItem> {
-    for await (const item of live.box.drain()) {
-      if (item.kind !== 'event' || !realtime.inboxIncludes(item.event)) continue;
-      yield item;
+    for await (const item of sequenced(live, sequence, since, start)) {
+      if (item.kind === 'event' && includes(item.event)) yield item;
     }
   }
   return guarded(live, run());

@@ -5,7 +5,10 @@ import type { StreamSource } from './session-stream.js';
  * A stream's view of its caller: every database touch renews the operation's context (a new
  * EntityManager fork, credentials re-verified), so a long-lived stream never holds a fork.
  */
-export function streamSourceFor(context: GraphQLContext, onError?: (error: unknown) => void): StreamSource {
+export function streamSourceFor(
+  context: GraphQLContext,
+  onError: (error: unknown) => void = (error) => context.deps.logger.warn({ err: error }, 'subscription background work failed; it is retried'),
+): StreamSource {
   return {
     bus: context.deps.events,
     fresh: async () => {

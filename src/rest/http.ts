@@ -1,5 +1,8 @@
 import { answerWithoutBody, declaresMoreThan } from '../http/unread-body.js';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { isUndeclaredBody } from '../http/body.js';
+
+export { isUndeclaredBody };
 
 /**
  * Small HTTP helpers shared by the REST dialects. They know nothing of any dialect's body
@@ -25,8 +28,10 @@ export function jsonObject(req: Request): Record<string, unknown> | null {
 }
 
 export interface BodyFailure {
-  status: 400 | 413;
-  kind: 'malformed' | 'too_large';
+  status: 400 | 413 | 415;
+  kind: 'malformed' | 'too_large' | 'unsupported_type';
+  /** The request's Content-Type header ('' when absent), for the 415 message. */
+  contentType: string;
 }
 
 /** `16kb`, `1mb`: the body limits as the dialects state them, in bytes. */
@@ -38,20 +43,29 @@ export function limitBytes(limit: string): number {
 
 /**
  * express.json with a size limit, whose parse and size errors are answered by the dialect's
- * own writer instead of falling through to the server's generic error handler. A JSON body
- * whose declared length is over the limit is refused before a byte of it is read.
+ * own writer instead of falling through to the server's generic error handler. A body sent
+ * without `Content-Type: application/json` is refused (415) rather than silently ignored, which
+ * would run the route on defaults. A JSON body whose declared length is over the limit is
+ * refused (413) before a byte of it is read.
  */
-export function jsonBody(limit: string, onFailure: (res: Response, failure: BodyFailure) => void): [RequestHandler, RequestHandler, ErrorRequestHandler] {
+export function jsonBody(
+  limit: string,
+  onFailure: (res: Response, failure: BodyFailure) => void,
+  { checkType = true }: { /** false: the route checks the type itself, later (rooms: permissions first, as DRF). */ checkType?: boolean } = {},
+): [RequestHandler, RequestHandler, ErrorRequestHandler] {
   const maxBytes = limitBytes(limit);
   return [
     (req, res, next) => {
+      const contentType = req.headers['content-type'] ?? '';
+      if (checkType && isUndeclaredBody(req)) return onFailure(res, { status: 415, kind: 'unsupported_type', contentType });
       if (!req.is('application/json') || !declaresMoreThan(req, maxBytes)) return next();
-      answerWithoutBody(req, res, () => onFailure(res, { status: 413, kind: 'too_large' }));
+      answerWithoutBody(req, res, () => onFailure(res, { status: 413, kind: 'too_large', contentType }));
     },
     express.json({ limit }),
-    (error: Error & { type?: string; status?: number }, _req, res, next) => {
-      if (error.type === 'entity.too.large') return onFailure(res, { status: 413, kind: 'too_large' });
-      if (error.status !== undefined && error.status >= 400 && error.status < 500) return onFailure(res, { status: 400, kind: 'malformed' });
+    (error: Error & { type?: string; status?: number }, req, res, next) => {
+      const contentType = req.headers['content-type'] ?? '';
+      if (error.type === 'entity.too.large') return onFailure(res, { status: 413, kind: 'too_large', contentType });
+      if (error.status !== undefined && error.status >= 400 && error.status < 500) return onFailure(res, { status: 400, kind: 'malformed', contentType });
       next(error);
     },
   ];

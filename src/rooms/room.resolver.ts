@@ -45,8 +45,13 @@ export class RoomResolver {
     @Arg('content', () => String) content: string,
     @Ctx() ctx: GraphQLContext,
     @Arg('clientMessageId', () => String, { nullable: true }) clientMessageId?: string | null,
+    @Arg('senderId', () => ID, {
+      nullable: true,
+      description: "Checked only (seed 004's write-only sender_id): must name an existing user; the sender is always the caller",
+    })
+    senderId?: string | null,
   ): Promise<SendMessagePayload> {
-    const result = await ctx.rooms.send(roomId, { content, clientMessageId });
+    const result = await ctx.rooms.send(roomId, { content, clientMessageId, senderId });
     return { message: MessageType.from(result.message), created: result.created };
   }
 }

@@ -3,7 +3,7 @@ import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js'
 import type { SessionEvent } from '../events/session-event.entity.js';
 import type { ConnectionArgs, MessageConnectionResult, MessageService, SendMessageInput, SendResult } from '../messages/message.service.js';
 import { Participant } from '../sessions/participant.entity.js';
-import { loadAccessibleSession } from '../sessions/session-access.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { ChatSession } from '../sessions/session.entity.js';
 import { sessionDto } from '../sessions/session.dto.js';
 import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
@@ -91,13 +91,22 @@ export class RoomService {
     return this.messageService.connection(room.id, args);
   }
 
-  async send(roomIdArg: string, input: SendMessageInput): Promise<SendResult> {
+  /**
+   * Sends as the caller. `senderId` (seed 004's write-only `sender_id`) is only checked: it must
+   * name an existing user of the tenant, and the sender is the caller whatever it names, so it
+   * can never be used to write as someone else.
+   */
+  async send(roomIdArg: string, input: SendMessageInput & { senderId?: string | null }): Promise<SendResult> {
     const room = await this.readable(roomIdArg);
-    return this.messageService.send(room.id, input);
+    if (input.senderId != null) {
+      const senderId = parseId(input.senderId, 'senderId');
+      if ((await this.scope.em.count(User, { id: senderId })) === 0) throw badInput('senderId', `senderId ${senderId} names no user`, 'SENDER_NOT_FOUND');
+    }
+    return this.messageService.send(room.id, { content: input.content, clientMessageId: input.clientMessageId });
   }
 
   private async readable(roomIdArg: string, lock = false, em = this.scope.em): Promise<ChatSession> {
-    const room = await loadAccessibleSession(em, this.scope.viewer, parseId(roomIdArg, 'roomId'), lock);
+    const room = await loadAccessibleSession(em, this.scope.viewer, await sessionIdFrom(em, roomIdArg, 'roomId'), lock);
     if (room.kind !== SessionKind.ROOM) throw notFound('ROOM_NOT_FOUND', `Room ${room.id} not found`);
     return room;
   }

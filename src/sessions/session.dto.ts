@@ -1,7 +1,8 @@
+import type { SessionDto } from '../events/event-contract.js';
 import type { ChatSession } from './session.entity.js';
 
-/** The session as it travels in event payloads (JSON, no PII beyond the guest's display name). */
-export function sessionDto(session: ChatSession): Record<string, unknown> {
+/** The session as it travels in event payloads (events/event-contract.ts). */
+export function sessionDto(session: ChatSession): SessionDto {
   return {
     id: session.id,
     uuid: session.uuid,

@@ -88,4 +88,11 @@ export class ChatSession {
 
   @Property({ type: 'datetime' })
   updatedAt: Date & Opt = new Date();
+
+  /**
+   * The `seq` of the session's last committed event (its stream head). Written only by the
+   * database, as events are inserted (Migration20261129200000_event_sequences); read, never set.
+   */
+  @Property({ type: new BigIntType('string'), default: 0 })
+  lastEventSeq: string & Opt = '0';
 }

@@ -225,7 +225,7 @@ export class SessionService {
   async close(sessionId: string): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const id = parseId(sessionId, 'sessionId');
+    const id = await sessionIdFrom(em, sessionId, 'sessionId');
     const { session, events } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
@@ -242,7 +242,7 @@ export class SessionService {
   async assign(sessionId: string, agentIdArg: string): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const id = parseId(sessionId, 'sessionId');
+    const id = await sessionIdFrom(em, sessionId, 'sessionId');
     const agentId = parseId(agentIdArg, 'agentId');
     const { session, events } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
@@ -298,7 +298,7 @@ export class SessionService {
 
   private async latestMessages(session: ChatSession): Promise<MessageView[]> {
     const { em } = this.scope;
-    const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user'] });
+    const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user', 'attachments'] });
     const watermarks = new WatermarkView(await em.find(Participant, { session }, { populate: ['user'] }));
     return rows.reverse().map((message) => watermarks.view(message));
   }

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'RATE_LIMITED'
   | 'RESYNC_REQUIRED'
+  /** A dependency (database, Redis) is out of reach for now: retry, nothing is wrong with the call. */
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 export class DomainError extends Error {
@@ -35,6 +37,9 @@ export const forbidden = (reason: string, message = 'You do not have permission 
 export const notFound = (reason: string, message: string) => new DomainError('NOT_FOUND', reason, message);
 
 export const conflict = (reason: string, message: string) => new DomainError('CONFLICT', reason, message);
+
+export const unavailable = (reason = 'DEPENDENCY_UNAVAILABLE', message = 'The service is briefly unavailable; retry shortly') =>
+  new DomainError('SERVICE_UNAVAILABLE', reason, message);
 
 export const badInput = (field: string, message: string, reason = 'INVALID_ARGUMENT') =>
   new DomainError('BAD_USER_INPUT', reason, message, { [field]: message });

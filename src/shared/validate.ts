@@ -16,6 +16,15 @@ export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
+/**
+ * Whether text can name a session: its numeric id or its public UUID (resolved by
+ * `sessionIdFrom` in sessions/session-access.ts, which every service uses). Transports use
+ * this to answer "no such session" for anything else without asking the database.
+ */
+export function isSessionRef(value: string): boolean {
+  return /^[1-9]\d{0,17}$/.test(value) || isUuid(value);
+}
+
 /** C0 controls other than tab, newline and carriage return, and DEL. */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;

@@ -57,9 +57,16 @@ export class UserService {
     return viewer.kind === 'user' ? em.findOne(User, { id: viewer.userId }) : null;
   }
 
-  /** Admins add users to their own tenant. */
+  /**
+   * Admins add users to their own tenant. Everyone but a bot needs a password here (an account
+   * without one could never sign in); to let the user choose it, invite them instead
+   * (AuthService.invite). Bots sign in with tokens (`npm run admin -- token`).
+   */
   async create(input: NewUser): Promise<User> {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    if ((input.password ?? null) === null && input.role !== UserRole.BOT) {
+      throw badInput('password', 'password is required (or use inviteUser to let the user choose one)', 'PASSWORD_REQUIRED');
+    }
     return createUser(this.scope.em, admin.tenantId, input);
   }
 }

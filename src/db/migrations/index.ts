@@ -2,6 +2,7 @@ import { Migration20261121144730_initial } from './Migration20261121144730_initi
 import { Migration20261122130000_token_version } from './Migration20261122130000_token_version.js';
 import { Migration20261122130500_attachments } from './Migration20261122130500_attachments.js';
 import { Migration20261122131500_room_membership } from './Migration20261122131500_room_membership.js';
+import { Migration20261129200000_event_sequences } from './Migration20261129200000_event_sequences.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261122130000_token_version', class: Migration20261122130000_token_version },
   { name: 'Migration20261122130500_attachments', class: Migration20261122130500_attachments },
   { name: 'Migration20261122131500_room_membership', class: Migration20261122131500_room_membership },
+  { name: 'Migration20261129200000_event_sequences', class: Migration20261129200000_event_sequences },
 ];

@@ -27,6 +27,7 @@ const BY_CODE: Record<string, { status: number; code: string }> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   RANGE_NOT_SATISFIABLE: { status: 416, code: 'RANGE_NOT_SATISFIABLE' },
   RATE_LIMITED: { status: 429, code: 'RATE_LIMIT_EXCEEDED' },
+  SERVICE_UNAVAILABLE: { status: 503, code: 'SERVICE_UNAVAILABLE' },
 };
 
 /** Unknown codes are internal errors, reported without detail. */

@@ -17,6 +17,7 @@ import {
 } from '../generated/graphql.js';
 import { jsonBody, jsonObject, parseCount, queryParam, route } from '../http.js';
 import type { OperationError } from '../operation-runner.js';
+import { isSessionRef } from '../../shared/validate.js';
 import type { RestDeps } from '../rest.types.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { chatApiMultipartSend } from './chat-api.multipart.js';
@@ -27,7 +28,6 @@ export const CHAT_API_BODY_LIMIT = '64kb';
 export const CHAT_API_DEFAULT_MESSAGE_LIMIT = 50;
 
 const ID = /^[1-9]\d{0,17}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRIORITIES: Record<string, Priority> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' };
 const STATUSES: Record<string, SessionStatus> = { active: 'ACTIVE', closed: 'CLOSED' };
 
@@ -37,7 +37,7 @@ export function chatApiError(res: Response, code: string, message: string): void
   res.status(failure.status).json(failure.body);
 }
 
-/** Where a 429 would be written once rate limiting lands. */
+/** The dialect's one 429 writer (the rate limiter calls it). */
 export function chatApiRateLimited(res: Response): void {
   chatApiError(res, 'RATE_LIMITED', 'Too many requests');
 }
@@ -64,19 +64,19 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
   /** `{sessionId}` is a numeric id or a session UUID; anything else names no session. */
   const sessionParam = (req: Request, res: Response): string | null => {
     const id = String(req.params.sessionId);
-    if (ID.test(id) || UUID.test(id)) return id;
+    if (isSessionRef(id)) return id;
     chatApiError(res, 'NOT_FOUND', `Chat session ${id} not found`);
     return null;
   };
 
   /** Multipart sends (content + attachments[i]) arrive before the JSON parser, which would ignore them. */
-  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, (id) => ID.test(id) || UUID.test(id)));
+  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, isSessionRef));
   router.use(
-    ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large'
-        ? chatApiError(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${CHAT_API_BODY_LIMIT}`)
-        : chatApiError(res, 'BAD_REQUEST', 'The request body is not valid JSON'),
-    ),
+    ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) => {
+      if (failure.kind === 'too_large') return chatApiError(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${CHAT_API_BODY_LIMIT}`);
+      if (failure.kind === 'unsupported_type') return chatApiError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json (or multipart/form-data to attach files to a message)');
+      chatApiError(res, 'BAD_REQUEST', 'The request body is not valid JSON');
+    }),
   );
 
   router.get(

@@ -27,7 +27,7 @@ export function drfFields(res: Response, fields: Record<string, string[]>): void
   res.status(400).json(fields);
 }
 
-/** Where a 429 would be written once rate limiting lands. */
+/** The dialect's one 429 writer (the rate limiter calls it). */
 export function roomsRateLimited(res: Response): void {
   drfDetail(res, 429, DRF.throttled);
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
-import { jsonBody, jsonObject, queryParam, route } from '../http.js';
+import { isUndeclaredBody, jsonBody, jsonObject, queryParam, route } from '../http.js';
 import { absoluteLink, type LinkConfig } from '../public-url.js';
 import type { RestDeps } from '../rest.types.js';
 import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
@@ -22,10 +22,23 @@ function pageSize(req: Request): number {
   return value === 0 ? ROOMS_DEFAULT_PAGE_SIZE : Math.min(value, ROOMS_MAX_PAGE_SIZE);
 }
 
-/** DRF's MessageSerializer on the POST body: either the content to send, or how to reject the request. */
-function validateMessageBody(req: Request): { content: string } | { reject: (res: Response) => void } {
-  const type = req.headers['content-type'];
-  if (type !== undefined && !req.is('application/json')) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${type}" in request.`) };
+/**
+ * DRF's PrimaryKeyRelatedField on input: an integer (or its digits as a string); null, booleans
+ * and anything else are refused with its messages. Whether the user exists is the service's check.
+ */
+function senderIdOf(value: unknown): { senderId: string | null } | { error: string } {
+  if (value === undefined) return { senderId: null };
+  if (value === null) return { error: DRF.isNull };
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return { senderId: String(value) };
+  if (typeof value === 'string' && /^\d{1,18}$/.test(value.trim())) return { senderId: value.trim() };
+  const received = typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : typeof value === 'number' ? 'float' : Array.isArray(value) ? 'list' : 'dict';
+  return { error: `Incorrect type. Expected pk value, received ${received}.` };
+}
+
+/** DRF's MessageSerializer on the POST body: either what to send, or how to reject the request. */
+function validateMessageBody(req: Request): { content: string; senderId: string | null } | { reject: (res: Response) => void } {
+  // DRF's UnsupportedMediaType, which names an absent type as "".
+  if (isUndeclaredBody(req)) return { reject: (res) => drfDetail(res, 415, `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.`) };
   const body = req.body === undefined ? {} : jsonObject(req);
   if (body === null) {
     const got = Array.isArray(req.body) ? 'list' : req.body === null ? 'NoneType' : typeof req.body === 'string' ? 'str' : typeof req.body === 'boolean' ? 'bool' : 'int';
@@ -39,8 +52,10 @@ function validateMessageBody(req: Request): { content: string } | { reject: (res
   else if (typeof content !== 'string') errors.content = [DRF.notAString];
   if (typeof content === 'string' && content.trim() === '' && !errors.content) errors.content = [DRF.blank];
   if (body.is_read !== undefined && !TRUE_VALUES.has(body.is_read) && !FALSE_VALUES.has(body.is_read)) errors.is_read = [DRF.invalidBoolean];
+  const sender = senderIdOf(body.sender_id);
+  if ('error' in sender) errors.sender_id = [sender.error];
   if (Object.keys(errors).length) return { reject: (res) => drfFields(res, errors) };
-  return { content: content as string };
+  return { content: content as string, senderId: 'senderId' in sender ? sender.senderId : null };
 }
 
 /** The request's own URL with `cursor` replaced, absolute as DRF builds next/previous links (see absoluteLink). */
@@ -63,8 +78,11 @@ export function roomsRouter({ runner, logger, links }: RestDeps): Router {
     drfDetail(res, 500, DRF.serverError);
   };
   router.use(
-    ...jsonBody(ROOMS_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.'),
+    ...jsonBody(
+      ROOMS_BODY_LIMIT,
+      (res, failure) => (failure.kind === 'too_large' ? drfDetail(res, 413, 'Request body is too large.') : drfDetail(res, 400, 'JSON parse error - the body is not valid JSON.')),
+      // The media type is checked by the serializer, after permissions (as DRF parses lazily).
+      { checkType: false },
     ),
   );
 
@@ -125,9 +143,12 @@ export function roomsRouter({ runner, logger, links }: RestDeps): Router {
         const room = await runner.runFor(header, RoomsRoomDocument, { roomId: id });
         return room.ok ? parsed.reject(res) : roomsOperationFailure(res, room.error);
       }
-      const content = parsed.content;
-      const result = await runner.runFor(header, RoomsSendMessageDocument, { roomId: id, content });
-      if (!result.ok) return roomsOperationFailure(res, result.error);
+      const { content, senderId } = parsed;
+      const result = await runner.runFor(header, RoomsSendMessageDocument, { roomId: id, content, senderId });
+      if (!result.ok) {
+        if (result.error.reason === 'SENDER_NOT_FOUND') return drfFields(res, { sender_id: [`Invalid pk "${senderId}" - object does not exist.`] });
+        return roomsOperationFailure(res, result.error);
+      }
       res.status(201).json(toRoomMessage(result.value.sendRoomMessage.message));
     }, fail),
   );

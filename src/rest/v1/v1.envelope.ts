@@ -6,7 +6,7 @@ import type { OperationError } from '../operation-runner.js';
  * `{success, message, data, meta, trace_id, timestamp}`, plus `error: {code}` on failures
  * (`fields` holds per-field messages for VALIDATION_FAILED).
  */
-export type V1ErrorCode = 'VALIDATION_FAILED' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMIT_EXCEEDED' | 'INTERNAL_ERROR';
+export type V1ErrorCode = 'VALIDATION_FAILED' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMIT_EXCEEDED' | 'INTERNAL_ERROR';
 
 const STATUS: Record<V1ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -15,6 +15,7 @@ const STATUS: Record<V1ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
 };
@@ -50,7 +51,7 @@ export function v1Failure(res: Response, code: V1ErrorCode, message: string, fie
   });
 }
 
-/** Where a 429 would be written once rate limiting lands: the same envelope, RATE_LIMIT_EXCEEDED. */
+/** The dialect's one 429 writer (the rate limiter calls it): the same envelope, RATE_LIMIT_EXCEEDED. */
 export function v1RateLimited(res: Response): void {
   v1Failure(res, 'RATE_LIMIT_EXCEEDED', 'Too many requests');
 }

@@ -1,4 +1,5 @@
-import type { RestMessageFragment, RestSessionFragment } from '../generated/graphql.js';
+import type { RestAttachmentFragment, RestMessageFragment, RestSessionFragment } from '../generated/graphql.js';
+import { toChatApiAttachment, type ChatApiAttachment } from '../chat-api/chat-api.shapes.js';
 import { v1Timestamp } from './v1.envelope.js';
 
 /** `ChatSessionResource` and `ChatMessageResource` (seeds 000, 003): snake_case, integer ids. */
@@ -19,7 +20,8 @@ export interface V1MessageResource {
   sender_id: number | null;
   sender_name: string;
   message: string;
-  attachments: unknown[];
+  /** The v1 seeds leave the shape open: seed 001's ChatAttachment, whose keys are single words already. */
+  attachments: ChatApiAttachment[];
   is_read: boolean;
   created_at: string;
 }
@@ -39,7 +41,7 @@ export function toV1Session(session: RestSessionFragment): V1SessionResource {
 }
 
 /** `sender_id` is the sender's user id; guests (no account) and system messages have none. */
-export function toV1Message(message: RestMessageFragment): V1MessageResource {
+export function toV1Message(message: RestMessageFragment & { attachments: readonly RestAttachmentFragment[] }): V1MessageResource {
   return {
     id: Number(message.id),
     session_id: Number(message.sessionId),
@@ -47,7 +49,7 @@ export function toV1Message(message: RestMessageFragment): V1MessageResource {
     sender_id: message.senderUserId ? Number(message.senderUserId) : null,
     sender_name: message.senderName,
     message: message.content,
-    attachments: [],
+    attachments: message.attachments.map(toChatApiAttachment),
     is_read: message.read,
     created_at: time(message.createdAt),
   };

@@ -53,11 +53,11 @@ export function v1Router({ runner, logger }: RestDeps): Router {
     v1Failure(res, 'INTERNAL_ERROR', 'Internal server error');
   };
   router.use(
-    ...jsonBody(V1_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large'
-        ? v1Failure(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${V1_BODY_LIMIT}.`)
-        : v1Failure(res, 'VALIDATION_FAILED', 'The request body is not valid JSON.', { body: ['The body must be a JSON object.'] }),
-    ),
+    ...jsonBody(V1_BODY_LIMIT, (res, failure) => {
+      if (failure.kind === 'too_large') return v1Failure(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${V1_BODY_LIMIT}.`);
+      if (failure.kind === 'unsupported_type') return v1Failure(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json.');
+      v1Failure(res, 'VALIDATION_FAILED', 'The request body is not valid JSON.', { body: ['The body must be a JSON object.'] });
+    }),
   );
 
   const contextOf = async (req: Request, res: Response): Promise<GraphQLContext | null> => {

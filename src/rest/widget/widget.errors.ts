@@ -18,6 +18,7 @@ export type WidgetDetail =
   | 'origin_not_allowed'
   | 'conversation_closed'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'internal_error';
 
@@ -41,6 +42,7 @@ const STATUS: Record<WidgetDetail, number> = {
   origin_not_allowed: 403,
   conversation_closed: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
 };
@@ -60,7 +62,7 @@ export function widgetDetail(res: Response, detail: WidgetDetail): void {
   res.status(STATUS[detail]).json({ detail });
 }
 
-/** Where a 429 would be written once rate limiting lands. */
+/** The dialect's one 429 writer (the rate limiter calls it). */
 export function widgetRateLimited(res: Response): void {
   widgetDetail(res, 'rate_limited');
 }

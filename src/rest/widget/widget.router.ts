@@ -75,11 +75,11 @@ export function widgetRouter({ runner, logger }: RestDeps): Router {
   };
   router.use(widgetCors);
   router.use(
-    ...jsonBody(WIDGET_BODY_LIMIT, (res, failure) =>
-      failure.kind === 'too_large'
-        ? widgetDetail(res, 'payload_too_large')
-        : widgetInvalid(res, [{ loc: ['body', 0], msg: 'Expecting value: the body is not valid JSON', type: 'value_error.jsondecode' }]),
-    ),
+    ...jsonBody(WIDGET_BODY_LIMIT, (res, failure) => {
+      if (failure.kind === 'too_large') return widgetDetail(res, 'payload_too_large');
+      if (failure.kind === 'unsupported_type') return widgetDetail(res, 'unsupported_media_type');
+      widgetInvalid(res, [{ loc: ['body', 0], msg: 'Expecting value: the body is not valid JSON', type: 'value_error.jsondecode' }]);
+    }),
   );
 
   /** `require_widget_session`: a bearer widget token, valid, scoped to a conversation. */

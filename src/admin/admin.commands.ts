@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { hashPassword } from '../auth/password.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Db, Orm } from '../db/orm.js';
+import { UserRole } from '../shared/enums.js';
+import { TENANT_FILTER } from '../shared/tenant-filter.js';
+import { Tenant } from '../tenants/tenant.entity.js';
+import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
+import { User } from '../users/user.entity.js';
+import { createUser, MIN_PASSWORD_LENGTH } from '../users/user.service.js';
+
+/**
+ * The admin commands, independent of where they run: the CLI runs them on a database it opened
+ * itself, or sends the same argument list to the running server that owns the embedded database
+ * (admin.channel.ts), which runs them here. Either way the output is the same text.
+ */
+
+export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
+
+Commands:
+  create-tenant <slug> [--name NAME] [--origin URL ...]   add a tenant (prints its widget key)
+  list-tenants                                              list tenants
+  create-user <username> --role ADMIN|STAFF|USER|BOT [--tenant SLUG] [--password P] [--display-name N] [--email E]
+                                                            add a user (a password is generated unless given; bots get none)
+  set-password <username> [--tenant SLUG] [--password P]    replace a password (generated unless given)
+  token <username> [--tenant SLUG] [--ttl SECONDS]          print an access token (for bots and scripts)
+
+The database is the one the server uses (DATABASE_URL / DATA_DIR). While a server owns the
+embedded database (DATA_DIR), the commands run inside it, so changes take effect at once.`;
+
+/** A mistake in the command line or its target (exit code 1, message shown as is). */
+export class AdminCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdminCommandError';
+  }
+}
+
+export interface AdminCommandDeps {
+  orm: Orm;
+  tokens: TokenService;
+}
+
+export interface ParsedCommand {
+  command: string | undefined;
+  help: boolean;
+  run: (deps: AdminCommandDeps) => Promise<string>;
+}
+
+const generatedPassword = () => randomBytes(12).toString('base64url');
+
+async function tenantOf(em: Db, slug: string | undefined): Promise<Tenant> {
+  const tenant = await findTenantBySlug(em, slug ?? DEFAULT_TENANT_SLUG);
+  if (!tenant) throw new AdminCommandError(`no tenant "${slug}"`);
+  em.setFilterParams(TENANT_FILTER, { tenantId: tenant.id });
+  return tenant;
+}
+
+async function findUser(em: Db, username: string): Promise<User> {
+  const user = await em.findOne(User, { username: username.toLowerCase() });
+  if (!user) throw new AdminCommandError(`no user "${username}"`);
+  return user;
+}
+
+/** Parses an argument list (`create-user alice --role STAFF`); throws AdminCommandError on unknown options. */
+export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        tenant: { type: 'string' },
+        name: { type: 'string' },
+        origin: { type: 'string', multiple: true },
+        role: { type: 'string' },
+        password: { type: 'string' },
+        'display-name': { type: 'string' },
+        email: { type: 'string' },
+        ttl: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new AdminCommandError(error instanceof Error ? error.message : String(error));
+  }
+  const { positionals, values } = parsed;
+  const [command, arg] = positionals;
+  const needArg = (what: string) => {
+    if (!arg) throw new AdminCommandError(`${command} needs a ${what}`);
+    return arg;
+  };
+  const run = async ({ orm, tokens }: AdminCommandDeps): Promise<string> => {
+    const em = orm.em.fork() as Db;
+    switch (command) {
+      case 'create-tenant': {
+        const tenant = await createTenant(em, needArg('slug'), values.name);
+        tenant.allowedOrigins = values.origin ?? [];
+        await em.flush();
+        return JSON.stringify({ id: tenant.id, slug: tenant.slug, widgetKey: tenant.widgetKey, allowedOrigins: tenant.allowedOrigins });
+      }
+      case 'list-tenants': {
+        const tenants = await em.find(Tenant, {}, { orderBy: { id: 'asc' } });
+        return tenants.map((t) => `${t.id}\t${t.slug}\t${t.name}\t${t.widgetKey}`).join('\n');
+      }
+      case 'create-user': {
+        const username = needArg('username');
+        const role = (values.role ?? '').toUpperCase() as UserRole;
+        if (!Object.values(UserRole).includes(role)) throw new AdminCommandError('--role must be ADMIN, STAFF, USER or BOT');
+        const tenant = await tenantOf(em, values.tenant);
+        const password = values.password ?? (role === UserRole.BOT ? null : generatedPassword());
+        const user = await createUser(em, tenant.id, { username, role, password, displayName: values['display-name'], email: values.email });
+        const line = JSON.stringify({ id: user.id, username: user.username, role: user.role, tenant: tenant.slug });
+        return password && !values.password ? `${line}\npassword: ${password}` : line;
+      }
+      case 'set-password': {
+        const username = needArg('username');
+        await tenantOf(em, values.tenant);
+        const user = await findUser(em, username);
+        const password = values.password ?? generatedPassword();
+        if (password.length < MIN_PASSWORD_LENGTH) throw new AdminCommandError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+        user.passwordHash = await hashPassword(password);
+        // A new password signs the user out everywhere.
+        user.tokenVersion += 1;
+        await em.flush();
+        return values.password ? 'password set' : `password: ${password}`;
+      }
+      case 'token': {
+        const username = needArg('username');
+        const tenant = await tenantOf(em, values.tenant);
+        const user = await findUser(em, username);
+        const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+        if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60)) throw new AdminCommandError('--ttl must be a whole number of seconds, at least 60');
+        return tokens.issueAccessToken(user.id, tenant.id, user.tokenVersion, ttl);
+      }
+      default:
+        throw new AdminCommandError(`unknown command "${command}"\n\n${ADMIN_USAGE}`);
+    }
+  };
+  return { command, help: values.help === true, run };
+}

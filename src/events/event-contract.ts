@@ -1,0 +1,129 @@
+/**
+ * The event contract: every event type a session's outbox records, with its payload, declared
+ * once. Producers (the services, through `recordEvent`) can only write these shapes; consumers
+ * (GraphQL event types, legacy frames, chat API shapes, streams) narrow on `type` instead of
+ * casting. Payloads are plain JSON: they are stored in jsonb and travel over Redis unchanged.
+ */
+import type { Priority, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
+
+/** An attachment as GraphQL returns it and message payloads carry it. */
+export interface AttachmentDto {
+  id: string;
+  url: string;
+  type: string;
+  name: string;
+  size: number;
+  metadata: { width: number | null; height: number | null; duration: number | null };
+}
+
+/** A message as it travels in event payloads (messages/message.dto.ts builds it). */
+export interface MessageDto {
+  id: string;
+  uuid: string;
+  sessionId: string;
+  senderType: SenderType;
+  /** The sender's participant id (null for system messages). */
+  senderId: string | null;
+  senderUserId: string | null;
+  senderName: string;
+  senderUsername: string | null;
+  /** '' once deleted: a deleted message keeps its place, never its text. */
+  content: string;
+  metadata: Record<string, unknown>;
+  clientMessageId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  /** Present when the attachments were loaded; [] once deleted. */
+  attachments?: AttachmentDto[];
+}
+
+/** A session as it travels in event payloads (sessions/session.dto.ts builds it; no PII beyond the guest's display name). */
+export interface SessionDto {
+  id: string;
+  uuid: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  priority: Priority;
+  subject: string | null;
+  tags: string[];
+  customerId: string | null;
+  agentId: string | null;
+  guestName: string | null;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+/** What a `session.updated` changed. */
+export type SessionChange = 'status' | 'agent' | 'members';
+
+/** A participant's watermark moved forward (markRead, or a delivery). */
+interface WatermarkPayload {
+  participantId: string;
+  /** The participant's user id; null for a guest. */
+  userId: string | null;
+}
+
+export interface EventPayloads {
+  'session.created': { session: SessionDto; memberIds?: string[] };
+  'session.updated': { session: SessionDto; changes: SessionChange[]; change?: 'member.added' | 'member.removed'; userId?: string };
+  'message.created': { message: MessageDto };
+  'message.updated': { message: MessageDto };
+  'message.deleted': { message: MessageDto };
+  'read.updated': WatermarkPayload & { lastReadMessageId: string };
+  'delivery.updated': WatermarkPayload & { lastDeliveredMessageId: string };
+}
+
+export type SessionEventType = keyof EventPayloads;
+
+export const SESSION_EVENT_TYPES = [
+  'session.created',
+  'session.updated',
+  'message.created',
+  'message.updated',
+  'message.deleted',
+  'read.updated',
+  'delivery.updated',
+] as const satisfies readonly SessionEventType[];
+
+/** One event type with its payload: a discriminated union on `type`. */
+export type EventBody = { [K in SessionEventType]: { type: K; payload: EventPayloads[K] } }[SessionEventType];
+
+/** A committed event as streams, pub/sub and webhooks see it. */
+export type PublishedEvent = EventBody & {
+  /** The outbox row id (SessionEvent.id): clients resume with `since` = the last id they saw. */
+  id: string;
+  /** Place in the session's sequence (1, 2, 3, … without gaps, in commit order): streams order and detect gaps by it. */
+  seq: string;
+  /** Place in the tenant's inbox sequence for lifecycle events (`session.*`); null for the others. */
+  inboxSeq: string | null;
+  tenantId: string;
+  sessionId: string;
+  createdAt: string;
+};
+
+export type MessageEvent = Extract<PublishedEvent, { type: 'message.created' | 'message.updated' | 'message.deleted' }>;
+export type SessionLifecycleEvent = Extract<PublishedEvent, { type: 'session.created' | 'session.updated' }>;
+export type WatermarkEvent = Extract<PublishedEvent, { type: 'read.updated' | 'delivery.updated' }>;
+
+export const isMessageEvent = (event: PublishedEvent): event is MessageEvent => event.type.startsWith('message.');
+/** The event types an inbox (staff/admin) stream carries: sessions appearing, changing, closing. */
+export const isLifecycleEvent = (event: PublishedEvent): event is SessionLifecycleEvent => event.type.startsWith('session.');
+export const isWatermarkEvent = (event: PublishedEvent): event is WatermarkEvent => event.type === 'read.updated' || event.type === 'delivery.updated';
+
+/** The watermark a read/delivery event moved to. */
+export const watermarkOf = (event: WatermarkEvent): string =>
+  event.type === 'read.updated' ? event.payload.lastReadMessageId : event.payload.lastDeliveredMessageId;
+
+/** Ephemeral "is typing" state: published, never stored, so it has no outbox id. */
+export interface TypingSignal {
+  tenantId: string;
+  sessionId: string;
+  /** Who is typing: `user:<id>` or `guest:<participantId>`; one typist's signals replace each other. */
+  typistKey: string;
+  /** The typist's user id (seed 001 `userId`); `guest:<participantId>` for a guest. */
+  userId: string;
+  name: string;
+  isTyping: boolean;
+  timestamp: string;
+}
