@@ -1,6 +1,7 @@
 /** Black-box tests: each file starts a real server on port 0 and talks HTTP/WebSocket to it. */
 export default {
-  testEnvironment: 'node',
+  // Fails a test on any unhandled rejection or uncaught exception in the process (the server runs in it).
+  testEnvironment: '<rootDir>/test/helpers/environment.mjs',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],

@@ -70,6 +70,26 @@ export interface Config {
   readonly queryLimits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
   /** Attachment uploads: where they are stored and what is accepted. */
   readonly uploads: UploadConfig;
+  /**
+   * HTTP_HEADERS_TIMEOUT_MS (30000): how long a client may take to send a request's headers.
+   * HTTP_REQUEST_TIMEOUT_MS (30000): how long it may take to send the whole request, body
+   * included; raise it when large uploads come over slow links. A client over either is cut
+   * off (408), so a slow or stalled sender cannot hold a connection. Headers ≤ request.
+   */
+  readonly http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /**
+   * PUBLIC_URL: the base URL clients reach this server at (`https://chat.example.com`, a path
+   * prefix allowed); absolute links (the rooms dialect's `next`/`previous`) are built on it.
+   * Absent: built from the request's Host header, but only when that host is in ALLOWED_HOSTS
+   * (otherwise links are relative to this server's root).
+   */
+  readonly publicUrl: string | null;
+  /**
+   * ALLOWED_HOSTS: comma-separated `host[:port]` values the Host header may name for absolute
+   * links when PUBLIC_URL is unset; a host without a port matches any port. Default
+   * `localhost,127.0.0.1,[::1]` (local development); any other Host gets root-relative links.
+   */
+  readonly allowedHosts: readonly string[];
 }
 
 export interface UploadConfig {
@@ -213,6 +233,37 @@ function jwtSecret(env: Env, nodeEnv: Config['env'], dataDir: string): Uint8Arra
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }
 
+function httpTimeouts(env: Env): Config['http'] {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 30_000, 1000, 3_600_000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', `must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
+function publicUrl(env: Env): string | null {
+  const raw = env.PUBLIC_URL;
+  if (raw === undefined || raw.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `is "${raw}", which is not a URL like https://chat.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must be an http:// or https:// URL');
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError('PUBLIC_URL', 'may not carry a query, fragment or credentials');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `host[:port]`: a DNS name or an IP literal (IPv6 in brackets); used for ALLOWED_HOSTS and to vet Host headers. */
+export const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+function allowedHosts(env: Env): string[] {
+  const hosts = (env.ALLOWED_HOSTS ?? 'localhost,127.0.0.1,[::1]').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+  for (const host of hosts) if (!HOST.test(host)) throw new ConfigError('ALLOWED_HOSTS', `has "${host}", which is not host[:port]`);
+  return hosts;
+}
+
 /**
  * The environment Parley runs with: `.env` in the working directory (when present) under the
  * process environment, which wins variable by variable, so a deployment's real environment
@@ -303,5 +354,8 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
       cost: integer(env, 'QUERY_MAX_COST', 5000, 10, 10_000_000),
     },
     uploads: Object.freeze(uploadConfig(env, dataDir)),
+    http: httpTimeouts(env),
+    publicUrl: publicUrl(env),
+    allowedHosts: allowedHosts(env),
   });
 }

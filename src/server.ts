@@ -18,7 +18,7 @@ import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type RequestContext } from './app/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { queryLimits } from './graphql/limits.js';
-import { graphqlJsonOnly, httpErrorHandler } from './http/body.js';
+import { graphqlJsonOnly, httpErrorHandler, refuseLargeGraphQLJson } from './http/body.js';
 import { httpHardening } from './observability/http-hardening.js';
 import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
 import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
@@ -56,7 +56,7 @@ export interface ParleyServer {
 const REDIS_START_WAIT_MS = 3_000;
 
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
-const JSON_BODY_LIMIT = '1mb';
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds and starts the whole server. Nothing starts on import: main.ts and the tests call this. */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<ParleyServer> {
@@ -111,7 +111,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.disable('x-powered-by');
     // Only the configured number of proxy hops may name the client (rate limits key anonymous callers by it).
     app.set('trust proxy', config.trustProxyHops === 0 ? false : config.trustProxyHops);
-    const httpServer: Server = createServer(app);
+    const httpServer: Server = createServer(
+      {
+        headersTimeout: config.http.headersTimeoutMs,
+        requestTimeout: config.http.requestTimeoutMs,
+        // Node checks the two timeouts on this interval (30 s by default, which would double them).
+        connectionsCheckingInterval: Math.min(5000, Math.ceil(config.http.headersTimeoutMs / 4)),
+      },
+      app,
+    );
     const limits = queryLimits(config);
     const formatError = createFormatError(logger, config.env === 'development');
     const apollo = new ApolloServer<RequestContext>({
@@ -164,7 +172,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     app.use(
       '/graphql',
       graphqlJsonOnly(),
-      express.json({ limit: JSON_BODY_LIMIT }),
+      refuseLargeGraphQLJson(JSON_BODY_LIMIT_BYTES),
+      express.json({ limit: JSON_BODY_LIMIT_BYTES }),
       expressMiddleware(apollo, {
         context: async ({ req }) => {
           try {

@@ -27,7 +27,7 @@ describe('bodies that are not JSON', () => {
   };
 
   it.each([undefined, 'text/plain', 'application/x-www-form-urlencoded'])('v1: a guest session body sent as %s is 415 in the envelope, and no session is created', async (type) => {
-    const sessionKey = `media-type-${(type ?? 'none').replace(/[^a-z]/g, '-')}`;
+    const sessionKey = `media-type-key-${(type ?? 'none').replace(/[^a-z]/g, '-')}`;
     const response = await send('POST', '/api/v1/chat/guest/session', JSON.stringify({ session_id: sessionKey }), type);
     checker.check('POST', '/api/v1/chat/guest/session', response);
     expect(response.status).toBe(415);

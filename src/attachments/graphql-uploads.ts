@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import type { UploadConfig } from '../config.js';
+import { graphqlErrorBody, requestTooLarge } from '../graphql/http-body.js';
+import { answerWithoutBody, declaresMoreThan } from '../http/unread-body.js';
 import { badInput, DomainError } from '../shared/errors.js';
 import type { IncomingUpload } from './attachment.service.js';
 import { cleanFileName } from './file-name.js';
@@ -23,9 +25,6 @@ function rejection(status: number, error: DomainError): Rejection {
   return Object.assign(error, { status, expose: true });
 }
 
-function errorBody(error: DomainError) {
-  return { errors: [{ message: error.message, extensions: { code: error.code, reason: error.reason } }] };
-}
 
 /**
  * GraphQL multipart requests (graphql-multipart-request-spec) on `/graphql`. Apollo checks its
@@ -43,23 +42,12 @@ export function graphqlUploads(config: UploadConfig) {
   });
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
-    const refuse = (status: number, error: DomainError): void => {
-      // The body is discarded, not parsed; the answer waits for its end because most clients
-      // (fetch among them) report a broken pipe instead of a response that arrives mid-upload.
-      // Node's request timeout bounds how long a client may take.
-      res.setHeader('connection', 'close');
-      const answer = () => {
-        res.status(status).json(errorBody(error));
-      };
-      if (req.readableEnded) return answer();
-      req.once('end', answer);
-      req.resume();
-    };
+    // The body is discarded, never parsed, and the answer does not wait for it.
+    const refuse = (status: number, error: DomainError): void => answerWithoutBody(req, res, () => res.status(status).json(graphqlErrorBody(error)));
     if (!PREFLIGHT_HEADERS.some((name) => (req.headers[name] ?? '') !== '')) {
       return refuse(400, badInput('headers', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF prevention)', 'CSRF_PREFLIGHT_REQUIRED'));
     }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > config.maxRequestBytes) return refuse(413, requestTooLarge(config.maxRequestBytes));
+    if (declaresMoreThan(req, config.maxRequestBytes)) return refuse(413, requestTooLarge(config.maxRequestBytes));
     // graphql-upload's own refusals (too many files, malformed multipart, body too large)
     // answered in the same shape; its middleware holds the answer until the body has ended.
     parse(req, res, (error?: unknown) => {
@@ -67,12 +55,11 @@ export function graphqlUploads(config: UploadConfig) {
       const mapped = uploadError(error, config.maxFileBytes);
       if (!(mapped instanceof DomainError)) return next(error);
       const status = (error as { status?: number }).status;
-      res.status(status && status >= 400 && status < 500 ? status : 400).json(errorBody(mapped));
+      res.status(status && status >= 400 && status < 500 ? status : 400).json(graphqlErrorBody(mapped));
     });
   };
 }
 
-const requestTooLarge = (max: number) => badInput('attachments', `A request may be at most ${max} bytes`, 'REQUEST_TOO_LARGE');
 
 /**
  * graphql-upload's FileUpload as the service's IncomingUpload, with its errors in the one error
@@ -92,7 +79,7 @@ function adapt(file: FileUpload, maxFileBytes: number): IncomingUpload {
     filename: file.filename,
     mimetype: file.mimetype,
     createReadStream: () => {
-      let source;
+      let source: Readable;
       try {
         source = file.createReadStream();
       } catch (error) {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { answerWithoutBody, declaresMoreThan } from './unread-body.js';
 
 /**
  * Request-body rules shared by every HTTP surface: what counts as a body that is not declared
@@ -17,7 +18,7 @@ export function isUndeclaredBody(req: Request): boolean {
   return hasBody && !req.is('application/json');
 }
 
-const graphqlError = (message: string, code: string, reason?: string) => ({ errors: [{ message, extensions: reason ? { code, reason } : { code } }] });
+export const graphqlError = (message: string, code: string, reason?: string) => ({ errors: [{ message, extensions: reason ? { code, reason } : { code } }] });
 
 /**
  * POST /graphql takes JSON (or multipart, which the upload middleware has consumed by now). Any
@@ -31,6 +32,19 @@ export function graphqlJsonOnly(): RequestHandler {
       return;
     }
     next();
+  };
+}
+
+/**
+ * A JSON request to /graphql whose declared Content-Length is over `maxBytes` gets the answer the
+ * JSON parser gives an oversized body (413 BODY_TOO_LARGE), but before a byte is read: the parser
+ * would read, and wait for, the whole declared body first.
+ */
+export function refuseLargeGraphQLJson(maxBytes: number): RequestHandler {
+  return (req, res, next) => {
+    if (!req.is('application/json') || !declaresMoreThan(req, maxBytes)) return next();
+    const { status, message, reason } = BODY_ERRORS['entity.too.large']!;
+    answerWithoutBody(req, res, () => res.status(status).json(graphqlError(message, 'BAD_REQUEST', reason)));
   };
 }
 

@@ -9,7 +9,7 @@ import { ChatSession } from '../sessions/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
-import { intInRange, maxId, parseId, parseWatermark, requireText } from '../shared/validate.js';
+import { intInRange, maxId, parseId, parseWatermark, requireJsonObject, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from './message.entity.js';
@@ -68,12 +68,7 @@ function senderTypeFor(participant: Participant, session: ChatSession): SenderTy
 }
 
 function validateMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
-  if (metadata === null || metadata === undefined) return {};
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw badInput('metadata', 'metadata must be a JSON object');
-  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
-    throw badInput('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`, 'TOO_LONG');
-  }
-  return metadata;
+  return metadata === null || metadata === undefined ? {} : requireJsonObject(metadata, 'metadata', MAX_METADATA_BYTES);
 }
 
 /** Sending, reading and paging messages, and the read watermark. */

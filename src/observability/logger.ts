@@ -13,6 +13,14 @@ export interface RequestTrace {
 /** The trace of the request (or operation) being served, for every log line written under it. */
 export const traceContext = new AsyncLocalStorage<RequestTrace>();
 
+/** Path segments that are credentials: seed 003's guest session key, `/api/v1/chat/guest/session/{key}/…`. */
+const CREDENTIAL_IN_PATH = /(\/guest\/session\/)[^/]+/gi;
+
+/** A request path fit for a log line: no query string (it can carry `?token=`), credentials in its segments redacted. */
+export function loggablePath(url: string): string {
+  return url.split('?')[0]!.replace(CREDENTIAL_IN_PATH, '$1[redacted]');
+}
+
 /**
  * One human line per entry for a developer at a terminal: level names and local time instead of
  * numbers, and the fields every line carries left out. Synchronous, so nothing written just before
@@ -47,7 +55,11 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
       return traceId ? { trace_id: traceId } : {};
     },
     redact: {
-      paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'email', '*.email', 'phone', '*.phone', 'content', '*.content'],
+      paths: [
+        'password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'email', '*.email', 'phone', '*.phone', 'content', '*.content',
+        // Guest session keys are bearer credentials (seed 003's session_id).
+        'sessionKey', '*.sessionKey', 'session_key', '*.session_key',
+      ],
       censor: '[redacted]',
     },
   };

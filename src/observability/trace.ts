@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { traceContext, type RequestTrace } from './logger.js';
+import { loggablePath, traceContext, type RequestTrace } from './logger.js';
 
 const TRACE_ID = /^[A-Za-z0-9-]{8,64}$/;
 
@@ -24,8 +24,8 @@ export function traceRequests(logger: Logger) {
     res.on('finish', () => {
       traceContext.run(trace, () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        // Path only: query strings can carry tokens (?token=) and are never logged.
-        const path = req.originalUrl.split('?')[0]!;
+        // Never the query string (?token=) nor a guest session key in the path.
+        const path = loggablePath(req.originalUrl);
         const line = { method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...trace.graphql };
         if (PROBE_PATHS.has(path)) logger.debug(line, 'request');
         else logger.info(line, 'request');

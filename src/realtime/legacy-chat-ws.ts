@@ -10,7 +10,7 @@ import { toChatApiMessage, toChatApiSession, toChatApiTyping } from '../rest/cha
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { SUBSCRIBE_OPERATION } from './graphql-ws.js';
 import { DomainError, unauthenticated, unavailable } from '../shared/errors.js';
-import { openSessionStream, type StreamItem } from './session-stream.js';
+import { openSessionStream, type Stream, type StreamItem } from './session-stream.js';
 import { streamSourceFor } from './stream-source.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
@@ -41,6 +41,7 @@ export function toLegacyFrame(item: StreamItem): LegacyFrame | null {
 
 /** Refuses the upgrade with a plain HTTP response in the chat API error body: no WebSocket is opened. */
 function refuse(socket: Duplex, error: unknown): void {
+  if (socket.destroyed || !socket.writable) return;
   const code = error instanceof DomainError ? error.code : undefined;
   const { status, body } = chatApiFailure(code, error instanceof Error ? error.message : 'Refused');
   const json = JSON.stringify(body);
@@ -48,6 +49,15 @@ function refuse(socket: Duplex, error: unknown): void {
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
+}
+
+/** An upgrade already routed here: the path's session id is decoded, the query parsed (see upgrade-target.ts). */
+export interface LegacyUpgrade {
+  request: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  sessionId: string;
+  query: URLSearchParams;
 }
 
 export interface LegacyChatOptions {
@@ -63,18 +73,11 @@ export interface LegacyChatOptions {
  * for browsers that cannot set it, `?token=`. Authorization, the session check and `since`
  * validation all happen before the upgrade, so a refused client never sees an event.
  */
-export async function handleLegacyUpgrade(
-  wss: WebSocketServer,
-  request: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  options: LegacyChatOptions,
-): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const sessionId = decodeURIComponent(LEGACY_CHAT_PATH.exec(url.pathname)?.[1] ?? '');
-  const token = url.searchParams.get('token');
+export async function handleLegacyUpgrade(wss: WebSocketServer, upgrade: LegacyUpgrade, options: LegacyChatOptions): Promise<void> {
+  const { request, socket, head, sessionId, query } = upgrade;
+  const token = query.get('token');
   const authorization = request.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
-  let stream;
+  let stream: Stream<StreamItem>;
   try {
     const context = await options.contexts.forAuthorization(authorization, request.socket.remoteAddress);
     if (context.viewer.kind === 'anonymous') throw unauthenticated();
@@ -83,7 +86,7 @@ export async function handleLegacyUpgrade(
     if (!decision.allowed) throw rateLimited(decision);
     stream = await openSessionStream(
       streamSourceFor(context, (error) => options.logger.error({ err: error }, 'legacy chat websocket background error')),
-      { sessionId, since: url.searchParams.get('since') },
+      { sessionId, since: query.get('since') },
     );
   } catch (error) {
     if (!(error instanceof DomainError)) options.logger.error({ err: error }, 'legacy chat websocket upgrade failed');
@@ -92,15 +95,20 @@ export async function handleLegacyUpgrade(
     return;
   }
   const opened = stream;
+  if (socket.destroyed) {
+    // The client left while it was being authorised: end the stream it will never read.
+    await opened.return(undefined);
+    return;
+  }
   wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
     options.metrics?.wsConnections.inc({ endpoint: 'legacy' });
     ws.on('close', () => {
       options.metrics?.wsConnections.dec({ endpoint: 'legacy' });
-      void opened.return(undefined);
+      opened.return(undefined).catch((error: unknown) => options.logger.error({ err: error }, 'legacy chat websocket stream did not end cleanly'));
     });
     // Incoming frames are ignored: the seed's socket only pushes (clients send over REST).
     ws.on('error', () => ws.terminate());
-    void (async () => {
+    (async () => {
       try {
         for await (const item of opened) {
           const frame = toLegacyFrame(item);
@@ -113,6 +121,9 @@ export async function handleLegacyUpgrade(
         if (!(error instanceof DomainError)) options.logger.error({ err: error }, 'legacy chat websocket stream failed');
         if (ws.readyState === ws.OPEN) ws.close(code === 'FORBIDDEN' ? LEGACY_CLOSE_FORBIDDEN : 1011, code);
       }
-    })();
+    })().catch((error: unknown) => {
+      options.logger.error({ err: error }, 'legacy chat websocket stream failed');
+      ws.terminate();
+    });
   });
 }

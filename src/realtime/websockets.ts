@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { serveGraphQLWs, type GraphQLWsOptions } from './graphql-ws.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { handleLegacyUpgrade, LEGACY_CHAT_PATH } from './legacy-chat-ws.js';
+import { decodePathSegment, parseUpgradeTarget } from './upgrade-target.js';
 
 /** Close code sent to every socket on shutdown: clients reconnect elsewhere and resume with `since`. */
 export const CLOSE_GOING_AWAY = 1001;
@@ -24,6 +25,7 @@ export interface WebSockets {
 }
 
 function reject(socket: Duplex, status: number, reason: string): void {
+  if (socket.destroyed || !socket.writable) return;
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
@@ -43,7 +45,11 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
   });
   let closing = false;
 
+  // Nothing on the upgrade path may throw or reject unhandled: an upgrade reaches us before
+  // any framework, and one uncaught error here used to end the whole process.
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that resets mid-handshake must not become an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
     if (closing) return reject(socket, 503, 'Service Unavailable');
     options.origins.allows(request.headers.origin).then(
       (allowed) => (allowed ? route(request, socket, head) : reject(socket, 403, 'Forbidden')),
@@ -51,17 +57,26 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
         options.logger.error({ err: error }, 'websocket origin check failed');
         reject(socket, 503, 'Service Unavailable');
       },
-    );
+    ).catch((error: unknown) => {
+      options.logger.error({ err: error }, 'websocket upgrade failed');
+      reject(socket, 500, 'Internal Server Error');
+    });
   };
   const route = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
-    if (pathname === '/graphql') {
+    const target = parseUpgradeTarget(request.url);
+    if (!target) return reject(socket, 400, 'Bad Request');
+    if (target.pathname === '/graphql') {
       graphqlWss.handleUpgrade(request, socket, head, (ws) => graphqlWss.emit('connection', ws, request));
-    } else if (LEGACY_CHAT_PATH.test(pathname)) {
-      void handleLegacyUpgrade(legacyWss, request, socket, head, options);
-    } else {
-      reject(socket, 404, 'Not Found');
+      return;
     }
+    const legacy = LEGACY_CHAT_PATH.exec(target.pathname);
+    if (!legacy) return reject(socket, 404, 'Not Found');
+    const sessionId = decodePathSegment(legacy[1]!);
+    if (sessionId === null) return reject(socket, 400, 'Bad Request');
+    handleLegacyUpgrade(legacyWss, { request, socket, head, sessionId, query: target.query }, options).catch((error: unknown) => {
+      options.logger.error({ err: error }, 'legacy chat websocket upgrade failed');
+      reject(socket, 500, 'Internal Server Error');
+    });
   };
   httpServer.on('upgrade', onUpgrade);
 

@@ -1,3 +1,4 @@
+import { answerWithoutBody, declaresMoreThan } from '../http/unread-body.js';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { isUndeclaredBody } from '../http/body.js';
 
@@ -33,21 +34,32 @@ export interface BodyFailure {
   contentType: string;
 }
 
+/** `16kb`, `1mb`: the body limits as the dialects state them, in bytes. */
+export function limitBytes(limit: string): number {
+  const match = /^(\d+)(kb|mb)$/.exec(limit);
+  if (!match) throw new Error(`Unsupported body limit ${limit}`);
+  return Number(match[1]) * (match[2] === 'kb' ? 1024 : 1024 * 1024);
+}
+
 /**
  * express.json with a size limit, whose parse and size errors are answered by the dialect's
  * own writer instead of falling through to the server's generic error handler. A body sent
  * without `Content-Type: application/json` is refused (415) rather than silently ignored, which
- * would run the route on defaults.
+ * would run the route on defaults. A JSON body whose declared length is over the limit is
+ * refused (413) before a byte of it is read.
  */
 export function jsonBody(
   limit: string,
   onFailure: (res: Response, failure: BodyFailure) => void,
   { checkType = true }: { /** false: the route checks the type itself, later (rooms: permissions first, as DRF). */ checkType?: boolean } = {},
 ): [RequestHandler, RequestHandler, ErrorRequestHandler] {
+  const maxBytes = limitBytes(limit);
   return [
     (req, res, next) => {
-      if (checkType && isUndeclaredBody(req)) return onFailure(res, { status: 415, kind: 'unsupported_type', contentType: req.headers['content-type'] ?? '' });
-      next();
+      const contentType = req.headers['content-type'] ?? '';
+      if (checkType && isUndeclaredBody(req)) return onFailure(res, { status: 415, kind: 'unsupported_type', contentType });
+      if (!req.is('application/json') || !declaresMoreThan(req, maxBytes)) return next();
+      answerWithoutBody(req, res, () => onFailure(res, { status: 413, kind: 'too_large', contentType }));
     },
     express.json({ limit }),
     (error: Error & { type?: string; status?: number }, req, res, next) => {

@@ -9,7 +9,7 @@ import { sessionDto } from '../sessions/session.dto.js';
 import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/scope.js';
-import { parseId, requireText } from '../shared/validate.js';
+import { parseId, requireName } from '../shared/validate.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -34,7 +34,7 @@ export class RoomService {
   async create(nameArg: string, memberIdsArg: readonly string[] | null | undefined): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const owner = requireUser(viewer, undefined, 'CANNOT_CREATE_ROOM');
-    const name = requireText(nameArg, 'name', MAX_ROOM_NAME_LENGTH);
+    const name = requireName(nameArg, 'name', MAX_ROOM_NAME_LENGTH);
     const memberIds = [...new Set((memberIdsArg ?? []).map((id) => parseId(id, 'memberIds')))].filter((id) => id !== owner.userId);
     if (memberIds.length > MAX_INITIAL_MEMBERS) throw badInput('memberIds', `at most ${MAX_INITIAL_MEMBERS} memberIds`);
     const found = memberIds.length ? await em.count(User, { id: { $in: memberIds } }) : 0;

@@ -1,8 +1,8 @@
-import { TextArrayType } from '../db/text-array.type.js';
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Priority, SessionKind, SessionStatus } from '../shared/enums.js';
+import { TextArrayType } from '../db/text-array.type.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';

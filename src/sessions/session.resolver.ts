@@ -64,7 +64,7 @@ export class SessionResolver {
     // From here on the caller is that session's guest, and sees it as the guest would.
     const guest = { kind: 'guest' as const, tenantId: ctx.viewer.tenantId, participantId: result.guestId, sessionId: result.session.id };
     return {
-      session: SessionType.from(result.session, guest),
+      session: SessionType.from(result.session, guest, { hideContact: !result.revealContact }),
       created: result.created,
       token: result.token,
       messages: result.history.map((view) => MessageType.from(view)),

@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { createHash } from 'node:crypto';
 import { requireUser } from '../auth/guards.js';
 import type { TokenService } from '../auth/tokens.js';
 import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '../events/event-bus.js';
@@ -6,10 +7,11 @@ import type { SessionEvent } from '../events/session-event.entity.js';
 import { ChatMessage } from '../messages/message.entity.js';
 import { WatermarkView, type MessageView } from '../messages/watermarks.js';
 import { ParticipantRole, Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Scope } from '../shared/scope.js';
 import type { Db } from '../db/orm.js';
-import { intInRange, optionalText, parseId, requireText } from '../shared/validate.js';
+import { intInRange, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from '../users/user.entity.js';
 import { Participant } from './participant.entity.js';
@@ -49,6 +51,11 @@ export interface GuestSessionInput {
 export interface GuestSessionResult {
   session: ChatSession;
   created: boolean;
+  /**
+   * Whether the answer may show the guest's email and phone: only to the caller who just gave
+   * them. A duplicate create proves only that the caller holds the key, so it does not echo them.
+   */
+  revealContact: boolean;
   token: string;
   guestId: string;
   /** The session's latest messages, oldest first. */
@@ -58,23 +65,31 @@ export interface GuestSessionResult {
 export const MAX_TAGS = 20;
 export const MAX_TAG_LENGTH = 50;
 export const GUEST_HISTORY_LIMIT = 100;
+/** A guest session key is a bearer credential (it yields the session's guest token): short ones are guessable. */
+export const MIN_SESSION_KEY_LENGTH = 16;
+export const MAX_SESSION_KEY_LENGTH = 128;
+/** The rate-limit operation under which every use of one session key is counted, whoever the caller (RATE_LIMIT_OVERRIDES key). */
+export const SESSION_KEY_OPERATION = 'guestSessionKey';
 const POPULATE = ['customer', 'agent'] as const;
 
 function normaliseTags(tags: readonly string[] | null | undefined): string[] {
   if (!tags) return [];
   if (tags.length > MAX_TAGS) throw badInput('tags', `at most ${MAX_TAGS} tags`);
-  const cleaned = tags.map((tag) => requireText(tag, 'tags', MAX_TAG_LENGTH).toLowerCase());
+  const cleaned = tags.map((tag) => requireName(tag, 'tags', MAX_TAG_LENGTH).toLowerCase());
   return [...new Set(cleaned)];
 }
 
 function validateGuest(input: GuestSessionInput) {
-  const sessionKey = requireText(input.sessionKey, 'sessionKey', 128);
+  const sessionKey = requireText(input.sessionKey, 'sessionKey', MAX_SESSION_KEY_LENGTH);
   if (!/^[A-Za-z0-9._:-]+$/.test(sessionKey)) throw badInput('sessionKey', 'sessionKey may contain only letters, digits, ".", "_", ":" and "-"');
+  if (sessionKey.length < MIN_SESSION_KEY_LENGTH) {
+    throw badInput('sessionKey', `sessionKey must be at least ${MIN_SESSION_KEY_LENGTH} characters (a UUID is fine): it is the credential to the session`, 'TOO_SHORT');
+  }
   const guestEmail = optionalText(input.guestEmail, 'guestEmail', 320);
   if (guestEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(guestEmail)) throw badInput('guestEmail', 'guestEmail must be an email address');
   const guestPhone = optionalText(input.guestPhone, 'guestPhone', 32);
   if (guestPhone !== null && !/^\+?[0-9 ()./-]{3,32}$/.test(guestPhone)) throw badInput('guestPhone', 'guestPhone must be a phone number');
-  return { sessionKey, guestName: optionalText(input.guestName, 'guestName', 200), guestEmail, guestPhone };
+  return { sessionKey, guestName: optionalName(input.guestName, 'guestName', 200), guestEmail, guestPhone };
 }
 
 export interface GuestFields {
@@ -104,8 +119,18 @@ export async function insertGuestSession(em: Db, tenantId: string, fields: Guest
 export class SessionService {
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { events: EventBus; tokens: TokenService },
+    private readonly deps: { events: EventBus; tokens: TokenService; rateLimiter: RateLimiter },
   ) {}
+
+  /**
+   * Counts one use of a session key, whoever the caller: per-IP limits alone let a botnet try
+   * many keys, or hammer one, from many addresses. Counted under a digest, never the key itself.
+   */
+  private async countKeyUse(sessionKey: string): Promise<void> {
+    const digest = createHash('sha256').update(`${this.scope.viewer.tenantId}:${sessionKey}`).digest('base64url').slice(0, 32);
+    const decision = await this.deps.rateLimiter.check(`session-key:${digest}`, SESSION_KEY_OPERATION, 'session-key');
+    if (!decision.allowed) throw rateLimited(decision);
+  }
 
   /** By numeric id or by public UUID. */
   async get(idOrUuid: string): Promise<ChatSession> {
@@ -115,14 +140,25 @@ export class SessionService {
     return session;
   }
 
-  /** By a guest client's own session id (seed 003's `session_id`). */
+  /**
+   * By a guest client's own session id (seed 003's `session_id`). A key that exists but names a
+   * session the caller may not read gets the same answer as a key that does not exist, so the
+   * lookup cannot be used to learn which keys are taken.
+   */
   async getByKey(sessionKeyArg: string): Promise<ChatSession> {
     // Anonymous callers learn nothing, not even whether a key exists.
     if (this.scope.viewer.kind === 'anonymous') throw unauthenticated();
-    const sessionKey = requireText(sessionKeyArg, 'sessionKey', 128);
+    const sessionKey = requireText(sessionKeyArg, 'sessionKey', MAX_SESSION_KEY_LENGTH);
+    await this.countKeyUse(sessionKey);
+    const missing = () => notFound('SESSION_NOT_FOUND', 'No session of yours has this key');
     const found = await this.scope.em.findOne(ChatSession, { sessionKey }, { fields: ['id'] });
-    if (!found) throw notFound('SESSION_NOT_FOUND', 'No session has this key');
-    return this.get(found.id);
+    if (!found) throw missing();
+    try {
+      return await this.get(found.id);
+    } catch (error) {
+      if (error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND')) throw missing();
+      throw error;
+    }
   }
 
   async list(filter: SessionFilter, pageArg?: number | null, limitArg?: number | null): Promise<SessionPageResult> {
@@ -140,7 +176,7 @@ export class SessionService {
     if (filter.status) where.status = filter.status;
     if (filter.kind) where.kind = filter.kind;
     if (filter.priority) where.priority = filter.priority;
-    if (filter.tag) where.tags = { $contains: [requireText(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] };
+    if (filter.tag) where.tags = { $contains: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] };
     if (filter.agentId) {
       const agentId = parseId(filter.agentId, 'agentId');
       if (where.agent && where.agent !== agentId) return { items: [], totalCount: 0, page, totalPages: 0 };
@@ -158,7 +194,7 @@ export class SessionService {
   async create(input: CreateSessionInput): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const user = requireUser(viewer, [UserRole.USER, UserRole.ADMIN], 'CANNOT_CREATE_SESSION');
-    const subject = optionalText(input.subject, 'subject', 500);
+    const subject = optionalName(input.subject, 'subject', 500);
     const tags = normaliseTags(input.tags);
     let customerId = user.userId;
     if (input.userId !== null && input.userId !== undefined) {
@@ -236,6 +272,7 @@ export class SessionService {
   async createGuest(input: GuestSessionInput): Promise<GuestSessionResult> {
     const { em, viewer } = this.scope;
     const fields = validateGuest(input);
+    await this.countKeyUse(fields.sessionKey);
     let created = true;
     let session: ChatSession;
     let guest: Participant;
@@ -248,14 +285,15 @@ export class SessionService {
       created = false;
       const existing = await em.findOne(ChatSession, { sessionKey: fields.sessionKey });
       const customer = existing && (await em.findOne(Participant, { session: existing, user: null, role: ParticipantRole.CUSTOMER }));
-      if (!existing || !customer) throw error;
+      // Not the driver's error: its message quotes the key, a credential, into the log.
+      if (!existing || !customer) throw new Error('A guest session key conflicted, but no guest session has it');
       session = existing;
       guest = customer;
     }
     const history = created ? [] : await this.latestMessages(session);
     const token = await this.deps.tokens.issueGuestToken(guest.id, viewer.tenantId, session.id);
     const reloaded = await em.findOneOrFail(ChatSession, { id: session.id }, { populate: POPULATE });
-    return { session: reloaded, created, token, guestId: guest.id, history };
+    return { session: reloaded, created, revealContact: created, token, guestId: guest.id, history };
   }
 
   private async latestMessages(session: ChatSession): Promise<MessageView[]> {

@@ -64,9 +64,10 @@ export class SessionType {
   @Field(() => Int)
   messageCount!: number;
 
-  static from(session: ChatSession, viewer: Viewer): SessionType {
+  /** `hideContact`: leave out email and phone even where the viewer could see them (see GuestSessionResult.revealContact). */
+  static from(session: ChatSession, viewer: Viewer, { hideContact = false }: { hideContact?: boolean } = {}): SessionType {
     const contactVisible =
-      viewer.kind === 'guest' || (viewer.kind === 'user' && (viewer.role === UserRole.ADMIN || viewer.role === UserRole.STAFF));
+      !hideContact && (viewer.kind === 'guest' || (viewer.kind === 'user' && (viewer.role === UserRole.ADMIN || viewer.role === UserRole.STAFF)));
     return Object.assign(new SessionType(), {
       id: session.id,
       uuid: session.uuid,

@@ -25,19 +25,86 @@ export function isSessionRef(value: string): boolean {
   return /^[1-9]\d{0,17}$/.test(value) || isUuid(value);
 }
 
-/** Trimmed, non-blank text of bounded length; control characters other than tab/newline are refused. */
+/** C0 controls other than tab, newline and carriage return, and DEL. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** A UTF-16 surrogate without its partner: not text, and PostgreSQL refuses it in jsonb. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * What may not appear in a name other people read as an identity: C1 controls, and the
+ * bidirectional overrides, embeddings, isolates and marks that can make "gpj.exe" read as
+ * "exe.jpg" or one agent's name pass for another's. Message content may keep them.
+ */
+// eslint-disable-next-line no-control-regex
+const SPOOFING = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Why a string is not acceptable text anywhere (NUL and other controls, lone surrogates), or null. */
+function textProblem(text: string): string | null {
+  if (CONTROL.test(text)) return 'contains control characters';
+  if (LONE_SURROGATE.test(text)) return 'contains invalid Unicode (a lone surrogate)';
+  return null;
+}
+
+/**
+ * Trimmed, non-blank text of bounded length. Control characters other than tab/newline and
+ * lone UTF-16 surrogates are refused: the first are never meant, the second cannot be stored.
+ */
 export function requireText(value: string | null | undefined, field: string, maxLength: number): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text === '') throw badInput(field, `${field} may not be blank`, 'BLANK');
   if (text.length > maxLength) throw badInput(field, `${field} must be at most ${maxLength} characters`, 'TOO_LONG');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) throw badInput(field, `${field} contains control characters`);
+  const problem = textProblem(text);
+  if (problem) throw badInput(field, `${field} ${problem}`, 'INVALID_TEXT');
   return text;
 }
 
 export function optionalText(value: string | null | undefined, field: string, maxLength: number): string | null {
   if (value === null || value === undefined || value.trim() === '') return null;
   return requireText(value, field, maxLength);
+}
+
+/**
+ * requireText for identity fields (display names, usernames, subjects, room names, tags, guest
+ * names): also refuses C1 controls and bidirectional formatting characters (see SPOOFING).
+ */
+export function requireName(value: string | null | undefined, field: string, maxLength: number): string {
+  const text = requireText(value, field, maxLength);
+  if (SPOOFING.test(text)) throw badInput(field, `${field} contains control or bidirectional formatting characters`, 'INVALID_TEXT');
+  return text;
+}
+
+export function optionalName(value: string | null | undefined, field: string, maxLength: number): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  return requireName(value, field, maxLength);
+}
+
+/** How deep a JSON object (message metadata) may nest: `{"a": {"b": 1}}` is depth 2. */
+export const MAX_JSON_DEPTH = 8;
+
+/**
+ * A JSON object of at most `maxBytes` serialised and MAX_JSON_DEPTH levels, whose keys and
+ * string values are valid text without NUL (PostgreSQL's jsonb stores neither NUL nor lone
+ * surrogates). Walked without recursion, so a 5,000-level document is refused, not a stack overflow.
+ */
+export function requireJsonObject(value: unknown, field: string, maxBytes: number): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badInput(field, `${field} must be a JSON object`);
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000') || LONE_SURROGATE.test(node)) throw badInput(field, `${field} contains NUL or invalid Unicode`, 'INVALID_TEXT');
+      continue;
+    }
+    if (typeof node === 'number' && !Number.isFinite(node)) throw badInput(field, `${field} contains a number JSON cannot carry`);
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw badInput(field, `${field} may nest at most ${MAX_JSON_DEPTH} levels`, 'TOO_DEEP');
+    for (const [key, child] of Object.entries(node)) {
+      if (!Array.isArray(node)) pending.push([key, depth]);
+      pending.push([child, depth + 1]);
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) throw badInput(field, `${field} must be at most ${maxBytes} bytes of JSON`, 'TOO_LONG');
+  return value as Record<string, unknown>;
 }
 
 export function intInRange(value: number | null | undefined, field: string, min: number, max: number, fallback: number): number {

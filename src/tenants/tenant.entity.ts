@@ -1,7 +1,7 @@
-import { TextArrayType } from '../db/text-array.type.js';
 import { BigIntType, type Opt } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomBytes } from 'node:crypto';
+import { TextArrayType } from '../db/text-array.type.js';
 
 /** A workspace. Everything else belongs to exactly one tenant. */
 @Entity({ tableName: 'tenants' })

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
 import { badInput, conflict } from '../shared/errors.js';
-import { requireText } from '../shared/validate.js';
+import { optionalName, requireText } from '../shared/validate.js';
 import { Tenant } from './tenant.entity.js';
 
 export const DEFAULT_TENANT_SLUG = 'default';
@@ -9,7 +9,7 @@ export const DEFAULT_TENANT_SLUG = 'default';
 export async function createTenant(em: Db, slugArg: string, nameArg?: string | null): Promise<Tenant> {
   const slug = requireText(slugArg, 'slug', 64).toLowerCase();
   if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) throw badInput('slug', 'slug may contain only letters, digits and "-"');
-  const tenant = em.create(Tenant, { slug, name: nameArg?.trim() || slug });
+  const tenant = em.create(Tenant, { slug, name: optionalName(nameArg, 'name', 200) ?? slug });
   try {
     await em.flush();
   } catch (error) {

@@ -5,7 +5,7 @@ import type { Scope } from '../shared/scope.js';
 import type { Db } from '../db/orm.js';
 import { UserRole } from '../shared/enums.js';
 import { badInput, conflict } from '../shared/errors.js';
-import { optionalText, requireText } from '../shared/validate.js';
+import { optionalName, optionalText, requireName } from '../shared/validate.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { User } from './user.entity.js';
 
@@ -40,7 +40,7 @@ export async function setPassword(em: Db, user: User, password: unknown, field =
 
 /** Creates accounts; callers decide who may (admin mutation, CLI, first-start bootstrap). */
 export async function createUser(em: Db, tenantId: string, input: NewUser): Promise<User> {
-  const username = requireText(input.username, 'username', 64).toLowerCase();
+  const username = requireName(input.username, 'username', 64).toLowerCase();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(username)) throw badInput('username', 'username may contain only letters, digits, ".", "_" and "-"');
   if (!Object.values(UserRole).includes(input.role)) throw badInput('role', 'role is not valid');
   const email = optionalText(input.email, 'email', 320);
@@ -50,7 +50,7 @@ export async function createUser(em: Db, tenantId: string, input: NewUser): Prom
     tenant: em.getReference(Tenant, tenantId),
     role: input.role,
     username,
-    displayName: optionalText(input.displayName, 'displayName', 200) ?? username,
+    displayName: optionalName(input.displayName, 'displayName', 200) ?? username,
     email,
     passwordHash: password === null ? null : await hashPassword(password),
   });

@@ -3,7 +3,9 @@ import { createTenant } from '../../src/tenants/tenant.service.js';
 import { createUser } from '../../src/users/user.service.js';
 import { UserRole } from '../../src/shared/enums.js';
 import { CreateGuestSessionDocument, CreateSessionDocument, CreateUserDocument, LoginDocument, AssignAgentDocument } from '../generated/graphql.js';
+import { Tenant } from '../../src/tenants/tenant.entity.js';
 import { ok } from './client.js';
+import { rest } from './rest.js';
 import { ADMIN_PASSWORD, type TestServer } from './server.js';
 
 export const PASSWORD = 'password-for-tests';
@@ -50,4 +52,14 @@ export async function assignedSession(t: TestServer, admin: Actor, owner: Actor,
   const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'Help' }, owner.token);
   await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: createSession.id, agentId: staff.userId }, admin.token);
   return createSession.id;
+}
+
+/** A widget conversation (seed 002) in the default tenant, started from an origin the tenant allows. */
+export async function widgetConversation(t: TestServer, origin = 'https://shop.example'): Promise<{ token: string; conversation: string }> {
+  const em = t.server.orm.em.fork();
+  const tenant = await em.findOneOrFail(Tenant, { id: t.server.defaultTenantId });
+  if (!tenant.allowedOrigins.includes(origin)) tenant.allowedOrigins = [...tenant.allowedOrigins, origin];
+  await em.flush();
+  const started = await rest(t.url, 'POST', '/widget/session', { body: { widget_key: tenant.widgetKey }, headers: { origin } });
+  return { token: started.body.token, conversation: started.body.conversation_id };
 }

@@ -1,9 +1,10 @@
 import busboy from 'busboy';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, } from 'express';
 import { WriteStream } from 'fs-capacitor';
 import Upload from 'graphql-upload/Upload.mjs';
 import type { Logger } from 'pino';
 import type { UploadConfig } from '../../config.js';
+import { answerWithoutBody, declaresMoreThan } from '../../http/unread-body.js';
 import { ChatApiSendMessageDocument } from '../generated/graphql.js';
 import type { OperationRunner } from '../operation-runner.js';
 import { chatApiFailure } from './chat-api.errors.js';
@@ -48,11 +49,10 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
     };
     const refuseWith = (code: string, message: string) => {
       const failure = chatApiFailure(code, message);
-      answerAfterBody(req, res, () => answer(failure.status, failure.body));
+      answerWithoutBody(req, res, () => answer(failure.status, failure.body));
     };
 
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > uploads.maxRequestBytes) return refuseWith('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes));
+    if (declaresMoreThan(req, uploads.maxRequestBytes)) return refuseWith('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes));
     const sessionId = String(req.params.sessionId);
     if (!isSessionId(sessionId)) return refuseWith('NOT_FOUND', `Chat session ${sessionId} not found`);
 
@@ -83,7 +83,7 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
     })().catch((error: unknown) => {
       logger.error({ err: error }, 'chat API multipart send failed');
       const failure = chatApiFailure(undefined, '');
-      answerAfterBody(req, res, () => answer(failure.status, failure.body));
+      answerWithoutBody(req, res, () => answer(failure.status, failure.body));
     });
   };
 }
@@ -173,14 +173,3 @@ function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: stri
   });
 }
 
-/**
- * The answer waits for the end of the body, which is discarded: most clients (fetch among them)
- * report a broken pipe instead of a response that arrives mid-upload. Node's request timeout
- * bounds how long a client may take.
- */
-function answerAfterBody(req: Request, res: Response, answer: () => void): void {
-  if (req.readableEnded) return answer();
-  res.setHeader('connection', 'close');
-  req.once('end', answer);
-  req.resume();
-}

@@ -252,8 +252,9 @@ const rooms = {
     is_read: bool,
   }),
   RoomMessagePage: object({
-    next: { ...nullable(text(4096, { format: 'uri' })), description: 'Older messages' },
-    previous: { ...nullable(text(4096, { format: 'uri' })), description: 'Newer messages' },
+    // Absolute on PUBLIC_URL or an allowed Host; root-relative when the request's Host is not trusted.
+    next: { ...nullable(text(4096, { format: 'uri-reference' })), description: 'Older messages' },
+    previous: { ...nullable(text(4096, { format: 'uri-reference' })), description: 'Newer messages' },
     results: { ...arrayOf(ref('RoomMessage'), MAX_PAGE_SIZE), description: 'Newest first' },
   }),
   RoomMessageCreateRequest: object(

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
 import { isUndeclaredBody, jsonBody, jsonObject, queryParam, route } from '../http.js';
+import { absoluteLink, type LinkConfig } from '../public-url.js';
 import type { RestDeps } from '../rest.types.js';
 import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
 import { decodeRoomCursor, encodeRoomCursor, toRoomMessage, type RoomCursor } from './rooms.shapes.js';
@@ -57,11 +58,12 @@ function validateMessageBody(req: Request): { content: string; senderId: string 
   return { content: content as string, senderId: 'senderId' in sender ? sender.senderId : null };
 }
 
-/** The request's own absolute URL with `cursor` replaced, as DRF builds next/previous links. */
-function pageUrl(req: Request, cursor: RoomCursor): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+/** The request's own URL with `cursor` replaced, absolute as DRF builds next/previous links (see absoluteLink). */
+function pageUrl(req: Request, cursor: RoomCursor, links: LinkConfig): string {
+  // The request's path and query only: the placeholder origin is dropped again.
+  const url = new URL(req.originalUrl, 'http://placeholder');
   url.searchParams.set('cursor', encodeRoomCursor(cursor));
-  return url.toString();
+  return absoluteLink(req, `${url.pathname}${url.search}`, links);
 }
 
 /**
@@ -69,7 +71,7 @@ function pageUrl(req: Request, cursor: RoomCursor): string {
  * trailing slash is part of the path). Pages are newest first; `next` goes to older messages,
  * `previous` back to newer ones.
  */
-export function roomsRouter({ runner, logger }: RestDeps): Router {
+export function roomsRouter({ runner, logger, links }: RestDeps): Router {
   const router = Router({ strict: true });
   const fail = (res: Response, error: unknown) => {
     logger.error({ err: error }, 'rooms route failed');
@@ -117,8 +119,8 @@ export function roomsRouter({ runner, logger }: RestDeps): Router {
       if (!result.ok) return roomsOperationFailure(res, result.error);
       const { edges, pageInfo } = result.value.roomMessages;
       // GraphQL pages are oldest first: hasPreviousPage means older messages exist, hasNextPage newer ones.
-      const older = pageInfo.hasPreviousPage && pageInfo.startCursor ? pageUrl(req, { direction: 'older', cursor: pageInfo.startCursor }) : null;
-      const newer = pageInfo.hasNextPage && pageInfo.endCursor ? pageUrl(req, { direction: 'newer', cursor: pageInfo.endCursor }) : null;
+      const older = pageInfo.hasPreviousPage && pageInfo.startCursor ? pageUrl(req, { direction: 'older', cursor: pageInfo.startCursor }, links) : null;
+      const newer = pageInfo.hasNextPage && pageInfo.endCursor ? pageUrl(req, { direction: 'newer', cursor: pageInfo.endCursor }, links) : null;
       res.json({ next: older, previous: newer, results: edges.map((edge) => toRoomMessage(edge.node)).reverse() });
     }, fail),
   );
