@@ -144,7 +144,8 @@ describe('WebSocket limits', () => {
   });
 
   it('refuses browser origins that are not allowed, on both endpoints', async () => {
-    expect(await rawSocket(t, { origin: 'https://evil.example.net' })).toEqual({ status: 403 });
+    // graphql-ws: the browser can read why (4403 ORIGIN_NOT_ALLOWED); the legacy socket answers 403 before the upgrade.
+    expect(await rawSocket(t, { origin: 'https://evil.example.net', withReason: true })).toEqual({ code: 4403, reason: 'ORIGIN_NOT_ALLOWED' });
     expect(await rawSocket(t, { origin: 'https://evil.example.net', path: `/ws/chat/${sessionId}?token=${owner.token}` })).toEqual({ status: 403 });
     // Allowed: the configured origin and a tenant's widget origin (these then wait for connection_init).
     expect(await rawSocket(t, { origin: 'https://app.example.com' })).toEqual({ code: 4408 });

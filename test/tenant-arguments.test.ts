@@ -14,7 +14,7 @@ import {
   SessionsDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { foreignTenantAdmin, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,7 +42,7 @@ beforeAll(async () => {
 
   // The other tenant: a staff member assigned to a session holding a message, and a plain user.
   const boss = await foreignTenantAdmin(t);
-  const create = async (role: UserRole) => (await ok(t.graphqlUrl, CreateUserDocument, { username: unique('theirs'), role }, boss.token)).createUser.id;
+  const create = async (role: UserRole) => (await ok(t.graphqlUrl, CreateUserDocument, { username: unique('theirs'), role, password: PASSWORD }, boss.token)).createUser.id;
   foreign.staff = await create(UserRole.STAFF);
   foreign.user = await create(UserRole.USER);
   const theirs = (await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'theirs' }, boss.token)).createSession.id;

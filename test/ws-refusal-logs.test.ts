@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../src/observability/logger.js';
 import { loginAdmin } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { wsClient } from './helpers/subscriptions.js';
+import WebSocket from 'ws';
+import { wsClient, wsUrl } from './helpers/subscriptions.js';
 
 /** Operators see every WebSocket connect, close and refusal, with the reason and never the token. */
 describe('WebSocket connects, closes and refusals in the log', () => {
@@ -40,6 +41,13 @@ describe('WebSocket connects, closes and refusals in the log', () => {
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'websocket refused', reason: 'INVALID_TOKEN', code: 4403, endpoint: 'graphql-ws' }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'websocket connected', endpoint: 'graphql-ws' }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'websocket closed', endpoint: 'graphql-ws' }));
+    const refused = await new Promise<string>((resolve) => {
+      const socket = new WebSocket(wsUrl(t.url), 'graphql-transport-ws', { origin: 'https://not-ours.example' });
+      socket.once('close', (_code, reason) => resolve(reason.toString()));
+      socket.on('error', () => undefined);
+    });
+    expect(refused).toBe('ORIGIN_NOT_ALLOWED');
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'websocket refused', reason: 'ORIGIN_NOT_ALLOWED', endpoint: 'graphql-ws' }));
     expect(raw.join('')).not.toContain(admin.token);
     expect(raw.join('')).not.toContain('not-a-token');
   });

@@ -4,8 +4,12 @@ import type { DependencyState } from '../observability/readiness.js';
 import { RateLimiter } from './rate-limiter.js';
 import { FailoverRateLimitStore, MemoryRateLimitStore, RedisRateLimitStore } from './stores.js';
 
-/** A rate-limit command slower than this counts as Redis being away (the call is counted per node instead). */
-const REDIS_COMMAND_TIMEOUT_MS = 300;
+/**
+ * A rate-limit command slower than this counts as Redis being away (the call is then counted per
+ * node). Generous: a Redis that is down fails at once (no offline queue); this only bounds a hung
+ * one, and a shorter bound would split counts between Redis and memory whenever the event loop is busy.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 
 export interface RateLimiterHooks {
   /** Told of every refusal, with the surface that refused. */

@@ -3,10 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import { serveGraphQLWs, type GraphQLWsOptions } from './graphql-ws.js';
+import { CLOSE_AUTH_REFUSED, serveGraphQLWs, type GraphQLWsOptions } from './graphql-ws.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { handleLegacyUpgrade, LEGACY_CHAT_PATH } from './legacy-chat-ws.js';
 import { decodePathSegment, parseUpgradeTarget } from './upgrade-target.js';
+
+/** The close reason (4403) a browser page on an origin that may not open a socket receives. */
+export const ORIGIN_NOT_ALLOWED = 'ORIGIN_NOT_ALLOWED';
 
 /** Close code sent to every socket on shutdown: clients reconnect elsewhere and resume with `since`. */
 export const CLOSE_GOING_AWAY = 1001;
@@ -38,6 +41,8 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
   const maxPayload = options.websocket.maxPayloadBytes;
   const graphqlWss = new WebSocketServer({ noServer: true, maxPayload });
   const legacyWss = new WebSocketServer({ noServer: true, maxPayload });
+  /** Completes upgrades that are refused at once (disallowed origins), so the browser can read why. */
+  const refusedWss = new WebSocketServer({ noServer: true, maxPayload: 1024, clientTracking: false });
   const graphqlWs = serveGraphQLWs(graphqlWss, {
     ...options,
     maxSubscriptions: options.websocket.maxSubscriptions,
@@ -52,7 +57,7 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
     socket.on('error', () => socket.destroy());
     if (closing) return reject(socket, 503, 'Service Unavailable');
     options.origins.allows(request.headers.origin).then(
-      (allowed) => (allowed ? route(request, socket, head) : reject(socket, 403, 'Forbidden')),
+      (allowed) => (allowed ? route(request, socket, head) : refuseOrigin(request, socket, head)),
       (error: unknown) => {
         options.logger.error({ err: error }, 'websocket origin check failed');
         reject(socket, 503, 'Service Unavailable');
@@ -61,6 +66,18 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
       options.logger.error({ err: error }, 'websocket upgrade failed');
       reject(socket, 500, 'Internal Server Error');
     });
+  };
+  /**
+   * A browser never sees an HTTP refusal's status or body, only close 1006. On /graphql the
+   * upgrade is therefore completed and at once closed with 4403 `ORIGIN_NOT_ALLOWED` (nothing is
+   * read or run on it); the legacy socket keeps its documented HTTP refusals (403). Both are logged.
+   */
+  const refuseOrigin = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = parseUpgradeTarget(request.url);
+    const endpoint = target?.pathname === '/graphql' ? 'graphql-ws' : 'legacy';
+    options.logger.info({ endpoint, peer: request.socket.remoteAddress, origin: request.headers.origin, reason: ORIGIN_NOT_ALLOWED }, 'websocket refused');
+    if (endpoint !== 'graphql-ws') return reject(socket, 403, 'Forbidden');
+    refusedWss.handleUpgrade(request, socket, head, (ws) => ws.close(CLOSE_AUTH_REFUSED, ORIGIN_NOT_ALLOWED));
   };
   const route = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const target = parseUpgradeTarget(request.url);
