@@ -25,7 +25,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^src/',
-        pathNot: ['\\.(resolver|types)\\.ts$', '^src/graphql/', '^src/server\\.ts$', '^src/cli/emit-schema\\.ts$', '^src/realtime/graphql-ws\\.ts$', '^src/attachments/graphql-uploads\\.ts$'],
+        pathNot: ['\\.(resolver|types)\\.ts$', '^src/graphql/', '^src/server\\.ts$', '^src/cli/emit-schema\\.ts$', '^src/ws/graphql-ws\\.ts$', '^src/attachments/graphql-uploads\\.ts$'],
       },
       to: { path: '^src/graphql/' },
     },

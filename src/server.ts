@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { claimDataDir } from './admin/admin.channel.js';
-import { attachmentRoutes } from './attachments/attachment.routes.js';
+import { chatApiDownloadRoute } from './rest/chat-api/chat-api.download.js';
+import { graphqlUploads } from './attachments/graphql-uploads.js';
 import { createAttachmentStorage } from './attachments/storage.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -33,8 +34,8 @@ import { observeDatabasePool } from './observability/pool-metrics.js';
 import { readiness } from './observability/readiness.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
-import { OriginPolicy } from './realtime/origin-policy.js';
-import { attachWebSockets } from './realtime/websockets.js';
+import { OriginPolicy } from './ws/origin-policy.js';
+import { attachWebSockets } from './ws/websockets.js';
 import { DomainError } from './shared/errors.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
 
@@ -168,7 +169,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       res.json({ status: 'ok' });
     });
     app.get('/readyz', readiness(orm, events, rateLimits));
-    app.use(attachmentRoutes(contexts, config.uploads, logger, chatApiRateLimit(deps)));
+    // Mounted ahead of the dialects (whose limiter it would miss), so counted here like every chat API route.
+    app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
+    // GraphQL multipart requests are parsed before Apollo runs them like any operation.
+    app.use('/graphql', graphqlUploads(config.uploads));
     app.use(
       '/graphql',
       graphqlJsonOnly(),

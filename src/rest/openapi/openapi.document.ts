@@ -99,7 +99,7 @@ const lastMessageId = query('last_message_id', { type: 'integer', format: 'int64
 const header = (description: string, schema: Json = { type: 'string', maxLength: 1024 }) => ({ description, schema });
 /** Files are at most 2 GiB - 1 (the largest UPLOAD_MAX_FILE_BYTES: GraphQL's Int carries the size). */
 const BINARY = { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream', maxLength: 2_147_483_647 };
-/** What every download carries (src/attachments/attachment.routes.ts). */
+/** What every download carries (src/rest/chat-api/chat-api.download.ts). */
 const DOWNLOAD_HEADERS = {
   'Content-Type': header('The type sniffed from the bytes on upload'),
   'Content-Length': header('Bytes in this response'),

@@ -2,25 +2,20 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import type { UploadConfig } from '../config.js';
-import type { ContextFactory, RequestContext } from '../app/context.js';
-import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
-import { DomainError } from '../shared/errors.js';
-import type { Attachment } from './attachment.entity.js';
-import { graphqlUploads } from './graphql-uploads.js';
-import type { ByteRange } from './storage.js';
+import type { ContextFactory, RequestContext } from '../../app/context.js';
+import { chatApiFailure } from './chat-api.errors.js';
+import { DomainError } from '../../shared/errors.js';
+import type { Attachment } from '../../attachments/attachment.entity.js';
+import type { ByteRange } from '../../attachments/storage.js';
 
 /**
- * The HTTP side of attachments, mounted before the GraphQL endpoint: multipart uploads on
- * `/graphql` (parsed here, then executed by Apollo like any operation), and
  * `GET /api/chat/attachments/{id}` (seed 001): the stored bytes under the same authorization as
  * reading the message. Always a download (`Content-Disposition: attachment`, `nosniff`, a
  * sandboxing CSP), so an uploaded file never runs as a page of this origin. Strong ETag from
  * the SHA-256, conditional GET, and one byte range (RFC 9110 §14).
  */
-export function attachmentRoutes(contexts: ContextFactory, uploads: UploadConfig, logger: Logger, downloadRateLimit: RequestHandler): Router {
+export function chatApiDownloadRoute(contexts: ContextFactory, logger: Logger, downloadRateLimit: RequestHandler): Router {
   const router = Router();
-  router.use('/graphql', graphqlUploads(uploads));
   // Counted like every other chat API route (mounted ahead of the dialects, so not by their limiter).
   router.get('/api/chat/attachments/:id', downloadRateLimit, async (req: Request<{ id: string }>, res: Response) => {
     let attachment: Attachment;

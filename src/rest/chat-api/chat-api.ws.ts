@@ -2,16 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { isMessageEvent } from '../events/event-contract.js';
-import type { ContextFactory } from '../app/context.js';
-import type { Metrics } from '../observability/metrics.js';
-import { chatApiFailure } from '../rest/chat-api/chat-api.errors.js';
-import { toChatApiMessage, toChatApiSession, toChatApiTyping } from '../rest/chat-api/chat-api.shapes.js';
-import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
-import { SUBSCRIBE_OPERATION } from './graphql-ws.js';
-import { DomainError, unauthenticated, unavailable } from '../shared/errors.js';
-import { openSessionStream, type Stream, type StreamItem } from './session-stream.js';
-import { streamSourceFor } from './stream-source.js';
+import { isMessageEvent } from '../../events/event-contract.js';
+import type { ContextFactory } from '../../app/context.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { chatApiFailure } from './chat-api.errors.js';
+import { toChatApiMessage, toChatApiSession, toChatApiTyping } from './chat-api.shapes.js';
+import { rateLimited, type RateLimiter } from '../../ratelimit/rate-limiter.js';
+import { SUBSCRIBE_OPERATION } from '../../ws/graphql-ws.js';
+import { DomainError, unauthenticated, unavailable } from '../../shared/errors.js';
+import { openSessionStream, type Stream, type StreamItem } from '../../realtime/session-stream.js';
+import { streamSourceFor } from '../../realtime/stream-source.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
 export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;
