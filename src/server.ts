@@ -1,31 +1,22 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
+import type { ApolloServer } from '@apollo/server';
 import express, { type Request, type Response } from 'express';
-import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { claimDataDir } from './admin/admin.channel.js';
 import { chatApiDownloadRoute } from './rest/chat-api/chat-api.download.js';
 import { graphqlUploads } from './attachments/graphql-uploads.js';
-import { createAttachmentStorage } from './attachments/storage.js';
-import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { bootstrap } from './db/bootstrap.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
-import { PubSubEventBus } from './events/event-bus.js';
 import { ContextFactory, type AppDeps, type RequestContext } from './app/context.js';
+import { createInfrastructure, type Infrastructure } from './app/infrastructure.js';
+import { graphqlEndpoint, startApollo } from './graphql/endpoint.js';
 import { createFormatError } from './graphql/errors.js';
 import { queryLimits } from './graphql/limits.js';
-import { graphqlJsonOnly, httpErrorHandler, refuseLargeGraphQLJson } from './http/body.js';
+import { httpErrorHandler } from './http/body.js';
 import { httpHardening } from './observability/http-hardening.js';
-import { createRateLimiter } from './ratelimit/rate-limit.factory.js';
-import { rateLimitHeadersPlugin } from './ratelimit/rate-limit.plugin.js';
 import { buildParleySchema } from './graphql/schema.js';
-import { graphqlAccessPlugin } from './observability/graphql-access.js';
-import { graphqlMetricsPlugin } from './observability/graphql-metrics.js';
 import { metricsEndpoint, recordHttpMetrics } from './observability/http-metrics.js';
 import { createLogger } from './observability/logger.js';
 import { InFlightRequests } from './observability/in-flight.js';
@@ -36,7 +27,6 @@ import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
 import { OriginPolicy } from './ws/origin-policy.js';
 import { attachWebSockets } from './ws/websockets.js';
-import { DomainError } from './shared/errors.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
 
 export interface ParleyServer {
@@ -53,13 +43,53 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
-/** How long start-up waits for Redis before starting degraded (streams then catch up from the outbox). */
-const REDIS_START_WAIT_MS = 3_000;
+export interface HttpAppParts {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  metrics: Metrics;
+  infrastructure: Infrastructure;
+  contexts: ContextFactory;
+  apollo: ApolloServer<RequestContext>;
+  inFlight: InFlightRequests;
+  ownership: ReturnType<typeof claimDataDir>;
+}
 
-/** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
-const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Every HTTP route, in order: request bookkeeping (in-flight, metrics, trace, hardening), probes
+ * and metrics, the admin channel, the chat API download, GraphQL (multipart, then JSON), the
+ * REST dialects, and JSON answers for anything else.
+ */
+export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
+  const { config, logger, orm, metrics, infrastructure, contexts, apollo, inFlight, ownership } = parts;
+  const { deps } = infrastructure;
+  app.use(inFlight.middleware);
+  app.use(recordHttpMetrics(metrics));
+  app.use(traceRequests(logger));
+  app.use(httpHardening(config));
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens }, logger));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', readiness(orm, infrastructure.events, infrastructure.rateLimits));
+  // Mounted ahead of the dialects (whose limiter it would miss), so counted here like every chat API route.
+  app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
+  // GraphQL multipart requests are parsed before Apollo runs them like any operation.
+  app.use('/graphql', graphqlUploads(config.uploads));
+  app.use('/graphql', ...graphqlEndpoint(apollo, contexts));
+  mountRestDialects(app, { apollo, contexts, deps, logger });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+  });
+  app.use(httpErrorHandler(logger));
+}
 
-/** Builds and starts the whole server. Nothing starts on import: main.ts and the tests call this. */
+/**
+ * Starts the whole server and owns its lifecycle: open and migrate the database, build the
+ * infrastructure, the HTTP app and the WebSocket endpoints, listen; `close` takes it all down
+ * in the reverse order. Nothing starts on import: main.ts and the tests call this.
+ */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<ParleyServer> {
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   // The embedded database on disk is this process's alone until close (refused if another holds it).
@@ -69,41 +99,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     ownership?.release();
     throw error;
   });
-  /** Released on close (or on a failed start), after the HTTP server has drained. */
-  const closers: (() => Promise<void>)[] = [];
-  let events: PubSubEventBus | null = null;
+  let infrastructure: Infrastructure | null = null;
   try {
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
     const metrics = new Metrics();
-    events = new PubSubEventBus({
-      redisUrl: config.redisUrl,
-      prefix: config.redisPrefix,
-      onPublish: (type) => metrics.eventsPublished.inc({ type }),
-      onPublishError: (error) => logger.warn({ err: error }, 'publishing to Redis failed; subscribers read the event from the outbox'),
-      onStatusChange: (status) =>
-        status === 'down'
-          ? logger.warn('Redis pub/sub connection lost; streams catch up from the outbox when it is back')
-          : logger.info('Redis pub/sub connected; streams catch up from the outbox'),
-    });
-    // Start without Redis if it is away (degraded, like an outage later on), but give it a moment.
-    await events.ready(REDIS_START_WAIT_MS);
-    const rateLimits = createRateLimiter(config, {
-      onRefused: (surface) => metrics.rateLimitRejections.inc({ surface }),
-      onDegraded: (degraded) =>
-        degraded
-          ? logger.warn('Redis unreachable: rate limits are counted per node until it is back')
-          : logger.info('Redis reachable again: rate limits are shared by every node'),
-    });
-    closers.push(rateLimits.close);
-    const deps: AppDeps = {
-      config,
-      tokens: new TokenService(config),
-      events,
-      rateLimiter: rateLimits.limiter,
-      storage: await createAttachmentStorage(config.uploads.dir),
-      logger,
-    };
+    infrastructure = await createInfrastructure(config, logger, metrics);
+    const { deps } = infrastructure;
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
     await observeDatabasePool(metrics, orm, config.database);
@@ -123,26 +125,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     );
     const limits = queryLimits(config);
     const formatError = createFormatError(logger, config.env === 'development');
-    const apollo = new ApolloServer<RequestContext>({
-      schema,
-      formatError,
-      includeStacktraceInErrorResponses: false,
-      introspection: config.env !== 'production',
-      hideSchemaDetailsFromClientErrors: config.env === 'production',
-      allowBatchedHttpRequests: false,
-      parseOptions: { maxTokens: limits.maxTokens },
-      validationRules: limits.validationRules,
-      plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
-        // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
-        ApolloServerPluginCacheControlDisabled(),
-        graphqlMetricsPlugin<RequestContext>(metrics),
-        graphqlAccessPlugin<RequestContext>(),
-        rateLimitHeadersPlugin(),
-        ...limits.plugins,
-      ],
-    });
-    await apollo.start();
+    const apollo = await startApollo({ schema, httpServer, config, limits, formatError, metrics });
     const websockets = attachWebSockets(httpServer, {
       schema,
       contexts,
@@ -157,45 +140,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       origins: new OriginPolicy(orm, config.corsOrigins),
     });
     const pruning = startPruning(orm, config.eventRetentionDays, logger);
-
     const inFlight = new InFlightRequests();
-    app.use(inFlight.middleware);
-    app.use(recordHttpMetrics(metrics));
-    app.use(traceRequests(logger));
-    app.use(httpHardening(config));
-    app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
-    if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens }, logger));
-    app.get('/healthz', (_req, res) => {
-      res.json({ status: 'ok' });
-    });
-    app.get('/readyz', readiness(orm, events, rateLimits));
-    // Mounted ahead of the dialects (whose limiter it would miss), so counted here like every chat API route.
-    app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
-    // GraphQL multipart requests are parsed before Apollo runs them like any operation.
-    app.use('/graphql', graphqlUploads(config.uploads));
-    app.use(
-      '/graphql',
-      graphqlJsonOnly(),
-      refuseLargeGraphQLJson(JSON_BODY_LIMIT_BYTES),
-      express.json({ limit: JSON_BODY_LIMIT_BYTES }),
-      expressMiddleware(apollo, {
-        context: async ({ req }) => {
-          try {
-            return await contexts.forAuthorization(req.headers.authorization, req.ip);
-          } catch (error) {
-            if (error instanceof DomainError) {
-              throw new GraphQLError(error.message, { extensions: { code: error.code, reason: error.reason, http: { status: 401 } } });
-            }
-            throw error;
-          }
-        },
-      }),
-    );
-    mountRestDialects(app, { apollo, contexts, deps, logger });
-    app.use((_req: Request, res: Response) => {
-      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
-    });
-    app.use(httpErrorHandler(logger));
+    buildHttpApp(app, { config, logger, orm, metrics, infrastructure, contexts, apollo, inFlight, ownership });
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -207,6 +153,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const url = `http://${host}:${port}`;
     logger.info({ url, database: config.database.kind, redis: config.redisUrl !== null }, 'parley listening');
 
+    const running = infrastructure;
     let closing: Promise<void> | null = null;
     return {
       url,
@@ -226,15 +173,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           await inFlight.idle();
           await apollo.stop();
           await pruning.stop();
-          await events?.close();
-          for (const close of closers) await close();
+          await running.close();
           await orm.close();
           ownership?.release();
         })()),
     };
   } catch (error) {
-    for (const close of closers) await close().catch(() => undefined);
-    await events?.close();
+    await infrastructure?.close().catch(() => undefined);
     await orm.close();
     ownership?.release();
     throw error;

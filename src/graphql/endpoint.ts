@@ -1,0 +1,78 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type RequestHandler } from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Server } from 'node:http';
+import type { Config } from '../config.js';
+import type { QueryLimits } from './limits.js';
+import { graphqlJsonOnly, refuseLargeGraphQLJson } from '../http/body.js';
+import { graphqlAccessPlugin } from '../observability/graphql-access.js';
+import { graphqlMetricsPlugin } from '../observability/graphql-metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { rateLimitHeadersPlugin } from '../ratelimit/rate-limit.plugin.js';
+import { DomainError } from '../shared/errors.js';
+import type { ContextFactory, RequestContext } from '../app/context.js';
+
+/** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/** Apollo Server with Parley's limits and plugins (metrics, access lines, RateLimit headers); started. */
+export async function startApollo(options: {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  config: Config;
+  limits: QueryLimits;
+  formatError: FormatError;
+  metrics: Metrics;
+}): Promise<ApolloServer<RequestContext>> {
+  const { schema, httpServer, config, limits, formatError, metrics } = options;
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.env !== 'production',
+    hideSchemaDetailsFromClientErrors: config.env === 'production',
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: limits.validationRules,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      graphqlMetricsPlugin<RequestContext>(metrics),
+      graphqlAccessPlugin<RequestContext>(),
+      rateLimitHeadersPlugin(),
+      ...limits.plugins,
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/**
+ * POST /graphql (JSON): declared JSON only, the size refused before reading, then Apollo with a
+ * context per request. A bad token answers 401 for the whole request.
+ */
+export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, contexts: ContextFactory): RequestHandler[] {
+  return [
+    graphqlJsonOnly(),
+    refuseLargeGraphQLJson(JSON_BODY_LIMIT_BYTES),
+    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          return await contexts.forAuthorization(req.headers.authorization, req.ip);
+        } catch (error) {
+          if (error instanceof DomainError) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, reason: error.reason, http: { status: 401 } } });
+          }
+          throw error;
+        }
+      },
+    }),
+  ];
+}
