@@ -1,6 +1,7 @@
+import { mayReadGuestContact } from '../shared/personal-data.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { Viewer } from '../shared/viewer.js';
-import { Priority, SessionKind, SessionStatus, UserRole } from '../graphql/enums.js';
+import { Priority, SessionKind, SessionStatus, } from '../graphql/enums.js';
 import { MessageType } from '../messages/message.types.js';
 import { UserType } from '../users/user.types.js';
 import type { ChatSession } from './session.entity.js';
@@ -66,8 +67,7 @@ export class SessionType {
 
   /** `hideContact`: leave out email and phone even where the viewer could see them (see GuestSessionResult.revealContact). */
   static from(session: ChatSession, viewer: Viewer, { hideContact = false }: { hideContact?: boolean } = {}): SessionType {
-    const contactVisible =
-      !hideContact && (viewer.kind === 'guest' || (viewer.kind === 'user' && (viewer.role === UserRole.ADMIN || viewer.role === UserRole.STAFF)));
+    const contactVisible = !hideContact && mayReadGuestContact(viewer);
     return Object.assign(new SessionType(), {
       id: session.id,
       uuid: session.uuid,

@@ -1,3 +1,4 @@
+import { mayReadUserEmail } from '../shared/personal-data.js';
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { Viewer } from '../shared/viewer.js';
 import { UserRole } from '../graphql/enums.js';
@@ -21,7 +22,7 @@ export class UserType {
   email!: string | null;
 
   static from(user: User, viewer: Viewer): UserType {
-    const canSeeEmail = viewer.kind === 'user' && (viewer.role === UserRole.ADMIN || viewer.userId === user.id);
+    const canSeeEmail = mayReadUserEmail(viewer, user.id);
     return Object.assign(new UserType(), {
       id: user.id,
       username: user.username,
