@@ -151,6 +151,11 @@ describe('chat API dialect (seed 001)', () => {
     for (const query of ['limit=x', 'before=abc', 'limit=1000']) {
       expect((await call('GET', '/api/chat/sessions/{sessionId}/messages', S(body.id, `/messages?${query}`), { token: owner.token })).status).toBe(400);
     }
+    // The error names the caller's parameter, never the GraphQL argument behind it.
+    for (const query of ['limit=0', 'limit=1000']) {
+      const refused = await call('GET', '/api/chat/sessions/{sessionId}/messages', S(body.id, `/messages?${query}`), { token: owner.token });
+      expect(refused.body.error).toEqual({ code: 'BAD_REQUEST', message: 'limit must be an integer between 1 and 100' });
+    }
     expect((await call('GET', '/api/chat/sessions/{sessionId}/messages', S(body.id, '/messages'), { token: stranger.token })).status).toBe(403);
     expect((await call('GET', '/api/chat/sessions/{sessionId}/messages', S('9999999', '/messages'), { token: admin.token })).status).toBe(404);
 

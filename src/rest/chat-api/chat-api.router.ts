@@ -177,6 +177,9 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
         last: limit,
         before: beforeText === undefined ? null : encodeCursor(beforeText),
       });
+      // The page size travels as the connection's `last`; the caller named it `limit`.
+      const sizeError = result.ok ? undefined : result.error.fields?.last;
+      if (sizeError) return chatApiError(res, 'BAD_REQUEST', sizeError.replace(/^last\b/, 'limit'));
       if (!result.ok) return fromOperation(res, result.error);
       const { edges, totalCount, pageInfo } = result.value.messages;
       res.json({ messages: edges.map((edge) => toChatApiMessage(edge.node)), totalCount, hasMore: pageInfo.hasPreviousPage });
