@@ -1,3 +1,5 @@
+import { DomainError } from '../../shared/errors.js';
+import { requireSupportStaff } from '../../auth/guards.js';
 import { Router, type Request, type Response } from 'express';
 import type { RequestContext } from '../../app/context.js';
 import { V1CreateGuestSessionDocument, V1MessagesSinceDocument, V1SendMessageDocument, V1SessionByKeyDocument } from '../generated/graphql.js';
@@ -83,12 +85,11 @@ export function v1Router({ runner, logger }: RestDeps): Router {
   const staffContext = async (req: Request, res: Response): Promise<RequestContext | null> => {
     const context = await contextOf(req, res);
     if (!context) return null;
-    if (context.viewer.kind === 'anonymous') {
-      v1Failure(res, 'UNAUTHORIZED', 'Authentication required');
-      return null;
-    }
-    if (context.viewer.kind !== 'user' || (context.viewer.role !== 'STAFF' && context.viewer.role !== 'ADMIN')) {
-      v1Failure(res, 'FORBIDDEN', 'Staff only');
+    try {
+      requireSupportStaff(context.viewer);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      v1Failure(res, error.code === 'UNAUTHENTICATED' ? 'UNAUTHORIZED' : 'FORBIDDEN', error.code === 'UNAUTHENTICATED' ? 'Authentication required' : 'Staff only');
       return null;
     }
     return context;
