@@ -36,7 +36,10 @@ class Semaphore {
   }
 }
 
-/** Process-wide: a process is one node, and the cap protects its one connection pool. */
+/**
+ * Process-wide: a process is one node, and the cap protects its one connection pool. Periodic
+ * checks and catch-ups after a pub/sub reconnect both run under it.
+ */
 const periodicRechecks = new Semaphore(MAX_CONCURRENT_RECHECKS);
 
 /** An async iterator whose `return()` ends it promptly (graphql-ws calls it on `complete` and on close). */
@@ -303,7 +306,13 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
     } else {
       if (signal.kind === 'gap' && !sequencer.waiting) continue;
       try {
-        ready = await sequencer.fill(sequence.read, signal.kind === 'resync');
+        // A Redis reconnect asks every stream of the node to catch up at once: those reads share
+        // the periodic checks' cap, so they queue instead of taking the whole connection pool.
+        // Gap fills are few and latency-bound, so they go straight through.
+        ready =
+          signal.kind === 'resync'
+            ? await periodicRechecks.run(() => sequencer.fill(sequence.read, true))
+            : await sequencer.fill(sequence.read, false);
       } catch (error) {
         if (isAccessError(error) || (error instanceof DomainError && error.code === 'RESYNC_REQUIRED')) throw error;
         // The outbox is out of reach for now: try again after the grace period.
