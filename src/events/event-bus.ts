@@ -84,7 +84,16 @@ class Listeners {
 
   deliver(channel: string, message: BusMessage): void {
     const set = this.byChannel.get(channel);
-    if (set) for (const listener of set) listener(message);
+    if (set) for (const listener of set) Listeners.call(listener, message);
+  }
+
+  /** A listener's failure stays its own: it must never fail the publisher (a committed mutation) or the others. */
+  private static call(listener: Listener, message: BusMessage): void {
+    try {
+      listener(message);
+    } catch {
+      // Listeners only queue; a throw here is a bug in one stream, not in the event.
+    }
   }
 
   channels(): string[] {
@@ -92,7 +101,7 @@ class Listeners {
   }
 
   broadcast(message: BusMessage): void {
-    for (const set of this.byChannel.values()) for (const listener of set) listener(message);
+    for (const set of this.byChannel.values()) for (const listener of set) Listeners.call(listener, message);
   }
 }
 
