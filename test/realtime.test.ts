@@ -3,11 +3,13 @@ import { UserRole } from '../src/shared/enums.js';
 import {
   AssignAgentDocument,
   CloseSessionDocument,
+  CreateRoomDocument,
   CreateSessionDocument,
   InboxDocument,
   MarkReadDocument,
   MessageAddedDocument,
   MessagesSinceDocument,
+  RemoveRoomMemberDocument,
   SendMessageDocument,
   SessionEventsDocument,
   SetTypingDocument,
@@ -129,6 +131,19 @@ describe('sessionEvents subscription', () => {
     const errors = await events.ended();
     expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(persisted(events.items).filter((event) => event.__typename === 'MessageEvent').length).toBeLessThanOrEqual(1);
+  }, 15_000);
+});
+
+describe('the update that takes access away', () => {
+  it('ends the subscription with FORBIDDEN instead of delivering it (a member removed from a room)', async () => {
+    const owner2 = await userWithRole(t, admin, UserRole.USER);
+    const member = await userWithRole(t, admin, UserRole.USER);
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'leaving', memberIds: [member.userId] }, owner2.token);
+    const events = await liveEvents(member.token, createRoom.id, owner2);
+    await ok(t.graphqlUrl, RemoveRoomMemberDocument, { roomId: createRoom.id, userId: member.userId }, owner2.token);
+    const errors = await events.ended();
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(persisted(events.items)).toEqual([]);
   }, 15_000);
 });
 

@@ -105,12 +105,14 @@ function guarded(live: LiveStream, body: AsyncGenerator<StreamItem>): Stream<Str
   return closable(run(), () => live.close());
 }
 
+/** Losing access ends a stream; anything else (a database or Redis outage) is retried, never fatal. */
+const isAccessError = (error: unknown): error is DomainError =>
+  error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED');
+
 /** Access errors end a stream as FORBIDDEN whatever their cause (reassigned, removed, token expired). */
 function asForbidden(error: unknown): unknown {
-  if (error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED')) {
-    return error.code === 'FORBIDDEN' ? error : forbidden(error.reason, 'Access to this stream was lost');
-  }
-  return error;
+  if (!isAccessError(error) || error.code === 'FORBIDDEN') return error;
+  return forbidden(error.reason, 'Access to this stream was lost');
 }
 
 /** A participant's own delivered watermark, tracked from the events it sees, so receipts cost a write only when they move it. */
@@ -157,10 +159,6 @@ class DeliveryReceipts {
 
 /** What a stream's mailbox carries: bus messages, and `gap` when an early event waited long enough. */
 type Signal = BusMessage | { kind: 'gap' };
-
-/** Losing access ends a stream; anything else (a database or Redis outage) is retried, never fatal. */
-const isAccessError = (error: unknown): boolean =>
-  error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED');
 
 /**
  * The live part of every subscription, independent of the transport (graphql-ws and the legacy
@@ -322,7 +320,8 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
     }
     if (sequencer.waiting) live.armGap();
     for (const event of ready) {
-      if (event.type === 'session.updated' && !(await live.recheck(() => sequence.check()))) return;
+      // Access lost: the mailbox now holds the failure, which the next drain step throws.
+      if (event.type === 'session.updated' && !(await live.recheck(() => sequence.check()))) break;
       yield { kind: 'event', event };
     }
   }
