@@ -1,3 +1,4 @@
+import { isId } from '../shared/validate.js';
 import { badInput } from '../shared/errors.js';
 
 const PREFIX = 'msg:';
@@ -10,6 +11,6 @@ export function encodeCursor(messageId: string): string {
 export function decodeCursor(cursor: string, field: string): string {
   const raw = typeof cursor === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const id = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : '';
-  if (!/^[1-9]\d{0,17}$/.test(id)) throw badInput(field, `${field} is not a valid cursor`, 'INVALID_CURSOR');
+  if (!isId(id)) throw badInput(field, `${field} is not a valid cursor`, 'INVALID_CURSOR');
   return id;
 }

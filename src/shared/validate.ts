@@ -1,8 +1,11 @@
 import { badInput } from './errors.js';
 
 /** Database ids are positive bigints carried as decimal strings. */
+/** Whether text is a numeric id as every bigint key is written: 1 to 18 digits, no leading zero. */
+export const isId = (value: string): boolean => /^[1-9]\d{0,17}$/.test(value);
+
 export function parseId(value: string, field: string): string {
-  if (typeof value !== 'string' || !/^[1-9]\d{0,17}$/.test(value)) throw badInput(field, `${field} must be a positive integer id`);
+  if (typeof value !== 'string' || !isId(value)) throw badInput(field, `${field} must be a positive integer id`);
   return value;
 }
 
@@ -22,7 +25,7 @@ export function isUuid(value: string): boolean {
  * this to answer "no such session" for anything else without asking the database.
  */
 export function isSessionRef(value: string): boolean {
-  return /^[1-9]\d{0,17}$/.test(value) || isUuid(value);
+  return isId(value) || isUuid(value);
 }
 
 /** C0 controls other than tab, newline and carriage return, and DEL. */

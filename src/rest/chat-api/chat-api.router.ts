@@ -17,7 +17,7 @@ import {
 } from '../generated/graphql.js';
 import { jsonBody, jsonObject, parseCount, queryParam, route } from '../http.js';
 import type { OperationError } from '../operation-runner.js';
-import { isSessionRef } from '../../shared/validate.js';
+import { isId, isSessionRef } from '../../shared/validate.js';
 import type { RestDeps } from '../rest.types.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { chatApiMultipartSend } from './chat-api.multipart.js';
@@ -27,7 +27,6 @@ import { toChatApiMessage, toChatApiSession } from './chat-api.shapes.js';
 export const CHAT_API_BODY_LIMIT = '64kb';
 export const CHAT_API_DEFAULT_MESSAGE_LIMIT = 50;
 
-const ID = /^[1-9]\d{0,17}$/;
 const PRIORITIES: Record<string, Priority> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' };
 const STATUSES: Record<string, SessionStatus> = { active: 'ACTIVE', closed: 'CLOSED' };
 
@@ -169,7 +168,7 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
       if (id === null) return;
       const beforeText = queryParam(req, 'before');
       const limitText = queryParam(req, 'limit');
-      if (beforeText !== undefined && !ID.test(beforeText)) return chatApiError(res, 'BAD_REQUEST', 'before must be a message id');
+      if (beforeText !== undefined && !isId(beforeText)) return chatApiError(res, 'BAD_REQUEST', 'before must be a message id');
       const limit = limitText === undefined ? CHAT_API_DEFAULT_MESSAGE_LIMIT : parseCount(limitText);
       if (limit === null) return chatApiError(res, 'BAD_REQUEST', 'limit must be a number');
       const result = await runner.runFor(auth(req), ChatApiMessagesDocument, {

@@ -1,3 +1,4 @@
+import { isId } from '../../shared/validate.js';
 import { Router, type Request, type Response } from 'express';
 import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
 import { isUndeclaredBody, jsonBody, jsonObject, queryParam, route } from '../http.js';
@@ -10,7 +11,6 @@ export const ROOMS_BODY_LIMIT = '64kb';
 export const ROOMS_DEFAULT_PAGE_SIZE = 50;
 export const ROOMS_MAX_PAGE_SIZE = 100;
 
-const ROOM_ID = /^[1-9]\d{0,17}$/;
 const TRUE_VALUES = new Set<unknown>([true, 1, 'true', 'True', 'TRUE', 't', 'T', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON', '1']);
 const FALSE_VALUES = new Set<unknown>([false, 0, 'false', 'False', 'FALSE', 'f', 'F', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF', '0']);
 
@@ -89,7 +89,7 @@ export function roomsRouter({ runner, logger, links }: RestDeps): Router {
   /** `<int:chat_room_id>`: anything else does not match the route (DRF: 404). */
   const roomId = (req: Request, res: Response): string | null => {
     const id = String(req.params.roomId);
-    if (ROOM_ID.test(id)) return id;
+    if (isId(id)) return id;
     drfDetail(res, 404, DRF.notFound);
     return null;
   };

@@ -1,3 +1,4 @@
+import { isId } from '../../shared/validate.js';
 import { DomainError } from '../../shared/errors.js';
 import { requireSupportStaff } from '../../auth/guards.js';
 import { Router, type Request, type Response } from 'express';
@@ -25,7 +26,6 @@ const FIELD_NAMES = {
   sessionId: 'id',
 };
 
-const SESSION_ID = /^[1-9]\d{0,17}$/;
 
 type Body = Record<string, unknown>;
 
@@ -185,7 +185,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
       const afterId = lastMessageId(req, res);
       if (afterId === null) return;
       const id = String(req.params.id);
-      if (!SESSION_ID.test(id)) return v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
+      if (!isId(id)) return v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
       await poll(context, id, afterId, res);
     }, fail),
   );
@@ -196,7 +196,7 @@ export function v1Router({ runner, logger }: RestDeps): Router {
       const context = await staffContext(req, res);
       if (!context) return;
       const id = String(req.params.id);
-      if (!SESSION_ID.test(id)) return v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
+      if (!isId(id)) return v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
       await send(context, id, req, res);
     }, fail),
   );
