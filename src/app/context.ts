@@ -68,7 +68,16 @@ class RequestScope implements RequestContext {
   readonly rateLimits: RateLimitDecision[] = [];
   readonly rateLimitIdentity: string;
   private readonly scope: Scope;
-  private readonly built = new Map<string, unknown>();
+  private built: {
+    sessions?: SessionService;
+    messages?: MessageService;
+    attachments?: AttachmentService;
+    stats?: StatsService;
+    users?: UserService;
+    rooms?: RoomService;
+    widget?: WidgetService;
+    realtime?: RealtimeService;
+  } = {};
 
   constructor(
     em: Db,
@@ -82,34 +91,37 @@ class RequestScope implements RequestContext {
     this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
   }
 
-  private service<T>(name: string, build: () => T): T {
-    if (!this.built.has(name)) this.built.set(name, build());
-    return this.built.get(name) as T;
-  }
-
   get sessions(): SessionService {
-    return this.service('sessions', () => new SessionService(this.scope, this.deps));
+    this.built.sessions ??= new SessionService(this.scope, this.deps);
+    return this.built.sessions;
   }
   get messages(): MessageService {
-    return this.service('messages', () => new MessageService(this.scope, this.deps));
+    this.built.messages ??= new MessageService(this.scope, this.deps);
+    return this.built.messages;
   }
   get attachments(): AttachmentService {
-    return this.service('attachments', () => new AttachmentService(this.scope, this.deps));
+    this.built.attachments ??= new AttachmentService(this.scope, this.deps);
+    return this.built.attachments;
   }
   get stats(): StatsService {
-    return this.service('stats', () => new StatsService(this.scope));
+    this.built.stats ??= new StatsService(this.scope);
+    return this.built.stats;
   }
   get users(): UserService {
-    return this.service('users', () => new UserService(this.scope));
+    this.built.users ??= new UserService(this.scope);
+    return this.built.users;
   }
   get rooms(): RoomService {
-    return this.service('rooms', () => new RoomService(this.scope, this.deps, this.messages));
+    this.built.rooms ??= new RoomService(this.scope, this.deps, this.messages);
+    return this.built.rooms;
   }
   get widget(): WidgetService {
-    return this.service('widget', () => new WidgetService(this.scope, this.deps));
+    this.built.widget ??= new WidgetService(this.scope, this.deps);
+    return this.built.widget;
   }
   get realtime(): RealtimeService {
-    return this.service('realtime', () => new RealtimeService(this.scope, this.deps));
+    this.built.realtime ??= new RealtimeService(this.scope, this.deps);
+    return this.built.realtime;
   }
 }
 
