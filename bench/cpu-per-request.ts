@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { startServer } from '../src/server.js';
 import { withScratchDatabase } from './lib/database.js';
 import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX, Fixtures, GraphQLClient } from './lib/parley.js';

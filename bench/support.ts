@@ -13,7 +13,7 @@ import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX } from './lib/parley.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { startServer, type ParleyServer } from '../src/server.js';
 import type { BenchOptions } from './scenario.js';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { startServer } from './server.js';
 

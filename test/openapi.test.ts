@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { randomUUID } from 'node:crypto';
 import { UserRole } from '../src/shared/enums.js';
-import { Tenant } from '../src/tenants/tenant.entity.js';
+import { Tenant } from '../src/model/tenant.entity.js';
 import { CreateRoomDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { png } from './helpers/files.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig, readEnvironment } from '../src/config.js';
+import { loadConfig, readEnvironment } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { LoginDocument, MeDocument } from './generated/graphql.js';
 import { gql } from './helpers/client.js';

@@ -1,4 +1,4 @@
-import { SessionEvent } from '../src/events/session-event.entity.js';
+import { SessionEvent } from '../src/model/session-event.entity.js';
 import { UserRole } from '../src/shared/enums.js';
 import { AddRoomMemberDocument, CreateRoomDocument, CreateSessionDocument, DeleteMessageDocument, EditMessageDocument, RemoveRoomMemberDocument, RoomMessagesDocument } from './generated/graphql.js';
 import { errorCode, ok } from './helpers/client.js';

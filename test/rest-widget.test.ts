@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { ChatSession } from '../src/sessions/session.entity.js';
+import { ChatSession } from '../src/model/session.entity.js';
 import { UserRole } from '../src/shared/enums.js';
-import { Tenant } from '../src/tenants/tenant.entity.js';
+import { Tenant } from '../src/model/tenant.entity.js';
 import { createTenant } from '../src/tenants/tenant.service.js';
 import { AssignAgentDocument, CloseSessionDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';

@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { UserRole } from '../src/shared/enums.js';
 import { toPublished } from '../src/events/event-bus.js';
-import { SessionEvent } from '../src/events/session-event.entity.js';
+import { SessionEvent } from '../src/model/session-event.entity.js';
 import { pruneEvents } from '../src/realtime/retention.js';
 import {
   AssignAgentDocument,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAllowed } from '../src/attachments/attachment.service.js';
 import { LocalDiskStorage } from '../src/attachments/storage.js';
-import { DEFAULT_ALLOWED_TYPES, loadConfig } from '../src/config.js';
+import { DEFAULT_ALLOWED_TYPES, loadConfig } from '../src/config/config.js';
 
 describe('upload configuration and storage', () => {
   let dataDir: string;

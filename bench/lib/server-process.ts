@@ -1,10 +1,10 @@
 /**
  * Child-process entry: one Parley server for a benchmark, configured by the environment the
- * harness passes (through src/config.ts like any deployment). It reports its URL over IPC and
+ * harness passes (through src/config/config.ts like any deployment). It reports its URL over IPC and
  * stops when told to, exiting normally so `--cpu-prof` can write its profile.
  */
 import 'reflect-metadata';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { startServer } from '../../src/server.js';
 
 const server = await startServer(loadConfig(process.env));

@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { lockDataDir, type DataDirLock } from '../db/data-dir-lock.js';
 import { DomainError } from '../shared/errors.js';
 import { AdminCommandError, parseAdminCommand, type AdminCommandDeps } from './admin.commands.js';

@@ -5,9 +5,9 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Db, Orm } from '../db/orm.js';
 import { UserRole } from '../shared/enums.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
-import { Tenant } from '../tenants/tenant.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
 import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../model/user.entity.js';
 import { createUser, setPassword } from '../users/user.service.js';
 
 /**

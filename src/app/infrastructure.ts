@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { createAttachmentStorage } from '../attachments/storage.js';
 import { TokenService } from '../auth/tokens.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { PubSubEventBus } from '../events/event-bus.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DependencyState } from '../observability/readiness.js';

@@ -1,5 +1,5 @@
-import type { AttachmentDto } from '../events/event-contract.js';
-import type { Attachment } from './attachment.entity.js';
+import type { AttachmentDto } from '../model/event-contract.js';
+import type { Attachment } from '../model/attachment.entity.js';
 
 /** The download path of an attachment (seed 001). */
 export const attachmentUrl = (id: string): string => `/api/chat/attachments/${id}`;

@@ -1,14 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { UploadConfig } from '../config.js';
+import type { UploadConfig } from '../config/config.js';
 import type { Db } from '../db/orm.js';
-import type { ChatMessage } from '../messages/message.entity.js';
+import type { ChatMessage } from '../model/message.entity.js';
 import { loadAccessibleSession } from '../sessions/session-access.js';
 import { badInput, DomainError, notFound, unauthenticated } from '../shared/errors.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../db/scope.js';
 import { isUuid } from '../shared/validate.js';
-import { Attachment, type AttachmentMetadata } from './attachment.entity.js';
+import { Attachment, type AttachmentMetadata } from '../model/attachment.entity.js';
 import { cleanFileName } from './file-name.js';
 import { readMetadata, sniffContentType } from './sniff.js';
 import { newStorageKey, type AttachmentStorage, type ByteRange, type StagedObject } from './storage.js';

@@ -1,7 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 import { parseStream } from 'music-metadata';
-import type { AttachmentMetadata } from './attachment.entity.js';
+import type { AttachmentMetadata } from '../model/attachment.entity.js';
 import type { StagedObject } from './storage.js';
 
 /**

@@ -3,16 +3,16 @@ import type { Db } from '../db/orm.js';
 import { unauthenticated } from '../shared/errors.js';
 import { requireText } from '../shared/validate.js';
 import { findTenantBySlug, DEFAULT_TENANT_SLUG } from '../tenants/tenant.service.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../model/user.entity.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashPassword, verifyPassword } from '../users/password.js';
 import { checkPassword, createUser, setPassword, type NewUser } from '../users/user.service.js';
 import { UserRole } from '../shared/enums.js';
-import { requireUser } from './guards.js';
+import { requireUser } from '../shared/guards.js';
 import type { TokenService } from './tokens.js';
 import type { Viewer } from '../shared/viewer.js';
-import { Participant } from '../sessions/participant.entity.js';
-import { ChatSession } from '../sessions/session.entity.js';
+import { Participant } from '../model/participant.entity.js';
+import { ChatSession } from '../model/session.entity.js';
 
 export interface LoginResult {
   token: string;

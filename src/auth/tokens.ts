@@ -1,6 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { unauthenticated } from '../shared/errors.js';
 
 /** Only this algorithm is accepted: `none` and asymmetric confusions are refused by jose before any claim is read. */

@@ -1,8 +1,8 @@
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import type { MikroORM, Options, SqlEntityManager } from '@mikro-orm/sql';
-import type { DatabaseTarget } from '../config.js';
-import { entities } from './entities.js';
+import type { DatabaseTarget } from '../config/config.js';
+import { entities } from '../model/entities.js';
 import { migrations } from './migrations/index.js';
 
 export type Db = SqlEntityManager;

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Db } from '../db/orm.js';
-import type { ChatSession } from '../sessions/session.entity.js';
-import { isLifecycleEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from './event-contract.js';
-import { SessionEvent } from './session-event.entity.js';
+import type { ChatSession } from '../model/session.entity.js';
+import { isLifecycleEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from '../model/event-contract.js';
+import { SessionEvent } from '../model/session-event.entity.js';
 
-export type { PublishedEvent, TypingSignal } from './event-contract.js';
+export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
 
 /**
  * One message on a topic: a persisted session event, a typing signal, or `resync`: pub/sub was

@@ -3,15 +3,16 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { QueryLimits } from './limits.js';
-import { graphqlJsonOnly, refuseLargeGraphQLJson } from '../http/body.js';
+import { graphqlErrorOf } from './errors.js';
+import { graphqlJsonOnly, refuseLargeGraphQLJson } from './http-guards.js';
 import { graphqlAccessPlugin } from '../observability/graphql-access.js';
 import { graphqlMetricsPlugin } from '../observability/graphql-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
-import { rateLimitHeadersPlugin } from '../ratelimit/rate-limit.plugin.js';
+import { rateLimitHeadersPlugin } from './rate-limit.plugin.js';
 import { DomainError } from '../shared/errors.js';
 import type { ContextFactory, RequestContext } from '../app/context.js';
 
@@ -68,7 +69,7 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, contexts: 
           return await contexts.forAuthorization(req.headers.authorization, req.ip);
         } catch (error) {
           if (error instanceof DomainError) {
-            throw new GraphQLError(error.message, { extensions: { code: error.code, reason: error.reason, http: { status: 401 } } });
+            throw graphqlErrorOf(error, { httpStatus: 401 });
           }
           throw error;
         }

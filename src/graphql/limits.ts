@@ -1,7 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 
 /**
  * GraphQL document limits (DESIGN §8): depth, aliases, tokens, directives and cost. HTTP and

@@ -1,14 +1,14 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AuthResolver } from '../auth/auth.resolver.js';
-import { MessageResolver } from '../messages/message.resolver.js';
-import { RateLimitMiddleware } from '../ratelimit/rate-limit.middleware.js';
-import { RealtimeResolver } from '../realtime/realtime.resolver.js';
-import { unusedTopicPubSub } from '../realtime/topic-pubsub.js';
-import { RoomResolver } from '../rooms/room.resolver.js';
-import { SessionResolver } from '../sessions/session.resolver.js';
-import { StatsResolver } from '../stats/stats.resolver.js';
-import { WidgetResolver } from '../widget/widget.resolver.js';
+import { AuthResolver } from './auth.resolver.js';
+import { MessageResolver } from './message.resolver.js';
+import { RateLimitMiddleware } from './rate-limit.middleware.js';
+import { RealtimeResolver } from './realtime.resolver.js';
+import { unusedTopicPubSub } from './topic-pubsub.js';
+import { RoomResolver } from './room.resolver.js';
+import { SessionResolver } from './session.resolver.js';
+import { StatsResolver } from './stats.resolver.js';
+import { WidgetResolver } from './widget.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */

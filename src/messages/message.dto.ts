@@ -1,7 +1,7 @@
 import { attachmentDto } from '../attachments/attachment.dto.js';
 import { participantName } from '../sessions/participants.js';
-import type { MessageDto } from '../events/event-contract.js';
-import type { ChatMessage } from './message.entity.js';
+import type { MessageDto } from '../model/event-contract.js';
+import type { ChatMessage } from '../model/message.entity.js';
 
 /** What anyone reads of a message: a deleted one keeps its id and place, never its text. */
 export const visibleContent = (message: ChatMessage): string => (message.deletedAt ? '' : message.content);

@@ -1,19 +1,19 @@
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
-import type { SessionEvent } from '../events/session-event.entity.js';
-import { Participant } from '../sessions/participant.entity.js';
+import type { SessionEvent } from '../model/session-event.entity.js';
+import { Participant } from '../model/participant.entity.js';
 import { ensureParticipant } from '../sessions/participants.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
-import { ChatSession } from '../sessions/session.entity.js';
+import { ChatSession } from '../model/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../db/scope.js';
 import { intInRange, maxId, parseId, parseWatermark, requireJsonObject, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
-import { ChatMessage } from './message.entity.js';
-import { WatermarkView, type MessageView } from './watermarks.js';
+import { ChatMessage } from '../model/message.entity.js';
+import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;

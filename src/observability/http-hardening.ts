@@ -1,7 +1,7 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 
 /**
  * Security headers on every response, and CORS limited to the configured browser origins

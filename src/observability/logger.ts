@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
-import type { LogLevel } from '../config.js';
+import type { LogLevel } from '../config/config.js';
 
 /** What the access line of one request reports beyond method, path and status. */
 export interface RequestTrace {

@@ -1,4 +1,4 @@
-import type { DatabaseTarget } from '../config.js';
+import type { DatabaseTarget } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
 import type { Metrics } from './metrics.js';
 

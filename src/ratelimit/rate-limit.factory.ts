@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { DependencyState } from '../observability/readiness.js';
 import { RateLimiter } from './rate-limiter.js';
 import { FailoverRateLimitStore, MemoryRateLimitStore, RedisRateLimitStore } from './stores.js';

@@ -12,6 +12,12 @@ export interface RateLimitPolicy {
   overrides: Readonly<Record<string, number>>;
 }
 
+/**
+ * Subscription creation is counted under one name for all fields (aliases in the query text
+ * must not open fresh buckets); the legacy chat socket counts under the same name.
+ */
+export const SUBSCRIBE_OPERATION = 'subscribe';
+
 /** The outcome of one counted call, with what the RateLimit headers report. */
 export interface RateLimitDecision {
   allowed: boolean;
@@ -53,7 +59,7 @@ export async function identityFromAuthorization(authorization: string | undefine
 }
 
 export const rateLimited = (decision: RateLimitDecision) =>
-  new DomainError('RATE_LIMITED', 'RATE_LIMIT_EXCEEDED', `Too many requests: at most ${decision.limit} per ${decision.windowSeconds} s; retry in ${decision.resetSeconds} s`);
+  new DomainError('RATE_LIMIT_EXCEEDED', `Too many requests: at most ${decision.limit} per ${decision.windowSeconds} s; retry in ${decision.resetSeconds} s`);
 
 /**
  * Sliding-window limits per identity and operation, with graphql-rate-limit's limiter as the

@@ -1,14 +1,14 @@
-import { requireUser } from '../auth/guards.js';
+import { requireUser } from '../shared/guards.js';
 import { toPublished, type EventBus } from '../events/event-bus.js';
-import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../events/event-contract.js';
-import { SessionEvent } from '../events/session-event.entity.js';
+import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
+import { SessionEvent } from '../model/session-event.entity.js';
 import { participantName } from '../sessions/participants.js';
-import { Participant } from '../sessions/participant.entity.js';
+import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
-import type { ChatSession } from '../sessions/session.entity.js';
+import type { ChatSession } from '../model/session.entity.js';
 import { UserRole } from '../shared/enums.js';
-import { DomainError, forbidden } from '../shared/errors.js';
-import type { Scope } from '../shared/scope.js';
+import { DomainError, unauthenticated } from '../shared/errors.js';
+import type { Scope } from '../db/scope.js';
 import { parseWatermark } from '../shared/validate.js';
 import { OUTBOX_BATCH } from './sequencer.js';
 
@@ -59,7 +59,7 @@ export class RealtimeService {
       .execute<{ pruned: string }[]>('select pruned_through::text as pruned from outbox_retention');
     const prunedThrough = BigInt(rows[0]?.pruned ?? '0');
     if (BigInt(since) < prunedThrough) {
-      throw new DomainError('RESYNC_REQUIRED', 'EVENTS_PRUNED', `Events after ${since} are past the retention window; reload and resume from a recent event id`);
+      throw new DomainError('EVENTS_PRUNED', `Events after ${since} are past the retention window; reload and resume from a recent event id`);
     }
     return since;
   }
@@ -132,7 +132,7 @@ export class RealtimeService {
     } else if (viewer.kind === 'user') {
       signal = this.signal(session, `user:${viewer.userId}`, viewer.userId, viewer.displayName || viewer.username, isTyping);
     } else {
-      throw forbidden('AUTHENTICATION_REQUIRED');
+      throw unauthenticated();
     }
     this.deps.events.publishTyping(signal);
     return signal;

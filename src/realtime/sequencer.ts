@@ -1,4 +1,4 @@
-import type { PublishedEvent } from '../events/event-contract.js';
+import type { PublishedEvent } from '../model/event-contract.js';
 import { DomainError } from '../shared/errors.js';
 
 /** Rows read per outbox query; a long catch-up pages through the outbox in sequence order. */
@@ -14,7 +14,7 @@ export const GAP_GRACE_MS = 150;
 export type OutboxReader = (after: bigint, upTo: bigint | null) => Promise<PublishedEvent[]>;
 
 export const eventsPruned = () =>
-  new DomainError('RESYNC_REQUIRED', 'EVENTS_PRUNED', 'Events this stream still needs are past the retention window; reload and subscribe again');
+  new DomainError('EVENTS_PRUNED', 'Events this stream still needs are past the retention window; reload and subscribe again');
 
 /**
  * Puts one stream's events in sequence order, exactly once. Positions are contiguous (1, 2, 3, …

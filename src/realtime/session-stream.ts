@@ -1,7 +1,7 @@
 import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
-import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal } from '../events/event-contract.js';
-import type { ChatSession } from '../sessions/session.entity.js';
-import { DomainError, forbidden, unavailable } from '../shared/errors.js';
+import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
+import type { ChatSession } from '../model/session.entity.js';
+import { accessLost, DomainError, unavailable } from '../shared/errors.js';
 import { Mailbox } from './mailbox.js';
 import type { RealtimeService } from './realtime.service.js';
 import { GAP_GRACE_MS, OUTBOX_BATCH, Sequencer, type OutboxReader } from './sequencer.js';
@@ -112,7 +112,7 @@ const isAccessError = (error: unknown): error is DomainError =>
 /** Access errors end a stream as FORBIDDEN whatever their cause (reassigned, removed, token expired). */
 function asForbidden(error: unknown): unknown {
   if (!isAccessError(error) || error.code === 'FORBIDDEN') return error;
-  return forbidden(error.reason, 'Access to this stream was lost');
+  return accessLost(error);
 }
 
 /** A participant's own delivered watermark, tracked from the events it sees, so receipts cost a write only when they move it. */

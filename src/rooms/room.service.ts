@@ -1,17 +1,17 @@
-import { requireUser } from '../auth/guards.js';
+import { requireUser } from '../shared/guards.js';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
-import type { SessionEvent } from '../events/session-event.entity.js';
+import type { SessionEvent } from '../model/session-event.entity.js';
 import type { ConnectionArgs, MessageConnectionResult, MessageService, SendMessageInput, SendResult } from '../messages/message.service.js';
-import { Participant } from '../sessions/participant.entity.js';
+import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
-import { ChatSession } from '../sessions/session.entity.js';
+import { ChatSession } from '../model/session.entity.js';
 import { sessionDto } from '../sessions/session.dto.js';
 import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../db/scope.js';
 import { parseId, requireName } from '../shared/validate.js';
-import { Tenant } from '../tenants/tenant.entity.js';
-import { User } from '../users/user.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
+import { User } from '../model/user.entity.js';
 
 export const MAX_ROOM_NAME_LENGTH = 200;
 export const MAX_INITIAL_MEMBERS = 100;

@@ -1,10 +1,10 @@
 import type { Viewer } from '../shared/viewer.js';
 import type { Db } from '../db/orm.js';
 import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
-import { forbidden } from '../shared/errors.js';
-import { User } from '../users/user.entity.js';
-import { Participant } from './participant.entity.js';
-import type { ChatSession } from './session.entity.js';
+import { forbidden, unauthenticated } from '../shared/errors.js';
+import { User } from '../model/user.entity.js';
+import { Participant } from '../model/participant.entity.js';
+import type { ChatSession } from '../model/session.entity.js';
 
 function roleFor(viewer: Extract<Viewer, { kind: 'user' }>, session: ChatSession): ParticipantRole {
   if (session.kind === SessionKind.ROOM) return ParticipantRole.MEMBER;
@@ -20,7 +20,7 @@ function roleFor(viewer: Extract<Viewer, { kind: 'user' }>, session: ChatSession
  * caller already loaded all of them, so no query is needed to find the viewer's.
  */
 export async function ensureParticipant(em: Db, session: ChatSession, viewer: Viewer, known?: readonly Participant[]): Promise<Participant> {
-  if (viewer.kind === 'anonymous') throw forbidden('AUTHENTICATION_REQUIRED');
+  if (viewer.kind === 'anonymous') throw unauthenticated();
   if (viewer.kind === 'guest') {
     const guest = known ? (known.find((p) => p.id === viewer.participantId) ?? null) : await em.findOne(Participant, { id: viewer.participantId, session });
     if (!guest) throw forbidden('NOT_YOUR_SESSION');

@@ -1,10 +1,10 @@
 import type { Viewer } from '../shared/viewer.js';
 import type { Db } from '../db/orm.js';
 import { LockMode } from '@mikro-orm/core';
-import { forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { type AccessDenial, accessDenied, notFound, unauthenticated } from '../shared/errors.js';
 import { SessionKind, UserRole } from '../shared/enums.js';
-import { ChatSession } from './session.entity.js';
-import { Participant } from './participant.entity.js';
+import { ChatSession } from '../model/session.entity.js';
+import { Participant } from '../model/participant.entity.js';
 import { isUuid, parseId } from '../shared/validate.js';
 
 /**
@@ -13,7 +13,7 @@ import { isUuid, parseId } from '../shared/validate.js';
  * members the sessions they were added to, a guest its one session. Tenant isolation is the
  * ORM filter's job: another tenant's session is simply never found.
  */
-export async function accessDenial(em: Db, viewer: Viewer, session: ChatSession): Promise<string | null> {
+export async function accessDenial(em: Db, viewer: Viewer, session: ChatSession): Promise<AccessDenial | null> {
   if (viewer.kind === 'anonymous') return 'AUTHENTICATION_REQUIRED';
   if (viewer.kind === 'guest') return viewer.sessionId === session.id ? null : 'NOT_YOUR_SESSION';
   if (viewer.role === UserRole.ADMIN) return null;
@@ -39,6 +39,6 @@ export async function loadAccessibleSession(em: Db, viewer: Viewer, sessionId: s
   const session = await em.findOne(ChatSession, { id: sessionId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
   if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
   const denial = await accessDenial(em, viewer, session);
-  if (denial) throw forbidden(denial);
+  if (denial) throw accessDenied(denial);
   return session;
 }

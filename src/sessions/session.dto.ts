@@ -1,5 +1,5 @@
-import type { SessionDto } from '../events/event-contract.js';
-import type { ChatSession } from './session.entity.js';
+import type { SessionDto } from '../model/event-contract.js';
+import type { ChatSession } from '../model/session.entity.js';
 
 /** The session as it travels in event payloads (events/event-contract.ts). */
 export function sessionDto(session: ChatSession): SessionDto {

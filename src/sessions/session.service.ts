@@ -1,22 +1,22 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
-import { requireUser } from '../auth/guards.js';
+import { requireUser } from '../shared/guards.js';
 import type { TokenService } from '../auth/tokens.js';
 import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '../events/event-bus.js';
-import type { SessionEvent } from '../events/session-event.entity.js';
-import { ChatMessage } from '../messages/message.entity.js';
-import { WatermarkView, type MessageView } from '../messages/watermarks.js';
+import type { SessionEvent } from '../model/session-event.entity.js';
+import { ChatMessage } from '../model/message.entity.js';
+import { WatermarkView, type MessageView } from './watermarks.js';
 import { ParticipantRole, Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/orm.js';
 import { intInRange, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
-import { Tenant } from '../tenants/tenant.entity.js';
-import { User } from '../users/user.entity.js';
-import { Participant } from './participant.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
+import { User } from '../model/user.entity.js';
+import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from './session-access.js';
-import { ChatSession } from './session.entity.js';
+import { ChatSession } from '../model/session.entity.js';
 import { sessionDto } from './session.dto.js';
 
 export interface SessionFilter {

@@ -1,6 +1,6 @@
-import { requireUser } from '../auth/guards.js';
+import { requireUser } from '../shared/guards.js';
 import { SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import type { Scope } from '../shared/scope.js';
+import type { Scope } from '../db/scope.js';
 
 export interface Stats {
   totalSessions: number;

@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
 import { badInput, conflict } from '../shared/errors.js';
 import { optionalName, requireText } from '../shared/validate.js';
-import { Tenant } from './tenant.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 

@@ -1,13 +1,13 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { requireUser } from '../auth/guards.js';
-import { hashPassword } from '../auth/password.js';
-import type { Scope } from '../shared/scope.js';
+import { requireUser } from '../shared/guards.js';
+import { hashPassword } from './password.js';
+import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/orm.js';
 import { UserRole } from '../shared/enums.js';
 import { badInput, conflict } from '../shared/errors.js';
 import { optionalName, optionalText, requireName } from '../shared/validate.js';
-import { Tenant } from '../tenants/tenant.entity.js';
-import { User } from './user.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
+import { User } from '../model/user.entity.js';
 
 export interface NewUser {
   role: UserRole;

@@ -1,11 +1,11 @@
 import { originAllowed } from '../shared/origin.js';
 import type { TokenService } from '../auth/tokens.js';
 import { toPublished, type EventBus } from '../events/event-bus.js';
-import type { ChatSession } from '../sessions/session.entity.js';
+import type { ChatSession } from '../model/session.entity.js';
 import { insertGuestSession } from '../sessions/session.service.js';
 import { forbidden, unauthenticated } from '../shared/errors.js';
-import type { Scope } from '../shared/scope.js';
-import { Tenant } from '../tenants/tenant.entity.js';
+import type { Scope } from '../db/scope.js';
+import { Tenant } from '../model/tenant.entity.js';
 
 export interface WidgetSessionResult {
   token: string;

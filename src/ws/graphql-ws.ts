@@ -21,7 +21,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { TokenService } from '../auth/tokens.js';
 import type { ContextFactory } from '../app/context.js';
 import type { QueryLimits } from '../graphql/limits.js';
-import { identityFromAuthorization, rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
+import { graphqlErrorOf } from '../graphql/errors.js';
+import { identityFromAuthorization, rateLimited, SUBSCRIBE_OPERATION, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { DomainError, unavailable } from '../shared/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -58,18 +59,12 @@ function authorizationOf(ctx: Context<Record<string, unknown> | undefined, Extra
 const format = (formatError: FormatError, errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
   errors.map((error) => formatError(error.toJSON(), error.path ? error : (error.originalError ?? error)));
 
-/**
- * Subscription creation is counted under one name for all fields (aliases in the query text
- * must not open fresh buckets); the legacy chat socket counts under the same name.
- */
-export const SUBSCRIBE_OPERATION = 'subscribe';
-
 /** A refusal in the one error model, in the form graphql-ws accepts from onSubscribe. */
-const refusal = (error: DomainError) => new GraphQLError(error.message, { originalError: error });
+const refusal = (error: DomainError) => graphqlErrorOf(error);
 
 /** A document refused while parsing or validating: the same code HTTP gives it. */
 const invalidDocument = (error: GraphQLError) =>
-  new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  graphqlErrorOf(new DomainError('GRAPHQL_VALIDATION_FAILED', error.message), { nodes: error.nodes });
 
 /** Distinct operation texts kept parsed; clients send the same few subscription documents. */
 const MAX_CACHED_DOCUMENTS = 500;
@@ -175,7 +170,7 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
         try {
           // graphql-ws registers the operation before this hook, so the count includes it.
           if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
-            return [refusal(new DomainError('BAD_USER_INPUT', 'TOO_MANY_SUBSCRIPTIONS', `At most ${maxSubscriptions} subscriptions per connection`))];
+            return [refusal(new DomainError('TOO_MANY_SUBSCRIPTIONS', `At most ${maxSubscriptions} subscriptions per connection`))];
           }
           const authorization = operationAuthorization(ctx, payload);
           const identity = await identityFromAuthorization(authorization, ctx.extra.request.socket.remoteAddress ?? 'unknown', tokens);

@@ -1,6 +1,6 @@
 import { normaliseOrigin } from '../shared/origin.js';
 import type { Orm } from '../db/orm.js';
-import { Tenant } from '../tenants/tenant.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
 
 /** How long the tenants' widget origins are trusted before they are read again. */
 const REFRESH_MS = 30_000;

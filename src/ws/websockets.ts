@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { CLOSE_AUTH_REFUSED, serveGraphQLWs, type GraphQLWsOptions } from './graphql-ws.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { handleLegacyUpgrade, LEGACY_CHAT_PATH } from '../rest/chat-api/chat-api.ws.js';

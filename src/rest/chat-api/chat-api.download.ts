@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ContextFactory, RequestContext } from '../../app/context.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { DomainError } from '../../shared/errors.js';
-import type { Attachment } from '../../attachments/attachment.entity.js';
+import type { Attachment } from '../../model/attachment.entity.js';
 import type { ByteRange } from '../../attachments/storage.js';
 
 /**

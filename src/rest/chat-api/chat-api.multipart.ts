@@ -3,10 +3,10 @@ import type { Request, RequestHandler, } from 'express';
 import { WriteStream } from 'fs-capacitor';
 import Upload from 'graphql-upload/Upload.mjs';
 import type { Logger } from 'pino';
-import type { UploadConfig } from '../../config.js';
-import { answerWithoutBody, declaresMoreThan } from '../../http/unread-body.js';
+import type { UploadConfig } from '../../config/config.js';
+import { type CountedBody, countedBody, refuseDeclaredOversize, refuseMidBody } from '../../http/multipart.js';
 import { ChatApiSendMessageDocument } from '../generated/graphql.js';
-import type { OperationRunner } from '../operation-runner.js';
+import type { OperationRunner } from '../common/operation-runner.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage } from './chat-api.shapes.js';
 
@@ -47,12 +47,13 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
     const answer = (status: number, body: unknown) => {
       if (!res.headersSent) res.status(status).json(body);
     };
-    const refuseWith = (code: string, message: string) => {
+    const answerWith = (code: string, message: string) => () => {
       const failure = chatApiFailure(code, message);
-      answerWithoutBody(req, res, () => answer(failure.status, failure.body));
+      answer(failure.status, failure.body);
     };
+    const refuseWith = (code: string, message: string) => refuseMidBody(req, res, answerWith(code, message));
 
-    if (declaresMoreThan(req, uploads.maxRequestBytes)) return refuseWith('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes));
+    if (refuseDeclaredOversize(req, res, uploads.maxRequestBytes, answerWith('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes)))) return;
     const sessionId = String(req.params.sessionId);
     if (!isSessionId(sessionId)) return refuseWith('NOT_FOUND', `Chat session ${sessionId} not found`);
 
@@ -82,8 +83,7 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
       }
     })().catch((error: unknown) => {
       logger.error({ err: error }, 'chat API multipart send failed');
-      const failure = chatApiFailure(undefined, '');
-      answerWithoutBody(req, res, () => answer(failure.status, failure.body));
+      refuseMidBody(req, res, answerWith('INTERNAL', ''));
     });
   };
 }
@@ -106,13 +106,14 @@ function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: stri
     const finish = (outcome: { content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }) => {
       if (settled) return;
       settled = true;
-      req.unpipe(parser);
+      body?.unpipe(parser);
       if ('refusal' in outcome) for (const file of files) file.capacitor.destroy();
       resolve(outcome);
     };
     const refuse = (code: string, message: string) => finish({ refusal: { code, message } });
 
     let parser: busboy.Busboy;
+    let body: CountedBody | undefined;
     try {
       parser = busboy({
         headers: req.headers,
@@ -161,15 +162,11 @@ function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: stri
     parser.on('close', () => finish({ content, files }));
 
     // Bodies without Content-Length (chunked) are counted as they arrive.
-    let seen = 0;
-    req.on('data', (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > uploads.maxRequestBytes) refuse('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes));
-    });
+    body = countedBody(req, uploads.maxRequestBytes, () => refuse('PAYLOAD_TOO_LARGE', tooLarge(uploads.maxRequestBytes)));
     req.once('close', () => {
       if (!req.readableEnded) finish({ refusal: null });
     });
-    req.pipe(parser);
+    body.pipe(parser);
   });
 }
 

@@ -2,16 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { isMessageEvent } from '../../events/event-contract.js';
+import { isMessageEvent } from '../../model/event-contract.js';
 import type { ContextFactory } from '../../app/context.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage, toChatApiSession, toChatApiTyping } from './chat-api.shapes.js';
-import { rateLimited, type RateLimiter } from '../../ratelimit/rate-limiter.js';
-import { SUBSCRIBE_OPERATION } from '../../ws/graphql-ws.js';
+import { rateLimited, SUBSCRIBE_OPERATION, type RateLimiter } from '../../ratelimit/rate-limiter.js';
 import { DomainError, unauthenticated, unavailable } from '../../shared/errors.js';
 import { openSessionStream, type Stream, type StreamItem } from '../../realtime/session-stream.js';
-import { streamSourceFor } from '../../realtime/stream-source.js';
+import { streamSourceFor } from '../../app/stream-source.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
 export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;

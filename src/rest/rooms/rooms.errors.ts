@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { OperationError } from '../operation-runner.js';
+import type { OperationError } from '../common/operation-runner.js';
 
 /** Django REST Framework's bodies (seed 004): `{"detail": ...}` or `{"field": ["message"]}`. */
 export const DRF = {

@@ -1,9 +1,10 @@
 import { isId } from '../../shared/validate.js';
 import { Router, type Request, type Response } from 'express';
 import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
-import { isUndeclaredBody, jsonBody, jsonObject, queryParam, route } from '../http.js';
-import { absoluteLink, type LinkConfig } from '../public-url.js';
-import type { RestDeps } from '../rest.types.js';
+import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
+import { isUndeclaredBody, jsonBody, jsonObject, queryParam } from '../common/http.js';
+import { absoluteLink, type LinkConfig } from '../common/public-url.js';
+import type { RestDeps } from '../common/rest.types.js';
 import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
 import { decodeRoomCursor, encodeRoomCursor, toRoomMessage, type RoomCursor } from './rooms.shapes.js';
 
@@ -66,17 +67,80 @@ function pageUrl(req: Request, cursor: RoomCursor, links: LinkConfig): string {
   return absoluteLink(req, `${url.pathname}${url.search}`, links);
 }
 
+const roomsErrors: DialectErrors = {
+  operation: roomsOperationFailure,
+  internal: (res) => drfDetail(res, 500, DRF.serverError),
+};
+
+/**
+ * What both routes check first, in DRF's order: `<int:chat_room_id>` (anything else does not
+ * match the route: 404), then an Authorization header (none at all is "not provided", 401; a bad
+ * one fails authentication when the operation runs). The room id, or null once refused.
+ */
+function roomOf({ req, res }: RouteCall): string | null {
+  const id = String(req.params.roomId);
+  if (!isId(id)) {
+    drfDetail(res, 404, DRF.notFound);
+    return null;
+  }
+  const header = req.headers.authorization;
+  if (header !== undefined && header.trim() !== '') return id;
+  drfDetail(res, 401, DRF.notAuthenticated);
+  return null;
+}
+
+/** Newest first, by an opaque cursor; `next` goes to older messages, `previous` back to newer ones. */
+const listMessages = (links: LinkConfig) => async (call: RouteCall) => {
+  const { req, res } = call;
+  const id = roomOf(call);
+  if (id === null) return;
+  const size = pageSize(req);
+  const cursorText = queryParam(req, 'cursor');
+  const cursor = cursorText === undefined ? null : decodeRoomCursor(cursorText);
+  if (cursorText !== undefined && cursor === null) return drfDetail(res, 404, DRF.invalidCursor);
+  const variables: RoomsMessagesQueryVariables =
+    cursor?.direction === 'newer' ? { roomId: id, first: size, after: cursor.cursor } : { roomId: id, last: size, before: cursor?.cursor ?? null };
+  const data = await call.run(RoomsMessagesDocument, variables);
+  if (!data) return;
+  const { edges, pageInfo } = data.roomMessages;
+  // GraphQL pages are oldest first: hasPreviousPage means older messages exist, hasNextPage newer ones.
+  const older = pageInfo.hasPreviousPage && pageInfo.startCursor ? pageUrl(req, { direction: 'older', cursor: pageInfo.startCursor }, links) : null;
+  const newer = pageInfo.hasNextPage && pageInfo.endCursor ? pageUrl(req, { direction: 'newer', cursor: pageInfo.endCursor }, links) : null;
+  res.json({ next: older, previous: newer, results: edges.map((edge) => toRoomMessage(edge.node)).reverse() });
+};
+
+/**
+ * `{content, is_read?}` → 201. `is_read` is validated as DRF's BooleanField and otherwise
+ * has no effect: read state is derived from the other members' read watermarks, and a
+ * message no one else has read yet is reported as `is_read: false` whatever its sender says.
+ */
+async function sendMessage(call: RouteCall): Promise<void> {
+  const { req, res } = call;
+  const id = roomOf(call);
+  if (id === null) return;
+  const parsed = validateMessageBody(req);
+  if ('reject' in parsed) {
+    // DRF checks permissions before it reads the body: a non-member learns nothing from validation.
+    const room = await call.run(RoomsRoomDocument, { roomId: id });
+    if (room) parsed.reject(res);
+    return;
+  }
+  const { content, senderId } = parsed;
+  const result = await call.outcome(RoomsSendMessageDocument, { roomId: id, content, senderId });
+  if (!result) return;
+  if (!result.ok) {
+    if (result.error.reason === 'SENDER_NOT_FOUND') return drfFields(res, { sender_id: [`Invalid pk "${senderId}" - object does not exist.`] });
+    return call.fail(result.error);
+  }
+  res.status(201).json(toRoomMessage(result.value.sendRoomMessage.message));
+}
+
 /**
  * The rooms dialect (seed 004), DRF style: `GET|POST /api/chat/rooms/{id}/messages/` (the
- * trailing slash is part of the path). Pages are newest first; `next` goes to older messages,
- * `previous` back to newer ones.
+ * trailing slash is part of the path).
  */
 export function roomsRouter({ runner, logger, links }: RestDeps): Router {
   const router = Router({ strict: true });
-  const fail = (res: Response, error: unknown) => {
-    logger.error({ err: error }, 'rooms route failed');
-    drfDetail(res, 500, DRF.serverError);
-  };
   router.use(
     ...jsonBody(
       ROOMS_BODY_LIMIT,
@@ -85,74 +149,9 @@ export function roomsRouter({ runner, logger, links }: RestDeps): Router {
       { checkType: false },
     ),
   );
-
-  /** `<int:chat_room_id>`: anything else does not match the route (DRF: 404). */
-  const roomId = (req: Request, res: Response): string | null => {
-    const id = String(req.params.roomId);
-    if (isId(id)) return id;
-    drfDetail(res, 404, DRF.notFound);
-    return null;
-  };
-
-  /** No Authorization header at all is "not provided"; a bad one fails authentication (both 401). */
-  const authorization = (req: Request, res: Response): string | null => {
-    const header = req.headers.authorization;
-    if (header !== undefined && header.trim() !== '') return header;
-    drfDetail(res, 401, DRF.notAuthenticated);
-    return null;
-  };
-
-  router.get(
-    '/:roomId/messages/',
-    route(async (req, res) => {
-      const id = roomId(req, res);
-      if (id === null) return;
-      const header = authorization(req, res);
-      if (header === null) return;
-      const size = pageSize(req);
-      const cursorText = queryParam(req, 'cursor');
-      const cursor = cursorText === undefined ? null : decodeRoomCursor(cursorText);
-      if (cursorText !== undefined && cursor === null) return drfDetail(res, 404, DRF.invalidCursor);
-      const variables: RoomsMessagesQueryVariables =
-        cursor?.direction === 'newer' ? { roomId: id, first: size, after: cursor.cursor } : { roomId: id, last: size, before: cursor?.cursor ?? null };
-      const result = await runner.runFor(header, RoomsMessagesDocument, variables);
-      if (!result.ok) return roomsOperationFailure(res, result.error);
-      const { edges, pageInfo } = result.value.roomMessages;
-      // GraphQL pages are oldest first: hasPreviousPage means older messages exist, hasNextPage newer ones.
-      const older = pageInfo.hasPreviousPage && pageInfo.startCursor ? pageUrl(req, { direction: 'older', cursor: pageInfo.startCursor }, links) : null;
-      const newer = pageInfo.hasNextPage && pageInfo.endCursor ? pageUrl(req, { direction: 'newer', cursor: pageInfo.endCursor }, links) : null;
-      res.json({ next: older, previous: newer, results: edges.map((edge) => toRoomMessage(edge.node)).reverse() });
-    }, fail),
-  );
-
-  /**
-   * `{content, is_read?}` → 201. `is_read` is validated as DRF's BooleanField and otherwise
-   * has no effect: read state is derived from the other members' read watermarks, and a
-   * message no one else has read yet is reported as `is_read: false` whatever its sender says.
-   */
-  router.post(
-    '/:roomId/messages/',
-    route(async (req, res) => {
-      const id = roomId(req, res);
-      if (id === null) return;
-      const header = authorization(req, res);
-      if (header === null) return;
-      const parsed = validateMessageBody(req);
-      if ('reject' in parsed) {
-        // DRF checks permissions before it reads the body: a non-member learns nothing from validation.
-        const room = await runner.runFor(header, RoomsRoomDocument, { roomId: id });
-        return room.ok ? parsed.reject(res) : roomsOperationFailure(res, room.error);
-      }
-      const { content, senderId } = parsed;
-      const result = await runner.runFor(header, RoomsSendMessageDocument, { roomId: id, content, senderId });
-      if (!result.ok) {
-        if (result.error.reason === 'SENDER_NOT_FOUND') return drfFields(res, { sender_id: [`Invalid pk "${senderId}" - object does not exist.`] });
-        return roomsOperationFailure(res, result.error);
-      }
-      res.status(201).json(toRoomMessage(result.value.sendRoomMessage.message));
-    }, fail),
-  );
-
+  const routes = dialectRoutes(router, { name: 'rooms', runner, logger, errors: roomsErrors });
+  routes.get('/:roomId/messages/', listMessages(links));
+  routes.post('/:roomId/messages/', sendMessage);
   router.all('/:roomId/messages/', (req, res) => {
     res.setHeader('Allow', 'GET, POST, HEAD');
     drfDetail(res, 405, `Method "${req.method}" not allowed.`);

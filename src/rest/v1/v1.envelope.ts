@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { OperationError } from '../operation-runner.js';
+import type { OperationError } from '../common/operation-runner.js';
 
 /**
  * The v1 dialect's envelope (seeds 000 and 003), on every response including errors:

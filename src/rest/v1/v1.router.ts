@@ -1,11 +1,12 @@
 import { isId } from '../../shared/validate.js';
 import { DomainError } from '../../shared/errors.js';
-import { requireSupportStaff } from '../../auth/guards.js';
-import { Router, type Request, type Response } from 'express';
+import { requireSupportStaff } from '../../shared/guards.js';
+import { Router } from 'express';
 import type { RequestContext } from '../../app/context.js';
 import { V1CreateGuestSessionDocument, V1MessagesSinceDocument, V1SendMessageDocument, V1SessionByKeyDocument } from '../generated/graphql.js';
-import { jsonBody, jsonObject, parseCount, queryParam, route } from '../http.js';
-import type { RestDeps } from '../rest.types.js';
+import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
+import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
+import type { RestDeps } from '../common/rest.types.js';
 import { v1Failure, v1OperationFailure, v1Success } from './v1.envelope.js';
 import { toV1Message, toV1Session } from './v1.resources.js';
 
@@ -44,16 +45,105 @@ function stringFields(body: Body, required: readonly string[], optional: readonl
   return Object.keys(errors).length ? errors : null;
 }
 
+const v1Errors: DialectErrors = {
+  operation: (res, error) => v1OperationFailure(res, error, FIELD_NAMES),
+  internal: (res) => v1Failure(res, 'INTERNAL_ERROR', 'Internal server error'),
+};
+
+/** `last_message_id`: a non-negative integer, 0 when absent; null once the 400 has been written. */
+function lastMessageId({ req, res }: RouteCall): string | null {
+  const raw = queryParam(req, 'last_message_id');
+  if (raw === undefined || raw === '') return '0';
+  const value = parseCount(raw);
+  if (value !== null) return String(value);
+  v1Failure(res, 'VALIDATION_FAILED', 'The given data was invalid.', { last_message_id: ['The last_message_id must be a non-negative integer.'] });
+  return null;
+}
+
+/** Staff routes (seed 000): the caller must be signed in as staff (or an admin, who may act on every session). */
+async function staffCaller(call: RouteCall): Promise<RequestContext | null> {
+  const context = await call.caller();
+  if (!context) return null;
+  try {
+    requireSupportStaff(context.viewer);
+    return context;
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const unauthenticated = error.code === 'UNAUTHENTICATED';
+    v1Failure(call.res, unauthenticated ? 'UNAUTHORIZED' : 'FORBIDDEN', unauthenticated ? 'Authentication required' : 'Staff only');
+    return null;
+  }
+}
+
+/** The staff routes' `{id}`: a numeric session id (404 written here otherwise). */
+function staffSessionId({ req, res }: RouteCall): string | null {
+  const id = String(req.params.id);
+  if (isId(id)) return id;
+  v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
+  return null;
+}
+
+/** The guest's session by its own session_id; the guest token decides access. */
+async function guestSessionId(call: RouteCall): Promise<string | null> {
+  const result = await call.outcome(V1SessionByKeyDocument, { sessionKey: String(call.req.params.sessionId) });
+  if (!result) return null;
+  if (result.ok) return result.value.sessionByKey.id;
+  call.fail(result.error.code === 'BAD_USER_INPUT' ? { ...result.error, code: 'NOT_FOUND' } : result.error);
+  return null;
+}
+
+async function poll(call: RouteCall, sessionId: string, afterId: string): Promise<void> {
+  const data = await call.run(V1MessagesSinceDocument, { sessionId, afterId, limit: V1_POLL_LIMIT });
+  if (!data) return;
+  const messages = data.messagesSince.map(toV1Message);
+  const last = messages.length ? String(messages[messages.length - 1]!.id) : afterId;
+  v1Success(call.res, 200, 'Messages retrieved successfully', messages, {
+    count: messages.length,
+    last_message_id: Number(last),
+    has_more: messages.length === V1_POLL_LIMIT,
+  });
+}
+
+async function send(call: RouteCall, sessionId: string): Promise<void> {
+  const body = jsonObject(call.req) ?? {};
+  const invalid = stringFields(body, ['message'], ['client_message_id']);
+  if (invalid) return v1Failure(call.res, 'VALIDATION_FAILED', 'The given data was invalid.', invalid);
+  const data = await call.run(V1SendMessageDocument, {
+    sessionId,
+    content: body.message as string,
+    clientMessageId: (body.client_message_id as string | undefined) ?? null,
+  });
+  if (!data) return;
+  const { created, message } = data.sendMessage;
+  v1Success(call.res, created ? 201 : 200, created ? 'Message sent successfully' : 'Message already sent', toV1Message(message));
+}
+
+/** Seed 003. No auth; a repeated session_id returns the existing session (200) with its latest messages. */
+async function startGuestSession(call: RouteCall): Promise<void> {
+  const body = jsonObject(call.req) ?? {};
+  const invalid = stringFields(body, ['session_id'], ['guest_name', 'guest_email', 'guest_phone']);
+  if (invalid) return v1Failure(call.res, 'VALIDATION_FAILED', 'The given data was invalid.', invalid);
+  const data = await call.run(V1CreateGuestSessionDocument, {
+    sessionKey: body.session_id as string,
+    guestName: (body.guest_name as string | undefined) ?? null,
+    guestEmail: (body.guest_email as string | undefined) ?? null,
+    guestPhone: (body.guest_phone as string | undefined) ?? null,
+  });
+  if (!data) return;
+  const { created, token, session, messages } = data.createGuestSession;
+  v1Success(call.res, created ? 201 : 200, created ? 'Session created successfully' : 'Session already exists', {
+    session: toV1Session(session),
+    messages: messages.map(toV1Message),
+    token,
+  });
+}
+
 /**
  * The v1 dialect (seeds 000 and 003): guest session start, guest polling and sending, staff
  * polling and sending. Every answer is the envelope of v1.envelope.ts.
  */
 export function v1Router({ runner, logger }: RestDeps): Router {
   const router = Router();
-  const fail = (res: Response, error: unknown) => {
-    logger.error({ err: error }, 'v1 route failed');
-    v1Failure(res, 'INTERNAL_ERROR', 'Internal server error');
-  };
   router.use(
     ...jsonBody(V1_BODY_LIMIT, (res, failure) => {
       if (failure.kind === 'too_large') return v1Failure(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${V1_BODY_LIMIT}.`);
@@ -61,145 +151,35 @@ export function v1Router({ runner, logger }: RestDeps): Router {
       v1Failure(res, 'VALIDATION_FAILED', 'The request body is not valid JSON.', { body: ['The body must be a JSON object.'] });
     }),
   );
+  const routes = dialectRoutes(router, { name: 'v1', runner, logger, errors: v1Errors });
 
-  const contextOf = async (req: Request, res: Response): Promise<RequestContext | null> => {
-    const context = await runner.context(req.headers.authorization);
-    if (context.ok) return context.value;
-    v1OperationFailure(res, context.error);
-    return null;
-  };
+  routes.post('/guest/session', startGuestSession);
 
-  /** `last_message_id`: a non-negative integer, 0 when absent. */
-  const lastMessageId = (req: Request, res: Response): string | null => {
-    const raw = queryParam(req, 'last_message_id');
-    if (raw === undefined || raw === '') return '0';
-    const value = parseCount(raw);
-    if (value === null) {
-      v1Failure(res, 'VALIDATION_FAILED', 'The given data was invalid.', { last_message_id: ['The last_message_id must be a non-negative integer.'] });
-      return null;
-    }
-    return String(value);
-  };
+  routes.get('/guest/session/:sessionId/messages', async (call) => {
+    if (!(await call.caller())) return;
+    const afterId = lastMessageId(call);
+    const sessionId = afterId === null ? null : await guestSessionId(call);
+    if (sessionId !== null) await poll(call, sessionId, afterId!);
+  });
 
-  /** Staff routes (seed 000): the caller must be signed in as staff (or an admin, who may act on every session). */
-  const staffContext = async (req: Request, res: Response): Promise<RequestContext | null> => {
-    const context = await contextOf(req, res);
-    if (!context) return null;
-    try {
-      requireSupportStaff(context.viewer);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      v1Failure(res, error.code === 'UNAUTHENTICATED' ? 'UNAUTHORIZED' : 'FORBIDDEN', error.code === 'UNAUTHENTICATED' ? 'Authentication required' : 'Staff only');
-      return null;
-    }
-    return context;
-  };
-
-  const poll = async (context: RequestContext, sessionId: string, afterId: string, res: Response) => {
-    const result = await runner.run(context, V1MessagesSinceDocument, { sessionId, afterId, limit: V1_POLL_LIMIT });
-    if (!result.ok) return v1OperationFailure(res, result.error, FIELD_NAMES);
-    const messages = result.value.messagesSince.map(toV1Message);
-    const last = messages.length ? String(messages[messages.length - 1]!.id) : afterId;
-    v1Success(res, 200, 'Messages retrieved successfully', messages, {
-      count: messages.length,
-      last_message_id: Number(last),
-      has_more: messages.length === V1_POLL_LIMIT,
-    });
-  };
-
-  const send = async (context: RequestContext, sessionId: string, req: Request, res: Response) => {
-    const body = jsonObject(req) ?? {};
-    const invalid = stringFields(body, ['message'], ['client_message_id']);
-    if (invalid) return v1Failure(res, 'VALIDATION_FAILED', 'The given data was invalid.', invalid);
-    const result = await runner.run(context, V1SendMessageDocument, {
-      sessionId,
-      content: body.message as string,
-      clientMessageId: (body.client_message_id as string | undefined) ?? null,
-    });
-    if (!result.ok) return v1OperationFailure(res, result.error, FIELD_NAMES);
-    const { created, message } = result.value.sendMessage;
-    v1Success(res, created ? 201 : 200, created ? 'Message sent successfully' : 'Message already sent', toV1Message(message));
-  };
-
-  /** Seed 003. No auth; a repeated session_id returns the existing session (200) with its latest messages. */
-  router.post(
-    '/guest/session',
-    route(async (req, res) => {
-      const body = jsonObject(req) ?? {};
-      const invalid = stringFields(body, ['session_id'], ['guest_name', 'guest_email', 'guest_phone']);
-      if (invalid) return v1Failure(res, 'VALIDATION_FAILED', 'The given data was invalid.', invalid);
-      const context = await contextOf(req, res);
-      if (!context) return;
-      const result = await runner.run(context, V1CreateGuestSessionDocument, {
-        sessionKey: body.session_id as string,
-        guestName: (body.guest_name as string | undefined) ?? null,
-        guestEmail: (body.guest_email as string | undefined) ?? null,
-        guestPhone: (body.guest_phone as string | undefined) ?? null,
-      });
-      if (!result.ok) return v1OperationFailure(res, result.error, FIELD_NAMES);
-      const { created, token, session, messages } = result.value.createGuestSession;
-      v1Success(res, created ? 201 : 200, created ? 'Session created successfully' : 'Session already exists', {
-        session: toV1Session(session),
-        messages: messages.map(toV1Message),
-        token,
-      });
-    }, fail),
-  );
-
-  /** The guest's session by its own session_id; the guest token decides access. */
-  const guestSessionId = async (context: RequestContext, req: Request, res: Response): Promise<string | null> => {
-    const result = await runner.run(context, V1SessionByKeyDocument, { sessionKey: String(req.params.sessionId) });
-    if (result.ok) return result.value.sessionByKey.id;
-    v1OperationFailure(res, result.error.code === 'BAD_USER_INPUT' ? { ...result.error, code: 'NOT_FOUND' } : result.error, FIELD_NAMES);
-    return null;
-  };
-
-  router.get(
-    '/guest/session/:sessionId/messages',
-    route(async (req, res) => {
-      const context = await contextOf(req, res);
-      if (!context) return;
-      const afterId = lastMessageId(req, res);
-      if (afterId === null) return;
-      const sessionId = await guestSessionId(context, req, res);
-      if (sessionId !== null) await poll(context, sessionId, afterId, res);
-    }, fail),
-  );
-
-  router.post(
-    '/guest/session/:sessionId/messages',
-    route(async (req, res) => {
-      const context = await contextOf(req, res);
-      if (!context) return;
-      const sessionId = await guestSessionId(context, req, res);
-      if (sessionId !== null) await send(context, sessionId, req, res);
-    }, fail),
-  );
+  routes.post('/guest/session/:sessionId/messages', async (call) => {
+    const sessionId = await guestSessionId(call);
+    if (sessionId !== null) await send(call, sessionId);
+  });
 
   /** Seed 000: staff polls a session assigned to them; 403 when it is not. */
-  router.get(
-    '/sessions/:id/messages',
-    route(async (req, res) => {
-      const context = await staffContext(req, res);
-      if (!context) return;
-      const afterId = lastMessageId(req, res);
-      if (afterId === null) return;
-      const id = String(req.params.id);
-      if (!isId(id)) return v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
-      await poll(context, id, afterId, res);
-    }, fail),
-  );
+  routes.get('/sessions/:id/messages', async (call) => {
+    if (!(await staffCaller(call))) return;
+    const afterId = lastMessageId(call);
+    const id = afterId === null ? null : staffSessionId(call);
+    if (id !== null) await poll(call, id, afterId!);
+  });
 
-  router.post(
-    '/sessions/:id/messages',
-    route(async (req, res) => {
-      const context = await staffContext(req, res);
-      if (!context) return;
-      const id = String(req.params.id);
-      if (!isId(id)) return v1Failure(res, 'NOT_FOUND', `Session ${id} not found`);
-      await send(context, id, req, res);
-    }, fail),
-  );
+  routes.post('/sessions/:id/messages', async (call) => {
+    if (!(await staffCaller(call))) return;
+    const id = staffSessionId(call);
+    if (id !== null) await send(call, id);
+  });
 
   router.use((req, res) => v1Failure(res, 'NOT_FOUND', `No route ${req.method} ${req.baseUrl}${req.path}`));
   return router;

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { OperationError } from '../operation-runner.js';
+import type { OperationError } from '../common/operation-runner.js';
 
 /**
  * The widget dialect's errors (seed 002, FastAPI style): `{"detail": "<code>"}` for 401/403 with

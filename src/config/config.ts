@@ -1,0 +1,361 @@
+import { normaliseOrigin } from '../shared/origin.js';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+
+/** Where the database lives: embedded PGlite (on disk or in memory) or a PostgreSQL server. */
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'postgres'; url: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** NODE_ENV: `production` hardens defaults (required secret, no stack traces). Default `development`. */
+  readonly env: 'development' | 'production' | 'test';
+  /** PORT: HTTP port; 0 picks a free one. Default 4000. */
+  readonly port: number;
+  /** HOST: interface to bind. Default `0.0.0.0`. */
+  readonly host: string;
+  /** DATA_DIR: embedded database, generated dev secret and attachments. Default `./data`. */
+  readonly dataDir: string;
+  /** DATABASE_URL: `postgres://…`; `memory://` for a throwaway PGlite; absent: PGlite under DATA_DIR. */
+  readonly database: DatabaseTarget;
+  /** REDIS_URL: shared pub/sub and rate-limit counters across nodes. Absent: in-process. */
+  readonly redisUrl: string | null;
+  /** REDIS_PREFIX: namespace of every Redis channel and key Parley uses, so several deployments (or test runs) can share one Redis. Default `parley:`. */
+  readonly redisPrefix: string;
+  /** EVENT_RETENTION_DAYS: how long the outbox keeps session events for `since` resume; older ones are pruned and resuming past them fails with RESYNC_REQUIRED. Default 7. */
+  readonly eventRetentionDays: number;
+  /** JWT_SECRET: HS256 signing key, at least 32 characters. Required in production; generated once under DATA_DIR otherwise. */
+  readonly jwtSecret: Uint8Array;
+  /** JWT_ISSUER / JWT_AUDIENCE: checked on every token. Defaults `parley` / `parley-api`. */
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  /** ACCESS_TOKEN_TTL_SECONDS: lifetime of a login token. Default 3600. */
+  readonly accessTokenTtlSeconds: number;
+  /** GUEST_TOKEN_TTL_SECONDS: lifetime of a guest token. Default 7 days. */
+  readonly guestTokenTtlSeconds: number;
+  /** INVITE_TTL_SECONDS: how long an invitation (inviteUser → acceptInvite) stays usable. Default 7 days. */
+  readonly inviteTtlSeconds: number;
+  /** ADMIN_PASSWORD: password of the `admin` user created on first start. Absent: generated and printed once. */
+  readonly adminPassword: string | null;
+  /** LOG_LEVEL: pino level. Default `info` (`silent` under test). */
+  readonly logLevel: LogLevel;
+  /**
+   * LOG_FORMAT: `pretty` (pino-pretty, one human line per entry) or `json`. Default `pretty` in
+   * development when stdout is a terminal, `json` otherwise (log collectors want one JSON object per line).
+   */
+  readonly logFormat: 'pretty' | 'json';
+  /** METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (at least 16 characters). Default none: open. */
+  readonly metricsToken: string | null;
+  /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
+  readonly jwtPreviousSecret: Uint8Array | null;
+  /**
+   * TRUST_PROXY: how many reverse proxies in front of Parley may set X-Forwarded-For (0 = none:
+   * the socket address is the client). Rate limits key anonymous callers by this client IP. Default 0.
+   */
+  readonly trustProxyHops: number;
+  /** CORS_ORIGINS: comma-separated browser origins allowed to call the API (and open WebSockets). Default none. */
+  readonly corsOrigins: readonly string[];
+  /** RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_SECONDS: requests per identity per window on each operation and route. Defaults 60 / 60. */
+  readonly rateLimit: { max: number; windowMs: number; overrides: Readonly<Record<string, number>> };
+  /**
+   * WS_MAX_PAYLOAD_BYTES (64 KiB), WS_MAX_SUBSCRIPTIONS (20 per connection), WS_INIT_TIMEOUT_MS
+   * (3000: a socket that sends no connection_init in time is closed with 4408).
+   */
+  readonly websocket: { maxPayloadBytes: number; maxSubscriptions: number; initTimeoutMs: number };
+  /** QUERY_MAX_DEPTH, QUERY_MAX_ALIASES, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, QUERY_MAX_COST: GraphQL document limits, on HTTP and WebSocket alike. */
+  readonly queryLimits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
+  /** Attachment uploads: where they are stored and what is accepted. */
+  readonly uploads: UploadConfig;
+  /**
+   * HTTP_HEADERS_TIMEOUT_MS (30000): how long a client may take to send a request's headers.
+   * HTTP_REQUEST_TIMEOUT_MS (30000): how long it may take to send the whole request, body
+   * included; raise it when large uploads come over slow links. A client over either is cut
+   * off (408), so a slow or stalled sender cannot hold a connection. Headers ≤ request.
+   */
+  readonly http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /**
+   * PUBLIC_URL: the base URL clients reach this server at (`https://chat.example.com`, a path
+   * prefix allowed); absolute links (the rooms dialect's `next`/`previous`) are built on it.
+   * Absent: built from the request's Host header, but only when that host is in ALLOWED_HOSTS
+   * (otherwise links are relative to this server's root).
+   */
+  readonly publicUrl: string | null;
+  /**
+   * ALLOWED_HOSTS: comma-separated `host[:port]` values the Host header may name for absolute
+   * links when PUBLIC_URL is unset; a host without a port matches any port. Default
+   * `localhost,127.0.0.1,[::1]` (local development); any other Host gets root-relative links.
+   */
+  readonly allowedHosts: readonly string[];
+}
+
+export interface UploadConfig {
+  /** ATTACHMENTS_DIR: local-disk attachment store. Default `DATA_DIR/attachments`. */
+  readonly dir: string;
+  /** UPLOAD_MAX_FILE_BYTES: largest accepted file, enforced while it streams. Default 25 MB (26214400). */
+  readonly maxFileBytes: number;
+  /** UPLOAD_MAX_FILES: most files on one message (one request). Default 10. */
+  readonly maxFiles: number;
+  /** UPLOAD_MAX_REQUEST_BYTES: largest multipart request body, and most bytes of files on one message. Default 100 MB (104857600). */
+  readonly maxRequestBytes: number;
+  /**
+   * UPLOAD_ALLOWED_TYPES: comma-separated content types accepted after sniffing the bytes;
+   * `type/*` allows a whole family. Default: common images (not SVG), PDF, audio, video,
+   * text/plain and office documents (see DEFAULT_ALLOWED_TYPES).
+   */
+  readonly allowedTypes: readonly string[];
+}
+
+/**
+ * Types are what the magic-byte sniffer reports (file-type's names, plus `text/plain` for
+ * UTF-8 text). SVG and HTML are left out on purpose: they can carry script.
+ */
+export const DEFAULT_ALLOWED_TYPES: readonly string[] = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/heic',
+  'image/heif',
+  'image/bmp',
+  'image/tiff',
+  'application/pdf',
+  'audio/*',
+  'video/*',
+  'text/plain',
+  // Office documents: OOXML, OpenDocument, legacy binary formats (OLE compound files) and RTF.
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/x-cfb',
+  'application/rtf',
+];
+
+/** The largest size a GraphQL Int (the `size` field) can carry. */
+const MAX_UPLOAD_BYTES = 2_147_483_647;
+const CONTENT_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/;
+
+function allowedTypes(env: Env): readonly string[] {
+  const raw = env.UPLOAD_ALLOWED_TYPES;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_ALLOWED_TYPES;
+  const types = raw.split(',').map((type) => type.trim().toLowerCase()).filter((type) => type !== '');
+  for (const type of types) {
+    if (!CONTENT_TYPE_PATTERN.test(type)) throw new ConfigError('UPLOAD_ALLOWED_TYPES', `has an invalid content type "${type}" (use type/subtype or type/*)`);
+  }
+  return types;
+}
+
+function uploadConfig(env: Env, dataDir: string): UploadConfig {
+  return {
+    dir: resolve(env.ATTACHMENTS_DIR || join(dataDir, 'attachments')),
+    maxFileBytes: integer(env, 'UPLOAD_MAX_FILE_BYTES', 25 * 1024 * 1024, 1, MAX_UPLOAD_BYTES),
+    maxFiles: integer(env, 'UPLOAD_MAX_FILES', 10, 1, 100),
+    maxRequestBytes: integer(env, 'UPLOAD_MAX_REQUEST_BYTES', 100 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    allowedTypes: allowedTypes(env),
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function secret(env: Env, name: string): Uint8Array | null {
+  const given = env[name];
+  if (given === undefined || given === '') return null;
+  if (given.length < 32) throw new ConfigError(name, 'must be at least 32 characters');
+  return new TextEncoder().encode(given);
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => {
+    const normalised = normaliseOrigin(origin);
+    if (normalised === null) throw new ConfigError(name, `has "${origin}", which is not a bare origin like https://app.example.com (scheme://host[:port])`);
+    return normalised;
+  });
+}
+
+/** RATE_LIMIT_OVERRIDES: `operation=max` pairs, e.g. `login=10,sendMessage=120`. */
+function rateLimitOverrides(env: Env): Record<string, number> {
+  const raw = env.RATE_LIMIT_OVERRIDES;
+  const overrides: Record<string, number> = {};
+  if (!raw) return overrides;
+  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z_][\w.:/-]*)=(\d{1,7})$/.exec(pair);
+    if (!match || Number(match[2]) < 1) throw new ConfigError('RATE_LIMIT_OVERRIDES', `has "${pair}"; expected name=max with max >= 1`);
+    overrides[match[1]!] = Number(match[2]);
+  }
+  return overrides;
+}
+
+function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
+  const url = env.DATABASE_URL;
+  if (url === undefined || url === '') return { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
+  if (url === 'memory://') return { kind: 'pglite', dataDir: null };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  throw new ConfigError('DATABASE_URL', 'must be postgres://…, postgresql://… or memory://');
+}
+
+/** A development secret survives restarts so issued tokens stay valid; production must bring its own. */
+function jwtSecret(env: Env, nodeEnv: Config['env'], dataDir: string): Uint8Array {
+  const given = secret(env, 'JWT_SECRET');
+  if (given) return given;
+  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  const file = join(dataDir, 'jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  }
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
+function httpTimeouts(env: Env): Config['http'] {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 30_000, 1000, 3_600_000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', `must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
+function publicUrl(env: Env): string | null {
+  const raw = env.PUBLIC_URL;
+  if (raw === undefined || raw.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `is "${raw}", which is not a URL like https://chat.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must be an http:// or https:// URL');
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError('PUBLIC_URL', 'may not carry a query, fragment or credentials');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `host[:port]`: a DNS name or an IP literal (IPv6 in brackets); used for ALLOWED_HOSTS and to vet Host headers. */
+export const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+function allowedHosts(env: Env): string[] {
+  const hosts = (env.ALLOWED_HOSTS ?? 'localhost,127.0.0.1,[::1]').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+  for (const host of hosts) if (!HOST.test(host)) throw new ConfigError('ALLOWED_HOSTS', `has "${host}", which is not host[:port]`);
+  return hosts;
+}
+
+/**
+ * The environment Parley runs with: `.env` in the working directory (when present) under the
+ * process environment, which wins variable by variable, so a deployment's real environment
+ * always overrides a forgotten file. Only the first level is read: no variable expansion.
+ */
+export function readEnvironment(cwd: string = process.cwd(), processEnv: Env = process.env): Env {
+  const file = join(cwd, '.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return processEnv;
+    throw new ConfigError('.env', `could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return { ...parseEnv(text), ...processEnv };
+}
+
+function logFormat(env: Env, nodeEnv: Config['env'], isTty: boolean): Config['logFormat'] {
+  const raw = env.LOG_FORMAT;
+  if (raw === undefined || raw === '') return nodeEnv === 'development' && isTty ? 'pretty' : 'json';
+  if (raw !== 'pretty' && raw !== 'json') throw new ConfigError('LOG_FORMAT', `must be pretty or json, got "${raw}"`);
+  return raw;
+}
+
+function metricsToken(env: Env): string | null {
+  const token = env.METRICS_TOKEN;
+  if (token === undefined || token === '') return null;
+  if (token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  return token;
+}
+
+/**
+ * Reads and validates the environment once; nothing else in the code base reads `process.env`.
+ * `isTty`: whether stdout is a terminal (decides the default LOG_FORMAT).
+ */
+export function loadConfig(env: Env = readEnvironment(), isTty: boolean = process.stdout.isTTY === true): Config {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
+  }
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const logLevel = (env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info')) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be redis://… or rediss://…');
+  const redisPrefix = env.REDIS_PREFIX ?? 'parley:';
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'may contain only letters, digits, ":", "_", "." and "-" (at most 64)');
+  const adminPassword = env.ADMIN_PASSWORD || null;
+  if (adminPassword !== null && adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+
+  return Object.freeze({
+    env: nodeEnv,
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    database: databaseTarget(env, dataDir),
+    redisUrl,
+    redisPrefix,
+    eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 3650),
+    jwtSecret: jwtSecret(env, nodeEnv, dataDir),
+    jwtIssuer: env.JWT_ISSUER || 'parley',
+    jwtAudience: env.JWT_AUDIENCE || 'parley-api',
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 31 * 24 * 3600),
+    guestTokenTtlSeconds: integer(env, 'GUEST_TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    inviteTtlSeconds: integer(env, 'INVITE_TTL_SECONDS', 7 * 24 * 3600, 300, 30 * 24 * 3600),
+    adminPassword,
+    logLevel,
+    logFormat: logFormat(env, nodeEnv, isTty),
+    metricsToken: metricsToken(env),
+    jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
+    trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    rateLimit: {
+      max: integer(env, 'RATE_LIMIT_MAX', 60, 1, 1_000_000),
+      windowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+      overrides: rateLimitOverrides(env),
+    },
+    websocket: {
+      maxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      maxSubscriptions: integer(env, 'WS_MAX_SUBSCRIPTIONS', 20, 1, 1000),
+      initTimeoutMs: integer(env, 'WS_INIT_TIMEOUT_MS', 3000, 100, 60_000),
+    },
+    queryLimits: {
+      depth: integer(env, 'QUERY_MAX_DEPTH', 10, 2, 100),
+      aliases: integer(env, 'QUERY_MAX_ALIASES', 15, 1, 1000),
+      tokens: integer(env, 'QUERY_MAX_TOKENS', 2000, 50, 100_000),
+      directives: integer(env, 'QUERY_MAX_DIRECTIVES', 10, 1, 1000),
+      cost: integer(env, 'QUERY_MAX_COST', 5000, 10, 10_000_000),
+    },
+    uploads: Object.freeze(uploadConfig(env, dataDir)),
+    http: httpTimeouts(env),
+    publicUrl: publicUrl(env),
+    allowedHosts: allowedHosts(env),
+  });
+}

@@ -1,0 +1,85 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import { fromGraphQLUpload } from './uploads.js';
+import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../app/context.js';
+import {
+  ConnectionArgsType,
+  MessageConnectionType,
+  MessagePageType,
+  MessageType,
+  ReadStateType,
+  SendMessagePayload,
+} from './message.types.js';
+
+@Resolver(() => MessageType)
+export class MessageResolver {
+  @Query(() => MessageConnectionType, { description: 'Relay cursor paging, oldest first; `last`/`before` page backwards' })
+  async messages(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MessageConnectionType> {
+    return MessageConnectionType.from(await ctx.messages.connection(sessionId, paging));
+  }
+
+  @Query(() => MessagePageType, { description: 'Offset paging ordered by (createdAt, id)' })
+  async messagesPage(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset?: number,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
+  ): Promise<MessagePageType> {
+    const result = await ctx.messages.page(sessionId, offset, limit);
+    return { ...result, items: result.items.map((view) => MessageType.from(view)) };
+  }
+
+  @Query(() => [MessageType], { description: 'Messages with id greater than afterId, oldest first' })
+  async messagesSince(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('afterId', () => ID) afterId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
+  ): Promise<MessageType[]> {
+    return (await ctx.messages.since(sessionId, afterId, limit)).map((view) => MessageType.from(view));
+  }
+
+  @Mutation(() => SendMessagePayload)
+  async sendMessage(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('content', () => String) content: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('clientMessageId', () => String, { nullable: true, description: 'Idempotency key, unique per sender' })
+    clientMessageId?: string | null,
+    @Arg('metadata', () => GraphQLJSONObject, { nullable: true }) metadata?: Record<string, unknown> | null,
+    @Arg('attachments', () => [GraphQLUpload], {
+      nullable: true,
+      description: 'Files (GraphQL multipart request; send an Apollo-Require-Preflight header). With files, content may be blank',
+    })
+    attachments?: Promise<FileUpload>[] | null,
+  ): Promise<SendMessagePayload> {
+    const uploads = (attachments ?? []).map((upload) => fromGraphQLUpload(upload, ctx.deps.config.uploads.maxFileBytes));
+    const result = await ctx.messages.send(sessionId, { content, clientMessageId, metadata, attachments: uploads });
+    return { message: MessageType.from(result.message), created: result.created };
+  }
+
+  @Mutation(() => ReadStateType, { description: 'Advances the caller\'s read watermark to the highest of messageIds' })
+  async markRead(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('messageIds', () => [ID]) messageIds: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<ReadStateType> {
+    return ctx.messages.markRead(sessionId, messageIds);
+  }
+
+  @Mutation(() => MessageType, { description: "Changes the content of the caller's own message (message.updated)" })
+  async editMessage(@Arg('messageId', () => ID) messageId: string, @Arg('content', () => String) content: string, @Ctx() ctx: RequestContext): Promise<MessageType> {
+    return MessageType.from(await ctx.messages.edit(messageId, content));
+  }
+
+  @Mutation(() => MessageType, { description: "Soft-deletes the caller's own message: it keeps its id, its content becomes '' (message.deleted)" })
+  async deleteMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: RequestContext): Promise<MessageType> {
+    return MessageType.from(await ctx.messages.delete(messageId));
+  }
+}

@@ -1,0 +1,93 @@
+import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { isLifecycleEvent } from '../model/event-contract.js';
+import type { RequestContext } from '../app/context.js';
+import { MessageType } from './message.types.js';
+import { only, openInboxStream, openSessionStream, type StreamItem } from '../realtime/session-stream.js';
+import { streamSourceFor } from '../app/stream-source.js';
+import {
+  messageFromDto,
+  SessionEventUnion,
+  SessionUpdateEventType,
+  toSessionEventValue,
+  TypingEventType,
+  type SessionEventValue,
+} from './realtime.types.js';
+
+interface SessionArgs {
+  sessionId: string;
+  since?: string | null;
+}
+
+type Data = SubscribeResolverData<unknown, SessionArgs, RequestContext>;
+
+const sessionStream = ({ args, context }: Data) => openSessionStream(streamSourceFor(context), { sessionId: args.sessionId, since: args.since });
+const isType = (...types: string[]) => (item: StreamItem) => item.kind === 'event' && types.includes(item.event.type);
+
+@Resolver()
+export class RealtimeResolver {
+  @Subscription(() => SessionEventUnion, {
+    description: 'Every event of one session in server order. `since`: the last event id seen; missed events are replayed first (RESYNC_REQUIRED past retention)',
+    subscribe: sessionStream,
+  })
+  sessionEvents(
+    @Root() item: StreamItem,
+    @Arg('sessionId', () => ID) _sessionId: string,
+    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
+  ): SessionEventValue {
+    return toSessionEventValue(item);
+  }
+
+  @Subscription(() => MessageType, {
+    description: 'New messages of one session (message.created only); `since` as in sessionEvents',
+    subscribe: async (data: Data) => only(await sessionStream(data), isType('message.created')),
+  })
+  messageAdded(
+    @Root() item: StreamItem,
+    @Arg('sessionId', () => ID) _sessionId: string,
+    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
+  ): MessageType {
+    if (item.kind !== 'event' || item.event.type !== 'message.created') throw new TypeError('messageAdded received another event');
+    return messageFromDto(item.event.payload.message);
+  }
+
+  @Subscription(() => TypingEventType, {
+    description: 'Typing indicators of one session (ephemeral, live only)',
+    subscribe: async (data: Data) => only(await sessionStream({ ...data, args: { sessionId: data.args.sessionId } }), (item) => item.kind === 'typing'),
+  })
+  typing(@Root() item: StreamItem, @Arg('sessionId', () => ID) _sessionId: string): TypingEventType {
+    if (item.kind !== 'typing') throw new TypeError('typing received a persisted event');
+    return TypingEventType.from(item.typing);
+  }
+
+  @Subscription(() => SessionUpdateEventType, {
+    description: 'Status, assignment, priority and tag changes of one session; `since` as in sessionEvents',
+    subscribe: async (data: Data) => only(await sessionStream(data), isType('session.updated')),
+  })
+  sessionUpdated(
+    @Root() item: StreamItem,
+    @Arg('sessionId', () => ID) _sessionId: string,
+    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
+  ): SessionUpdateEventType {
+    if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('sessionUpdated received another event');
+    return SessionUpdateEventType.from(item.event);
+  }
+
+  @Subscription(() => SessionUpdateEventType, {
+    description:
+      'Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant\'s inbox order. `since`: the last inbox event id seen; missed events are replayed first',
+    subscribe: ({ context, args }: Data) => openInboxStream(streamSourceFor(context), { since: args.since }),
+  })
+  inbox(@Root() item: StreamItem, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionUpdateEventType {
+    if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('inbox received another event');
+    return SessionUpdateEventType.from(item.event);
+  }
+
+  @Mutation(() => TypingEventType, { description: 'Publishes a typing indicator (never stored); it expires after 6 s without a refresh' })
+  async setTyping(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('isTyping', () => Boolean) isTyping: boolean,
+    @Ctx() ctx: RequestContext,
+  ): Promise<TypingEventType> {
+    return TypingEventType.from(await ctx.realtime.setTyping(sessionId, isTyping));
+  }
+}

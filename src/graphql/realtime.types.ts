@@ -1,0 +1,230 @@
+import { createUnionType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import {
+  isLifecycleEvent,
+  isMessageEvent,
+  watermarkOf,
+  type MessageDto,
+  type MessageEvent,
+  type PublishedEvent,
+  type SessionEventType,
+  type SessionLifecycleEvent,
+  type TypingSignal,
+  type WatermarkEvent,
+} from '../model/event-contract.js';
+import { DeliveryStatus, Priority, SessionStatus } from './enums.js';
+import { MessageType } from './message.types.js';
+
+/** One enum for every event of the union, so clients can select `type` on all of them together. */
+export enum GraphQLEventType {
+  MESSAGE_CREATED = 'MESSAGE_CREATED',
+  MESSAGE_UPDATED = 'MESSAGE_UPDATED',
+  MESSAGE_DELETED = 'MESSAGE_DELETED',
+  SESSION_CREATED = 'SESSION_CREATED',
+  SESSION_UPDATED = 'SESSION_UPDATED',
+  READ_UPDATED = 'READ_UPDATED',
+  DELIVERY_UPDATED = 'DELIVERY_UPDATED',
+  TYPING = 'TYPING',
+}
+
+registerEnumType(GraphQLEventType, {
+  name: 'SessionEventType',
+  description: 'The outbox type (message.created → MESSAGE_CREATED, ...); TYPING is never stored',
+});
+
+/** The contract's event types (events/event-contract.ts) as the GraphQL enum names them. */
+const GRAPHQL_TYPE: Record<SessionEventType, GraphQLEventType> = {
+  'message.created': GraphQLEventType.MESSAGE_CREATED,
+  'message.updated': GraphQLEventType.MESSAGE_UPDATED,
+  'message.deleted': GraphQLEventType.MESSAGE_DELETED,
+  'session.created': GraphQLEventType.SESSION_CREATED,
+  'session.updated': GraphQLEventType.SESSION_UPDATED,
+  'read.updated': GraphQLEventType.READ_UPDATED,
+  'delivery.updated': GraphQLEventType.DELIVERY_UPDATED,
+};
+
+const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+@ObjectType('MessageEvent', { description: 'A message was created, edited or deleted' })
+export class MessageEventType {
+  @Field(() => ID, { description: 'Outbox event id: pass the last one seen as `since` to resume' })
+  id!: string;
+
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => GraphQLEventType)
+  type!: GraphQLEventType;
+
+  @Field(() => MessageType, { description: 'As of the event; read/status are SENT-time values (ReadEvent carries later changes)' })
+  message!: MessageType;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  static from(event: MessageEvent): MessageEventType {
+    return Object.assign(new MessageEventType(), {
+      id: event.id,
+      sessionId: event.sessionId,
+      type: GRAPHQL_TYPE[event.type],
+      message: messageFromDto(event.payload.message),
+      createdAt: new Date(event.createdAt),
+    });
+  }
+}
+
+export function messageFromDto(dto: MessageDto): MessageType {
+  return Object.assign(new MessageType(), {
+    ...dto,
+    createdAt: new Date(dto.createdAt),
+    editedAt: date(dto.editedAt),
+    deletedAt: date(dto.deletedAt),
+    read: false,
+    status: DeliveryStatus.SENT,
+  });
+}
+
+@ObjectType('TypingEvent', { description: 'Ephemeral: never stored, so it has no id and is not replayed' })
+export class TypingEventType {
+  @Field(() => GraphQLEventType)
+  type!: GraphQLEventType;
+
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => ID, { description: 'User id of the typist; `guest:<participantId>` for a guest' })
+  userId!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Boolean, { description: 'False when the typist stopped or sent no refresh for 6 seconds' })
+  isTyping!: boolean;
+
+  @Field(() => Date)
+  timestamp!: Date;
+
+  static from(signal: TypingSignal): TypingEventType {
+    return Object.assign(new TypingEventType(), {
+      type: GraphQLEventType.TYPING,
+      sessionId: signal.sessionId,
+      userId: signal.userId,
+      name: signal.name,
+      isTyping: signal.isTyping,
+      timestamp: new Date(signal.timestamp),
+    });
+  }
+}
+
+@ObjectType('SessionUpdateEvent', { description: 'A session was created or changed (status, assignment, priority, tags)' })
+export class SessionUpdateEventType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => GraphQLEventType)
+  type!: GraphQLEventType;
+
+  @Field(() => [String], { description: 'Which fields changed: status, agent, priority, tags, ...' })
+  changes!: string[];
+
+  @Field(() => SessionStatus)
+  status!: SessionStatus;
+
+  @Field(() => Priority)
+  priority!: Priority;
+
+  @Field(() => String, { nullable: true })
+  subject!: string | null;
+
+  @Field(() => [String])
+  tags!: string[];
+
+  @Field(() => ID, { nullable: true })
+  agentId!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  customerId!: string | null;
+
+  @Field(() => Date)
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  endedAt!: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  static from(event: SessionLifecycleEvent): SessionUpdateEventType {
+    const { session } = event.payload;
+    return Object.assign(new SessionUpdateEventType(), {
+      id: event.id,
+      sessionId: event.sessionId,
+      type: GRAPHQL_TYPE[event.type],
+      changes: event.type === 'session.updated' ? event.payload.changes : [],
+      status: session.status,
+      priority: session.priority,
+      subject: session.subject,
+      tags: session.tags,
+      agentId: session.agentId,
+      customerId: session.customerId,
+      startedAt: new Date(session.startedAt),
+      endedAt: date(session.endedAt),
+      createdAt: new Date(event.createdAt),
+    });
+  }
+}
+
+@ObjectType('ReadEvent', { description: "A participant's read or delivered watermark moved forward (DELIVERED/READ message status)" })
+export class ReadEventType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => GraphQLEventType, { description: 'READ_UPDATED (markRead) or DELIVERY_UPDATED (a subscription pushed it or a fetch returned it)' })
+  type!: GraphQLEventType;
+
+  @Field(() => ID)
+  participantId!: string;
+
+  @Field(() => ID, { description: 'User id of the reader; `guest:<participantId>` for a guest' })
+  userId!: string;
+
+  @Field(() => ID, { description: 'The new watermark: messages up to this id are read (READ_UPDATED) or delivered (DELIVERY_UPDATED)' })
+  messageId!: string;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  static from(event: WatermarkEvent): ReadEventType {
+    return Object.assign(new ReadEventType(), {
+      id: event.id,
+      sessionId: event.sessionId,
+      type: GRAPHQL_TYPE[event.type],
+      participantId: event.payload.participantId,
+      userId: event.payload.userId ?? `guest:${event.payload.participantId}`,
+      messageId: watermarkOf(event),
+      createdAt: new Date(event.createdAt),
+    });
+  }
+}
+
+export const SessionEventUnion = createUnionType({
+  name: 'SessionEvent',
+  description: 'Everything that happens in one session, in server order',
+  types: () => [MessageEventType, TypingEventType, SessionUpdateEventType, ReadEventType] as const,
+});
+
+export type SessionEventValue = MessageEventType | TypingEventType | SessionUpdateEventType | ReadEventType;
+
+/** The GraphQL value of a persisted event or typing signal. */
+export function toSessionEventValue(item: { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal }): SessionEventValue {
+  if (item.kind === 'typing') return TypingEventType.from(item.typing);
+  const { event } = item;
+  if (isMessageEvent(event)) return MessageEventType.from(event);
+  if (isLifecycleEvent(event)) return SessionUpdateEventType.from(event);
+  return ReadEventType.from(event);
+}

@@ -1,0 +1,10 @@
+import { Tenant } from './tenant.entity.js';
+import { User } from './user.entity.js';
+import { ChatSession } from './session.entity.js';
+import { Participant } from './participant.entity.js';
+import { ChatMessage } from './message.entity.js';
+import { SessionEvent } from './session-event.entity.js';
+import { Attachment } from './attachment.entity.js';
+
+/** Explicit list: folder discovery breaks under jest and in compiled output alike. */
+export const entities = [Tenant, User, ChatSession, Participant, ChatMessage, SessionEvent, Attachment];

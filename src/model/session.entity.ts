@@ -1,0 +1,98 @@
+import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { randomUUID } from 'node:crypto';
+import { Priority, SessionKind, SessionStatus } from '../shared/enums.js';
+import { TextArrayType } from './text-array.type.js';
+import { tenantFilter } from '../shared/tenant-filter.js';
+import { Tenant } from './tenant.entity.js';
+import { User } from './user.entity.js';
+
+/** The seeds' "session", "conversation" and "room" are this one entity. */
+@Entity({ tableName: 'chat_sessions' })
+@Filter(tenantFilter)
+@Index({ properties: ['tenant', 'status'] })
+@Index({ properties: ['tenant', 'agent'] })
+@Index({ properties: ['tenant', 'customer'] })
+@Unique({ properties: ['tenant', 'sessionKey'] })
+export class ChatSession {
+  @PrimaryKey({ type: new BigIntType('string') })
+  id!: string;
+
+  @Property({ type: 'uuid', unique: true })
+  uuid: string & Opt = randomUUID();
+
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
+
+  /** A guest client's own session id (seed 003); unique per tenant. */
+  @Property({ type: 'string', length: 128, nullable: true })
+  sessionKey: string | null = null;
+
+  @Enum({ items: () => SessionKind, nativeEnumName: 'session_kind' })
+  kind: SessionKind & Opt = SessionKind.SUPPORT;
+
+  @Enum({ items: () => SessionStatus, nativeEnumName: 'session_status' })
+  status: SessionStatus & Opt = SessionStatus.ACTIVE;
+
+  @Enum({ items: () => Priority, nativeEnumName: 'session_priority' })
+  priority: Priority & Opt = Priority.MEDIUM;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  subject: string | null = null;
+
+  @Property({ type: TextArrayType })
+  tags: string[] & Opt = [];
+
+  /** The customer with an account; null for guests (their identity is on the customer participant). */
+  @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null' })
+  customer: Rel<User> | null = null;
+
+  /** Guest identity (seed 003); contact details are PII and never logged. */
+  @Property({ type: 'string', length: 200, nullable: true })
+  guestName: string | null = null;
+
+  @Property({ type: 'string', length: 320, nullable: true })
+  guestEmail: string | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  guestPhone: string | null = null;
+
+  @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null' })
+  agent: Rel<User> | null = null;
+
+  @Property({ type: 'datetime' })
+  startedAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  endedAt: Date | null = null;
+
+  /** Set by the customer message that starts a wait; cleared by the support reply that ends it. */
+  @Property({ type: 'datetime', nullable: true })
+  waitingSince: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  firstResponseAt: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  lastMessageAt: Date | null = null;
+
+  /** Counters maintained on write so stats and totalCount never scan messages. */
+  @Property({ type: 'integer' })
+  messageCount: number & Opt = 0;
+
+  @Property({ type: 'integer' })
+  responseCount: number & Opt = 0;
+
+  @Property({ type: 'bigint', columnType: 'bigint' })
+  responseMsTotal: number & Opt = 0;
+
+  @Property({ type: 'datetime' })
+  updatedAt: Date & Opt = new Date();
+
+  /**
+   * The `seq` of the session's last committed event (its stream head). Written only by the
+   * database, as events are inserted (Migration20261129200000_event_sequences); read, never set.
+   */
+  @Property({ type: new BigIntType('string'), default: 0 })
+  lastEventSeq: string & Opt = '0';
+}

@@ -1,0 +1,27 @@
+import { BigIntType, type Opt } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { randomBytes } from 'node:crypto';
+import { TextArrayType } from './text-array.type.js';
+
+/** A workspace. Everything else belongs to exactly one tenant. */
+@Entity({ tableName: 'tenants' })
+export class Tenant {
+  @PrimaryKey({ type: new BigIntType('string') })
+  id!: string;
+
+  @Property({ type: 'string', length: 64, unique: true })
+  slug!: string;
+
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  /** Public key a website widget presents to open a guest session (not a secret; origins are checked). */
+  @Property({ type: 'string', length: 64, unique: true })
+  widgetKey: string & Opt = `wk_${randomBytes(18).toString('base64url')}`;
+
+  @Property({ type: TextArrayType })
+  allowedOrigins: string[] & Opt = [];
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+}

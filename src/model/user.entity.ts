@@ -1,0 +1,39 @@
+import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Filter, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { UserRole } from '../shared/enums.js';
+import { tenantFilter } from '../shared/tenant-filter.js';
+import { Tenant } from './tenant.entity.js';
+
+@Entity({ tableName: 'users' })
+@Filter(tenantFilter)
+@Unique({ properties: ['tenant', 'username'] })
+export class User {
+  @PrimaryKey({ type: new BigIntType('string') })
+  id!: string;
+
+  @ManyToOne({ entity: () => Tenant, deleteRule: 'cascade' })
+  tenant!: Rel<Tenant>;
+
+  @Enum({ items: () => UserRole, nativeEnumName: 'user_role' })
+  role!: UserRole;
+
+  @Property({ type: 'string', length: 64 })
+  username!: string;
+
+  @Property({ type: 'string', length: 200 })
+  displayName!: string;
+
+  @Property({ type: 'string', length: 320, nullable: true })
+  email: string | null = null;
+
+  /** scrypt hash; null for accounts that cannot log in with a password (bots use issued tokens). */
+  @Property({ type: 'string', length: 255, nullable: true, hidden: true })
+  passwordHash: string | null = null;
+
+  /** Access tokens name the version they were issued under; raising it revokes every earlier token. */
+  @Property({ type: 'integer', default: 0 })
+  tokenVersion: number & Opt = 0;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+}

@@ -1,8 +1,0 @@
-import type { Viewer } from './viewer.js';
-import type { Db } from '../db/orm.js';
-
-/** One request's (or one subscription event's) view of the world: its own EntityManager fork and viewer. */
-export interface Scope {
-  readonly em: Db;
-  readonly viewer: Viewer;
-}
