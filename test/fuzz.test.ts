@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { buildParleySchema } from '../src/graphql/schema.js';
 import { UserRole } from '../src/shared/enums.js';
+import { ERROR_CATALOGUE, isErrorReason } from '../src/shared/errors.js';
 import { ok } from './helpers/client.js';
 import { assignedSession, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
@@ -168,7 +169,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     expect(operations.length).toBeGreaterThan(10);
 
     let before = await fingerprint();
-    const seen = { rejected: 0, accepted: 0 };
+    const seen = { rejected: 0, accepted: 0, reasons: new Set<string>() };
     for (let i = 0; i < CASES; i++) {
       const { kind, field } = pick(operations);
       const args = field.args.filter((arg: GraphQLArgument) => isNonNullType(arg.type) || random() < 0.6);
@@ -186,9 +187,18 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
         body: serialise({ query, variables }),
       });
       const context = `case ${i} (seed ${seed}): ${query} ${JSON.stringify(variables).slice(0, 300)}`;
-      const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
+      const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string; reason?: string } }[] };
       if (response.status >= 500 || body.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR')) {
         throw new Error(`server error on ${context}: ${JSON.stringify(body.errors)}`);
+      }
+      // Every refusal speaks the one vocabulary: a catalogued reason, under that reason's code
+      // (an ended stream's FORBIDDEN is the one exception, and no query or mutation ends one).
+      for (const error of body.errors ?? []) {
+        const reason = error.extensions?.reason;
+        if (!isErrorReason(reason) || ERROR_CATALOGUE[reason][0] !== error.extensions?.code) {
+          throw new Error(`an error outside the reason catalogue on ${context}: ${JSON.stringify(error)}`);
+        }
+        seen.reasons.add(reason);
       }
       const after = await fingerprint();
       if (body.errors?.length) {
@@ -199,7 +209,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
         before = after;
       }
     }
-    process.stdout.write(`fuzz: ${JSON.stringify(seen)}\n`);
+    process.stdout.write(`fuzz: ${JSON.stringify({ ...seen, reasons: [...seen.reasons].sort() })}\n`);
     // The generator must reach both outcomes, or it is not exploring anything.
     expect(seen.rejected).toBeGreaterThan(CASES / 10);
     expect(seen.accepted).toBeGreaterThan(CASES / 50);
