@@ -14,6 +14,8 @@ ENV NODE_ENV=production DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# The GraphiQL IDE (off in production unless GRAPHIQL=true) opens these as example tabs.
+COPY examples ./examples
 # DATA_DIR belongs to the runtime user: a named volume mounted here starts as a copy of this
 # directory, ownership included, so attachments (and an embedded database) can be written.
 RUN mkdir -p /data && chown node:node /data

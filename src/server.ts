@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { claimDataDir } from './admin/admin.channel.js';
 import { chatApiDownloadRoute } from './rest/chat-api/chat-api.download.js';
 import { graphqlUploads } from './graphql/uploads.js';
+import { graphiqlRouter } from './graphql/ide.js';
 import type { Config } from './config/config.js';
 import { bootstrap } from './app/bootstrap.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
@@ -76,6 +77,7 @@ export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
   // Mounted ahead of the dialects (whose limiter it would miss), so counted here like every chat API route.
   app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
   // GraphQL multipart requests are parsed before Apollo runs them like any operation.
+  if (config.graphiql) app.use(graphiqlRouter());
   app.use('/graphql', graphqlUploads(config.uploads));
   app.use('/graphql', ...graphqlEndpoint(apollo, contexts));
   mountRestDialects(app, { apollo, contexts, deps, logger });

@@ -48,6 +48,11 @@ export interface Config {
    * development when stdout is a terminal, `json` otherwise (log collectors want one JSON object per line).
    */
   readonly logFormat: 'pretty' | 'json';
+  /**
+   * GRAPHIQL: serve the GraphiQL IDE at `GET /graphql` (browsers; from installed packages, no
+   * CDN). `true` or `false`; default on, except in production.
+   */
+  readonly graphiql: boolean;
   /** METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (at least 16 characters). Default none: open. */
   readonly metricsToken: string | null;
   /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
@@ -288,6 +293,13 @@ function logFormat(env: Env, nodeEnv: Config['env'], isTty: boolean): Config['lo
   return raw;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
 function metricsToken(env: Env): string | null {
   const token = env.METRICS_TOKEN;
   if (token === undefined || token === '') return null;
@@ -332,6 +344,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     adminPassword,
     logLevel,
     logFormat: logFormat(env, nodeEnv, isTty),
+    graphiql: flag(env, 'GRAPHIQL', nodeEnv !== 'production'),
     metricsToken: metricsToken(env),
     jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
@@ -35,7 +35,8 @@ export async function startApollo(options: {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: config.env !== 'production',
+    // The IDE needs the schema: switching it on in production (GRAPHIQL=true) allows introspection too.
+    introspection: config.env !== 'production' || config.graphiql,
     hideSchemaDetailsFromClientErrors: config.env === 'production',
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: limits.maxTokens },
@@ -44,6 +45,8 @@ export async function startApollo(options: {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No cache hints are used (POSTed, per-viewer data); the default plugin would still wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // GET /graphql in a browser is our own GraphiQL (graphql/ide.ts), not Apollo's Sandbox, which loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin<RequestContext>(metrics),
       graphqlAccessPlugin<RequestContext>(),
       rateLimitHeadersPlugin(),

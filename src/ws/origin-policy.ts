@@ -9,8 +9,9 @@ const REFRESH_MS = 30_000;
  * Which browser pages may open a WebSocket (DESIGN §8). Browsers always send `Origin` on a
  * WebSocket upgrade and do not apply CORS to it, so it is checked here: the configured
  * CORS_ORIGINS, plus every tenant's widget origins (the widget talks to Parley from the
- * tenant's site). Clients that are not browsers send no Origin and are let through to
- * authentication.
+ * tenant's site), plus pages of this server itself (the GraphiQL IDE): an Origin whose host is
+ * the Host the upgrade was sent to. Clients that are not browsers send no Origin and are let
+ * through to authentication.
  */
 export class OriginPolicy {
   private tenantOrigins: Set<string> | null = null;
@@ -22,11 +23,13 @@ export class OriginPolicy {
     private readonly configured: readonly string[],
   ) {}
 
-  async allows(origin: string | undefined): Promise<boolean> {
+  async allows(origin: string | undefined, host: string | undefined): Promise<boolean> {
     if (origin === undefined) return true;
     const normalised = normaliseOrigin(origin);
     if (normalised === null) return false;
     if (this.configured.includes(normalised)) return true;
+    // Same origin: a page this server served (the Host header says which name the browser used).
+    if (host !== undefined && new URL(normalised).host === host.trim().toLowerCase()) return true;
     return (await this.tenants()).has(normalised);
   }
 
