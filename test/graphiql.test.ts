@@ -83,50 +83,58 @@ describe('GraphiQL at GET /graphql', () => {
     const staff = await userWithRole(t, admin, UserRole.STAFF);
     const sessionId = await assignedSession(t, admin, customer, staff);
     const headers = JSON.stringify({ Authorization: `Bearer ${admin.token}` });
-    const tabs = [
-      { query: 'query Me { me { username role } }', headers },
-      { query: 'subscription Live($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { __typename ... on MessageEvent { message { content } } } }', variables: JSON.stringify({ sessionId }), headers },
-    ];
+    const query = { query: 'query Me { me { username role } }', headers };
+    const subscription = {
+      query: 'subscription Live($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { __typename ... on MessageEvent { message { content } } } }',
+      variables: JSON.stringify({ sessionId }),
+      headers,
+    };
 
     let browser: Browser | undefined;
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-      const page = await browser.newPage();
       const foreign: string[] = [];
       const problems: string[] = [];
-      await page.route('**/*', (route) => {
-        const url = new URL(route.request().url());
-        if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') {
-          foreign.push(url.href);
-          return route.abort();
-        }
-        // The example tabs are replaced by this test's own, with the token in their headers.
-        if (url.pathname === '/graphql/ide/examples.json') return route.fulfill({ json: tabs });
-        return route.continue();
-      });
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
-      // The schema loads (anonymously) even though the tabs carry a token: GraphiQL's docs and completion need it.
-      const schemaLoaded = page.waitForResponse((response) => response.url().endsWith('/graphql') && response.request().postData()?.includes('IntrospectionQuery') === true && response.status() === 200);
+      /** A fresh page (own storage) whose only tab is `tab`: no tab switching, which GraphiQL applies asynchronously. */
+      const openIde = async (tab: Record<string, string>): Promise<Page> => {
+        const page = await (await browser!.newContext()).newPage();
+        await page.route('**/*', (route) => {
+          const url = new URL(route.request().url());
+          if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') {
+            foreign.push(url.href);
+            return route.abort();
+          }
+          // The example tabs are replaced by this test's own, with the token in their headers.
+          if (url.pathname === '/graphql/ide/examples.json') return route.fulfill({ json: [tab] });
+          return route.continue();
+        });
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(message.text());
+        });
+        page.on('pageerror', (error) => problems.push(error.message));
+        // The schema loads (anonymously) even though the tab carries a token: GraphiQL's docs and completion need it.
+        const schemaLoaded = page.waitForResponse(
+          (response) => response.url().endsWith('/graphql') && response.request().postData()?.includes('IntrospectionQuery') === true && response.status() === 200,
+        );
+        await page.goto(t.graphqlUrl);
+        await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+        await schemaLoaded;
+        await eventually(() => page.evaluate<string>("document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? ''"), (text) => text === tab.query);
+        return page;
+      };
 
-      await page.goto(t.graphqlUrl);
-      await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
-      await schemaLoaded;
+      // The query, over HTTP with the Headers tab's Authorization.
+      const queryPage = await openIde(query);
+      await queryPage.click('.graphiql-execute-button');
+      expect(await eventually(() => resultText(queryPage), (text) => text.includes('"username": "admin"'))).toContain('"role": "ADMIN"');
 
-      // Tab 1: the query, over HTTP with the Authorization header.
-      await selectTab(page, 0, 'query Me');
-      await page.click('.graphiql-execute-button');
-      expect(await eventually(() => resultText(page), (text) => text.includes('"username": "admin"'))).toContain('"role": "ADMIN"');
-
-      // Tab 2: the subscription, over graphql-ws; a message sent elsewhere appears live.
-      await selectTab(page, 1, 'subscription Live');
-      await page.click('.graphiql-execute-button');
+      // The subscription, over graphql-ws with the same header; a message sent elsewhere appears live.
+      const livePage = await openIde(subscription);
+      await livePage.click('.graphiql-execute-button');
       // The stream is open once the socket has subscribed; send until the event shows (the first may precede the subscription).
       const live = await eventually(async () => {
         await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen in GraphiQL' }, customer.token);
-        return resultText(page);
+        return resultText(livePage);
       }, (text) => text.includes('seen in GraphiQL'));
       expect(live).toContain('MessageEvent');
 
@@ -137,12 +145,6 @@ describe('GraphiQL at GET /graphql', () => {
     }
   }, 120_000);
 });
-
-/** Switches to a tab and waits until its operation is in the query editor. */
-async function selectTab(page: Page, index: number, operation: string): Promise<void> {
-  await page.locator('.graphiql-tab').nth(index).locator('button').first().click();
-  await eventually(() => page.evaluate<string>("document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? ''"), (text) => text.includes(operation));
-}
 
 /** The result pane's text (GraphiQL 3 renders it in a CodeMirror 5 editor). */
 function resultText(page: Page): Promise<string> {

@@ -86,10 +86,14 @@ const INIT_SCRIPT = `(function () {
   }
   fetch('${BASE}/examples.json').then(function (response) { return response.json(); }).then(function (tabs) {
     var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+    // GraphiQL fills its editors from these props, not from the active tab: the first tab's values go here too.
+    var first = tabs[0] || {};
     root.render(React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultTabs: tabs,
-      defaultHeaders: '{\\n  "Authorization": "Bearer <token from the login tab>"\\n}',
+      query: first.query,
+      variables: first.variables,
+      headers: first.headers,
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: true,
     }));

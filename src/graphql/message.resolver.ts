@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import { fromGraphQLUpload } from './uploads.js';
-import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
 import {
   ConnectionArgsType,
@@ -70,7 +70,8 @@ export class MessageResolver {
     @Arg('messageIds', () => [ID]) messageIds: string[],
     @Ctx() ctx: RequestContext,
   ): Promise<ReadStateType> {
-    return ctx.messages.markRead(sessionId, messageIds);
+    const state = await ctx.messages.markRead(sessionId, messageIds);
+    return { ...state, id: state.participantId };
   }
 
   @Mutation(() => MessageType, { description: "Changes the content of the caller's own message (message.updated)" })
@@ -81,5 +82,27 @@ export class MessageResolver {
   @Mutation(() => MessageType, { description: "Soft-deletes the caller's own message: it keeps its id, its content becomes '' (message.deleted)" })
   async deleteMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: RequestContext): Promise<MessageType> {
     return MessageType.from(await ctx.messages.delete(messageId));
+  }
+}
+
+const LAST_EVENT_ID = {
+  description: "The id of the session's last event as of this page: subscribe to sessionEvents `since` it to continue with no gap and no repeat",
+};
+
+/** `lastEventId` on the cursor connection: one query, only when selected. */
+@Resolver(() => MessageConnectionType)
+export class MessageConnectionPositionResolver {
+  @FieldResolver(() => ID, LAST_EVENT_ID)
+  lastEventId(@Root() connection: MessageConnectionType): Promise<string> {
+    return connection.position();
+  }
+}
+
+/** `lastEventId` on the offset page: one query, only when selected. */
+@Resolver(() => MessagePageType)
+export class MessagePagePositionResolver {
+  @FieldResolver(() => ID, LAST_EVENT_ID)
+  lastEventId(@Root() page: MessagePageType): Promise<string> {
+    return page.position();
   }
 }

@@ -118,6 +118,9 @@ export class MessageConnectionType {
   @Field(() => Int)
   totalCount!: number;
 
+  /** Read only when a client selects lastEventId (PositionResolver). */
+  position!: () => Promise<string>;
+
   static from(result: MessageConnectionResult): MessageConnectionType {
     return { ...result, edges: result.edges.map((edge) => ({ cursor: edge.cursor, node: MessageType.from(edge.node) })) };
   }
@@ -149,6 +152,9 @@ export class MessagePageType {
 
   @Field(() => Boolean)
   hasMore!: boolean;
+
+  /** Read only when a client selects lastEventId (PositionResolver). */
+  position!: () => Promise<string>;
 }
 
 @ObjectType('SendMessagePayload')
@@ -162,6 +168,12 @@ export class SendMessagePayload {
 
 @ObjectType('ReadState')
 export class ReadStateType {
+  @Field(() => ID, { description: "The participant whose watermark this is: one ReadState per participant, so caches can key it (ReadEvent.participantId names the same one)" })
+  id!: string;
+
+  @Field(() => ID)
+  participantId!: string;
+
   @Field(() => ID)
   sessionId!: string;
 

@@ -1,7 +1,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from './auth.resolver.js';
-import { MessageResolver } from './message.resolver.js';
+import { MessageConnectionPositionResolver, MessagePagePositionResolver, MessageResolver } from './message.resolver.js';
 import { RateLimitMiddleware } from './rate-limit.middleware.js';
 import { RealtimeResolver } from './realtime.resolver.js';
 import { unusedTopicPubSub } from './topic-pubsub.js';
@@ -14,7 +14,7 @@ import './enums.js';
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver],
     pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],

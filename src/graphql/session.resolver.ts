@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
 import { Priority } from './enums.js';
 import { MessageType } from './message.types.js';
@@ -6,6 +6,13 @@ import { GuestSessionPayload, SessionFilterInput, SessionPageType, SessionType }
 
 @Resolver(() => SessionType)
 export class SessionResolver {
+  @FieldResolver(() => ID, {
+    description: "The id of the session's last event as of this read: load history, then subscribe to sessionEvents `since` it (no gap, no repeat)",
+  })
+  async lastEventId(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<string> {
+    return ctx.sessions.lastEventId(session.id);
+  }
+
   @Query(() => SessionType, { description: 'A session by numeric id or UUID' })
   async session(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.get(id), ctx.viewer);

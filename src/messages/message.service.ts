@@ -1,3 +1,4 @@
+import { lastEventIdOf } from '../events/event-position.js';
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
@@ -47,12 +48,15 @@ export interface MessageConnectionResult {
   edges: { cursor: string; node: MessageView }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
+  /** The outbox position this page stands at (see events/event-position.ts); read only when asked for. */
+  position: () => Promise<string>;
 }
 
 export interface MessagePageResult {
   items: MessageView[];
   totalCount: number;
   hasMore: boolean;
+  position: () => Promise<string>;
 }
 
 function senderTypeFor(participant: Participant, session: ChatSession): SenderType {
@@ -155,6 +159,7 @@ export class MessageService {
       // The sender has read everything up to their own message.
       await tx.flush();
       sender.lastReadMessageId = message.id;
+      session.lastMessageId = message.id;
       sender.lastDeliveredMessageId = message.id;
       await tx.populate(message, ['sender.user', 'attachments']);
       const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
@@ -176,10 +181,12 @@ export class MessageService {
     const afterId = args.after != null ? decodeCursor(args.after, 'after') : null;
     const beforeId = args.before != null ? decodeCursor(args.before, 'before') : null;
 
-    const idRange: Record<string, string> = {};
+    // The page is cut where the session row was read: a message sent since then arrives as an
+    // event after lastEventId instead of appearing in both.
+    const idRange: Record<string, string> = { $lte: session.lastMessageId };
     if (afterId !== null) idRange.$gt = afterId;
     if (beforeId !== null) idRange.$lt = beforeId;
-    const where = { session, ...(Object.keys(idRange).length ? { id: idRange } : {}) };
+    const where = { session, id: idRange };
     const rows = await this.scope.em.find(ChatMessage, where, {
       orderBy: { id: backward ? 'desc' : 'asc' },
       limit: size + 1,
@@ -204,6 +211,7 @@ export class MessageService {
         endCursor: last ? encodeCursor(last.id) : null,
       },
       totalCount: session.messageCount,
+      position: () => lastEventIdOf(this.scope.em, session),
     };
   }
 
@@ -214,12 +222,13 @@ export class MessageService {
     const session = await this.readable(sessionIdArg);
     const rows = await this.scope.em.find(
       ChatMessage,
-      { session },
+      // Cut where the session row was read, as in connection().
+      { session, id: { $lte: session.lastMessageId } },
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset },
     );
     const items = await this.views(session, rows.slice(0, limit));
     await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
-    return { items, totalCount: session.messageCount, hasMore: rows.length > limit };
+    return { items, totalCount: session.messageCount, hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session) };
   }
 
   /** Messages with id > afterId, oldest first: the polling primitive (seed 000). */
@@ -241,7 +250,7 @@ export class MessageService {
    * Moves the viewer's read watermark to the highest of `messageIds` (all must belong to the
    * session). A watermark never moves backwards; an unchanged one records no event.
    */
-  async markRead(sessionIdArg: string, messageIdsArg: readonly string[]): Promise<{ sessionId: string; lastReadMessageId: string }> {
+  async markRead(sessionIdArg: string, messageIdsArg: readonly string[]): Promise<{ sessionId: string; participantId: string; lastReadMessageId: string }> {
     const { em, viewer } = this.scope;
     const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     if (!Array.isArray(messageIdsArg) || messageIdsArg.length === 0) throw badInput('messageIds', 'messageIds may not be empty');
@@ -273,10 +282,10 @@ export class MessageService {
         );
       }
       await tx.refresh(participant);
-      return { events, lastRead: participant.lastReadMessageId };
+      return { events, lastRead: participant.lastReadMessageId, participantId: participant.id };
     });
     this.publish(outcome.events);
-    return { sessionId, lastReadMessageId: outcome.lastRead };
+    return { sessionId, participantId: outcome.participantId, lastReadMessageId: outcome.lastRead };
   }
 
   /**

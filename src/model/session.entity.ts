@@ -95,4 +95,8 @@ export class ChatSession {
    */
   @Property({ type: new BigIntType('string'), default: 0 })
   lastEventSeq: string & Opt = '0';
+
+  /** The newest message's id (0: none yet), set by each send in the transaction that records its event. */
+  @Property({ type: new BigIntType('string'), default: 0 })
+  lastMessageId: string & Opt = '0';
 }

@@ -1,3 +1,4 @@
+import { lastEventIdOf } from '../events/event-position.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { requireUser } from '../shared/guards.js';
@@ -133,6 +134,11 @@ export class SessionService {
   }
 
   /** By numeric id or by public UUID. */
+  /** The outbox position of the session as read (see events/event-position.ts). */
+  async lastEventId(idOrUuid: string): Promise<string> {
+    return lastEventIdOf(this.scope.em, await this.get(idOrUuid));
+  }
+
   async get(idOrUuid: string): Promise<ChatSession> {
     const id = await sessionIdFrom(this.scope.em, idOrUuid, 'id');
     const session = await loadAccessibleSession(this.scope.em, this.scope.viewer, id);

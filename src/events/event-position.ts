@@ -1,0 +1,22 @@
+import type { Db } from '../db/orm.js';
+import type { ChatSession } from '../model/session.entity.js';
+
+/**
+ * The outbox position a history read stands at: the id of the session's last event as of the
+ * session row the read was cut at (its `lastEventSeq`, committed together with that event).
+ * Subscribing `since` it continues exactly where the history ends. When that event is already
+ * past retention its id is gone; `pruned_through` then stands in: it is at least that id, every
+ * later event's id is larger, and resuming from it is allowed.
+ */
+export async function lastEventIdOf(em: Db, session: ChatSession): Promise<string> {
+  if (session.lastEventSeq === '0') return '0';
+  const connection = em.getConnection();
+  // Raw SQL leaves the tenant filter behind: the tenant is stated here (the session was access-checked).
+  const rows = await connection.execute<{ id: string }[]>(
+    'select id::text as id from session_events where tenant_id = ? and session_id = ? and seq = ?',
+    [session.tenant.id, session.id, session.lastEventSeq],
+  );
+  if (rows[0]) return rows[0].id;
+  const retention = await connection.execute<{ pruned: string }[]>('select pruned_through::text as pruned from outbox_retention');
+  return retention[0]?.pruned ?? '0';
+}
