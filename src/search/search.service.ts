@@ -165,9 +165,9 @@ limit ${sql.value(page.size + 1)}`;
     const { em, viewer } = this.scope;
     requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     const name = requireText(configArg, 'config', 128);
-    const [found] = await em.execute<{ config: string | null }[]>('select to_regconfig(?)::text as config', [name]);
+    const [found] = await em.execute<{ config: string }[]>('select cfgname::text as config from pg_ts_config where cfgname = ? limit 1', [name]);
     const config = found?.config ?? null;
-    if (config === null) throw badInput('config', `config must name a text-search configuration (pg_ts_config)`, 'UNKNOWN_SEARCH_CONFIG');
+    if (config === null) throw badInput('config', 'config must name a text-search configuration (pg_ts_config)', 'UNKNOWN_SEARCH_CONFIG');
     await em.transactional(async (tx) => {
       await tx.execute('update tenants set search_config = ?::regconfig where id = ?', [config, viewer.tenantId]);
       await tx.execute('update chat_messages set search_config = ?::regconfig where tenant_id = ? and search_config <> ?::regconfig', [config, viewer.tenantId, config]);
