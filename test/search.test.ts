@@ -267,6 +267,13 @@ describe('search', () => {
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason });
     });
 
+    it('takes quotes, placeholders and backslashes as text', async () => {
+      for (const query of ["it's ?? účet? \\ ;--", '$1 :name @x účet', "'); drop table tenants; --"]) {
+        const result = await search('admin', { query, first: 50, order: 'NEWEST' });
+        expect({ query, errors: result.errors }).toEqual({ query, errors: undefined });
+      }
+    });
+
     it('accepts a query of exactly 256 characters', async () => {
       const result = await search('admin', { query: `${'a'.repeat(251)} účet` });
       expect(result.errors).toBeUndefined();
