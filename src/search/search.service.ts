@@ -3,13 +3,12 @@ import { ChatMessage } from '../model/message.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
 import { searchableMessagesCondition } from '../messages/visibility.js';
-import { loadAccessibleSession, readableSessionsCondition, sessionIdFrom } from '../sessions/session-access.js';
+import { loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from '../sessions/session-access.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
 import { UserRole } from '../shared/enums.js';
 import { badInput, unauthenticated } from '../shared/errors.js';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import { intInRange, requireText } from '../shared/validate.js';
-import type { UserViewer, Viewer } from '../shared/viewer.js';
 import { HEADLINE_OPTIONS, MATCH_END, MATCH_START, renderHighlight } from './highlight.js';
 import { decodeSearchCursor, encodeSearchCursor, SearchOrder, type SearchPosition } from './search-cursor.js';
 import { keyset, SqlText } from './search-sql.js';
@@ -18,6 +17,8 @@ import { keyset, SqlText } from './search-sql.js';
 export const MAX_QUERY_LENGTH = 256;
 export const MAX_SEARCH_PAGE = 50;
 export const DEFAULT_SEARCH_PAGE = 20;
+/** Up to this many readable sessions are passed to the search as a list of ids (see messages()). */
+const MAX_LISTED_SESSIONS = 1_000;
 
 export interface SearchArgs {
   /** Web-search syntax (websearch_to_tsquery): words, "quoted phrases", -word, or. */
@@ -87,9 +88,21 @@ export class SearchService {
     // A named session is checked the way reading it is: NOT_FOUND or FORBIDDEN rather than nothing.
     const sessionId = args.sessionId == null ? null : (await loadAccessibleSession(em, viewer, await sessionIdFrom(em, args.sessionId, 'sessionId'))).id;
 
+    const sessionIds = sessionId !== null ? [sessionId] : await this.readableSessionIds(readable);
+    if (sessionIds !== null && sessionIds.length === 0) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: args.after != null, startCursor: null, endCursor: null } };
+
     const sql = new SqlText();
     const tsquery = () => `websearch_to_tsquery(${sql.value(config)}::regconfig, ${sql.value(text)})`;
     const keys = keyset(page.order, 'hit.rank', 'hit.id');
+    // The readable sessions as a list of ids, not a join: joined, the planner drives the search
+    // from the sessions and ANDs their whole message ranges into the bitmap (measured: 28 ms
+    // instead of 0.3 ms for a rare word at 1,000,000 messages in 20 sessions); a list lets it
+    // weigh the sessions' share of the table. Past MAX_LISTED_SESSIONS, the condition itself.
+    const readableScope = () => {
+      if (sessionIds === null) return 'true';
+      if (sessionIds.length <= MAX_LISTED_SESSIONS) return `m.session_id in (${sessionIds.map((id) => sql.value(id)).join(', ')})`;
+      return `exists (select 1 from chat_sessions s where s.id = m.session_id and s.tenant_id = ${sql.value(viewer.tenantId)} and ${sql.condition(readable)})`;
+    };
     const inner = keyset(page.order, 'r.rank', 'm.id');
     const query = `
 select hit.id, hit.rank::text as rank,
@@ -97,13 +110,11 @@ select hit.id, hit.rank::text as rank,
 from (
   select m.id, m.content, r.rank
   from chat_messages m
-  join chat_sessions s on s.id = m.session_id
   cross join lateral (select ${page.order === SearchOrder.RANK ? `ts_rank(m.search_vector, ${tsquery()})` : '0::real'} as rank) r
-  where m.tenant_id = ${sql.value(viewer.tenantId)} and s.tenant_id = ${sql.value(viewer.tenantId)}
+  where m.tenant_id = ${sql.value(viewer.tenantId)}
     and m.search_vector @@ ${tsquery()}
     and ${sql.condition(searchableMessagesCondition(viewer))}
-    and ${sql.condition(readable)}
-    and ${sessionId === null ? 'true' : `m.session_id = ${sql.value(sessionId)}`}
+    and ${readableScope()}
     and ${args.from == null ? 'true' : `m.created_at >= ${sql.value(args.from.toISOString())}::timestamptz`}
     and ${args.to == null ? 'true' : `m.created_at < ${sql.value(args.to.toISOString())}::timestamptz`}
     and ${inner.after(sql, page.after)}
@@ -135,7 +146,7 @@ order by ${keys.orderBy}`;
     // condition narrows staff to their own. A user's email is personal data only admins read
     // (shared/personal-data.ts), so only an admin's search looks at it; guest contact details
     // are the support side's to read.
-    const fields = ['s.subject', `array_to_string(s.tags, ' ')`, 's.guest_name', 's.guest_email', 'u.display_name', 'u.username', ...(isAdmin(staff) ? ['u.email'] : [])];
+    const fields = ['s.subject', `array_to_string(s.tags, ' ')`, 's.guest_name', 's.guest_email', 'u.display_name', 'u.username', ...(staff.role === UserRole.ADMIN ? ['u.email'] : [])];
     const query = `
 select s.id, r.rank::text as rank
 from chat_sessions s
@@ -173,6 +184,16 @@ limit ${sql.value(page.size + 1)}`;
       await tx.execute('update chat_messages set search_config = ?::regconfig where tenant_id = ? and search_config <> ?::regconfig', [config, viewer.tenantId, config]);
     });
     return config;
+  }
+
+  /** The ids of the sessions the viewer may read; null when that is every session of the tenant (admins). */
+  private async readableSessionIds(readable: SqlCondition): Promise<string[] | null> {
+    const { em, viewer } = this.scope;
+    if (viewer.kind === 'user' && viewer.role === UserRole.ADMIN) return null;
+    const sql = new SqlText();
+    const query = `select s.id from chat_sessions s where s.tenant_id = ${sql.value(viewer.tenantId)} and ${sql.condition(readable)}`;
+    const rows = await em.execute<{ id: string }[]>(query, sql.params);
+    return rows.map((row) => String(row.id));
   }
 
   private page(args: SearchArgs): Page {
@@ -226,5 +247,3 @@ limit ${sql.value(page.size + 1)}`;
     return new Map(messages.map((message) => [message.id, watermarks.get(message.session.id)!.view(message)]));
   }
 }
-
-const isAdmin = (viewer: UserViewer | Viewer) => viewer.kind === 'user' && viewer.role === UserRole.ADMIN;
