@@ -19,7 +19,7 @@ import type { BenchOptions, BenchResult, Scenario } from './scenario.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
 /** The numbering; scenarios added later run after these, alphabetically. */
-const ORDER = ['send', 'fanout', 'history', 'stats', 'idle-connections', 'embedded', 'upload'];
+const ORDER = ['send', 'fanout', 'history', 'stats', 'idle-connections', 'embedded', 'upload', 'search'];
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Args {

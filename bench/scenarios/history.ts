@@ -3,7 +3,7 @@ import { encodeCursor } from '../../src/messages/cursor.js';
 import { withScratchDatabase } from '../lib/database.js';
 import { interleaved, nowMs, round, sequential, type LatencySummary } from '../lib/measure.js';
 import { Fixtures, GraphQLClient, spawnParley, type BenchActor } from '../lib/parley.js';
-import { copyMessages } from '../lib/seed.js';
+import { copyMessages, sessionSenders } from '../lib/seed.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';
 
 const FIELDS = 'id uuid sessionId senderType senderId senderName content metadata clientMessageId createdAt editedAt read status';
@@ -63,13 +63,9 @@ export const scenario: Scenario = {
 
         const seed = async (size: number): Promise<SeededSession> => {
           const id = await fixtures.supportSession(customer, admin, agent);
-          const { rows: participants } = await sql.query<{ id: string; role: string; tenant_id: string }>(
-            'select id, role, tenant_id from participants where session_id = $1 order by id',
-            [id],
-          );
-          const senders = participants.map((p) => ({ participantId: p.id, senderType: p.role === 'AGENT' ? ('SUPPORT' as const) : ('USER' as const) }));
+          const { tenantId, senders } = await sessionSenders(sql, id);
           const t0 = nowMs();
-          await copyMessages(sql, [{ tenantId: participants[0]!.tenant_id, sessionId: id, senders, count: size, firstAt: new Date(Date.UTC(2025, 0, 1)) }]);
+          await copyMessages(sql, [{ tenantId, sessionId: id, senders, count: size, firstAt: new Date(Date.UTC(2025, 0, 1)) }]);
           await sql.query('update chat_sessions set message_count = $2 where id = $1', [id, size]);
           options.log(`  seeded ${fmtCount(size)} messages with COPY in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
           const idAt = async (position: number) =>

@@ -12,6 +12,7 @@ import { MessageService } from '../messages/message.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { RoomService } from '../rooms/room.service.js';
+import { SearchService } from '../search/search.service.js';
 import { StatsService } from '../stats/stats.service.js';
 import type { Scope } from '../db/scope.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
@@ -45,6 +46,7 @@ export interface RequestContext {
   readonly stats: StatsService;
   readonly users: UserService;
   readonly rooms: RoomService;
+  readonly search: SearchService;
   readonly widget: WidgetService;
   readonly realtime: RealtimeService;
   readonly deps: AppDeps;
@@ -75,6 +77,7 @@ class RequestScope implements RequestContext {
     stats?: StatsService;
     users?: UserService;
     rooms?: RoomService;
+    search?: SearchService;
     widget?: WidgetService;
     realtime?: RealtimeService;
   } = {};
@@ -114,6 +117,10 @@ class RequestScope implements RequestContext {
   get rooms(): RoomService {
     this.built.rooms ??= new RoomService(this.scope, this.deps, this.messages);
     return this.built.rooms;
+  }
+  get search(): SearchService {
+    this.built.search ??= new SearchService(this.scope);
+    return this.built.search;
   }
   get widget(): WidgetService {
     this.built.widget ??= new WidgetService(this.scope, this.deps);

@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { SearchOrder } from '../search/search-cursor.js';
 import { DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
@@ -8,5 +9,6 @@ registerEnumType(Priority, { name: 'Priority' });
 registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
 registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
 registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: 'Derived from the other side\'s delivered and read watermarks' });
+registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
-export { DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };
+export { SearchOrder,  DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };

@@ -6,6 +6,7 @@ import { RateLimitMiddleware } from './rate-limit.middleware.js';
 import { RealtimeResolver } from './realtime.resolver.js';
 import { unusedTopicPubSub } from './topic-pubsub.js';
 import { RoomResolver } from './room.resolver.js';
+import { SearchResolver } from './search.resolver.js';
 import { SessionResolver } from './session.resolver.js';
 import { StatsResolver } from './stats.resolver.js';
 import { WidgetResolver } from './widget.resolver.js';
@@ -14,7 +15,7 @@ import './enums.js';
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, SearchResolver],
     pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],

@@ -22,6 +22,13 @@ export class Tenant {
   @Property({ type: TextArrayType })
   allowedOrigins: string[] & Opt = [];
 
+  /**
+   * The text-search configuration messages are indexed and searched with (README "Search");
+   * changed only through SearchService.setLanguage, which re-indexes the tenant's messages.
+   */
+  @Property({ type: 'string', columnType: 'regconfig', default: 'simple' })
+  searchConfig: string & Opt = 'simple';
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 }

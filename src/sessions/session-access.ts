@@ -42,3 +42,27 @@ export async function loadAccessibleSession(em: Db, viewer: Viewer, sessionId: s
   if (denial) throw accessDenied(denial);
   return session;
 }
+
+/** A SQL condition with its positional (`?`) parameters. */
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * accessDenial as a SQL condition on the session alias `s`, for queries that read many sessions
+ * at once (search). The two must agree; the permission-matrix tests hold both to it. Tenant scope
+ * is not part of it: raw SQL bypasses the ORM filter, so every caller states `tenant_id = ?` itself.
+ */
+export function readableSessionsCondition(viewer: Viewer): SqlCondition {
+  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind === 'guest') return { sql: 's.id = ?', params: [viewer.sessionId] };
+  if (viewer.role === UserRole.ADMIN) return { sql: 'true', params: [] };
+  const member = 'exists (select 1 from participants p where p.session_id = s.id and p.user_id = ? and p.left_at is null)';
+  const supportSide = viewer.role === UserRole.STAFF ? 's.agent_id' : viewer.role === UserRole.USER ? 's.customer_id' : null;
+  if (supportSide === null) return { sql: member, params: [viewer.userId] };
+  return {
+    sql: `((s.kind = '${SessionKind.SUPPORT}' and ${supportSide} = ?) or (s.kind <> '${SessionKind.SUPPORT}' and ${member}))`,
+    params: [viewer.userId, viewer.userId],
+  };
+}

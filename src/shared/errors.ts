@@ -78,6 +78,8 @@ export const ERROR_CATALOGUE = {
   BLANK: ['BAD_USER_INPUT', 'A value may not be blank'],
   INVALID_TEXT: ['BAD_USER_INPUT', 'A text contains characters that are not accepted'],
   INVALID_CURSOR: ['BAD_USER_INPUT', 'The cursor is not valid'],
+  SEARCH_QUERY_EMPTY: ['BAD_USER_INPUT', 'The search query has no words to search for'],
+  UNKNOWN_SEARCH_CONFIG: ['BAD_USER_INPUT', 'No such text-search configuration'],
   UNKNOWN_MESSAGE: ['BAD_USER_INPUT', 'Every message id must belong to this session'],
   SENDER_NOT_FOUND: ['BAD_USER_INPUT', 'The sender names no user'],
   NOT_STAFF: ['BAD_USER_INPUT', 'The user is not a staff member'],
