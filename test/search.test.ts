@@ -1,4 +1,5 @@
 import { UserRole } from '../src/shared/enums.js';
+import { RANK_CANDIDATES } from '../src/search/search.service.js';
 import {
   AssignAgentDocument,
   CreateGuestSessionDocument,
@@ -203,6 +204,23 @@ describe('search', () => {
     expect(await allHits('userOne', 'quokka', 'RANK')).toEqual([once, thrice]);
     expect(await allHits('userOne', 'quokka', 'NEWEST')).toEqual([thrice, once]);
   });
+
+  it(`ranks the newest ${RANK_CANDIDATES} matches of a common word; newest first still walks every match`, async () => {
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, {}, actors.userOne.token);
+    const oldBest = (await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'wombat wombat wombat wombat' }, actors.userOne.token)).sendMessage.message.id;
+    // More matches than candidates, written straight into the table (sending them one by one would take minutes).
+    await t.server.orm.em.fork().getConnection().execute(
+      `insert into chat_messages (uuid, tenant_id, session_id, sender_type, content, metadata, created_at)
+       select gen_random_uuid(), s.tenant_id, s.id, 'USER', 'wombat ' || n, '{}', now() from chat_sessions s, generate_series(1, ?) n where s.id = ?`,
+      [RANK_CANDIDATES, createSession.id],
+    );
+    const ranked = await allHits('userOne', 'wombat', 'RANK', 50);
+    expect(ranked).toHaveLength(RANK_CANDIDATES);
+    expect(ranked).not.toContain(oldBest);
+    const newest = await allHits('userOne', 'wombat', 'NEWEST', 50);
+    expect(newest).toHaveLength(RANK_CANDIDATES + 1);
+    expect(newest[newest.length - 1]).toBe(oldBest);
+  }, 60_000);
 
   it('narrows to one readable session and a time range, and refuses a session the viewer may not read', async () => {
     const query = QUERIES[0]!;

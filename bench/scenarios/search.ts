@@ -4,14 +4,16 @@ import { interleaved, nowMs, round, type LatencySummary } from '../lib/measure.j
 import { Fixtures, GraphQLClient, spawnParley, type BenchActor } from '../lib/parley.js';
 import { copyMessages, sessionSenders } from '../lib/seed.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';
+import { RANK_CANDIDATES } from '../../src/search/search.service.js';
 
 const SEARCH = `query($q: String!, $order: SearchOrder) { searchMessages(query: $q, first: 20, order: $order) {
   pageInfo { hasNextPage endCursor } edges { cursor highlight node { id sessionId senderName content createdAt } } } }`;
 
 /** The bare SQL of the same search (the floor): tenant, not deleted, the same tsquery, ORDER BY and LIMIT; no access rule, no rows to hydrate. */
 const FLOOR = {
-  RANK: `select id from chat_messages where tenant_id = $1 and deleted_at is null and search_vector @@ websearch_to_tsquery('simple', $2)
-    order by ts_rank(search_vector, websearch_to_tsquery('simple', $2)) desc, id desc limit 21`,
+  // Ranked among the newest RANK_CANDIDATES matches, as the server ranks.
+  RANK: `select id from (select id, search_vector from chat_messages where tenant_id = $1 and deleted_at is null and search_vector @@ websearch_to_tsquery('simple', $2)
+    order by id desc limit ${RANK_CANDIDATES}) c order by ts_rank(search_vector, websearch_to_tsquery('simple', $2)) desc, id desc limit 21`,
   NEWEST: `select id from chat_messages where tenant_id = $1 and deleted_at is null and search_vector @@ websearch_to_tsquery('simple', $2)
     order by id desc limit 21`,
 };

@@ -51,6 +51,12 @@ export class MessageType {
   @Field(() => Date, { nullable: true })
   deletedAt!: Date | null;
 
+  @Field(() => Int, {
+    description:
+      'Starts at 1 and grows with each edit or delete. Of two copies of a message (say a page read now and an event replayed from before an edit), the higher version has the current content. Read state only ever moves forward (SENT < DELIVERED < READ): keep the furthest.',
+  })
+  version!: number;
+
   @Field(() => Boolean, { description: "True once the other side's read watermark has passed this message" })
   read!: boolean;
 
@@ -76,6 +82,7 @@ export class MessageType {
       createdAt: message.createdAt,
       editedAt: message.editedAt,
       deletedAt: message.deletedAt,
+      version: message.version,
       read,
       status,
       attachments: visibleAttachments(message).map((attachment) => AttachmentType.from(attachment)),

@@ -78,6 +78,7 @@ export function messageFromDto(dto: MessageDto): MessageType {
     createdAt: new Date(dto.createdAt),
     editedAt: date(dto.editedAt),
     deletedAt: date(dto.deletedAt),
+    version: dto.version ?? 1,
     read: false,
     status: DeliveryStatus.SENT,
   });

@@ -27,6 +27,7 @@ export function messageDto(message: ChatMessage): MessageDto {
     createdAt: message.createdAt.toISOString(),
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
+    version: message.version,
     ...(message.attachments.isInitialized() ? { attachments: visibleAttachments(message).map(attachmentDto) } : {}),
   };
 }

@@ -297,6 +297,7 @@ export class MessageService {
     return this.changeOwn(messageIdArg, 'message.updated', (message, now) => {
       message.content = content;
       message.editedAt = now;
+      message.version += 1;
     });
   }
 
@@ -304,6 +305,7 @@ export class MessageService {
   async delete(messageIdArg: string): Promise<MessageView> {
     return this.changeOwn(messageIdArg, 'message.deleted', (message, now) => {
       message.deletedAt = now;
+      message.version += 1;
     });
   }
 

@@ -34,6 +34,8 @@ export interface MessageDto {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** The message's version (see ChatMessage.version); absent in events recorded before versions existed, which are version 1. */
+  version?: number;
   /** Present when the attachments were loaded; [] once deleted. */
   attachments?: AttachmentDto[];
 }

@@ -53,6 +53,10 @@ export class ChatMessage {
   @Property({ type: 'datetime', nullable: true })
   deletedAt: Date | null = null;
 
+  /** 1 when sent, one more with each edit or delete: of two copies of a message, the higher version is current. */
+  @Property({ default: 1 })
+  version: number & Opt = 1;
+
   /** On the support reply that ended a customer's wait: how long the wait was. */
   @Property({ type: 'integer', nullable: true })
   responseMs: number | null = null;

@@ -5,6 +5,7 @@ import { Migration20261122131500_room_membership } from './Migration202611221315
 import { Migration20261129200000_event_sequences } from './Migration20261129200000_event_sequences.js';
 import { Migration20261129220000_search } from './Migration20261129220000_search.js';
 import { Migration20261129233000_history_cut } from './Migration20261129233000_history_cut.js';
+import { Migration20261129234500_message_version } from './Migration20261129234500_message_version.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: 'Migration20261129200000_event_sequences', class: Migration20261129200000_event_sequences },
   { name: 'Migration20261129220000_search', class: Migration20261129220000_search },
   { name: 'Migration20261129233000_history_cut', class: Migration20261129233000_history_cut },
+  { name: 'Migration20261129234500_message_version', class: Migration20261129234500_message_version },
 ];
