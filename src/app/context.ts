@@ -1,6 +1,7 @@
 import { AttachmentService } from '../attachments/attachment.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
+import { ApiKeyService } from '../auth/api-key.service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../shared/viewer.js';
 import type { Config } from '../config/config.js';
@@ -17,6 +18,7 @@ import type { Scope } from '../db/scope.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -47,6 +49,8 @@ export interface RequestContext {
   readonly rooms: RoomService;
   readonly widget: WidgetService;
   readonly realtime: RealtimeService;
+  readonly webhooks: WebhookService;
+  readonly apiKeys: ApiKeyService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -77,6 +81,8 @@ class RequestScope implements RequestContext {
     rooms?: RoomService;
     widget?: WidgetService;
     realtime?: RealtimeService;
+    webhooks?: WebhookService;
+    apiKeys?: ApiKeyService;
   } = {};
 
   constructor(
@@ -122,6 +128,14 @@ class RequestScope implements RequestContext {
   get realtime(): RealtimeService {
     this.built.realtime ??= new RealtimeService(this.scope, this.deps);
     return this.built.realtime;
+  }
+  get webhooks(): WebhookService {
+    this.built.webhooks ??= new WebhookService(this.scope, this.deps);
+    return this.built.webhooks;
+  }
+  get apiKeys(): ApiKeyService {
+    this.built.apiKeys ??= new ApiKeyService(this.scope);
+    return this.built.apiKeys;
   }
 }
 

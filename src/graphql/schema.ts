@@ -9,12 +9,14 @@ import { RoomResolver } from './room.resolver.js';
 import { SessionResolver } from './session.resolver.js';
 import { StatsResolver } from './stats.resolver.js';
 import { WidgetResolver } from './widget.resolver.js';
+import { WebhookResolver } from './webhook.resolver.js';
+import { ApiKeyResolver } from './api-key.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, WebhookResolver, ApiKeyResolver],
     pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],
