@@ -30,38 +30,7 @@ import { gql, ok } from './helpers/client.js';
 import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { upgradeStatus, wsUrl } from './helpers/subscriptions.js';
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './helpers/webhook-receiver.js';
-
-/** Short, real retry delays: the semantics of the production schedule, at test speed. */
-export const FAST_RETRIES = {
-  WEBHOOK_RETRY_BASE_MS: '50',
-  WEBHOOK_RETRY_MAX_DELAY_MS: '400',
-  WEBHOOK_POLL_INTERVAL_MS: '50',
-};
-
-/** Every accepted request verifies with the `standardwebhooks` package and the endpoint's secret. */
-export function verifyAll(hooks: ReceivedWebhook[], secret: string): void {
-  const verifier = new Webhook(secret);
-  for (const hook of hooks) {
-    expect(verifier.verify(hook.body, { 'webhook-id': hook.id, 'webhook-timestamp': hook.timestamp, 'webhook-signature': hook.signature })).toEqual(hook.json);
-  }
-}
-
-/**
- * In arrival order, a session's event is only sent once every earlier one was accepted (sessions
- * here start after their endpoint, so at seq 1). Repeats of accepted events may come (at least once).
- */
-export function expectOrderedPerSession(received: ReceivedWebhook[]): void {
-  const acceptedThrough = new Map<string, number>();
-  for (const hook of received) {
-    if (hook.json.sessionId === null) continue;
-    const session = hook.json.sessionId;
-    const seq = Number(hook.json.seq);
-    const through = acceptedThrough.get(session) ?? 0;
-    if (seq > through + 1) throw new Error(`session ${session}: seq ${seq} was sent while ${through + 1} was not yet accepted`);
-    if (hook.status < 300 && seq === through + 1) acceptedThrough.set(session, seq);
-  }
-}
+import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, until, verifyAll, type ReceivedWebhook, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 describe('webhooks', () => {
   let t: TestServer;
@@ -144,7 +113,7 @@ describe('webhooks', () => {
       const { webhookDeliveries } = await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId: hook.id, status: 'PENDING' }, admin.token);
       return webhookDeliveries.some((delivery) => delivery.attempts.some((attempt) => attempt.error?.startsWith('CONNECTION_FAILED')));
     };
-    while (!(await refusedAttempt())) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(refusedAttempt, 'an attempt refused at the connection');
     receiver.respond = () => 200;
     await receiver.comeBack();
 

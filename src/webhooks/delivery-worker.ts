@@ -9,8 +9,12 @@ import { signingSecrets, signWebhook } from './signer.js';
 
 /** How often finished deliveries past the retention window are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
-/** A claim outlives the attempt's hard limit by this much, so no other node can start it while it runs. */
-const LEASE_MARGIN_MS = 15_000;
+/**
+ * A claim outlives the attempt's hard limit (WEBHOOK_TIMEOUT_MS, name resolution included) by this
+ * much, so no other node can start it while it runs. Lease times are the database's clock, so
+ * nodes' clocks do not matter; the margin covers recording the outcome.
+ */
+const LEASE_MARGIN_MS = 5_000;
 
 /**
  * Whether an event is private (an internal note). None is yet: private notes come with their own

@@ -42,11 +42,19 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
     return done({ ok: false, statusCode: null, error: 'INVALID_URL', responseBody: '' });
   }
   let addresses: ResolvedAddress[];
+  let resolving: NodeJS.Timeout | undefined;
   try {
-    addresses = await resolveTarget(target.hostname, limits.allowPrivateTargets);
+    // Name resolution counts against the total timeout too: the whole attempt must end in time (the claim's lease).
+    addresses = await Promise.race([
+      resolveTarget(target.hostname, limits.allowPrivateTargets),
+      new Promise<never>((_resolve, reject) => (resolving = setTimeout(() => reject(new TargetRefused('DNS_FAILED', 'name resolution timed out')), limits.timeoutMs))),
+    ]);
   } catch (error) {
     return done({ ok: false, statusCode: null, error: error instanceof TargetRefused ? error.reason : 'DNS_FAILED', responseBody: '' });
+  } finally {
+    clearTimeout(resolving);
   }
+  const remainingMs = Math.max(1, limits.timeoutMs - (performance.now() - started));
   return new Promise<AttemptOutcome>((resolve) => {
     let settled = false;
     const finish = (outcome: Omit<AttemptOutcome, 'latencyMs'>) => {
@@ -77,7 +85,7 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
       finish({ ok: false, statusCode: null, error, responseBody: '' });
       request.destroy();
     };
-    const total = setTimeout(() => fail('TIMEOUT'), limits.timeoutMs);
+    const total = setTimeout(() => fail('TIMEOUT'), remainingMs);
     const connect = setTimeout(() => fail('CONNECT_TIMEOUT'), limits.connectTimeoutMs);
     request.once('socket', (socket) => socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connect)));
     request.on('error', (error: NodeJS.ErrnoException) => fail(error.code ? `CONNECTION_FAILED:${error.code}`.slice(0, 64) : 'CONNECTION_FAILED'));

@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -94,4 +95,44 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     });
   await listen(0);
   return receiver;
+}
+
+/** Short, real retry delays: the semantics of the production schedule, at test speed. */
+export const FAST_RETRIES = {
+  WEBHOOK_RETRY_BASE_MS: '50',
+  WEBHOOK_RETRY_MAX_DELAY_MS: '400',
+  WEBHOOK_POLL_INTERVAL_MS: '50',
+};
+
+/** Every accepted request verifies with the `standardwebhooks` package and the endpoint's secret. */
+export function verifyAll(hooks: ReceivedWebhook[], secret: string): void {
+  const verifier = new Webhook(secret);
+  for (const hook of hooks) {
+    expect(verifier.verify(hook.body, { 'webhook-id': hook.id, 'webhook-timestamp': hook.timestamp, 'webhook-signature': hook.signature })).toEqual(hook.json);
+  }
+}
+
+/**
+ * In arrival order, a session's event is only sent once every earlier one was accepted (sessions
+ * here start after their endpoint, so at seq 1). Repeats of accepted events may come (at least once).
+ */
+export function expectOrderedPerSession(received: ReceivedWebhook[]): void {
+  const acceptedThrough = new Map<string, number>();
+  for (const hook of received) {
+    if (hook.json.sessionId === null) continue;
+    const session = hook.json.sessionId;
+    const seq = Number(hook.json.seq);
+    const through = acceptedThrough.get(session) ?? 0;
+    if (seq > through + 1) throw new Error(`session ${session}: seq ${seq} was sent while ${through + 1} was not yet accepted`);
+    if (hook.status < 300 && seq === through + 1) acceptedThrough.set(session, seq);
+  }
+}
+
+/** Polls `check` until it holds. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
