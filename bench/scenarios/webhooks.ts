@@ -108,9 +108,14 @@ export const scenario: Scenario = {
         const floorPerS = await barePosts(receiver.url, body, backlog);
         options.log(`  backlog of ${backlog}: parley ${round(parleyPerS, 1)} deliveries/s, bare POSTs ${round(floorPerS, 1)}/s`);
 
-        // 2. Lag at 100 (and 25) events/s: messages sent open loop across 10 sessions; lag = arrival - the event's time (set in its transaction).
+        // 2. Lag at 100 (and 25) events/s: messages sent open loop across 100 sessions; lag = arrival - the event's time (set in its transaction).
         const customers = await fixtures.users(admin, 'hookcustomer', 10, 'USER');
-        const sessionIds = await Promise.all(customers.map((customer) => fixtures.supportSession(customer, admin)));
+        // 100 sessions (10 per customer), so at 100 sends/s no session sees more than one send a second: the
+        // sends do not queue on a session's row lock (each waiter would hold a pool connection).
+        const lanes: { sessionId: string; token: string }[] = [];
+        for (let round = 0; round < 10; round++) {
+          for (const customer of customers) lanes.push({ sessionId: await fixtures.supportSession(customer, admin), token: customer.token });
+        }
         /** sendMessage open loop at `rate` per second; resolves with the sends' own latency once all answered. */
         const sendAtRate = async (rate: number, tag: string) => {
           const total = rate * lagSeconds;
@@ -120,11 +125,11 @@ export const scenario: Scenario = {
           for (let i = 0; i < total; i++) {
             const wait = t0 + (i * 1000) / rate - nowMs();
             if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-            const k = i % customers.length;
+            const lane = lanes[i % lanes.length]!;
             const sentAt = nowMs();
             sends.push(
               client
-                .request('mutation($s: ID!, $c: String!) { sendMessage(sessionId: $s, content: $c) { created } }', { s: sessionIds[k], c: `${tag} ${i}` }, customers[k]!.token)
+                .request('mutation($s: ID!, $c: String!) { sendMessage(sessionId: $s, content: $c) { created } }', { s: lane.sessionId, c: `${tag} ${i}` }, lane.token)
                 .then(() => latencies.push(nowMs() - sentAt)),
             );
           }
@@ -164,7 +169,7 @@ export const scenario: Scenario = {
         ];
         return {
           scenario: 'webhooks',
-          description: `Outbound webhooks to a local receiver that answers 204 at once. Throughput: ${backlog.toLocaleString('en-US')} deliveries queued while the endpoint was disabled, then enabled; deliveries/s until the last arrives (signing, a fresh connection per attempt, the attempt log, ${CONCURRENCY} at once per node). Lag: sendMessage at ${RATES_PER_S.join(' and ')}/s for ${lagSeconds} s over 10 sessions; lag = arrival at the receiver minus the event's timestamp (taken in the send's transaction, just before commit).`,
+          description: `Outbound webhooks to a local receiver that answers 204 at once. Throughput: ${backlog.toLocaleString('en-US')} deliveries queued while the endpoint was disabled, then enabled; deliveries/s until the last arrives (signing, a fresh connection per attempt, the attempt log, ${CONCURRENCY} at once per node). Lag: sendMessage at ${RATES_PER_S.join(' and ')}/s for ${lagSeconds} s over 100 sessions (one send per session per second at 100/s); lag = arrival at the receiver minus the event's timestamp (taken in the send's transaction, just before commit).`,
           floor: `Throughput: the same body POSTed by a bare node:http client, a fresh connection each, ${CONCURRENCY} at once (ratio parley/floor). Lag: the same sendMessage load with no webhook endpoint (its send latency; ratio = send p99 without / with webhooks).`,
           database: 'postgresql',
           rows,

@@ -38,6 +38,7 @@ export class DeliveryWorker {
   private inFlight = new Set<Promise<void>>();
   private pumping: Promise<void> | null = null;
   private again = false;
+  private claimsFailing = false;
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
 
@@ -65,7 +66,19 @@ export class DeliveryWorker {
       return;
     }
     this.pumping = this.pump()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'claiming webhook deliveries failed'))
+      .then(
+        () => {
+          if (!this.claimsFailing) return;
+          this.claimsFailing = false;
+          this.logger.info('claiming webhook deliveries works again');
+        },
+        (error: unknown) => {
+          // Once per outage, not once per poll: deliveries wait in the table meanwhile.
+          if (this.claimsFailing) return;
+          this.claimsFailing = true;
+          this.logger.warn({ err: error }, 'claiming webhook deliveries failed; retrying every poll interval');
+        },
+      )
       .finally(() => {
         this.pumping = null;
         if (this.again) {
