@@ -7,7 +7,7 @@ import { Fixtures, GraphQLClient, spawnParley } from '../lib/parley.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';
 
 /** Parley's default WEBHOOK_CONCURRENCY: the floor posts with as many at once. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 32;
 /** The rate, and a lighter one that shows the pipeline's own latency when the machine is not saturated. */
 const RATES_PER_S = [100, 25];
 

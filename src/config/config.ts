@@ -116,7 +116,7 @@ export interface WebhookConfig {
   readonly disableAfterSeconds: number;
   /** WEBHOOK_SECRET_GRACE_SECONDS: after rotateWebhookSecret, deliveries are also signed with the old secret for this long. Default 86400 (24 h). */
   readonly secretGraceSeconds: number;
-  /** WEBHOOK_CONCURRENCY: attempts one node makes at once. Default 8. */
+  /** WEBHOOK_CONCURRENCY: attempts one node makes at once (a slow receiver holds one for up to WEBHOOK_TIMEOUT_MS). Default 32. */
   readonly concurrency: number;
   /** WEBHOOK_POLL_INTERVAL_MS: how often a node looks for due deliveries (retries, other nodes' events); its own commits wake it at once. Default 1000. */
   readonly pollIntervalMs: number;
@@ -342,7 +342,7 @@ function webhookConfig(env: Env, nodeEnv: Config['env']): WebhookConfig {
     retryForSeconds: integer(env, 'WEBHOOK_RETRY_FOR_SECONDS', 72 * 3600, 1, 30 * 24 * 3600),
     disableAfterSeconds: integer(env, 'WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600, 1, 90 * 24 * 3600),
     secretGraceSeconds: integer(env, 'WEBHOOK_SECRET_GRACE_SECONDS', 24 * 3600, 0, 30 * 24 * 3600),
-    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 32, 1, 256),
     pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 1_000, 10, 60_000),
   });
 }
