@@ -3,7 +3,7 @@ import { Migration20261122130000_token_version } from './Migration20261122130000
 import { Migration20261122130500_attachments } from './Migration20261122130500_attachments.js';
 import { Migration20261122131500_room_membership } from './Migration20261122131500_room_membership.js';
 import { Migration20261129200000_event_sequences } from './Migration20261129200000_event_sequences.js';
-import { Migration20261129230000_webhooks_api_keys } from './Migration20261129230000_webhooks_api_keys.js';
+import { Migration20261130000000_webhooks_api_keys } from './Migration20261130000000_webhooks_api_keys.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -12,5 +12,5 @@ export const migrations = [
   { name: 'Migration20261122130500_attachments', class: Migration20261122130500_attachments },
   { name: 'Migration20261122131500_room_membership', class: Migration20261122131500_room_membership },
   { name: 'Migration20261129200000_event_sequences', class: Migration20261129200000_event_sequences },
-  { name: 'Migration20261129230000_webhooks_api_keys', class: Migration20261129230000_webhooks_api_keys },
+  { name: 'Migration20261130000000_webhooks_api_keys', class: Migration20261130000000_webhooks_api_keys },
 ];

@@ -10,9 +10,9 @@ import { Migration } from '@mikro-orm/migrations';
  * delivery copies the event (type, payload, seq, time): outbox pruning never takes a pending
  * delivery's body with it.
  */
-export class Migration20261129230000_webhooks_api_keys extends Migration {
+export class Migration20261130000000_webhooks_api_keys extends Migration {
 
-  override name = 'Migration20261129230000_webhooks_api_keys';
+  override name = 'Migration20261130000000_webhooks_api_keys';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "webhook_endpoints" ("id" bigserial primary key, "tenant_id" bigint not null references "tenants" ("id") on delete cascade, "url" varchar(2048) not null, "events" text[] not null default '{}', "include_private" boolean not null default false, "enabled" boolean not null default true, "disabled_reason" varchar(16) null, "secret" varchar(128) not null, "previous_secret" varchar(128) null, "previous_secret_expires_at" timestamptz null, "failing_since" timestamptz null, "created_at" timestamptz not null, "updated_at" timestamptz not null);`);
