@@ -26,6 +26,7 @@ import { observeDatabasePool } from './observability/pool-metrics.js';
 import { readiness } from './observability/readiness.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
+import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { OriginPolicy } from './ws/origin-policy.js';
 import { attachWebSockets } from './ws/websockets.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
@@ -142,6 +143,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       origins: new OriginPolicy(orm, config.corsOrigins),
     });
     const pruning = startPruning(orm, config.eventRetentionDays, logger);
+    // Webhook deliveries: any node delivers; this node's own commits wake it at once.
+    const webhooks = new DeliveryWorker(orm, config.webhooks, config.eventRetentionDays, logger);
+    infrastructure.onPublished(() => webhooks.wake());
     const inFlight = new InFlightRequests();
     buildHttpApp(app, { config, logger, orm, metrics, infrastructure, contexts, apollo, inFlight, ownership });
 
@@ -154,6 +158,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, database: config.database.kind, redis: config.redisUrl !== null }, 'parley listening');
+    // Started once listening, so a failed start leaves no background work behind.
+    webhooks.start();
 
     const running = infrastructure;
     let closing: Promise<void> | null = null;
@@ -175,6 +181,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           await inFlight.idle();
           await apollo.stop();
           await pruning.stop();
+          await webhooks.stop();
           await running.close();
           await orm.close();
           ownership?.release();

@@ -1,4 +1,5 @@
 import { UserRole } from '../src/shared/enums.js';
+import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
@@ -204,6 +205,68 @@ describe('permission matrix (DESIGN §4)', () => {
       const ids = result.data!.sessions.items.map((s) => s.id);
       expect(ids.includes(userSession)).toBe(seesUserSession[actor]);
       if (actor === 'guest' || actor === 'otherGuest') expect(ids).toHaveLength(1);
+    });
+  });
+
+  describe('webhooks and API keys (admins of the tenant only)', () => {
+    /** Nothing listens on the discard port: no receiver is needed to test who may manage endpoints. */
+    const url = 'http://127.0.0.1:9/hook';
+    const freshWebhook = async (events: string[] = ['webhook.disabled']) => (await ok(t.graphqlUrl, CreateWebhookDocument, { url, events }, admin.token)).createWebhook.id;
+
+    describe.each([
+      ['webhooks', WebhooksDocument, () => ({})],
+      ['apiKeys', ApiKeysDocument, () => ({})],
+      ['createWebhook', CreateWebhookDocument, () => ({ url, events: ['webhook.disabled'] })],
+    ] as [string, AnyDocument, () => Record<string, unknown>][])('%s', (_name, document, variables) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(), actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+      });
+    });
+
+    describe.each([
+      ['updateWebhook', UpdateWebhookDocument, (id: string) => ({ id, events: ['session.created'] })],
+      ['disableWebhook', DisableWebhookDocument, (id: string) => ({ id })],
+      ['enableWebhook', EnableWebhookDocument, (id: string) => ({ id })],
+      ['deleteWebhook', DeleteWebhookDocument, (id: string) => ({ id })],
+      ['rotateWebhookSecret', RotateWebhookSecretDocument, (id: string) => ({ id })],
+      ['webhookDeliveries', WebhookDeliveriesDocument, (id: string) => ({ webhookId: id })],
+    ] as [string, AnyDocument, (id: string) => Record<string, unknown>][])('%s', (_name, document, variables) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(await freshWebhook()), actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
+    });
+
+    describe('redeliverWebhook', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const webhookId = await freshWebhook(['session.created']);
+        await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'queued for a webhook' }, owner.token);
+        const [delivery] = (await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId }, admin.token)).webhookDeliveries;
+        expect(await outcome(RedeliverWebhookDocument, { deliveryId: delivery!.id }, actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+        await ok(t.graphqlUrl, DeleteWebhookDocument, { id: webhookId }, admin.token);
+      });
+    });
+
+    describe('createApiKey (for a user of the tenant)', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CreateApiKeyDocument, { name: 'bot key', userId: staff.userId }, actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
+    });
+
+    describe('revokeApiKey', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const { createApiKey } = await ok(t.graphqlUrl, CreateApiKeyDocument, { name: 'to revoke', userId: staff.userId }, admin.token);
+        expect(await outcome(RevokeApiKeyDocument, { id: createApiKey.apiKey.id }, actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
+    });
+
+    it("treats another tenant's webhook, delivery and key ids like ids that do not exist", async () => {
+      const id = await freshWebhook();
+      const foreign = await gql(t.graphqlUrl, DisableWebhookDocument, { id }, tokens.foreignAdmin);
+      const missing = await gql(t.graphqlUrl, DisableWebhookDocument, { id: '987654321' }, tokens.foreignAdmin);
+      expect(foreign.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);
+      expect(foreign.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'WEBHOOK_NOT_FOUND' });
+      const { webhooks } = await ok(t.graphqlUrl, WebhooksDocument, {}, tokens.foreignAdmin!);
+      expect(webhooks.map((w) => w.id)).not.toContain(id);
     });
   });
 

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   /** When set, the server runs with `--cpu-prof` and writes its profile here on stop. */
   profileDir?: string | null;
   dataDir?: string;
+  /** Extra environment for the server (a scenario's own settings), over the defaults above. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  Object.assign(env, options.env);
   const execArgv = ['--enable-source-maps'];
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = fork(new URL('./server-process.js', import.meta.url), [], { env, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

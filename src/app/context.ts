@@ -1,6 +1,7 @@
 import { AttachmentService } from '../attachments/attachment.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
+import { ApiKeyService } from '../auth/api-key.service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../shared/viewer.js';
 import type { Config } from '../config/config.js';
@@ -18,6 +19,7 @@ import type { Scope } from '../db/scope.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -49,6 +51,8 @@ export interface RequestContext {
   readonly search: SearchService;
   readonly widget: WidgetService;
   readonly realtime: RealtimeService;
+  readonly webhooks: WebhookService;
+  readonly apiKeys: ApiKeyService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -80,6 +84,8 @@ class RequestScope implements RequestContext {
     search?: SearchService;
     widget?: WidgetService;
     realtime?: RealtimeService;
+    webhooks?: WebhookService;
+    apiKeys?: ApiKeyService;
   } = {};
 
   constructor(
@@ -129,6 +135,14 @@ class RequestScope implements RequestContext {
   get realtime(): RealtimeService {
     this.built.realtime ??= new RealtimeService(this.scope, this.deps);
     return this.built.realtime;
+  }
+  get webhooks(): WebhookService {
+    this.built.webhooks ??= new WebhookService(this.scope, this.deps);
+    return this.built.webhooks;
+  }
+  get apiKeys(): ApiKeyService {
+    this.built.apiKeys ??= new ApiKeyService(this.scope);
+    return this.built.apiKeys;
   }
 }
 

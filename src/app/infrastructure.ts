@@ -15,6 +15,8 @@ export interface Infrastructure {
   deps: AppDeps;
   events: PubSubEventBus;
   rateLimits: { redisState(): DependencyState };
+  /** Calls `listener` after this node publishes events (they committed): background work that reads them wakes on it. */
+  onPublished(listener: () => void): void;
   /** Closes pub/sub and the rate limiter's connection. */
   close(): Promise<void>;
 }
@@ -24,10 +26,14 @@ export interface Infrastructure {
  * limiter, tokens and attachment storage. Redis trouble is logged once per change of state.
  */
 export async function createInfrastructure(config: Config, logger: Logger, metrics: Metrics): Promise<Infrastructure> {
+  const published = new Set<() => void>();
   const events = new PubSubEventBus({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
-    onPublish: (type) => metrics.eventsPublished.inc({ type }),
+    onPublish: (type) => {
+      metrics.eventsPublished.inc({ type });
+      for (const listener of published) listener();
+    },
     onPublishError: (error) => logger.warn({ err: error }, 'publishing to Redis failed; subscribers read the event from the outbox'),
     onStatusChange: (status) =>
       status === 'down'
@@ -56,7 +62,7 @@ export async function createInfrastructure(config: Config, logger: Logger, metri
       storage: await createAttachmentStorage(config.uploads.dir),
       logger,
     };
-    return { deps, events, rateLimits, close };
+    return { deps, events, rateLimits, close, onPublished: (listener) => published.add(listener) };
   } catch (error) {
     await close();
     throw error;

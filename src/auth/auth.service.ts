@@ -10,6 +10,8 @@ import { checkPassword, createUser, setPassword, type NewUser } from '../users/u
 import { UserRole } from '../shared/enums.js';
 import { requireUser } from '../shared/guards.js';
 import type { TokenService } from './tokens.js';
+import { hashApiKey, isApiKey } from './api-key-format.js';
+import { ApiKey } from '../model/api-key.entity.js';
 import type { Viewer } from '../shared/viewer.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
@@ -105,6 +107,7 @@ export class AuthService {
     if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous', tenantId: defaultTenantId };
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('INVALID_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
+    if (isApiKey(match[1]!)) return this.apiKeyViewer(match[1]!);
     const claims = await this.tokens.verify(match[1]!);
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     if (claims.typ === 'guest') {
@@ -116,6 +119,20 @@ export class AuthService {
     if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     if (user.tokenVersion !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
     return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
+  }
+
+  /**
+   * An API key acts as its user, checked on every request (so a revocation takes effect at once):
+   * unknown keys are INVALID_TOKEN, revoked ones API_KEY_REVOKED.
+   */
+  private async apiKeyViewer(key: string): Promise<Viewer> {
+    const apiKey = await this.em.findOne(ApiKey, { keyHash: hashApiKey(key) }, { filters: false });
+    if (!apiKey) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+    if (apiKey.revokedAt) throw unauthenticated('API_KEY_REVOKED');
+    const tenantId = apiKey.tenant.id;
+    const user = await this.em.findOne(User, { id: apiKey.user.id }, { filters: { [TENANT_FILTER]: { tenantId } } });
+    if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+    return { kind: 'user', tenantId, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
   }
 
   /**

@@ -95,6 +95,36 @@ export interface Config {
    * `localhost,127.0.0.1,[::1]` (local development); any other Host gets root-relative links.
    */
   readonly allowedHosts: readonly string[];
+  /** Outbound webhooks: delivery, retries and what targets may be reached (README, Webhooks and API keys). */
+  readonly webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_TARGETS: `true` lets webhooks reach loopback, private, link-local and
+   * metadata addresses. Default `false` in production, `true` otherwise (local receivers).
+   */
+  readonly allowPrivateTargets: boolean;
+  /** WEBHOOK_CONNECT_TIMEOUT_MS: longest wait for the receiver's TCP (and TLS) connection. Default 10000. */
+  readonly connectTimeoutMs: number;
+  /** WEBHOOK_TIMEOUT_MS: longest a whole attempt may take, connection included. Default 10000. */
+  readonly timeoutMs: number;
+  /** WEBHOOK_RESPONSE_BODY_BYTES: how much of a receiver's response body is read and logged; the rest is never read. Default 2048. */
+  readonly responseBodyBytes: number;
+  /** WEBHOOK_RETRY_BASE_MS: the first retry's delay; each next one doubles (with ±25% jitter). Default 5000. */
+  readonly retryBaseMs: number;
+  /** WEBHOOK_RETRY_MAX_DELAY_MS: the longest delay between two attempts. Default 3600000 (1 h). */
+  readonly retryMaxDelayMs: number;
+  /** WEBHOOK_RETRY_FOR_SECONDS: how long a delivery is retried before it is marked failed. Default 259200 (72 h). */
+  readonly retryForSeconds: number;
+  /** WEBHOOK_DISABLE_AFTER_SECONDS: an endpoint whose attempts have all failed for this long is disabled (`webhook.disabled`). Default 432000 (5 days). */
+  readonly disableAfterSeconds: number;
+  /** WEBHOOK_SECRET_GRACE_SECONDS: after rotateWebhookSecret, deliveries are also signed with the old secret for this long. Default 86400 (24 h). */
+  readonly secretGraceSeconds: number;
+  /** WEBHOOK_CONCURRENCY: attempts one node makes at once (a slow receiver holds one for up to WEBHOOK_TIMEOUT_MS). Default 32. */
+  readonly concurrency: number;
+  /** WEBHOOK_POLL_INTERVAL_MS: how often a node looks for due deliveries (retries, other nodes' events); its own commits wake it at once. Default 1000. */
+  readonly pollIntervalMs: number;
 }
 
 export interface UploadConfig {
@@ -300,6 +330,28 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   return raw === 'true';
 }
 
+function webhookConfig(env: Env, nodeEnv: Config['env']): WebhookConfig {
+  const retryBaseMs = integer(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 10, 60_000);
+  const retryMaxDelayMs = integer(env, 'WEBHOOK_RETRY_MAX_DELAY_MS', 3_600_000, 10, 24 * 3_600_000);
+  if (retryMaxDelayMs < retryBaseMs) throw new ConfigError('WEBHOOK_RETRY_MAX_DELAY_MS', `must not be below WEBHOOK_RETRY_BASE_MS (${retryBaseMs})`);
+  const connectTimeoutMs = integer(env, 'WEBHOOK_CONNECT_TIMEOUT_MS', 10_000, 100, 60_000);
+  const timeoutMs = integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  if (connectTimeoutMs > timeoutMs) throw new ConfigError('WEBHOOK_CONNECT_TIMEOUT_MS', `must not exceed WEBHOOK_TIMEOUT_MS (${timeoutMs})`);
+  return Object.freeze({
+    allowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', nodeEnv !== 'production'),
+    connectTimeoutMs,
+    timeoutMs,
+    responseBodyBytes: integer(env, 'WEBHOOK_RESPONSE_BODY_BYTES', 2048, 0, 65_536),
+    retryBaseMs,
+    retryMaxDelayMs,
+    retryForSeconds: integer(env, 'WEBHOOK_RETRY_FOR_SECONDS', 72 * 3600, 1, 30 * 24 * 3600),
+    disableAfterSeconds: integer(env, 'WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600, 1, 90 * 24 * 3600),
+    secretGraceSeconds: integer(env, 'WEBHOOK_SECRET_GRACE_SECONDS', 24 * 3600, 0, 30 * 24 * 3600),
+    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 32, 1, 256),
+    pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 1_000, 10, 60_000),
+  });
+}
+
 function metricsToken(env: Env): string | null {
   const token = env.METRICS_TOKEN;
   if (token === undefined || token === '') return null;
@@ -370,5 +422,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     http: httpTimeouts(env),
     publicUrl: publicUrl(env),
     allowedHosts: allowedHosts(env),
+    webhooks: webhookConfig(env, nodeEnv),
   });
 }

@@ -5,6 +5,10 @@ import { Participant } from './participant.entity.js';
 import { ChatMessage } from './message.entity.js';
 import { SessionEvent } from './session-event.entity.js';
 import { Attachment } from './attachment.entity.js';
+import { WebhookEndpoint } from './webhook-endpoint.entity.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookAttempt } from './webhook-attempt.entity.js';
+import { ApiKey } from './api-key.entity.js';
 
 /** Explicit list: folder discovery breaks under jest and in compiled output alike. */
-export const entities = [Tenant, User, ChatSession, Participant, ChatMessage, SessionEvent, Attachment];
+export const entities = [Tenant, User, ChatSession, Participant, ChatMessage, SessionEvent, Attachment, WebhookEndpoint, WebhookDelivery, WebhookAttempt, ApiKey];

@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   INVITE_USED: ['UNAUTHENTICATED', 'The invitation has already been used or withdrawn'],
   INVITE_EXPIRED: ['UNAUTHENTICATED', 'The invitation has expired; ask an admin for a new one'],
   INVALID_WIDGET_KEY: ['UNAUTHENTICATED', 'The widget key is not valid'],
+  API_KEY_REVOKED: ['UNAUTHENTICATED', 'The API key has been revoked'],
 
   // What the caller may do
   ROLE_NOT_ALLOWED: ['FORBIDDEN', 'Your role may not perform this action'],
@@ -61,6 +62,9 @@ export const ERROR_CATALOGUE = {
   USER_NOT_FOUND: ['NOT_FOUND', 'User not found'],
   AGENT_NOT_FOUND: ['NOT_FOUND', 'Agent not found'],
   MEMBER_NOT_FOUND: ['NOT_FOUND', 'The user is not a member of this room'],
+  WEBHOOK_NOT_FOUND: ['NOT_FOUND', 'Webhook not found'],
+  DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Webhook delivery not found'],
+  API_KEY_NOT_FOUND: ['NOT_FOUND', 'API key not found'],
 
   // What the current state refuses
   SESSION_CLOSED: ['CONFLICT', 'The session is closed'],
@@ -85,6 +89,9 @@ export const ERROR_CATALOGUE = {
   NOT_STAFF: ['BAD_USER_INPUT', 'The user is not a staff member'],
   NOT_ASSIGNABLE: ['BAD_USER_INPUT', 'Only support sessions can be assigned an agent'],
   PASSWORD_REQUIRED: ['BAD_USER_INPUT', 'A password is required'],
+  INVALID_URL: ['BAD_USER_INPUT', 'The URL is not an absolute http:// or https:// URL without credentials'],
+  TARGET_NOT_ALLOWED: ['BAD_USER_INPUT', 'The URL resolves to an address webhooks may not reach (loopback, private, link-local or metadata)'],
+  UNKNOWN_EVENT_TYPE: ['BAD_USER_INPUT', 'An event type is not one webhooks deliver'],
   TOO_MANY_SUBSCRIPTIONS: ['BAD_USER_INPUT', 'Too many subscriptions on this connection'],
   INVALID_FILE_NAME: ['BAD_USER_INPUT', 'The file name is not accepted'],
   UNSUPPORTED_TYPE: ['BAD_USER_INPUT', 'The file type is not accepted'],

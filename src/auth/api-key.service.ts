@@ -1,0 +1,51 @@
+import type { Scope } from '../db/scope.js';
+import { ApiKey } from '../model/api-key.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
+import { User } from '../model/user.entity.js';
+import { UserRole } from '../shared/enums.js';
+import { notFound } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
+import { parseId, requireName } from '../shared/validate.js';
+import { generateApiKey } from './api-key-format.js';
+
+export interface IssuedApiKey {
+  apiKey: ApiKey;
+  /** Shown once, here: only its hash is stored. */
+  key: string;
+}
+
+/** Admins issue, list and revoke their tenant's API keys (bearer credentials for bots and integrations). */
+export class ApiKeyService {
+  constructor(private readonly scope: Scope) {}
+
+  private admin() {
+    return requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+  }
+
+  async list(): Promise<ApiKey[]> {
+    this.admin();
+    return this.scope.em.find(ApiKey, {}, { orderBy: { id: 'asc' }, populate: ['user'] });
+  }
+
+  /** A key acting as `userId` (a user of the admin's tenant, usually a BOT) with that user's role. */
+  async create(name: string, userId: string): Promise<IssuedApiKey> {
+    const admin = this.admin();
+    const label = requireName(name, 'name', 100);
+    const user = await this.scope.em.findOne(User, { id: parseId(userId, 'userId') });
+    if (!user) throw notFound('USER_NOT_FOUND');
+    const { key, hash, prefix } = generateApiKey();
+    const apiKey = this.scope.em.create(ApiKey, { tenant: this.scope.em.getReference(Tenant, admin.tenantId), user, name: label, prefix, keyHash: hash });
+    await this.scope.em.flush();
+    return { apiKey, key };
+  }
+
+  /** Revoked at once: the next request with the key is refused (401), and live subscriptions end at their next check. */
+  async revoke(id: string): Promise<ApiKey> {
+    this.admin();
+    const apiKey = await this.scope.em.findOne(ApiKey, { id: parseId(id, 'id') }, { populate: ['user'] });
+    if (!apiKey) throw notFound('API_KEY_NOT_FOUND');
+    apiKey.revokedAt ??= new Date();
+    await this.scope.em.flush();
+    return apiKey;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What a webhook receiver gets: the typed outbox events (event-contract.ts) plus the tenant-level
+ * events webhooks add, one discriminated union on `type`. The body is built from a delivery's copy
+ * of its event by `webhookBody` and nowhere else.
+ */
+import { SESSION_EVENT_TYPES, type EventPayloads, type SessionEventType } from './event-contract.js';
+
+/** Events about the webhooks themselves; they belong to a tenant, not to a session. */
+export interface TenantEventPayloads {
+  /** An endpoint failed for WEBHOOK_DISABLE_AFTER_SECONDS and was disabled; sent to the tenant's other endpoints. */
+  'webhook.disabled': { webhookId: string; url: string; failingSince: string; reason: 'FAILING' };
+}
+
+export type TenantEventType = keyof TenantEventPayloads;
+export type WebhookEventType = SessionEventType | TenantEventType;
+
+export const WEBHOOK_EVENT_TYPES = [...SESSION_EVENT_TYPES, 'webhook.disabled'] as const satisfies readonly WebhookEventType[];
+
+export const isWebhookEventType = (value: unknown): value is WebhookEventType =>
+  typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+
+/** A session event as delivered: its outbox id and place in the session. */
+type SessionEventBody = {
+  [K in SessionEventType]: { type: K; timestamp: string; tenantId: string; sessionId: string; eventId: string; seq: string; data: EventPayloads[K] };
+}[SessionEventType];
+
+type TenantEventBody = {
+  [K in TenantEventType]: { type: K; timestamp: string; tenantId: string; sessionId: null; eventId: null; seq: null; data: TenantEventPayloads[K] };
+}[TenantEventType];
+
+/** The JSON body of every webhook request (Standard Webhooks' `type`, `timestamp`, `data`, plus where it happened). */
+export type WebhookBody = SessionEventBody | TenantEventBody;
+
+/** The stored copy of an event a delivery carries (a webhook_deliveries row). */
+export interface StoredWebhookEvent {
+  type: WebhookEventType;
+  tenantId: string;
+  sessionId: string | null;
+  eventId: string | null;
+  seq: string | null;
+  payload: Record<string, unknown>;
+  eventCreatedAt: Date;
+}
+
+/** The body of a delivery. Its copy was written from a contract-typed event (the outbox, or `webhook.disabled`). */
+export function webhookBody(event: StoredWebhookEvent): WebhookBody {
+  const common = { timestamp: event.eventCreatedAt.toISOString(), tenantId: event.tenantId };
+  if (event.type === 'webhook.disabled') {
+    return { ...common, type: event.type, sessionId: null, eventId: null, seq: null, data: event.payload as unknown as TenantEventPayloads['webhook.disabled'] };
+  }
+  return {
+    ...common,
+    sessionId: event.sessionId ?? '',
+    eventId: event.eventId ?? '',
+    seq: event.seq ?? '',
+    ...({ type: event.type, data: event.payload } as Pick<SessionEventBody, 'type' | 'data'>),
+  } as SessionEventBody;
+}

@@ -1,0 +1,191 @@
+import type { Config } from '../config/config.js';
+import type { Scope } from '../db/scope.js';
+import { Tenant } from '../model/tenant.entity.js';
+import { WebhookAttempt } from '../model/webhook-attempt.entity.js';
+import { WEBHOOK_EVENT_TYPES, isWebhookEventType, type WebhookEventType } from '../model/webhook-contract.js';
+import { WebhookDelivery, type DeliveryStatus } from '../model/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../model/webhook-endpoint.entity.js';
+import { UserRole } from '../shared/enums.js';
+import { badInput, notFound } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
+import { intInRange, parseId } from '../shared/validate.js';
+import { resolveTarget, TargetRefused } from './outbound-guard.js';
+import { generateWebhookSecret } from './signer.js';
+
+const MAX_URL_LENGTH = 2048;
+
+export interface WebhookInput {
+  url?: string | null;
+  events?: readonly string[] | null;
+  includePrivate?: boolean | null;
+}
+
+export interface WebhookWithSecret {
+  endpoint: WebhookEndpoint;
+  /** Shown once, here: it is never returned again. */
+  secret: string;
+}
+
+export interface DeliveryWithAttempts {
+  delivery: WebhookDelivery;
+  attempts: WebhookAttempt[];
+}
+
+/** Admins manage their tenant's webhook endpoints and read their delivery log. */
+export class WebhookService {
+  constructor(
+    private readonly scope: Scope,
+    private readonly deps: { config: Pick<Config, 'webhooks'> },
+  ) {}
+
+  private admin() {
+    return requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+  }
+
+  async list(): Promise<WebhookEndpoint[]> {
+    this.admin();
+    return this.scope.em.find(WebhookEndpoint, {}, { orderBy: { id: 'asc' } });
+  }
+
+  async create(input: WebhookInput): Promise<WebhookWithSecret> {
+    const admin = this.admin();
+    const url = await this.checkUrl(input.url);
+    const secret = generateWebhookSecret();
+    const endpoint = this.scope.em.create(WebhookEndpoint, {
+      tenant: this.scope.em.getReference(Tenant, admin.tenantId),
+      url,
+      events: checkEvents(input.events ?? []),
+      includePrivate: input.includePrivate ?? false,
+      secret,
+    });
+    await this.scope.em.flush();
+    return { endpoint, secret };
+  }
+
+  async update(id: string, input: WebhookInput): Promise<WebhookEndpoint> {
+    const endpoint = await this.find(id);
+    if (input.url != null) endpoint.url = await this.checkUrl(input.url);
+    if (input.events != null) endpoint.events = checkEvents(input.events);
+    if (input.includePrivate != null) endpoint.includePrivate = input.includePrivate;
+    endpoint.updatedAt = new Date();
+    await this.scope.em.flush();
+    return endpoint;
+  }
+
+  /**
+   * Disabled: no new deliveries are queued for it, and pending ones wait. Enabled again: pending
+   * deliveries are due at once and its failing run starts over.
+   */
+  async setEnabled(id: string, enabled: boolean): Promise<WebhookEndpoint> {
+    const endpoint = await this.find(id);
+    if (endpoint.enabled === enabled) return endpoint;
+    endpoint.enabled = enabled;
+    endpoint.disabledReason = enabled ? null : 'MANUAL';
+    endpoint.failingSince = null;
+    endpoint.updatedAt = new Date();
+    await this.scope.em.flush();
+    if (enabled) await this.scope.em.nativeUpdate(WebhookDelivery, { endpoint: endpoint.id, status: 'pending', claimToken: null }, { nextAttemptAt: new Date() });
+    return endpoint;
+  }
+
+  /** Deletes the endpoint with its deliveries and attempts log. */
+  async delete(id: string): Promise<boolean> {
+    const endpoint = await this.find(id);
+    await this.scope.em.remove(endpoint).flush();
+    return true;
+  }
+
+  /**
+   * A new secret signs every delivery from now on; the old one also signs them (a second
+   * signature) for WEBHOOK_SECRET_GRACE_SECONDS, so receivers can switch without losing any.
+   */
+  async rotateSecret(id: string): Promise<WebhookWithSecret> {
+    const endpoint = await this.find(id);
+    const secret = generateWebhookSecret();
+    endpoint.previousSecret = endpoint.secret;
+    endpoint.previousSecretExpiresAt = new Date(Date.now() + this.deps.config.webhooks.secretGraceSeconds * 1000);
+    endpoint.secret = secret;
+    endpoint.updatedAt = new Date();
+    await this.scope.em.flush();
+    return { endpoint, secret };
+  }
+
+  /** One endpoint's deliveries, newest first, with their attempts; `before` pages back by delivery id. */
+  async deliveries(webhookId: string, options: { status?: DeliveryStatus | null; limit?: number | null; before?: string | null } = {}): Promise<DeliveryWithAttempts[]> {
+    const endpoint = await this.find(webhookId, 'webhookId');
+    const limit = intInRange(options.limit, 'limit', 1, 100, 50);
+    const before = options.before == null ? null : parseId(options.before, 'before');
+    const deliveries = await this.scope.em.find(
+      WebhookDelivery,
+      { endpoint: endpoint.id, ...(options.status ? { status: options.status } : {}), ...(before ? { id: { $lt: before } } : {}) },
+      { orderBy: { id: 'desc' }, limit },
+    );
+    return this.withAttempts(deliveries);
+  }
+
+  /**
+   * Sends a delivery again, whatever became of it: pending now, with a fresh retry window and the
+   * same `webhook-id` (receivers that kept it may drop the repeat). An attempt in flight is left
+   * to finish.
+   */
+  async redeliver(deliveryId: string): Promise<DeliveryWithAttempts> {
+    this.admin();
+    const { em } = this.scope;
+    const delivery = await em.findOne(WebhookDelivery, { id: parseId(deliveryId, 'deliveryId') });
+    if (!delivery) throw notFound('DELIVERY_NOT_FOUND');
+    const now = new Date();
+    await em.nativeUpdate(WebhookDelivery, { id: delivery.id, claimToken: null }, { status: 'pending', nextAttemptAt: now, retryFrom: now });
+    await em.refresh(delivery);
+    return (await this.withAttempts([delivery]))[0]!;
+  }
+
+  private async withAttempts(deliveries: WebhookDelivery[]): Promise<DeliveryWithAttempts[]> {
+    if (deliveries.length === 0) return [];
+    const attempts = await this.scope.em.find(WebhookAttempt, { delivery: deliveries.map((d) => d.id) }, { orderBy: { id: 'asc' } });
+    return deliveries.map((delivery) => ({ delivery, attempts: attempts.filter((attempt) => attempt.delivery.id === delivery.id) }));
+  }
+
+  private async find(id: string, field = 'id'): Promise<WebhookEndpoint> {
+    this.admin();
+    const endpoint = await this.scope.em.findOne(WebhookEndpoint, { id: parseId(id, field) });
+    if (!endpoint) throw notFound('WEBHOOK_NOT_FOUND');
+    return endpoint;
+  }
+
+  /**
+   * An absolute http(s) URL without credentials. Unless private targets are allowed (outside
+   * production by default), its host must resolve, and only to addresses webhooks may reach;
+   * the same check runs again before every attempt (DNS answers change).
+   */
+  private async checkUrl(raw: string | null | undefined): Promise<string> {
+    if (typeof raw !== 'string' || raw.length > MAX_URL_LENGTH) throw badInput('url', `url must be an http(s) URL of at most ${MAX_URL_LENGTH} characters`, 'INVALID_URL');
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      throw badInput('url', 'url must be an absolute http:// or https:// URL', 'INVALID_URL');
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || !url.hostname) {
+      throw badInput('url', 'url must be an absolute http:// or https:// URL without credentials', 'INVALID_URL');
+    }
+    const { allowPrivateTargets } = this.deps.config.webhooks;
+    if (!allowPrivateTargets) {
+      try {
+        await resolveTarget(url.hostname, false);
+      } catch (error) {
+        if (!(error instanceof TargetRefused)) throw error;
+        throw badInput('url', `url is not allowed: ${error.message}`, error.reason === 'TARGET_NOT_ALLOWED' ? 'TARGET_NOT_ALLOWED' : 'INVALID_URL');
+      }
+    }
+    return url.href;
+  }
+}
+
+function checkEvents(events: readonly string[]): WebhookEventType[] {
+  if (!Array.isArray(events) || events.length > WEBHOOK_EVENT_TYPES.length) throw badInput('events', `events lists at most ${WEBHOOK_EVENT_TYPES.length} event types`, 'UNKNOWN_EVENT_TYPE');
+  const unknown = events.find((type) => !isWebhookEventType(type));
+  if (unknown !== undefined) {
+    throw badInput('events', `${String(unknown).slice(0, 40)} is not an event type; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`, 'UNKNOWN_EVENT_TYPE');
+  }
+  return [...new Set(events as WebhookEventType[])];
+}

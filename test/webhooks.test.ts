@@ -1,0 +1,258 @@
+import { Webhook } from 'standardwebhooks';
+import WebSocket from 'ws';
+import { SESSION_EVENT_TYPES } from '../src/model/event-contract.js';
+import { UserRole } from '../src/shared/enums.js';
+import {
+  ApiKeysDocument,
+  AssignAgentDocument,
+  CreateApiKeyDocument,
+  CreateRoomDocument,
+  CreateSessionDocument,
+  CreateUserDocument,
+  CreateWebhookDocument,
+  DeleteMessageDocument,
+  DeleteWebhookDocument,
+  DisableWebhookDocument,
+  EditMessageDocument,
+  EnableWebhookDocument,
+  MarkReadDocument,
+  MessagesDocument,
+  MessagesSinceDocument,
+  RedeliverWebhookDocument,
+  RevokeApiKeyDocument,
+  RotateWebhookSecretDocument,
+  SendMessageDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
+} from './generated/graphql.js';
+import { gql, ok } from './helpers/client.js';
+import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { upgradeStatus, wsUrl } from './helpers/subscriptions.js';
+import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, until, verifyAll, type ReceivedWebhook, type WebhookReceiver } from './helpers/webhook-receiver.js';
+
+describe('webhooks', () => {
+  let t: TestServer;
+  let admin: Actor;
+  let receiver: WebhookReceiver;
+  let hooks: string[];
+
+  beforeAll(async () => {
+    t = await startTestServer({ env: FAST_RETRIES });
+    admin = await loginAdmin(t);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.dispose();
+  });
+  beforeEach(async () => {
+    receiver = await startWebhookReceiver();
+    hooks = [];
+  });
+  afterEach(async () => {
+    for (const id of hooks) await gql(t.graphqlUrl, DeleteWebhookDocument, { id }, admin.token);
+    await receiver.close();
+  });
+
+  const register = async (events: string[], url = receiver.url) => {
+    const { createWebhook } = await ok(t.graphqlUrl, CreateWebhookDocument, { url, events }, admin.token);
+    hooks.push(createWebhook.id);
+    return createWebhook;
+  };
+
+  it('delivers every event type to a subscribed endpoint, signed (standardwebhooks verifies), and only its types to a filtering one', async () => {
+    const all = await register([]);
+    const filtered = await register(['message.created']);
+    expect(all.secret).toMatch(/^whsec_/);
+    const staff = await userWithRole(t, admin, UserRole.STAFF);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'every event' }, owner.token);
+    const sessionId = createSession.id;
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: staff.userId }, admin.token);
+    const first = await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'hello' }, owner.token);
+    const second = await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'to delete' }, owner.token);
+    await ok(t.graphqlUrl, EditMessageDocument, { messageId: first.sendMessage.message.id, content: 'hello, edited' }, owner.token);
+    await ok(t.graphqlUrl, DeleteMessageDocument, { messageId: second.sendMessage.message.id }, owner.token);
+    await ok(t.graphqlUrl, MessagesDocument, { sessionId, first: 10 }, staff.token); // delivery.updated
+    await ok(t.graphqlUrl, MarkReadDocument, { sessionId, messageIds: [first.sendMessage.message.id] }, staff.token);
+
+    const bySecret = (secret: string) => receiver.received.filter((hook) => hook.signature !== '' && verifies(hook, secret));
+    await receiver.waitFor(() => SESSION_EVENT_TYPES.every((type) => bySecret(all.secret).some((hook) => hook.json.type === type)), 'every event type');
+    await receiver.waitFor(() => bySecret(filtered.secret).length >= 2, 'both message.created');
+    const toAll = bySecret(all.secret);
+    verifyAll(toAll, all.secret);
+    expect(new Set(toAll.map((hook) => hook.json.type))).toEqual(new Set(SESSION_EVENT_TYPES));
+    expect(toAll.every((hook) => hook.json.sessionId === sessionId && hook.json.tenantId === t.server.defaultTenantId)).toBe(true);
+    expect(toAll.find((hook) => hook.json.type === 'message.created')?.json.data).toMatchObject({ message: { content: 'hello', sessionId } });
+    const toFiltered = bySecret(filtered.secret);
+    verifyAll(toFiltered, filtered.secret);
+    expect(toFiltered.map((hook) => hook.json.type)).toEqual(['message.created', 'message.created']);
+    // One event, one webhook-id, whichever endpoint gets it.
+    expect(toFiltered.map((hook) => hook.id)).toEqual(toAll.filter((hook) => hook.json.type === 'message.created').map((hook) => hook.id));
+    expectOrderedPerSession(toAll);
+
+    // The attempts log: status, latency, the start of the body.
+    const { webhookDeliveries } = await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId: filtered.id }, admin.token);
+    expect(webhookDeliveries).toHaveLength(2);
+    expect(webhookDeliveries[0]).toMatchObject({ status: 'DELIVERED', eventType: 'message.created', attemptCount: 1, lastStatusCode: 204 });
+    expect(webhookDeliveries[0]!.attempts).toEqual([expect.objectContaining({ ok: true, statusCode: 204, error: null })]);
+  }, 60_000);
+
+  it('retries through 503s and an outage, then delivers every event in order per session, each repeat with the same webhook-id', async () => {
+    const hook = await register([]);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    receiver.respond = () => 503;
+    const sessions: string[] = [];
+    for (let s = 0; s < 2; s++) sessions.push((await ok(t.graphqlUrl, CreateSessionDocument, { subject: `outage ${s}` }, owner.token)).createSession.id);
+    for (let i = 0; i < 3; i++) for (const sessionId of sessions) await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: `before ${i}` }, owner.token);
+    await receiver.waitFor((received) => received.filter((r) => r.status === 503).length >= 4, 'a few 503s');
+    await receiver.goAway();
+    for (let i = 0; i < 3; i++) for (const sessionId of sessions) await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: `during ${i}` }, owner.token);
+    // Attempts fail at the connection while it is away (logged as such).
+    const refusedAttempt = async () => {
+      const { webhookDeliveries } = await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId: hook.id, status: 'PENDING' }, admin.token);
+      return webhookDeliveries.some((delivery) => delivery.attempts.some((attempt) => attempt.error?.startsWith('CONNECTION_FAILED')));
+    };
+    await until(refusedAttempt, 'an attempt refused at the connection');
+    receiver.respond = () => 200;
+    await receiver.comeBack();
+
+    // 1 session.created + 6 messages per session.
+    await receiver.waitFor((received) => sessions.every((id) => new Set(received.filter((r) => r.status === 200 && r.json.sessionId === id).map((r) => r.json.seq)).size === 7), 'every event');
+    verifyAll(receiver.accepted(), hook.secret);
+    expectOrderedPerSession(receiver.received);
+    for (const sessionId of sessions) {
+      const accepted = receiver.accepted().filter((r) => r.json.sessionId === sessionId);
+      expect(accepted.map((r) => Number(r.json.seq))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(accepted.filter((r) => r.json.type === 'message.created').map((r) => (r.json.data.message as { content: string }).content)).toEqual(
+        ['before 0', 'before 1', 'before 2', 'during 0', 'during 1', 'during 2'],
+      );
+    }
+    // Every repeat of an event carried its webhook-id and the same body.
+    const rejected = receiver.received.filter((r) => r.status === 503);
+    for (const failed of rejected) {
+      const later = receiver.accepted().filter((r) => r.json.eventId === failed.json.eventId);
+      expect(later.map((r) => [r.id, r.body])).toEqual([[failed.id, failed.body]]);
+    }
+    const { webhookDeliveries } = await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId: hook.id, limit: 100 }, admin.token);
+    expect(webhookDeliveries.every((delivery) => delivery.status === 'DELIVERED')).toBe(true);
+    expect(webhookDeliveries.some((delivery) => delivery.attempts.some((attempt) => attempt.statusCode === 503 && attempt.responseBody === 'unavailable'))).toBe(true);
+  }, 90_000);
+
+  it('rotates the secret: during the grace period deliveries verify with the old and the new secret', async () => {
+    const hook = await register(['message.created']);
+    const { rotateWebhookSecret } = await ok(t.graphqlUrl, RotateWebhookSecretDocument, { id: hook.id }, admin.token);
+    expect(rotateWebhookSecret.secret).not.toEqual(hook.secret);
+    expect(rotateWebhookSecret.webhook.previousSecretExpiresAt).not.toBeNull();
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'rotation' }, owner.token);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'signed twice' }, owner.token);
+    await receiver.waitFor((received) => received.length === 1, 'the message');
+    expect(receiver.received[0]!.signature.split(' ')).toHaveLength(2);
+    verifyAll(receiver.received, hook.secret);
+    verifyAll(receiver.received, rotateWebhookSecret.secret);
+  }, 30_000);
+
+  it('redelivers by hand with the same webhook-id; a disabled endpoint gets nothing until enabled again', async () => {
+    const hook = await register(['message.created']);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'redelivery' }, owner.token);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'once' }, owner.token);
+    await receiver.waitFor((received) => received.length === 1, 'the first delivery');
+    const [delivery] = (await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId: hook.id }, admin.token)).webhookDeliveries;
+    await ok(t.graphqlUrl, RedeliverWebhookDocument, { deliveryId: delivery!.id }, admin.token);
+    await receiver.waitFor((received) => received.length === 2, 'the redelivery');
+    expect(receiver.received[1]!.id).toEqual(receiver.received[0]!.id);
+
+    const { disableWebhook } = await ok(t.graphqlUrl, DisableWebhookDocument, { id: hook.id }, admin.token);
+    expect(disableWebhook).toMatchObject({ enabled: false, disabledReason: 'MANUAL' });
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'while disabled' }, owner.token);
+    await ok(t.graphqlUrl, EnableWebhookDocument, { id: hook.id }, admin.token);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'enabled again' }, owner.token);
+    await receiver.waitFor((received) => received.length === 3, 'the message after enabling');
+    expect((receiver.received[2]!.json.data.message as { content: string }).content).toBe('enabled again');
+
+    const { updateWebhook } = await ok(t.graphqlUrl, UpdateWebhookDocument, { id: hook.id, events: ['session.created', 'message.deleted'] }, admin.token);
+    expect(updateWebhook.events).toEqual(['session.created', 'message.deleted']);
+    const { webhooks } = await ok(t.graphqlUrl, WebhooksDocument, {}, admin.token);
+    expect(webhooks.map((w) => w.id)).toContain(hook.id);
+  }, 30_000);
+
+  it('refuses what is not a webhook: bad URLs and unknown event types', async () => {
+    for (const url of ['ftp://example.com/x', 'not a url', 'http://user:pw@example.com/']) {
+      const result = await gql(t.graphqlUrl, CreateWebhookDocument, { url, events: [] }, admin.token);
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_URL' });
+    }
+    const result = await gql(t.graphqlUrl, CreateWebhookDocument, { url: receiver.url, events: ['message.exploded'] }, admin.token);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_EVENT_TYPE' });
+  });
+
+  it('lets a bot holding an API key answer a customer message it received by webhook; a revoked key gets 401 and is refused on both WebSockets', async () => {
+    const botName = unique('bot');
+    const { createUser: bot } = await ok(t.graphqlUrl, CreateUserDocument, { username: botName, role: 'BOT' }, admin.token);
+    const { createApiKey } = await ok(t.graphqlUrl, CreateApiKeyDocument, { name: 'echo bot', userId: bot.id }, admin.token);
+    expect(createApiKey.key).toMatch(/^prk_/);
+    expect(createApiKey.apiKey).toMatchObject({ name: 'echo bot', userId: bot.id, role: 'BOT', revokedAt: null });
+    const key = createApiKey.key;
+
+    // The bot: a webhook receiver that answers customers' messages through the API with its key.
+    const hook = await register(['message.created']);
+    const verifier = new Webhook(hook.secret);
+    receiver.respond = async (request) => {
+      const event = verifier.verify(request.body, { 'webhook-id': request.id, 'webhook-timestamp': request.timestamp, 'webhook-signature': request.signature }) as ReceivedWebhook['json'];
+      const message = event.data.message as { senderUserId: string | null; content: string };
+      // A bot answers others, never itself (its replies come back as message.created too).
+      if (event.type === 'message.created' && message.senderUserId !== bot.id) {
+        await ok(t.graphqlUrl, SendMessageDocument, { sessionId: event.sessionId!, content: `You said: ${message.content}` }, key);
+      }
+      return 204;
+    };
+    const customer = await userWithRole(t, admin, UserRole.USER);
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'help with bot', memberIds: [customer.userId, bot.id] }, admin.token);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createRoom.id, content: 'where is my order?' }, customer.token);
+    let replies: { content: string; senderType: string }[] = [];
+    while (replies.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      replies = (await ok(t.graphqlUrl, MessagesSinceDocument, { sessionId: createRoom.id, afterId: '0' }, customer.token)).messagesSince.filter((m) => m.senderUserId === bot.id);
+    }
+    expect(replies).toEqual([expect.objectContaining({ content: 'You said: where is my order?', senderName: botName })]);
+
+    // The key works on every transport until revoked.
+    expect(await upgradeStatus(t.url, `/ws/chat/${createRoom.id}`, { token: key })).toBe(101);
+    expect(await graphqlWsClose(t.url, key)).toBeNull();
+    const { revokeApiKey } = await ok(t.graphqlUrl, RevokeApiKeyDocument, { id: createApiKey.apiKey.id }, admin.token);
+    expect(revokeApiKey.revokedAt).not.toBeNull();
+    const refused = await gql(t.graphqlUrl, SendMessageDocument, { sessionId: createRoom.id, content: 'after revocation' }, key);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'API_KEY_REVOKED' });
+    expect(await graphqlWsClose(t.url, key)).toEqual({ code: 4403, reason: 'API_KEY_REVOKED' });
+    expect(await upgradeStatus(t.url, `/ws/chat/${createRoom.id}`, { token: key })).toBe(401);
+    const { apiKeys } = await ok(t.graphqlUrl, ApiKeysDocument, {}, admin.token);
+    expect(apiKeys.find((k) => k.id === createApiKey.apiKey.id)?.revokedAt).not.toBeNull();
+  }, 60_000);
+});
+
+function verifies(hook: ReceivedWebhook, secret: string): boolean {
+  try {
+    new Webhook(secret).verify(hook.body, { 'webhook-id': hook.id, 'webhook-timestamp': hook.timestamp, 'webhook-signature': hook.signature });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens graphql-ws with `key` and says how the server closed it (null: it acknowledged). */
+function graphqlWsClose(url: string, key: string): Promise<{ code: number; reason: string } | null> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } })));
+    ws.on('message', (data) => {
+      if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') {
+        ws.close();
+        resolve(null);
+      }
+    });
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    ws.on('error', () => undefined);
+  });
+}
