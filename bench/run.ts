@@ -75,7 +75,7 @@ function notes(): string | null {
 }
 
 /** Writes the markdown and its charts; the full run's go to the repository root, quick or --out runs elsewhere. */
-function publish(run: RunRecord, markdownFile: string, chartDir: string, command: string): void {
+function publish(run: RunRecord, markdownFile: string, chartDir: string, command: string, mergedFrom?: string): void {
   mkdirSync(chartDir, { recursive: true });
   mkdirSync(dirname(markdownFile), { recursive: true });
   for (const [file, svg] of charts(run.results)) writeFileSync(join(chartDir, file), svg);
@@ -83,6 +83,7 @@ function publish(run: RunRecord, markdownFile: string, chartDir: string, command
     chartPath: (file) => relative(dirname(markdownFile), join(chartDir, file)).split('\\').join('/'),
     notes: notes(),
     command,
+    mergedFrom,
   });
   writeFileSync(markdownFile, markdown);
 }
@@ -97,9 +98,21 @@ function destinations(args: Args, quick: boolean): { dir: string; markdown: stri
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.report) {
-    const run = JSON.parse(readFileSync(args.report, 'utf8')) as RunRecord;
+    // Several files (comma-separated) merge into one report: a later file's scenarios replace an
+    // earlier one's, and the report names every run a scenario came from.
+    const files = args.report.split(',').map((file) => file.trim()).filter(Boolean);
+    const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
+    const run = runs.reduce((merged, next) => ({
+      ...merged,
+      date: next.date > merged.date ? next.date : merged.date,
+      scenarios: [...merged.scenarios.filter((name) => !next.scenarios.includes(name)), ...next.scenarios],
+      results: [...merged.results.filter((result) => !next.scenarios.includes(result.scenario)), ...next.results],
+      failures: [...merged.failures.filter((failure) => !next.scenarios.includes(failure.scenario)), ...next.failures],
+      durationSeconds: { ...merged.durationSeconds, ...next.durationSeconds },
+    }));
     const where = destinations(args, run.quick);
-    publish(run, where.markdown, where.charts, run.quick ? 'npm run bench -- --quick' : 'npm run bench');
+    const mergedFrom = runs.length === 1 ? undefined : runs.map((one) => `${one.scenarios.join(', ')} on ${one.date}`).join('; ');
+    publish(run, where.markdown, where.charts, run.quick ? 'npm run bench -- --quick' : 'npm run bench', mergedFrom);
     console.log(`re-rendered ${where.markdown}`);
     return 0;
   }

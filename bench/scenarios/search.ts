@@ -115,7 +115,7 @@ export const scenario: Scenario = {
     return {
       scenario: 'search',
       description: `searchMessages over ${sizes.map(fmtCount).join(' and ')} messages (one tenant each, 20 support sessions of one customer, seeded with COPY, then VACUUM ANALYZE). The customer searches one request at a time for a common word (in 10 % of messages) and a rare one (in 10), ranked and newest first, 20 hits with highlights per page. ${iterations} rounds per row after warm-up, interleaved with the floor.`,
-      floor: 'The bare SQL of the same search on chat_messages (tenant, not deleted, the GIN-indexed tsvector @@ the same tsquery, the same ORDER BY and LIMIT 21) with raw pg on one connection: no access rule, no headlines, no hydration.',
+      floor: 'The bare SQL of the same search on chat_messages (tenant, not deleted, the GIN-indexed tsvector @@ the same tsquery, ranked among the newest RANK_CANDIDATES matches as the server ranks, the same ORDER BY and LIMIT 21) with raw pg on one connection: no access rule, no headlines, no hydration.',
       database: 'postgresql',
       rows,
     };
