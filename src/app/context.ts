@@ -164,7 +164,7 @@ export class ContextFactory {
    */
   async forAuthorization(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
     const em = this.orm.em.fork() as Db;
-    const auth = new AuthService(em, this.deps.tokens);
+    const auth = new AuthService(em, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
     return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp), clientIp);

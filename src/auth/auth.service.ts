@@ -1,3 +1,4 @@
+import { type IssuedRefreshToken, RefreshTokens } from './refresh-tokens.js';
 import { raw } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
 import { unauthenticated } from '../shared/errors.js';
@@ -16,7 +17,7 @@ import type { Viewer } from '../shared/viewer.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
 
-export interface LoginResult {
+export interface LoginResult extends IssuedRefreshToken {
   token: string;
   expiresAt: Date;
   user: User;
@@ -30,10 +31,15 @@ export interface InviteResult {
 
 /** Password login and bearer-token resolution. */
 export class AuthService {
+  private readonly refreshTokens: RefreshTokens;
+
   constructor(
     private readonly em: Db,
     private readonly tokens: TokenService,
-  ) {}
+    refreshTokenTtlSeconds: number,
+  ) {
+    this.refreshTokens = new RefreshTokens(em, refreshTokenTtlSeconds);
+  }
 
   /** One message for every failure, so a caller cannot probe which usernames exist. */
   async login(usernameArg: string, password: string, tenantSlug?: string | null): Promise<LoginResult> {
@@ -47,11 +53,18 @@ export class AuthService {
     return this.issue(user);
   }
 
-  /** Revokes every access token of the signed-in user (all devices); returns true. */
+  /** Revokes every access and refresh token of the signed-in user (all devices); returns true. */
   async logout(viewer: Viewer): Promise<boolean> {
     const { userId } = requireUser(viewer);
     await this.em.nativeUpdate(User, { id: userId }, { tokenVersion: raw('token_version + 1') });
+    await this.refreshTokens.revokeAll(userId);
     return true;
+  }
+
+  /** A new access token and refresh token for a refresh token, which is spent (see RefreshTokens). */
+  async refresh(refreshToken: string): Promise<LoginResult> {
+    const { user, family } = await this.refreshTokens.spend(refreshToken);
+    return this.issue(user, family);
   }
 
   /**
@@ -65,6 +78,7 @@ export class AuthService {
       throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
     }
     await setPassword(this.em, user, newPassword, 'newPassword');
+    await this.refreshTokens.revokeAll(user.id);
     return this.issue(user);
   }
 
@@ -94,9 +108,11 @@ export class AuthService {
     return this.issue(user);
   }
 
-  private async issue(user: User): Promise<LoginResult> {
+  /** A short-lived access token and a refresh token (of `family` when renewing, else a new sign-in). */
+  private async issue(user: User, family?: string): Promise<LoginResult> {
     const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion);
-    return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user };
+    const refresh = await this.refreshTokens.issue(user, family);
+    return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user, ...refresh };
   }
 
   /**

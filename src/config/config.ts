@@ -33,8 +33,14 @@ export interface Config {
   /** JWT_ISSUER / JWT_AUDIENCE: checked on every token. Defaults `parley` / `parley-api`. */
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
-  /** ACCESS_TOKEN_TTL_SECONDS: lifetime of a login token. Default 3600. */
+  /**
+   * ACCESS_TOKEN_TTL_SECONDS: lifetime of an access token; clients renew it with their refresh
+   * token. Default 3600: a live subscription ends when its token expires, and until the client
+   * SDK re-authenticates a socket by itself, a shorter default would cut stock clients' streams.
+   */
   readonly accessTokenTtlSeconds: number;
+  /** REFRESH_TOKEN_TTL_SECONDS: lifetime of a refresh token (each use returns a new one). Default 30 days. */
+  readonly refreshTokenTtlSeconds: number;
   /** GUEST_TOKEN_TTL_SECONDS: lifetime of a guest token. Default 7 days. */
   readonly guestTokenTtlSeconds: number;
   /** INVITE_TTL_SECONDS: how long an invitation (inviteUser → acceptInvite) stays usable. Default 7 days. */
@@ -391,6 +397,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     jwtIssuer: env.JWT_ISSUER || 'parley',
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 31 * 24 * 3600),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
     guestTokenTtlSeconds: integer(env, 'GUEST_TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     inviteTtlSeconds: integer(env, 'INVITE_TTL_SECONDS', 7 * 24 * 3600, 300, 30 * 24 * 3600),
     adminPassword,

@@ -12,6 +12,14 @@ export class AuthPayload {
   @Field(() => Date)
   expiresAt!: Date;
 
+  @Field(() => String, {
+    description: 'Renews the sign-in before `expiresAt` (refreshToken mutation). Each use returns a new one and spends this one; using a spent one again revokes the whole sign-in. Keep it out of URLs and logs.',
+  })
+  refreshToken!: string;
+
+  @Field(() => Date)
+  refreshExpiresAt!: Date;
+
   @Field(() => UserType)
   user!: UserType;
 }
@@ -44,10 +52,17 @@ export class AuthResolver {
   private payload(result: LoginResult): AuthPayload {
     const { user } = result;
     const viewer = { kind: 'user' as const, tenantId: user.tenant.id, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
-    return { token: result.token, expiresAt: result.expiresAt, user: UserType.from(user, viewer) };
+    return { token: result.token, expiresAt: result.expiresAt, refreshToken: result.refreshToken, refreshExpiresAt: result.refreshExpiresAt, user: UserType.from(user, viewer) };
   }
 
-  @Mutation(() => Boolean, { description: "Signs the caller out everywhere: every access token issued to them so far stops working" })
+  @Mutation(() => AuthPayload, {
+    description: 'A new access token and refresh token for a refresh token from login (or an earlier refresh), which is spent. Needs no Authorization header.',
+  })
+  async refreshToken(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
+    return this.payload(await ctx.auth.refresh(refreshToken));
+  }
+
+  @Mutation(() => Boolean, { description: 'Signs the caller out everywhere: every access and refresh token issued to them so far stops working' })
   async logout(@Ctx() ctx: RequestContext): Promise<boolean> {
     return ctx.auth.logout(ctx.viewer);
   }

@@ -38,6 +38,10 @@ export const ERROR_CATALOGUE = {
   INVITE_USED: ['UNAUTHENTICATED', 'The invitation has already been used or withdrawn'],
   INVITE_EXPIRED: ['UNAUTHENTICATED', 'The invitation has expired; ask an admin for a new one'],
   INVALID_WIDGET_KEY: ['UNAUTHENTICATED', 'The widget key is not valid'],
+  INVALID_REFRESH_TOKEN: ['UNAUTHENTICATED', 'The refresh token is not valid'],
+  REFRESH_TOKEN_EXPIRED: ['UNAUTHENTICATED', 'The refresh token has expired; sign in again'],
+  REFRESH_TOKEN_REVOKED: ['UNAUTHENTICATED', 'The refresh token has been revoked; sign in again'],
+  REFRESH_TOKEN_REUSED: ['UNAUTHENTICATED', 'The refresh token was already used: every token of this sign-in is revoked; sign in again'],
   API_KEY_REVOKED: ['UNAUTHENTICATED', 'The API key has been revoked'],
 
   // What the caller may do

@@ -7,6 +7,7 @@ import { Migration20261129220000_search } from './Migration20261129220000_search
 import { Migration20261129233000_history_cut } from './Migration20261129233000_history_cut.js';
 import { Migration20261129234500_message_version } from './Migration20261129234500_message_version.js';
 import { Migration20261130000000_webhooks_api_keys } from './Migration20261130000000_webhooks_api_keys.js';
+import { Migration20261130001000_refresh_tokens } from './Migration20261130001000_refresh_tokens.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261129233000_history_cut', class: Migration20261129233000_history_cut },
   { name: 'Migration20261129234500_message_version', class: Migration20261129234500_message_version },
   { name: 'Migration20261130000000_webhooks_api_keys', class: Migration20261130000000_webhooks_api_keys },
+  { name: 'Migration20261130001000_refresh_tokens', class: Migration20261130001000_refresh_tokens },
 ];
