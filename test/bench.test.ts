@@ -71,5 +71,5 @@ skipReason(usingPostgres(), 'npm run bench needs a PostgreSQL server (DATABASE_U
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 420_000);
 });

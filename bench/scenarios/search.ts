@@ -47,8 +47,8 @@ function contentOf(size: number) {
 export const scenario: Scenario = {
   name: 'search',
   async run(options): Promise<BenchResult> {
-    const sizes = options.quick ? [10_000, 50_000] : [10_000, 1_000_000];
-    const iterations = options.quick ? 30 : 200;
+    const sizes = options.quick ? [2_000, 10_000] : [10_000, 1_000_000];
+    const iterations = options.quick ? 20 : 200;
     const rows: BenchRow[] = [];
     for (const size of sizes) {
       await withScratchDatabase(options.postgresUrl, `search${size}`, async (db) => {

@@ -63,9 +63,9 @@ async function barePosts(url: string, body: string, count: number): Promise<numb
 export const scenario: Scenario = {
   name: 'webhooks',
   async run(options): Promise<BenchResult> {
-    const backlog = options.quick ? 500 : 5_000;
+    const backlog = options.quick ? 200 : 5_000;
     const sessions = 64;
-    const lagSeconds = options.quick ? 3 : 20;
+    const lagSeconds = options.quick ? 2 : 20;
     return withScratchDatabase(options.postgresUrl, 'webhooks', async (db) => {
       // Loopback receivers are refused in production unless allowed.
       const server = await spawnParley({ databaseUrl: db.url, profileDir: options.profileDir ?? null, env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_POLL_INTERVAL_MS: '100' } });

@@ -1,3 +1,4 @@
+import { hiddenFrom } from '../sessions/message-visibility.js';
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -145,7 +146,8 @@ export class AttachmentService {
     const missing = () => notFound('ATTACHMENT_NOT_FOUND', 'Attachment not found');
     if (!isUuid(idArg)) throw missing();
     const attachment = await em.findOne(Attachment, { id: idArg.toLowerCase() }, { populate: ['message'] });
-    if (!attachment || attachment.message.deletedAt !== null) throw missing();
+    // A note's files are as invisible as the note: missing, not forbidden, so they leave no trace.
+    if (!attachment || attachment.message.deletedAt !== null || hiddenFrom(viewer, attachment.message)) throw missing();
     try {
       await loadAccessibleSession(em, viewer, attachment.message.session.id);
     } catch (error) {

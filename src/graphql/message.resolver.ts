@@ -30,8 +30,9 @@ export class MessageResolver {
     @Ctx() ctx: RequestContext,
     @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset?: number,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
+    @Arg('includeNotes', () => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' }) includeNotes?: boolean | null,
   ): Promise<MessagePageType> {
-    const result = await ctx.messages.page(sessionId, offset, limit);
+    const result = await ctx.messages.page(sessionId, offset, limit, includeNotes !== false);
     return { ...result, items: result.items.map((view) => MessageType.from(view)) };
   }
 
@@ -41,8 +42,9 @@ export class MessageResolver {
     @Arg('afterId', () => ID) afterId: string,
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
+    @Arg('includeNotes', () => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' }) includeNotes?: boolean | null,
   ): Promise<MessageType[]> {
-    return (await ctx.messages.since(sessionId, afterId, limit)).map((view) => MessageType.from(view));
+    return (await ctx.messages.since(sessionId, afterId, limit, includeNotes !== false)).map((view) => MessageType.from(view));
   }
 
   @Mutation(() => SendMessagePayload)
@@ -58,9 +60,15 @@ export class MessageResolver {
       description: 'Files (GraphQL multipart request; send an Apollo-Require-Preflight header). With files, content may be blank',
     })
     attachments?: Promise<FileUpload>[] | null,
+    @Arg('private', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: 'A private note: support staff, admins and bots only, in support sessions; customers, guests and widget visitors never see it',
+    })
+    isPrivate?: boolean | null,
   ): Promise<SendMessagePayload> {
     const uploads = (attachments ?? []).map((upload) => fromGraphQLUpload(upload, ctx.deps.config.uploads.maxFileBytes));
-    const result = await ctx.messages.send(sessionId, { content, clientMessageId, metadata, attachments: uploads });
+    const result = await ctx.messages.send(sessionId, { content, clientMessageId, metadata, attachments: uploads, private: isPrivate });
     return { message: MessageType.from(result.message), created: result.created };
   }
 

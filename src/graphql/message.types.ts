@@ -51,6 +51,9 @@ export class MessageType {
   @Field(() => Date, { nullable: true })
   deletedAt!: Date | null;
 
+  @Field(() => Boolean, { description: 'A private note: only support staff, admins and bots see it' })
+  private!: boolean;
+
   @Field(() => Int, {
     description:
       'Starts at 1 and grows with each edit or delete. Of two copies of a message (say a page read now and an event replayed from before an edit), the higher version has the current content. Read state only ever moves forward (SENT < DELIVERED < READ): keep the furthest.',
@@ -83,6 +86,7 @@ export class MessageType {
       editedAt: message.editedAt,
       deletedAt: message.deletedAt,
       version: message.version,
+      private: message.isPrivate,
       read,
       status,
       attachments: visibleAttachments(message).map((attachment) => AttachmentType.from(attachment)),
@@ -147,6 +151,9 @@ export class ConnectionArgsType {
 
   @Field(() => String, { nullable: true })
   before?: string | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' })
+  includeNotes?: boolean | null;
 }
 
 @ObjectType('MessagePage')

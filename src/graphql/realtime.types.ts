@@ -79,6 +79,7 @@ export function messageFromDto(dto: MessageDto): MessageType {
     editedAt: date(dto.editedAt),
     deletedAt: date(dto.deletedAt),
     version: dto.version ?? 1,
+    private: dto.private ?? false,
     read: false,
     status: DeliveryStatus.SENT,
   });

@@ -28,6 +28,7 @@ export function messageDto(message: ChatMessage): MessageDto {
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
     version: message.version,
+    private: message.isPrivate,
     ...(message.attachments.isInitialized() ? { attachments: visibleAttachments(message).map(attachmentDto) } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { seesPrivateNotes, visibleMessages } from '../sessions/message-visibility.js';
 import { lastEventIdOf } from '../events/event-position.js';
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
@@ -29,6 +30,8 @@ export interface SendMessageInput {
   metadata?: Record<string, unknown> | null;
   /** Files, in order; any transport's parsed uploads (see IncomingUpload). */
   attachments?: readonly UploadInput[] | null;
+  /** A private note: support staff, admins and bots only, in support sessions (sessions/message-visibility.ts). */
+  private?: boolean | null;
 }
 
 export interface SendResult {
@@ -42,6 +45,8 @@ export interface ConnectionArgs {
   after?: string | null;
   last?: number | null;
   before?: string | null;
+  /** False: no private notes even for staff (REST dialects). */
+  includeNotes?: boolean | null;
 }
 
 export interface MessageConnectionResult {
@@ -100,7 +105,9 @@ export class MessageService {
     const content = uploads.length > 0 && (input.content ?? '').trim() === '' ? '' : requireText(input.content, 'content', MAX_CONTENT_LENGTH);
     const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', 128);
     const metadata = validateMetadata(input.metadata);
-    if (uploads.length === 0) return this.write(sessionId, { content, clientMessageId, metadata }, null);
+    const isPrivate = input.private === true;
+    if (isPrivate && !seesPrivateNotes(this.scope.viewer)) throw forbidden('NOTES_STAFF_ONLY', 'Only support staff, admins and bots may write private notes');
+    if (uploads.length === 0) return this.write(sessionId, { content, clientMessageId, metadata, isPrivate }, null);
 
     this.attachments.checkCount(uploads);
     // Refuse before reading a byte when the viewer could not send anyway (on a fork: the
@@ -110,7 +117,7 @@ export class MessageService {
     const received = await this.attachments.receive(session.tenant.id, uploads);
     let result: SendResult;
     try {
-      result = await this.write(sessionId, { content, clientMessageId, metadata }, received);
+      result = await this.write(sessionId, { content, clientMessageId, metadata, isPrivate }, received);
     } catch (error) {
       await received.discard();
       throw error;
@@ -122,7 +129,7 @@ export class MessageService {
 
   private async write(
     sessionId: string,
-    { content, clientMessageId, metadata }: { content: string; clientMessageId: string | null; metadata: Record<string, unknown> },
+    { content, clientMessageId, metadata, isPrivate }: { content: string; clientMessageId: string | null; metadata: Record<string, unknown>; isPrivate: boolean },
     received: ReceivedFiles | null,
   ): Promise<SendResult> {
     const { em, viewer } = this.scope;
@@ -138,6 +145,7 @@ export class MessageService {
         if (original) return { session, participants, message: original, created: false, events: [] as SessionEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
+      if (isPrivate && session.kind !== SessionKind.SUPPORT) throw badInput('private', 'Private notes belong to support sessions', 'NOTES_SUPPORT_ONLY');
 
       const createdAt = new Date();
       const senderType = senderTypeFor(sender, session);
@@ -150,11 +158,17 @@ export class MessageService {
         metadata,
         clientMessageId,
         createdAt,
+        isPrivate,
       });
       if (received) this.attachments.addRows(tx, message, received);
-      this.trackResponseTime(session, message);
-      session.messageCount += 1;
-      session.lastMessageAt = createdAt;
+      if (isPrivate) {
+        // A note is no reply (the customer's wait goes on) and no activity the customer sees.
+        session.noteCount += 1;
+      } else {
+        this.trackResponseTime(session, message);
+        session.messageCount += 1;
+        session.lastMessageAt = createdAt;
+      }
       session.updatedAt = createdAt;
       // The sender has read everything up to their own message.
       await tx.flush();
@@ -186,7 +200,8 @@ export class MessageService {
     const idRange: Record<string, string> = { $lte: session.lastMessageId };
     if (afterId !== null) idRange.$gt = afterId;
     if (beforeId !== null) idRange.$lt = beforeId;
-    const where = { session, id: idRange };
+    const includeNotes = args.includeNotes !== false;
+    const where = { session, id: idRange, ...visibleMessages(this.scope.viewer, includeNotes) };
     const rows = await this.scope.em.find(ChatMessage, where, {
       orderBy: { id: backward ? 'desc' : 'asc' },
       limit: size + 1,
@@ -198,8 +213,8 @@ export class MessageService {
     const first = page[0];
     const last = page[page.length - 1];
     const [hasPreviousPage, hasNextPage] = backward
-      ? [more, beforeId !== null && (await this.exists(session, { $gte: beforeId }))]
-      : [afterId !== null && (await this.exists(session, { $lte: afterId })), more];
+      ? [more, beforeId !== null && (await this.exists(session, { $gte: beforeId }, includeNotes))]
+      : [afterId !== null && (await this.exists(session, { $lte: afterId }, includeNotes)), more];
     const views = await this.views(session, page);
     await this.markDelivered(session, last?.id);
     return {
@@ -210,35 +225,35 @@ export class MessageService {
         startCursor: first ? encodeCursor(first.id) : null,
         endCursor: last ? encodeCursor(last.id) : null,
       },
-      totalCount: session.messageCount,
+      totalCount: this.totalOf(session, includeNotes),
       position: () => lastEventIdOf(this.scope.em, session),
     };
   }
 
   /** Offset paging in (createdAt, id) order; hasMore from fetching one extra row. */
-  async page(sessionIdArg: string, offsetArg?: number | null, limitArg?: number | null): Promise<MessagePageResult> {
+  async page(sessionIdArg: string, offsetArg?: number | null, limitArg?: number | null, includeNotes = true): Promise<MessagePageResult> {
     const offset = intInRange(offsetArg, 'offset', 0, 10_000_000, 0);
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
     const rows = await this.scope.em.find(
       ChatMessage,
       // Cut where the session row was read, as in connection().
-      { session, id: { $lte: session.lastMessageId } },
+      { session, id: { $lte: session.lastMessageId }, ...visibleMessages(this.scope.viewer, includeNotes) },
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset },
     );
     const items = await this.views(session, rows.slice(0, limit));
     await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
-    return { items, totalCount: session.messageCount, hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session) };
+    return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session) };
   }
 
   /** Messages with id > afterId, oldest first: the polling primitive (seed 000). */
-  async since(sessionIdArg: string, afterIdArg: string, limitArg?: number | null): Promise<MessageView[]> {
+  async since(sessionIdArg: string, afterIdArg: string, limitArg?: number | null, includeNotes = true): Promise<MessageView[]> {
     const afterId = parseWatermark(afterIdArg, 'afterId');
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
     const rows = await this.scope.em.find(
       ChatMessage,
-      { session, id: { $gt: afterId } },
+      { session, id: { $gt: afterId }, ...visibleMessages(this.scope.viewer, includeNotes) },
       { orderBy: { id: 'asc' }, limit },
     );
     const views = await this.views(session, rows);
@@ -260,7 +275,7 @@ export class MessageService {
     const outcome = await em.transactional(async (tx) => {
       // The session row lock keeps this session's outbox ids in commit order (gap-free resume).
       const session = await loadAccessibleSession(tx, viewer, sessionId, true);
-      const found = await tx.count(ChatMessage, { session, id: { $in: messageIds } });
+      const found = await tx.count(ChatMessage, { session, id: { $in: messageIds }, ...visibleMessages(viewer) });
       if (found !== messageIds.length) throw badInput('messageIds', 'every message id must belong to this session', 'UNKNOWN_MESSAGE');
       const participant = await ensureParticipant(tx, session, viewer);
       const target = maxId(messageIds);
@@ -370,13 +385,18 @@ export class MessageService {
     this.publish(events);
   }
 
+  /** Messages in the session as the viewer counts them: notes only for those who see them. */
+  private totalOf(session: ChatSession, includeNotes: boolean): number {
+    return session.messageCount + (includeNotes && seesPrivateNotes(this.scope.viewer) ? session.noteCount : 0);
+  }
+
   private async readable(sessionIdArg: string): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     return loadAccessibleSession(em, viewer, await sessionIdFrom(em, sessionIdArg, 'sessionId'));
   }
 
-  private async exists(session: ChatSession, idRange: Record<string, string>): Promise<boolean> {
-    const row = await this.scope.em.findOne(ChatMessage, { session, id: idRange }, { fields: ['id'] });
+  private async exists(session: ChatSession, idRange: Record<string, string>, includeNotes: boolean): Promise<boolean> {
+    const row = await this.scope.em.findOne(ChatMessage, { session, id: idRange, ...visibleMessages(this.scope.viewer, includeNotes) }, { fields: ['id'] });
     return row !== null;
   }
 

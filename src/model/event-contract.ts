@@ -36,6 +36,8 @@ export interface MessageDto {
   deletedAt: string | null;
   /** The message's version (see ChatMessage.version); absent in events recorded before versions existed, which are version 1. */
   version?: number;
+  /** A private note (staff, admins and bots only); absent in events recorded before notes existed. */
+  private?: boolean;
   /** Present when the attachments were loaded; [] once deleted. */
   attachments?: AttachmentDto[];
 }

@@ -53,6 +53,10 @@ export class ChatMessage {
   @Property({ type: 'datetime', nullable: true })
   deletedAt: Date | null = null;
 
+  /** A private note: only support staff, admins and bots see it (sessions/message-visibility.ts). */
+  @Property({ fieldName: 'private', default: false })
+  isPrivate: boolean & Opt = false;
+
   /** 1 when sent, one more with each edit or delete: of two copies of a message, the higher version is current. */
   @Property({ default: 1 })
   version: number & Opt = 1;

@@ -99,4 +99,8 @@ export class ChatSession {
   /** The newest message's id (0: none yet), set by each send in the transaction that records its event. */
   @Property({ type: new BigIntType('string'), default: 0 })
   lastMessageId: string & Opt = '0';
+
+  /** Private notes, counted apart: `messageCount` (what customers see, and stats) never includes them. */
+  @Property({ default: 0 })
+  noteCount: number & Opt = 0;
 }

@@ -1,5 +1,6 @@
+import { hiddenFrom } from '../sessions/message-visibility.js';
 import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
-import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
+import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal, isMessageEvent } from '../model/event-contract.js';
 import type { ChatSession } from '../model/session.entity.js';
 import { accessLost, DomainError, unavailable } from '../shared/errors.js';
 import { Mailbox } from './mailbox.js';
@@ -399,6 +400,8 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
 
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of sequenced(live, sequence, since, start)) {
+      // After sequencing, so the stream's position moves past a note it does not deliver.
+      if (item.kind === 'event' && isMessageEvent(item.event) && hiddenFrom(viewer, item.event.payload.message)) continue;
       if (item.kind === 'event' && receipts && participant) {
         const { event } = item;
         receipts.observe(event, participant.id);

@@ -2,7 +2,7 @@ import type { Scope } from '../db/scope.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
-import { searchableMessagesCondition } from '../messages/visibility.js';
+import { searchableMessagesCondition } from '../sessions/message-visibility.js';
 import { loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from '../sessions/session-access.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
 import { UserRole } from '../shared/enums.js';

@@ -57,6 +57,7 @@ export const ERROR_CATALOGUE = {
   NOT_ROOM_OWNER: ['FORBIDDEN', 'Only the room owner or an admin may change its members'],
   NOT_MESSAGE_SENDER: ['FORBIDDEN', 'Only the sender may change a message'],
   ORIGIN_NOT_ALLOWED: ['FORBIDDEN', 'This origin may not use the service'],
+  NOTES_STAFF_ONLY: ['FORBIDDEN', 'Only support staff, admins and bots may write private notes'],
 
   // What does not exist (or is another tenant's: the two look the same)
   SESSION_NOT_FOUND: ['NOT_FOUND', 'Session not found'],
@@ -92,6 +93,7 @@ export const ERROR_CATALOGUE = {
   SENDER_NOT_FOUND: ['BAD_USER_INPUT', 'The sender names no user'],
   NOT_STAFF: ['BAD_USER_INPUT', 'The user is not a staff member'],
   NOT_ASSIGNABLE: ['BAD_USER_INPUT', 'Only support sessions can be assigned an agent'],
+  NOTES_SUPPORT_ONLY: ['BAD_USER_INPUT', 'Private notes belong to support sessions'],
   PASSWORD_REQUIRED: ['BAD_USER_INPUT', 'A password is required'],
   INVALID_URL: ['BAD_USER_INPUT', 'The URL is not an absolute http:// or https:// URL without credentials'],
   TARGET_NOT_ALLOWED: ['BAD_USER_INPUT', 'The URL resolves to an address webhooks may not reach (loopback, private, link-local or metadata)'],

@@ -16,11 +16,9 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
  */
 const LEASE_MARGIN_MS = 5_000;
 
-/**
- * Whether an event is private (an internal note). None is yet: private notes come with their own
- * issue, and this is the one place that recognises them for webhooks.
- */
-export const isPrivateEvent = (_body: WebhookBody): boolean => false;
+/** Whether an event is about a private note (message.created/updated/deleted of one): the one place webhooks recognise them. */
+export const isPrivateEvent = (body: WebhookBody): boolean =>
+  (body.type === 'message.created' || body.type === 'message.updated' || body.type === 'message.deleted') && body.data.message.private === true;
 
 /**
  * Whether an endpoint takes an event: private events go only to endpoints created with

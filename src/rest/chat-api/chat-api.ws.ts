@@ -28,12 +28,13 @@ export interface LegacyFrame {
 /**
  * Seed 001's three event types, in the chat API shapes (the REST routes use the same functions).
  * Receipts (read/delivery) have no event type in the seed and are not sent; message events
- * carry read/status as of sending.
+ * carry read/status as of sending. Private notes are never sent, to staff either: the seed's
+ * message shape cannot mark one (the GraphQL subscription shows them to staff, marked).
  */
 export function toLegacyFrame(item: StreamItem): LegacyFrame | null {
   if (item.kind === 'typing') return { type: 'typing', data: toChatApiTyping(item.typing) };
   const { event } = item;
-  if (isMessageEvent(event)) return { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message) };
+  if (isMessageEvent(event)) return event.payload.message.private ? null : { type: 'message', id: event.id, data: toChatApiMessage(event.payload.message) };
   if (event.type === 'session.updated') return { type: 'session_update', id: event.id, data: toChatApiSession(event.payload.session) };
   return null;
 }
