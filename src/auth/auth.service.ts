@@ -63,8 +63,9 @@ export class AuthService {
 
   /** A new access token and refresh token for a refresh token, which is spent (see RefreshTokens). */
   async refresh(refreshToken: string): Promise<LoginResult> {
-    const { user, family } = await this.refreshTokens.spend(refreshToken);
-    return this.issue(user, family);
+    const { user, refreshToken: next, refreshExpiresAt } = await this.refreshTokens.rotate(refreshToken);
+    const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion);
+    return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user, refreshToken: next, refreshExpiresAt };
   }
 
   /**
@@ -108,10 +109,10 @@ export class AuthService {
     return this.issue(user);
   }
 
-  /** A short-lived access token and a refresh token (of `family` when renewing, else a new sign-in). */
-  private async issue(user: User, family?: string): Promise<LoginResult> {
+  /** An access token and the refresh token of a new sign-in. */
+  private async issue(user: User): Promise<LoginResult> {
     const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion);
-    const refresh = await this.refreshTokens.issue(user, family);
+    const refresh = await this.refreshTokens.issue(user);
     return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user, ...refresh };
   }
 

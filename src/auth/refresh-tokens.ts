@@ -1,7 +1,8 @@
+import { LockMode } from '@mikro-orm/core';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db/orm.js';
 import { RefreshToken } from '../model/refresh-token.entity.js';
-import type { User } from '../model/user.entity.js';
+import { User } from '../model/user.entity.js';
 import { unauthenticated } from '../shared/errors.js';
 import { hashApiKey } from './api-key-format.js';
 
@@ -37,28 +38,34 @@ export class RefreshTokens {
     return { refreshToken, refreshExpiresAt };
   }
 
-  /** Spends `token`: the user it was issued to and its family, for the next token. */
-  async spend(token: string): Promise<{ user: User; family: string }> {
+  /**
+   * Spends `token` and issues the next token of its family, in one transaction that holds the
+   * spent row locked: a concurrent use of the same token waits, then finds it spent and revokes
+   * the family, the token just issued included.
+   */
+  async rotate(token: string): Promise<{ user: User } & IssuedRefreshToken> {
     if (typeof token !== 'string' || !token.startsWith(PREFIX)) throw unauthenticated('INVALID_REFRESH_TOKEN');
-    const row = await this.em.findOne(RefreshToken, { tokenHash: hashApiKey(token) }, { ...ANY_TENANT, populate: ['user'] });
-    if (!row) throw unauthenticated('INVALID_REFRESH_TOKEN');
-    if (row.revokedAt) throw unauthenticated('REFRESH_TOKEN_REVOKED');
-    if (row.usedAt) return this.reused(row.family);
-    if (row.expiresAt.getTime() <= Date.now()) throw unauthenticated('REFRESH_TOKEN_EXPIRED');
-    if (row.user.tokenVersion !== row.tokenVersion) throw unauthenticated('REFRESH_TOKEN_REVOKED');
-    // Spent at most once: of two concurrent uses, the second finds it spent and revokes the family.
-    const spent = await this.em.nativeUpdate(RefreshToken, { id: row.id, usedAt: null, revokedAt: null }, { usedAt: new Date() }, ANY_TENANT);
-    if (spent !== 1) return this.reused(row.family);
-    return { user: row.user, family: row.family };
+    const outcome = await this.em.transactional(async (tx) => {
+      const row = await tx.findOne(RefreshToken, { tokenHash: hashApiKey(token) }, { ...ANY_TENANT, lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!row) return { refused: 'INVALID_REFRESH_TOKEN' } as const;
+      if (row.revokedAt) return { refused: 'REFRESH_TOKEN_REVOKED' } as const;
+      if (row.usedAt) {
+        // Committed before the refusal is thrown: whoever else holds this family loses it too.
+        await tx.nativeUpdate(RefreshToken, { family: row.family, revokedAt: null }, { revokedAt: new Date() }, ANY_TENANT);
+        return { refused: 'REFRESH_TOKEN_REUSED' } as const;
+      }
+      if (row.expiresAt.getTime() <= Date.now()) return { refused: 'REFRESH_TOKEN_EXPIRED' } as const;
+      const user = await tx.findOneOrFail(User, { id: row.user.id }, ANY_TENANT);
+      if (user.tokenVersion !== row.tokenVersion) return { refused: 'REFRESH_TOKEN_REVOKED' } as const;
+      row.usedAt = new Date();
+      return { user, ...(await new RefreshTokens(tx, this.ttlSeconds).issue(user, row.family)) };
+    });
+    if ('refused' in outcome) throw unauthenticated(outcome.refused);
+    return outcome;
   }
 
   /** Every refresh token of the user stops working (logout, password change). */
   async revokeAll(userId: string): Promise<void> {
     await this.em.nativeUpdate(RefreshToken, { user: userId, revokedAt: null }, { revokedAt: new Date() }, ANY_TENANT);
-  }
-
-  private async reused(family: string): Promise<never> {
-    await this.em.nativeUpdate(RefreshToken, { family, revokedAt: null }, { revokedAt: new Date() }, ANY_TENANT);
-    throw unauthenticated('REFRESH_TOKEN_REUSED');
   }
 }
