@@ -1,4 +1,4 @@
-import { createClient } from 'graphql-ws';
+import { createClient, type ClientOptions } from 'graphql-ws';
 import { isTokenProblem, isTransient, ParleyError, ParleyNetworkError } from './errors.js';
 import {
   SdkHistoryDocument,
@@ -32,6 +32,8 @@ export interface ParleyClientOptions {
   webSocketImpl?: unknown;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /** graphql-ws connection events (`connected`, `closed`, …), e.g. to show a connection indicator. */
+  on?: ClientOptions['on'];
 }
 
 export interface WatchSessionHandlers {
@@ -84,6 +86,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     lazy: true,
     // Every reconnect is the watchers' own (they resubscribe with the position they reached).
     retryAttempts: 0,
+    on: options.on,
     connectionParams: async () => {
       connectionToken = await tokens.current();
       return connectionToken ? { authorization: `Bearer ${connectionToken}` } : {};

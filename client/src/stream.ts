@@ -50,6 +50,20 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
   let last: string | null = null;
   let attempt = 0;
   let cancel: (() => void) | null = null;
+  let wake: (() => void) | null = null;
+  /** A pause that ends early when the stream is stopped (so no timer outlives it). */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+    });
   const offConnected = parts.ws.on('connected', () => {
     attempt = 0;
   });
@@ -146,7 +160,7 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
           return fail(error instanceof Error ? error : new Error(String(error)));
         }
       }
-      await sleep(backoff(attempt++));
+      await pause(backoff(attempt++));
     }
   };
 
@@ -157,5 +171,6 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
     stopped = true;
     offConnected();
     cancel?.();
+    wake?.();
   };
 }
