@@ -163,6 +163,40 @@ describe('SDK watchSession', () => {
     }
   }, 90_000);
 
+  it('a token expiring during the watch changes nothing: the SDK gets a new one from getToken and resumes', async () => {
+    const customerName = unique('expirycustomer');
+    const customer = await userWithRole(t, admin, UserRole.USER, customerName);
+    const agent = await userWithRole(t, admin, UserRole.STAFF, unique('expiryagent'));
+    const sessionId = await assignedSession(t, admin, customer, agent);
+    // Access tokens that live 3 s, as an app that manages its own tokens would hand them out.
+    let current: string | null = null;
+    let forced = 0;
+    const client = createParleyClient({
+      url: t.graphqlUrl,
+      webSocketImpl: WebSocket,
+      getToken: async ({ forceRefresh }) => {
+        if (forceRefresh) forced++;
+        if (forceRefresh || current === null) current = await t.server.deps.tokens.issueAccessToken(agent.userId, t.server.defaultTenantId, 0, 3);
+        return current;
+      },
+    });
+    clients.push(client);
+    const watcher = new Watcher(client, sessionId);
+    await watcher.until(() => watcher.start !== null, 10_000, 'history');
+    const sender = sdk(t.graphqlUrl, customerName);
+    const sent: string[] = [];
+    for (let n = 0; n < 25; n++) {
+      sent.push((await sender.send(sessionId, `while the token expires ${n}`)).message.id);
+      await sleep(400);
+    }
+    await watcher.until(() => watcher.messageIds.includes(sent.at(-1)!), 15_000, 'last message');
+    expect(watcher.errors).toEqual([]);
+    expect(watcher.messageIds).toEqual(sent);
+    const outbox = await outboxIds(sessionId, watcher.start!);
+    expect(watcher.ids).toEqual(outbox.slice(0, watcher.ids.length));
+    expect(forced).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
   it('first load: messages sent between the history read and the subscription are neither missed nor doubled', async () => {
     const customer = await userWithRole(t, admin, UserRole.USER, unique('racecustomer'));
     const agentName = unique('raceagent');
