@@ -56,29 +56,79 @@ function mergeConnection(existing: Connection | undefined, incoming: Connection,
   return { ...existing, ...incoming, edges, pageInfo };
 }
 
-/** Wrapper pages (`{ items totalCount … }`) are values of their field, not entities: merge their fields. */
-const mergeWrapper = { merge: true } as const;
+/** Fields of a Message that belong to its version: a copy with a lower version must not overwrite them. */
+const VERSIONED_FIELDS = ['content', 'editedAt', 'deletedAt', 'attachments', 'metadata', 'version'];
+
+type StoreValue = Record<string, unknown>;
+interface MergeOptions {
+  readField(fieldName: string, from?: unknown): unknown;
+  args: Record<string, unknown> | null;
+}
+
+/**
+ * Of two copies of a message keep the higher version's content. Apollo calls a type's merge with
+ * the entity in the cache and every incoming field, after the field merges below (which keep the
+ * furthest status and read flag whatever the versions).
+ */
+function mergeMessage(existing: unknown, incoming: StoreValue, { readField }: MergeOptions): StoreValue {
+  // Called again for the field that points at the message, with references: nothing to choose there.
+  if (!existing || '__ref' in incoming) return incoming;
+  const had = readField('version', existing);
+  const got = readField('version', incoming);
+  if (typeof had === 'number' && typeof got === 'number' && got < had) {
+    const older: StoreValue = {};
+    for (const [field, value] of Object.entries(incoming)) if (!VERSIONED_FIELDS.includes(field)) older[field] = value;
+    return older; // Apollo merges the returned fields into the cached entity
+  }
+  return incoming;
+}
+
+interface Wrapper {
+  items?: unknown[];
+  [field: string]: unknown;
+}
+
+/** Offset pages (`messagesPage(offset, limit)`, `sessions(page, limit)`) merged into one wrapper: items land at their offset. */
+function offsetWrapper(offsetOf: (args: Record<string, unknown>) => number, keyArgs: string[]) {
+  return {
+    keyArgs,
+    merge(existing: Wrapper | undefined, incoming: Wrapper, { args }: MergeOptions): Wrapper {
+      const items = [...(existing?.items ?? [])];
+      const offset = args ? offsetOf(args) : 0;
+      (incoming.items ?? []).forEach((item, index) => {
+        items[offset + index] = item;
+      });
+      return { ...existing, ...incoming, items };
+    },
+  };
+}
+
+/** The latest write wins for these fields; declaring a merge makes Apollo run Message's own merge for any selection of them. */
+const latest = { merge: (_existing: unknown, incoming: unknown) => incoming };
 
 export const typePolicies = {
   Query: {
     fields: {
       messages: {
         keyArgs: ['sessionId'],
-        merge: (existing: Connection | undefined, incoming: Connection, { args }: { args: Record<string, unknown> | null }) => mergeConnection(existing, incoming, args),
+        merge: (existing: Connection | undefined, incoming: Connection, { args }: MergeOptions) => mergeConnection(existing, incoming, args),
       },
+      messagesPage: offsetWrapper((args) => Number(args.offset ?? 0), ['sessionId']),
+      sessions: offsetWrapper((args) => (Number(args.page ?? 1) - 1) * Number(args.limit ?? 20), ['filter']),
     },
   },
   Message: {
+    merge: mergeMessage,
     fields: {
       // A replayed MessageEvent carries its send-time status: never let it move the cache back.
       status: { merge: (existing: string | undefined, incoming: string) => furthestStatus(existing, incoming) },
       read: { merge: (existing: boolean | undefined, incoming: boolean) => Boolean(existing) || incoming },
-      version: { merge: (existing: number | undefined, incoming: number) => Math.max(existing ?? 0, incoming) },
+      content: latest,
+      editedAt: latest,
+      deletedAt: latest,
+      metadata: latest,
+      version: latest,
     },
   },
   ReadState: { keyFields: ['id'] },
-  MessagePage: mergeWrapper,
-  SessionPage: mergeWrapper,
-  MessageConnection: mergeWrapper,
-  PageInfo: mergeWrapper,
 };
