@@ -222,4 +222,18 @@ describe('SDK watchSession', () => {
       expect(watcher.ids).toEqual(outbox.slice(0, watcher.ids.length));
     }
   });
+
+  it('send attaches files as a multipart request and a retry with the same clientMessageId stores the message once', async () => {
+    const agentName = unique('uploadagent');
+    const agent = await userWithRole(t, admin, UserRole.STAFF, agentName);
+    const customer = await userWithRole(t, admin, UserRole.USER, unique('uploadcustomer'));
+    const sessionId = await assignedSession(t, admin, customer, agent);
+    const client = sdk(t.graphqlUrl, agentName);
+    const file = new File(['hello from the SDK\n'], 'note.txt', { type: 'text/plain' });
+    const first = await client.send(sessionId, 'see attached', { attachments: [file], clientMessageId: 'upload-1' });
+    expect(first.created).toBe(true);
+    expect(first.message.attachments).toEqual([expect.objectContaining({ name: 'note.txt', type: 'text/plain', size: file.size })]);
+    const again = await client.send(sessionId, 'see attached', { attachments: [file], clientMessageId: 'upload-1' });
+    expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+  });
 });

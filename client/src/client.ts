@@ -10,7 +10,7 @@ import {
   type SdkSendMutation,
   type SdkSessionEventsSubscription,
 } from './generated/graphql.js';
-import { httpPoster, type Operation } from './http.js';
+import { httpPoster, type Operation, type Uploads } from './http.js';
 import { backoff, resumableStream, sleep } from './stream.js';
 import { TokenKeeper, type Credentials, type GetToken } from './tokens.js';
 
@@ -57,6 +57,8 @@ export interface SendOptions {
   /** Idempotency key (unique per sender); generated when omitted. Retries reuse it, so a message is stored once. */
   clientMessageId?: string;
   metadata?: Record<string, unknown>;
+  /** Files to attach (a File keeps its name); sent as a GraphQL multipart request. */
+  attachments?: (Blob | File)[];
   /** Attempts after the first on network failures and transient refusals (default 6). */
   retries?: number;
 }
@@ -95,12 +97,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const stops = new Set<() => void>();
   const parts = { ws, tokens, connectionToken: () => connectionToken };
 
-  async function request<TResult, TVariables>(document: Operation<TResult, TVariables>, variables: TVariables): Promise<TResult> {
+  async function request<TResult, TVariables>(document: Operation<TResult, TVariables>, variables: TVariables, uploads?: Uploads): Promise<TResult> {
     let token = await tokens.current();
-    let result = await post(document, variables, token);
+    let result = await post(document, variables, token, uploads);
     if (token !== null && (result.status === 401 || isTokenProblem(result.errors))) {
       token = await tokens.renew(token);
-      result = await post(document, variables, token);
+      result = await post(document, variables, token, uploads);
     }
     if (result.errors?.length || !result.data) throw new ParleyError(result.errors ?? [{ message: `HTTP ${result.status} without data` }]);
     return result.data;
@@ -159,10 +161,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       );
     },
 
-    async send(sessionId, content, { clientMessageId = crypto.randomUUID(), metadata, retries = 6 } = {}) {
+    async send(sessionId, content, { clientMessageId = crypto.randomUUID(), metadata, attachments = [], retries = 6 } = {}) {
+      const uploads = attachments.map((file, index) => ({ path: `variables.attachments.${index}`, file, name: 'name' in file ? file.name : `attachment-${index + 1}` }));
+      const variables = { sessionId, content, clientMessageId, metadata: metadata ?? null, attachments: attachments.length ? attachments : null };
       for (let attempt = 0; ; attempt++) {
         try {
-          return (await request(SdkSendDocument, { sessionId, content, clientMessageId, metadata: metadata ?? null })).sendMessage;
+          return (await request(SdkSendDocument, variables, uploads)).sendMessage;
         } catch (error) {
           const retriable = error instanceof ParleyNetworkError || (error instanceof ParleyError && isTransient(error.errors));
           if (!retriable || attempt >= retries) throw error;

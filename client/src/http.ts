@@ -11,31 +11,46 @@ export interface GraphQLResult<TResult> {
   status: number;
 }
 
-export type Post = <TResult, TVariables>(document: Operation<TResult, TVariables>, variables: TVariables, token: string | null) => Promise<GraphQLResult<TResult>>;
+/** Files of a multipart request: the variable path each one fills (`variables.attachments.0`) and its bytes. */
+export type Uploads = { path: string; file: Blob; name: string }[];
+
+export type Post = <TResult, TVariables>(document: Operation<TResult, TVariables>, variables: TVariables, token: string | null, uploads?: Uploads) => Promise<GraphQLResult<TResult>>;
 
 /**
  * One GraphQL request over HTTP. A failure to get any GraphQL answer (no connection, a gateway
  * error, a body that is not a GraphQL response) is a ParleyNetworkError: the caller may retry.
  */
 export function httpPoster(url: string, fetchImpl: typeof fetch): Post {
-  return async (document, variables, token) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+  return async (document, variables, token, uploads) => {
+    const headers: Record<string, string> = { accept: 'application/graphql-response+json, application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
+    // Files travel as multipart parts; in `operations` their places hold null (the spec's convention).
+    const operation = JSON.stringify({ query: document.toString(), variables }, (_key, value: unknown) => (value instanceof Blob ? null : value));
+    let body: string | FormData = operation;
+    if (uploads?.length) {
+      // graphql-multipart-request-spec; the preflight header is the server's CSRF guard for multipart.
+      headers['apollo-require-preflight'] = 'true';
+      const form = new FormData();
+      form.append('operations', operation);
+      form.append('map', JSON.stringify(Object.fromEntries(uploads.map((upload, index) => [String(index), [upload.path]]))));
+      uploads.forEach((upload, index) => form.append(String(index), upload.file, upload.name));
+      body = form;
+    } else headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify({ query: document.toString(), variables }) });
+      response = await fetchImpl(url, { method: 'POST', headers, body });
     } catch (error) {
       throw new ParleyNetworkError(`request to ${url} failed`, { cause: error });
     }
-    let body: { data?: unknown; errors?: ParleyGraphQLError[] };
+    let answer: { data?: unknown; errors?: ParleyGraphQLError[] };
     try {
-      body = (await response.json()) as typeof body;
+      answer = (await response.json()) as typeof answer;
     } catch (error) {
       throw new ParleyNetworkError(`no GraphQL answer from ${url} (HTTP ${response.status})`, { cause: error });
     }
-    if (response.status >= 500 && !body.data) {
-      throw new ParleyNetworkError(`HTTP ${response.status} from ${url}: ${body.errors?.[0]?.message ?? ''}`);
+    if (response.status >= 500 && !answer.data) {
+      throw new ParleyNetworkError(`HTTP ${response.status} from ${url}: ${answer.errors?.[0]?.message ?? ''}`);
     }
-    return { data: body.data as never, errors: body.errors, status: response.status };
+    return { data: answer.data as never, errors: answer.errors, status: response.status };
   };
 }

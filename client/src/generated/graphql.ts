@@ -71,6 +71,7 @@ export type SdkSendMutationVariables = Exact<{
   content: string;
   clientMessageId?: string | null | undefined;
   metadata?: Record<string, unknown> | null | undefined;
+  attachments?: Array<Blob> | Blob | null | undefined;
 }>;
 
 
@@ -236,12 +237,13 @@ fragment SdkMessage on Message {
   }
 }`) as unknown as TypedDocumentString<SdkHistoryQuery, SdkHistoryQueryVariables>;
 export const SdkSendDocument = new TypedDocumentString(`
-    mutation SdkSend($sessionId: ID!, $content: String!, $clientMessageId: String, $metadata: JSONObject) {
+    mutation SdkSend($sessionId: ID!, $content: String!, $clientMessageId: String, $metadata: JSONObject, $attachments: [Upload!]) {
   sendMessage(
     sessionId: $sessionId
     content: $content
     clientMessageId: $clientMessageId
     metadata: $metadata
+    attachments: $attachments
   ) {
     created
     message {
