@@ -33,7 +33,7 @@ export function httpPoster(url: string, fetchImpl: typeof fetch): Post {
       const form = new FormData();
       form.append('operations', operation);
       form.append('map', JSON.stringify(Object.fromEntries(uploads.map((upload, index) => [String(index), [upload.path]]))));
-      uploads.forEach((upload, index) => form.append(String(index), upload.file, upload.name));
+      for (const [index, upload] of uploads.entries()) form.append(String(index), upload.file, upload.name);
       body = form;
     } else headers['content-type'] = 'application/json';
     let response: Response;
