@@ -168,7 +168,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         try {
           return (await request(SdkSendDocument, variables, uploads)).sendMessage;
         } catch (error) {
-          const retriable = error instanceof ParleyNetworkError || (error instanceof ParleyError && isTransient(error.errors));
+          // A token refused again right after its renewal (a sign-out racing the sign-in) is renewed on the next attempt.
+          const retriable = error instanceof ParleyNetworkError || (error instanceof ParleyError && (isTransient(error.errors) || isTokenProblem(error.errors)));
           if (!retriable || attempt >= retries) throw error;
           await sleep(backoff(attempt));
         }
