@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
-import { createParleyClient, type Message, type ParleyClient, type SessionEvent } from '../client/src/index.js';
+import { createParleyClient, type InboxEvent, type Message, type ParleyClient, type SessionEvent } from '../client/src/index.js';
 import { UserRole } from '../src/shared/enums.js';
-import { SignOutEverywhereDocument, LoginDocument } from './generated/graphql.js';
+import { CreateSessionDocument, LoginDocument, SignOutEverywhereDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { assignedSession, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
@@ -249,5 +249,47 @@ describe('SDK watchSession', () => {
     expect(first.message.attachments).toEqual([expect.objectContaining({ name: 'note.txt', type: 'text/plain', size: file.size })]);
     const again = await client.send(sessionId, 'see attached', { attachments: [file], clientMessageId: 'upload-1' });
     expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+  });
+});
+
+describe('SDK watchInbox', () => {
+  it('follows the inbox through connection cuts: each new session once, in inbox order', async () => {
+    const customer = await userWithRole(t, admin, UserRole.USER, unique('inboxcustomer'));
+    const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(t.url).port));
+    try {
+      const client = sdk(`http://127.0.0.1:${proxy.port}/graphql`, 'admin', ADMIN_PASSWORD);
+      const events: InboxEvent[] = [];
+      const errors: Error[] = [];
+      const stop = client.watchInbox({ onEvent: (event) => events.push(event), onError: (error) => errors.push(error) });
+      const open = async () => (await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'Inbox' }, customer.token)).createSession.id;
+      // Live once a session opened now shows up (the subscription starts from "now").
+      for (let deadline = Date.now() + 10_000; ; ) {
+        const id = await open();
+        await sleep(200);
+        if (events.some((event) => event.sessionId === id)) break;
+        if (Date.now() > deadline) throw new Error('inbox never became live');
+      }
+      const opened: string[] = [];
+      for (let n = 0; n < 12; n++) {
+        opened.push(await open());
+        if (n % 4 === 1) {
+          proxy.cut();
+          await sleep(100);
+          proxy.restore();
+        }
+      }
+      const created = () => events.filter((event) => event.type === 'SESSION_CREATED').map((event) => event.sessionId);
+      for (let deadline = Date.now() + 15_000; !opened.every((id) => created().includes(id)); ) {
+        if (Date.now() > deadline) throw new Error(`inbox missed sessions: ${opened.filter((id) => !created().includes(id))}`);
+        await sleep(50);
+      }
+      stop();
+      expect(errors).toEqual([]);
+      const ids = events.map((event) => BigInt(event.id));
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      expect(created().filter((id) => opened.includes(id))).toEqual(opened);
+    } finally {
+      await proxy.close();
+    }
   });
 });
