@@ -252,6 +252,38 @@ describe('SDK watchSession', () => {
   });
 });
 
+describe('SDK tokens', () => {
+  it('a refused access token is renewed once with the refresh token, however many requests saw it refused', async () => {
+    const agentName = unique('refreshagent');
+    const agent = await userWithRole(t, admin, UserRole.STAFF, agentName);
+    const customer = await userWithRole(t, admin, UserRole.USER, unique('refreshcustomer'));
+    const sessionId = await assignedSession(t, admin, customer, agent);
+    const operations: string[] = [];
+    let expired: string | null = null;
+    // The real server, except that the first token is answered as an expired one would be.
+    const client = createParleyClient({
+      url: t.graphqlUrl,
+      credentials: { username: agentName, password: PASSWORD },
+      fetch: async (url, init) => {
+        operations.push(/(?:query|mutation) (\w+)/.exec(String(init?.body))?.[1] ?? '?');
+        if (expired && new Headers(init?.headers).get('authorization') === `Bearer ${expired}`) {
+          const refusal = { errors: [{ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' } }] };
+          return new Response(JSON.stringify(refusal), { status: 401, headers: { 'content-type': 'application/json' } });
+        }
+        return fetch(url, init);
+      },
+    });
+    clients.push(client);
+    await client.send(sessionId, 'before expiry');
+    expired = await client.token();
+    const sent = await Promise.all([1, 2, 3].map((n) => client.send(sessionId, `after expiry ${n}`)));
+    expect(sent.map((result) => result.created)).toEqual([true, true, true]);
+    expect(operations.filter((name) => name === 'SdkLogin')).toHaveLength(1);
+    expect(operations.filter((name) => name === 'SdkRefresh')).toHaveLength(1);
+    expect(await client.token()).not.toBe(expired);
+  });
+});
+
 describe('SDK watchInbox', () => {
   it('follows the inbox through connection cuts: each new session once, in inbox order', async () => {
     const customer = await userWithRole(t, admin, UserRole.USER, unique('inboxcustomer'));
