@@ -51,6 +51,7 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
   let attempt = 0;
   let cancel: (() => void) | null = null;
   let wake: (() => void) | null = null;
+  let refusedBefore = false; // a token was refused and nothing was delivered since
   /** A pause that ends early when the stream is stopped (so no timer outlives it). */
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -102,7 +103,10 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
               dispose();
               return;
             }
-            if (result.data) deliver(spec.pick(result.data));
+            if (result.data) {
+              refusedBefore = false;
+              deliver(spec.pick(result.data));
+            }
           },
           error: (error) => {
             if (Array.isArray(error)) end({ kind: 'errors', errors: error });
@@ -116,6 +120,13 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
         dispose();
       };
     });
+
+  /** Renews a refused token; straight back the first time, with backoff if the renewed one was refused too with nothing delivered in between. */
+  const renewed = async (stale: string | null) => {
+    await parts.tokens.renew(stale);
+    if (refusedBefore) await pause(backoff(attempt++));
+    refusedBefore = true;
+  };
 
   const fail = (error: Error) => {
     stopped = true;
@@ -143,13 +154,13 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
             continue;
           }
           if (isTokenProblem(ending.errors)) {
-            await parts.tokens.renew(token);
+            await renewed(token);
             continue;
           }
           if (!isTransient(ending.errors)) return fail(new ParleyError(ending.errors));
         } else if (ending.kind === 'closed' && isCloseEvent(ending.reason)) {
           if (isTokenClose(ending.reason)) {
-            await parts.tokens.renew(parts.connectionToken());
+            await renewed(parts.connectionToken());
             continue;
           }
           if (ending.reason.code === 4403) return fail(new ParleyError([{ message: `connection refused: ${ending.reason.reason}`, extensions: { code: 'FORBIDDEN', reason: ending.reason.reason } }]));
