@@ -35,6 +35,20 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true },
     },
+    {
+      name: 'client-sdk-stands-alone',
+      comment: 'The SDK (client/, @parley/client) is published on its own: it speaks to the server only over HTTP and WebSocket, never through its code.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^(src|test|bench)/' },
+    },
+    {
+      name: 'server-knows-no-client',
+      comment: 'The server never depends on its SDK.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^client/' },
+    },
   ],
   options: {
     parser: 'swc',
