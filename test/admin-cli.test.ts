@@ -47,11 +47,11 @@ describe('admin CLI', () => {
     } finally {
       await server.stop();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('fails with a message and exit code 1 on bad input', async () => {
     await expect(admin('create-user', 'x', '--role', 'KING')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--role') });
     await expect(admin('token', 'nobody')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no user') });
     await expect(admin('frobnicate')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown command') });
-  }, 60_000);
+  }, 180_000);
 });
