@@ -12,6 +12,7 @@ import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../
 import { MessageService } from '../messages/message.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
+import { InboxService } from '../sessions/inbox.service.js';
 import { RoomService } from '../rooms/room.service.js';
 import { SearchService } from '../search/search.service.js';
 import { StatsService } from '../stats/stats.service.js';
@@ -53,6 +54,8 @@ export interface RequestContext {
   readonly realtime: RealtimeService;
   readonly webhooks: WebhookService;
   readonly apiKeys: ApiKeyService;
+  /** Unread counts and the staff/admin inbox. */
+  readonly inbox: InboxService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -86,6 +89,7 @@ class RequestScope implements RequestContext {
     realtime?: RealtimeService;
     webhooks?: WebhookService;
     apiKeys?: ApiKeyService;
+    inbox?: InboxService;
   } = {};
 
   constructor(
@@ -131,6 +135,10 @@ class RequestScope implements RequestContext {
   get widget(): WidgetService {
     this.built.widget ??= new WidgetService(this.scope, this.deps);
     return this.built.widget;
+  }
+  get inbox(): InboxService {
+    this.built.inbox ??= new InboxService(this.scope);
+    return this.built.inbox;
   }
   get realtime(): RealtimeService {
     this.built.realtime ??= new RealtimeService(this.scope, this.deps);

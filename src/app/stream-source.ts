@@ -13,7 +13,7 @@ export function streamSourceFor(
     bus: context.deps.events,
     fresh: async () => {
       const renewed = await context.renew();
-      return { realtime: renewed.realtime, messages: renewed.messages };
+      return { realtime: renewed.realtime, messages: renewed.messages, inbox: renewed.inbox };
     },
     onError,
   };

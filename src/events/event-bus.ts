@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Db } from '../db/orm.js';
 import type { ChatSession } from '../model/session.entity.js';
-import { isLifecycleEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from '../model/event-contract.js';
+import { isLifecycleEvent, isMessageEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from '../model/event-contract.js';
 import { SessionEvent } from '../model/session-event.entity.js';
 
 export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
@@ -14,7 +14,7 @@ export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typ
 
 /**
  * Topics are per session (every event of one session) and per tenant (the inbox: session
- * lifecycle events only), so a node only receives what its subscribers asked for.
+ * lifecycle events, plus message and read activity for live inbox counters), so a node only receives what its subscribers asked for.
  */
 export const sessionTopic = (tenantId: string, sessionId: string): string => `session:${tenantId}:${sessionId}`;
 export const inboxTopic = (tenantId: string): string => `inbox:${tenantId}`;
@@ -172,7 +172,8 @@ export class PubSubEventBus implements EventBus {
     for (const event of events) {
       const message: BusMessage = { kind: 'event', event };
       this.send(sessionTopic(event.tenantId, event.sessionId), message);
-      if (isLifecycleEvent(event)) this.send(inboxTopic(event.tenantId), message);
+      // The inbox carries lifecycle events in its own order, and message and read activity for live counters (openInboxStream).
+      if (isLifecycleEvent(event) || isMessageEvent(event) || event.type === 'read.updated') this.send(inboxTopic(event.tenantId), message);
       this.options.onPublish?.(event.type);
     }
   }

@@ -2,7 +2,8 @@ import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeRes
 import { isLifecycleEvent } from '../model/event-contract.js';
 import type { RequestContext } from '../app/context.js';
 import { MessageType } from './message.types.js';
-import { only, openInboxStream, openSessionStream, type StreamItem } from '../realtime/session-stream.js';
+import { only, openInboxStream, openSessionStream, type InboxItem, type StreamItem } from '../realtime/session-stream.js';
+import { InboxFilterInput } from './inbox.types.js';
 import { streamSourceFor } from '../app/stream-source.js';
 import {
   messageFromDto,
@@ -19,6 +20,12 @@ interface SessionArgs {
 }
 
 type Data = SubscribeResolverData<unknown, SessionArgs, RequestContext>;
+
+interface InboxArgs {
+  since?: string | null;
+  activity?: boolean | null;
+  filter?: InboxFilterInput | null;
+}
 
 const sessionStream = ({ args, context }: Data) => openSessionStream(streamSourceFor(context), { sessionId: args.sessionId, since: args.since });
 const isType = (...types: string[]) => (item: StreamItem) => item.kind === 'event' && types.includes(item.event.type);
@@ -74,12 +81,19 @@ export class RealtimeResolver {
 
   @Subscription(() => SessionUpdateEventType, {
     description:
-      'Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant\'s inbox order. `since`: the last inbox event id seen; missed events are replayed first',
-    subscribe: ({ context, args }: Data) => openInboxStream(streamSourceFor(context), { since: args.since }),
+      "Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant's inbox order, each with the subscriber's inboxRow and inboxTabs. `since`: the last inbox event id seen; missed events are replayed first. `activity`: also new, edited and deleted messages and the subscriber's read marks in those sessions (live; type MESSAGE_*/READ_UPDATED, id = the inbox position). `filter`: the conditions inboxTabs respects",
+    subscribe: ({ context, args }: SubscribeResolverData<unknown, InboxArgs, RequestContext>) =>
+      openInboxStream(streamSourceFor(context), { since: args.since, activity: args.activity, filter: args.filter }),
   })
-  inbox(@Root() item: StreamItem, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionUpdateEventType {
-    if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('inbox received another event');
-    return SessionUpdateEventType.from(item.event);
+  inbox(
+    @Root() item: InboxItem,
+    @Ctx() ctx: RequestContext,
+    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
+    @Arg('activity', () => Boolean, { nullable: true, defaultValue: false }) _activity?: boolean | null,
+    @Arg('filter', () => InboxFilterInput, { nullable: true }) _filter?: InboxFilterInput | null,
+  ): SessionUpdateEventType {
+    if (item.kind !== 'event') throw new TypeError('inbox received a typing signal');
+    return SessionUpdateEventType.forInbox(item.event, item.inbox, ctx.viewer);
   }
 
   @Mutation(() => TypingEventType, { description: 'Publishes a typing indicator (never stored); it expires after 6 s without a refresh' })

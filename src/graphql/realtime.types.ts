@@ -13,6 +13,9 @@ import {
 } from '../model/event-contract.js';
 import { DeliveryStatus, Priority, SessionStatus } from './enums.js';
 import { MessageType } from './message.types.js';
+import { InboxRowType, InboxTabsType } from './inbox.types.js';
+import type { InboxExtras } from '../realtime/session-stream.js';
+import type { Viewer } from '../shared/viewer.js';
 
 /** One enum for every event of the union, so clients can select `type` on all of them together. */
 export enum GraphQLEventType {
@@ -157,6 +160,39 @@ export class SessionUpdateEventType {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => InboxRowType, { nullable: true, description: "Inbox subscription only: the session's row for the subscriber as of delivery (unread count, last message, last activity); null when the session left the subscriber's inbox" })
+  inboxRow: InboxRowType | null = null;
+
+  @Field(() => InboxTabsType, { nullable: true, description: 'Inbox subscription only: the tab counts as of delivery' })
+  inboxTabs: InboxTabsType | null = null;
+
+  /**
+   * An inbox item: a lifecycle event with the subscriber's row and tabs, or (with `activity`) a
+   * message or read change, described by the session as it now is. An activity item's `id` is the
+   * inbox position (the last lifecycle event id), so resuming from any item's id is gap-free.
+   */
+  static forInbox(event: PublishedEvent, inbox: InboxExtras, viewer: Viewer): SessionUpdateEventType {
+    const extras = { inboxRow: inbox.row ? InboxRowType.from(inbox.row, viewer) : null, inboxTabs: InboxTabsType.from(inbox.tabs) };
+    if (isLifecycleEvent(event)) return Object.assign(SessionUpdateEventType.from(event), extras);
+    const session = inbox.row!.session;
+    return Object.assign(new SessionUpdateEventType(), {
+      id: inbox.position,
+      sessionId: event.sessionId,
+      type: GRAPHQL_TYPE[event.type],
+      changes: isMessageEvent(event) ? ['lastMessage', 'unreadCount'] : ['unreadCount'],
+      status: session.status,
+      priority: session.priority,
+      subject: session.subject,
+      tags: session.tags,
+      agentId: session.agent?.id ?? null,
+      customerId: session.customer?.id ?? null,
+      startedAt: session.startedAt,
+      endedAt: session.endedAt,
+      createdAt: new Date(event.createdAt),
+      ...extras,
+    });
+  }
 
   static from(event: SessionLifecycleEvent): SessionUpdateEventType {
     const { session } = event.payload;

@@ -92,6 +92,15 @@ export class RealtimeService {
     return BigInt(rows[0]?.head ?? '0');
   }
 
+  /** The id of the tenant's inbox event at `seq` ('0' before the first): the inbox position a stream starts at. */
+  async inboxEventIdAt(seq: bigint): Promise<string> {
+    if (seq === 0n) return '0';
+    const rows = await this.scope.em
+      .getConnection()
+      .execute<{ id: string }[]>('select id::text as id from session_events where tenant_id = ? and inbox_seq = ?', [this.scope.viewer.tenantId, String(seq)]);
+    return rows[0]?.id ?? '0';
+  }
+
   /** The tenant's lifecycle events after `since` (an event id), up to `upTo`, in inbox order. */
   async inboxReplay(sinceId: string, upTo: bigint, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
     const rows = await this.scope.em.find(

@@ -4,6 +4,7 @@ import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal, 
 import type { ChatSession } from '../model/session.entity.js';
 import { accessLost, DomainError, unavailable } from '../shared/errors.js';
 import { Mailbox } from './mailbox.js';
+import type { InboxFilter, InboxRow, InboxService, InboxTabs } from '../sessions/inbox.service.js';
 import type { RealtimeService } from './realtime.service.js';
 import { GAP_GRACE_MS, OUTBOX_BATCH, Sequencer, type OutboxReader } from './sequencer.js';
 
@@ -56,6 +57,7 @@ export type StreamItem = Exclude<BusMessage, { kind: 'resync' }>;
 export interface CallerServices {
   realtime: RealtimeService;
   messages: { markDelivered(sessionId: string, messageId: string): Promise<void> };
+  inbox: Pick<InboxService, 'rows' | 'tabCounts'>;
 }
 
 export interface StreamSource {
@@ -413,15 +415,45 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
   return guarded(live, run());
 }
 
+export interface InboxStreamOptions {
+  since?: string | null;
+  /** Also deliver message and read activity in the viewer's sessions (live counters); lifecycle events only when false. */
+  activity?: boolean | null;
+  /** The conditions the delivered tab counts respect (its assignee aside). */
+  filter?: InboxFilter | null;
+}
+
+/** What the inbox adds to each item: the session's row for the subscriber as of delivery, the tab counts, and the inbox position. */
+export interface InboxExtras {
+  row: InboxRow | null;
+  tabs: InboxTabs;
+  /** The id of the last lifecycle event delivered (what `since` resumes from); activity items carry it as their id. */
+  position: string;
+}
+
+export type InboxItem = { kind: 'event'; event: PublishedEvent; inbox: InboxExtras };
+
+/** Activity (not lifecycle) the inbox delivers when asked to: new, edited and deleted messages, and the subscriber's own read marks. */
+function isInboxActivity(event: PublishedEvent, viewer: { kind: string; userId?: string }): boolean {
+  if (isMessageEvent(event)) return true;
+  return event.type === 'read.updated' && viewer.kind === 'user' && event.payload.userId === viewer.userId;
+}
+
 /**
  * The staff/admin inbox: session lifecycle events of the tenant (created, assigned, closed), in
  * the tenant's inbox order with the same guarantees as a session stream, narrowed to the
- * viewer's own sessions for staff. `since` (an event id) replays what was missed.
+ * viewer's own sessions for staff. `since` (an event id) replays what was missed. Every item
+ * carries the session's inbox row for the subscriber (unread count, last message, last
+ * activity) and the tab counts, read at delivery; with `activity`, message and read activity in
+ * the viewer's sessions arrives too (live only: it is state, each item the row as it now is, and
+ * its id is the inbox position, so resuming from it stays gap-free for lifecycle events).
  */
-export async function openInboxStream(source: StreamSource, options: { since?: string | null } = {}): Promise<Stream<StreamItem>> {
+export async function openInboxStream(source: StreamSource, options: InboxStreamOptions = {}): Promise<Stream<InboxItem>> {
   const first = await source.fresh();
   first.realtime.authorizeInbox();
   const since = options.since != null ? await first.realtime.checkResumable(options.since) : null;
+  // Validates the filter before the stream starts: a bad one is an error, not an empty stream.
+  await first.inbox.tabCounts(options.filter);
   const viewer = first.realtime.viewer;
   const includes = (event: PublishedEvent) => first.realtime.inboxIncludes(event);
   const authorized = async () => {
@@ -439,13 +471,25 @@ export async function openInboxStream(source: StreamSource, options: { since?: s
   const live = new LiveStream(source);
   await live.listen(inboxTopic(viewer.tenantId), periodicCheck(live, sequence));
   const start = await headAfterListening(live, sequence);
+  let position = since ?? (await first.realtime.inboxEventIdAt(start));
 
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of sequenced(live, sequence, since, start)) {
-      if (item.kind === 'event' && includes(item.event)) yield item;
+      if (item.kind !== 'event') continue;
+      const { event } = item;
+      if (event.inboxSeq !== null) {
+        position = event.id;
+        if (!includes(event)) continue;
+      } else if (!options.activity || !isInboxActivity(event, viewer)) continue;
+      const { inbox } = await source.fresh();
+      const [row = null] = await inbox.rows([event.sessionId]);
+      // Activity in a session the viewer does not see in the inbox (staff: not theirs; rooms) is not theirs to know.
+      if (event.inboxSeq === null && row === null) continue;
+      const tabs = await inbox.tabCounts(options.filter);
+      yield { kind: 'event', event, inbox: { row, tabs, position } } as InboxItem;
     }
   }
-  return guarded(live, run());
+  return guarded(live, run()) as unknown as Stream<InboxItem>;
 }
 
 /** Only the items matching `keep`; ending it ends the underlying stream at once. */

@@ -1,0 +1,105 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { InboxAssignee, type InboxRow, type InboxTabs } from '../sessions/inbox.service.js';
+import type { Viewer } from '../shared/viewer.js';
+import { Priority, SessionStatus } from './enums.js';
+import { MessageType } from './message.types.js';
+import { SessionType } from './session.types.js';
+
+registerEnumType(InboxAssignee, {
+  name: 'InboxAssignee',
+  description: "ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see",
+});
+
+@InputType('InboxFilter')
+export class InboxFilterInput {
+  @Field(() => SessionStatus, { nullable: true })
+  status?: SessionStatus | null;
+
+  @Field(() => InboxAssignee, { nullable: true, description: 'ANY when absent' })
+  assignee?: InboxAssignee | null;
+
+  @Field(() => ID, { nullable: true, description: "One agent's sessions (instead of assignee)" })
+  agentId?: string | null;
+
+  @Field(() => Priority, { nullable: true })
+  priority?: Priority | null;
+
+  @Field(() => String, { nullable: true })
+  tag?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'True: the customer spoke last and no support reply followed (false: the opposite)' })
+  waitingForReply?: boolean | null;
+}
+
+@ObjectType('InboxTabs', { description: 'Session counts per tab under the filter\'s other conditions (its assignee is what the tabs choose)' })
+export class InboxTabsType {
+  @Field(() => Int, { description: 'Assigned to the viewer' })
+  mine!: number;
+
+  @Field(() => Int, { description: 'Not assigned (always 0 for staff, who see only their own sessions)' })
+  unassigned!: number;
+
+  @Field(() => Int, { description: 'Everything the viewer may see' })
+  all!: number;
+
+  static from(tabs: InboxTabs): InboxTabsType {
+    return Object.assign(new InboxTabsType(), tabs);
+  }
+}
+
+@ObjectType('InboxRow')
+export class InboxRowType {
+  @Field(() => SessionType)
+  session!: SessionType;
+
+  @Field(() => Int, { description: "The viewer's unread messages in the session (Session.unreadCount)" })
+  unreadCount!: number;
+
+  @Field(() => MessageType, { nullable: true, description: 'The newest message; a private note is marked `private` (the inbox is staff-only)' })
+  lastMessage!: MessageType | null;
+
+  @Field(() => Date, { description: 'The newest message or lifecycle change: the inbox order' })
+  lastActivityAt!: Date;
+
+  static from(row: InboxRow, viewer: Viewer): InboxRowType {
+    return Object.assign(new InboxRowType(), {
+      session: SessionType.from(row.session, viewer),
+      unreadCount: row.unreadCount,
+      lastMessage: row.lastMessage ? MessageType.from(row.lastMessage) : null,
+      lastActivityAt: row.lastActivityAt,
+    });
+  }
+}
+
+@ObjectType('InboxEdge')
+export class InboxEdgeType {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => InboxRowType)
+  node!: InboxRowType;
+}
+
+@ObjectType('InboxPage', { description: 'Support sessions by last activity, newest first' })
+export class InboxPageType {
+  @Field(() => [InboxEdgeType])
+  edges!: InboxEdgeType[];
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page' })
+  endCursor!: string | null;
+
+  /** Counted when selected (tabs field resolver). */
+  tabs!: () => Promise<InboxTabs>;
+}
+
+@ObjectType('UnreadSummary')
+export class UnreadSummaryType {
+  @Field(() => Int, { description: 'Unread messages across the sessions the viewer takes part in and may read' })
+  total!: number;
+
+  @Field(() => Int, { description: 'How many of those sessions have unread messages' })
+  sessions!: number;
+}

@@ -1,0 +1,278 @@
+import { requireSupportStaff } from '../shared/guards.js';
+import { Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { badInput, unauthenticated } from '../shared/errors.js';
+import type { Scope } from '../db/scope.js';
+import type { Viewer } from '../shared/viewer.js';
+import { intInRange, isId, parseId, requireName } from '../shared/validate.js';
+import { ChatMessage } from '../model/message.entity.js';
+import { ChatSession } from '../model/session.entity.js';
+import { Participant } from '../model/participant.entity.js';
+import { readableSessionsCondition } from './session-access.js';
+import { seesPrivateNotes } from './message-visibility.js';
+import { WatermarkView, type MessageView } from './watermarks.js';
+
+export const INBOX_MAX_PAGE_SIZE = 100;
+export const INBOX_DEFAULT_PAGE_SIZE = 25;
+const MAX_TAG_LENGTH = 50;
+
+/** Which assignee the inbox lists: the viewer's own sessions, the unassigned queue, any, or one agent's (agentId). */
+export enum InboxAssignee {
+  ME = 'ME',
+  UNASSIGNED = 'UNASSIGNED',
+  ANY = 'ANY',
+}
+
+export interface InboxFilter {
+  status?: SessionStatus | null;
+  assignee?: InboxAssignee | null;
+  agentId?: string | null;
+  priority?: Priority | null;
+  tag?: string | null;
+  /** The customer spoke last and no support reply followed (the session's open wait, see stats). */
+  waitingForReply?: boolean | null;
+}
+
+export interface InboxRow {
+  session: ChatSession;
+  unreadCount: number;
+  lastMessage: MessageView | null;
+  lastActivityAt: Date;
+}
+
+export interface InboxTabs {
+  mine: number;
+  unassigned: number;
+  all: number;
+}
+
+export interface InboxPage {
+  rows: InboxRow[];
+  cursors: string[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  /** Counted only when asked for (an aggregate over the matching sessions, unlike the page). */
+  tabs: () => Promise<InboxTabs>;
+}
+
+export interface UnreadSummary {
+  total: number;
+  sessions: number;
+}
+
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+const CURSOR_PREFIX = 'inbox:';
+
+/** Opaque cursor over the inbox key (last activity in microseconds since the epoch, session id). */
+export function encodeInboxCursor(activityMicros: string, sessionId: string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${activityMicros}:${sessionId}`, 'utf8').toString('base64url');
+}
+
+export function decodeInboxCursor(cursor: string, field: string): { micros: string; id: string } {
+  const raw = typeof cursor === 'string' && /^[A-Za-z0-9_-]{1,96}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^inbox:(-?\d{1,18}):(\d+)$/.exec(raw);
+  if (!match || !isId(match[2]!)) throw badInput(field, `${field} is not a valid cursor`, 'INVALID_CURSOR');
+  return { micros: match[1]!, id: match[2]! };
+}
+
+/**
+ * Per-viewer unread counts and the staff/admin inbox. The counters are maintained by the database
+ * in the transaction of every write (Migration20261130010000_unread_inbox), so reading one is a
+ * single-row lookup whatever the session's size; the inbox is a keyset page over
+ * (tenant, last_activity_at, id). Raw SQL states the tenant scope itself.
+ */
+export class InboxService {
+  constructor(private readonly scope: Scope) {}
+
+  private get tenantId(): string {
+    return this.scope.viewer.tenantId;
+  }
+
+  private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.scope.em.getConnection().execute<T[]>(sql, params);
+  }
+
+  /**
+   * The viewer's unread messages in a session they may read (the caller checked access): their
+   * participant counter, or, for a reader who never joined (an admin looking in), everything they
+   * may see, as a watermark of 0 means.
+   */
+  async unreadCount(sessionId: string): Promise<number> {
+    const viewer = this.scope.viewer;
+    const own = viewerParticipant(viewer);
+    if (own === null) return 0;
+    const column = seesPrivateNotes(viewer) ? 'staff_visible_count' : 'visible_count';
+    const rows = await this.query<{ unread: number | null }>(
+      `select coalesce((select p.unread_count from participants p where p.session_id = s.id and ${own.sql} limit 1), s.${column}) as unread
+         from chat_sessions s where s.id = ? and s.tenant_id = ?`,
+      [...own.params, sessionId, this.tenantId],
+    );
+    return Number(rows[0]?.unread ?? 0);
+  }
+
+  /**
+   * Across the sessions the viewer takes part in and may still read: the unread total and how
+   * many sessions have any. Admins count the sessions they joined (wrote or read in, or were
+   * added to), not the whole tenant: the inbox shows the rest. Reads only participant rows with
+   * something unread (a partial index).
+   */
+  async unreadSummary(): Promise<UnreadSummary> {
+    const viewer = this.scope.viewer;
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    const own = viewerParticipant(viewer)!;
+    const readable = readableSessionsCondition(viewer);
+    const rows = await this.query<{ total: string | number; sessions: string | number }>(
+      `select coalesce(sum(p.unread_count), 0) as total, count(*) as sessions
+         from participants p join chat_sessions s on s.id = p.session_id
+        where ${own.sql} and p.unread_count > 0 and p.left_at is null and p.tenant_id = ? and s.tenant_id = ? and (${readable.sql})`,
+      [...own.params, this.tenantId, this.tenantId, ...readable.params],
+    );
+    return { total: Number(rows[0]?.total ?? 0), sessions: Number(rows[0]?.sessions ?? 0) };
+  }
+
+  /**
+   * Support sessions by last activity, newest first. Staff see the sessions assigned to them
+   * (DESIGN §4: the unassigned queue is not theirs to read, so its tab counts 0 for them); admins
+   * the whole tenant. Keyset paging on (last_activity_at, id): a page costs the same at any depth
+   * and tenant size. A session with new activity moves to the top, so paging on never repeats it.
+   */
+  async page(filterArg: InboxFilter | null | undefined, firstArg?: number | null, after?: string | null): Promise<InboxPage> {
+    const viewer = requireSupportStaff(this.scope.viewer);
+    const first = intInRange(firstArg, 'first', 1, INBOX_MAX_PAGE_SIZE, INBOX_DEFAULT_PAGE_SIZE);
+    const filter = filterArg ?? {};
+    const common = this.commonConditions(filter, viewer);
+    const assignee = this.assigneeCondition(filter, viewer);
+    const where: Sql[] = [...common, ...(assignee ? [assignee] : [])];
+    if (after != null) {
+      const cursor = decodeInboxCursor(after, 'after');
+      where.push({ sql: `(s.last_activity_at, s.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)`, params: [cursor.micros, cursor.id] });
+    }
+    const { sql, params } = joinAnd(where);
+    const rows = await this.query<{ id: string; micros: string }>(
+      `select s.id::text as id, (extract(epoch from s.last_activity_at) * 1000000)::bigint::text as micros
+         from chat_sessions s where ${sql}
+        order by s.last_activity_at desc, s.id desc limit ?`,
+      [...params, first + 1],
+    );
+    const page = rows.slice(0, first);
+    const built = await this.rows(page.map((row) => row.id));
+    const cursors = page.map((row) => encodeInboxCursor(row.micros, row.id));
+    return {
+      rows: built,
+      cursors,
+      hasNextPage: rows.length > first,
+      endCursor: cursors.at(-1) ?? null,
+      tabs: () => this.tabs(common, viewer.userId),
+    };
+  }
+
+  /** Tab counts (mine, unassigned, all) under the filter's other conditions (its assignee is what the tabs choose). */
+  async tabCounts(filterArg: InboxFilter | null | undefined): Promise<InboxTabs> {
+    const viewer = requireSupportStaff(this.scope.viewer);
+    return this.tabs(this.commonConditions(filterArg ?? {}, viewer), viewer.userId);
+  }
+
+  /**
+   * The inbox rows of `sessionIds` for the viewer, in the given order (ids the viewer may not see
+   * in the inbox are left out): the session, the viewer's unread count, the last message (notes
+   * included, marked private: the inbox is staff-only) and the last activity.
+   */
+  async rows(sessionIds: readonly string[]): Promise<InboxRow[]> {
+    if (sessionIds.length === 0) return [];
+    const viewer = requireSupportStaff(this.scope.viewer);
+    const { em } = this.scope;
+    const visible = joinAnd([...this.commonConditions({}, viewer), { sql: `s.id in (${sessionIds.map(() => '?').join(', ')})`, params: [...sessionIds] }]);
+    const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; last_message_id: string }>(
+      `select s.id::text as id, s.last_activity_at, s.last_message_id::text as last_message_id,
+              coalesce((select p.unread_count from participants p where p.session_id = s.id and p.user_id = ? limit 1), s.staff_visible_count) as unread
+         from chat_sessions s where ${visible.sql}`,
+      [viewer.userId, ...visible.params],
+    );
+    const byId = new Map(facts.map((fact) => [fact.id, fact]));
+    const ids = sessionIds.filter((id) => byId.has(id));
+    if (ids.length === 0) return [];
+    const sessions = await em.find(ChatSession, { id: { $in: ids } }, { populate: ['customer', 'agent'] });
+    const sessionById = new Map(sessions.map((session) => [session.id, session]));
+    const messageIds = ids.map((id) => byId.get(id)!.last_message_id).filter((id) => id !== '0');
+    const messages = messageIds.length ? await em.find(ChatMessage, { id: { $in: messageIds } }, { populate: ['sender.user', 'attachments'] }) : [];
+    const messageById = new Map(messages.map((message) => [message.id, message]));
+    const participants = messages.length ? await em.find(Participant, { session: { $in: messages.map((m) => m.session.id) } }, { populate: ['user'] }) : [];
+    const rows: InboxRow[] = [];
+    for (const id of ids) {
+      const fact = byId.get(id)!;
+      const session = sessionById.get(id);
+      if (!session) continue;
+      const message = messageById.get(fact.last_message_id) ?? null;
+      const watermarks = new WatermarkView(participants.filter((p) => p.session.id === id));
+      rows.push({
+        session,
+        unreadCount: Number(fact.unread),
+        lastMessage: message ? watermarks.view(message) : null,
+        lastActivityAt: new Date(fact.last_activity_at),
+      });
+    }
+    return rows;
+  }
+
+  private async tabs(common: Sql[], userId: string): Promise<InboxTabs> {
+    const { sql, params } = joinAnd(common);
+    const rows = await this.query<{ mine: string | number; unassigned: string | number; total: string | number }>(
+      `select count(*) filter (where s.agent_id = ?) as mine, count(*) filter (where s.agent_id is null) as unassigned, count(*) as total
+         from chat_sessions s where ${sql}`,
+      [userId, ...params],
+    );
+    const row = rows[0];
+    return { mine: Number(row?.mine ?? 0), unassigned: Number(row?.unassigned ?? 0), all: Number(row?.total ?? 0) };
+  }
+
+  /** Tenant, support sessions only, what the viewer may see, and the filter's conditions other than the assignee. */
+  private commonConditions(filter: InboxFilter, viewer: Extract<Viewer, { kind: 'user' }>): Sql[] {
+    const where: Sql[] = [
+      { sql: 's.tenant_id = ?', params: [this.tenantId] },
+      { sql: `s.kind = '${SessionKind.SUPPORT}'`, params: [] },
+    ];
+    if (viewer.role === UserRole.STAFF) where.push({ sql: 's.agent_id = ?', params: [viewer.userId] });
+    if (filter.status != null) {
+      if (!Object.values(SessionStatus).includes(filter.status)) throw badInput('status', 'status is not a session status');
+      where.push({ sql: 's.status = ?', params: [filter.status] });
+    }
+    if (filter.priority != null) {
+      if (!Object.values(Priority).includes(filter.priority)) throw badInput('priority', 'priority is not a priority');
+      where.push({ sql: 's.priority = ?', params: [filter.priority] });
+    }
+    if (filter.tag != null) where.push({ sql: '? = any(s.tags)', params: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] });
+    if (filter.waitingForReply != null) where.push({ sql: filter.waitingForReply ? 's.waiting_since is not null' : 's.waiting_since is null', params: [] });
+    return where;
+  }
+
+  private assigneeCondition(filter: InboxFilter, viewer: Extract<Viewer, { kind: 'user' }>): Sql | null {
+    if (filter.agentId != null) {
+      if (filter.assignee != null) throw badInput('agentId', 'pass either assignee or agentId, not both');
+      return { sql: 's.agent_id = ?', params: [parseId(filter.agentId, 'agentId')] };
+    }
+    switch (filter.assignee ?? InboxAssignee.ANY) {
+      case InboxAssignee.ME:
+        return { sql: 's.agent_id = ?', params: [viewer.userId] };
+      case InboxAssignee.UNASSIGNED:
+        return { sql: 's.agent_id is null', params: [] };
+      case InboxAssignee.ANY:
+        return null;
+      default:
+        throw badInput('assignee', 'assignee must be ME, UNASSIGNED or ANY');
+    }
+  }
+}
+
+/** The viewer's own participant row, as a condition on the participant alias `p` (null: no participant can be the viewer's). */
+function viewerParticipant(viewer: Viewer): Sql | null {
+  if (viewer.kind === 'guest') return { sql: 'p.id = ?', params: [viewer.participantId] };
+  if (viewer.kind === 'user') return { sql: 'p.user_id = ?', params: [viewer.userId] };
+  return null;
+}
+
+function joinAnd(conditions: Sql[]): Sql {
+  return { sql: conditions.map((c) => `(${c.sql})`).join(' and '), params: conditions.flatMap((c) => c.params) };
+}
