@@ -1,0 +1,238 @@
+import { UserRole } from '../src/shared/enums.js';
+import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, MarkReadDocument, SendNoteDocument } from './generated/graphql.js';
+import { InboxActivityDocument, InboxPageDocument, InboxTabsOnlyDocument, type InboxFilter, type InboxPageQuery } from './generated/graphql.js';
+import { gql, ok } from './helpers/client.js';
+import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { seededRandom, testSeed } from './helpers/random.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
+
+type Edge = InboxPageQuery['inbox']['edges'][number];
+
+interface Made {
+  id: string;
+  priority: 'LOW' | 'MEDIUM' | 'HIGH';
+  tags: string[];
+  agent: string | null;
+  closed: boolean;
+  waiting: boolean;
+}
+
+const seed = testSeed();
+
+describe(`agent inbox (seed ${seed})`, () => {
+  let t: TestServer;
+  let admin: Actor;
+  let staffA: Actor;
+  let staffB: Actor;
+  let customer: Actor;
+  const made: Made[] = [];
+
+  const page = async (token: string, filter: InboxFilter | null, first = 100, after: string | null = null) =>
+    (await ok(t.graphqlUrl, InboxPageDocument, { filter, first, after }, token)).inbox;
+  const ids = (edges: Edge[]) => edges.map((edge) => edge.node.session.id);
+  const say = (sessionId: string, token: string, content = 'hello', note = false) => ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: note }, token);
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    admin = await loginAdmin(t);
+    staffA = await userWithRole(t, admin, UserRole.STAFF);
+    staffB = await userWithRole(t, admin, UserRole.STAFF);
+    customer = await userWithRole(t, admin, UserRole.USER);
+    const random = seededRandom(seed);
+    const priorities = ['LOW', 'MEDIUM', 'HIGH'] as const;
+    for (let i = 0; i < 12; i++) {
+      const priority = priorities[i % 3]!;
+      const tags = i % 4 === 0 ? ['billing'] : i % 4 === 1 ? ['bug', 'billing'] : [];
+      const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: `s${i}`, priority, tags }, customer.token);
+      const agent = i % 3 === 0 ? staffA : i % 3 === 1 ? staffB : null;
+      if (agent) await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: createSession.id, agentId: agent.userId }, admin.token);
+      const entry: Made = { id: createSession.id, priority, tags, agent: agent?.userId ?? null, closed: false, waiting: false };
+      if (random() < 0.7) {
+        await say(entry.id, customer.token, `question ${i}`);
+        entry.waiting = true;
+        if (agent && random() < 0.5) {
+          await say(entry.id, agent.token, `answer ${i}`);
+          entry.waiting = false;
+        }
+      }
+      if (i === 11) {
+        await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: entry.id }, admin.token);
+        entry.closed = true;
+        entry.waiting = false;
+      }
+      made.push(entry);
+    }
+  });
+  afterAll(() => t.dispose());
+
+  const expectOrdered = (edges: Edge[]) => {
+    for (let i = 1; i < edges.length; i++) {
+      const [a, b] = [edges[i - 1]!.node, edges[i]!.node];
+      const order = Date.parse(a.lastActivityAt) - Date.parse(b.lastActivityAt) || Number(BigInt(a.session.id) - BigInt(b.session.id));
+      expect(order).toBeGreaterThan(0);
+    }
+  };
+
+  it('lists support sessions by last activity, newest first; a new message moves its session to the top', async () => {
+    const all = await page(admin.token, null);
+    expect(new Set(ids(all.edges))).toEqual(new Set(made.map((m) => m.id)));
+    expectOrdered(all.edges);
+    const oldest = [...all.edges].reverse().find((edge) => edge.node.session.status === 'ACTIVE')!.node.session.id;
+    await say(oldest, customer.token, 'bump');
+    const after = await page(admin.token, null, 1);
+    expect(ids(after.edges)).toEqual([oldest]);
+    expect(after.edges[0]!.node.lastMessage).toMatchObject({ content: 'bump', private: false });
+    made.find((m) => m.id === oldest)!.waiting = true;
+  });
+
+  it('filters by status, assignee, agent, priority, tag and waitingForReply, with tab counts under the same filter', async () => {
+    const cases: [InboxFilter, (m: Made) => boolean][] = [
+      [{ status: 'CLOSED' }, (m) => m.closed],
+      [{ status: 'ACTIVE' }, (m) => !m.closed],
+      [{ assignee: 'UNASSIGNED' }, (m) => m.agent === null],
+      [{ assignee: 'ME' }, () => false],
+      [{ assignee: 'ANY' }, () => true],
+      [{ agentId: staffB.userId }, (m) => m.agent === staffB.userId],
+      [{ priority: 'HIGH' }, (m) => m.priority === 'HIGH'],
+      [{ tag: 'BUG' }, (m) => m.tags.includes('bug')],
+      [{ waitingForReply: true }, (m) => m.waiting],
+      [{ waitingForReply: false, priority: 'LOW' }, (m) => !m.waiting && m.priority === 'LOW'],
+    ];
+    for (const [filter, expected] of cases) {
+      const result = await page(admin.token, filter);
+      expect({ filter, ids: new Set(ids(result.edges)) }).toEqual({ filter, ids: new Set(made.filter(expected).map((m) => m.id)) });
+      expectOrdered(result.edges);
+      // Tabs: the same filter without its assignee (the assignee is what the tabs choose).
+      const base = filter.assignee || filter.agentId ? made : made.filter(expected);
+      expect({ filter, tabs: result.tabs }).toEqual({ filter, tabs: { mine: 0, unassigned: base.filter((m) => m.agent === null).length, all: base.length } });
+    }
+  });
+
+  it('shows staff only their own sessions (no unassigned queue), with their unread counts', async () => {
+    const mine = made.filter((m) => m.agent === staffA.userId);
+    const result = await page(staffA.token, null);
+    expect(new Set(ids(result.edges))).toEqual(new Set(mine.map((m) => m.id)));
+    expect(result.tabs).toEqual({ mine: mine.length, unassigned: 0, all: mine.length });
+    expect((await page(staffA.token, { assignee: 'UNASSIGNED' })).edges).toEqual([]);
+    expect((await page(staffA.token, { agentId: staffB.userId })).edges).toEqual([]);
+    const { inbox } = await ok(t.graphqlUrl, InboxTabsOnlyDocument, { filter: { priority: 'LOW' } }, staffA.token);
+    expect(inbox.tabs.all).toBe(mine.filter((m) => m.priority === 'LOW').length);
+
+    const target = mine.find((m) => !m.closed)!;
+    const before = result.edges.find((e) => e.node.session.id === target.id)!.node.unreadCount;
+    await say(target.id, customer.token, 'one');
+    await say(target.id, customer.token, 'two');
+    const note = await say(target.id, admin.token, 'internal', true);
+    const row = (await page(staffA.token, null, 1)).edges[0]!.node;
+    expect(row.session.id).toBe(target.id);
+    expect(row.unreadCount).toBe(before + 3);
+    expect(row.lastMessage).toMatchObject({ id: note.sendMessage.message.id, private: true });
+    await ok(t.graphqlUrl, MarkReadDocument, { sessionId: target.id, messageIds: [note.sendMessage.message.id] }, staffA.token);
+    expect((await page(staffA.token, null, 1)).edges[0]!.node.unreadCount).toBe(0);
+  });
+
+  it('pages with opaque cursors, without duplicates or skips, while new activity arrives', async () => {
+    const random = seededRandom(seed + 1);
+    const seen: string[] = [];
+    const touched = new Set<string>();
+    let after: string | null = null;
+    for (let guard = 0; guard < 50; guard++) {
+      const result: InboxPageQuery['inbox'] = await page(admin.token, null, 3, after);
+      seen.push(...ids(result.edges));
+      expectOrdered(result.edges);
+      // Activity between pages: a random open session gets a message (it moves to the top).
+      const open = made.filter((m) => !m.closed);
+      const bumped = open[Math.floor(random() * open.length)]!;
+      await say(bumped.id, customer.token, 'while paging');
+      touched.add(bumped.id);
+      if (!result.hasNextPage) break;
+      after = result.endCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    // Every session without new activity during the walk is seen exactly once; one that moved up
+    // may have been passed by (it is at the top now, and the subscription delivers it).
+    for (const m of made) if (!touched.has(m.id)) expect(seen).toContain(m.id);
+    const top = await page(admin.token, null, touched.size);
+    expect(new Set(ids(top.edges))).toEqual(touched);
+  });
+
+  it('delivers live rows, counters and tabs on the inbox subscription, only for the subscriber\'s sessions', async () => {
+    const adminWs = wsClient(t.url, admin.token);
+    const staffWs = wsClient(t.url, staffA.token);
+    const adminItems = subscribe(adminWs, InboxActivityDocument, { activity: true });
+    const staffItems = subscribe(staffWs, InboxActivityDocument, { activity: true });
+    const lifecycleOnly = subscribe(adminWs, InboxActivityDocument, {});
+    try {
+      const staffSession = made.find((m) => m.agent === staffA.userId && !m.closed)!;
+      const otherSession = made.find((m) => m.agent === staffB.userId && !m.closed)!;
+      await untilLive(adminItems, () => say(staffSession.id, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
+      await untilLive(staffItems, () => say(staffSession.id, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
+      // Both live: a marker after every ping, then start from a clean slate.
+      await say(staffSession.id, customer.token, 'marker');
+      const marker = (items: { inbox: { inboxRow?: { lastMessage?: { content: string } | null } | null } }[]) => items.some((i) => i.inbox.inboxRow?.lastMessage?.content === 'marker');
+      await adminItems.until(marker);
+      await staffItems.until(marker);
+      adminItems.items.length = 0;
+      staffItems.items.length = 0;
+      // Another staff member's session: the admin sees it, staff A never does.
+      await say(otherSession.id, customer.token, 'for B');
+      await say(staffSession.id, customer.token, 'for A');
+      const [forA] = (await staffItems.until((items) => items.length >= 1)).map((item) => item.inbox);
+      expect(forA).toMatchObject({ sessionId: staffSession.id, type: 'MESSAGE_CREATED', inboxRow: { lastMessage: { content: 'for A', private: false } } });
+      const staffRow = (await page(staffA.token, null, 1)).edges[0]!.node;
+      expect(forA!.inboxRow!.unreadCount).toBe(staffRow.unreadCount);
+      expect(forA!.inboxTabs).toEqual({ mine: made.filter((m) => m.agent === staffA.userId).length, unassigned: 0, all: made.filter((m) => m.agent === staffA.userId).length });
+
+      const adminSeen = await adminItems.until((items) => items.filter((i) => i.inbox.type === 'MESSAGE_CREATED').length >= 2);
+      expect(adminSeen.slice(0, 2).map((i) => i.inbox.sessionId)).toEqual([otherSession.id, staffSession.id]);
+      expect(adminSeen[0]!.inbox.inboxRow!.lastMessage!.content).toBe('for B');
+
+      // The subscriber's own read mark brings its counter to 0 live.
+      const last = staffRow.lastMessage!.id;
+      await ok(t.graphqlUrl, MarkReadDocument, { sessionId: staffSession.id, messageIds: [last] }, staffA.token);
+      const read = await staffItems.until((items) => items.some((i) => i.inbox.type === 'READ_UPDATED'));
+      expect(read.find((i) => i.inbox.type === 'READ_UPDATED')!.inbox.inboxRow!.unreadCount).toBe(0);
+
+      // A lifecycle change carries the row and the new tab counts; a lifecycle-only subscription gets it too, and no message activity.
+      const unassigned = made.find((m) => m.agent === null && !m.closed)!;
+      const tabsBefore = (await page(admin.token, null, 1)).tabs;
+      await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: unassigned.id, agentId: staffA.userId }, admin.token);
+      unassigned.agent = staffA.userId;
+      const assigned = (await adminItems.until((items) => items.some((i) => i.inbox.type === 'SESSION_UPDATED'))).find((i) => i.inbox.type === 'SESSION_UPDATED')!.inbox;
+      expect(assigned.sessionId).toBe(unassigned.id);
+      expect(assigned.inboxTabs).toEqual({ ...tabsBefore, unassigned: tabsBefore.unassigned - 1 });
+      expect(assigned.inboxRow).not.toBeNull();
+      const staffAssigned = await staffItems.until((items) => items.some((i) => i.inbox.type === 'SESSION_UPDATED'));
+      expect(staffAssigned.find((i) => i.inbox.type === 'SESSION_UPDATED')!.inbox.inboxTabs!.mine).toBe(made.filter((m) => m.agent === staffA.userId).length);
+      const lifecycle = await lifecycleOnly.until((items) => items.some((i) => i.inbox.type === 'SESSION_UPDATED'));
+      expect(lifecycle.every((i) => i.inbox.type.startsWith('SESSION_'))).toBe(true);
+      expect(lifecycle.at(-1)!.inbox.inboxRow).not.toBeNull();
+
+      // An activity item's id is the inbox position: resuming from it replays nothing already seen and misses nothing after.
+      const positionId = adminSeen.filter((i) => i.inbox.type === 'MESSAGE_CREATED')[1]!.inbox.id;
+      expect(BigInt(positionId)).toBeLessThan(BigInt(assigned.id));
+      const resumed = subscribe(adminWs, InboxActivityDocument, { since: positionId });
+      const replayed = await resumed.until((items) => items.some((i) => i.inbox.id === assigned.id));
+      expect(replayed.map((i) => i.inbox.id)).toEqual([assigned.id]);
+      resumed.stop();
+    } finally {
+      adminItems.stop();
+      staffItems.stop();
+      lifecycleOnly.stop();
+      await adminWs.dispose();
+      await staffWs.dispose();
+    }
+  });
+
+  it('refuses the inbox to customers, guests and bots, and a bad filter with a clear error', async () => {
+    const bot = await userWithRole(t, admin, UserRole.BOT);
+    for (const token of [customer.token, bot.token]) {
+      expect((await gql(t.graphqlUrl, InboxPageDocument, {}, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    const badTag = await gql(t.graphqlUrl, InboxPageDocument, { filter: { tag: '' } }, admin.token);
+    expect(badTag.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const badAgent = await gql(t.graphqlUrl, InboxPageDocument, { filter: { agentId: 'x' } }, admin.token);
+    expect(badAgent.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
