@@ -1,6 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
+import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -138,6 +139,7 @@ describe('permission matrix (DESIGN §4)', () => {
     ['messagesSince', MessagesSinceDocument, (a) => ({ sessionId: sessionOf(a), afterId: '0' })],
     ['sendMessage', SendMessageDocument, (a) => ({ sessionId: sessionOf(a), content: `from ${a}` })],
     ['markRead', MarkReadDocument, (a) => ({ sessionId: sessionOf(a), messageIds: [messageOf(a)] })],
+    ['Session.unreadCount', SessionUnreadDocument, (a) => ({ id: sessionOf(a) })],
   ];
 
   describe.each(readOperations)('%s', (_name, document, variables) => {
@@ -205,6 +207,36 @@ describe('permission matrix (DESIGN §4)', () => {
       const ids = result.data!.sessions.items.map((s) => s.id);
       expect(ids.includes(userSession)).toBe(seesUserSession[actor]);
       if (actor === 'guest' || actor === 'otherGuest') expect(ids).toHaveLength(1);
+    });
+  });
+
+  describe('inbox (staff and admins; staff see only their own sessions, not the unassigned queue)', () => {
+    const INBOX: Record<ActorName, Outcome> = { ...CREATE_SESSION, owner: 'FORBIDDEN', otherUser: 'FORBIDDEN', assignedStaff: 'OK', unassignedStaff: 'OK' };
+    const seesUserSession: Partial<Record<ActorName, boolean>> = { admin: true, assignedStaff: true, unassignedStaff: false, foreignAdmin: false };
+    it.each(ACTORS)('as %s', async (actor) => {
+      expect(await outcome(InboxPageDocument, { first: 100 }, actor)).toBe(INBOX[actor]);
+      if (INBOX[actor] !== 'OK') return;
+      const { inbox } = await ok(t.graphqlUrl, InboxPageDocument, { first: 100 }, tokens[actor]);
+      expect(inbox.edges.map((edge) => edge.node.session.id).includes(userSession)).toBe(seesUserSession[actor]);
+      const unassigned = await ok(t.graphqlUrl, InboxPageDocument, { first: 100, filter: { assignee: 'UNASSIGNED' } }, tokens[actor]);
+      if (actor === 'assignedStaff' || actor === 'unassignedStaff') expect(unassigned.inbox.edges).toEqual([]);
+    });
+  });
+
+  describe('me.unreadTotal / me.unreadSessions and unread (every signed-in caller, their own sessions only)', () => {
+    it.each(ACTORS)('as %s', async (actor) => {
+      const unread = await gql(t.graphqlUrl, UnreadDocument, {}, tokens[actor]);
+      if (actor === 'anonymous') {
+        expect(unread.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        return;
+      }
+      expect(unread.errors).toBeUndefined();
+      const { me } = await ok(t.graphqlUrl, MeUnreadDocument, {}, tokens[actor]);
+      // Guests have no user (me is null); everyone else reads the same summary on me.
+      if (actor === 'guest' || actor === 'otherGuest') expect(me).toBeNull();
+      else expect({ total: me!.unreadTotal, sessions: me!.unreadSessions }).toEqual(unread.data!.unread);
+      // Nobody counts a session they may not read.
+      if (actor === 'otherUser' || actor === 'unassignedStaff' || actor === 'otherGuest' || actor === 'foreignAdmin') expect(unread.data!.unread).toEqual({ total: 0, sessions: 0 });
     });
   });
 
