@@ -118,7 +118,7 @@ export const scenario: Scenario = {
         await sql.query('analyze participants');
         const parley = await interleaved(iterations, sessions.map((s) => () => client.request(UNREAD, { s }, customer.token)));
         const floor = await interleaved(iterations, sessions.map((s) => () => sql.query(UNREAD_SQL, [s, customer.userId])));
-        [small, large].forEach((count, i) => rows.push(row(`Session.unreadCount (${fmt(count)} messages)`, parley[i]!, floor[i]!)));
+        for (const [i, count] of [small, large].entries()) rows.push(row(`Session.unreadCount (${fmt(count)} messages)`, parley[i]!, floor[i]!));
         const unreadGrowth = round(parley[1]!.p50_ms / parley[0]!.p50_ms);
         rows.push({
           label: `flatness of unreadCount, ${fmt(small)} → ${fmt(large)} messages`,

@@ -173,7 +173,7 @@ export class SessionUpdateEventType {
    * inbox position (the last lifecycle event id), so resuming from any item's id is gap-free.
    */
   static forInbox(event: PublishedEvent, inbox: InboxExtras, viewer: Viewer): SessionUpdateEventType {
-    const extras = { inboxRow: inbox.row ? InboxRowType.from(inbox.row, viewer) : null, inboxTabs: InboxTabsType.from(inbox.tabs) };
+    const extras = { inboxRow: inbox.row ? InboxRowType.from(inbox.row, viewer) : null, inboxTabs: inbox.tabs ? InboxTabsType.from(inbox.tabs) : null };
     if (isLifecycleEvent(event)) return Object.assign(SessionUpdateEventType.from(event), extras);
     const session = inbox.row!.session;
     return Object.assign(new SessionUpdateEventType(), {

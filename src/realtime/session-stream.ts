@@ -426,7 +426,8 @@ export interface InboxStreamOptions {
 /** What the inbox adds to each item: the session's row for the subscriber as of delivery, the tab counts, and the inbox position. */
 export interface InboxExtras {
   row: InboxRow | null;
-  tabs: InboxTabs;
+  /** Null only when the database could not be reached at delivery. */
+  tabs: InboxTabs | null;
   /** The id of the last lifecycle event delivered (what `since` resumes from); activity items carry it as their id. */
   position: string;
 }
@@ -481,12 +482,20 @@ export async function openInboxStream(source: StreamSource, options: InboxStream
         position = event.id;
         if (!includes(event)) continue;
       } else if (!options.activity || !isInboxActivity(event, viewer)) continue;
-      const { inbox } = await source.fresh();
-      const [row = null] = await inbox.rows([event.sessionId]);
+      let extras: { row: InboxRow | null; tabs: InboxTabs | null };
+      try {
+        const { inbox } = await source.fresh();
+        const [row = null] = await inbox.rows([event.sessionId]);
+        extras = { row, tabs: row === null && event.inboxSeq === null ? null : await inbox.tabCounts(options.filter) };
+      } catch (error) {
+        if (isAccessError(error)) throw error;
+        // The database is out of reach: a lifecycle event still goes out (without its row), activity waits for the next one.
+        live.report(error);
+        extras = { row: null, tabs: null };
+      }
       // Activity in a session the viewer does not see in the inbox (staff: not theirs; rooms) is not theirs to know.
-      if (event.inboxSeq === null && row === null) continue;
-      const tabs = await inbox.tabCounts(options.filter);
-      yield { kind: 'event', event, inbox: { row, tabs, position } } as InboxItem;
+      if (event.inboxSeq === null && extras.row === null) continue;
+      yield { kind: 'event', event, inbox: { ...extras, position } } as InboxItem;
     }
   }
   return guarded(live, run()) as unknown as Stream<InboxItem>;
