@@ -1,5 +1,5 @@
 import { UserRole } from '../src/shared/enums.js';
-import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, DeleteMessageDocument, MarkReadDocument, SendNoteDocument } from './generated/graphql.js';
+import { AddRoomMemberDocument, AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, DeleteMessageDocument, MarkReadDocument, RemoveRoomMemberDocument, SendNoteDocument } from './generated/graphql.js';
 import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -32,6 +32,8 @@ interface TrackedSession {
   agent: Viewer | null;
   closed: boolean;
   bot: boolean;
+  /** Rooms: who may act (members, and admins). */
+  members?: Viewer[];
   messages: { id: string; private: boolean; by: Viewer; deleted: boolean }[];
 }
 
@@ -125,19 +127,23 @@ describe(`unread counts (seed ${seed}; TEST_SEED=${seed} replays)`, () => {
       [bot.userId, withBot.id],
     );
     withBot.bot = true;
+    // A room: members' counts follow the same rule (no notes in rooms); one member leaves and comes back mid-run.
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'team', memberIds: [customers[1]!.userId!, staffA.userId!] }, customers[0]!.token);
+    const room: TrackedSession = { id: createRoom.id, customer: customers[0]!, agent: null, closed: false, bot: false, members: [customers[0]!, customers[1]!, staffA, admin], messages: [] };
+    sessions.push(room);
 
-    const actorsOf = (s: TrackedSession): Viewer[] => [s.customer, admin, ...(s.agent ? [s.agent] : []), ...(s.bot ? [bot] : [])];
+    const actorsOf = (s: TrackedSession): Viewer[] => s.members ?? [s.customer, admin, ...(s.agent ? [s.agent] : []), ...(s.bot ? [bot] : [])];
 
     async function step(): Promise<void> {
       const s = pick(sessions);
       const actor = pick(actorsOf(s));
       const roll = random();
       if (roll < 0.5 && !s.closed) {
-        const note = seesNotes(actor) && random() < 0.3;
+        const note = !s.members && seesNotes(actor) && random() < 0.3;
         const result = await gql(t.graphqlUrl, SendNoteDocument, { sessionId: s.id, content: `m${Math.floor(random() * 1e6)}`, private: note }, actor.token);
         if (result.errors?.length) {
           // A concurrent close or reassignment may overtake a step; nothing else may fail.
-          expect(['SESSION_CLOSED', 'NOT_ASSIGNED']).toContain(result.errors[0]!.extensions?.reason);
+          expect(['SESSION_CLOSED', 'NOT_ASSIGNED', 'NOT_A_PARTICIPANT']).toContain(result.errors[0]!.extensions?.reason);
           return;
         }
         s.messages.push({ id: result.data!.sendMessage.message.id, private: note, by: actor, deleted: false });
@@ -146,14 +152,14 @@ describe(`unread counts (seed ${seed}; TEST_SEED=${seed} replays)`, () => {
         if (readable.length === 0) return;
         const target = pick(readable);
         const result = await gql(t.graphqlUrl, MarkReadDocument, { sessionId: s.id, messageIds: [target.id] }, actor.token);
-        if (result.errors?.length) expect(result.errors[0]!.extensions?.reason).toBe('NOT_ASSIGNED');
+        if (result.errors?.length) expect(['NOT_ASSIGNED', 'NOT_A_PARTICIPANT']).toContain(result.errors[0]!.extensions?.reason);
       } else {
         const own = s.messages.filter((m) => m.by === actor && !m.deleted);
         if (own.length === 0 || s.closed) return;
         const target = pick(own);
         target.deleted = true;
         const result = await gql(t.graphqlUrl, DeleteMessageDocument, { messageId: target.id }, actor.token);
-        if (result.errors?.length) expect(['SESSION_CLOSED', 'NOT_ASSIGNED', 'MESSAGE_DELETED']).toContain(result.errors[0]!.extensions?.reason);
+        if (result.errors?.length) expect(['SESSION_CLOSED', 'NOT_ASSIGNED', 'NOT_A_PARTICIPANT', 'MESSAGE_DELETED']).toContain(result.errors[0]!.extensions?.reason);
       }
     }
 
@@ -167,6 +173,14 @@ describe(`unread counts (seed ${seed}; TEST_SEED=${seed} replays)`, () => {
         changes.push(sql('update chat_sessions set agent_id = ? where id = ?', [staffA.userId, s.id]));
       }
       if (batch === 15) changes.push(open(customers[1]!, staffB));
+      if (batch === 12) {
+        room.members = room.members!.filter((m) => m !== customers[1]);
+        changes.push(ok(t.graphqlUrl, RemoveRoomMemberDocument, { roomId: room.id, userId: customers[1]!.userId! }, customers[0]!.token));
+      }
+      if (batch === 18) {
+        changes.push(ok(t.graphqlUrl, AddRoomMemberDocument, { roomId: room.id, userId: customers[1]!.userId! }, customers[0]!.token));
+        room.members!.push(customers[1]!);
+      }
       if (batch === 22) {
         const s = sessions.find((x) => x.agent === staffB && !x.closed)!;
         s.closed = true;
