@@ -234,5 +234,16 @@ describe(`agent inbox (seed ${seed})`, () => {
     expect(badTag.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const badAgent = await gql(t.graphqlUrl, InboxPageDocument, { filter: { agentId: 'x' } }, admin.token);
     expect(badAgent.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const ws = wsClient(t.url, admin.token);
+    try {
+      const refused = subscribe(ws, InboxActivityDocument, { activity: true, filter: { tag: '' } });
+      expect((await refused.ended())?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const customerWs = wsClient(t.url, customer.token);
+      const forbidden = subscribe(customerWs, InboxActivityDocument, { activity: true });
+      expect((await forbidden.ended())?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      await customerWs.dispose();
+    } finally {
+      await ws.dispose();
+    }
   });
 });

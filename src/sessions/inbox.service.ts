@@ -119,7 +119,15 @@ export class InboxService {
    * added to), not the whole tenant: the inbox shows the rest. Reads only participant rows with
    * something unread (a partial index).
    */
-  async unreadSummary(): Promise<UnreadSummary> {
+  unreadSummary(): Promise<UnreadSummary> {
+    // One query per operation, however many fields ask (me { unreadTotal unreadSessions }).
+    this.summary ??= this.readSummary();
+    return this.summary;
+  }
+
+  private summary: Promise<UnreadSummary> | null = null;
+
+  private async readSummary(): Promise<UnreadSummary> {
     const viewer = this.scope.viewer;
     if (viewer.kind === 'anonymous') throw unauthenticated();
     const own = viewerParticipant(viewer)!;
