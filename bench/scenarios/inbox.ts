@@ -94,22 +94,12 @@ export const scenario: Scenario = {
           const id = await fixtures.supportSession(customer, admin, agent);
           const { senders } = await sessionSenders(sql, id);
           const t0 = nowMs();
-          // Bulk load with the per-row counter trigger off, then set the counters the way the migration does.
-          await sql.query('alter table chat_messages disable trigger chat_messages_unread_insert');
-          try {
-            await copyMessages(sql, [{ tenantId, sessionId: id, senders, count, firstAt: new Date(Date.UTC(2025, 0, 1)) }]);
-          } finally {
-            await sql.query('alter table chat_messages enable trigger chat_messages_unread_insert');
-          }
-          await sql.query(
-            `update chat_sessions set message_count = $2, visible_count = $2, staff_visible_count = $2 where id = $1`,
-            [id, count],
-          );
-          await sql.query(
-            `update participants p set unread_count = (select count(*) from chat_messages m where m.session_id = p.session_id and m.id > p.last_read_message_id
-               and m.deleted_at is null and m.sender_id is distinct from p.id) where p.session_id = $1`,
-            [id],
-          );
+          // COPY goes through the counter triggers like any insert (one statement: one counter update per participant).
+          await copyMessages(sql, [{ tenantId, sessionId: id, senders, count, firstAt: new Date(Date.UTC(2025, 0, 1)) }]);
+          await sql.query('update chat_sessions set message_count = $2 where id = $1', [id, count]);
+          // The customer wrote every other message (participant order: customer, then agent): the counter holds the agent's half.
+          const counted = (await sql.query<{ unread_count: number }>(UNREAD_SQL, [id, customer.userId])).rows[0]?.unread_count;
+          if (counted !== Math.floor(count / 2)) throw new Error(`unread counter after COPY is ${counted}, expected ${Math.floor(count / 2)}`);
           options.log(`  seeded ${fmt(count)} messages in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
           return id;
         };

@@ -43,21 +43,32 @@ update "chat_sessions" s set "last_activity_at" = coalesce(
   (select max(e."created_at") from "session_events" e where e."session_id" = s."id" and (e."type" = 'message.created' or e."type" like 'session.%')),
   greatest(s."started_at", coalesce(s."last_message_at", s."started_at"), coalesce(s."ended_at", s."started_at")));`);
 
-    // A new message: one more unread for every other participant who may see it.
+    // New messages: one more unread for every other participant who may see each. A statement
+    // trigger over the inserted rows, so a bulk insert (COPY) updates each session and participant
+    // once instead of once per message (one row updated a million times in one transaction would
+    // walk an ever longer version chain).
     this.addSql(`
-create or replace function "parley_unread_message_inserted"() returns trigger language plpgsql as $$
+create or replace function "parley_unread_messages_inserted"() returns trigger language plpgsql as $$
 begin
-  update "chat_sessions" set
-    "visible_count" = "visible_count" + (case when new."private" then 0 else 1 end),
-    "staff_visible_count" = "staff_visible_count" + 1
-  where "id" = new."session_id";
-  update "participants" set "unread_count" = "unread_count" + 1
-  where "session_id" = new."session_id" and "id" is distinct from new."sender_id" and "last_read_message_id" < new."id"
-    and (not new."private" or "role" in ('AGENT', 'BOT'));
+  update "chat_sessions" s set
+    "visible_count" = s."visible_count" + c.visible,
+    "staff_visible_count" = s."staff_visible_count" + c.staff
+  from (select "session_id", count(*) filter (where not "private") as visible, count(*) as staff
+          from "new_messages" where "deleted_at" is null group by "session_id") c
+  where s."id" = c."session_id";
+  update "participants" p set "unread_count" = p."unread_count" + c.n
+  from (select r."id", count(*) as n
+          from "new_messages" m join "participants" r on r."session_id" = m."session_id"
+         where m."deleted_at" is null and m."sender_id" is distinct from r."id" and r."last_read_message_id" < m."id"
+           and (not m."private" or r."role" in ('AGENT', 'BOT'))
+         group by r."id") c
+  where p."id" = c."id";
   return null;
 end;
 $$;`);
-    this.addSql(`create trigger "chat_messages_unread_insert" after insert on "chat_messages" for each row when (new."deleted_at" is null) execute function "parley_unread_message_inserted"();`);
+    this.addSql(
+      `create trigger "chat_messages_unread_insert" after insert on "chat_messages" referencing new table as "new_messages" for each statement execute function "parley_unread_messages_inserted"();`,
+    );
 
     // A deleted message no longer counts (nor would an undeleted one stop counting).
     this.addSql(`
@@ -157,7 +168,7 @@ $$;`);
     this.addSql(`drop trigger if exists "chat_messages_unread_delete" on "chat_messages";`);
     this.addSql(`drop function if exists "parley_unread_message_deleted"();`);
     this.addSql(`drop trigger if exists "chat_messages_unread_insert" on "chat_messages";`);
-    this.addSql(`drop function if exists "parley_unread_message_inserted"();`);
+    this.addSql(`drop function if exists "parley_unread_messages_inserted"();`);
     this.addSql(`alter table "chat_sessions" drop column "visible_count", drop column "staff_visible_count", drop column "last_activity_at";`);
     this.addSql(`alter table "participants" drop column "unread_count";`);
   }
