@@ -1,3 +1,4 @@
+import type { PageOrigin } from '../shared/origin.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -56,6 +57,8 @@ export interface RequestContext {
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
+  /** The browser page an HTTP request came from (its Origin), when it said; null elsewhere. */
+  readonly page: PageOrigin | null;
   /** False when the transport already counted the request (REST counts per route). */
   countRootFieldsForRateLimit: boolean;
   /** Decisions taken while serving this operation; the transport turns them into RateLimit headers. */
@@ -95,6 +98,7 @@ class RequestScope implements RequestContext {
     readonly deps: AppDeps,
     readonly renew: () => Promise<RequestContext>,
     clientIp: string,
+    readonly page: PageOrigin | null,
   ) {
     this.scope = { em, viewer };
     this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
@@ -162,11 +166,11 @@ export class ContextFactory {
    * of anonymous callers. Throws DomainError
    * UNAUTHENTICATED when an Authorization value is present but not valid.
    */
-  async forAuthorization(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
+  async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null): Promise<RequestContext> {
     const em = this.orm.em.fork() as Db;
     const auth = new AuthService(em, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-    return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp), clientIp);
+    return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), clientIp, page);
   }
 }
