@@ -21,6 +21,7 @@ import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
+import { CannedResponseService } from '../canned/canned-response.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -56,6 +57,7 @@ export interface RequestContext {
   readonly realtime: RealtimeService;
   readonly webhooks: WebhookService;
   readonly apiKeys: ApiKeyService;
+  readonly cannedResponses: CannedResponseService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -89,6 +91,7 @@ class RequestScope implements RequestContext {
     realtime?: RealtimeService;
     webhooks?: WebhookService;
     apiKeys?: ApiKeyService;
+    cannedResponses?: CannedResponseService;
   } = {};
 
   constructor(
@@ -146,6 +149,10 @@ class RequestScope implements RequestContext {
   get apiKeys(): ApiKeyService {
     this.built.apiKeys ??= new ApiKeyService(this.scope);
     return this.built.apiKeys;
+  }
+  get cannedResponses(): CannedResponseService {
+    this.built.cannedResponses ??= new CannedResponseService(this.scope, this.deps);
+    return this.built.cannedResponses;
   }
 }
 
