@@ -164,12 +164,14 @@ describe('unassignSession', () => {
     expect(after.firstResponseAt).not.toBeNull();
   });
 
-  it("treats another tenant's session like a missing one, and refuses guests and the anonymous", async () => {
+  it("treats another tenant's session like a missing one, and refuses guests, bots and the anonymous", async () => {
     const sessionId = await assignedSession(t, admin, owner, staffA);
     expect(await reasonOf(gql(t.graphqlUrl, UnassignSessionDocument, { sessionId }, foreign.token))).toEqual({ code: 'NOT_FOUND', reason: 'SESSION_NOT_FOUND' });
     const guest = await guestSession(t);
     expect(await reasonOf(gql(t.graphqlUrl, UnassignSessionDocument, { sessionId: guest.sessionId }, guest.token))).toEqual({ code: 'FORBIDDEN', reason: 'GUEST_NOT_ALLOWED' });
     expect(await reasonOf(gql(t.graphqlUrl, UnassignSessionDocument, { sessionId }))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    const bot = await userWithRole(t, admin, UserRole.BOT);
+    expect(await reasonOf(gql(t.graphqlUrl, TransferSessionDocument, { sessionId, agentId: staffB.userId }, bot.token))).toEqual({ code: 'FORBIDDEN', reason: 'STAFF_ONLY' });
   });
 });
 
