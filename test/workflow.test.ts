@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import type { AgentReleased } from '../src/sessions/agent-release.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, CreateWebhookDocument, MessagesPageDocument, SendMessageDocument, SessionDocument, SetTypingDocument } from './generated/graphql.js';
@@ -16,7 +17,7 @@ import {
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, type Collected } from './helpers/subscriptions.js';
+import { subscribe, untilLive, wsClient, wsUrl, type Collected } from './helpers/subscriptions.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 type Event = WorkflowEventsSubscription['sessionEvents'];
@@ -137,6 +138,27 @@ describe('transferSession', () => {
       expect.objectContaining({ type: 'SESSION_UPDATED', action: 'TRANSFERRED', changes: ['agent'], agentId: staffB.userId, previousAgentId: staffA.userId, actorId: admin.userId }),
     ]);
     fresh.stop();
+  });
+});
+
+describe('the legacy chat WebSocket (seed 001)', () => {
+  it("closes the old agent's socket with 1008 on the transfer, without delivering it", async () => {
+    const sessionId = await assignedSession(t, admin, owner, staffA);
+    const { lastEventId } = await state(sessionId);
+    const socket = new WebSocket(wsUrl(t.url, `/ws/chat/${sessionId}?since=${lastEventId}`), { headers: { authorization: `Bearer ${staffA.token}` } });
+    const frames: { type: string }[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data)) as { type: string }));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    // Live before the transfer: a message sent now arrives on the socket.
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'before' }, owner.token);
+    while (!frames.some((frame) => frame.type === 'message')) await new Promise((resolve) => socket.once('message', resolve));
+    await ok(t.graphqlUrl, TransferSessionDocument, { sessionId, agentId: staffB.userId }, admin.token);
+    expect(await closed).toBe(1008);
+    expect(frames.filter((frame) => frame.type === 'session_update')).toEqual([]);
   });
 });
 
