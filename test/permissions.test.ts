@@ -1,6 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
+import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, ReopenSessionDocument, TransferSessionDocument, UnassignSessionDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -267,6 +268,78 @@ describe('permission matrix (DESIGN §4)', () => {
       expect(foreign.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'WEBHOOK_NOT_FOUND' });
       const { webhooks } = await ok(t.graphqlUrl, WebhooksDocument, {}, tokens.foreignAdmin!);
       expect(webhooks.map((w) => w.id)).not.toContain(id);
+    });
+  });
+
+  describe('session workflow (admins, or the assigned agent)', () => {
+    const HOLDER_OR_ADMIN: Record<ActorName, Outcome> = { ...ADMIN_ONLY_ON_SESSION, assignedStaff: 'OK' };
+    let target: Actor;
+    beforeAll(async () => {
+      target = await userWithRole(t, admin, UserRole.STAFF);
+    });
+
+    describe('transferSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(TransferSessionDocument, { sessionId, agentId: target.userId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('unassignSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(UnassignSessionDocument, { sessionId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('reopenSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        await ok(t.graphqlUrl, CloseSessionDocument, { sessionId }, admin.token);
+        expect(await outcome(ReopenSessionDocument, { sessionId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+  });
+
+  describe('canned responses (admins write; staff and admins read; customers, guests and bots never)', () => {
+    const SUPPORT_SIDE_OF_TENANT: Record<ActorName, Outcome> = {
+      admin: 'OK',
+      assignedStaff: 'OK',
+      unassignedStaff: 'OK',
+      owner: 'FORBIDDEN',
+      otherUser: 'FORBIDDEN',
+      guest: 'FORBIDDEN',
+      otherGuest: 'FORBIDDEN',
+      foreignAdmin: 'OK',
+      anonymous: 'UNAUTHENTICATED',
+    };
+    const freshCanned = async () => (await ok(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: unique('c').toLowerCase(), content: 'Hello!' }, admin.token)).createCannedResponse.id;
+
+    describe('cannedResponses', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CannedResponsesDocument, { first: 5 }, actor)).toBe(SUPPORT_SIDE_OF_TENANT[actor]);
+      });
+    });
+
+    describe('cannedResponse', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CannedResponseDocument, { id: await freshCanned() }, actor)).toBe({ ...SUPPORT_SIDE_OF_TENANT, foreignAdmin: 'NOT_FOUND' }[actor]);
+      });
+    });
+
+    describe('createCannedResponse', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CreateCannedResponseDocument, { shortCode: unique('n').toLowerCase(), content: 'Hi' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+      });
+    });
+
+    describe.each([
+      ['updateCannedResponse', UpdateCannedResponseDocument, (id: string) => ({ id, content: 'Changed' })],
+      ['deleteCannedResponse', DeleteCannedResponseDocument, (id: string) => ({ id })],
+    ] as [string, AnyDocument, (id: string) => Record<string, unknown>][])('%s', (_name, document, variables) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(await freshCanned()), actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
     });
   });
 

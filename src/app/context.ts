@@ -13,6 +13,7 @@ import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../
 import { MessageService } from '../messages/message.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
+import type { AgentReleasedHook } from '../sessions/agent-release.js';
 import { RoomService } from '../rooms/room.service.js';
 import { SearchService } from '../search/search.service.js';
 import { StatsService } from '../stats/stats.service.js';
@@ -21,6 +22,7 @@ import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
+import { CannedResponseService } from '../canned/canned-response.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   storage: AttachmentStorage;
   /** For failures of background work that has no caller to answer (stream catch-ups, receipts). */
   logger: Logger;
+  /** Told after commit whenever an agent lets go of a session (close, unassign, transfer): auto-assignment hooks in here. */
+  onAgentReleased?: AgentReleasedHook;
 }
 
 /**
@@ -54,6 +58,7 @@ export interface RequestContext {
   readonly realtime: RealtimeService;
   readonly webhooks: WebhookService;
   readonly apiKeys: ApiKeyService;
+  readonly cannedResponses: CannedResponseService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -89,6 +94,7 @@ class RequestScope implements RequestContext {
     realtime?: RealtimeService;
     webhooks?: WebhookService;
     apiKeys?: ApiKeyService;
+    cannedResponses?: CannedResponseService;
   } = {};
 
   constructor(
@@ -147,6 +153,10 @@ class RequestScope implements RequestContext {
   get apiKeys(): ApiKeyService {
     this.built.apiKeys ??= new ApiKeyService(this.scope);
     return this.built.apiKeys;
+  }
+  get cannedResponses(): CannedResponseService {
+    this.built.cannedResponses ??= new CannedResponseService(this.scope, this.deps);
+    return this.built.cannedResponses;
   }
 }
 

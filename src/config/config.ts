@@ -110,6 +110,8 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** Outbound webhooks: delivery, retries and what targets may be reached (README, Webhooks and API keys). */
   readonly webhooks: WebhookConfig;
+  /** CANNED_RESPONSES_MAX: most canned responses one tenant may have; creating one more is CONFLICT CANNED_RESPONSE_LIMIT. Default 1000. */
+  readonly cannedResponsesMax: number;
 }
 
 export interface WebhookConfig {
@@ -438,5 +440,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     publicUrl: publicUrl(env),
     allowedHosts: allowedHosts(env),
     webhooks: webhookConfig(env, nodeEnv),
+    cannedResponsesMax: integer(env, 'CANNED_RESPONSES_MAX', 1000, 1, 100_000),
   });
 }

@@ -70,6 +70,7 @@ export const ERROR_CATALOGUE = {
   WEBHOOK_NOT_FOUND: ['NOT_FOUND', 'Webhook not found'],
   DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Webhook delivery not found'],
   API_KEY_NOT_FOUND: ['NOT_FOUND', 'API key not found'],
+  CANNED_RESPONSE_NOT_FOUND: ['NOT_FOUND', 'Canned response not found'],
 
   // What the current state refuses
   SESSION_CLOSED: ['CONFLICT', 'The session is closed'],
@@ -78,6 +79,10 @@ export const ERROR_CATALOGUE = {
   OWNER_CANNOT_LEAVE: ['CONFLICT', 'The owner of a room cannot be removed from it'],
   USERNAME_TAKEN: ['CONFLICT', 'The username is taken'],
   TENANT_EXISTS: ['CONFLICT', 'The tenant exists'],
+  SESSION_UNASSIGNED: ['CONFLICT', 'The session has no agent'],
+  SESSION_NOT_CLOSED: ['CONFLICT', 'The session is not closed'],
+  SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
+  CANNED_RESPONSE_LIMIT: ['CONFLICT', 'The tenant has the most canned responses allowed (CANNED_RESPONSES_MAX)'],
 
   // What the caller sent
   INVALID_ARGUMENT: ['BAD_USER_INPUT', 'An argument is not valid'],
