@@ -58,8 +58,19 @@ export interface SessionDto {
   endedAt: string | null;
 }
 
+/** A session's CSAT rating as `session.updated` (changes: ['rating']) carries it (stats/rating.service.ts builds it). */
+export interface RatingDto {
+  id: string;
+  sessionId: string;
+  score: number;
+  comment: string | null;
+  /** The agent the session was assigned to when it was rated. */
+  agentId: string | null;
+  createdAt: string;
+}
+
 /** What a `session.updated` changed. */
-export type SessionChange = 'status' | 'agent' | 'members';
+export type SessionChange = 'status' | 'agent' | 'members' | 'rating';
 
 /** A participant's watermark moved forward (markRead, or a delivery). */
 interface WatermarkPayload {
@@ -70,7 +81,7 @@ interface WatermarkPayload {
 
 export interface EventPayloads {
   'session.created': { session: SessionDto; memberIds?: string[] };
-  'session.updated': { session: SessionDto; changes: SessionChange[]; change?: 'member.added' | 'member.removed'; userId?: string };
+  'session.updated': { session: SessionDto; changes: SessionChange[]; change?: 'member.added' | 'member.removed'; userId?: string; rating?: RatingDto };
   'message.created': { message: MessageDto };
   'message.updated': { message: MessageDto };
   'message.deleted': { message: MessageDto };
