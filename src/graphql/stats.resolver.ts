@@ -26,12 +26,10 @@ export class CsatStatsType {
   average!: number | null;
 }
 
-@ObjectType('AgentStats', { description: "One agent's numbers over the selected sessions (those assigned to them)" })
-export class AgentStatsType {
-  @Field(() => UserType)
-  agent!: UserType;
-
-  @Field(() => Int, { description: 'Sessions assigned to the agent' })
+/** The numbers Stats gives for the whole selection and AgentStats per agent. */
+@ObjectType()
+abstract class DeskNumbersType {
+  @Field(() => Int, { description: 'Sessions assigned to an agent' })
   sessionsHandled!: number;
 
   @Field(() => Int, { description: 'Of those, closed' })
@@ -47,8 +45,14 @@ export class AgentStatsType {
   csat!: CsatStatsType;
 }
 
+@ObjectType('AgentStats', { description: "One agent's numbers over the selected sessions (those assigned to them)" })
+export class AgentStatsType extends DeskNumbersType {
+  @Field(() => UserType)
+  agent!: UserType;
+}
+
 @ObjectType('Stats')
-export class StatsType {
+export class StatsType extends DeskNumbersType {
   @Field(() => Int)
   totalSessions!: number;
 
@@ -66,21 +70,6 @@ export class StatsType {
 
   @Field(() => Date, { nullable: true, description: '… and before `to`' })
   to!: Date | null;
-
-  @Field(() => Int, { description: 'Sessions assigned to an agent' })
-  sessionsHandled!: number;
-
-  @Field(() => Int, { description: 'Closed sessions' })
-  sessionsResolved!: number;
-
-  @Field(() => DurationStatsType, { description: "Customer's first wait to the first support reply (private notes are no reply)" })
-  firstResponseTime!: DurationStatsType;
-
-  @Field(() => DurationStatsType, { description: 'Start to close, over closed sessions' })
-  resolutionTime!: DurationStatsType;
-
-  @Field(() => CsatStatsType)
-  csat!: CsatStatsType;
 
   @Field(() => [AgentStatsType], { description: 'Per agent with sessions in the selection, most sessions handled first' })
   agents!: AgentStatsType[];

@@ -39,6 +39,8 @@ const object = (properties: Record<string, Schema>, required = Object.keys(prope
 });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const arrayOf = (items: Schema, maxItems: number): Schema => ({ type: 'array', items, maxItems });
+/** A CSAT score. */
+const score: Schema = { type: 'integer', format: 'int32', minimum: MIN_SCORE, maximum: MAX_SCORE, description: '1 (worst) to 5 (best)' };
 /** Most files on one message: UPLOAD_MAX_FILES can be raised up to this (src/config.ts). */
 const MAX_ATTACHMENTS = 100;
 
@@ -93,11 +95,11 @@ const v1 = {
   ),
   V1MessageResponse: v1Envelope(ref('V1ChatMessageResource')),
   V1RatingRequest: object(
-    { score: { type: 'integer', minimum: MIN_SCORE, maximum: MAX_SCORE }, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
+    { score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
     ['score'],
   ),
   V1RatingResponse: v1Envelope(
-    object({ id: int, session_id: int, score: { type: 'integer', minimum: MIN_SCORE, maximum: MAX_SCORE }, comment: nullable(text(MAX_RATING_COMMENT_LENGTH)), created_at: dateTime }),
+    object({ id: int, session_id: int, score, comment: nullable(text(MAX_RATING_COMMENT_LENGTH)), created_at: dateTime }),
   ),
   V1ErrorResponse: object({
     success: { const: false },
@@ -191,13 +193,13 @@ const chatApi = {
   ChatMarkReadRequest: object({ messageIds: { ...arrayOf({ type: ['string', 'integer'], format: 'int64', minimum: 1, maximum: MAX_ID, maxLength: 19, pattern: '^[0-9]+$' }, MAX_MARK_READ_IDS), minItems: 1 } }),
   ChatTypingRequest: object({ isTyping: bool }),
   ChatRatingRequest: object(
-    { score: { type: 'integer', minimum: MIN_SCORE, maximum: MAX_SCORE }, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
+    { score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
     ['score'],
   ),
   ChatRating: object({
     id: idString,
     sessionId: idString,
-    score: { type: 'integer', minimum: MIN_SCORE, maximum: MAX_SCORE },
+    score,
     comment: nullable(text(MAX_RATING_COMMENT_LENGTH)),
     agentId: { ...nullable(idString), description: 'The agent the session had when it was rated' },
     createdAt: dateTime,
