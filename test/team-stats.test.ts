@@ -192,6 +192,15 @@ describe('team-lead stats', () => {
       const own = sessions.filter((s) => s.agent_id === row.agent.id);
       expectNumbers(row, bruteForce(own, messages));
     }
+    // The migration's backfill of first_response_ms computes what sends keep on write.
+    const backfill = await t.server.orm.em.fork().getConnection().execute<{ kept: number | null; backfill: number | null }[]>(
+      `select s.first_response_ms as kept,
+              (select m.response_ms from chat_messages m where m.session_id = s.id and m.response_ms is not null order by m.id limit 1) as backfill
+         from chat_sessions s where s.tenant_id = ?`,
+      [t.server.defaultTenantId],
+    );
+    for (const row of backfill) expect(row.kept === null ? null : Number(row.kept)).toBe(row.backfill === null ? null : Number(row.backfill));
+    expect(backfill.some((row) => row.kept !== null)).toBe(true);
     // Most sessions handled first.
     const handled = actual.agents.map((a) => a.sessionsHandled);
     expect(handled).toEqual([...handled].sort((a, b) => b - a));
