@@ -275,8 +275,11 @@ describe('team-lead stats', () => {
         await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'probe' }, customer.token);
         await Promise.race([updates.count(1), new Promise((resolve) => setTimeout(resolve, 100))]);
       }
-      // Let the probe's throttle window pass, then start counting.
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // Let the probes' updates settle (no update for over a second, trailing ones included), then start counting.
+      for (let seen = -1; seen !== updates.items.length; ) {
+        seen = updates.items.length;
+        await new Promise((resolve) => setTimeout(resolve, 1_300));
+      }
       updates.items.length = 0;
 
       const started = Date.now();
