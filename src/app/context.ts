@@ -17,6 +17,7 @@ import type { AgentReleasedHook } from '../sessions/agent-release.js';
 import { RoomService } from '../rooms/room.service.js';
 import { SearchService } from '../search/search.service.js';
 import { StatsService } from '../stats/stats.service.js';
+import { RatingService } from '../stats/rating.service.js';
 import type { Scope } from '../db/scope.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
@@ -51,6 +52,7 @@ export interface RequestContext {
   readonly messages: MessageService;
   readonly attachments: AttachmentService;
   readonly stats: StatsService;
+  readonly ratings: RatingService;
   readonly users: UserService;
   readonly rooms: RoomService;
   readonly search: SearchService;
@@ -87,6 +89,7 @@ class RequestScope implements RequestContext {
     messages?: MessageService;
     attachments?: AttachmentService;
     stats?: StatsService;
+    ratings?: RatingService;
     users?: UserService;
     rooms?: RoomService;
     search?: SearchService;
@@ -125,6 +128,10 @@ class RequestScope implements RequestContext {
   get stats(): StatsService {
     this.built.stats ??= new StatsService(this.scope);
     return this.built.stats;
+  }
+  get ratings(): RatingService {
+    this.built.ratings ??= new RatingService(this.scope, this.deps);
+    return this.built.ratings;
   }
   get users(): UserService {
     this.built.users ??= new UserService(this.scope);

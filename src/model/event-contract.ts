@@ -58,8 +58,19 @@ export interface SessionDto {
   endedAt: string | null;
 }
 
+/** A session's CSAT rating as `session.updated` (changes: ['rating']) carries it (stats/rating.service.ts builds it). */
+export interface RatingDto {
+  id: string;
+  sessionId: string;
+  score: number;
+  comment: string | null;
+  /** The agent the session was assigned to when it was rated. */
+  agentId: string | null;
+  createdAt: string;
+}
+
 /** What a `session.updated` changed. */
-export type SessionChange = 'status' | 'agent' | 'members';
+export type SessionChange = 'status' | 'agent' | 'members' | 'rating';
 
 /** A participant's watermark moved forward (markRead, or a delivery). */
 interface WatermarkPayload {
@@ -81,6 +92,8 @@ export interface EventPayloads {
     previousAgentId?: string | null;
     /** With `action`: who took the step (null: the system, e.g. auto-assignment). */
     actorId?: string | null;
+    /** With the `rating` change: the CSAT rating just given. */
+    rating?: RatingDto;
   };
   'message.created': { message: MessageDto };
   'message.updated': { message: MessageDto };
