@@ -43,11 +43,18 @@ module.exports = {
       to: { path: '^(src|test|bench)/' },
     },
     {
+      name: 'demo-is-an-sdk-user',
+      comment: 'The demo console (demo/, /demo) is what an SDK user writes: it reaches the server through @parley/client only.',
+      severity: 'error',
+      from: { path: '^demo/' },
+      to: { path: '^(src|test|bench)/' },
+    },
+    {
       name: 'server-knows-no-client',
       comment: 'The server never depends on its SDK.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^client/' },
+      to: { path: '^(client|demo)/' },
     },
   ],
   options: {

@@ -7,6 +7,8 @@ import { claimDataDir } from './admin/admin.channel.js';
 import { chatApiDownloadRoute } from './rest/chat-api/chat-api.download.js';
 import { graphqlUploads } from './graphql/uploads.js';
 import { graphiqlRouter } from './graphql/ide.js';
+import { demoRouter } from './http/demo.js';
+import { DEFAULT_TENANT_SLUG, findTenantBySlug } from './tenants/tenant.service.js';
 import type { Config } from './config/config.js';
 import { bootstrap } from './app/bootstrap.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
@@ -79,6 +81,7 @@ export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
   app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
   // GraphQL multipart requests are parsed before Apollo runs them like any operation.
   if (config.graphiql) app.use(graphiqlRouter());
+  if (config.demo) app.use(demoRouter({ defaultWidgetKey: async () => (await findTenantBySlug(orm.em.fork(), DEFAULT_TENANT_SLUG))?.widgetKey ?? null }));
   app.use('/graphql', graphqlUploads(config.uploads));
   app.use('/graphql', ...graphqlEndpoint(apollo, contexts));
   mountRestDialects(app, { apollo, contexts, deps, logger });

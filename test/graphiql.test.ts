@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { parse, validate } from 'graphql';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserIt, eventually, launchChromium } from './helpers/browser.js';
 import { exampleOperations } from '../src/graphql/ide.js';
 import { buildParleySchema } from '../src/graphql/schema.js';
 import { UserRole } from '../src/shared/enums.js';
@@ -9,8 +9,6 @@ import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { SendMessageDocument } from './generated/graphql.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const html = { accept: 'text/html,application/xhtml+xml' };
 
 /**
@@ -74,8 +72,7 @@ describe('GraphiQL at GET /graphql', () => {
     }
   }, 60_000);
 
-  const browserTest = existsSync(CHROMIUM) ? it : it.skip;
-  if (!existsSync(CHROMIUM)) process.stdout.write(`skipped: the GraphiQL browser test needs ${CHROMIUM} (Debian package chromium; .ci/run installs it)\n`);
+  const browserTest = browserIt('the GraphiQL browser test');
 
   browserTest('runs a query and a live subscription in Chromium with the Headers tab token, loading nothing from elsewhere', async () => {
     const admin = await loginAdmin(t);
@@ -92,7 +89,7 @@ describe('GraphiQL at GET /graphql', () => {
 
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+      browser = await launchChromium();
       const foreign: string[] = [];
       const problems: string[] = [];
       /** A fresh page (own storage) whose only tab is `tab`: no tab switching, which GraphiQL applies asynchronously. */
@@ -149,15 +146,4 @@ describe('GraphiQL at GET /graphql', () => {
 /** The result pane's text (GraphiQL 3 renders it in a CodeMirror 5 editor). */
 function resultText(page: Page): Promise<string> {
   return page.evaluate<string>("document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? ''");
-}
-
-/** Calls `probe` every 500 ms until `done` accepts its value (returned), or fails after 20 s with the last value. */
-async function eventually(probe: () => Promise<string>, done: (value: string) => boolean): Promise<string> {
-  let last = '';
-  for (let attempt = 0; attempt < 40; attempt++) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`never reached the expected state; last: ${last}`);
 }

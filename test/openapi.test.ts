@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { UserRole } from '../src/shared/enums.js';
 import { Tenant } from '../src/model/tenant.entity.js';
 import { CreateRoomDocument } from './generated/graphql.js';
+import { CloseSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { png } from './helpers/files.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
@@ -107,6 +108,17 @@ describe('OpenAPI document', () => {
       expect([method, template, response.status < 300]).toEqual([method, template, true]);
       const refused = await call(method, template, path, method === 'GET' ? {} : { body: {} });
       expect([method, template, refused.status >= 400]).toEqual([method, template, true]);
+    }
+    // CSAT: the rating routes need closed sessions (F was closed above).
+    await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: String(guest.body.data.session.id) }, admin.token);
+    const ratingCalls: [string, string, string, RestOptions][] = [
+      ['POST', '/api/v1/chat/guest/session/{session_id}/rating', `/api/v1/chat/guest/session/${key}/rating`, { token: guest.body.data.token, body: { score: 5 } }],
+      ['POST', '/api/chat/sessions/{sessionId}/rating', `${F}/rating`, { token: owner.token, body: { score: 4, comment: 'fine' } }],
+      ['GET', '/api/chat/sessions/{sessionId}/rating', `${F}/rating`, { token: admin.token }],
+    ];
+    for (const [method, template, path, options] of ratingCalls) {
+      expect([method, template, (await call(method, template, path, options)).status < 300]).toEqual([method, template, true]);
+      expect([method, template, (await call(method, template, path, method === 'GET' ? {} : { body: {} })).status >= 400]).toEqual([method, template, true]);
     }
     await call('POST', '/widget/session', '/widget/session', { body: { widget_key: 'wrong' }, headers: { origin: ORIGIN } });
     await call('POST', '/api/v1/chat/guest/session', '/api/v1/chat/guest/session', { body: {} });

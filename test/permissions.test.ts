@@ -2,6 +2,9 @@ import { UserRole } from '../src/shared/enums.js';
 import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
 import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
+import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, ReopenSessionDocument, TransferSessionDocument, UnassignSessionDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
+import { RateSessionDocument, SessionRatingDocument, StatsUpdatedDocument, TeamStatsDocument } from './generated/graphql.js';
+import { subscribe, wsClient } from './helpers/subscriptions.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -174,6 +177,81 @@ describe('permission matrix (DESIGN §4)', () => {
     });
   });
 
+  describe('CSAT and team-lead stats', () => {
+    /** Only the customer rates (user or guest); the session's staff and admins may read it but not rate it. */
+    const RATE_SESSION: Record<ActorName, Outcome> = { ...READ_RULE, admin: 'FORBIDDEN', assignedStaff: 'FORBIDDEN' };
+
+    async function closedSession(actor: ActorName): Promise<string> {
+      const sessionId = await freshSession(actor, true);
+      await ok(t.graphqlUrl, CloseSessionDocument, { sessionId }, admin.token);
+      return sessionId;
+    }
+
+    describe('rateSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await closedSession(actor);
+        expect(await outcome(RateSessionDocument, { sessionId, score: 5 }, actor)).toBe(RATE_SESSION[actor]);
+      });
+    });
+
+    describe('Session.rating (the customer, the assigned staff member and admins see it)', () => {
+      let rated: Record<'owner' | 'guest', string>;
+      beforeAll(async () => {
+        const guestRated = await closedSession('guest');
+        await ok(t.graphqlUrl, RateSessionDocument, { sessionId: guestRated, score: 2 }, tokens.guest);
+        const ownerRated = await closedSession('owner');
+        await ok(t.graphqlUrl, RateSessionDocument, { sessionId: ownerRated, score: 4 }, owner.token);
+        rated = { owner: ownerRated, guest: guestRated };
+      });
+
+      it.each(ACTORS)('as %s', async (actor) => {
+        const id = actor === 'guest' ? rated.guest : rated.owner;
+        const result = await gql(t.graphqlUrl, SessionRatingDocument, { id }, tokens[actor]);
+        expect(result.errors?.[0]?.extensions?.code ?? 'OK').toBe(READ_RULE[actor]);
+        if (READ_RULE[actor] === 'OK') expect(result.data!.session.rating?.score).toBe(actor === 'guest' ? 2 : 4);
+      });
+
+      it('a bot added to the session reads the session, not its rating', async () => {
+        const bot = await userWithRole(t, admin, UserRole.BOT);
+        await t.server.orm.em.fork().getConnection().execute(
+          `insert into participants (tenant_id, session_id, user_id, role, last_read_message_id, last_delivered_message_id, joined_at)
+           select tenant_id, id, ?, 'BOT', 0, 0, now() from chat_sessions where id = ?`,
+          [bot.userId, rated.owner],
+        );
+        expect((await ok(t.graphqlUrl, SessionRatingDocument, { id: rated.owner }, bot.token)).session).toEqual({ id: rated.owner, rating: null });
+      });
+    });
+
+    describe('stats(from, to, agentId)', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(TeamStatsDocument, { from: new Date(Date.now() - 86_400_000).toISOString() }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+      });
+    });
+
+    describe('statsUpdated (admins; staff FORBIDDEN)', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const client = wsClient(t.url, tokens[actor] ?? null);
+        try {
+          const updates = subscribe(client, StatsUpdatedDocument, {});
+          // A change in the caller's tenant, until an update arrives or the subscription is refused.
+          for (let attempt = 0; updates.items.length === 0 && !updates.errors && !updates.completed; attempt++) {
+            expect(attempt).toBeLessThan(100);
+            if (actor === 'foreignAdmin') await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'foreign change' }, tokens.foreignAdmin);
+            else await ok(t.graphqlUrl, SendMessageDocument, { sessionId: userSession, content: 'a change' }, owner.token);
+            await Promise.race([updates.until((items) => items.length > 0).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100))]);
+          }
+          // Without credentials the socket itself is refused (close 4403 AUTHENTICATION_REQUIRED) before any operation.
+          const closedUnauthenticated = updates.errors?.[0]?.message === '4403' ? 'UNAUTHENTICATED' : undefined;
+          const result = updates.items.length > 0 ? 'OK' : (updates.errors?.[0]?.extensions?.code ?? closedUnauthenticated);
+          expect(result).toBe(TENANT_ADMIN_ONLY[actor]);
+          updates.stop();
+        } finally {
+          await client.dispose();
+        }
+      });
+    });
+  });
+
   describe('createUser', () => {
     it.each(ACTORS)('as %s', async (actor) => {
       expect(await outcome(CreateUserDocument, { username: unique('u'), role: 'USER', password: 'password-for-tests' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
@@ -299,6 +377,78 @@ describe('permission matrix (DESIGN §4)', () => {
       expect(foreign.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'WEBHOOK_NOT_FOUND' });
       const { webhooks } = await ok(t.graphqlUrl, WebhooksDocument, {}, tokens.foreignAdmin!);
       expect(webhooks.map((w) => w.id)).not.toContain(id);
+    });
+  });
+
+  describe('session workflow (admins, or the assigned agent)', () => {
+    const HOLDER_OR_ADMIN: Record<ActorName, Outcome> = { ...ADMIN_ONLY_ON_SESSION, assignedStaff: 'OK' };
+    let target: Actor;
+    beforeAll(async () => {
+      target = await userWithRole(t, admin, UserRole.STAFF);
+    });
+
+    describe('transferSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(TransferSessionDocument, { sessionId, agentId: target.userId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('unassignSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(UnassignSessionDocument, { sessionId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('reopenSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        await ok(t.graphqlUrl, CloseSessionDocument, { sessionId }, admin.token);
+        expect(await outcome(ReopenSessionDocument, { sessionId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+  });
+
+  describe('canned responses (admins write; staff and admins read; customers, guests and bots never)', () => {
+    const SUPPORT_SIDE_OF_TENANT: Record<ActorName, Outcome> = {
+      admin: 'OK',
+      assignedStaff: 'OK',
+      unassignedStaff: 'OK',
+      owner: 'FORBIDDEN',
+      otherUser: 'FORBIDDEN',
+      guest: 'FORBIDDEN',
+      otherGuest: 'FORBIDDEN',
+      foreignAdmin: 'OK',
+      anonymous: 'UNAUTHENTICATED',
+    };
+    const freshCanned = async () => (await ok(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: unique('c').toLowerCase(), content: 'Hello!' }, admin.token)).createCannedResponse.id;
+
+    describe('cannedResponses', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CannedResponsesDocument, { first: 5 }, actor)).toBe(SUPPORT_SIDE_OF_TENANT[actor]);
+      });
+    });
+
+    describe('cannedResponse', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CannedResponseDocument, { id: await freshCanned() }, actor)).toBe({ ...SUPPORT_SIDE_OF_TENANT, foreignAdmin: 'NOT_FOUND' }[actor]);
+      });
+    });
+
+    describe('createCannedResponse', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(CreateCannedResponseDocument, { shortCode: unique('n').toLowerCase(), content: 'Hi' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+      });
+    });
+
+    describe.each([
+      ['updateCannedResponse', UpdateCannedResponseDocument, (id: string) => ({ id, content: 'Changed' })],
+      ['deleteCannedResponse', DeleteCannedResponseDocument, (id: string) => ({ id })],
+    ] as [string, AnyDocument, (id: string) => Record<string, unknown>][])('%s', (_name, document, variables) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(await freshCanned()), actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
     });
   });
 

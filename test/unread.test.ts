@@ -1,6 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { AddRoomMemberDocument, AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, DeleteMessageDocument, MarkReadDocument, RemoveRoomMemberDocument, SendNoteDocument } from './generated/graphql.js';
 import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
+import { TransferSessionDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
@@ -168,9 +169,17 @@ describe(`unread counts (seed ${seed}; TEST_SEED=${seed} replays)`, () => {
       // change), or a fresh session assigned and later closed.
       const changes: Promise<unknown>[] = [];
       if (batch === 10) {
+        // A transfer: staff B loses the session (their row stays, left), staff A joins it.
         const s = sessions[1]!;
         s.agent = staffA;
-        changes.push(sql('update chat_sessions set agent_id = ? where id = ?', [staffA.userId, s.id]));
+        changes.push(ok(t.graphqlUrl, TransferSessionDocument, { sessionId: s.id, agentId: staffA.userId! }, admin.token));
+      }
+      if (batch === 20) {
+        // A direct update, as an auto-assignment might do it: staff B gets the guest queue session
+        // without a participant row until they act (they count everything, as a watermark of 0).
+        const s = sessions.find((x) => x.customer.kind === 'guest' && x.agent === null)!;
+        s.agent = staffB;
+        changes.push(sql('update chat_sessions set agent_id = ? where id = ?', [staffB.userId, s.id]));
       }
       if (batch === 15) changes.push(open(customers[1]!, staffB));
       if (batch === 12) {

@@ -110,10 +110,10 @@ export const typePolicies = {
   Query: {
     fields: {
       messages: {
-        keyArgs: ['sessionId'],
+        keyArgs: ['sessionId', 'includeNotes'],
         merge: (existing: Connection | undefined, incoming: Connection, { args }: MergeOptions) => mergeConnection(existing, incoming, args),
       },
-      messagesPage: offsetWrapper((args) => Number(args.offset ?? 0), ['sessionId']),
+      messagesPage: offsetWrapper((args) => Number(args.offset ?? 0), ['sessionId', 'includeNotes']),
       sessions: offsetWrapper((args) => (Number(args.page ?? 1) - 1) * Number(args.limit ?? 20), ['filter']),
     },
   },

@@ -161,7 +161,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       );
     },
 
-    async send(sessionId, content, { clientMessageId = crypto.randomUUID(), metadata, attachments = [], retries = 6 } = {}) {
+    async send(sessionId, content, { clientMessageId = newClientMessageId(), metadata, attachments = [], retries = 6 } = {}) {
       const uploads = attachments.map((file, index) => ({ path: `variables.attachments.${index}`, file, name: 'name' in file ? file.name : `attachment-${index + 1}` }));
       const variables = { sessionId, content, clientMessageId, metadata: metadata ?? null, attachments: attachments.length ? attachments : null };
       for (let attempt = 0; ; attempt++) {
@@ -181,4 +181,14 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       await ws.dispose();
     },
   };
+}
+
+/**
+ * A random idempotency key. `crypto.randomUUID` exists only in secure contexts (https, localhost):
+ * a page served over plain http from another host falls back to getRandomValues, which exists everywhere.
+ */
+function newClientMessageId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -1,3 +1,4 @@
+import type { PageOrigin } from '../shared/origin.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -13,14 +14,17 @@ import { MessageService } from '../messages/message.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { InboxService } from '../sessions/inbox.service.js';
+import type { AgentReleasedHook } from '../sessions/agent-release.js';
 import { RoomService } from '../rooms/room.service.js';
 import { SearchService } from '../search/search.service.js';
 import { StatsService } from '../stats/stats.service.js';
+import { RatingService } from '../stats/rating.service.js';
 import type { Scope } from '../db/scope.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
+import { CannedResponseService } from '../canned/canned-response.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -32,6 +36,8 @@ export interface AppDeps {
   storage: AttachmentStorage;
   /** For failures of background work that has no caller to answer (stream catch-ups, receipts). */
   logger: Logger;
+  /** Told after commit whenever an agent lets go of a session (close, unassign, transfer): auto-assignment hooks in here. */
+  onAgentReleased?: AgentReleasedHook;
 }
 
 /**
@@ -47,6 +53,7 @@ export interface RequestContext {
   readonly messages: MessageService;
   readonly attachments: AttachmentService;
   readonly stats: StatsService;
+  readonly ratings: RatingService;
   readonly users: UserService;
   readonly rooms: RoomService;
   readonly search: SearchService;
@@ -56,9 +63,12 @@ export interface RequestContext {
   readonly apiKeys: ApiKeyService;
   /** Unread counts and the staff/admin inbox. */
   readonly inbox: InboxService;
+  readonly cannedResponses: CannedResponseService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
+  /** The browser page an HTTP request came from (its Origin), when it said; null elsewhere. */
+  readonly page: PageOrigin | null;
   /** False when the transport already counted the request (REST counts per route). */
   countRootFieldsForRateLimit: boolean;
   /** Decisions taken while serving this operation; the transport turns them into RateLimit headers. */
@@ -82,6 +92,7 @@ class RequestScope implements RequestContext {
     messages?: MessageService;
     attachments?: AttachmentService;
     stats?: StatsService;
+    ratings?: RatingService;
     users?: UserService;
     rooms?: RoomService;
     search?: SearchService;
@@ -90,6 +101,7 @@ class RequestScope implements RequestContext {
     webhooks?: WebhookService;
     apiKeys?: ApiKeyService;
     inbox?: InboxService;
+    cannedResponses?: CannedResponseService;
   } = {};
 
   constructor(
@@ -99,6 +111,7 @@ class RequestScope implements RequestContext {
     readonly deps: AppDeps,
     readonly renew: () => Promise<RequestContext>,
     clientIp: string,
+    readonly page: PageOrigin | null,
   ) {
     this.scope = { em, viewer };
     this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
@@ -119,6 +132,10 @@ class RequestScope implements RequestContext {
   get stats(): StatsService {
     this.built.stats ??= new StatsService(this.scope);
     return this.built.stats;
+  }
+  get ratings(): RatingService {
+    this.built.ratings ??= new RatingService(this.scope, this.deps);
+    return this.built.ratings;
   }
   get users(): UserService {
     this.built.users ??= new UserService(this.scope);
@@ -152,6 +169,10 @@ class RequestScope implements RequestContext {
     this.built.apiKeys ??= new ApiKeyService(this.scope);
     return this.built.apiKeys;
   }
+  get cannedResponses(): CannedResponseService {
+    this.built.cannedResponses ??= new CannedResponseService(this.scope, this.deps);
+    return this.built.cannedResponses;
+  }
 }
 
 /**
@@ -170,11 +191,11 @@ export class ContextFactory {
    * of anonymous callers. Throws DomainError
    * UNAUTHENTICATED when an Authorization value is present but not valid.
    */
-  async forAuthorization(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
+  async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null): Promise<RequestContext> {
     const em = this.orm.em.fork() as Db;
     const auth = new AuthService(em, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-    return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp), clientIp);
+    return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), clientIp, page);
   }
 }

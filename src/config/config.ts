@@ -59,6 +59,13 @@ export interface Config {
    * CDN). `true` or `false`; default on, except in production.
    */
   readonly graphiql: boolean;
+  /**
+   * DEMO: serve the demo console at `/demo` (a customer widget page and an agent view, built from
+   * the client SDK). While it is on, the console's own pages (same origin as the server) may open
+   * widget sessions with any tenant's widget key, besides the tenant's allowed origins. `true` or
+   * `false`; default on, except in production.
+   */
+  readonly demo: boolean;
   /** METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (at least 16 characters). Default none: open. */
   readonly metricsToken: string | null;
   /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
@@ -103,6 +110,8 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** Outbound webhooks: delivery, retries and what targets may be reached (README, Webhooks and API keys). */
   readonly webhooks: WebhookConfig;
+  /** CANNED_RESPONSES_MAX: most canned responses one tenant may have; creating one more is CONFLICT CANNED_RESPONSE_LIMIT. Default 1000. */
+  readonly cannedResponsesMax: number;
 }
 
 export interface WebhookConfig {
@@ -404,6 +413,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     logLevel,
     logFormat: logFormat(env, nodeEnv, isTty),
     graphiql: flag(env, 'GRAPHIQL', nodeEnv !== 'production'),
+    demo: flag(env, 'DEMO', nodeEnv !== 'production'),
     metricsToken: metricsToken(env),
     jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
@@ -430,5 +440,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     publicUrl: publicUrl(env),
     allowedHosts: allowedHosts(env),
     webhooks: webhookConfig(env, nodeEnv),
+    cannedResponsesMax: integer(env, 'CANNED_RESPONSES_MAX', 1000, 1, 100_000),
   });
 }

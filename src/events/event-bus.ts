@@ -10,7 +10,7 @@ export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
  * One message on a topic: a persisted session event, a typing signal, or `resync`: pub/sub was
  * interrupted and is back, so anything published meanwhile may be missing (read the outbox).
  */
-export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal } | { kind: 'resync' };
+export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal } | { kind: 'stats' } | { kind: 'resync' };
 
 /**
  * Topics are per session (every event of one session) and per tenant (the inbox: session
@@ -18,6 +18,12 @@ export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typ
  */
 export const sessionTopic = (tenantId: string, sessionId: string): string => `session:${tenantId}:${sessionId}`;
 export const inboxTopic = (tenantId: string): string => `inbox:${tenantId}`;
+/** A tenant's stats changed (a message, a session created, closed, assigned or rated): a bare signal, no payload. */
+export const statsTopic = (tenantId: string): string => `stats:${tenantId}`;
+
+/** Whether an event changes the numbers `stats` reports: anything but private notes, edits, deletes and watermarks. */
+const changesStats = (event: PublishedEvent): boolean =>
+  isLifecycleEvent(event) || (event.type === 'message.created' && event.payload.message.private !== true);
 
 
 /** `local`: no Redis (single process); `up` / `down`: the Redis connections. */
@@ -174,6 +180,7 @@ export class PubSubEventBus implements EventBus {
       this.send(sessionTopic(event.tenantId, event.sessionId), message);
       // The inbox carries lifecycle events in its own order, and message and read activity for live counters (openInboxStream).
       if (isLifecycleEvent(event) || isMessageEvent(event) || event.type === 'read.updated') this.send(inboxTopic(event.tenantId), message);
+      if (changesStats(event)) this.send(statsTopic(event.tenantId), { kind: 'stats' });
       this.options.onPublish?.(event.type);
     }
   }
@@ -235,7 +242,7 @@ export class PubSubEventBus implements EventBus {
     } catch {
       return;
     }
-    if (message.kind === 'event' || message.kind === 'typing') this.listeners.deliver(channel, message);
+    if (message.kind === 'event' || message.kind === 'typing' || message.kind === 'stats') this.listeners.deliver(channel, message);
   }
 
   /** (Re)connected: subscribe every channel listened to, then tell every listener to catch up. */

@@ -14,6 +14,7 @@ import { graphqlMetricsPlugin } from '../observability/graphql-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { rateLimitHeadersPlugin } from './rate-limit.plugin.js';
 import { DomainError } from '../shared/errors.js';
+import { pageOriginOf } from '../shared/origin.js';
 import type { ContextFactory, RequestContext } from '../app/context.js';
 
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
@@ -69,7 +70,7 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, contexts: 
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return await contexts.forAuthorization(req.headers.authorization, req.ip);
+          return await contexts.forAuthorization(req.headers.authorization, req.ip, pageOriginOf(req.headers.origin, req.headers.host));
         } catch (error) {
           if (error instanceof DomainError) {
             throw graphqlErrorOf(error, { httpStatus: 401 });

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type RequestHandler, Router } from 'express';
+import { packageRoot } from '../shared/package-root.js';
 
 /**
  * The GraphiQL IDE at `GET /graphql`, for a person with a browser. Everything it loads comes from
@@ -104,17 +104,6 @@ const INIT_SCRIPT = `(function () {
 export interface ExampleTab {
   query: string;
   variables?: string;
-}
-
-/** The repository root (where package.json is), from this module's place in src/ or dist/src/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the GraphiQL module');
-    dir = parent;
-  }
-  return dir;
 }
 
 /** `examples/graphql/*.graphql` in name order, each with its `NAME.variables.json` when there is one. */

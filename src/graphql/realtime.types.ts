@@ -11,7 +11,7 @@ import {
   type TypingSignal,
   type WatermarkEvent,
 } from '../model/event-contract.js';
-import { DeliveryStatus, Priority, SessionStatus } from './enums.js';
+import { DeliveryStatus, Priority, SessionAction, SessionStatus } from './enums.js';
 import { MessageType } from './message.types.js';
 import { InboxRowType, InboxTabsType } from './inbox.types.js';
 import type { InboxExtras } from '../realtime/session-stream.js';
@@ -134,6 +134,15 @@ export class SessionUpdateEventType {
   @Field(() => [String], { description: 'Which fields changed: status, agent, priority, tags, ...' })
   changes!: string[];
 
+  @Field(() => SessionAction, { nullable: true, description: 'The workflow step, when it was one (assign, transfer, unassign, close, reopen)' })
+  action!: SessionAction | null;
+
+  @Field(() => ID, { nullable: true, description: 'With `action`: the agent before the step (agentId is the one after it)' })
+  previousAgentId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'With `action`: the user who took the step (null: the system)' })
+  actorId!: string | null;
+
   @Field(() => SessionStatus)
   status!: SessionStatus;
 
@@ -181,6 +190,9 @@ export class SessionUpdateEventType {
       sessionId: event.sessionId,
       type: GRAPHQL_TYPE[event.type],
       changes: isMessageEvent(event) ? ['lastMessage', 'unreadCount'] : ['unreadCount'],
+      action: null,
+      previousAgentId: null,
+      actorId: null,
       status: session.status,
       priority: session.priority,
       subject: session.subject,
@@ -201,6 +213,9 @@ export class SessionUpdateEventType {
       sessionId: event.sessionId,
       type: GRAPHQL_TYPE[event.type],
       changes: event.type === 'session.updated' ? event.payload.changes : [],
+      action: (event.type === 'session.updated' ? event.payload.action : null) ?? null,
+      previousAgentId: (event.type === 'session.updated' ? event.payload.previousAgentId : null) ?? null,
+      actorId: (event.type === 'session.updated' ? event.payload.actorId : null) ?? null,
       status: session.status,
       priority: session.priority,
       subject: session.subject,

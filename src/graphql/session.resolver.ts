@@ -59,6 +59,27 @@ export class SessionResolver {
     return SessionType.from(await ctx.sessions.assign(sessionId, agentId), ctx.viewer);
   }
 
+  @Mutation(() => SessionType, {
+    description: 'Admins, or the assigned agent: hands the session to another staff member or admin of the tenant (the old agent loses access)',
+  })
+  async transferSession(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('agentId', () => ID) agentId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.transfer(sessionId, agentId), ctx.viewer);
+  }
+
+  @Mutation(() => SessionType, { description: 'Admins, or the assigned agent: puts the session back in the unassigned queue' })
+  async unassignSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.unassign(sessionId), ctx.viewer);
+  }
+
+  @Mutation(() => SessionType, { description: 'Admins, or the assigned agent: a closed session becomes ACTIVE again (endedAt cleared)' })
+  async reopenSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.reopen(sessionId), ctx.viewer);
+  }
+
   @Mutation(() => GuestSessionPayload, { description: 'No auth. Idempotent on sessionKey; returns a token scoped to the session' })
   async createGuestSession(
     @Arg('sessionKey', () => String) sessionKey: string,

@@ -18,7 +18,8 @@ export class WidgetResolver {
     @Ctx() ctx: RequestContext,
     @Arg('origin', () => String, { nullable: true, description: "The page's origin (the REST route passes the Origin header)" }) origin?: string | null,
   ): Promise<WidgetSessionPayload> {
-    const { token, session } = await ctx.widget.start(widgetKey, origin);
+    // A browser's own Origin header outranks what the page claims in the argument.
+    const { token, session } = await ctx.widget.start(widgetKey, ctx.page?.origin ?? origin, ctx.page?.sameOrigin ?? false);
     return { token, conversationId: session.uuid };
   }
 }

@@ -426,6 +426,7 @@ export class MessageService {
       session.responseCount += 1;
       session.responseMsTotal = Number(session.responseMsTotal) + responseMs;
       session.firstResponseAt ??= message.createdAt;
+      session.firstResponseMs ??= responseMs;
       session.waitingSince = null;
     }
   }

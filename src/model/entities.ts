@@ -10,6 +10,8 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookAttempt } from './webhook-attempt.entity.js';
 import { ApiKey } from './api-key.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
+import { CannedResponse } from './canned-response.entity.js';
+import { SessionRating } from './session-rating.entity.js';
 
 /** Explicit list: folder discovery breaks under jest and in compiled output alike. */
-export const entities = [Tenant, User, ChatSession, Participant, ChatMessage, SessionEvent, Attachment, WebhookEndpoint, WebhookDelivery, WebhookAttempt, ApiKey, RefreshToken];
+export const entities = [Tenant, User, ChatSession, Participant, ChatMessage, SessionEvent, Attachment, WebhookEndpoint, WebhookDelivery, WebhookAttempt, ApiKey, RefreshToken, CannedResponse, SessionRating];

@@ -4,7 +4,7 @@
  * (GraphQL event types, legacy frames, chat API shapes, streams) narrow on `type` instead of
  * casting. Payloads are plain JSON: they are stored in jsonb and travel over Redis unchanged.
  */
-import type { Priority, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
+import type { Priority, SenderType, SessionAction, SessionKind, SessionStatus } from '../shared/enums.js';
 
 /** An attachment as GraphQL returns it and message payloads carry it. */
 export interface AttachmentDto {
@@ -58,8 +58,19 @@ export interface SessionDto {
   endedAt: string | null;
 }
 
+/** A session's CSAT rating as `session.updated` (changes: ['rating']) carries it (stats/rating.service.ts builds it). */
+export interface RatingDto {
+  id: string;
+  sessionId: string;
+  score: number;
+  comment: string | null;
+  /** The agent the session was assigned to when it was rated. */
+  agentId: string | null;
+  createdAt: string;
+}
+
 /** What a `session.updated` changed. */
-export type SessionChange = 'status' | 'agent' | 'members';
+export type SessionChange = 'status' | 'agent' | 'members' | 'rating';
 
 /** A participant's watermark moved forward (markRead, or a delivery). */
 interface WatermarkPayload {
@@ -70,7 +81,20 @@ interface WatermarkPayload {
 
 export interface EventPayloads {
   'session.created': { session: SessionDto; memberIds?: string[] };
-  'session.updated': { session: SessionDto; changes: SessionChange[]; change?: 'member.added' | 'member.removed'; userId?: string };
+  'session.updated': {
+    session: SessionDto;
+    changes: SessionChange[];
+    change?: 'member.added' | 'member.removed';
+    userId?: string;
+    /** The workflow step (assign, transfer, unassign, close, reopen); absent for membership changes and older events. */
+    action?: SessionAction;
+    /** With `action`: the agent before the step (null: none). The new one is `session.agentId`. */
+    previousAgentId?: string | null;
+    /** With `action`: who took the step (null: the system, e.g. auto-assignment). */
+    actorId?: string | null;
+    /** With the `rating` change: the CSAT rating just given. */
+    rating?: RatingDto;
+  };
   'message.created': { message: MessageDto };
   'message.updated': { message: MessageDto };
   'message.deleted': { message: MessageDto };

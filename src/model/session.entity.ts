@@ -13,6 +13,7 @@ import { User } from './user.entity.js';
 @Index({ properties: ['tenant', 'status'] })
 @Index({ properties: ['tenant', 'agent'] })
 @Index({ properties: ['tenant', 'customer'] })
+@Index({ properties: ['tenant', 'startedAt'] })
 @Unique({ properties: ['tenant', 'sessionKey'] })
 export class ChatSession {
   @PrimaryKey({ type: new BigIntType('string') })
@@ -72,6 +73,10 @@ export class ChatSession {
 
   @Property({ type: 'datetime', nullable: true })
   firstResponseAt: Date | null = null;
+
+  /** The wait the first support reply ended (that reply's `responseMs`): the session's first-response time, for stats. */
+  @Property({ type: 'integer', nullable: true })
+  firstResponseMs: number | null = null;
 
   @Property({ type: 'datetime', nullable: true })
   lastMessageAt: Date | null = null;

@@ -15,8 +15,9 @@ export function httpHardening(config: Pick<Config, 'corsOrigins' | 'env'>): Requ
     helmet({
       contentSecurityPolicy: {
         useDefaults: true,
-        // Only our own origin: GraphiQL's fonts and icons are data: URIs inside its own stylesheet.
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'font-src': ["'self'", 'data:'] },
+        // Only our own origin: GraphiQL's fonts and icons are data: URIs inside its own stylesheet;
+        // blob: images are attachments the demo console fetched with its token.
+        directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'blob:'], 'font-src': ["'self'", 'data:'] },
       },
       crossOriginResourcePolicy: { policy: 'same-site' },
       hsts: config.env === 'production',

@@ -38,12 +38,18 @@ export class RealtimeService {
     requireUser(this.scope.viewer, [UserRole.STAFF, UserRole.ADMIN], 'STAFF_ONLY');
   }
 
-  /** Whether a session lifecycle event belongs in this viewer's inbox (decided from the payload, no query). */
+  /**
+   * Whether a session lifecycle event belongs in this viewer's inbox (decided from the payload, no
+   * query). Staff also get the step that takes a session away from them (transfer, unassign), so
+   * their inbox can drop it.
+   */
   inboxIncludes(event: PublishedEvent): boolean {
     const viewer = this.scope.viewer;
     if (viewer.kind !== 'user') return false;
     if (viewer.role === UserRole.ADMIN) return true;
-    return viewer.role === UserRole.STAFF && isLifecycleEvent(event) && event.payload.session.agentId === viewer.userId;
+    if (viewer.role !== UserRole.STAFF || !isLifecycleEvent(event)) return false;
+    if (event.payload.session.agentId === viewer.userId) return true;
+    return event.type === 'session.updated' && event.payload.previousAgentId === viewer.userId;
   }
 
   /**

@@ -1,13 +1,17 @@
 import { lastEventIdOf } from '../events/event-position.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
-import { requireUser } from '../shared/guards.js';
+import { requireSupportStaff, requireUser } from '../shared/guards.js';
+import type { UserViewer } from '../shared/viewer.js';
+import type { Logger } from 'pino';
+import type { AgentReleased, AgentReleasedHook } from './agent-release.js';
+import type { SessionChange } from '../model/event-contract.js';
 import type { TokenService } from '../auth/tokens.js';
 import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '../events/event-bus.js';
 import type { SessionEvent } from '../model/session-event.entity.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
-import { ParticipantRole, Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { ParticipantRole, Priority, SessionAction, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Scope } from '../db/scope.js';
@@ -116,11 +120,53 @@ export async function insertGuestSession(em: Db, tenantId: string, fields: Guest
   });
 }
 
-/** Session lifecycle: lookup, listing, creation (user and guest), closing and assignment. */
+/** Transfer and unassign are about assignment: support sessions only, never closed ones. */
+function assignable(session: ChatSession): void {
+  if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions can be assigned an agent', 'NOT_ASSIGNABLE');
+  if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
+}
+
+/** Admins act on any session; staff only on the one they hold (reading alone is not enough, e.g. a room they are in). */
+function holdsOrAdmin(user: UserViewer, session: ChatSession): void {
+  if (user.role !== UserRole.ADMIN && session.agent?.id !== user.userId) throw forbidden('NOT_ASSIGNED', 'Only an admin or the assigned agent may do this');
+}
+
+/** A user of the tenant with one of `roles` (another tenant's id is not found, like a missing one). */
+async function findAgent(tx: Db, agentId: string, roles: readonly UserRole[]): Promise<User> {
+  const agent = await tx.findOne(User, { id: agentId });
+  if (!agent) throw notFound('AGENT_NOT_FOUND', `User ${agentId} not found`);
+  if (!roles.includes(agent.role)) {
+    throw badInput('agentId', roles.includes(UserRole.ADMIN) ? 'agentId must name a staff member or an admin' : 'agentId must name a staff member', 'NOT_STAFF');
+  }
+  return agent;
+}
+
+/** The agent's participant row: created on first assignment, active again when they come back. */
+async function joinAsAgent(tx: Db, session: ChatSession, agent: User): Promise<void> {
+  session.agent = agent;
+  const existing = await tx.findOne(Participant, { session, user: agent });
+  if (!existing) tx.create(Participant, { tenant: session.tenant, session, user: agent, role: ParticipantRole.AGENT });
+  else existing.leftAt = null;
+}
+
+/** The previous agent's row stays (their messages keep their author) but is marked left. */
+async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Promise<void> {
+  const existing = await tx.findOne(Participant, { session, user: agentId });
+  if (existing) existing.leftAt = new Date();
+}
+
+/** Session lifecycle: lookup, listing, creation (user and guest), and the workflow (assign, transfer, unassign, close, reopen). */
 export class SessionService {
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { events: EventBus; tokens: TokenService; rateLimiter: RateLimiter },
+    private readonly deps: {
+      events: EventBus;
+      tokens: TokenService;
+      rateLimiter: RateLimiter;
+      /** Told when an agent lets go of a session (see agent-release.ts). */
+      onAgentReleased?: AgentReleasedHook;
+      logger?: Pick<Logger, 'error'>;
+    },
   ) {}
 
   /**
@@ -228,46 +274,123 @@ export class SessionService {
     return session;
   }
 
+  /** Admins: ends the session (its agent's capacity frees). */
   async close(sessionId: string): Promise<ChatSession> {
-    const { em, viewer } = this.scope;
-    requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const id = await sessionIdFrom(em, sessionId, 'sessionId');
-    const { session, events } = await em.transactional(async (tx) => {
-      const session = await loadAccessibleSession(tx, viewer, id, true);
+    requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    return this.step(sessionId, SessionAction.CLOSED, async (_tx, session) => {
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
       const now = new Date();
-      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, updatedAt: now });
-      await tx.flush();
-      return { session, events: [recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['status'] })] };
+      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null });
+      return ['status'];
     });
-    this.publish(events);
+  }
+
+  /** Admins: gives an unassigned support session to a staff member (409 ALREADY_ASSIGNED when it has one: use transfer). */
+  async assign(sessionId: string, agentIdArg: string): Promise<ChatSession> {
+    requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    const agentId = parseId(agentIdArg, 'agentId');
+    return this.step(sessionId, SessionAction.ASSIGNED, async (tx, session) => {
+      assignable(session);
+      if (session.agent) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned');
+      const agent = await findAgent(tx, agentId, [UserRole.STAFF]);
+      await joinAsAgent(tx, session, agent);
+      return ['agent'];
+    });
+  }
+
+  /**
+   * Hands an assigned support session to another staff member or admin of the tenant: by an
+   * admin, or by the agent who holds it. The old agent loses access (their streams of it end
+   * FORBIDDEN on this very event), the new one gains it.
+   */
+  async transfer(sessionId: string, agentIdArg: string): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    const agentId = parseId(agentIdArg, 'agentId');
+    return this.step(sessionId, SessionAction.TRANSFERRED, async (tx, session) => {
+      holdsOrAdmin(user, session);
+      assignable(session);
+      if (!session.agent) throw conflict('SESSION_UNASSIGNED', 'The session has no agent to transfer from; use assignAgent');
+      const agent = await findAgent(tx, agentId, [UserRole.STAFF, UserRole.ADMIN]);
+      if (agent.id === session.agent.id) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned to this agent');
+      await leaveAsAgent(tx, session, session.agent.id);
+      await joinAsAgent(tx, session, agent);
+      return ['agent'];
+    });
+  }
+
+  /**
+   * Puts an assigned support session back in the unassigned queue: by an admin, or by the agent
+   * who holds it. A customer who was waiting keeps waiting (`waitingSince` stays, so the wait is
+   * measured from when it began, not from the unassignment); `firstResponseAt` stays too.
+   */
+  async unassign(sessionId: string): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    return this.step(sessionId, SessionAction.UNASSIGNED, async (tx, session) => {
+      holdsOrAdmin(user, session);
+      assignable(session);
+      if (!session.agent) throw conflict('SESSION_UNASSIGNED', 'The session has no agent');
+      await leaveAsAgent(tx, session, session.agent.id);
+      session.agent = null;
+      return ['agent'];
+    });
+  }
+
+  /**
+   * A closed session becomes ACTIVE again (endedAt cleared), keeping its agent: by an admin, or by
+   * the agent it was assigned to. Nobody is waiting until the customer writes again. A reopened
+   * session is no longer "ended", so it is not CSAT-eligible until it is closed again.
+   */
+  async reopen(sessionId: string): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    return this.step(sessionId, SessionAction.REOPENED, async (_tx, session) => {
+      holdsOrAdmin(user, session);
+      if (session.status !== SessionStatus.CLOSED) throw conflict('SESSION_NOT_CLOSED', 'Only a closed session can be reopened');
+      Object.assign(session, { status: SessionStatus.ACTIVE, endedAt: null, waitingSince: null });
+      return ['status'];
+    });
+  }
+
+  /**
+   * Every workflow step (assign, transfer, unassign, close, reopen) goes through here: the session
+   * row locked, the change, one `session.updated` with `action` and the previous agent in the same
+   * transaction, publish after commit, then the capacity hook when an agent let go of a session.
+   */
+  private async step(
+    sessionIdArg: string,
+    action: SessionAction,
+    change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>,
+  ): Promise<ChatSession> {
+    const { em, viewer } = this.scope;
+    const id = await sessionIdFrom(em, sessionIdArg, 'sessionId');
+    const { session, event, previousAgentId } = await em.transactional(async (tx) => {
+      const session = await loadAccessibleSession(tx, viewer, id, true);
+      const previousAgentId = session.agent?.id ?? null;
+      const changes = await change(tx, session);
+      session.updatedAt = new Date();
+      await tx.flush();
+      const actorId = viewer.kind === 'user' ? viewer.userId : null;
+      const event = recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes, action, previousAgentId, actorId });
+      return { session, event, previousAgentId };
+    });
+    this.publish([event]);
+    if (previousAgentId !== null && (action === SessionAction.CLOSED || action === SessionAction.UNASSIGNED || action === SessionAction.TRANSFERRED)) {
+      this.agentReleased({ tenantId: viewer.tenantId, agentId: previousAgentId, sessionId: session.id, action });
+    }
     await em.populate(session, POPULATE);
     return session;
   }
 
-  async assign(sessionId: string, agentIdArg: string): Promise<ChatSession> {
-    const { em, viewer } = this.scope;
-    requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const id = await sessionIdFrom(em, sessionId, 'sessionId');
-    const agentId = parseId(agentIdArg, 'agentId');
-    const { session, events } = await em.transactional(async (tx) => {
-      const session = await loadAccessibleSession(tx, viewer, id, true);
-      if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions can be assigned an agent', 'NOT_ASSIGNABLE');
-      if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
-      if (session.agent) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned');
-      const agent = await tx.findOne(User, { id: agentId });
-      if (!agent) throw notFound('AGENT_NOT_FOUND', `User ${agentId} not found`);
-      if (agent.role !== UserRole.STAFF) throw badInput('agentId', 'agentId must name a staff member', 'NOT_STAFF');
-      session.agent = agent;
-      session.updatedAt = new Date();
-      const existing = await tx.findOne(Participant, { session, user: agent });
-      if (!existing) tx.create(Participant, { tenant: session.tenant, session, user: agent, role: ParticipantRole.AGENT });
-      await tx.flush();
-      return { session, events: [recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['agent'] })] };
-    });
-    this.publish(events);
-    await em.populate(session, POPULATE);
-    return session;
+  /** Reports freed capacity to the hook (AgentReleasedHook), if one is installed. */
+  private agentReleased(released: AgentReleased): void {
+    const hook = this.deps.onAgentReleased;
+    if (!hook) return;
+    const failed = (error: unknown) => this.deps.logger?.error({ err: error, sessionId: released.sessionId }, 'agent release hook failed');
+    try {
+      const result = hook(released);
+      if (result) result.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /**

@@ -30,6 +30,15 @@ export enum ParticipantRole {
   BOT = 'BOT',
 }
 
+/** What a workflow step did to a session (`session.updated`'s `action`). */
+export enum SessionAction {
+  ASSIGNED = 'ASSIGNED',
+  TRANSFERRED = 'TRANSFERRED',
+  UNASSIGNED = 'UNASSIGNED',
+  CLOSED = 'CLOSED',
+  REOPENED = 'REOPENED',
+}
+
 export enum SenderType {
   USER = 'USER',
   SUPPORT = 'SUPPORT',

@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   NOT_MESSAGE_SENDER: ['FORBIDDEN', 'Only the sender may change a message'],
   ORIGIN_NOT_ALLOWED: ['FORBIDDEN', 'This origin may not use the service'],
   NOTES_STAFF_ONLY: ['FORBIDDEN', 'Only support staff, admins and bots may write private notes'],
+  NOT_THE_CUSTOMER: ['FORBIDDEN', 'Only the customer who started the session may rate it'],
 
   // What does not exist (or is another tenant's: the two look the same)
   SESSION_NOT_FOUND: ['NOT_FOUND', 'Session not found'],
@@ -70,6 +71,7 @@ export const ERROR_CATALOGUE = {
   WEBHOOK_NOT_FOUND: ['NOT_FOUND', 'Webhook not found'],
   DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Webhook delivery not found'],
   API_KEY_NOT_FOUND: ['NOT_FOUND', 'API key not found'],
+  CANNED_RESPONSE_NOT_FOUND: ['NOT_FOUND', 'Canned response not found'],
 
   // What the current state refuses
   SESSION_CLOSED: ['CONFLICT', 'The session is closed'],
@@ -78,6 +80,11 @@ export const ERROR_CATALOGUE = {
   OWNER_CANNOT_LEAVE: ['CONFLICT', 'The owner of a room cannot be removed from it'],
   USERNAME_TAKEN: ['CONFLICT', 'The username is taken'],
   TENANT_EXISTS: ['CONFLICT', 'The tenant exists'],
+  SESSION_UNASSIGNED: ['CONFLICT', 'The session has no agent'],
+  SESSION_NOT_CLOSED: ['CONFLICT', 'The session is not closed'],
+  ALREADY_RATED: ['CONFLICT', 'The session has already been rated'],
+  SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
+  CANNED_RESPONSE_LIMIT: ['CONFLICT', 'The tenant has the most canned responses allowed (CANNED_RESPONSES_MAX)'],
 
   // What the caller sent
   INVALID_ARGUMENT: ['BAD_USER_INPUT', 'An argument is not valid'],
@@ -94,6 +101,7 @@ export const ERROR_CATALOGUE = {
   NOT_STAFF: ['BAD_USER_INPUT', 'The user is not a staff member'],
   NOT_ASSIGNABLE: ['BAD_USER_INPUT', 'Only support sessions can be assigned an agent'],
   NOTES_SUPPORT_ONLY: ['BAD_USER_INPUT', 'Private notes belong to support sessions'],
+  NOT_RATABLE: ['BAD_USER_INPUT', 'Only support sessions can be rated'],
   PASSWORD_REQUIRED: ['BAD_USER_INPUT', 'A password is required'],
   INVALID_URL: ['BAD_USER_INPUT', 'The URL is not an absolute http:// or https:// URL without credentials'],
   TARGET_NOT_ALLOWED: ['BAD_USER_INPUT', 'The URL resolves to an address webhooks may not reach (loopback, private, link-local or metadata)'],

@@ -1,4 +1,4 @@
-import { normaliseOrigin } from '../shared/origin.js';
+import { isSameOrigin, normaliseOrigin } from '../shared/origin.js';
 import type { Orm } from '../db/orm.js';
 import { Tenant } from '../model/tenant.entity.js';
 
@@ -29,7 +29,7 @@ export class OriginPolicy {
     if (normalised === null) return false;
     if (this.configured.includes(normalised)) return true;
     // Same origin: a page this server served (the Host header says which name the browser used).
-    if (host !== undefined && new URL(normalised).host === host.trim().toLowerCase()) return true;
+    if (isSameOrigin(normalised, host)) return true;
     return (await this.tenants()).has(normalised);
   }
 

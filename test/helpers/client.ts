@@ -14,10 +14,11 @@ export async function gql<TData, TVars>(
   document: TypedDocumentNode<TData, TVars> | string,
   variables?: TVars,
   token?: string,
+  headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<TData>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
   });
   const body = (await response.json()) as { data?: TData | null; errors?: GraphQLResponse<TData>['errors'] };

@@ -38,7 +38,7 @@ export type SessionStatus =
 
 export type SdkAttachmentFragment = { id: string, url: string, type: string, name: string, size: number };
 
-export type SdkMessageFragment = { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> };
+export type SdkMessageFragment = { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> };
 
 export type SdkSessionUpdateFragment = { id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string };
 
@@ -64,7 +64,7 @@ export type SdkHistoryQueryVariables = Exact<{
 }>;
 
 
-export type SdkHistoryQuery = { messages: { lastEventId: string, pageInfo: { hasPreviousPage: boolean, startCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } }> } };
+export type SdkHistoryQuery = { messages: { lastEventId: string, pageInfo: { hasPreviousPage: boolean, startCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } }> } };
 
 export type SdkSendMutationVariables = Exact<{
   sessionId: string | number;
@@ -75,7 +75,7 @@ export type SdkSendMutationVariables = Exact<{
 }>;
 
 
-export type SdkSendMutation = { sendMessage: { created: boolean, message: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } } };
+export type SdkSendMutation = { sendMessage: { created: boolean, message: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } } };
 
 export type SdkSessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -84,7 +84,7 @@ export type SdkSessionEventsSubscriptionVariables = Exact<{
 
 
 export type SdkSessionEventsSubscription = { sessionEvents:
-    | { __typename: 'MessageEvent', id: string, sessionId: string, type: SessionEventType, createdAt: string, message: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } }
+    | { __typename: 'MessageEvent', id: string, sessionId: string, type: SessionEventType, createdAt: string, message: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } }
     | { __typename: 'ReadEvent', id: string, sessionId: string, type: SessionEventType, participantId: string, userId: string, messageId: string, createdAt: string }
     | { __typename: 'SessionUpdateEvent', id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string }
     | { __typename: 'TypingEvent', type: SessionEventType, sessionId: string, userId: string, name: string, isTyping: boolean, timestamp: string }
@@ -143,6 +143,7 @@ export const SdkMessageFragmentDoc = new TypedDocumentString(`
   read
   status
   version
+  private
   attachments {
     ...SdkAttachment
   }
@@ -232,6 +233,7 @@ fragment SdkMessage on Message {
   read
   status
   version
+  private
   attachments {
     ...SdkAttachment
   }
@@ -276,6 +278,7 @@ fragment SdkMessage on Message {
   read
   status
   version
+  private
   attachments {
     ...SdkAttachment
   }
@@ -340,6 +343,7 @@ fragment SdkMessage on Message {
   read
   status
   version
+  private
   attachments {
     ...SdkAttachment
   }

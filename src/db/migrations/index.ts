@@ -10,6 +10,8 @@ import { Migration20261130000000_webhooks_api_keys } from './Migration2026113000
 import { Migration20261130001000_refresh_tokens } from './Migration20261130001000_refresh_tokens.js';
 import { Migration20261130002000_private_notes } from './Migration20261130002000_private_notes.js';
 import { Migration20261130010000_unread_inbox } from './Migration20261130010000_unread_inbox.js';
+import { Migration20261130011000_canned_responses } from './Migration20261130011000_canned_responses.js';
+import { Migration20261130013000_csat } from './Migration20261130013000_csat.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -25,4 +27,6 @@ export const migrations = [
   { name: 'Migration20261130001000_refresh_tokens', class: Migration20261130001000_refresh_tokens },
   { name: 'Migration20261130002000_private_notes', class: Migration20261130002000_private_notes },
   { name: 'Migration20261130010000_unread_inbox', class: Migration20261130010000_unread_inbox },
+  { name: 'Migration20261130011000_canned_responses', class: Migration20261130011000_canned_responses },
+  { name: 'Migration20261130013000_csat', class: Migration20261130013000_csat },
 ];

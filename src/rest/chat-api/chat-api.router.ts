@@ -15,6 +15,7 @@ import {
   type RestSessionFragment,
   type SessionStatus,
 } from '../generated/graphql.js';
+import { ChatApiRateSessionDocument, ChatApiSessionRatingDocument, type RestRatingFragment } from '../generated/graphql.js';
 import { type DialectErrors, type DialectRoutes, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
 import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
 import { isId, isSessionRef } from '../../shared/validate.js';
@@ -76,6 +77,7 @@ export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
   const routes = dialectRoutes(router, { name: 'chat API', runner, logger, errors: chatApiErrors });
   sessionRoutes(routes);
   messageRoutes(routes);
+  ratingRoutes(routes);
   routes.get('/stats', async (call) => {
     const data = await call.run(ChatApiStatsDocument, {});
     if (data) call.res.json(data.stats);
@@ -198,5 +200,35 @@ function messageRoutes(routes: DialectRoutes): void {
     if (typeof isTyping !== 'boolean') return chatApiError(call.res, 'BAD_REQUEST', 'isTyping must be a boolean');
     const data = await call.run(ChatApiSetTypingDocument, { sessionId: id, isTyping });
     if (data) call.res.status(204).end();
+  });
+}
+
+const toRating = (rating: RestRatingFragment) => ({
+  id: rating.id,
+  sessionId: rating.sessionId,
+  score: rating.score,
+  comment: rating.comment ?? null,
+  agentId: rating.agentId ?? null,
+  createdAt: rating.createdAt,
+});
+
+/** CSAT: the customer rates a closed session once; the customer, its agent and admins read the rating. */
+function ratingRoutes(routes: DialectRoutes): void {
+  routes.post('/sessions/:sessionId/rating', async (call) => {
+    const id = sessionParam(call);
+    if (id === null) return;
+    const { score, comment } = jsonObject(call.req) ?? {};
+    if (!Number.isInteger(score)) return chatApiError(call.res, 'BAD_REQUEST', 'score must be an integer from 1 to 5');
+    if (comment !== undefined && comment !== null && typeof comment !== 'string') return chatApiError(call.res, 'BAD_REQUEST', 'comment must be a string');
+    const data = await call.run(ChatApiRateSessionDocument, { sessionId: id, score: score as number, comment: (comment as string | null | undefined) ?? null });
+    if (data) call.res.status(201).json(toRating(data.rateSession));
+  });
+
+  routes.get('/sessions/:sessionId/rating', async (call) => {
+    const id = sessionParam(call);
+    const data = id === null ? undefined : await call.run(ChatApiSessionRatingDocument, { id });
+    if (!data) return;
+    if (!data.session.rating) return chatApiError(call.res, 'NOT_FOUND', 'The session has no rating you may read');
+    call.res.json(toRating(data.session.rating));
   });
 }

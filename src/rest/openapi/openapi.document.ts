@@ -155,6 +155,17 @@ const PATHS: Json = {
       },
     },
   },
+  '/api/v1/chat/guest/session/{session_id}/rating': {
+    parameters: [path('session_id', { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }, "The guest client's session_id")],
+    post: {
+      tags: ['v1'],
+      operationId: 'v1GuestRateSession',
+      summary: 'The guest rates its closed session (CSAT, once): score 1–5 and an optional comment; 409 CONFLICT while the session is active or once rated',
+      security: bearer,
+      requestBody: jsonRequest('V1RatingRequest'),
+      responses: { '201': body('V1RatingResponse', 'Rated'), ...v1Errors(400, 401, 403, 404, 409, 413, 415) },
+    },
+  },
   '/api/v1/chat/sessions/{id}/messages': {
     parameters: [path('id', { type: 'integer', format: 'int64', minimum: 1, maximum: MAX_ID }, 'Session id')],
     get: {
@@ -291,6 +302,24 @@ const PATHS: Json = {
       security: bearer,
       requestBody: jsonRequest('ChatTypingRequest'),
       responses: { '204': noContent, ...chatErrors(400, 401, 403, 404, 415) },
+    },
+  },
+  '/api/chat/sessions/{sessionId}/rating': {
+    parameters: [chatSessionId],
+    post: {
+      tags: ['chat API'],
+      operationId: 'chatRateSession',
+      summary: "The session's customer rates it once it is closed (CSAT, once): score 1–5 and an optional comment; 409 while active or once rated, 403 for its staff and admins",
+      security: bearer,
+      requestBody: jsonRequest('ChatRatingRequest'),
+      responses: { '201': body('ChatRating', 'Rated'), ...chatErrors(400, 401, 403, 404, 409, 413, 415) },
+    },
+    get: {
+      tags: ['chat API'],
+      operationId: 'chatSessionRating',
+      summary: "The session's rating: for its customer, its agent and admins (404 when there is none, or for anyone else who may read the session)",
+      security: bearer,
+      responses: { '200': body('ChatRating', 'The rating'), ...chatErrors(401, 403, 404) },
     },
   },
   '/api/chat/attachments/{attachmentId}': {

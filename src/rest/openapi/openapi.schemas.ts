@@ -1,6 +1,7 @@
 import { MAX_NAME_LENGTH } from '../../attachments/file-name.js';
 import { MAX_CONTENT_LENGTH, MAX_MARK_READ_IDS, MAX_PAGE_SIZE } from '../../messages/message.service.js';
 import { GUEST_HISTORY_LIMIT, MAX_TAG_LENGTH, MAX_TAGS } from '../../sessions/session.service.js';
+import { MAX_RATING_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE } from '../../stats/rating.service.js';
 
 /**
  * JSON Schemas (2020-12, as OpenAPI 3.1 uses) of every REST body: what the dialects accept
@@ -38,6 +39,8 @@ const object = (properties: Record<string, Schema>, required = Object.keys(prope
 });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const arrayOf = (items: Schema, maxItems: number): Schema => ({ type: 'array', items, maxItems });
+/** A CSAT score. */
+const score: Schema = { type: 'integer', format: 'int32', minimum: MIN_SCORE, maximum: MAX_SCORE, description: '1 (worst) to 5 (best)' };
 /** Most files on one message: UPLOAD_MAX_FILES can be raised up to this (src/config.ts). */
 const MAX_ATTACHMENTS = 100;
 
@@ -91,6 +94,13 @@ const v1 = {
     object({ count: int, last_message_id: { ...int, description: 'Pass as last_message_id on the next poll' }, has_more: bool }),
   ),
   V1MessageResponse: v1Envelope(ref('V1ChatMessageResource')),
+  V1RatingRequest: object(
+    { score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
+    ['score'],
+  ),
+  V1RatingResponse: v1Envelope(
+    object({ id: int, session_id: int, score, comment: nullable(text(MAX_RATING_COMMENT_LENGTH)), created_at: dateTime }),
+  ),
   V1ErrorResponse: object({
     success: { const: false },
     message: str,
@@ -182,6 +192,18 @@ const chatApi = {
   ),
   ChatMarkReadRequest: object({ messageIds: { ...arrayOf({ type: ['string', 'integer'], format: 'int64', minimum: 1, maximum: MAX_ID, maxLength: 19, pattern: '^[0-9]+$' }, MAX_MARK_READ_IDS), minItems: 1 } }),
   ChatTypingRequest: object({ isTyping: bool }),
+  ChatRatingRequest: object(
+    { score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
+    ['score'],
+  ),
+  ChatRating: object({
+    id: idString,
+    sessionId: idString,
+    score,
+    comment: nullable(text(MAX_RATING_COMMENT_LENGTH)),
+    agentId: { ...nullable(idString), description: 'The agent the session had when it was rated' },
+    createdAt: dateTime,
+  }),
   ChatApiError: object({
     success: { const: false },
     message: str,

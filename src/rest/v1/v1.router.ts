@@ -4,6 +4,7 @@ import { requireSupportStaff } from '../../shared/guards.js';
 import { Router } from 'express';
 import type { RequestContext } from '../../app/context.js';
 import { V1CreateGuestSessionDocument, V1MessagesSinceDocument, V1SendMessageDocument, V1SessionByKeyDocument } from '../generated/graphql.js';
+import { V1RateSessionDocument } from '../generated/graphql.js';
 import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
 import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
 import type { RestDeps } from '../common/rest.types.js';
@@ -118,6 +119,24 @@ async function send(call: RouteCall, sessionId: string): Promise<void> {
   v1Success(call.res, created ? 201 : 200, created ? 'Message sent successfully' : 'Message already sent', toV1Message(message));
 }
 
+/** `{score: 1–5, comment?}` → the rating, in this dialect's snake_case. */
+async function rate(call: RouteCall, sessionId: string): Promise<void> {
+  const body = jsonObject(call.req) ?? {};
+  const invalid = stringFields(body, [], ['comment']) ?? {};
+  if (!Number.isInteger(body.score)) invalid.score = ['The score field must be an integer from 1 to 5.'];
+  if (Object.keys(invalid).length) return v1Failure(call.res, 'VALIDATION_FAILED', 'The given data was invalid.', invalid);
+  const data = await call.run(V1RateSessionDocument, { sessionId, score: body.score as number, comment: (body.comment as string | undefined) ?? null });
+  if (!data) return;
+  const rating = data.rateSession;
+  v1Success(call.res, 201, 'Rating saved successfully', {
+    id: Number(rating.id),
+    session_id: Number(rating.sessionId),
+    score: rating.score,
+    comment: rating.comment,
+    created_at: rating.createdAt,
+  });
+}
+
 /** Seed 003. No auth; a repeated session_id returns the existing session (200) with its latest messages. */
 async function startGuestSession(call: RouteCall): Promise<void> {
   const body = jsonObject(call.req) ?? {};
@@ -165,6 +184,12 @@ export function v1Router({ runner, logger }: RestDeps): Router {
   routes.post('/guest/session/:sessionId/messages', async (call) => {
     const sessionId = await guestSessionId(call);
     if (sessionId !== null) await send(call, sessionId);
+  });
+
+  /** CSAT: the guest rates its closed session once (409 CONFLICT while active or when rated already). */
+  routes.post('/guest/session/:sessionId/rating', async (call) => {
+    const sessionId = await guestSessionId(call);
+    if (sessionId !== null) await rate(call, sessionId);
   });
 
   /** Seed 000: staff polls a session assigned to them; 403 when it is not. */

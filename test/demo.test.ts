@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { Tenant } from '../src/model/tenant.entity.js';
+import { gql } from './helpers/client.js';
+import { artefactDir, browserIt, eventually, launchChromium } from './helpers/browser.js';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
+
+const html = { accept: 'text/html' };
+const START_WIDGET = 'mutation($widgetKey: String!, $origin: String) { startWidgetSession(widgetKey: $widgetKey, origin: $origin) { token conversationId } }';
+
+/** A 1×1 PNG: the widget attaches it, the agent sees it on the message. */
+const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/**
+ * The demo console at /demo: a customer widget page and an agent view, built from the SDK into
+ * dist/demo and served under the server's CSP. In Chromium, a customer writes from the widget,
+ * the agent sees it live and replies, the customer sees the reply, and read receipts update on
+ * both sides; screenshots of each step are kept in test-artifacts/demo/.
+ */
+describe('demo console at /demo', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  }, 60_000);
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it('serves its pages and built assets from this origin only, under the same-origin CSP', async () => {
+    for (const path of ['/demo', '/demo/widget', '/demo/agent']) {
+      const page = await fetch(`${t.url}${path}`, { headers: html });
+      expect([path, page.status]).toEqual([path, 200]);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self'(;|$)/);
+      expect(csp).not.toMatch(/https?:\/\//);
+      const body = await page.text();
+      for (const [, src] of body.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\/(demo|graphql|docs)/);
+    }
+    const script = await fetch(`${t.url}/demo/assets/widget.js`);
+    expect([script.status, script.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/)]);
+    expect((await fetch(`${t.url}/demo/assets/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${t.url}/demo/assets/nothing.js`)).status).toBe(404);
+    const config = (await (await fetch(`${t.url}/demo/config.json`)).json()) as { widgetKey: string };
+    expect(config.widgetKey).toMatch(/^wk_/);
+  });
+
+  it("opens widget sessions from its own pages; a browser's Origin outranks the origin argument", async () => {
+    const { widgetKey } = (await (await fetch(`${t.url}/demo/config.json`)).json()) as { widgetKey: string };
+    // The demo page's own origin (the Host the request went to): allowed while the demo is on.
+    const own = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: t.url }, undefined, { origin: t.url });
+    expect(own.errors).toBeUndefined();
+    // Another site's page cannot borrow a name: its Origin header is what counts.
+    const foreign = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: t.url }, undefined, { origin: 'https://elsewhere.example' });
+    expect(foreign.errors?.[0]?.extensions?.reason).toBe('ORIGIN_NOT_ALLOWED');
+  });
+
+  it('is off when DEMO=false, and its pages then open no widget session', async () => {
+    const off = await startTestServer({ env: { DEMO: 'false' } });
+    try {
+      expect((await fetch(`${off.url}/demo/widget`, { headers: html })).status).toBe(404);
+      expect((await fetch(`${off.url}/demo/config.json`)).status).toBe(404);
+      const tenant = await off.server.orm.em.fork().findOneOrFail(Tenant, { id: off.server.defaultTenantId });
+      const ownPage = await gql(off.graphqlUrl, START_WIDGET as never, { widgetKey: tenant.widgetKey, origin: off.url }, undefined, { origin: off.url });
+      expect(ownPage.errors?.[0]?.extensions?.reason).toBe('ORIGIN_NOT_ALLOWED');
+    } finally {
+      await off.dispose();
+    }
+  }, 60_000);
+
+  browserIt('the demo browser test')(
+    'a customer writes from the widget, the agent answers live, and receipts update on both sides (Chromium)',
+    async () => {
+      const shots = artefactDir('demo');
+      let browser: Browser | undefined;
+      const foreign: string[] = [];
+      const problems: string[] = [];
+      const toasts: string[] = [];
+      const watch = async (): Promise<Page> => {
+        // Separate contexts: separate storage, as two people on two machines.
+        const page = await (await browser!.newContext({ viewport: { width: 1100, height: 720 } })).newPage();
+        await page.route('**/*', (route) => {
+          const url = new URL(route.request().url());
+          if (url.host !== new URL(t.url).host) {
+            foreign.push(url.href);
+            return route.abort();
+          }
+          return route.continue();
+        });
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(message.text());
+          // The pages' toasts (errors shown to the user) are logged as warnings.
+          if (message.type() === 'warning') toasts.push(message.text());
+        });
+        page.on('pageerror', (error) => problems.push(error.message));
+        return page;
+      };
+      try {
+        browser = await launchChromium();
+        const customer = await watch();
+        const agent = await watch();
+
+        // The customer opens the widget: a guest conversation through the default tenant's widget key.
+        await customer.goto(`${t.url}/demo/widget`);
+        await customer.getByTestId('status').filter({ hasText: 'Connected' }).waitFor();
+        await customer.getByLabel('Message').fill('Hello from the widget');
+        await customer.getByRole('button', { name: 'Send' }).click();
+        await customer.getByTestId('message').filter({ hasText: 'Hello from the widget' }).waitFor();
+        await customer.getByLabel('Attach files').setInputFiles({ name: 'pixel.png', mimeType: 'image/png', buffer: PIXEL_PNG });
+        await customer.getByLabel('Message').fill('and a picture');
+        await customer.getByRole('button', { name: 'Send' }).click();
+        await customer.getByTestId('message').filter({ hasText: 'pixel.png' }).waitFor();
+        await customer.screenshot({ path: join(shots, '1-customer-wrote.png') });
+
+        // The agent signs in, finds the conversation in the list and opens it: the messages are there.
+        await agent.goto(`${t.url}/demo/agent`);
+        await agent.getByLabel('Password').fill(ADMIN_PASSWORD);
+        await agent.getByRole('button', { name: 'Sign in' }).click();
+        // The customer's conversation, by the UUID the widget keeps for this tab.
+        const conversationId = await customer.evaluate(() => JSON.parse(sessionStorage.getItem('parley-demo-widget') ?? '{}').conversationId as string);
+        const row = agent.locator(`[data-testid=session][data-uuid="${conversationId}"]`);
+        await row.waitFor();
+        await row.click();
+        await agent.getByTestId('message').filter({ hasText: 'Hello from the widget' }).waitFor();
+        await agent.getByTestId('message').filter({ hasText: 'pixel.png' }).waitFor();
+
+        // Opening it marked the customer's messages read: the customer's receipts say so.
+        await customer.getByTestId('receipt').filter({ hasText: 'Read' }).nth(1).waitFor();
+
+        // The agent types (the customer sees it), then replies; the customer sees the reply live.
+        await agent.getByLabel('Reply').fill('Hi! How can I help?');
+        await customer.getByTestId('typing').filter({ hasText: 'is typing' }).waitFor();
+        await agent.getByRole('button', { name: 'Send' }).click();
+        await customer.getByTestId('message').filter({ hasText: 'Hi! How can I help?' }).waitFor();
+        await customer.screenshot({ path: join(shots, '2-customer-sees-reply.png') });
+
+        // The customer's open widget read it: the agent's receipt turns to Read.
+        await agent.getByTestId('message').filter({ hasText: 'Hi! How can I help?' }).getByTestId('receipt').filter({ hasText: 'Read' }).waitFor();
+        await agent.screenshot({ path: join(shots, '3-agent-reply-read.png') });
+
+        // Live, both ways: the customer answers and the agent's open conversation shows it without a reload.
+        await customer.getByLabel('Message').fill('Thanks, that was quick');
+        await customer.getByRole('button', { name: 'Send' }).click();
+        await agent.getByTestId('message').filter({ hasText: 'Thanks, that was quick' }).waitFor();
+
+        // Closing moves it out of the active list.
+        await agent.getByRole('button', { name: 'Close', exact: true }).click();
+        await agent.getByTestId('state').filter({ hasText: 'closed' }).waitFor();
+        await eventually(
+          () => row.count(),
+          (count) => count === 0,
+        );
+        await agent.screenshot({ path: join(shots, '4-agent-closed.png') });
+
+        expect(foreign).toEqual([]);
+        expect(problems).toEqual([]);
+        expect(toasts).toEqual([]);
+      } catch (error) {
+        // What each side showed when it failed (toasts carry the server's errors), kept beside the others.
+        for (const [index, context] of (browser?.contexts() ?? []).entries()) {
+          await context.pages()[0]?.screenshot({ path: join(shots, `failure-${index}.png`) }).catch(() => {});
+        }
+        throw new Error(`${(error as Error).message}\nbrowser errors: ${JSON.stringify(problems)}\ntoasts: ${JSON.stringify(toasts)}`);
+      } finally {
+        await browser?.close();
+      }
+    },
+    120_000,
+  );
+});

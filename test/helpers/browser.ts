@@ -1,0 +1,39 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Debian's Chromium (package `chromium`; .ci/run installs it), driven by playwright-core. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export const hasChromium = existsSync(CHROMIUM);
+
+/** `it` when Chromium is installed; otherwise `it.skip`, saying why on stdout. */
+export function browserIt(what: string): jest.It {
+  if (hasChromium) return it;
+  process.stdout.write(`skipped: ${what} needs ${CHROMIUM} (Debian package chromium; .ci/run installs it)\n`);
+  return it.skip;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+/** Where screenshots are kept as test artefacts (git-ignored; CI leaves them in the checkout). */
+export function artefactDir(name: string): string {
+  const dir = join('test-artifacts', name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Calls `probe` every 250 ms until `done` accepts its value (returned), or fails after `timeoutMs` with the last value. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`never reached the expected state; last: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await probe();
+  }
+  return last;
+}
