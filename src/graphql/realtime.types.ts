@@ -4,6 +4,7 @@ import {
   isMessageEvent,
   watermarkOf,
   type MessageDto,
+  type SessionDto,
   type MessageEvent,
   type PublishedEvent,
   type SessionEventType,
@@ -16,6 +17,7 @@ import { MessageType } from './message.types.js';
 import { InboxRowType, InboxTabsType } from './inbox.types.js';
 import type { InboxExtras } from '../realtime/session-stream.js';
 import type { Viewer } from '../shared/viewer.js';
+import { sessionDto } from '../sessions/session.dto.js';
 
 /** One enum for every event of the union, so clients can select `type` on all of them together. */
 export enum GraphQLEventType {
@@ -184,7 +186,6 @@ export class SessionUpdateEventType {
   static forInbox(event: PublishedEvent, inbox: InboxExtras, viewer: Viewer): SessionUpdateEventType {
     const extras = { inboxRow: inbox.row ? InboxRowType.from(inbox.row, viewer) : null, inboxTabs: inbox.tabs ? InboxTabsType.from(inbox.tabs) : null };
     if (isLifecycleEvent(event)) return Object.assign(SessionUpdateEventType.from(event), extras);
-    const session = inbox.row!.session;
     return Object.assign(new SessionUpdateEventType(), {
       id: inbox.position,
       sessionId: event.sessionId,
@@ -193,14 +194,7 @@ export class SessionUpdateEventType {
       action: null,
       previousAgentId: null,
       actorId: null,
-      status: session.status,
-      priority: session.priority,
-      subject: session.subject,
-      tags: session.tags,
-      agentId: session.agent?.id ?? null,
-      customerId: session.customer?.id ?? null,
-      startedAt: session.startedAt,
-      endedAt: session.endedAt,
+      ...sessionFields(sessionDto(inbox.row!.session)),
       createdAt: new Date(event.createdAt),
       ...extras,
     });
@@ -216,17 +210,24 @@ export class SessionUpdateEventType {
       action: (event.type === 'session.updated' ? event.payload.action : null) ?? null,
       previousAgentId: (event.type === 'session.updated' ? event.payload.previousAgentId : null) ?? null,
       actorId: (event.type === 'session.updated' ? event.payload.actorId : null) ?? null,
-      status: session.status,
-      priority: session.priority,
-      subject: session.subject,
-      tags: session.tags,
-      agentId: session.agentId,
-      customerId: session.customerId,
-      startedAt: new Date(session.startedAt),
-      endedAt: date(session.endedAt),
+      ...sessionFields(session),
       createdAt: new Date(event.createdAt),
     });
   }
+}
+
+/** The session's own fields of a SessionUpdateEvent, from the session as events carry it. */
+function sessionFields(session: SessionDto) {
+  return {
+    status: session.status,
+    priority: session.priority,
+    subject: session.subject,
+    tags: session.tags,
+    agentId: session.agentId,
+    customerId: session.customerId,
+    startedAt: new Date(session.startedAt),
+    endedAt: date(session.endedAt),
+  };
 }
 
 @ObjectType('ReadEvent', { description: "A participant's read or delivered watermark moved forward (DELIVERED/READ message status)" })
