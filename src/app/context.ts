@@ -20,6 +20,7 @@ import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
+import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   storage: AttachmentStorage;
   /** For failures of background work that has no caller to answer (stream catch-ups, receipts). */
   logger: Logger;
+  /** Presence and auto-assignment (assignment/), shared by every request of this node. */
+  assignment: AssignmentEngine;
 }
 
 /**
@@ -53,6 +56,7 @@ export interface RequestContext {
   readonly realtime: RealtimeService;
   readonly webhooks: WebhookService;
   readonly apiKeys: ApiKeyService;
+  readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -86,6 +90,7 @@ class RequestScope implements RequestContext {
     realtime?: RealtimeService;
     webhooks?: WebhookService;
     apiKeys?: ApiKeyService;
+    assignment?: AssignmentService;
   } = {};
 
   constructor(
@@ -143,6 +148,10 @@ class RequestScope implements RequestContext {
   get apiKeys(): ApiKeyService {
     this.built.apiKeys ??= new ApiKeyService(this.scope);
     return this.built.apiKeys;
+  }
+  get assignment(): AssignmentService {
+    this.built.assignment ??= new AssignmentService(this.scope, this.deps.assignment, this.deps.config.assignment);
+    return this.built.assignment;
   }
 }
 

@@ -103,6 +103,14 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** Outbound webhooks: delivery, retries and what targets may be reached (README, Webhooks and API keys). */
   readonly webhooks: WebhookConfig;
+  /**
+   * Agent capacity and presence (README "Availability and auto-assignment").
+   * AGENT_DEFAULT_CAPACITY (3): active support sessions an agent takes until an admin sets their own.
+   * AGENT_MAX_CAPACITY (50): the most setAgentCapacity accepts.
+   * PRESENCE_TTL_SECONDS (30): with Redis, a connection's presence entry lives this long unless its
+   * node refreshes it (every third of it), so a node that dies stops counting as online within it.
+   */
+  readonly assignment: { defaultCapacity: number; maxCapacity: number; presenceTtlSeconds: number };
 }
 
 export interface WebhookConfig {
@@ -358,6 +366,13 @@ function webhookConfig(env: Env, nodeEnv: Config['env']): WebhookConfig {
   });
 }
 
+function assignmentConfig(env: Env): Config['assignment'] {
+  const maxCapacity = integer(env, 'AGENT_MAX_CAPACITY', 50, 1, 1000);
+  const defaultCapacity = integer(env, 'AGENT_DEFAULT_CAPACITY', 3, 0, 1000);
+  if (defaultCapacity > maxCapacity) throw new ConfigError('AGENT_DEFAULT_CAPACITY', `must not exceed AGENT_MAX_CAPACITY (${maxCapacity})`);
+  return Object.freeze({ defaultCapacity, maxCapacity, presenceTtlSeconds: integer(env, 'PRESENCE_TTL_SECONDS', 30, 1, 3600) });
+}
+
 function metricsToken(env: Env): string | null {
   const token = env.METRICS_TOKEN;
   if (token === undefined || token === '') return null;
@@ -430,5 +445,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     publicUrl: publicUrl(env),
     allowedHosts: allowedHosts(env),
     webhooks: webhookConfig(env, nodeEnv),
+    assignment: assignmentConfig(env),
   });
 }

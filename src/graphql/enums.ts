@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
-import { DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { Availability, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
@@ -9,6 +9,7 @@ registerEnumType(Priority, { name: 'Priority' });
 registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
 registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
 registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: 'Derived from the other side\'s delivered and read watermarks' });
+registerEnumType(Availability, { name: 'Availability', description: 'ONLINE: takes new sessions (while connected); BUSY and OFFLINE: takes none' });
 registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
-export { SearchOrder,  DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };
+export { Availability, SearchOrder,  DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };

@@ -12,12 +12,13 @@ import { StatsResolver } from './stats.resolver.js';
 import { WidgetResolver } from './widget.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
+import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, SearchResolver, WebhookResolver, ApiKeyResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, SearchResolver, WebhookResolver, ApiKeyResolver, AssignmentResolver, SessionQueueResolver],
     pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],

@@ -19,6 +19,7 @@ import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from './session-access.js';
 import { ChatSession } from '../model/session.entity.js';
 import { sessionDto } from './session.dto.js';
+import { queueIfAutoAssigned, type AssignmentTrigger } from './assignment-queue.js';
 
 export interface SessionFilter {
   kind?: SessionKind | null;
@@ -110,18 +111,40 @@ export async function insertGuestSession(em: Db, tenantId: string, fields: Guest
     const tenant = tx.getReference(Tenant, tenantId);
     const session = tx.create(ChatSession, { tenant, ...fields });
     const guest = tx.create(Participant, { tenant, session, role: ParticipantRole.CUSTOMER, guestName: fields.guestName });
+    await queueIfAutoAssigned(tx, session);
     await tx.flush();
     const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
     return { session, guest, event };
   });
 }
 
+/**
+ * The one way a session gets its agent, for admins (`assignAgent`) and auto-assignment alike:
+ * inside the caller's transaction, with the session row locked and checked. The agent joins as a
+ * participant, the session leaves the assignment queue, and the `session.updated` event (which
+ * reaches subscriptions, the inbox and webhooks) is recorded; the caller publishes it after commit.
+ */
+export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = new Date()): Promise<SessionEvent> {
+  session.agent = agent;
+  session.queuedAt = null;
+  session.updatedAt = now;
+  const existing = await tx.findOne(Participant, { session, user: agent });
+  if (!existing) tx.create(Participant, { tenant: session.tenant, session, user: agent, role: ParticipantRole.AGENT });
+  await tx.flush();
+  return recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['agent'] });
+}
+
 /** Session lifecycle: lookup, listing, creation (user and guest), closing and assignment. */
 export class SessionService {
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { events: EventBus; tokens: TokenService; rateLimiter: RateLimiter },
+    private readonly deps: { events: EventBus; tokens: TokenService; rateLimiter: RateLimiter; assignment?: AssignmentTrigger },
   ) {}
+
+  /** After a commit that queued a session or freed capacity: let auto-assignment place waiting sessions. */
+  private async drainQueue(): Promise<void> {
+    await this.deps.assignment?.drain(this.scope.viewer.tenantId);
+  }
 
   /**
    * Counts one use of a session key, whoever the caller: per-IP limits alone let a botnet try
@@ -219,13 +242,23 @@ export class SessionService {
         customer: tx.getReference(User, customerId),
       });
       tx.create(Participant, { tenant, session, user: tx.getReference(User, customerId), role: ParticipantRole.CUSTOMER });
+      await queueIfAutoAssigned(tx, session);
       await tx.flush();
       const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
       return { session, events: [event] };
     });
     this.publish(events);
-    await em.populate(session, POPULATE);
-    return session;
+    return this.afterQueueing(session);
+  }
+
+  /** A session that may have joined the queue: drain it, then answer with the session as it now is (assigned, or queued). */
+  private async afterQueueing(session: ChatSession): Promise<ChatSession> {
+    if (!session.queuedAt) {
+      await this.scope.em.populate(session, POPULATE);
+      return session;
+    }
+    await this.drainQueue();
+    return this.scope.em.findOneOrFail(ChatSession, { id: session.id }, { populate: POPULATE, refresh: true });
   }
 
   async close(sessionId: string): Promise<ChatSession> {
@@ -236,11 +269,13 @@ export class SessionService {
       const session = await loadAccessibleSession(tx, viewer, id, true);
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
       const now = new Date();
-      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, updatedAt: now });
+      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, updatedAt: now, queuedAt: null });
       await tx.flush();
       return { session, events: [recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['status'] })] };
     });
     this.publish(events);
+    // The agent has room for the next waiting session.
+    if (session.agent) await this.drainQueue();
     await em.populate(session, POPULATE);
     return session;
   }
@@ -258,12 +293,7 @@ export class SessionService {
       const agent = await tx.findOne(User, { id: agentId });
       if (!agent) throw notFound('AGENT_NOT_FOUND', `User ${agentId} not found`);
       if (agent.role !== UserRole.STAFF) throw badInput('agentId', 'agentId must name a staff member', 'NOT_STAFF');
-      session.agent = agent;
-      session.updatedAt = new Date();
-      const existing = await tx.findOne(Participant, { session, user: agent });
-      if (!existing) tx.create(Participant, { tenant: session.tenant, session, user: agent, role: ParticipantRole.AGENT });
-      await tx.flush();
-      return { session, events: [recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['agent'] })] };
+      return { session, events: [await assignInTransaction(tx, session, agent)] };
     });
     this.publish(events);
     await em.populate(session, POPULATE);
@@ -296,6 +326,7 @@ export class SessionService {
       session = existing;
       guest = customer;
     }
+    if (created && session.queuedAt) await this.drainQueue();
     const history = created ? [] : await this.latestMessages(session);
     const token = await this.deps.tokens.issueGuestToken(guest.id, viewer.tenantId, session.id);
     const reloaded = await em.findOneOrFail(ChatSession, { id: session.id }, { populate: POPULATE });

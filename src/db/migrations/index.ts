@@ -9,6 +9,7 @@ import { Migration20261129234500_message_version } from './Migration202611292345
 import { Migration20261130000000_webhooks_api_keys } from './Migration20261130000000_webhooks_api_keys.js';
 import { Migration20261130001000_refresh_tokens } from './Migration20261130001000_refresh_tokens.js';
 import { Migration20261130002000_private_notes } from './Migration20261130002000_private_notes.js';
+import { Migration20261130012000_availability } from './Migration20261130012000_availability.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   { name: 'Migration20261130000000_webhooks_api_keys', class: Migration20261130000000_webhooks_api_keys },
   { name: 'Migration20261130001000_refresh_tokens', class: Migration20261130001000_refresh_tokens },
   { name: 'Migration20261130002000_private_notes', class: Migration20261130002000_private_notes },
+  { name: 'Migration20261130012000_availability', class: Migration20261130012000_availability },
 ];
