@@ -1,6 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
+import { AgentsDocument, AutoAssignmentDocument, SessionQueueDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -138,6 +139,7 @@ describe('permission matrix (DESIGN §4)', () => {
     ['messagesSince', MessagesSinceDocument, (a) => ({ sessionId: sessionOf(a), afterId: '0' })],
     ['sendMessage', SendMessageDocument, (a) => ({ sessionId: sessionOf(a), content: `from ${a}` })],
     ['markRead', MarkReadDocument, (a) => ({ sessionId: sessionOf(a), messageIds: [messageOf(a)] })],
+    ['Session.queuePosition', SessionQueueDocument, (a) => ({ id: sessionOf(a) })],
   ];
 
   describe.each(readOperations)('%s', (_name, document, variables) => {
@@ -181,6 +183,23 @@ describe('permission matrix (DESIGN §4)', () => {
   describe('inviteUser', () => {
     it.each(ACTORS)('as %s', async (actor) => {
       expect(await outcome(InviteUserDocument, { username: unique('i'), role: 'STAFF' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+    });
+  });
+
+  describe('availability and auto-assignment', () => {
+    const SUPPORT_SIDE: Record<ActorName, Outcome> = { ...TENANT_ADMIN_ONLY, assignedStaff: 'OK', unassignedStaff: 'OK' };
+    describe.each([
+      ['setAvailability', SetAvailabilityDocument, () => ({ availability: 'OFFLINE' }), SUPPORT_SIDE],
+      ['agents', AgentsDocument, () => ({}), TENANT_ADMIN_ONLY],
+      ['autoAssignment', AutoAssignmentDocument, () => ({}), TENANT_ADMIN_ONLY],
+      // Off, as it is: the rest of the matrix relies on sessions staying unassigned.
+      ['setAutoAssignment', SetAutoAssignmentDocument, () => ({ enabled: false }), TENANT_ADMIN_ONLY],
+      // Another tenant's agent is NOT_FOUND, like a missing one.
+      ['setAgentCapacity', SetAgentCapacityDocument, () => ({ agentId: staff.userId, capacity: 3 }), ADMIN_ONLY_ON_SESSION],
+    ] as [string, AnyDocument, (a: ActorName) => Record<string, unknown>, Record<ActorName, Outcome>][])('%s', (_name, document, variables, rule) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(actor), actor)).toBe(rule[actor]);
+      });
     });
   });
 
