@@ -96,17 +96,17 @@ export class AssignmentEngine implements AssignmentTrigger {
     const candidates = await this.freeAgents(tx, tenantId);
     if (candidates.length === 0) return [];
     const slots = candidates.reduce((sum, c) => sum + c.capacity - c.active, 0);
-    const queue = await tx.find(ChatSession, { queuedAt: { $ne: null } }, { orderBy: { queuedAt: 'asc', id: 'asc' }, limit: slots });
+    // Every session this drain will place is locked up front, in one statement and before any
+    // event is recorded: recording an event locks the tenant's inbox counter, and a close (session
+    // row, then that counter) must never wait on us while we wait on its session row.
+    const queue = await tx.find(
+      ChatSession,
+      { queuedAt: { $ne: null }, agent: null, status: SessionStatus.ACTIVE, kind: SessionKind.SUPPORT },
+      { orderBy: { queuedAt: 'asc', id: 'asc' }, limit: slots, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
     const events: SessionEvent[] = [];
     let clock = Date.now();
-    for (const queued of queue) {
-      // Locked, then checked afresh: a close or a manual assignment may have come first.
-      const session = await tx.findOne(ChatSession, { id: queued.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-      if (!session) continue;
-      if (session.agent || session.status !== SessionStatus.ACTIVE || session.kind !== SessionKind.SUPPORT) {
-        session.queuedAt = null;
-        continue;
-      }
+    for (const session of queue) {
       const pick = pickAgent(candidates);
       if (!pick) break;
       const now = new Date(++clock);
