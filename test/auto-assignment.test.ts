@@ -16,7 +16,7 @@ import {
 } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { connectAgent, disconnect, eventually } from './helpers/agents.js';
-import { foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { foreignTenantAdmin, loginAdmin, userWithRole, widgetConversation, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { randomUUID } from 'node:crypto';
@@ -179,7 +179,7 @@ describe('auto-assignment', () => {
     }
   });
 
-  it('queues guest sessions and a customer message on an unassigned session, and shows the guest its place', async () => {
+  it('queues guest and widget sessions and a customer message on an unassigned session, and shows the guest its place', async () => {
     const { createGuestSession } = await ok(t.graphqlUrl, CreateQueuedGuestSessionDocument, { sessionKey: randomUUID() });
     expect(createGuestSession.session).toMatchObject({ agent: null, queuePosition: 1 });
     const own = await ok(t.graphqlUrl, SessionQueueDocument, { id: createGuestSession.session.id }, createGuestSession.token);
@@ -191,10 +191,14 @@ describe('auto-assignment', () => {
     expect(await read(loose.id)).toMatchObject({ queuePosition: null });
     await ok(t.graphqlUrl, SendMessageDocument, { sessionId: loose.id, content: 'anyone there?' }, customer.token);
     expect(await read(loose.id)).toMatchObject({ agent: null, queuePosition: 2 });
+    // A widget conversation (seed 002) queues like any new session.
+    const widget = await widgetConversation(t);
+    expect(await read(widget.conversation)).toMatchObject({ agent: null, queuePosition: 3 });
 
     const staff = await agent(5);
     expect(await read(createGuestSession.session.id)).toMatchObject({ agent: { id: staff.userId }, queuePosition: null });
     expect(await read(loose.id)).toMatchObject({ agent: { id: staff.userId }, queuePosition: null });
+    expect(await read(widget.conversation)).toMatchObject({ agent: { id: staff.userId }, queuePosition: null });
   });
 
   it('assigns through the assignAgent path: one session.updated event (changes: agent) on the inbox', async () => {

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { loadConfig } from '../src/config/config.js';
 import { UserRole } from '../src/shared/enums.js';
 import { AgentsDocument, SetAgentCapacityDocument, SetAvailabilityDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
@@ -90,6 +91,17 @@ describe('agent availability and presence', () => {
     expect(theirs.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'AGENT_NOT_FOUND' });
     expect((await ok(t.graphqlUrl, AgentsDocument, {}, foreign.token)).agents.map((a) => a.id)).not.toContain(staff.userId);
     expect(await agentOf(t, admin.token, staff.userId)).toMatchObject({ capacity: 7 });
+  });
+});
+
+describe('availability settings', () => {
+  const base = { NODE_ENV: 'test', DATA_DIR: '/tmp/parley-config-check', JWT_SECRET: 'x'.repeat(40) };
+  it('defaults to capacity 3 (at most 50) and a 30 s presence TTL, and refuses values out of range by name', () => {
+    expect(loadConfig(base).assignment).toEqual({ defaultCapacity: 3, maxCapacity: 50, presenceTtlSeconds: 30 });
+    expect(() => loadConfig({ ...base, AGENT_DEFAULT_CAPACITY: '60' })).toThrow(/AGENT_DEFAULT_CAPACITY/);
+    expect(() => loadConfig({ ...base, AGENT_MAX_CAPACITY: '0' })).toThrow(/AGENT_MAX_CAPACITY/);
+    expect(() => loadConfig({ ...base, PRESENCE_TTL_SECONDS: '0' })).toThrow(/PRESENCE_TTL_SECONDS/);
+    expect(() => loadConfig({ ...base, PRESENCE_TTL_SECONDS: 'soon' })).toThrow(/PRESENCE_TTL_SECONDS/);
   });
 });
 

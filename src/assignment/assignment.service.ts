@@ -214,8 +214,8 @@ export class AssignmentService {
     const { em, viewer } = this.scope;
     requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     if (typeof enabled !== 'boolean') throw badInput('enabled', 'enabled must be true or false');
+    // Session rows before the tenant row, the order every other writer takes them in.
     await em.transactional(async (tx) => {
-      await tx.execute('update tenants set auto_assign = ? where id = ?', [enabled, viewer.tenantId]);
       if (enabled) {
         await tx.execute(
           `update chat_sessions set queued_at = coalesce(waiting_since, started_at)
@@ -223,6 +223,7 @@ export class AssignmentService {
           [viewer.tenantId],
         );
       }
+      await tx.execute('update tenants set auto_assign = ? where id = ?', [enabled, viewer.tenantId]);
     });
     if (enabled) await this.engine.drain(viewer.tenantId);
     return enabled;
