@@ -1,5 +1,4 @@
 import type { Db } from '../db/orm.js';
-import { Tenant } from '../model/tenant.entity.js';
 import type { ChatSession } from '../model/session.entity.js';
 import { SessionKind, SessionStatus } from '../shared/enums.js';
 
@@ -20,8 +19,9 @@ export interface AssignmentTrigger {
  */
 export async function queueIfAutoAssigned(tx: Db, session: ChatSession, now = new Date()): Promise<boolean> {
   if (session.kind !== SessionKind.SUPPORT || session.status !== SessionStatus.ACTIVE || session.agent || session.queuedAt) return false;
-  const tenant = await tx.findOne(Tenant, { id: session.tenant.id }, { fields: ['autoAssign'] });
-  if (!tenant?.autoAssign) return false;
+  // A plain read: no (partial) tenant entity enters the caller's identity map.
+  const [tenant] = await tx.execute<{ auto_assign: boolean }[]>('select auto_assign from tenants where id = ?', [session.tenant.id]);
+  if (!tenant?.auto_assign) return false;
   session.queuedAt = now;
   return true;
 }
