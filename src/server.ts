@@ -110,7 +110,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     await migrate(orm, config.database);
     const defaultTenant = await bootstrap(orm, config.adminPassword, logger);
     const metrics = new Metrics();
-    infrastructure = await createInfrastructure(config, logger, metrics);
+    infrastructure = await createInfrastructure(config, logger, metrics, orm);
     const { deps } = infrastructure;
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();

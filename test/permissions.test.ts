@@ -5,6 +5,7 @@ import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocum
 import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, ReopenSessionDocument, TransferSessionDocument, UnassignSessionDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
 import { RateSessionDocument, SessionRatingDocument, StatsUpdatedDocument, TeamStatsDocument } from './generated/graphql.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
+import { AgentsDocument, AutoAssignmentDocument, SessionQueueDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -143,6 +144,7 @@ describe('permission matrix (DESIGN §4)', () => {
     ['sendMessage', SendMessageDocument, (a) => ({ sessionId: sessionOf(a), content: `from ${a}` })],
     ['markRead', MarkReadDocument, (a) => ({ sessionId: sessionOf(a), messageIds: [messageOf(a)] })],
     ['Session.unreadCount', SessionUnreadDocument, (a) => ({ id: sessionOf(a) })],
+    ['Session.queuePosition', SessionQueueDocument, (a) => ({ id: sessionOf(a) })],
   ];
 
   describe.each(readOperations)('%s', (_name, document, variables) => {
@@ -261,6 +263,23 @@ describe('permission matrix (DESIGN §4)', () => {
   describe('inviteUser', () => {
     it.each(ACTORS)('as %s', async (actor) => {
       expect(await outcome(InviteUserDocument, { username: unique('i'), role: 'STAFF' }, actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+    });
+  });
+
+  describe('availability and auto-assignment', () => {
+    const SUPPORT_SIDE: Record<ActorName, Outcome> = { ...TENANT_ADMIN_ONLY, assignedStaff: 'OK', unassignedStaff: 'OK' };
+    describe.each([
+      ['setAvailability', SetAvailabilityDocument, () => ({ availability: 'OFFLINE' }), SUPPORT_SIDE],
+      ['agents', AgentsDocument, () => ({}), TENANT_ADMIN_ONLY],
+      ['autoAssignment', AutoAssignmentDocument, () => ({}), TENANT_ADMIN_ONLY],
+      // Off, as it is: the rest of the matrix relies on sessions staying unassigned.
+      ['setAutoAssignment', SetAutoAssignmentDocument, () => ({ enabled: false }), TENANT_ADMIN_ONLY],
+      // Another tenant's agent is NOT_FOUND, like a missing one.
+      ['setAgentCapacity', SetAgentCapacityDocument, () => ({ agentId: staff.userId, capacity: 3 }), ADMIN_ONLY_ON_SESSION],
+    ] as [string, AnyDocument, (a: ActorName) => Record<string, unknown>, Record<ActorName, Outcome>][])('%s', (_name, document, variables, rule) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(actor), actor)).toBe(rule[actor]);
+      });
     });
   });
 

@@ -25,6 +25,7 @@ import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { CannedResponseService } from '../canned/canned-response.service.js';
+import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -38,6 +39,8 @@ export interface AppDeps {
   logger: Logger;
   /** Told after commit whenever an agent lets go of a session (close, unassign, transfer): auto-assignment hooks in here. */
   onAgentReleased?: AgentReleasedHook;
+  /** Presence and auto-assignment (assignment/), shared by every request of this node. */
+  assignment: AssignmentEngine;
 }
 
 /**
@@ -64,6 +67,7 @@ export interface RequestContext {
   /** Unread counts and the staff/admin inbox. */
   readonly inbox: InboxService;
   readonly cannedResponses: CannedResponseService;
+  readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -102,6 +106,7 @@ class RequestScope implements RequestContext {
     apiKeys?: ApiKeyService;
     inbox?: InboxService;
     cannedResponses?: CannedResponseService;
+    assignment?: AssignmentService;
   } = {};
 
   constructor(
@@ -172,6 +177,10 @@ class RequestScope implements RequestContext {
   get cannedResponses(): CannedResponseService {
     this.built.cannedResponses ??= new CannedResponseService(this.scope, this.deps);
     return this.built.cannedResponses;
+  }
+  get assignment(): AssignmentService {
+    this.built.assignment ??= new AssignmentService(this.scope, this.deps.assignment, this.deps.config.assignment);
+    return this.built.assignment;
   }
 }
 

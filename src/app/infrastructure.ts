@@ -7,6 +7,9 @@ import type { Metrics } from '../observability/metrics.js';
 import type { DependencyState } from '../observability/readiness.js';
 import { createRateLimiter } from '../ratelimit/rate-limit.factory.js';
 import type { AppDeps } from './context.js';
+import type { Orm } from '../db/orm.js';
+import { AssignmentEngine } from '../assignment/assignment.service.js';
+import { createPresenceStore } from '../assignment/presence.js';
 
 /** How long start-up waits for Redis before starting degraded (streams then catch up from the outbox). */
 const REDIS_START_WAIT_MS = 3_000;
@@ -25,7 +28,7 @@ export interface Infrastructure {
  * The long-lived collaborators every request shares: pub/sub (in process, or Redis), the rate
  * limiter, tokens and attachment storage. Redis trouble is logged once per change of state.
  */
-export async function createInfrastructure(config: Config, logger: Logger, metrics: Metrics): Promise<Infrastructure> {
+export async function createInfrastructure(config: Config, logger: Logger, metrics: Metrics, orm: Orm): Promise<Infrastructure> {
   const published = new Set<() => void>();
   const events = new PubSubEventBus({
     redisUrl: config.redisUrl,
@@ -47,13 +50,17 @@ export async function createInfrastructure(config: Config, logger: Logger, metri
         ? logger.warn('Redis unreachable: rate limits are counted per node until it is back')
         : logger.info('Redis reachable again: rate limits are shared by every node'),
   });
+  // Presence follows pub/sub: shared through Redis when there is one, in this process otherwise.
+  const presence = createPresenceStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, ttlSeconds: config.assignment.presenceTtlSeconds });
   const close = async () => {
     await events.close();
     await rateLimits.close();
+    await presence.close();
   };
   try {
     // Start without Redis if it is away (degraded, like an outage later on), but give it a moment.
     await events.ready(REDIS_START_WAIT_MS);
+    await presence.ready(REDIS_START_WAIT_MS);
     const deps: AppDeps = {
       config,
       tokens: new TokenService(config),
@@ -61,6 +68,7 @@ export async function createInfrastructure(config: Config, logger: Logger, metri
       rateLimiter: rateLimits.limiter,
       storage: await createAttachmentStorage(config.uploads.dir),
       logger,
+      assignment: new AssignmentEngine(orm, events, presence, config.assignment, logger),
     };
     return { deps, events, rateLimits, close, onPublished: (listener) => published.add(listener) };
   } catch (error) {

@@ -112,6 +112,14 @@ export interface Config {
   readonly webhooks: WebhookConfig;
   /** CANNED_RESPONSES_MAX: most canned responses one tenant may have; creating one more is CONFLICT CANNED_RESPONSE_LIMIT. Default 1000. */
   readonly cannedResponsesMax: number;
+  /**
+   * Agent capacity and presence (README "Availability and auto-assignment").
+   * AGENT_DEFAULT_CAPACITY (3): active support sessions an agent takes until an admin sets their own.
+   * AGENT_MAX_CAPACITY (50): the most setAgentCapacity accepts.
+   * PRESENCE_TTL_SECONDS (30): with Redis, a connection's presence entry lives this long unless its
+   * node refreshes it (every third of it), so a node that dies stops counting as online within it.
+   */
+  readonly assignment: { defaultCapacity: number; maxCapacity: number; presenceTtlSeconds: number };
 }
 
 export interface WebhookConfig {
@@ -367,6 +375,13 @@ function webhookConfig(env: Env, nodeEnv: Config['env']): WebhookConfig {
   });
 }
 
+function assignmentConfig(env: Env): Config['assignment'] {
+  const maxCapacity = integer(env, 'AGENT_MAX_CAPACITY', 50, 1, 1000);
+  const defaultCapacity = integer(env, 'AGENT_DEFAULT_CAPACITY', 3, 0, 1000);
+  if (defaultCapacity > maxCapacity) throw new ConfigError('AGENT_DEFAULT_CAPACITY', `must not exceed AGENT_MAX_CAPACITY (${maxCapacity})`);
+  return Object.freeze({ defaultCapacity, maxCapacity, presenceTtlSeconds: integer(env, 'PRESENCE_TTL_SECONDS', 30, 1, 3600) });
+}
+
 function metricsToken(env: Env): string | null {
   const token = env.METRICS_TOKEN;
   if (token === undefined || token === '') return null;
@@ -441,5 +456,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     allowedHosts: allowedHosts(env),
     webhooks: webhookConfig(env, nodeEnv),
     cannedResponsesMax: integer(env, 'CANNED_RESPONSES_MAX', 1000, 1, 100_000),
+    assignment: assignmentConfig(env),
   });
 }

@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
-import { DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { Availability, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { SessionAction } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
@@ -10,9 +10,10 @@ registerEnumType(Priority, { name: 'Priority' });
 registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
 registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
 registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: 'Derived from the other side\'s delivered and read watermarks' });
+registerEnumType(Availability, { name: 'Availability', description: 'ONLINE: takes new sessions (while connected); BUSY and OFFLINE: takes none' });
 registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
 registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened' });
 
 export { SessionAction };
-export { SearchOrder,  DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };
+export { Availability, SearchOrder,  DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };

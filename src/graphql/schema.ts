@@ -15,12 +15,13 @@ import { ApiKeyResolver } from './api-key.resolver.js';
 import { InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
 import { CannedResponseResolver } from './canned-response.resolver.js';
 import { RatingResolver } from './rating.resolver.js';
+import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, SearchResolver, WebhookResolver, ApiKeyResolver, CannedResponseResolver, RatingResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver],
+    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, SearchResolver, WebhookResolver, ApiKeyResolver, CannedResponseResolver, RatingResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver, AssignmentResolver, SessionQueueResolver],
     pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],

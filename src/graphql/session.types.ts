@@ -65,6 +65,9 @@ export class SessionType {
   @Field(() => Int)
   messageCount!: number;
 
+  /** Not in the schema: whether the session waits in the assignment queue (null: it does not, so `queuePosition` needs no query). */
+  queuedAt?: Date | null;
+
   /** `hideContact`: leave out email and phone even where the viewer could see them (see GuestSessionResult.revealContact). */
   static from(session: ChatSession, viewer: Viewer, { hideContact = false }: { hideContact?: boolean } = {}): SessionType {
     const contactVisible = !hideContact && mayReadGuestContact(viewer);
@@ -88,6 +91,7 @@ export class SessionType {
       firstResponseAt: session.firstResponseAt,
       lastMessageAt: session.lastMessageAt,
       messageCount: session.messageCount,
+      queuedAt: session.queuedAt,
     });
   }
 }

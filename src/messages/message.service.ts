@@ -16,6 +16,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
+import { queueIfAutoAssigned, type AssignmentTrigger } from '../sessions/assignment-queue.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
@@ -86,7 +87,7 @@ export class MessageService {
 
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { events: EventBus } & AttachmentDeps,
+    private readonly deps: { events: EventBus; assignment?: AssignmentTrigger } & AttachmentDeps,
   ) {
     this.attachments = new AttachmentService(scope, deps);
   }
@@ -133,7 +134,9 @@ export class MessageService {
     received: ReceivedFiles | null,
   ): Promise<SendResult> {
     const { em, viewer } = this.scope;
+    let queued = false;
     const outcome = await em.transactional(async (tx) => {
+      queued = false;
       const session = await loadAccessibleSession(tx, viewer, sessionId, true);
       // Every participant (with user) in one query: the sender is among them, and the reply's
       // read state needs their watermarks, so nothing is read again after commit (bench/NOTES.md).
@@ -166,6 +169,8 @@ export class MessageService {
         session.noteCount += 1;
       } else {
         this.trackResponseTime(session, message);
+        // A customer writing into an unassigned session is waiting for someone: queue it for a free agent.
+        if (senderType === SenderType.USER) queued = await queueIfAutoAssigned(tx, session, createdAt);
         session.messageCount += 1;
         session.lastMessageAt = createdAt;
       }
@@ -180,6 +185,7 @@ export class MessageService {
       return { session, participants, message, created: true, events: [event] };
     });
     this.publish(outcome.events);
+    if (queued) await this.deps.assignment?.drain(viewer.tenantId);
     const view = new WatermarkView(outcome.participants).view(outcome.message);
     return { message: view, created: outcome.created };
   }

@@ -105,6 +105,10 @@ export class ChatSession {
   @Property({ type: new BigIntType('string'), default: 0 })
   lastMessageId: string & Opt = '0';
 
+  /** While the session waits in its tenant's auto-assignment queue: since when (the queue's order). */
+  @Property({ type: 'datetime', nullable: true })
+  queuedAt: Date | null = null;
+
   /** Private notes, counted apart: `messageCount` (what customers see, and stats) never includes them. */
   @Property({ default: 0 })
   noteCount: number & Opt = 0;

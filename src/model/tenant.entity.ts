@@ -29,6 +29,10 @@ export class Tenant {
   @Property({ type: 'string', columnType: 'regconfig', default: 'simple' })
   searchConfig: string & Opt = 'simple';
 
+  /** Auto-assignment of new and waiting support sessions to free agents (off by default). */
+  @Property({ type: 'boolean', default: false })
+  autoAssign: boolean & Opt = false;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 }

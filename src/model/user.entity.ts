@@ -1,6 +1,6 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { UserRole } from '../shared/enums.js';
+import { Availability, UserRole } from '../shared/enums.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
 
@@ -33,6 +33,18 @@ export class User {
   /** Access tokens name the version they were issued under; raising it revokes every earlier token. */
   @Property({ type: 'integer', default: 0 })
   tokenVersion: number & Opt = 0;
+
+  /** Whether an agent takes new sessions (auto-assignment also needs them connected: assignment/presence.ts). */
+  @Enum({ items: () => Availability, nativeEnumName: 'agent_availability' })
+  availability: Availability & Opt = Availability.OFFLINE;
+
+  /** Most active support sessions auto-assignment gives this agent; null: AGENT_DEFAULT_CAPACITY. */
+  @Property({ type: 'integer', nullable: true })
+  capacity: number | null = null;
+
+  /** When auto-assignment last gave this agent a session: the least recent wins a tie. */
+  @Property({ type: 'datetime', nullable: true })
+  lastAssignedAt: Date | null = null;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

@@ -23,6 +23,7 @@ import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from './session-access.js';
 import { ChatSession } from '../model/session.entity.js';
 import { sessionDto } from './session.dto.js';
+import { queueIfAutoAssigned, type AssignmentTrigger } from './assignment-queue.js';
 
 export interface SessionFilter {
   kind?: SessionKind | null;
@@ -114,6 +115,7 @@ export async function insertGuestSession(em: Db, tenantId: string, fields: Guest
     const tenant = tx.getReference(Tenant, tenantId);
     const session = tx.create(ChatSession, { tenant, ...fields });
     const guest = tx.create(Participant, { tenant, session, role: ParticipantRole.CUSTOMER, guestName: fields.guestName });
+    await queueIfAutoAssigned(tx, session);
     await tx.flush();
     const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
     return { session, guest, event };
@@ -155,6 +157,21 @@ async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Prom
   if (existing) existing.leftAt = new Date();
 }
 
+/**
+ * The one way a session gets its agent, for admins (`assignAgent`) and auto-assignment alike:
+ * inside the caller's transaction, with the session row locked and checked. The agent joins as a
+ * participant, the session leaves the assignment queue, and the `session.updated` event (which
+ * reaches subscriptions, the inbox and webhooks) is recorded; the caller publishes it after commit.
+ * `actorId`: the admin who assigned; null when auto-assignment did.
+ */
+export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = new Date(), actorId: string | null = null): Promise<SessionEvent> {
+  await joinAsAgent(tx, session, agent);
+  session.queuedAt = null;
+  session.updatedAt = now;
+  await tx.flush();
+  return recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['agent'], action: SessionAction.ASSIGNED, previousAgentId: null, actorId });
+}
+
 /** Session lifecycle: lookup, listing, creation (user and guest), and the workflow (assign, transfer, unassign, close, reopen). */
 export class SessionService {
   constructor(
@@ -163,11 +180,18 @@ export class SessionService {
       events: EventBus;
       tokens: TokenService;
       rateLimiter: RateLimiter;
+      /** Auto-assignment: places waiting sessions after a commit that queued one or freed capacity. */
+      assignment?: AssignmentTrigger;
       /** Told when an agent lets go of a session (see agent-release.ts). */
       onAgentReleased?: AgentReleasedHook;
       logger?: Pick<Logger, 'error'>;
     },
   ) {}
+
+  /** After a commit that queued a session or freed capacity: let auto-assignment place waiting sessions. */
+  private async drainQueue(): Promise<void> {
+    await this.deps.assignment?.drain(this.scope.viewer.tenantId);
+  }
 
   /**
    * Counts one use of a session key, whoever the caller: per-IP limits alone let a botnet try
@@ -265,13 +289,23 @@ export class SessionService {
         customer: tx.getReference(User, customerId),
       });
       tx.create(Participant, { tenant, session, user: tx.getReference(User, customerId), role: ParticipantRole.CUSTOMER });
+      await queueIfAutoAssigned(tx, session);
       await tx.flush();
       const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
       return { session, events: [event] };
     });
     this.publish(events);
-    await em.populate(session, POPULATE);
-    return session;
+    return this.afterQueueing(session);
+  }
+
+  /** A session that may have joined the queue: drain it, then answer with the session as it now is (assigned, or queued). */
+  private async afterQueueing(session: ChatSession): Promise<ChatSession> {
+    if (!session.queuedAt) {
+      await this.scope.em.populate(session, POPULATE);
+      return session;
+    }
+    await this.drainQueue();
+    return this.scope.em.findOneOrFail(ChatSession, { id: session.id }, { populate: POPULATE, refresh: true });
   }
 
   /** Admins: ends the session (its agent's capacity frees). */
@@ -280,7 +314,7 @@ export class SessionService {
     return this.step(sessionId, SessionAction.CLOSED, async (_tx, session) => {
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
       const now = new Date();
-      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null });
+      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null });
       return ['status'];
     });
   }
@@ -294,6 +328,7 @@ export class SessionService {
       if (session.agent) throw conflict('ALREADY_ASSIGNED', 'The session is already assigned');
       const agent = await findAgent(tx, agentId, [UserRole.STAFF]);
       await joinAsAgent(tx, session, agent);
+      session.queuedAt = null;
       return ['agent'];
     });
   }
@@ -331,6 +366,8 @@ export class SessionService {
       if (!session.agent) throw conflict('SESSION_UNASSIGNED', 'The session has no agent');
       await leaveAsAgent(tx, session, session.agent.id);
       session.agent = null;
+      // With auto-assignment on, it waits in the queue for the next free agent (drained after commit).
+      await queueIfAutoAssigned(tx, session);
       return ['agent'];
     });
   }
@@ -342,10 +379,12 @@ export class SessionService {
    */
   async reopen(sessionId: string): Promise<ChatSession> {
     const user = requireSupportStaff(this.scope.viewer);
-    return this.step(sessionId, SessionAction.REOPENED, async (_tx, session) => {
+    return this.step(sessionId, SessionAction.REOPENED, async (tx, session) => {
       holdsOrAdmin(user, session);
       if (session.status !== SessionStatus.CLOSED) throw conflict('SESSION_NOT_CLOSED', 'Only a closed session can be reopened');
       Object.assign(session, { status: SessionStatus.ACTIVE, endedAt: null, waitingSince: null });
+      // Closed while unassigned: with auto-assignment on it queues like a new session.
+      await queueIfAutoAssigned(tx, session);
       return ['status'];
     });
   }
@@ -373,9 +412,10 @@ export class SessionService {
       return { session, event, previousAgentId };
     });
     this.publish([event]);
-    if (previousAgentId !== null && (action === SessionAction.CLOSED || action === SessionAction.UNASSIGNED || action === SessionAction.TRANSFERRED)) {
-      this.agentReleased({ tenantId: viewer.tenantId, agentId: previousAgentId, sessionId: session.id, action });
-    }
+    const released = previousAgentId !== null && (action === SessionAction.CLOSED || action === SessionAction.UNASSIGNED || action === SessionAction.TRANSFERRED);
+    if (released) this.agentReleased({ tenantId: viewer.tenantId, agentId: previousAgentId, sessionId: session.id, action });
+    // Freed capacity or a newly queued session: auto-assignment places what waits (never throws).
+    if (released || session.queuedAt) await this.drainQueue();
     await em.populate(session, POPULATE);
     return session;
   }
@@ -419,6 +459,7 @@ export class SessionService {
       session = existing;
       guest = customer;
     }
+    if (created && session.queuedAt) await this.drainQueue();
     const history = created ? [] : await this.latestMessages(session);
     const token = await this.deps.tokens.issueGuestToken(guest.id, viewer.tenantId, session.id);
     const reloaded = await em.findOneOrFail(ChatSession, { id: session.id }, { populate: POPULATE });

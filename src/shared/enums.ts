@@ -23,6 +23,13 @@ export enum Priority {
   HIGH = 'HIGH',
 }
 
+/** What an agent says about taking new work; presence (a live connection) is tracked apart. */
+export enum Availability {
+  ONLINE = 'ONLINE',
+  BUSY = 'BUSY',
+  OFFLINE = 'OFFLINE',
+}
+
 export enum ParticipantRole {
   CUSTOMER = 'CUSTOMER',
   AGENT = 'AGENT',

@@ -3,6 +3,7 @@ import type { TokenService } from '../auth/tokens.js';
 import { toPublished, type EventBus } from '../events/event-bus.js';
 import type { ChatSession } from '../model/session.entity.js';
 import { insertGuestSession } from '../sessions/session.service.js';
+import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
 import { Tenant } from '../model/tenant.entity.js';
@@ -24,7 +25,7 @@ const WIDGET_KEY = /^wk_[A-Za-z0-9_-]{8,61}$/;
 export class WidgetService {
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { events: EventBus; tokens: TokenService; config: { demo: boolean } },
+    private readonly deps: { events: EventBus; tokens: TokenService; config: { demo: boolean }; assignment?: AssignmentTrigger },
   ) {}
 
   /**
@@ -42,6 +43,7 @@ export class WidgetService {
     if (!demoPage && !originAllowed(origin, tenant.allowedOrigins)) throw forbidden('ORIGIN_NOT_ALLOWED', 'This origin may not use the widget');
     const { session, guest, event } = await insertGuestSession(em.fork(), tenant.id, { sessionKey: null, guestName: 'Visitor' });
     this.deps.events.publish([toPublished(event)]);
+    if (session.queuedAt) await this.deps.assignment?.drain(tenant.id);
     const token = await this.deps.tokens.issueGuestToken(guest.id, tenant.id, session.id);
     return { token, session };
   }

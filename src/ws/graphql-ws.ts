@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { Viewer } from '../shared/viewer.js';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { TokenService } from '../auth/tokens.js';
-import type { ContextFactory } from '../app/context.js';
+import type { ContextFactory, RequestContext } from '../app/context.js';
 import type { QueryLimits } from '../graphql/limits.js';
 import { graphqlErrorOf } from '../graphql/errors.js';
 import { identityFromAuthorization, rateLimited, SUBSCRIBE_OPERATION, type RateLimiter } from '../ratelimit/rate-limiter.js';
@@ -153,6 +153,13 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
   const subscriptionFields = subscriptionFieldsOf(options.schema);
   /** The metrics label of each live operation, by socket and operation id, so onComplete decrements the same series. */
   const labels = new WeakMap<object, Map<string, string>>();
+  /** Each acknowledged socket's presence registration (assignment/presence.ts), released when it closes. */
+  const presence = new WeakMap<object, () => Promise<void>>();
+  const releasePresence = (ctx: object) => {
+    const release = presence.get(ctx);
+    presence.delete(ctx);
+    release?.().catch((error: unknown) => logger.warn({ err: error }, 'presence release failed'));
+  };
   const labelsOf = (ctx: object) => {
     const map = labels.get(ctx) ?? new Map<string, string>();
     labels.set(ctx, map);
@@ -194,17 +201,28 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
           return false;
         };
         let viewer: Viewer;
+        let context: RequestContext;
         try {
-          viewer = (await contexts.forAuthorization(authorizationOf(ctx))).viewer;
+          context = await contexts.forAuthorization(authorizationOf(ctx));
+          viewer = context.viewer;
         } catch (error) {
           return error instanceof DomainError ? refuse(CLOSE_AUTH_REFUSED, error.reason) : refuse(CLOSE_TRY_AGAIN_LATER, 'SERVICE_UNAVAILABLE', error);
         }
         if (viewer.kind === 'anonymous') return refuse(CLOSE_AUTH_REFUSED, 'AUTHENTICATION_REQUIRED');
+        // A signed-in user is online while this socket is open (on any node).
+        try {
+          presence.set(ctx, await context.assignment.connected());
+        } catch (error) {
+          logger.warn({ err: error }, 'presence registration failed');
+        }
+        // Closed while registering: onClose may already have run.
+        if (socket.readyState !== socket.OPEN) releasePresence(ctx);
         logger.info({ endpoint: 'graphql-ws', peer, viewer: viewer.kind, tenantId: viewer.tenantId }, 'websocket connected');
         metrics?.wsConnections.inc({ endpoint: 'graphql-ws' });
         return true;
       },
       onClose: (ctx, code, reason) => {
+        releasePresence(ctx);
         if (!ctx.acknowledged) return;
         logger.info({ endpoint: 'graphql-ws', peer: ctx.extra.request.socket.remoteAddress, code, reason }, 'websocket closed');
         metrics?.wsConnections.dec({ endpoint: 'graphql-ws' });

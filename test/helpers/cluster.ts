@@ -22,6 +22,8 @@ export interface Cluster {
   a: TestServer;
   b: { url: string; graphqlUrl: string };
   nodes: { url: string; graphqlUrl: string }[];
+  /** Kills node B's process at once (SIGKILL): nothing on it gets to close cleanly. */
+  killB(): void;
   dispose(): Promise<void>;
 }
 
@@ -56,6 +58,9 @@ export async function startCluster(options: { redisUrl?: string; env?: Record<st
     a,
     b,
     nodes: [a, b],
+    killB: () => {
+      node.child.kill('SIGKILL');
+    },
     dispose: async () => {
       node.child.kill('SIGTERM');
       await node.exited;

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { isMessageEvent } from '../../model/event-contract.js';
-import type { ContextFactory } from '../../app/context.js';
+import type { ContextFactory, RequestContext } from '../../app/context.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage, toChatApiSession, toChatApiTyping } from './chat-api.shapes.js';
@@ -78,8 +78,9 @@ export async function handleLegacyUpgrade(wss: WebSocketServer, upgrade: LegacyU
   const token = query.get('token');
   const authorization = request.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
   let stream: Stream<StreamItem>;
+  let context: RequestContext;
   try {
-    const context = await options.contexts.forAuthorization(authorization, request.socket.remoteAddress);
+    context = await options.contexts.forAuthorization(authorization, request.socket.remoteAddress);
     if (context.viewer.kind === 'anonymous') throw unauthenticated();
     // Opening this socket creates a subscription: counted like graphql-ws subscribe messages.
     const decision = await options.rateLimiter.check(context.rateLimitIdentity, SUBSCRIBE_OPERATION, 'subscription');
@@ -102,7 +103,13 @@ export async function handleLegacyUpgrade(wss: WebSocketServer, upgrade: LegacyU
   }
   wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
     options.metrics?.wsConnections.inc({ endpoint: 'legacy' });
+    // A signed-in user is online while this socket is open (assignment/presence.ts).
+    const presence = context.assignment.connected().catch((error: unknown) => {
+      options.logger.warn({ err: error }, 'presence registration failed');
+      return async () => {};
+    });
     ws.on('close', () => {
+      presence.then((release) => release()).catch((error: unknown) => options.logger.warn({ err: error }, 'presence release failed'));
       options.metrics?.wsConnections.dec({ endpoint: 'legacy' });
       opened.return(undefined).catch((error: unknown) => options.logger.error({ err: error }, 'legacy chat websocket stream did not end cleanly'));
     });

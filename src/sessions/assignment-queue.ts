@@ -1,0 +1,27 @@
+import type { Db } from '../db/orm.js';
+import type { ChatSession } from '../model/session.entity.js';
+import { SessionKind, SessionStatus } from '../shared/enums.js';
+
+/**
+ * What the session and message services need of auto-assignment (assignment/ implements it; it
+ * sits above this folder, so the services get it injected). Call `drain` after the transaction
+ * that queued a session or freed an agent's capacity has committed: it assigns waiting sessions
+ * to free agents, and never throws (a session it could not place stays queued).
+ */
+export interface AssignmentTrigger {
+  drain(tenantId: string): Promise<void>;
+}
+
+/**
+ * Inside the transaction that opened a support session, or took a customer message on an
+ * unassigned one: with the tenant's auto-assignment on, the session joins the tenant's queue
+ * (unless it already waits there). Returns whether it did; then call `drain` after commit.
+ */
+export async function queueIfAutoAssigned(tx: Db, session: ChatSession, now = new Date()): Promise<boolean> {
+  if (session.kind !== SessionKind.SUPPORT || session.status !== SessionStatus.ACTIVE || session.agent || session.queuedAt) return false;
+  // A plain read: no (partial) tenant entity enters the caller's identity map.
+  const [tenant] = await tx.execute<{ auto_assign: boolean }[]>('select auto_assign from tenants where id = ?', [session.tenant.id]);
+  if (!tenant?.auto_assign) return false;
+  session.queuedAt = now;
+  return true;
+}
