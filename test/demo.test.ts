@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Tenant } from '../src/model/tenant.entity.js';
-import { gql } from './helpers/client.js';
+import { gql, ok } from './helpers/client.js';
+import { loginAdmin, unique } from './helpers/fixtures.js';
+import { CreateUserDocument } from './generated/graphql.js';
 import { artefactDir, browserIt, eventually, launchChromium } from './helpers/browser.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -79,6 +81,8 @@ describe('demo console at /demo', () => {
       const watch = async (): Promise<Page> => {
         // Separate contexts: separate storage, as two people on two machines.
         const page = await (await browser!.newContext({ viewport: { width: 1100, height: 720 } })).newPage();
+        // CI runs two suites' worth of servers on two cores: give each step room.
+        page.setDefaultTimeout(60_000);
         await page.route('**/*', (route) => {
           const url = new URL(route.request().url());
           if (url.host !== new URL(t.url).host) {
@@ -95,6 +99,8 @@ describe('demo console at /demo', () => {
         page.on('pageerror', (error) => problems.push(error.message));
         return page;
       };
+      const admin = await loginAdmin(t);
+      const { createUser: dana } = await ok(t.graphqlUrl, CreateUserDocument, { username: unique('dana'), displayName: 'Dana Demo', role: 'STAFF', password: 'dana-password-123' }, admin.token);
       try {
         browser = await launchChromium();
         const customer = await watch();
@@ -119,13 +125,24 @@ describe('demo console at /demo', () => {
         // The customer's conversation, by the UUID the widget keeps for this tab.
         const conversationId = await customer.evaluate(() => JSON.parse(sessionStorage.getItem('parley-demo-widget') ?? '{}').conversationId as string);
         const row = agent.locator(`[data-testid=session][data-uuid="${conversationId}"]`);
-        await row.waitFor();
+        // Unread for the agent until opened: both customer messages, with the latest as the preview.
+        await row.getByTestId('unread').filter({ hasText: /^2$/ }).waitFor();
+        await row.filter({ hasText: 'and a picture' }).waitFor();
         await row.click();
         await agent.getByTestId('message').filter({ hasText: 'Hello from the widget' }).waitFor();
         await agent.getByTestId('message').filter({ hasText: 'pixel.png' }).waitFor();
 
-        // Opening it marked the customer's messages read: the customer's receipts say so.
+        // Opening it marked the customer's messages read: the customer's receipts say so, and the badge goes.
         await customer.getByTestId('receipt').filter({ hasText: 'Read' }).nth(1).waitFor();
+        await eventually(
+          () => row.getByTestId('unread').count(),
+          (count) => count === 0,
+        );
+
+        // Assign it to a staff member picked from the agents list: the header says who has it.
+        await agent.getByLabel('Agent').selectOption(dana.id);
+        await agent.getByRole('button', { name: 'Assign', exact: true }).click();
+        await agent.getByTestId('state').filter({ hasText: 'assigned to Dana Demo' }).waitFor();
 
         // The agent types (the customer sees it), then replies; the customer sees the reply live.
         await agent.getByLabel('Reply').fill('Hi! How can I help?');
@@ -143,7 +160,7 @@ describe('demo console at /demo', () => {
         await customer.getByRole('button', { name: 'Send' }).click();
         await agent.getByTestId('message').filter({ hasText: 'Thanks, that was quick' }).waitFor();
 
-        // Closing moves it out of the active list.
+        // Closing moves it out of the active list, into the closed one, where it can be reopened.
         await agent.getByRole('button', { name: 'Close', exact: true }).click();
         await agent.getByTestId('state').filter({ hasText: 'closed' }).waitFor();
         await eventually(
@@ -151,6 +168,10 @@ describe('demo console at /demo', () => {
           (count) => count === 0,
         );
         await agent.screenshot({ path: join(shots, '4-agent-closed.png') });
+        await agent.getByRole('button', { name: 'Closed', exact: true }).click();
+        await row.click();
+        await agent.getByRole('button', { name: 'Reopen', exact: true }).click();
+        await agent.getByTestId('state').filter({ hasText: 'active · assigned to Dana Demo' }).waitFor();
 
         expect(foreign).toEqual([]);
         expect(problems).toEqual([]);
@@ -165,6 +186,6 @@ describe('demo console at /demo', () => {
         await browser?.close();
       }
     },
-    120_000,
+    240_000,
   );
 });

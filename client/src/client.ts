@@ -69,7 +69,7 @@ export interface ParleyClient {
   /** Loads the latest `history` messages (default 50), then follows the session live with no gap and no repeat. Returns stop. */
   watchSession(sessionId: string, handlers: WatchSessionHandlers, options?: { history?: number }): () => void;
   /** Follows the caller's inbox (staff: their sessions; admins: the tenant) from now on. Returns stop. */
-  watchInbox(handlers: WatchInboxHandlers): () => void;
+  watchInbox(handlers: WatchInboxHandlers, options?: { activity?: boolean }): () => void;
   /** Sends a message; network failures are retried with the same clientMessageId. */
   send(sessionId: string, content: string, options?: SendOptions): Promise<SdkSendMutation['sendMessage']>;
   /** A token to use now (for your own requests); null when anonymous. */
@@ -144,11 +144,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       );
     },
 
-    watchInbox(handlers) {
+    watchInbox(handlers, { activity = false } = {}) {
       return track(
         resumableStream(parts, {
           document: SdkInboxDocument,
-          variables: (since) => ({ since }),
+          variables: (since) => ({ since, activity }),
           pick: (data) => data.inbox,
           idOf: (event) => event.id,
           start: async (resync) => {

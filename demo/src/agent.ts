@@ -1,12 +1,13 @@
 import { createParleyClient, type ParleyClient } from '@parley/client';
 import { ConversationView } from './conversation.js';
 import { byId, composer, el, formatTime, GRAPHQL_URL, toast } from './dom.js';
-import { DemoAssignDocument, DemoCloseDocument, DemoMeDocument, DemoSessionsDocument, type DemoMeQuery, type DemoSessionRowFragment, type SessionStatus } from './generated/graphql.js';
+import { DemoAgentsDocument, DemoAssignDocument, DemoCloseDocument, DemoMeDocument, DemoInboxDocument, DemoReopenDocument, DemoTransferDocument, DemoUnassignDocument, type DemoMeQuery, type DemoSessionRowFragment, type InboxAssignee, type SessionStatus } from './generated/graphql.js';
 
 /**
- * The agent's side: sign in, the session list (kept current by the `inbox` stream), one
+ * The agent's side: sign in, the inbox (tabs mine / unassigned / all with their counts, unread
+ * badges and previews, kept current by the `inbox` stream and the open conversation), one
  * conversation at a time (history, live messages, typing, read receipts, attachments), and
- * assign/close for admins.
+ * the workflow: assign, transfer, unassign, close and reopen.
  */
 
 type Me = NonNullable<DemoMeQuery['me']>;
@@ -17,25 +18,33 @@ class AgentConsole {
   private conversation: ConversationView | null = null;
   private selected: DemoSessionRowFragment | null = null;
   private listStatus: SessionStatus = 'ACTIVE';
+  private assignee: InboxAssignee;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
 
   constructor(
     private readonly client: ParleyClient,
     private readonly me: Me,
-  ) {}
+  ) {
+    // Staff see the sessions assigned to them; admins start from the whole tenant.
+    this.assignee = me.role === 'ADMIN' ? 'ANY' : 'ME';
+  }
 
   start(): void {
     byId('who').textContent = `${this.me.displayName ?? this.me.username} (${this.me.role.toLowerCase()})`;
-    for (const button of document.querySelectorAll<HTMLButtonElement>('[data-status]')) {
-      button.addEventListener('click', () => {
-        this.listStatus = button.dataset.status as SessionStatus;
-        for (const other of document.querySelectorAll<HTMLButtonElement>('[data-status]')) other.setAttribute('aria-pressed', String(other === button));
-        this.refreshList();
-      });
-    }
-    byId('assign').addEventListener('click', () => this.act(() => this.client.request(DemoAssignDocument, { sessionId: this.selectedId(), agentId: this.me.id }).then((r) => r.assignAgent)));
-    byId('close').addEventListener('click', () => this.act(() => this.client.request(DemoCloseDocument, { sessionId: this.selectedId() }).then((r) => r.closeSession)));
+    this.toggles('status', (value) => {
+      this.listStatus = value as SessionStatus;
+    });
+    this.toggles('assignee', (value) => {
+      this.assignee = value as InboxAssignee;
+    });
+    for (const button of document.querySelectorAll<HTMLButtonElement>('[data-assignee]')) button.setAttribute('aria-pressed', String(button.dataset.assignee === this.assignee));
+    const sessionId = () => this.selectedId();
+    this.onClick('assign', () => this.client.request(DemoAssignDocument, { sessionId: sessionId(), agentId: this.pickedAgent() }).then((r) => r.assignAgent));
+    this.onClick('transfer', () => this.client.request(DemoTransferDocument, { sessionId: sessionId(), agentId: this.pickedAgent() }).then((r) => r.transferSession));
+    this.onClick('unassign', () => this.client.request(DemoUnassignDocument, { sessionId: sessionId() }).then((r) => r.unassignSession));
+    this.onClick('close', () => this.client.request(DemoCloseDocument, { sessionId: sessionId() }).then((r) => r.closeSession));
+    this.onClick('reopen', () => this.client.request(DemoReopenDocument, { sessionId: sessionId() }).then((r) => r.reopenSession));
     composer(byId<HTMLFormElement>('composer'), {
       onSend: async (content, files) => {
         if (!this.conversation) throw new Error('open a conversation first');
@@ -43,11 +52,15 @@ class AgentConsole {
       },
       onTyped: () => this.conversation?.typed(),
     });
-    this.client.watchInbox({
-      onEvent: () => this.refreshList(),
-      onResync: () => this.refreshList(),
-      onError: (error) => toast(`Inbox stopped: ${error.message}`),
-    });
+    // Lifecycle changes and, with `activity`, new messages anywhere in the inbox move the list.
+    this.client.watchInbox(
+      {
+        onEvent: () => this.refreshList(),
+        onResync: () => this.refreshList(),
+        onError: (error) => toast(`Inbox stopped: ${error.message}`),
+      },
+      { activity: true },
+    );
     this.refreshList();
   }
 
@@ -68,27 +81,45 @@ class AgentConsole {
       });
   }
 
+  /** A group of toggle buttons (`data-NAME`): one pressed at a time; a press reloads the list. */
+  private toggles(name: string, choose: (value: string) => void): void {
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>(`[data-${name}]`)];
+    for (const button of buttons) {
+      button.addEventListener('click', () => {
+        choose(button.dataset[name] ?? '');
+        for (const other of buttons) other.setAttribute('aria-pressed', String(other === button));
+        this.refreshList();
+      });
+    }
+  }
+
+  /** The inbox page: newest activity first, with the viewer's unread count, a preview and the tab counts. */
   private async loadList(): Promise<void> {
-    const { sessions } = await this.client.request(DemoSessionsDocument, { status: this.listStatus, limit: LIST_LIMIT });
-    const rows = [...sessions.items].sort((a, b) => activity(b).localeCompare(activity(a)));
+    const { inbox } = await this.client.request(DemoInboxDocument, { filter: { status: this.listStatus, assignee: this.assignee }, first: LIST_LIMIT });
+    for (const [tab, count] of Object.entries(inbox.tabs)) {
+      const badge = document.querySelector(`[data-tab=${tab}]`);
+      if (badge && typeof count === 'number') badge.textContent = String(count);
+    }
+    const rows = inbox.edges.map((edge) => edge.node);
     const list = byId('sessions');
     list.replaceChildren(
-      ...rows.map((session) => {
+      ...rows.map(({ session, unreadCount, lastMessage, lastActivityAt }) => {
+        const preview = lastMessage ? `${lastMessage.private ? 'Note · ' : ''}${lastMessage.senderName ?? ''}: ${lastMessage.deletedAt ? '(deleted)' : lastMessage.content}` : 'No messages yet';
         const row = el(
           'li',
           { className: `session${session.id === this.selected?.id ? ' selected' : ''}`, 'data-testid': 'session', 'data-id': session.id, 'data-uuid': session.uuid, tabindex: '0' },
-          el('strong', {}, titleOf(session)),
-          el('span', { className: 'detail' }, `${session.agent ? `→ ${session.agent.displayName ?? session.agent.username}` : 'Unassigned'} · ${session.messageCount} msg · ${formatTime(activity(session))}`),
+          el('div', { className: 'top' }, el('strong', {}, titleOf(session)), unreadCount > 0 ? el('span', { className: 'unread', 'data-testid': 'unread', title: 'unread' }, String(unreadCount)) : ''),
+          el('span', { className: `preview${lastMessage?.private ? ' note' : ''}` }, preview),
+          el('span', { className: 'detail' }, `${session.agent ? `→ ${session.agent.displayName ?? session.agent.username}` : 'Unassigned'} · ${formatTime(lastActivityAt)}`),
         );
         row.addEventListener('click', () => this.open(session));
         row.addEventListener('keydown', (event) => event.key === 'Enter' && this.open(session));
         return row;
       }),
     );
-    byId('count').textContent = `${sessions.totalCount}`;
     if (this.selected) {
-      const fresh = rows.find((row) => row.id === this.selected?.id);
-      if (fresh) this.showHeader(fresh);
+      const fresh = rows.find((row) => row.session.id === this.selected?.id);
+      if (fresh) this.showHeader(fresh.session);
     }
   }
 
@@ -115,13 +146,51 @@ class AgentConsole {
     byId('chat').hidden = false;
   }
 
+  /**
+   * The header and the workflow buttons this viewer may use on this session: admins assign,
+   * transfer, unassign, close and reopen; the agent holding it may transfer, unassign and reopen.
+   * Picking an agent needs the `agents` list, which only admins may read.
+   */
   private showHeader(session: DemoSessionRowFragment): void {
     this.selected = session;
     byId('title').textContent = titleOf(session);
     byId('state').textContent = `${session.status.toLowerCase()} · ${session.agent ? `assigned to ${session.agent.displayName ?? session.agent.username}` : 'unassigned'}`;
     const admin = this.me.role === 'ADMIN';
-    byId<HTMLButtonElement>('assign').hidden = !admin || Boolean(session.agent) || session.status !== 'ACTIVE';
-    byId<HTMLButtonElement>('close').hidden = !admin || session.status !== 'ACTIVE';
+    const holds = session.agent?.id === this.me.id;
+    const active = session.status === 'ACTIVE';
+    const show = {
+      assign: admin && active && !session.agent,
+      transfer: admin && active && Boolean(session.agent),
+      unassign: (admin || holds) && active && Boolean(session.agent),
+      close: admin && active,
+      reopen: (admin || holds) && !active,
+    };
+    for (const [id, visible] of Object.entries(show)) byId<HTMLButtonElement>(id).hidden = !visible;
+    const picker = byId<HTMLSelectElement>('agent-pick');
+    picker.hidden = !(show.assign || show.transfer);
+    if (!picker.hidden) this.fillAgents(picker, session).catch((error: Error) => toast(`Could not list agents: ${error.message}`));
+  }
+
+  /** The tenant's agents (admins only), the current one left out, online ones first. */
+  private async fillAgents(picker: HTMLSelectElement, session: DemoSessionRowFragment): Promise<void> {
+    const { agents } = await this.client.request(DemoAgentsDocument, {});
+    const chosen = picker.value;
+    const options = agents
+      .filter((agent) => agent.id !== session.agent?.id)
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.displayName.localeCompare(b.displayName))
+      .map((agent) => el('option', { value: agent.id }, `${agent.displayName}${agent.online ? ' (online' : ' (offline'}, ${agent.activeSessions}/${agent.capacity})`));
+    picker.replaceChildren(...(options.length ? options : [el('option', { value: '', disabled: 'disabled' }, 'No other agent')]));
+    if (options.some((option) => option.value === chosen)) picker.value = chosen;
+  }
+
+  private pickedAgent(): string {
+    const agentId = byId<HTMLSelectElement>('agent-pick').value;
+    if (!agentId) throw new Error('pick an agent first');
+    return agentId;
+  }
+
+  private onClick(id: string, change: () => Promise<DemoSessionRowFragment>): void {
+    byId(id).addEventListener('click', () => this.act(change));
   }
 
   private selectedId(): string {
@@ -130,7 +199,8 @@ class AgentConsole {
   }
 
   private act(change: () => Promise<DemoSessionRowFragment>): void {
-    change()
+    Promise.resolve()
+      .then(change)
       .then((session) => {
         this.showHeader(session);
         this.refreshList();
@@ -142,10 +212,6 @@ class AgentConsole {
 function titleOf(session: DemoSessionRowFragment): string {
   const who = session.customer?.displayName ?? session.customer?.username ?? session.guestName ?? 'Visitor';
   return session.subject ? `${who}: ${session.subject}` : `${who} #${session.id}`;
-}
-
-function activity(session: DemoSessionRowFragment): string {
-  return session.lastMessageAt ?? session.startedAt;
 }
 
 /** Signs in with the form; the SDK keeps the session alive with refresh tokens from then on. */

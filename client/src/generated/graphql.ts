@@ -92,10 +92,11 @@ export type SdkSessionEventsSubscription = { sessionEvents:
 
 export type SdkInboxSubscriptionVariables = Exact<{
   since?: string | number | null | undefined;
+  activity?: boolean | null | undefined;
 }>;
 
 
-export type SdkInboxSubscription = { inbox: { id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string } };
+export type SdkInboxSubscription = { inbox: { id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string, inboxRow: { unreadCount: number, lastActivityAt: string, lastMessage: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } | null } | null, inboxTabs: { mine: number, unassigned: number, all: number } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -364,12 +365,54 @@ fragment SdkSessionUpdate on SessionUpdateEvent {
   createdAt
 }`) as unknown as TypedDocumentString<SdkSessionEventsSubscription, SdkSessionEventsSubscriptionVariables>;
 export const SdkInboxDocument = new TypedDocumentString(`
-    subscription SdkInbox($since: ID) {
-  inbox(since: $since) {
+    subscription SdkInbox($since: ID, $activity: Boolean) {
+  inbox(since: $since, activity: $activity) {
     ...SdkSessionUpdate
+    inboxRow {
+      unreadCount
+      lastActivityAt
+      lastMessage {
+        ...SdkMessage
+      }
+    }
+    inboxTabs {
+      mine
+      unassigned
+      all
+    }
   }
 }
-    fragment SdkSessionUpdate on SessionUpdateEvent {
+    fragment SdkAttachment on Attachment {
+  id
+  url
+  type
+  name
+  size
+}
+fragment SdkMessage on Message {
+  id
+  uuid
+  sessionId
+  clientMessageId
+  content
+  metadata
+  createdAt
+  editedAt
+  deletedAt
+  senderId
+  senderName
+  senderType
+  senderUserId
+  senderUsername
+  read
+  status
+  version
+  private
+  attachments {
+    ...SdkAttachment
+  }
+}
+fragment SdkSessionUpdate on SessionUpdateEvent {
   id
   sessionId
   type

@@ -3,6 +3,30 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** ONLINE: takes new sessions (while connected); BUSY and OFFLINE: takes none */
+export type Availability =
+  | 'BUSY'
+  | 'OFFLINE'
+  | 'ONLINE';
+
+/** ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see */
+export type InboxAssignee =
+  | 'ANY'
+  | 'ME'
+  | 'UNASSIGNED';
+
+export type InboxFilter = {
+  /** One agent's sessions (instead of assignee) */
+  agentId?: string | number | null | undefined;
+  /** ANY when absent */
+  assignee?: InboxAssignee | null | undefined;
+  priority?: Priority | null | undefined;
+  status?: SessionStatus | null | undefined;
+  tag?: string | null | undefined;
+  /** True: the customer spoke last and no support reply followed (false: the opposite) */
+  waitingForReply?: boolean | null | undefined;
+};
+
 export type Priority =
   | 'HIGH'
   | 'LOW'
@@ -33,13 +57,13 @@ export type DemoMeQuery = { me: { id: string, username: string, displayName: str
 
 export type DemoSessionRowFragment = { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null };
 
-export type DemoSessionsQueryVariables = Exact<{
-  status?: SessionStatus | null | undefined;
-  limit: number;
+export type DemoInboxQueryVariables = Exact<{
+  filter?: InboxFilter | null | undefined;
+  first: number;
 }>;
 
 
-export type DemoSessionsQuery = { sessions: { totalCount: number, items: Array<{ id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null }> } };
+export type DemoInboxQuery = { inbox: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
 
 export type DemoMarkReadMutationVariables = Exact<{
   sessionId: string | number;
@@ -64,6 +88,33 @@ export type DemoAssignMutationVariables = Exact<{
 
 
 export type DemoAssignMutation = { assignAgent: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } };
+
+export type DemoTransferMutationVariables = Exact<{
+  sessionId: string | number;
+  agentId: string | number;
+}>;
+
+
+export type DemoTransferMutation = { transferSession: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } };
+
+export type DemoUnassignMutationVariables = Exact<{
+  sessionId: string | number;
+}>;
+
+
+export type DemoUnassignMutation = { unassignSession: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } };
+
+export type DemoReopenMutationVariables = Exact<{
+  sessionId: string | number;
+}>;
+
+
+export type DemoReopenMutation = { reopenSession: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } };
+
+export type DemoAgentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DemoAgentsQuery = { agents: Array<{ id: string, displayName: string, online: boolean, availability: Availability, activeSessions: number, capacity: number }> };
 
 export type DemoCloseMutationVariables = Exact<{
   sessionId: string | number;
@@ -131,12 +182,28 @@ export const DemoMeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DemoMeQuery, DemoMeQueryVariables>;
-export const DemoSessionsDocument = new TypedDocumentString(`
-    query DemoSessions($status: SessionStatus, $limit: Int!) {
-  sessions(filter: {status: $status, kind: SUPPORT}, limit: $limit, page: 1) {
-    totalCount
-    items {
-      ...DemoSessionRow
+export const DemoInboxDocument = new TypedDocumentString(`
+    query DemoInbox($filter: InboxFilter, $first: Int!) {
+  inbox(filter: $filter, first: $first) {
+    tabs {
+      mine
+      unassigned
+      all
+    }
+    edges {
+      node {
+        unreadCount
+        lastActivityAt
+        lastMessage {
+          content
+          private
+          senderName
+          deletedAt
+        }
+        session {
+          ...DemoSessionRow
+        }
+      }
     }
   }
 }
@@ -160,7 +227,7 @@ export const DemoSessionsDocument = new TypedDocumentString(`
     displayName
     username
   }
-}`) as unknown as TypedDocumentString<DemoSessionsQuery, DemoSessionsQueryVariables>;
+}`) as unknown as TypedDocumentString<DemoInboxQuery, DemoInboxQueryVariables>;
 export const DemoMarkReadDocument = new TypedDocumentString(`
     mutation DemoMarkRead($sessionId: ID!, $messageIds: [ID!]!) {
   markRead(sessionId: $sessionId, messageIds: $messageIds) {
@@ -204,6 +271,99 @@ export const DemoAssignDocument = new TypedDocumentString(`
     username
   }
 }`) as unknown as TypedDocumentString<DemoAssignMutation, DemoAssignMutationVariables>;
+export const DemoTransferDocument = new TypedDocumentString(`
+    mutation DemoTransfer($sessionId: ID!, $agentId: ID!) {
+  transferSession(sessionId: $sessionId, agentId: $agentId) {
+    ...DemoSessionRow
+  }
+}
+    fragment DemoSessionRow on Session {
+  id
+  uuid
+  subject
+  status
+  priority
+  guestName
+  lastMessageAt
+  startedAt
+  messageCount
+  customer {
+    id
+    displayName
+    username
+  }
+  agent {
+    id
+    displayName
+    username
+  }
+}`) as unknown as TypedDocumentString<DemoTransferMutation, DemoTransferMutationVariables>;
+export const DemoUnassignDocument = new TypedDocumentString(`
+    mutation DemoUnassign($sessionId: ID!) {
+  unassignSession(sessionId: $sessionId) {
+    ...DemoSessionRow
+  }
+}
+    fragment DemoSessionRow on Session {
+  id
+  uuid
+  subject
+  status
+  priority
+  guestName
+  lastMessageAt
+  startedAt
+  messageCount
+  customer {
+    id
+    displayName
+    username
+  }
+  agent {
+    id
+    displayName
+    username
+  }
+}`) as unknown as TypedDocumentString<DemoUnassignMutation, DemoUnassignMutationVariables>;
+export const DemoReopenDocument = new TypedDocumentString(`
+    mutation DemoReopen($sessionId: ID!) {
+  reopenSession(sessionId: $sessionId) {
+    ...DemoSessionRow
+  }
+}
+    fragment DemoSessionRow on Session {
+  id
+  uuid
+  subject
+  status
+  priority
+  guestName
+  lastMessageAt
+  startedAt
+  messageCount
+  customer {
+    id
+    displayName
+    username
+  }
+  agent {
+    id
+    displayName
+    username
+  }
+}`) as unknown as TypedDocumentString<DemoReopenMutation, DemoReopenMutationVariables>;
+export const DemoAgentsDocument = new TypedDocumentString(`
+    query DemoAgents {
+  agents {
+    id
+    displayName
+    online
+    availability
+    activeSessions
+    capacity
+  }
+}
+    `) as unknown as TypedDocumentString<DemoAgentsQuery, DemoAgentsQueryVariables>;
 export const DemoCloseDocument = new TypedDocumentString(`
     mutation DemoClose($sessionId: ID!) {
   closeSession(sessionId: $sessionId) {
