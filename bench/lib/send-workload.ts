@@ -114,11 +114,11 @@ export async function compareSends(c: SendComparison): Promise<BenchRow[]> {
   const viaHttp = (worker: number) => httpClient!.request(SEND_MUTATION, { sessionId: c.senders[worker]!.sessionId, content: CONTENT }, c.senders[worker]!.actor.token);
   const httpAt = async (clients: number) => {
     if (!httpClient) {
+      // It must answer what Parley answers before its numbers mean anything (Parley is asked
+      // first: with an embedded database, starting the floor stops Parley).
+      const mine = await viaParley(0);
       httpClient = await c.httpFloor!.start();
-      // It must answer what Parley answers before its numbers mean anything.
-      const sender = c.senders[0]!;
-      const [mine, its] = [await viaParley(0), await viaHttp(0)];
-      assertSameAnswer(`sendMessage for ${sender.actor.userId}`, mine, its, false);
+      assertSameAnswer('sendMessage', mine, await viaHttp(0), false);
       await closedLoop(8, c.warmupSeconds, viaHttp);
     }
     return closedLoop(clients, c.seconds, viaHttp);
