@@ -29,6 +29,13 @@ export interface BenchRow {
    * "as good as the floor" (throughput: parley/floor; latency: floor/parley).
    */
   ratio: number;
+  /**
+   * The HTTP floor's numbers under the same keys (bench/lib/http-floor.ts: node:http + the same
+   * SQL and the same JSON), when the scenario measures one.
+   */
+  httpFloor?: Record<string, number>;
+  /** Parley relative to the HTTP floor, oriented like `ratio`. */
+  httpRatio?: number;
   /** The target the issue sets for this row, in words, and whether it was met. */
   target?: { text: string; met: boolean };
 }
@@ -38,6 +45,8 @@ export interface BenchResult {
   description: string;
   /** What the floor is, in words ("raw pg INSERT at the same concurrency"). */
   floor: string;
+  /** What the HTTP floor is, in words, when the scenario measures one. */
+  httpFloor?: string;
   /** Which database the scenario ran on. */
   database: 'postgresql' | 'pglite';
   rows: BenchRow[];

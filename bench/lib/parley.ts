@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request, Agent } from 'node:http';
@@ -57,34 +57,46 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = fork(new URL('./server-process.js', import.meta.url), [], { env, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 
-  const url = await new Promise<string>((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`Parley server exited during start (code ${code})`));
-    child.once('exit', onExit);
-    child.once('error', reject);
-    child.on('message', (message: { type?: string; url?: string }) => {
-      if (message?.type === 'ready' && message.url) {
-        child.off('exit', onExit);
-        resolve(message.url.replace('localhost', '127.0.0.1'));
-      }
-    });
-  });
+  const url = (await readyUrl(child, 'Parley server')).replace('localhost', '127.0.0.1');
   let stopped: Promise<void> | null = null;
   return {
     url,
     graphqlUrl: `${url}/graphql`,
     dataDir,
     stop: () =>
-      (stopped ??= new Promise<void>((resolve) => {
-        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
-          resolve();
-        });
-        if (child.connected) child.send('stop');
-        else child.kill('SIGTERM');
+      (stopped ??= stopChild(child).then(() => {
+        if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
       })),
   };
+}
+
+/** The URL a forked bench server reports with `{ type: 'ready', url }`; rejects if it exits first. */
+export function readyUrl(child: ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`${what} exited during start (code ${code})`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    child.on('message', (message: { type?: string; url?: string }) => {
+      if (message?.type === 'ready' && message.url) {
+        child.off('exit', onExit);
+        resolve(message.url);
+      }
+    });
+  });
+}
+
+/** Asks a forked bench server to stop (exiting normally, so profiles get written); kills it after 15 s. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    if (child.connected) child.send('stop');
+    else child.kill('SIGTERM');
+  });
 }
 
 interface GraphQLBody<T> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchRow } from '../scenario.js';
+import { assertSameAnswer } from './http-floor-spawn.js';
 import { closedLoop, round, type LoadSummary } from './measure.js';
 import { Fixtures, type GraphQLClient, type BenchActor } from './parley.js';
 
@@ -80,8 +81,14 @@ export interface SendComparison {
   seconds: number;
   warmupSeconds: number;
   log(line: string): void;
-  /** Whether to judge rows against the issue's target (≥ 50% of the floor). */
+  /** Whether to judge rows against the issue's target (≥ 50% of the HTTP floor, or of the floor when there is none). */
   withTarget: boolean;
+  /**
+   * The HTTP floor (bench/lib/http-floor.ts), measured at every level beside the raw floor:
+   * `start` brings it up and returns a client for its send path; `stop` ends it (with an
+   * embedded database, before the raw floor opens the same data directory).
+   */
+  httpFloor?: { start(): Promise<GraphQLClient>; stop(): Promise<void> };
 }
 
 function numbers(summary: LoadSummary): Record<string, number> {
@@ -103,29 +110,63 @@ export async function compareSends(c: SendComparison): Promise<BenchRow[]> {
     }
     return closedLoop(clients, c.seconds, viaFloor);
   };
+  let httpClient: GraphQLClient | null = null;
+  const viaHttp = (worker: number) => httpClient!.request(SEND_MUTATION, { sessionId: c.senders[worker]!.sessionId, content: CONTENT }, c.senders[worker]!.actor.token);
+  const httpAt = async (clients: number) => {
+    if (!httpClient) {
+      // It must answer what Parley answers before its numbers mean anything (Parley is asked
+      // first: with an embedded database, starting the floor stops Parley).
+      const mine = await viaParley(0);
+      httpClient = await c.httpFloor!.start();
+      assertSameAnswer('sendMessage', mine, await viaHttp(0), false);
+      await closedLoop(8, c.warmupSeconds, viaHttp);
+    }
+    return closedLoop(clients, c.seconds, viaHttp);
+  };
   await closedLoop(8, c.warmupSeconds, viaParley);
   const parley = new Map<number, LoadSummary>();
   const floor = new Map<number, LoadSummary>();
-  if (c.order === 'interleaved') {
-    for (const clients of SEND_LEVELS) {
-      parley.set(clients, await parleyAt(clients));
-      floor.set(clients, await floorAt(clients));
+  const http = new Map<number, LoadSummary>();
+  try {
+    if (c.order === 'interleaved') {
+      for (const clients of SEND_LEVELS) {
+        parley.set(clients, await parleyAt(clients));
+        floor.set(clients, await floorAt(clients));
+        if (c.httpFloor) http.set(clients, await httpAt(clients));
+      }
+    } else {
+      for (const clients of SEND_LEVELS) parley.set(clients, await parleyAt(clients));
+      if (c.httpFloor) {
+        for (const clients of SEND_LEVELS) http.set(clients, await httpAt(clients));
+        await c.httpFloor.stop();
+      }
+      for (const clients of SEND_LEVELS) floor.set(clients, await floorAt(clients));
     }
-  } else {
-    for (const clients of SEND_LEVELS) parley.set(clients, await parleyAt(clients));
-    for (const clients of SEND_LEVELS) floor.set(clients, await floorAt(clients));
+  } finally {
+    (httpClient as GraphQLClient | null)?.close();
+    await c.httpFloor?.stop();
   }
   return SEND_LEVELS.map((clients) => {
     const p = parley.get(clients)!;
     const f = floor.get(clients)!;
+    const h = http.get(clients);
     const ratio = round(p.per_s / f.per_s);
-    c.log(`  ${clients} sender(s): parley ${p.per_s}/s p99 ${p.p99_ms} ms, floor ${f.per_s}/s p99 ${f.p99_ms} ms, ratio ${ratio}`);
+    const httpRatio = h ? round(p.per_s / h.per_s) : undefined;
+    c.log(
+      `  ${clients} sender(s): parley ${p.per_s}/s p99 ${p.p99_ms} ms, floor ${f.per_s}/s p99 ${f.p99_ms} ms, ratio ${ratio}${h ? `; HTTP floor ${h.per_s}/s p99 ${h.p99_ms} ms, ratio ${httpRatio}` : ''}`,
+    );
+    const judged = httpRatio ?? ratio;
     return {
       label: `${clients} sender${clients === 1 ? '' : 's'}`,
       parley: numbers(p),
       floor: numbers(f),
       ratio,
-      ...(c.withTarget ? { target: { text: 'messages/s ≥ 50% of the raw-pg floor', met: ratio >= 0.5 } } : {}),
+      ...(h ? { httpFloor: numbers(h), httpRatio } : {}),
+      ...(c.withTarget ? { target: { text: `messages/s ≥ 50% of the ${h ? 'HTTP' : 'raw-pg'} floor`, met: judged >= 0.5 } } : {}),
     };
   });
 }
+
+/** The HTTP floor of a send, in words (scenario 1 and its embedded twin). */
+export const HTTP_FLOOR_SEND =
+  "A bare node:http server in a child process of its own (bench/lib/http-floor.ts) over the same database, pool size 10: it parses the same request body, looks the bearer token up among the bench's tokens (constant-time compare; no JWT, no user lookup), and runs Parley's send transaction statement for statement with the same tenant scope (lock the session row, read its participants with their users, insert the message, insert the outbox event with the same payload, numbered by the same trigger; update the session's counters and last message id in one statement; move the sender's watermarks), then writes the same JSON. Same client, same keep-alive HTTP, same concurrency.";

@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { withScratchDatabase } from '../lib/database.js';
+import { FLOOR_PATHS } from '../lib/http-floor.js';
+import { spawnHttpFloor, type HttpFloorProcess } from '../lib/http-floor-spawn.js';
 import { GraphQLClient, spawnParley } from '../lib/parley.js';
-import { compareSends, CONTENT, prepareSenders, SEND_LEVELS, sendAtSqlLevel, type Query } from '../lib/send-workload.js';
+import { compareSends, CONTENT, HTTP_FLOOR_SEND, prepareSenders, SEND_LEVELS, sendAtSqlLevel, type Query } from '../lib/send-workload.js';
 import type { BenchResult, Scenario } from '../scenario.js';
 
 /** Scenario 1: sending messages over GraphQL on PostgreSQL against the same rows written with raw pg. */
@@ -14,6 +16,7 @@ export const scenario: Scenario = {
       const client = new GraphQLClient(server.graphqlUrl);
       // The same pool size Parley uses (src/db/orm.ts), so neither side queues differently.
       const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+      let httpFloor: HttpFloorProcess | null = null;
       try {
         const senders = await prepareSenders(client, Math.max(...SEND_LEVELS));
         const rows = await compareSends({
@@ -24,6 +27,13 @@ export const scenario: Scenario = {
           warmupSeconds: options.quick ? 0.5 : 2,
           log: options.log,
           withTarget: true,
+          httpFloor: {
+            start: async () => {
+              httpFloor = await spawnHttpFloor({ kind: 'postgres', url: db.url }, senders.map((s) => s.actor));
+              return new GraphQLClient(`${httpFloor.url}${FLOOR_PATHS.send}`);
+            },
+            stop: async () => httpFloor?.stop(),
+          },
           floorSend: async (sender) => {
             const connection = await pool.connect();
             try {
@@ -41,6 +51,7 @@ export const scenario: Scenario = {
         return {
           scenario: 'send',
           description: `N concurrent clients (N = ${SEND_LEVELS.join(', ')}) each send messages into a support session of their own with the GraphQL sendMessage mutation over keep-alive HTTP for ${seconds} s; Parley runs in a child process. Latency is per request, client side.`,
+          httpFloor: HTTP_FLOOR_SEND,
           floor: 'The same rows written with raw pg at the same concurrency and pool size (10): one transaction that locks the session row, reads the sender, inserts the message, updates the session counters and watermarks, and inserts the outbox event.',
           database: 'postgresql',
           rows,
@@ -48,6 +59,7 @@ export const scenario: Scenario = {
       } finally {
         client.close();
         await pool.end();
+        await (httpFloor as HttpFloorProcess | null)?.stop();
         await server.stop();
       }
     });
