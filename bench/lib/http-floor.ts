@@ -303,6 +303,8 @@ async function send(db: FloorDb, actor: FloorActor, v: Variables) {
     const participants = await participantsOf(tx, session);
     const sender = participants.find((p) => p.userId === actor.userId);
     if (!sender) throw new FloorError(403, 'FORBIDDEN', 'not a participant');
+    // Parley reads the tenant's auto-assignment setting when a customer writes into an unassigned session.
+    if (session.agentId === null) await tx('select auto_assign from tenants where id = $1', [session.tenantId]);
     const createdAt = new Date();
     const uuid = randomUUID();
     const { rows } = await tx(
