@@ -11,6 +11,7 @@ import {
   CreateTeamRoomDocument,
   EveryReadPathDocument,
   MarkNoteReadDocument,
+  NoteTracesDocument,
   NoteEventsDocument,
   SearchForNotesDocument,
   SendMessageDocument,
@@ -108,6 +109,25 @@ describe('private notes', () => {
     expect(download.status).toBe(404);
     const staffDownload = await fetch(`${t.url}/api/chat/attachments/${noteAttachmentId}`, { headers: { authorization: `Bearer ${staff.token}` } });
     expect(staffDownload.status).toBe(200);
+  });
+
+  it('unread counts, unread totals and session counters of customers, guests and widget visitors leave notes out', async () => {
+    const viewers = [
+      { name: 'customer', token: customer.token, session: sessionId, writer: staff.token },
+      { name: 'guest', token: guest.token, session: guest.sessionId, writer: staff.token },
+      { name: 'widget visitor', token: widget.token, session: widgetSessionId, writer: admin.token },
+    ];
+    for (const viewer of viewers) {
+      const before = await ok(t.graphqlUrl, NoteTracesDocument, { sessionId: viewer.session }, viewer.token);
+      await ok(t.graphqlUrl, SendNoteDocument, { sessionId: viewer.session, content: `${SECRET} counted?`, private: true }, viewer.writer);
+      const afterNote = await ok(t.graphqlUrl, NoteTracesDocument, { sessionId: viewer.session }, viewer.token);
+      // Nothing moved for them, not even the position they would subscribe from.
+      expect([viewer.name, afterNote]).toEqual([viewer.name, before]);
+      await ok(t.graphqlUrl, SendMessageDocument, { sessionId: viewer.session, content: 'a public line' }, viewer.writer);
+      const afterPublic = await ok(t.graphqlUrl, NoteTracesDocument, { sessionId: viewer.session }, viewer.token);
+      expect([viewer.name, afterPublic.session.unreadCount, afterPublic.unread.total]).toEqual([viewer.name, before.session.unreadCount + 1, before.unread.total + 1]);
+      expect(afterPublic.session.messageCount).toBe(before.session.messageCount + 1);
+    }
   });
 
   it('marking a note read is refused to a customer as an unknown message', async () => {

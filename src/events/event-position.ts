@@ -6,14 +6,20 @@ import type { ChatSession } from '../model/session.entity.js';
  * session row the read was cut at (its `lastEventSeq`, committed together with that event).
  * Subscribing `since` it continues exactly where the history ends. When that event is already
  * past retention its id is gone; `pruned_through` then stands in: it is at least that id, every
- * later event's id is larger, and resuming from it is allowed.
+ * later event's id is larger, and resuming from it is allowed. `seesNotes` false: the last event
+ * that is not about a private note.
  */
-export async function lastEventIdOf(em: Db, session: ChatSession): Promise<string> {
+export async function lastEventIdOf(em: Db, session: ChatSession, seesNotes = true): Promise<string> {
   if (session.lastEventSeq === '0') return '0';
   const connection = em.getConnection();
   // Raw SQL leaves the tenant filter behind: the tenant is stated here (the session was access-checked).
+  // A viewer who may not see private notes stands at the last event they can see, so a note
+  // moves nothing of theirs (the stream skips the note's event after it as well).
   const rows = await connection.execute<{ id: string }[]>(
-    'select id::text as id from session_events where tenant_id = ? and session_id = ? and seq = ?',
+    seesNotes
+      ? 'select id::text as id from session_events where tenant_id = ? and session_id = ? and seq = ?'
+      : `select id::text as id from session_events where tenant_id = ? and session_id = ? and seq <= ?
+           and coalesce((payload->'message'->>'private')::boolean, false) = false order by seq desc limit 1`,
     [session.tenant.id, session.id, session.lastEventSeq],
   );
   if (rows[0]) return rows[0].id;

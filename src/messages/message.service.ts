@@ -232,7 +232,7 @@ export class MessageService {
         endCursor: last ? encodeCursor(last.id) : null,
       },
       totalCount: this.totalOf(session, includeNotes),
-      position: () => lastEventIdOf(this.scope.em, session),
+      position: () => lastEventIdOf(this.scope.em, session, includeNotes && seesPrivateNotes(this.scope.viewer)),
     };
   }
 
@@ -249,7 +249,7 @@ export class MessageService {
     );
     const items = await this.views(session, rows.slice(0, limit));
     await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
-    return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session) };
+    return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session, includeNotes && seesPrivateNotes(this.scope.viewer)) };
   }
 
   /** Messages with id > afterId, oldest first: the polling primitive (seed 000). */

@@ -1,4 +1,5 @@
 import { lastEventIdOf } from '../events/event-position.js';
+import { seesPrivateNotes } from './message-visibility.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
@@ -206,7 +207,7 @@ export class SessionService {
   /** By numeric id or by public UUID. */
   /** The outbox position of the session as read (see events/event-position.ts). */
   async lastEventId(idOrUuid: string): Promise<string> {
-    return lastEventIdOf(this.scope.em, await this.get(idOrUuid));
+    return lastEventIdOf(this.scope.em, await this.get(idOrUuid), seesPrivateNotes(this.scope.viewer));
   }
 
   async get(idOrUuid: string): Promise<ChatSession> {
