@@ -48,19 +48,17 @@ export function composer(form: HTMLFormElement, handlers: { onSend(content: stri
     const content = input.value.trim();
     const chosen = [...(files.files ?? [])];
     if (!content && chosen.length === 0) return;
-    const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
-    if (button) button.disabled = true;
+    // The fields are emptied at once, as chat apps do, so what the user types next is never
+    // wiped by this send finishing later; a failed send puts its text back if the field is still empty.
+    input.value = '';
+    files.value = '';
     handlers
       .onSend(content || chosen.map((file) => file.name).join(', '), chosen)
-      .then(() => {
-        input.value = '';
-        files.value = '';
+      .catch((error: Error) => {
+        if (!input.value) input.value = content;
+        toast(`Not sent: ${error.message}`);
       })
-      .catch((error: Error) => toast(`Not sent: ${error.message}`))
-      .finally(() => {
-        if (button) button.disabled = false;
-        input.focus();
-      });
+      .finally(() => input.focus());
   });
 }
 
