@@ -163,6 +163,9 @@ describe('demo console at /demo', () => {
         // Closing moves it out of the active list, into the closed one, where it can be reopened.
         await agent.getByRole('button', { name: 'Close', exact: true }).click();
         await agent.getByTestId('state').filter({ hasText: 'closed' }).waitFor();
+        // The customer's widget says so and takes no more messages.
+        await customer.getByText('This conversation is closed').waitFor();
+        expect(await customer.getByLabel('Message').isVisible()).toBe(false);
         await eventually(
           () => row.count(),
           (count) => count === 0,
@@ -172,6 +175,14 @@ describe('demo console at /demo', () => {
         await row.click();
         await agent.getByRole('button', { name: 'Reopen', exact: true }).click();
         await agent.getByTestId('state').filter({ hasText: 'active · assigned to Dana Demo' }).waitFor();
+        await customer.getByLabel('Message').waitFor();
+
+        // The agent says they take new sessions (auto-assignment needs ONLINE).
+        await agent.getByLabel('Availability').selectOption('ONLINE');
+        await eventually(
+          () => agent.getByLabel('Availability').inputValue(),
+          (value) => value === 'ONLINE',
+        );
 
         expect(foreign).toEqual([]);
         expect(problems).toEqual([]);

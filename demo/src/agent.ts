@@ -1,7 +1,7 @@
 import { createParleyClient, type ParleyClient } from '@parley/client';
 import { ConversationView } from './conversation.js';
 import { byId, composer, el, formatTime, GRAPHQL_URL, toast } from './dom.js';
-import { DemoAgentsDocument, DemoAssignDocument, DemoCloseDocument, DemoMeDocument, DemoInboxDocument, DemoReopenDocument, DemoTransferDocument, DemoUnassignDocument, type DemoMeQuery, type DemoSessionRowFragment, type InboxAssignee, type SessionStatus } from './generated/graphql.js';
+import { DemoAgentsDocument, DemoAssignDocument, DemoCloseDocument, DemoMeDocument, DemoInboxDocument, DemoReopenDocument, DemoSetAvailabilityDocument, DemoTransferDocument, DemoUnassignDocument, type DemoMeQuery, type Availability, type DemoSessionRowFragment, type InboxAssignee, type SessionStatus } from './generated/graphql.js';
 
 /**
  * The agent's side: sign in, the inbox (tabs mine / unassigned / all with their counts, unread
@@ -32,6 +32,16 @@ class AgentConsole {
 
   start(): void {
     byId('who').textContent = `${this.me.displayName ?? this.me.username} (${this.me.role.toLowerCase()})`;
+    // Auto-assignment gives sessions only to agents who are ONLINE (and connected).
+    const availability = byId<HTMLSelectElement>('availability');
+    availability.addEventListener('change', () => {
+      this.client
+        .request(DemoSetAvailabilityDocument, { availability: availability.value as Availability })
+        .then(({ setAvailability }) => {
+          availability.value = setAvailability.availability;
+        })
+        .catch((error: Error) => toast(`Could not change availability: ${error.message}`));
+    });
     this.toggles('status', (value) => {
       this.listStatus = value as SessionStatus;
     });

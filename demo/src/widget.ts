@@ -1,7 +1,7 @@
 import { createParleyClient, type Message } from '@parley/client';
 import { ConversationView } from './conversation.js';
 import { byId, composer, GRAPHQL_URL, toast } from './dom.js';
-import { DemoStartWidgetDocument } from './generated/graphql.js';
+import { DemoSessionStatusDocument, DemoStartWidgetDocument } from './generated/graphql.js';
 
 /**
  * The customer's side: a website chat widget. It opens a guest conversation with the tenant's
@@ -36,6 +36,12 @@ async function visit(): Promise<Visit> {
   return startWidgetSession;
 }
 
+/** A closed conversation takes no messages: hide the composer and say how to go on. */
+function showOpen(open: boolean): void {
+  byId('composer').hidden = !open;
+  byId('closed-note').hidden = open;
+}
+
 async function main(): Promise<void> {
   const status = byId('status');
   const { token, conversationId } = await visit();
@@ -64,8 +70,14 @@ async function main(): Promise<void> {
       isTyper: (userId) => userId.startsWith('guest:'),
     },
     byId('conversation'),
+    (event) => {
+      // An agent closed (or reopened) the conversation: the composer follows its status.
+      if (event.__typename === 'SessionUpdateEvent') showOpen(event.status !== 'CLOSED');
+    },
   );
   view.start();
+  const { session } = await client.request(DemoSessionStatusDocument, { id: conversationId });
+  showOpen(session.status !== 'CLOSED');
   composer(byId<HTMLFormElement>('composer'), { onSend: (content, files) => view.send(content, files), onTyped: () => view.typed() });
   byId('new-conversation').addEventListener('click', () => {
     sessionStorage.removeItem(STORAGE_KEY);

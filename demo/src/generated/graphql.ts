@@ -123,6 +123,20 @@ export type DemoCloseMutationVariables = Exact<{
 
 export type DemoCloseMutation = { closeSession: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } };
 
+export type DemoSetAvailabilityMutationVariables = Exact<{
+  availability: Availability;
+}>;
+
+
+export type DemoSetAvailabilityMutation = { setAvailability: { id: string, availability: Availability, online: boolean } };
+
+export type DemoSessionStatusQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DemoSessionStatusQuery = { session: { status: SessionStatus } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -391,3 +405,19 @@ export const DemoCloseDocument = new TypedDocumentString(`
     username
   }
 }`) as unknown as TypedDocumentString<DemoCloseMutation, DemoCloseMutationVariables>;
+export const DemoSetAvailabilityDocument = new TypedDocumentString(`
+    mutation DemoSetAvailability($availability: Availability!) {
+  setAvailability(availability: $availability) {
+    id
+    availability
+    online
+  }
+}
+    `) as unknown as TypedDocumentString<DemoSetAvailabilityMutation, DemoSetAvailabilityMutationVariables>;
+export const DemoSessionStatusDocument = new TypedDocumentString(`
+    query DemoSessionStatus($id: ID!) {
+  session(id: $id) {
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<DemoSessionStatusQuery, DemoSessionStatusQueryVariables>;
