@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/cpu-per-request.js [sends] [pages]`: CPU milliseconds one request costs,
+ * `node dist/bench/cpu-per-request.js [sends] [pages] [typenames]`: CPU milliseconds one request costs,
  * client and server in this one process (process.cpuUsage around sequential requests). Used for
  * before/after comparisons of a fix: CPU time is far steadier than wall-clock latency on a machine
  * shared with other work. Runs on a scratch database of BENCH_DATABASE_URL / DATABASE_URL.
@@ -18,7 +18,7 @@ import { SEND_MUTATION, CONTENT } from './lib/send-workload.js';
 const PAGE = `query($s: ID!) { messages(sessionId: $s, first: 50) { totalCount edges { cursor node {
   id uuid senderType senderName content createdAt read status } } } }`;
 
-const [sends = 500, pages = 500] = process.argv.slice(2).map(Number);
+const [sends = 500, pages = 500, typenames = 500] = process.argv.slice(2).map(Number);
 const serverUrl = [process.env.BENCH_DATABASE_URL, process.env.DATABASE_URL].find((u) => u && /^postgres/.test(u)) ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function cpuPer(times: number, op: () => Promise<unknown>): Promise<{ cpu: number; wall: number }> {
@@ -41,10 +41,17 @@ await withScratchDatabase(serverUrl, 'cpu', async (db) => {
     const admin = await fixtures.admin();
     const customer = await fixtures.user(admin, 'cpu', 'USER');
     const sessionId = await fixtures.supportSession(customer, admin);
-    const send = await cpuPer(sends, () => client.request(SEND_MUTATION, { sessionId, content: CONTENT }, customer.token));
-    const page = await cpuPer(pages, () => client.request(PAGE, { s: sessionId }, customer.token));
-    console.log(`send: ${send.cpu.toFixed(3)} ms CPU, ${send.wall.toFixed(2)} ms wall per request (${sends})`);
-    console.log(`page of 50: ${page.cpu.toFixed(3)} ms CPU, ${page.wall.toFixed(2)} ms wall per request (${pages})`);
+    // A count of 0 skips that measure (e.g. to profile one path alone).
+    const measures: [string, number, () => Promise<unknown>][] = [
+      ['send', sends, () => client.request(SEND_MUTATION, { sessionId, content: CONTENT }, customer.token)],
+      ['page of 50', pages, () => client.request(PAGE, { s: sessionId }, customer.token)],
+      ['{ __typename } with a token', typenames, () => client.request('{ __typename }', {}, customer.token)],
+    ];
+    for (const [name, times, op] of measures) {
+      if (times <= 0) continue;
+      const { cpu, wall } = await cpuPer(times, op);
+      console.log(`${name}: ${cpu.toFixed(3)} ms CPU, ${wall.toFixed(2)} ms wall per request (${times})`);
+    }
   } finally {
     client.close();
     await server.close();
