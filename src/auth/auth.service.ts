@@ -132,10 +132,17 @@ export class AuthService {
       if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
       return { kind: 'guest', tenantId: claims.tid, participantId: guest.id, sessionId: claims.sid };
     }
-    const user = await this.em.findOne(User, { id: claims.sub }, scoped);
+    // Every authenticated request runs this: a plain read of five columns, no entity hydrated
+    // (bench/NOTES.md, 2026-11-30). Raw SQL leaves the tenant filter behind, so the tenant is stated.
+    const [user] = await this.em
+      .getConnection()
+      .execute<{ id: string; role: UserRole; username: string; display_name: string; token_version: number }[]>(
+        'select id::text as id, role, username, display_name, token_version from users where tenant_id = ? and id = ?',
+        [claims.tid, claims.sub],
+      );
     if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
-    if (user.tokenVersion !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
-    return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
+    if (Number(user.token_version) !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
+    return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.display_name };
   }
 
   /**
