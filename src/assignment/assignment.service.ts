@@ -230,20 +230,20 @@ export class AssignmentService {
   }
 
   /**
-   * The session's place in its tenant's queue (1: next), or null when it is not waiting there.
-   * The caller has already been allowed to read the session.
+   * The place in its tenant's queue (1: next) of a session the caller read as waiting (queued,
+   * no agent). The caller has already been allowed to read the session.
    */
-  async queuePosition(sessionId: string): Promise<number | null> {
-    const rows = await this.scope.em.execute<{ position: number | null }[]>(
-      `select case when s.queued_at is null or s.agent_id is not null or s.status <> 'ACTIVE' then null else
-         (select count(*)::int from chat_sessions q
-           where q.tenant_id = s.tenant_id and q.queued_at is not null and q.agent_id is null and q.status = 'ACTIVE'
-             and (q.queued_at, q.id) <= (s.queued_at, s.id)) end as position
-         from chat_sessions s where s.id = ? and s.tenant_id = ?`,
-      [sessionId, this.scope.viewer.tenantId],
+  async queuePosition(session: { id: string; queuedAt: Date }): Promise<number> {
+    // Counted against the read's own snapshot (queued, no agent), never the row's state now: a
+    // drain on another node may assign the session in between, and the answer must not then say
+    // "no agent, no place". Such a session is at the front: place 1.
+    const rows = await this.scope.em.execute<{ ahead: number }[]>(
+      `select count(*)::int as ahead from chat_sessions q
+         where q.tenant_id = ? and q.queued_at is not null and q.agent_id is null and q.status = 'ACTIVE'
+           and (q.queued_at, q.id) < (?, ?)`,
+      [this.scope.viewer.tenantId, session.queuedAt, session.id],
     );
-    const position = rows[0]?.position;
-    return position === null || position === undefined ? null : Number(position);
+    return Number(rows[0]?.ahead ?? 0) + 1;
   }
 
   /**

@@ -41,7 +41,7 @@ export class SessionQueueResolver {
   @FieldResolver(() => Int, { nullable: true, description: "The session's place in the auto-assignment queue (1: next); null when assigned or not queued" })
   async queuePosition(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<number | null> {
     // Most sessions are not queued, and a list of them should not cost a query each.
-    if (session.queuedAt === null) return null;
-    return ctx.assignment.queuePosition(session.id);
+    if (!session.queuedAt) return null;
+    return ctx.assignment.queuePosition({ id: session.id, queuedAt: session.queuedAt });
   }
 }
