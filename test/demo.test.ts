@@ -52,9 +52,18 @@ describe('demo console at /demo', () => {
     // The demo page's own origin (the Host the request went to): allowed while the demo is on.
     const own = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: t.url }, undefined, { origin: t.url });
     expect(own.errors).toBeUndefined();
-    // Another site's page cannot borrow a name: its Origin header is what counts.
-    const foreign = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: t.url }, undefined, { origin: 'https://elsewhere.example' });
-    expect(foreign.errors?.[0]?.extensions?.reason).toBe('ORIGIN_NOT_ALLOWED');
+    // Another site's page cannot borrow an allowed site's name: its Origin header is what counts.
+    const em = t.server.orm.em.fork();
+    const tenant = await em.findOneOrFail(Tenant, { id: t.server.defaultTenantId });
+    tenant.allowedOrigins = ['https://shop.example'];
+    await em.flush();
+    const borrowed = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: 'https://shop.example' }, undefined, { origin: 'https://elsewhere.example' });
+    expect(borrowed.errors?.[0]?.extensions?.reason).toBe('ORIGIN_NOT_ALLOWED');
+    // The allowed site's own page, and a caller with no Origin naming it (the widget REST route), are let in.
+    const shop = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: 'https://shop.example' }, undefined, { origin: 'https://shop.example' });
+    expect(shop.errors).toBeUndefined();
+    const server = await gql(t.graphqlUrl, START_WIDGET as never, { widgetKey, origin: 'https://shop.example' });
+    expect(server.errors).toBeUndefined();
   });
 
   it('is off when DEMO=false, and its pages then open no widget session', async () => {

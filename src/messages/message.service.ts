@@ -1,4 +1,4 @@
-import { seesPrivateNotes, visibleMessages } from '../sessions/message-visibility.js';
+import { readShowsNotes, seesPrivateNotes, visibleMessages } from '../sessions/message-visibility.js';
 import { lastEventIdOf } from '../events/event-position.js';
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
@@ -232,7 +232,7 @@ export class MessageService {
         endCursor: last ? encodeCursor(last.id) : null,
       },
       totalCount: this.totalOf(session, includeNotes),
-      position: () => lastEventIdOf(this.scope.em, session, includeNotes && seesPrivateNotes(this.scope.viewer)),
+      position: () => lastEventIdOf(this.scope.em, session, readShowsNotes(this.scope.viewer, includeNotes)),
     };
   }
 
@@ -249,7 +249,7 @@ export class MessageService {
     );
     const items = await this.views(session, rows.slice(0, limit));
     await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
-    return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session, includeNotes && seesPrivateNotes(this.scope.viewer)) };
+    return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session, readShowsNotes(this.scope.viewer, includeNotes)) };
   }
 
   /** Messages with id > afterId, oldest first: the polling primitive (seed 000). */
@@ -393,7 +393,7 @@ export class MessageService {
 
   /** Messages in the session as the viewer counts them: notes only for those who see them. */
   private totalOf(session: ChatSession, includeNotes: boolean): number {
-    return session.messageCount + (includeNotes && seesPrivateNotes(this.scope.viewer) ? session.noteCount : 0);
+    return session.messageCount + (readShowsNotes(this.scope.viewer, includeNotes) ? session.noteCount : 0);
   }
 
   private async readable(sessionIdArg: string): Promise<ChatSession> {

@@ -15,9 +15,11 @@ export const seesPrivateNotes = (viewer: Viewer): boolean =>
 export const hiddenFrom = (viewer: Viewer, message: { isPrivate?: boolean; private?: boolean }): boolean =>
   (message.isPrivate === true || message.private === true) && !seesPrivateNotes(viewer);
 
+/** Whether one read shows notes: the viewer may see them and the read did not leave them out (`includeNotes` false). */
+export const readShowsNotes = (viewer: Viewer, includeNotes = true): boolean => includeNotes && seesPrivateNotes(viewer);
+
 /** The ORM condition on ChatMessage for what `viewer` may read (spread into a `where`); `includeNotes` false leaves notes out for everyone. */
-export const visibleMessages = (viewer: Viewer, includeNotes = true): { isPrivate?: false } =>
-  includeNotes && seesPrivateNotes(viewer) ? {} : { isPrivate: false };
+export const visibleMessages = (viewer: Viewer, includeNotes = true): { isPrivate?: false } => (readShowsNotes(viewer, includeNotes) ? {} : { isPrivate: false });
 
 /**
  * Which messages of a readable session a viewer may find by their content, as a SQL condition on
