@@ -40,6 +40,8 @@ export class AdminCommandError extends Error {
 export interface AdminCommandDeps {
   orm: Orm;
   tokens: TokenService;
+  /** Told when a command revoked a user's tokens: a running server forgets its cached row (auth/viewer-cache.ts). */
+  revoked?: (tenantId: string, userId: string) => void;
 }
 
 export interface ParsedCommand {
@@ -92,7 +94,7 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
     if (!arg) throw new AdminCommandError(`${command} needs a ${what}`);
     return arg;
   };
-  const run = async ({ orm, tokens }: AdminCommandDeps): Promise<string> => {
+  const run = async ({ orm, tokens, revoked }: AdminCommandDeps): Promise<string> => {
     const em = orm.em.fork() as Db;
     switch (command) {
       case 'create-tenant': {
@@ -125,6 +127,7 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         const user = await findUser(em, username);
         const password = values.password ?? generatedPassword();
         await setPassword(em, user, password);
+        revoked?.(user.tenant.id, user.id);
         return values.password ? 'password set' : `password: ${password}`;
       }
       case 'token': {

@@ -4,6 +4,7 @@ import type { AttachmentStorage } from '../attachments/storage.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { ViewerCache } from '../auth/viewer-cache.js';
 import type { Viewer } from '../shared/viewer.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from 'pino';
@@ -31,6 +32,8 @@ import { AssignmentService, type AssignmentEngine } from '../assignment/assignme
 export interface AppDeps {
   config: Config;
   tokens: TokenService;
+  /** What this node remembers of callers for the revocation check, kept true across nodes over `events`. */
+  viewers: ViewerCache;
   events: EventBus;
   rateLimiter: RateLimiter;
   /** Where attachment bytes live (local disk by default). */
@@ -202,7 +205,7 @@ export class ContextFactory {
    */
   async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null): Promise<RequestContext> {
     const em = this.orm.em.fork() as Db;
-    const auth = new AuthService(em, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds);
+    const auth = new AuthService(em, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
     return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), clientIp, page);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createAttachmentStorage } from '../attachments/storage.js';
 import { TokenService } from '../auth/tokens.js';
+import { ViewerCache } from '../auth/viewer-cache.js';
 import type { Config } from '../config/config.js';
 import { PubSubEventBus } from '../events/event-bus.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -61,9 +62,12 @@ export async function createInfrastructure(config: Config, logger: Logger, metri
     // Start without Redis if it is away (degraded, like an outage later on), but give it a moment.
     await events.ready(REDIS_START_WAIT_MS);
     await presence.ready(REDIS_START_WAIT_MS);
+    const viewers = new ViewerCache(config.viewerCacheTtlSeconds * 1000, events);
+    await viewers.listen();
     const deps: AppDeps = {
       config,
       tokens: new TokenService(config),
+      viewers,
       events,
       rateLimiter: rateLimits.limiter,
       storage: await createAttachmentStorage(config.uploads.dir),

@@ -11,6 +11,7 @@ import { checkPassword, createUser, setPassword, type NewUser } from '../users/u
 import { UserRole } from '../shared/enums.js';
 import { requireUser } from '../shared/guards.js';
 import type { TokenService } from './tokens.js';
+import type { CachedUser, ViewerCache } from './viewer-cache.js';
 import { hashApiKey, isApiKey } from './api-key-format.js';
 import { ApiKey } from '../model/api-key.entity.js';
 import type { Viewer } from '../shared/viewer.js';
@@ -37,6 +38,7 @@ export class AuthService {
     private readonly em: Db,
     private readonly tokens: TokenService,
     refreshTokenTtlSeconds: number,
+    private readonly viewers: ViewerCache,
   ) {
     this.refreshTokens = new RefreshTokens(em, refreshTokenTtlSeconds);
   }
@@ -57,6 +59,7 @@ export class AuthService {
   async logout(viewer: Viewer): Promise<boolean> {
     const { userId } = requireUser(viewer);
     await this.em.nativeUpdate(User, { id: userId }, { tokenVersion: raw('token_version + 1') });
+    this.viewers.revoked(viewer.tenantId, userId);
     await this.refreshTokens.revokeAll(userId);
     return true;
   }
@@ -79,6 +82,7 @@ export class AuthService {
       throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
     }
     await setPassword(this.em, user, newPassword, 'newPassword');
+    this.viewers.revoked(viewer.tenantId, user.id);
     await this.refreshTokens.revokeAll(user.id);
     return this.issue(user);
   }
@@ -105,6 +109,7 @@ export class AuthService {
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     const updated = await this.em.nativeUpdate(User, { id: claims.sub, passwordHash: null, tokenVersion: claims.ver }, { passwordHash, tokenVersion: claims.ver + 1 }, scoped);
     if (updated !== 1) throw unauthenticated('INVITE_USED', 'The invitation has already been used or withdrawn');
+    this.viewers.revoked(claims.tid, claims.sub);
     const user = await this.em.findOneOrFail(User, { id: claims.sub }, { ...scoped, refresh: true });
     return this.issue(user);
   }
@@ -128,21 +133,39 @@ export class AuthService {
     const claims = await this.tokens.verify(match[1]!);
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     if (claims.typ === 'guest') {
-      const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, scoped);
-      if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
-      return { kind: 'guest', tenantId: claims.tid, participantId: guest.id, sessionId: claims.sid };
+      if (!this.viewers.guest(claims.tid, claims.sub, claims.sid)) {
+        const since = this.viewers.generation();
+        const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, { ...scoped, fields: ['id'], disableIdentityMap: true });
+        if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
+        this.viewers.rememberGuest(claims.tid, claims.sub, claims.sid, since);
+      }
+      return { kind: 'guest', tenantId: claims.tid, participantId: claims.sub, sessionId: claims.sid };
     }
-    // Every authenticated request runs this: a plain read of five columns, no entity hydrated
-    // (bench/NOTES.md, 2026-11-30). Raw SQL leaves the tenant filter behind, so the tenant is stated.
-    const [user] = await this.em
+    const user = this.viewers.user(claims.tid, claims.sub) ?? (await this.readUser(claims.tid, claims.sub));
+    // A version above the cached one is a token issued since (on another node): read the row again.
+    const current = user !== null && user.tokenVersion < claims.ver ? await this.readUser(claims.tid, claims.sub) : user;
+    if (!current) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
+    if (current.tokenVersion !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
+    return { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: current.role, username: current.username, displayName: current.displayName };
+  }
+
+  /**
+   * The revocation check's row, remembered for a few seconds (auth/viewer-cache.ts): a plain read
+   * of the columns it needs, no entity hydrated (bench/NOTES.md). Raw SQL leaves the tenant filter
+   * behind, so the tenant is stated.
+   */
+  private async readUser(tenantId: string, userId: string): Promise<CachedUser | null> {
+    const since = this.viewers.generation();
+    const [row] = await this.em
       .getConnection()
-      .execute<{ id: string; role: UserRole; username: string; display_name: string; token_version: number }[]>(
-        'select id::text as id, role, username, display_name, token_version from users where tenant_id = ? and id = ?',
-        [claims.tid, claims.sub],
+      .execute<{ role: UserRole; username: string; display_name: string; token_version: number }[]>(
+        'select role, username, display_name, token_version from users where tenant_id = ? and id = ?',
+        [tenantId, userId],
       );
-    if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
-    if (Number(user.token_version) !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
-    return { kind: 'user', tenantId: claims.tid, userId: user.id, role: user.role, username: user.username, displayName: user.display_name };
+    if (!row) return null;
+    const user: CachedUser = { tokenVersion: Number(row.token_version), role: row.role, username: row.username, displayName: row.display_name };
+    this.viewers.rememberUser(tenantId, userId, user, since);
+    return user;
   }
 
   /**

@@ -41,6 +41,13 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   /** REFRESH_TOKEN_TTL_SECONDS: lifetime of a refresh token (each use returns a new one). Default 30 days. */
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * VIEWER_CACHE_TTL_SECONDS (5; 0 turns it off): how long a node remembers a caller's users row
+   * for the revocation check (auth/viewer-cache.ts). Logout and password changes reach every node
+   * at once over pub/sub; this bounds only what no pub/sub carries (the admin CLI run as its own
+   * process against PostgreSQL).
+   */
+  readonly viewerCacheTtlSeconds: number;
   /** GUEST_TOKEN_TTL_SECONDS: lifetime of a guest token. Default 7 days. */
   readonly guestTokenTtlSeconds: number;
   /** INVITE_TTL_SECONDS: how long an invitation (inviteUser → acceptInvite) stays usable. Default 7 days. */
@@ -422,6 +429,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 31 * 24 * 3600),
     refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
+    viewerCacheTtlSeconds: integer(env, 'VIEWER_CACHE_TTL_SECONDS', 5, 0, 300),
     guestTokenTtlSeconds: integer(env, 'GUEST_TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     inviteTtlSeconds: integer(env, 'INVITE_TTL_SECONDS', 7 * 24 * 3600, 300, 30 * 24 * 3600),
     adminPassword,

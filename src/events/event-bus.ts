@@ -10,7 +10,12 @@ export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
  * One message on a topic: a persisted session event, a typing signal, or `resync`: pub/sub was
  * interrupted and is back, so anything published meanwhile may be missing (read the outbox).
  */
-export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal } | { kind: 'stats' } | { kind: 'resync' };
+export type BusMessage =
+  | { kind: 'event'; event: PublishedEvent }
+  | { kind: 'typing'; typing: TypingSignal }
+  | { kind: 'stats' }
+  | { kind: 'revoked'; tenantId: string; userId: string }
+  | { kind: 'resync' };
 
 /**
  * Topics are per session (every event of one session) and per tenant (the inbox: session
@@ -20,6 +25,8 @@ export const sessionTopic = (tenantId: string, sessionId: string): string => `se
 export const inboxTopic = (tenantId: string): string => `inbox:${tenantId}`;
 /** A tenant's stats changed (a message, a session created, closed, assigned or rated): a bare signal, no payload. */
 export const statsTopic = (tenantId: string): string => `stats:${tenantId}`;
+/** A user's tokens were revoked (logout, password change): every node forgets what it cached of them (auth/viewer-cache.ts). */
+export const REVOCATIONS_TOPIC = 'revocations';
 
 /** Whether an event changes the numbers `stats` reports: anything but private notes, edits, deletes and watermarks. */
 const changesStats = (event: PublishedEvent): boolean =>
@@ -37,6 +44,8 @@ export type BusStatus = 'local' | 'up' | 'down';
 export interface EventBus {
   publish(events: readonly PublishedEvent[]): void;
   publishTyping(signal: TypingSignal): void;
+  /** Tells every node (this one included) that a user's tokens were revoked; call after the commit. */
+  publishRevocation(tenantId: string, userId: string): void;
   /**
    * Listens on a topic; resolves once the subscription is live (with Redis: SUBSCRIBE
    * acknowledged) or, while Redis is down, at once: the listener then gets `resync` when pub/sub
@@ -191,6 +200,11 @@ export class PubSubEventBus implements EventBus {
     this.options.onPublish?.('typing');
   }
 
+  publishRevocation(tenantId: string, userId: string): void {
+    if (this.closed) return;
+    this.send(REVOCATIONS_TOPIC, { kind: 'revoked', tenantId, userId });
+  }
+
   async subscribe(topic: string, listener: Listener): Promise<() => void> {
     const channel = this.channel(topic);
     const first = this.listeners.add(channel, listener);
@@ -242,7 +256,7 @@ export class PubSubEventBus implements EventBus {
     } catch {
       return;
     }
-    if (message.kind === 'event' || message.kind === 'typing' || message.kind === 'stats') this.listeners.deliver(channel, message);
+    if (message.kind === 'event' || message.kind === 'typing' || message.kind === 'stats' || message.kind === 'revoked') this.listeners.deliver(channel, message);
   }
 
   /** (Re)connected: subscribe every channel listened to, then tell every listener to catch up. */

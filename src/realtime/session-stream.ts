@@ -51,7 +51,7 @@ export interface Stream<T> extends AsyncIterableIterator<T> {
 }
 
 /** What a stream yields: a persisted event (with its outbox id) or a typing signal. */
-export type StreamItem = Exclude<BusMessage, { kind: 'resync' } | { kind: 'stats' }>;
+export type StreamItem = Exclude<BusMessage, { kind: 'resync' } | { kind: 'stats' } | { kind: 'revoked' }>;
 
 /** The per-caller services a stream needs, on a fresh EntityManager fork each time it asks. */
 export interface CallerServices {
