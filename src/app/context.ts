@@ -113,7 +113,7 @@ class RequestScope implements RequestContext {
   } = {};
 
   constructor(
-    em: Db,
+    em: () => Db,
     readonly viewer: Viewer,
     readonly auth: AuthService,
     readonly deps: AppDeps,
@@ -121,7 +121,12 @@ class RequestScope implements RequestContext {
     clientIp: string,
     readonly page: PageOrigin | null,
   ) {
-    this.scope = { em, viewer };
+    this.scope = {
+      get em() {
+        return em();
+      },
+      viewer,
+    };
     this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
   }
 
@@ -187,6 +192,27 @@ class RequestScope implements RequestContext {
   }
 }
 
+/** An EntityManager fork made when first asked for, scoped to the caller's tenant once that is known. */
+class LazyFork {
+  private fork: Db | null = null;
+  private tenantId: string | null = null;
+
+  constructor(private readonly orm: Orm) {}
+
+  em(): Db {
+    if (this.fork === null) {
+      this.fork = this.orm.em.fork() as Db;
+      if (this.tenantId !== null) this.fork.setFilterParams(TENANT_FILTER, { tenantId: this.tenantId });
+    }
+    return this.fork;
+  }
+
+  scopeTo(tenantId: string): void {
+    this.tenantId = tenantId;
+    this.fork?.setFilterParams(TENANT_FILTER, { tenantId });
+  }
+}
+
 /**
  * Builds the per-operation context for every transport (GraphQL over HTTP, WebSocket
  * subscriptions, REST dialects), so all of them resolve the caller the same way.
@@ -204,10 +230,13 @@ export class ContextFactory {
    * UNAUTHENTICATED when an Authorization value is present but not valid.
    */
   async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null): Promise<RequestContext> {
-    const em = this.orm.em.fork() as Db;
-    const auth = new AuthService(em, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
+    // The fork is made on first use: a request answered from caches (a remembered viewer, a
+    // rate-limit refusal, `{ __typename }`) never builds a unit of work (bench/NOTES.md).
+    const lazy = new LazyFork(this.orm);
+    const fork = () => lazy.em();
+    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
-    em.setFilterParams(TENANT_FILTER, { tenantId: viewer.tenantId });
-    return new RequestScope(em, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), clientIp, page);
+    lazy.scopeTo(viewer.tenantId);
+    return new RequestScope(fork, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), clientIp, page);
   }
 }

@@ -32,15 +32,20 @@ export interface InviteResult {
 
 /** Password login and bearer-token resolution. */
 export class AuthService {
-  private readonly refreshTokens: RefreshTokens;
-
   constructor(
-    private readonly em: Db,
+    /** The request's EntityManager, made on first use (app/context.ts): a remembered viewer needs none. */
+    private readonly fork: () => Db,
     private readonly tokens: TokenService,
-    refreshTokenTtlSeconds: number,
+    private readonly refreshTokenTtlSeconds: number,
     private readonly viewers: ViewerCache,
-  ) {
-    this.refreshTokens = new RefreshTokens(em, refreshTokenTtlSeconds);
+  ) {}
+
+  private get em(): Db {
+    return this.fork();
+  }
+
+  private get refreshTokens(): RefreshTokens {
+    return new RefreshTokens(this.em, this.refreshTokenTtlSeconds);
   }
 
   /** One message for every failure, so a caller cannot probe which usernames exist. */
