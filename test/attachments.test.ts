@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { MessageAttachmentsDocument, SendWithAttachmentsDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { eventually, expectNothingLeft, filesUnder, pdf, png, sha256, storedState, wav } from './helpers/files.js';
+import { eventually, expectNothingLeft, filesUnder, openCapacitorFiles, pdf, png, sha256, storedState, wav } from './helpers/files.js';
 import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -424,6 +424,27 @@ describe('attachments', () => {
       await expectNothingLeft(t, before);
     });
 
+    it('refuses a map that reaches a prototype or reads one file twice, storing nothing', async () => {
+      const before = await storedState(t);
+      const post = async (map: Record<string, string[]>, count: number) => {
+        const form = new FormData();
+        form.append('operations', operationsAndMap(sessionId, 'odd map', count).operations);
+        form.append('map', JSON.stringify(map));
+        form.append('0', new Blob([png(3, 3)], { type: 'image/png' }), 'a.png');
+        const response = await fetch(t.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${owner.token}`, ...PREFLIGHT }, body: form });
+        return { status: response.status, body: (await response.json()) as UploadReply['body'] };
+      };
+      const polluting = await post({ 0: ['variables.__proto__.polluted'] }, 1);
+      expect(polluting.status).toBe(400);
+      expect(polluting.body.errors?.[0]?.extensions?.reason).toBe('INVALID_MULTIPART');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      // Files stream straight from the request, so a file can be read once: mapping it to two variables is refused.
+      const twice = await post({ 0: ['variables.attachments.0', 'variables.attachments.1'] }, 2);
+      expect(twice.body.errors?.[0]?.extensions?.reason).toBe('INVALID_MULTIPART');
+      expect(twice.body.errors?.[0]?.message).toMatch(/can be read once/);
+      await expectNothingLeft(t, before);
+    });
+
     it('cleans up after a client that disconnects in the middle of a file', async () => {
       const before = await storedState(t);
       const boundary = 'parley-abort';
@@ -447,6 +468,8 @@ describe('attachments', () => {
       req.write(Buffer.concat([pdf(), Buffer.alloc(20_000)]));
       // The server is now writing the file into its staging area; hang up half way.
       await eventually(() => filesUnder(join(storageDir, '.staging')).length > 0, 'the upload reached the staging area');
+      // Straight there: no temporary copy of the bytes anywhere else (each byte is written once).
+      expect(openCapacitorFiles()).toEqual([]);
       req.destroy();
       await expectNothingLeft(t, before);
     });

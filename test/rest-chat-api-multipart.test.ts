@@ -2,7 +2,8 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { UserRole } from '../src/shared/enums.js';
 import { CloseSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { eventually, expectNothingLeft, openCapacitorFiles, pdf, png, sha256, storedState } from './helpers/files.js';
+import { join } from 'node:path';
+import { eventually, expectNothingLeft, filesUnder, openCapacitorFiles, pdf, png, sha256, storedState } from './helpers/files.js';
 import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { OpenApiChecker, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -77,11 +78,14 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
       const cut = options.abort ? Math.floor(body.length / 2) : body.length;
       for (let offset = 0; offset < cut; offset += 16 * 1024) req.write(body.subarray(offset, Math.min(cut, offset + 16 * 1024)));
       if (!options.abort) return req.end();
-      // The server has the first half (a temporary file exists) before the client goes away.
-      eventually(() => openCapacitorFiles().length > 0, 'the upload reached a temporary file').then(
-        () => req.destroy(),
-        (error: unknown) => reject(error),
-      );
+      // The server has the first half (its staging file exists) before the client goes away; the
+      // bytes go there alone, never through a temporary copy elsewhere (each byte written once).
+      eventually(() => filesUnder(join(t.dataDir, 'attachments', '.staging')).length > 0, 'the upload reached its staging file')
+        .then(() => {
+          expect(openCapacitorFiles()).toEqual([]);
+          req.destroy();
+        })
+        .catch((error: unknown) => reject(error));
     });
   }
 

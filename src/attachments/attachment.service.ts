@@ -1,6 +1,5 @@
 import { hiddenFrom } from '../sessions/message-visibility.js';
-import { createHash, type Hash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UploadConfig } from '../config/config.js';
 import type { Db } from '../db/orm.js';
@@ -13,6 +12,7 @@ import { Attachment, type AttachmentMetadata } from '../model/attachment.entity.
 import { cleanFileName } from './file-name.js';
 import { readMetadata, sniffContentType } from './sniff.js';
 import { newStorageKey, type AttachmentStorage, type ByteRange, type StagedObject } from './storage.js';
+import { Digest, type StagedBytes } from './intake.js';
 
 /**
  * A file as any transport hands it over once its part of the request has started arriving:
@@ -23,6 +23,12 @@ export interface IncomingUpload {
   filename: string;
   mimetype?: string;
   createReadStream(): Readable;
+  /**
+   * Set when the transport already wrote the bytes to storage as they arrived (a plain form must
+   * be read whole before its operation starts; see `stageArriving`): the service checks and
+   * commits them where they are instead of reading `createReadStream` into a second copy.
+   */
+  staged?: () => Promise<StagedBytes>;
 }
 
 /** Files may still be arriving when the service starts on the first one. */
@@ -54,32 +60,29 @@ const FIELD = 'attachments';
 
 const interrupted = () => badInput(FIELD, 'The upload did not complete', 'UPLOAD_INTERRUPTED');
 
-/** Counts, hashes and enforces the size limits while the bytes stream through, before they reach the disk. */
-class Inspector extends Transform {
-  readonly hash: Hash = createHash('sha256');
-  size = 0;
+/** Why a file of `size` bytes may not be stored (its own limit, or the message's total); null when it may. */
+function sizeRefusal(size: number, limits: { maxFileBytes: number; remainingBytes: number; maxTotalBytes: number }, index: number): DomainError | null {
+  if (size > limits.maxFileBytes) return badInput(FIELD, `attachments[${index}] is larger than ${limits.maxFileBytes} bytes`, 'FILE_TOO_LARGE');
+  if (size > limits.remainingBytes) return badInput(FIELD, `the attachments of one message may total at most ${limits.maxTotalBytes} bytes`, 'REQUEST_TOO_LARGE');
+  return null;
+}
 
+/** Counts, hashes and enforces the size limits while the bytes stream through, before they reach the disk. */
+class Inspector extends Digest {
   constructor(
-    private readonly maxFileBytes: number,
-    private readonly remainingBytes: number,
-    private readonly maxTotalBytes: number,
+    private readonly limits: { maxFileBytes: number; remainingBytes: number; maxTotalBytes: number },
     private readonly index: number,
   ) {
     super();
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.maxFileBytes) {
-      callback(badInput(FIELD, `attachments[${this.index}] is larger than ${this.maxFileBytes} bytes`, 'FILE_TOO_LARGE'));
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    const refusal = sizeRefusal(this.size + chunk.length, this.limits, this.index);
+    if (refusal) {
+      callback(refusal);
       return;
     }
-    if (this.size > this.remainingBytes) {
-      callback(badInput(FIELD, `the attachments of one message may total at most ${this.maxTotalBytes} bytes`, 'REQUEST_TOO_LARGE'));
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
+    super._transform(chunk, encoding, callback);
   }
 }
 
@@ -170,18 +173,34 @@ export class AttachmentService {
       throw error instanceof DomainError ? error : interrupted();
     }
     const name = cleanFileName(upload.filename, FIELD);
+    const limits = { maxFileBytes, remainingBytes: maxRequestBytes - used, maxTotalBytes: maxRequestBytes };
     // Staging first: a source opened and then never read would keep the transport's buffer alive.
-    const staged = await this.deps.storage.stage();
+    let bytes: StagedBytes | null = null;
     try {
-      let source: Readable;
-      try {
-        source = upload.createReadStream();
-      } catch (error) {
-        throw error instanceof DomainError ? error : interrupted();
+      bytes = upload.staged ? await upload.staged() : null;
+    } catch (error) {
+      throw error instanceof DomainError ? error : interrupted();
+    }
+    const staged = bytes?.staged ?? (await this.deps.storage.stage());
+    try {
+      let size: number;
+      let sha256: string;
+      if (bytes) {
+        const refusal = sizeRefusal(bytes.size, limits, index);
+        if (refusal) throw refusal;
+        ({ size, sha256 } = bytes);
+      } else {
+        let source: Readable;
+        try {
+          source = upload.createReadStream();
+        } catch (error) {
+          throw error instanceof DomainError ? error : interrupted();
+        }
+        const inspector = new Inspector(limits, index);
+        await this.copy(source, inspector, staged);
+        size = inspector.size;
+        sha256 = inspector.hash.digest('hex');
       }
-      const inspector = new Inspector(maxFileBytes, maxRequestBytes - used, maxRequestBytes, index);
-      await this.copy(source, inspector, staged);
-      const size = inspector.size;
       if (size === 0) throw badInput(FIELD, `attachments[${index}] is empty`, 'EMPTY_FILE');
       const contentType = await sniffContentType(staged, size);
       if (contentType === null || !isAllowed(contentType, allowedTypes)) {
@@ -190,7 +209,7 @@ export class AttachmentService {
       const metadata = await readMetadata(staged, contentType, size);
       const storageKey = newStorageKey(tenantId);
       await staged.commit(storageKey);
-      return { storageKey, name, contentType, size, sha256: inspector.hash.digest('hex'), metadata };
+      return { storageKey, name, contentType, size, sha256, metadata };
     } catch (error) {
       await staged.discard();
       throw error;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import processRequest from 'graphql-upload/processRequest.mjs';
+import { processUploadRequest } from './upload-request.js';
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -36,12 +36,15 @@ function rejection(status: number, error: DomainError): Rejection {
  * a refused request is never parsed, and nothing of it is stored (its body is discarded).
  */
 export function graphqlUploads(config: UploadConfig) {
-  const parse = graphqlUploadExpress({
+  const limits = {
     // One more byte than allowed, so the service's own check (a clear FILE_TOO_LARGE) fires first.
     maxFileSize: config.maxFileBytes + 1,
     maxFiles: config.maxFiles,
     maxFieldSize: MAX_FIELD_BYTES,
-    processRequest: (request, response, options) => processRequest(limitBody(request, config.maxRequestBytes), response, options),
+  };
+  const parse = graphqlUploadExpress({
+    // Files stream straight to the operation, never through a temporary copy (upload-request.ts).
+    processRequest: (request, response) => processUploadRequest(limitBody(request, config.maxRequestBytes), response, limits),
   });
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.is('multipart/form-data')) return next();
@@ -77,10 +80,12 @@ export function fromGraphQLUpload(upload: Promise<FileUpload>, maxFileBytes: num
   return adapted;
 }
 
-function adapt(file: FileUpload, maxFileBytes: number): IncomingUpload {
+function adapt(file: FileUpload & Pick<IncomingUpload, 'staged'>, maxFileBytes: number): IncomingUpload {
   return {
     filename: file.filename,
     mimetype: file.mimetype,
+    // The chat API's form send stages files as they arrive (chat-api.multipart.ts).
+    ...(file.staged ? { staged: file.staged } : {}),
     createReadStream: () => {
       let source: Readable;
       try {
@@ -90,7 +95,7 @@ function adapt(file: FileUpload, maxFileBytes: number): IncomingUpload {
       }
       const out = new PassThrough();
       source.once('error', (error) => out.destroy(uploadError(error, maxFileBytes) as Error));
-      // Abandoning the copy must close the temporary file's reader too, or it is never released.
+      // Abandoning the copy must release the request's file stream too (it drains the rest).
       out.once('close', () => source.destroy());
       return source.pipe(out);
     },

@@ -17,7 +17,7 @@ import { widgetRouter } from './widget/widget.router.js';
 export interface RestMountOptions {
   apollo: ApolloServer<RequestContext>;
   contexts: ContextFactory;
-  deps: Pick<AppDeps, 'rateLimiter' | 'tokens' | 'config'>;
+  deps: Pick<AppDeps, 'rateLimiter' | 'tokens' | 'config' | 'storage'>;
   logger: Logger;
 }
 
@@ -26,7 +26,7 @@ export interface RestMountOptions {
  * before the server's 404 handler. Rooms go before the chat API: both live under /api/chat.
  */
 export function mountRestDialects(app: Express, { apollo, contexts, deps: shared, logger }: RestMountOptions): void {
-  const deps: RestDeps = { runner: new OperationRunner(apollo, contexts), logger, uploads: shared.config.uploads, links: shared.config };
+  const deps: RestDeps = { runner: new OperationRunner(apollo, contexts), logger, uploads: shared.config.uploads, storage: shared.storage, links: shared.config };
   // Each dialect counts per route (its operations are then not counted again per GraphQL field).
   const limit = (dialect: string, refuse: (res: Response) => void) => restRateLimit(dialect, shared.rateLimiter, shared.tokens, refuse);
   app.use('/api/v1/chat', limit('v1', v1RateLimited), v1Router(deps));

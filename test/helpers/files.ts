@@ -102,8 +102,9 @@ export function filesUnder(dir: string): string[] {
 }
 
 /**
- * graphql-upload buffers each file in an fs-capacitor temporary file; the server runs in this
- * process, so any such file still open (deleted or not) shows up among our descriptors.
+ * graphql-upload's own parser buffers each file in an fs-capacitor temporary file; Parley streams
+ * files straight into their staging file instead, so none may ever be open. The server runs in
+ * this process, so any such file (deleted or not) would show up among our descriptors.
  */
 export function openCapacitorFiles(): string[] {
   const open: string[] = [];

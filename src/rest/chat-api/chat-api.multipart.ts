@@ -1,7 +1,8 @@
 import busboy from 'busboy';
 import type { Request, RequestHandler, } from 'express';
-import { WriteStream } from 'fs-capacitor';
 import Upload from 'graphql-upload/Upload.mjs';
+import { stageArriving, type StagedBytes } from '../../attachments/intake.js';
+import type { AttachmentStorage } from '../../attachments/storage.js';
 import type { Logger } from 'pino';
 import type { UploadConfig } from '../../config/config.js';
 import { type CountedBody, countedBody, refuseDeclaredOversize, refuseMidBody } from '../../http/multipart.js';
@@ -31,17 +32,18 @@ interface Refusal {
  *
  * A plain form does not say how many files follow (the GraphQL multipart spec's `map` does), and
  * the operation's `attachments` list must be complete when it starts. So each file streams, as
- * it arrives, into an fs-capacitor temporary file (graphql-upload's own buffer: on disk, never
- * whole in memory) and the operation runs once the body has ended; it then reads the files in
- * order and stops at the first failure. Limits are also checked while parsing, so an oversized
- * request is refused before the operation runs: nothing is stored, temporary files are removed,
- * and a client that goes away mid-upload leaves nothing behind.
+ * it arrives, into a staging object of the attachment storage (`stageArriving`: each byte is
+ * written once, never whole in memory), and the operation runs once the body has ended; the
+ * service then checks and commits the staged files in order and stops at the first failure.
+ * Limits are also checked while parsing, so an oversized request is refused before the operation
+ * runs: nothing is stored, staged files are removed, and a client that goes away mid-upload
+ * leaves nothing behind.
  *
  * CSRF: `/graphql` demands a preflight header on multipart because browsers may send its
  * cookies cross-site. REST callers authenticate with a bearer token in the Authorization header,
  * which a cross-site form cannot set, so no preflight header is required here.
  */
-export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadConfig, logger: Logger, isSessionId: (id: string) => boolean): RequestHandler {
+export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadConfig, storage: AttachmentStorage, logger: Logger, isSessionId: (id: string) => boolean): RequestHandler {
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();
     const answer = (status: number, body: unknown) => {
@@ -61,7 +63,7 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
       // Unknown or revoked callers are refused before a byte of their files is written.
       const context = await runner.context(req.headers.authorization);
       if (!context.ok) return refuseWith(context.error.code, context.error.message);
-      const parsed = await parseSend(req, uploads);
+      const parsed = await parseSend(req, uploads, storage);
       if ('refusal' in parsed) {
         if (parsed.refusal) refuseWith(parsed.refusal.code, parsed.refusal.message);
         return;
@@ -78,8 +80,8 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
         }
         answer(201, toChatApiMessage(result.value.sendMessage.message));
       } finally {
-        // Every read has finished or was abandoned: the temporary files go now.
-        for (const file of parsed.files) file.capacitor.destroy();
+        // Files the operation committed stay; the others (refused, or never reached) go now.
+        await discardAll(parsed.files);
       }
     })().catch((error: unknown) => {
       logger.error({ err: error }, 'chat API multipart send failed');
@@ -92,22 +94,33 @@ const tooLarge = (max: number) => `The request body may be at most ${max} bytes`
 
 interface ReceivedPart {
   upload: Upload;
-  capacitor: WriteStream;
+  bytes: Promise<StagedBytes>;
+}
+
+/** Removes what was staged and not committed; a file that failed to stage removed itself. */
+async function discardAll(files: readonly ReceivedPart[]): Promise<void> {
+  await Promise.all(files.map((file) => file.bytes.then((bytes) => bytes.staged.discard(), () => undefined)));
 }
 
 /** The body parsed into `content` and files held in temporary files; `refusal: null` means the client went away. */
-function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }> {
+function parseSend(req: Request, uploads: UploadConfig, storage: AttachmentStorage): Promise<{ content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }> {
   return new Promise((resolve) => {
     // The client may have gone while its token was being checked.
     if (req.destroyed) return resolve({ refusal: null });
     const files: ReceivedPart[] = [];
+    const stopStaging = new AbortController();
     let content: string | undefined;
     let settled = false;
     const finish = (outcome: { content: string | undefined; files: ReceivedPart[] } | { refusal: Refusal | null }) => {
       if (settled) return;
       settled = true;
       body?.unpipe(parser);
-      if ('refusal' in outcome) for (const file of files) file.capacitor.destroy();
+      if ('refusal' in outcome) {
+        // Cut off from the body, a file still arriving would wait forever: aborting fails its
+        // staging, which removes what it wrote; files staged already are removed here.
+        stopStaging.abort();
+        discardAll(files).catch(() => undefined);
+      }
       resolve(outcome);
     };
     const refuse = (code: string, message: string) => finish({ refusal: { code, message } });
@@ -145,18 +158,22 @@ function parseSend(req: Request, uploads: UploadConfig): Promise<{ content: stri
         return refuse('BAD_REQUEST', `at most ${uploads.maxFiles} attachments per message`);
       }
       const index = files.length;
-      const capacitor = new WriteStream();
-      capacitor.on('error', () => undefined);
       stream.on('limit', () => refuse('BAD_REQUEST', `attachments[${index}] is larger than ${uploads.maxFileBytes} bytes`));
-      stream.pipe(capacitor);
+      const bytes = stageArriving(storage, stream, stopStaging.signal);
+      bytes.catch(() => undefined);
       const upload = new Upload();
       upload.resolve({
         filename: info.filename ?? '',
         mimetype: info.mimeType,
         encoding: info.encoding,
-        createReadStream: (options) => capacitor.createReadStream(options),
-      });
-      files.push({ upload, capacitor });
+        fieldName: name,
+        // Never read: the service takes the staged bytes (`staged`) where they are.
+        createReadStream: () => {
+          throw new Error('the chat API form send hands over staged files');
+        },
+        staged: () => bytes,
+      } as Parameters<Upload['resolve']>[0]);
+      files.push({ upload, bytes });
     });
     parser.on('error', (error: Error) => refuse('BAD_REQUEST', `Malformed multipart request: ${error.message}`));
     parser.on('close', () => finish({ content, files }));

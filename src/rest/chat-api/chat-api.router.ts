@@ -63,10 +63,10 @@ function sessionParam({ req, res }: RouteCall): string | null {
  * messages, read marks, typing and stats. Its attachment download and legacy WebSocket live
  * beside this file (chat-api.download.ts, chat-api.ws.ts).
  */
-export function chatApiRouter({ runner, logger, uploads }: RestDeps): Router {
+export function chatApiRouter({ runner, logger, uploads, storage }: RestDeps): Router {
   const router = Router();
   /** Multipart sends (content + attachments[i]) arrive before the JSON parser, which would ignore them. */
-  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, logger, isSessionRef));
+  router.post('/sessions/:sessionId/messages', chatApiMultipartSend(runner, uploads, storage, logger, isSessionRef));
   router.use(
     ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) => {
       if (failure.kind === 'too_large') return chatApiError(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${CHAT_API_BODY_LIMIT}`);
