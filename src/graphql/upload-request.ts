@@ -66,6 +66,9 @@ export function processUploadRequest(request: IncomingMessage, response: ServerR
     const parser = busboy({
       headers: request.headers,
       defParamCharset: 'utf8',
+      // Names arrive whole, so the service refuses `../../etc/passwd` (INVALID_FILE_NAME) instead
+      // of storing it silently shortened to `passwd`, as busboy's default would.
+      preservePath: true,
       limits: { fieldSize: options.maxFieldSize, fields: 2, fileSize: options.maxFileSize, files: options.maxFiles },
     });
 

@@ -3,14 +3,12 @@ import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { processUploadRequest } from './upload-request.js';
 import type { IncomingMessage } from 'node:http';
-import busboy from 'busboy';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { UploadConfig } from '../config/config.js';
 import { errorBody } from './errors.js';
 import { countedBody, refuseDeclaredOversize, refuseMidBody } from '../http/multipart.js';
 import { badInput, DomainError } from '../shared/errors.js';
 import type { IncomingUpload } from '../attachments/attachment.service.js';
-import { cleanFileName } from '../attachments/file-name.js';
 
 /** Apollo's CSRF prevention headers: a browser cannot send either without a CORS preflight. */
 const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'];
@@ -115,61 +113,17 @@ function uploadError(error: unknown, maxFileBytes: number): unknown {
 }
 
 /**
- * graphql-upload's parser (busboy) keeps only the last component of a file name, so
- * `../../etc/passwd` would arrive as `passwd` and the sender would never learn their name was
- * refused. A second busboy that preserves paths reads the same bytes, only to check each file
- * name as its part begins — before the real parser sees that part. Its file bodies are drained.
- */
-function fileNameInspector(request: IncomingMessage, refuse: (error: DomainError) => void): Writable | null {
-  let inspector: Writable;
-  try {
-    inspector = busboy({ headers: request.headers, preservePath: true, defParamCharset: 'utf8' });
-  } catch {
-    return null; // no usable multipart header: the real parser refuses the request
-  }
-  inspector.on('file', (_name: string, stream: Readable, info: { filename: string }) => {
-    // Only the name matters here; a truncated body errors this copy too, and that is the real parser's to report.
-    stream.on('error', () => undefined);
-    stream.resume();
-    try {
-      cleanFileName(info.filename, 'attachments');
-    } catch (error) {
-      if (error instanceof DomainError) refuse(error);
-    }
-  });
-  inspector.on('field', () => undefined);
-  // Malformed bodies are the real parser's to report.
-  inspector.on('error', () => undefined);
-  return inspector;
-}
-
-/**
- * The request body as graphql-upload reads it, through the shared multipart intake: a body
- * without Content-Length (chunked) that grows past the limit stops the parser with
- * REQUEST_TOO_LARGE, which fails the file being received and, when no operation has started
- * yet, the request (413). File names are checked on the way (see fileNameInspector).
+ * The request body as the parser reads it, through the shared multipart intake: a body without
+ * Content-Length (chunked) that grows past the limit stops the parser with REQUEST_TOO_LARGE,
+ * which fails the file being received and, when no operation has started yet, the request (413).
  */
 function limitBody(request: IncomingMessage, maxBytes: number): IncomingMessage {
   let parser: Writable | null = null;
-  let refused = false;
-  const stop = (status: number, error: DomainError) => {
-    refused = true;
+  const counted = countedBody(request, maxBytes, () => {
     counted.unpipe();
-    parser?.destroy(rejection(status, error));
-  };
-  const inspector = fileNameInspector(request, (error) => stop(400, error));
-  const counted = countedBody(
-    request,
-    maxBytes,
-    () => stop(413, requestTooLarge(maxBytes)),
-    // The inspector parses synchronously: a refused name stops the request before this chunk moves on.
-    (chunk) => {
-      inspector?.write(chunk);
-      return !refused;
-    },
-  );
-  counted.once('finish', () => inspector?.end());
-  // graphql-upload pipes the body into its parser; that parser is what a refusal stops.
+    parser?.destroy(rejection(413, requestTooLarge(maxBytes)));
+  });
+  // The parser is piped from the body; that parser is what a refusal stops.
   const pipe = counted.pipe.bind(counted);
   counted.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
     parser = destination as unknown as Writable;

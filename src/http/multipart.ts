@@ -36,14 +36,12 @@ export interface CountedBody extends Transform {
 /**
  * Step 2. The request body piped through a counter: the returned stream carries the same bytes
  * until more than `maxBytes` have arrived, then `onOver` runs (once) and nothing more is passed
- * on. `inspect` sees each chunk before it moves on and may stop the stream by returning false
- * (the GraphQL surface checks file names there). A client that goes away mid-body destroys it.
+ * on. A client that goes away mid-body destroys it.
  */
 export function countedBody(
   request: IncomingMessage,
   maxBytes: number,
   onOver: () => void,
-  inspect?: (chunk: Buffer) => boolean,
 ): CountedBody {
   let seen = 0;
   let stopped = false;
@@ -54,10 +52,6 @@ export function countedBody(
       if (seen > maxBytes) {
         stopped = true;
         onOver();
-        return callback();
-      }
-      if (inspect && !inspect(chunk)) {
-        stopped = true;
         return callback();
       }
       callback(null, chunk);
