@@ -86,6 +86,12 @@ export interface RequestContext {
    * call it whenever they touch the database, instead of keeping one fork open for hours.
    */
   renew(): Promise<RequestContext>;
+  /**
+   * The credentials this context was verified from (the Authorization value, '' without one):
+   * two contexts with the same `caller` are the same caller with the same access. Kept in memory
+   * only, as a key (streams of one caller share their periodic access check); never logged.
+   */
+  readonly caller: string;
 }
 
 /** One operation's scope; each service is built the first time it is asked for, then kept. */
@@ -118,6 +124,7 @@ class RequestScope implements RequestContext {
     readonly auth: AuthService,
     readonly deps: AppDeps,
     readonly renew: () => Promise<RequestContext>,
+    readonly caller: string,
     clientIp: string,
     readonly page: PageOrigin | null,
   ) {
@@ -237,6 +244,6 @@ export class ContextFactory {
     const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     lazy.scopeTo(viewer.tenantId);
-    return new RequestScope(fork, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), clientIp, page);
+    return new RequestScope(fork, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
   }
 }

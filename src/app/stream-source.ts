@@ -16,5 +16,6 @@ export function streamSourceFor(
       return { realtime: renewed.realtime, messages: renewed.messages, inbox: renewed.inbox };
     },
     onError,
+    caller: context.caller,
   };
 }

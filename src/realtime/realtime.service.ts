@@ -9,9 +9,23 @@ import type { ChatSession } from '../model/session.entity.js';
 import { UserRole } from '../shared/enums.js';
 import { DomainError, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
+import type { Viewer } from '../shared/viewer.js';
 import { parseWatermark } from '../shared/validate.js';
 import { OUTBOX_BATCH } from './sequencer.js';
 
+
+/**
+ * Whether a session lifecycle event belongs in this viewer's inbox (decided from the payload, no
+ * query). Staff also get the step that takes a session away from them (transfer, unassign), so
+ * their inbox can drop it.
+ */
+export function inboxIncludes(viewer: Viewer, event: PublishedEvent): boolean {
+  if (viewer.kind !== 'user') return false;
+  if (viewer.role === UserRole.ADMIN) return true;
+  if (viewer.role !== UserRole.STAFF || !isLifecycleEvent(event)) return false;
+  if (event.payload.session.agentId === viewer.userId) return true;
+  return event.type === 'session.updated' && event.payload.previousAgentId === viewer.userId;
+}
 
 /**
  * The rules of real-time delivery for one caller on one EntityManager fork: who may watch which
@@ -38,18 +52,9 @@ export class RealtimeService {
     requireUser(this.scope.viewer, [UserRole.STAFF, UserRole.ADMIN], 'STAFF_ONLY');
   }
 
-  /**
-   * Whether a session lifecycle event belongs in this viewer's inbox (decided from the payload, no
-   * query). Staff also get the step that takes a session away from them (transfer, unassign), so
-   * their inbox can drop it.
-   */
+  /** Whether a session lifecycle event belongs in this viewer's inbox (see `inboxIncludes`). */
   inboxIncludes(event: PublishedEvent): boolean {
-    const viewer = this.scope.viewer;
-    if (viewer.kind !== 'user') return false;
-    if (viewer.role === UserRole.ADMIN) return true;
-    if (viewer.role !== UserRole.STAFF || !isLifecycleEvent(event)) return false;
-    if (event.payload.session.agentId === viewer.userId) return true;
-    return event.type === 'session.updated' && event.payload.previousAgentId === viewer.userId;
+    return inboxIncludes(this.scope.viewer, event);
   }
 
   /**

@@ -1,48 +1,17 @@
 import { hiddenFrom } from '../sessions/message-visibility.js';
 import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
-import { isWatermarkEvent, watermarkOf, type PublishedEvent, type TypingSignal, isMessageEvent } from '../model/event-contract.js';
-import type { ChatSession } from '../model/session.entity.js';
+import { type PublishedEvent, type TypingSignal, isMessageEvent } from '../model/event-contract.js';
 import { accessLost, DomainError, unavailable } from '../shared/errors.js';
 import { Mailbox } from './mailbox.js';
 import type { InboxFilter, InboxRow, InboxService, InboxTabs } from '../sessions/inbox.service.js';
-import type { RealtimeService } from './realtime.service.js';
+import { inboxIncludes, type RealtimeService } from './realtime.service.js';
 import { GAP_GRACE_MS, OUTBOX_BATCH, Sequencer, type OutboxReader } from './sequencer.js';
+import { periodicChecks, periodicRechecks } from './periodic-checks.js';
+import { deliveryReceipts } from './delivery-receipts.js';
 
 /** A typing state with no refresh for this long ends on its own (subscribers receive isTyping: false). */
 export const TYPING_TTL_MS = 6_000;
-/** Access (and the token behind it) is re-checked this often, so a subscriber who lost it stops within 5 s. */
-export const ACCESS_RECHECK_MS = 4_000;
-
-/**
- * Periodic access checks (one per stream every ACCESS_RECHECK_MS) run at most this many at a
- * time per process. With thousands of idle subscriptions they would otherwise take every
- * database connection and starve requests; capped, they queue and stretch out instead.
- */
-export const MAX_CONCURRENT_RECHECKS = 4;
-
-class Semaphore {
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.running += 1;
-    try {
-      return await task();
-    } finally {
-      this.running -= 1;
-      this.queue.shift()?.();
-    }
-  }
-}
-
-/**
- * Process-wide: a process is one node, and the cap protects its one connection pool. Periodic
- * checks and catch-ups after a pub/sub reconnect both run under it.
- */
-const periodicRechecks = new Semaphore(MAX_CONCURRENT_RECHECKS);
+export { ACCESS_RECHECK_MS, MAX_CONCURRENT_RECHECKS } from './periodic-checks.js';
 
 /** An async iterator whose `return()` ends it promptly (graphql-ws calls it on `complete` and on close). */
 export interface Stream<T> extends AsyncIterableIterator<T> {
@@ -66,6 +35,29 @@ export interface StreamSource {
   fresh(): Promise<CallerServices>;
   /** Unexpected failures of background work (delivery receipts). */
   onError?(error: unknown): void;
+  /**
+   * Who the caller is, as far as access goes: equal for two sources whose `fresh()` verifies the
+   * same credentials. Streams with equal callers on the same sequence share one periodic check
+   * per node; without it a stream checks on its own.
+   */
+  caller?: string;
+}
+
+/** Streams of callers without a `caller` key each check on their own. */
+let unsharedChecks = 0;
+
+/**
+ * One item object per event for every stream of this node: a subscription's execution result
+ * depends on the item, so streams that yield the same object may share it (ws/shared-execution.ts).
+ */
+const eventItems = new WeakMap<PublishedEvent, StreamItem>();
+function eventItem(event: PublishedEvent): StreamItem {
+  let item = eventItems.get(event);
+  if (!item) {
+    item = { kind: 'event', event };
+    eventItems.set(event, item);
+  }
+  return item;
 }
 
 /**
@@ -118,48 +110,6 @@ function asForbidden(error: unknown): unknown {
   return accessLost(error);
 }
 
-/** A participant's own delivered watermark, tracked from the events it sees, so receipts cost a write only when they move it. */
-class DeliveryReceipts {
-  private inFlight: Promise<void> | null = null;
-  private pending: string | null = null;
-
-  constructor(
-    private readonly source: StreamSource,
-    private readonly sessionId: string,
-    private watermark: bigint,
-  ) {}
-
-  /** Another connection of the same participant moved it (seen as a delivery/read event). */
-  observe(event: PublishedEvent, participantId: string): void {
-    if (!isWatermarkEvent(event) || event.payload.participantId !== participantId) return;
-    const value = BigInt(watermarkOf(event));
-    if (value > this.watermark) this.watermark = value;
-  }
-
-  delivered(messageId: string): void {
-    if (BigInt(messageId) <= this.watermark) return;
-    this.watermark = BigInt(messageId);
-    this.pending = messageId;
-    this.inFlight ??= this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    try {
-      while (this.pending !== null) {
-        const messageId = this.pending;
-        this.pending = null;
-        const { messages } = await this.source.fresh();
-        await messages.markDelivered(this.sessionId, messageId);
-      }
-    } catch (error) {
-      // Lost access or a closing database: the receipt is simply not recorded.
-      if (!(error instanceof DomainError)) this.source.onError?.(error);
-    } finally {
-      this.inFlight = null;
-    }
-  }
-}
-
 /** What a stream's mailbox carries: bus messages, and `gap` when an early event waited long enough. */
 type Signal = BusMessage | { kind: 'gap' };
 
@@ -170,7 +120,8 @@ type Signal = BusMessage | { kind: 'gap' };
 class LiveStream {
   readonly box = new Mailbox<Signal>();
   private readonly typingTimers = new Map<string, NodeJS.Timeout>();
-  private periodicTimer: NodeJS.Timeout | null = null;
+  private leaveChecks: (() => void) | null = null;
+  private readonly cleanups: (() => void)[] = [];
   private gapTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   /** Set once the stream has replayed and goes live; the periodic head comparison reads its position. */
@@ -179,25 +130,25 @@ class LiveStream {
   constructor(private readonly source: StreamSource) {}
 
   /**
-   * Listens on the topic, and every ACCESS_RECHECK_MS runs `periodic` (the access check, and
-   * the comparison with the outbox head that catches anything pub/sub lost silently).
+   * Listens on the topic, and joins the node's periodic check under `checkKey` (the access check,
+   * and the head that the stream compares with its position to catch anything pub/sub lost).
    */
-  async listen(topic: string, periodic: () => Promise<void>): Promise<void> {
+  async listen(topic: string, checkKey: string, head: () => Promise<bigint>): Promise<void> {
     this.unsubscribe = await this.source.bus.subscribe(topic, (message) => this.receive(message));
-    // Skip a tick while the previous check still queues, so slow checks never pile up.
-    let pending = false;
-    this.periodicTimer = setInterval(() => {
-      if (pending) return;
-      pending = true;
-      periodicRechecks.run(periodic).then(
-        () => (pending = false),
-        (error: unknown) => {
-          pending = false;
-          this.source.onError?.(error);
-        },
-      );
-    }, ACCESS_RECHECK_MS);
-    this.periodicTimer.unref();
+    const key = this.source.caller === undefined ? `own:${++unsharedChecks}` : `${checkKey}\u0000${this.source.caller}`;
+    this.leaveChecks = periodicChecks.join(key, head, (outcome) => {
+      if ('error' in outcome) {
+        // An outage is not a refusal: the next round tries again.
+        if (isAccessError(outcome.error)) this.fail(outcome.error);
+        return;
+      }
+      if (this.sequencer && outcome.value > this.sequencer.position) this.box.push({ kind: 'resync' });
+    });
+  }
+
+  /** Runs `cleanup` when the stream closes (once). */
+  onClose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
   }
 
   /** Runs an access check: false (and the stream failed) when access is gone; an outage is not a refusal. */
@@ -234,7 +185,9 @@ class LiveStream {
   }
 
   close(): void {
-    if (this.periodicTimer) clearInterval(this.periodicTimer);
+    this.leaveChecks?.();
+    this.leaveChecks = null;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (this.gapTimer) clearTimeout(this.gapTimer);
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
     this.typingTimers.clear();
@@ -325,24 +278,9 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
     for (const event of ready) {
       // Access lost: the mailbox now holds the failure, which the next drain step throws.
       if (event.type === 'session.updated' && !(await live.recheck(() => sequence.check()))) break;
-      yield { kind: 'event', event };
+      yield eventItem(event);
     }
   }
-}
-
-/** The periodic task of a stream: access still granted, and nothing committed that pub/sub never brought. */
-function periodicCheck(live: LiveStream, sequence: SequenceSource): () => Promise<void> {
-  return async () => {
-    let head: bigint;
-    try {
-      head = await sequence.head();
-    } catch (error) {
-      if (isAccessError(error)) live.fail(error);
-      return; // an outage: the next round tries again
-    }
-    const { sequencer } = live;
-    if (sequencer && head > sequencer.position) live.box.push({ kind: 'resync' });
-  };
 }
 
 /** The head, read once live messages already queue (so nothing between the two is missed); closes the live part if it fails. */
@@ -368,20 +306,23 @@ export interface SessionStreamOptions {
  * re-checks it (and the token) too.
  */
 export async function openSessionStream(source: StreamSource, options: SessionStreamOptions): Promise<Stream<StreamItem>> {
-  const first = await source.fresh();
-  const viewer = first.realtime.viewer;
-  const session: ChatSession = await first.realtime.authorizeSession(options.sessionId);
-  const since = options.since != null ? await first.realtime.checkResumable(options.since) : null;
-  const participant = await first.realtime.participantWatermark(session);
-  const receipts = participant ? new DeliveryReceipts(source, session.id, BigInt(participant.lastDeliveredMessageId)) : null;
+  // Only strings and plain values outlive this setup: a closure holding the first fork's
+  // entities (or services) would keep that fork, and its identity map, for the stream's life.
+  const { viewer, sessionId, since, participant } = await (async () => {
+    const first = await source.fresh();
+    const session = await first.realtime.authorizeSession(options.sessionId);
+    return {
+      viewer: first.realtime.viewer,
+      sessionId: session.id,
+      since: options.since != null ? await first.realtime.checkResumable(options.since) : null,
+      participant: await first.realtime.participantWatermark(session),
+    };
+  })();
 
-  /**
-   * Every database touch takes a new fork and checks access again (a long stream can outlive
-   * access). Not inside the generator: a suspended generator's frame would keep the fork alive.
-   */
+  /** Every database touch takes a new fork and checks access again (a long stream can outlive access). */
   const authorized = async () => {
     const { realtime } = await source.fresh();
-    return { realtime, session: await realtime.authorizeSession(session.id) };
+    return { realtime, session: await realtime.authorizeSession(sessionId) };
   };
   const sequence: SequenceSource = {
     positionOf: (event) => BigInt(event.seq),
@@ -397,8 +338,17 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
     check: authorized,
   };
   const live = new LiveStream(source);
-  await live.listen(sessionTopic(viewer.tenantId, session.id), periodicCheck(live, sequence));
+  await live.listen(sessionTopic(viewer.tenantId, sessionId), `session:${sessionId}`, sequence.head);
   const start = await headAfterListening(live, sequence);
+  const receipts = participant
+    ? deliveryReceipts.acquire(
+        { tenantId: viewer.tenantId, sessionId, participantId: participant.id },
+        BigInt(participant.lastDeliveredMessageId),
+        async (messageId) => (await source.fresh()).messages.markDelivered(sessionId, messageId),
+        (error) => source.onError?.(error),
+      )
+    : null;
+  if (receipts) live.onClose(receipts.release);
 
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of sequenced(live, sequence, since, start)) {
@@ -406,7 +356,7 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
       if (item.kind === 'event' && isMessageEvent(item.event) && hiddenFrom(viewer, item.event.payload.message)) continue;
       if (item.kind === 'event' && receipts && participant) {
         const { event } = item;
-        receipts.observe(event, participant.id);
+        receipts.observe(event);
         if (event.type === 'message.created' && event.payload.message.senderId !== participant.id) receipts.delivered(event.payload.message.id);
       }
       yield item;
@@ -450,13 +400,16 @@ function isInboxActivity(event: PublishedEvent, viewer: { kind: string; userId?:
  * its id is the inbox position, so resuming from it stays gap-free for lifecycle events).
  */
 export async function openInboxStream(source: StreamSource, options: InboxStreamOptions = {}): Promise<Stream<InboxItem>> {
-  const first = await source.fresh();
-  first.realtime.authorizeInbox();
-  const since = options.since != null ? await first.realtime.checkResumable(options.since) : null;
-  // Validates the filter before the stream starts: a bad one is an error, not an empty stream.
-  await first.inbox.tabCounts(options.filter);
-  const viewer = first.realtime.viewer;
-  const includes = (event: PublishedEvent) => first.realtime.inboxIncludes(event);
+  // As in openSessionStream: no closure may hold the first fork.
+  const { viewer, since } = await (async () => {
+    const first = await source.fresh();
+    first.realtime.authorizeInbox();
+    const checked = options.since != null ? await first.realtime.checkResumable(options.since) : null;
+    // Validates the filter before the stream starts: a bad one is an error, not an empty stream.
+    await first.inbox.tabCounts(options.filter);
+    return { viewer: first.realtime.viewer, since: checked };
+  })();
+  const includes = (event: PublishedEvent) => inboxIncludes(viewer, event);
   const authorized = async () => {
     const { realtime } = await source.fresh();
     realtime.authorizeInbox();
@@ -470,9 +423,9 @@ export async function openInboxStream(source: StreamSource, options: InboxStream
     check: authorized,
   };
   const live = new LiveStream(source);
-  await live.listen(inboxTopic(viewer.tenantId), periodicCheck(live, sequence));
+  await live.listen(inboxTopic(viewer.tenantId), 'inbox', sequence.head);
   const start = await headAfterListening(live, sequence);
-  let position = since ?? (await first.realtime.inboxEventIdAt(start));
+  let position = since ?? (await (await authorized()).inboxEventIdAt(start));
 
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of sequenced(live, sequence, since, start)) {

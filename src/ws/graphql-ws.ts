@@ -25,6 +25,7 @@ import { graphqlErrorOf } from '../graphql/errors.js';
 import { identityFromAuthorization, rateLimited, SUBSCRIBE_OPERATION, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { DomainError, unavailable } from '../shared/errors.js';
 import type { Metrics } from '../observability/metrics.js';
+import { sharedSubscriptions } from './shared-execution.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -138,6 +139,14 @@ function operationAuthorization(ctx: Context<Record<string, unknown> | undefined
   return typeof own === 'string' ? own : authorizationOf(ctx);
 }
 
+/**
+ * The viewer class of shared subscription execution: the viewer itself (tenant, kind, user or
+ * guest, role, names). Field rules may depend on exactly who asks (personal data, a staff
+ * member's own sessions), so only subscriptions of the same viewer share a result; a thousand
+ * tabs of one agent, or every subscription over one token, do.
+ */
+const viewerClassOf = (contextValue: unknown): string => JSON.stringify((contextValue as RequestContext).viewer);
+
 /** Anything that is not a refusal in the one error model is a dependency out of reach: retryable. */
 const asRefusal = (error: unknown): DomainError => (error instanceof DomainError ? error : unavailable());
 
@@ -169,6 +178,7 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
     {
       schema: options.schema,
       isProd: options.isProd,
+      subscribe: sharedSubscriptions(viewerClassOf),
       connectionInitWaitTimeout: options.initTimeoutMs,
       // Every subscribe message: the per-connection cap, the rate limit on creating
       // subscriptions, the same document limits as HTTP, then the operation's own context —
