@@ -88,7 +88,8 @@ async function floor(connections: number, options: BenchOptions): Promise<number
 export const scenario: Scenario = {
   name: 'idle-connections',
   async run(options: BenchOptions): Promise<BenchResult> {
-    const connections = options.quick ? 1000 : 5000;
+    // BENCH_IDLE_CONNECTIONS: a quick run at the full run's size (noise dominates at 1,000).
+    const connections = Number(process.env.BENCH_IDLE_CONNECTIONS) || (options.quick ? 1000 : 5000);
     options.log(`idle-connections: ${connections} subscribed graphql-ws connections`);
     const measured = await parley(connections, options);
     const floorKb = await floor(connections, options);

@@ -49,7 +49,8 @@ export interface AppDeps {
 /**
  * The request scope, per operation, for every transport (GraphQL over HTTP and WebSocket, REST
  * dialects, downloads): the viewer, a fresh EntityManager fork scoped to the viewer's tenant, and
- * the services over it. This is the composition root: transports use it without importing
+ * the services over it. A WebSocket connection has one context of its own that holds no fork
+ * (`ContextFactory.forConnection`): each service it hands out gets a fork of its own. This is the composition root: transports use it without importing
  * anything of graphql/, and services are built on first use only (most operations touch one).
  */
 export interface RequestContext {
@@ -94,108 +95,136 @@ export interface RequestContext {
   readonly caller: string;
 }
 
-/** One operation's scope; each service is built the first time it is asked for, then kept. */
+type Built = {
+  sessions?: SessionService;
+  messages?: MessageService;
+  attachments?: AttachmentService;
+  stats?: StatsService;
+  ratings?: RatingService;
+  users?: UserService;
+  rooms?: RoomService;
+  search?: SearchService;
+  widget?: WidgetService;
+  realtime?: RealtimeService;
+  webhooks?: WebhookService;
+  apiKeys?: ApiKeyService;
+  inbox?: InboxService;
+  cannedResponses?: CannedResponseService;
+  assignment?: AssignmentService;
+};
+
+/**
+ * One operation's scope. Pinned to one fork (a request): each service is built the first time
+ * it is asked for, then kept. Unpinned (a WebSocket connection, which lives for hours): every
+ * service asked for gets a fork of its own, and nothing is kept between database touches.
+ */
 class RequestScope implements RequestContext {
   countRootFieldsForRateLimit = true;
   readonly rateLimits: RateLimitDecision[] = [];
   readonly rateLimitIdentity: string;
-  private readonly scope: Scope;
-  private built: {
-    sessions?: SessionService;
-    messages?: MessageService;
-    attachments?: AttachmentService;
-    stats?: StatsService;
-    ratings?: RatingService;
-    users?: UserService;
-    rooms?: RoomService;
-    search?: SearchService;
-    widget?: WidgetService;
-    realtime?: RealtimeService;
-    webhooks?: WebhookService;
-    apiKeys?: ApiKeyService;
-    inbox?: InboxService;
-    cannedResponses?: CannedResponseService;
-    assignment?: AssignmentService;
-  } = {};
+  /** The request's one fork and viewer; null for an unpinned (connection) context. */
+  private readonly pinned: Scope | null;
+  private readonly pinnedAuth: AuthService | null;
+  private readonly built: Built = {};
 
   constructor(
-    em: () => Db,
+    fork: { em: () => Db; auth: AuthService } | { fresh: () => Db },
     readonly viewer: Viewer,
-    readonly auth: AuthService,
     readonly deps: AppDeps,
     readonly renew: () => Promise<RequestContext>,
     readonly caller: string,
     clientIp: string,
     readonly page: PageOrigin | null,
   ) {
-    this.scope = {
-      get em() {
-        return em();
-      },
-      viewer,
-    };
+    if ('em' in fork) {
+      const em = fork.em;
+      this.pinned = {
+        get em() {
+          return em();
+        },
+        viewer,
+      };
+      this.pinnedAuth = fork.auth;
+      this.freshEm = em;
+    } else {
+      this.pinned = null;
+      this.pinnedAuth = null;
+      this.freshEm = fork.fresh;
+    }
     this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
   }
 
+  private readonly freshEm: () => Db;
+
+  /** A fork of its own, made on first use, for one service of an unpinned context. */
+  private ownFork(): () => Db {
+    let em: Db | null = null;
+    return () => (em ??= this.freshEm());
+  }
+
+  get auth(): AuthService {
+    return this.pinnedAuth ?? new AuthService(this.ownFork(), this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
+  }
+
+  /** The pinned scope's service (built once), or a new one on a fork of its own. */
+  private service<K extends keyof Built>(key: K, make: (scope: Scope) => NonNullable<Built[K]>): NonNullable<Built[K]> {
+    if (!this.pinned) {
+      const em = this.ownFork();
+      return make({
+        get em() {
+          return em();
+        },
+        viewer: this.viewer,
+      });
+    }
+    this.built[key] ??= make(this.pinned);
+    return this.built[key]!;
+  }
+
   get sessions(): SessionService {
-    this.built.sessions ??= new SessionService(this.scope, this.deps);
-    return this.built.sessions;
+    return this.service('sessions', (scope) => new SessionService(scope, this.deps));
   }
   get messages(): MessageService {
-    this.built.messages ??= new MessageService(this.scope, this.deps);
-    return this.built.messages;
+    return this.service('messages', (scope) => new MessageService(scope, this.deps));
   }
   get attachments(): AttachmentService {
-    this.built.attachments ??= new AttachmentService(this.scope, this.deps);
-    return this.built.attachments;
+    return this.service('attachments', (scope) => new AttachmentService(scope, this.deps));
   }
   get stats(): StatsService {
-    this.built.stats ??= new StatsService(this.scope);
-    return this.built.stats;
+    return this.service('stats', (scope) => new StatsService(scope));
   }
   get ratings(): RatingService {
-    this.built.ratings ??= new RatingService(this.scope, this.deps);
-    return this.built.ratings;
+    return this.service('ratings', (scope) => new RatingService(scope, this.deps));
   }
   get users(): UserService {
-    this.built.users ??= new UserService(this.scope);
-    return this.built.users;
+    return this.service('users', (scope) => new UserService(scope));
   }
   get rooms(): RoomService {
-    this.built.rooms ??= new RoomService(this.scope, this.deps, this.messages);
-    return this.built.rooms;
+    return this.service('rooms', (scope) => new RoomService(scope, this.deps, scope === this.pinned ? this.messages : new MessageService(scope, this.deps)));
   }
   get search(): SearchService {
-    this.built.search ??= new SearchService(this.scope);
-    return this.built.search;
+    return this.service('search', (scope) => new SearchService(scope));
   }
   get widget(): WidgetService {
-    this.built.widget ??= new WidgetService(this.scope, this.deps);
-    return this.built.widget;
+    return this.service('widget', (scope) => new WidgetService(scope, this.deps));
   }
   get inbox(): InboxService {
-    this.built.inbox ??= new InboxService(this.scope);
-    return this.built.inbox;
+    return this.service('inbox', (scope) => new InboxService(scope));
   }
   get realtime(): RealtimeService {
-    this.built.realtime ??= new RealtimeService(this.scope, this.deps);
-    return this.built.realtime;
+    return this.service('realtime', (scope) => new RealtimeService(scope, this.deps));
   }
   get webhooks(): WebhookService {
-    this.built.webhooks ??= new WebhookService(this.scope, this.deps);
-    return this.built.webhooks;
+    return this.service('webhooks', (scope) => new WebhookService(scope, this.deps));
   }
   get apiKeys(): ApiKeyService {
-    this.built.apiKeys ??= new ApiKeyService(this.scope);
-    return this.built.apiKeys;
+    return this.service('apiKeys', (scope) => new ApiKeyService(scope));
   }
   get cannedResponses(): CannedResponseService {
-    this.built.cannedResponses ??= new CannedResponseService(this.scope, this.deps);
-    return this.built.cannedResponses;
+    return this.service('cannedResponses', (scope) => new CannedResponseService(scope, this.deps));
   }
   get assignment(): AssignmentService {
-    this.built.assignment ??= new AssignmentService(this.scope, this.deps.assignment, this.deps.config.assignment);
-    return this.built.assignment;
+    return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));
   }
 }
 
@@ -244,6 +273,23 @@ export class ContextFactory {
     const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
     const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
     lazy.scopeTo(viewer.tenantId);
-    return new RequestScope(fork, viewer, auth, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
+    return new RequestScope({ em: fork, auth }, viewer, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
+  }
+
+  /**
+   * The context of a long-lived connection (a WebSocket's subscriptions): verified like
+   * `forAuthorization`, but it holds no fork. Every service it is asked for gets a fork of its
+   * own (made on first use), so a connection idle for hours keeps no EntityManager (and no
+   * identity map) alive.
+   */
+  async forConnection(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
+    const verified = await this.forAuthorization(authorization, clientIp);
+    const { tenantId } = verified.viewer;
+    const fresh = () => {
+      const em = this.orm.em.fork() as Db;
+      em.setFilterParams(TENANT_FILTER, { tenantId });
+      return em;
+    };
+    return new RequestScope({ fresh }, verified.viewer, this.deps, () => this.forAuthorization(authorization, clientIp), authorization ?? '', clientIp, null);
   }
 }

@@ -255,11 +255,13 @@ export class AssignmentService {
     if (viewer.kind !== 'user') return async () => {};
     const { handle, first } = await this.engine.presence.connect(viewer.tenantId, viewer.userId);
     if (first && viewer.role === UserRole.STAFF) await this.engine.drain(viewer.tenantId);
+    // The release outlives this service (it is kept while the socket is open): it must not hold `this`, whose scope has a fork.
+    const { presence } = this.engine;
     let released = false;
     return async () => {
       if (released) return;
       released = true;
-      await this.engine.presence.disconnect(handle);
+      await presence.disconnect(handle);
     };
   }
 

@@ -1,4 +1,5 @@
 import {
+  getOperationAST,
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
@@ -139,21 +140,25 @@ function operationAuthorization(ctx: Context<Record<string, unknown> | undefined
   return typeof own === 'string' ? own : authorizationOf(ctx);
 }
 
+const viewerKey = (viewer: Viewer): string => JSON.stringify(viewer);
+const sameViewer = (a: Viewer, b: Viewer): boolean => viewerKey(a) === viewerKey(b);
+
 /**
  * The viewer class of shared subscription execution: the viewer itself (tenant, kind, user or
  * guest, role, names). Field rules may depend on exactly who asks (personal data, a staff
  * member's own sessions), so only subscriptions of the same viewer share a result; a thousand
  * tabs of one agent, or every subscription over one token, do.
  */
-const viewerClassOf = (contextValue: unknown): string => JSON.stringify((contextValue as RequestContext).viewer);
+const viewerClassOf = (contextValue: unknown): string => viewerKey((contextValue as RequestContext).viewer);
 
 /** Anything that is not a refusal in the one error model is a dependency out of reach: retryable. */
 const asRefusal = (error: unknown): DomainError => (error instanceof DomainError ? error : unavailable());
 
 /**
  * graphql-ws (graphql-transport-ws protocol) on `/graphql`. Authentication happens in onConnect
- * (refused: 4403 with the reason; the database out of reach: 1013, retryable). Each operation then
- * gets its own context in onSubscribe, like an HTTP request; whatever refuses an operation (a
+ * (refused: 4403 with the reason; the database out of reach: 1013, retryable) and gives the
+ * socket its one context (`contextOf`). Every operation's credentials are verified again in
+ * onSubscribe; whatever refuses an operation (a
  * revoked token, a limit, an outage) ends that operation with an error, never the socket.
  */
 export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions): { dispose(): void | Promise<void> } {
@@ -168,6 +173,31 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
     const release = presence.get(ctx);
     presence.delete(ctx);
     release?.().catch((error: unknown) => logger.warn({ err: error }, 'presence release failed'));
+  };
+  /** Each acknowledged socket's context (one per connection, holding no fork), for the subscriptions made with its credentials. */
+  const connections = new WeakMap<object, RequestContext>();
+  /**
+   * An operation's context, its credentials verified again (a token revoked since the connect
+   * refuses it). Subscriptions made with the connection's credentials share the connection's
+   * context; a subscription with a token of its own gets a fork-free one of its own; queries and
+   * mutations get a request context, as over HTTP.
+   */
+  const contextOf = async (
+    ctx: Context<Record<string, unknown> | undefined, Extra>,
+    authorization: string | undefined,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+  ): Promise<RequestContext> => {
+    const peer = ctx.extra.request.socket.remoteAddress;
+    if (getOperationAST(document, operationName)?.operation !== 'subscription') return contexts.forAuthorization(authorization, peer);
+    const connection = connections.get(ctx);
+    if (!connection || authorization !== authorizationOf(ctx)) return contexts.forConnection(authorization, peer);
+    const verified = await connection.renew();
+    if (sameViewer(verified.viewer, connection.viewer)) return connection;
+    // The caller changed since the connect (a role, a name): later subscriptions see them as they are now.
+    const renewed = await contexts.forConnection(authorization, peer);
+    connections.set(ctx, renewed);
+    return renewed;
   };
   const labelsOf = (ctx: object) => {
     const map = labels.get(ctx) ?? new Map<string, string>();
@@ -195,7 +225,7 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
           if (!decision.allowed) return [refusal(rateLimited(decision))];
           const checked = checkDocument(payload.query);
           if ('errors' in checked) return checked.errors;
-          const contextValue = await contexts.forAuthorization(authorization);
+          const contextValue = await contextOf(ctx, authorization, checked.document, payload.operationName);
           labelsOf(ctx).set(id, rootFieldOf(checked.document, payload.operationName, subscriptionFields));
           return { schema: options.schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (error) {
@@ -213,12 +243,13 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
         let viewer: Viewer;
         let context: RequestContext;
         try {
-          context = await contexts.forAuthorization(authorizationOf(ctx));
+          context = await contexts.forConnection(authorizationOf(ctx), peer);
           viewer = context.viewer;
         } catch (error) {
           return error instanceof DomainError ? refuse(CLOSE_AUTH_REFUSED, error.reason) : refuse(CLOSE_TRY_AGAIN_LATER, 'SERVICE_UNAVAILABLE', error);
         }
         if (viewer.kind === 'anonymous') return refuse(CLOSE_AUTH_REFUSED, 'AUTHENTICATION_REQUIRED');
+        connections.set(ctx, context);
         // A signed-in user is online while this socket is open (on any node).
         try {
           presence.set(ctx, await context.assignment.connected());

@@ -80,7 +80,8 @@ export async function handleLegacyUpgrade(wss: WebSocketServer, upgrade: LegacyU
   let stream: Stream<StreamItem>;
   let context: RequestContext;
   try {
-    context = await options.contexts.forAuthorization(authorization, request.socket.remoteAddress);
+    // Held while the socket is open: a connection context, which keeps no fork between database touches.
+    context = await options.contexts.forConnection(authorization, request.socket.remoteAddress);
     if (context.viewer.kind === 'anonymous') throw unauthenticated();
     // Opening this socket creates a subscription: counted like graphql-ws subscribe messages.
     const decision = await options.rateLimiter.check(context.rateLimitIdentity, SUBSCRIBE_OPERATION, 'subscription');
