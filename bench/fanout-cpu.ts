@@ -8,7 +8,7 @@
  */
 import 'reflect-metadata';
 import type { Client } from 'graphql-ws';
-import { adminAndSession, graphql, scratchDatabase, startInProcess, wsClient } from './support.js';
+import { adminAndSession, graphql, messageAddedOnce, scratchDatabase, startInProcess, wsClient } from './support.js';
 
 const [subscribers = 1000, messages = 50] = process.argv.slice(2).map(Number);
 const postgresUrl = [process.env.BENCH_DATABASE_URL, process.env.DATABASE_URL].find((u) => u && /^postgres/.test(u)) ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -26,25 +26,16 @@ try {
       Array.from({ length: Math.min(250, subscribers - opened) }, (_, j) => {
         const client = wsClient(server.url, token);
         clients.push(client);
-        return new Promise<void>((resolve, reject) => {
-          const off = client.on('connected', () => {
-            off();
-            resolve();
-          });
-          client.subscribe<{ messageAdded: { content: string } }>(
-            { query: 'subscription($s: ID!) { messageAdded(sessionId: $s) { content } }', variables: { s: sessionId } },
-            {
-              next: ({ data }) => {
-                const content = data?.messageAdded.content ?? '';
-                if (content === 'warm-up') live.add(opened + j);
-                const wait = waiting.get(content);
-                if (wait && --wait.left === 0) wait.done();
-              },
-              error: reject,
-              complete: () => {},
-            },
-          );
-        });
+        return messageAddedOnce(
+          client,
+          sessionId,
+          (content) => {
+            if (content === 'warm-up') live.add(opened + j);
+            const wait = waiting.get(content);
+            if (wait && --wait.left === 0) wait.done();
+          },
+          (error) => new Error(`subscriber failed: ${JSON.stringify(error)}`),
+        );
       }),
     );
   }

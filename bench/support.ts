@@ -116,6 +116,29 @@ export function wsClient(url: string, token: string): Client {
   });
 }
 
+/**
+ * Subscribes `client` to `messageAdded { content }` of a session (the fan-out workload): resolves
+ * once the socket is connected, rejects with `failed(error)` when the subscription fails.
+ */
+export function messageAddedOnce(client: Client, sessionId: string, received: (content: string) => void, failed: (error: unknown) => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const off = client.on('connected', () => {
+      off();
+      resolve();
+    });
+    client.subscribe<{ messageAdded: { content: string } }>(
+      { query: 'subscription($s: ID!) { messageAdded(sessionId: $s) { content } }', variables: { s: sessionId } },
+      {
+        next: ({ data }) => {
+          if (data) received(data.messageAdded.content);
+        },
+        error: (error) => reject(failed(error)),
+        complete: () => {},
+      },
+    );
+  });
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

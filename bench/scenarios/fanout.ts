@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createFloorServer, FLOOR_PATHS } from '../lib/http-floor.js';
 import { spawnHttpFloor } from '../lib/http-floor-spawn.js';
 import type { BenchOptions, BenchResult, BenchRow, Scenario } from '../scenario.js';
-import { adminAndSession, graphql, percentile, round, scratchDatabase, startChild, startInProcess, wsClient, type ScratchDatabase } from '../support.js';
+import { adminAndSession, graphql, messageAddedOnce, percentile, round, scratchDatabase, startChild, startInProcess, wsClient, type ScratchDatabase } from '../support.js';
 
 interface Fanout {
   /** Sends message `index` and resolves when every subscriber has it; receipts land in `latencies`. */
@@ -114,26 +114,12 @@ async function parleyFanout(subscribers: number, receipts: Receipts, options: Be
     await inBatches(subscribers, (i) => {
       const client = wsClient(url, token);
       clients.push(client);
-      return new Promise<void>((resolve, reject) => {
-        const off = client.on('connected', () => {
-          off();
-          resolve();
-        });
-        client.subscribe<{ messageAdded: { content: string } }>(
-          { query: 'subscription($s: ID!) { messageAdded(sessionId: $s) { content } }', variables: { s: sessionId } },
-          {
-            next: ({ data }) => {
-              if (!data) return;
-              if (data.messageAdded.content === 'warm-up') warm.add(i);
-              else receipts.received(data.messageAdded.content);
-            },
-            error: (error) => {
-              failure ??= error;
-              reject(new Error(`subscriber ${i} failed: ${JSON.stringify(error)}`));
-            },
-            complete: () => {},
-          },
-        );
+      return messageAddedOnce(client, sessionId, (content) => {
+        if (content === 'warm-up') warm.add(i);
+        else receipts.received(content);
+      }, (error) => {
+        failure ??= error;
+        return new Error(`subscriber ${i} failed: ${JSON.stringify(error)}`);
       });
     });
     // Subscriptions are live once each has seen a warm-up message.
