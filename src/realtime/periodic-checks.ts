@@ -53,7 +53,11 @@ class Group<T> {
   private pending = false;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(intervalMs: number) {
+  constructor(
+    /** Kept once here rather than in every member's leave closure (thousands of idle streams). */
+    readonly key: string,
+    intervalMs: number,
+  ) {
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
   }
@@ -91,16 +95,20 @@ export class PeriodicChecks {
   join<T>(key: string, check: () => Promise<T>, settle: Member<T>['settle']): () => void {
     let group = this.groups.get(key) as Group<T> | undefined;
     if (!group) {
-      group = new Group<T>(this.intervalMs);
+      group = new Group<T>(key, this.intervalMs);
       this.groups.set(key, group as Group<unknown>);
     }
     const member: Member<T> = { check, settle };
     group.members.add(member);
-    const joined = group;
+    return this.leaver(group as Group<unknown>, member as Member<unknown>);
+  }
+
+  /** Not a closure inside `join`: that would keep `key` (a token) per member. */
+  private leaver(group: Group<unknown>, member: Member<unknown>): () => void {
     return () => {
-      if (!joined.members.delete(member) || joined.members.size > 0) return;
-      joined.stop();
-      if (this.groups.get(key) === joined) this.groups.delete(key);
+      if (!group.members.delete(member) || group.members.size > 0) return;
+      group.stop();
+      if (this.groups.get(group.key) === group) this.groups.delete(group.key);
     };
   }
 
