@@ -265,13 +265,13 @@ export class ContextFactory {
    * of anonymous callers. Throws DomainError
    * UNAUTHENTICATED when an Authorization value is present but not valid.
    */
-  async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null): Promise<RequestContext> {
+  async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null, fresh = false): Promise<RequestContext> {
     // The fork is made on first use: a request answered from caches (a remembered viewer, a
     // rate-limit refusal, `{ __typename }`) never builds a unit of work (bench/NOTES.md).
     const lazy = new LazyFork(this.orm);
     const fork = () => lazy.em();
     const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
-    const viewer = await auth.viewerFor(authorization, this.defaultTenantId);
+    const viewer = await auth.viewerFor(authorization, this.defaultTenantId, { fresh });
     lazy.scopeTo(viewer.tenantId);
     return new RequestScope({ em: fork, auth }, viewer, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
   }
@@ -283,7 +283,9 @@ export class ContextFactory {
    * identity map) alive.
    */
   async forConnection(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
-    const verified = await this.forAuthorization(authorization, clientIp);
+    // Checked against the database, not this node's memory of the caller: a socket opened while
+    // the database is away is refused as retryable (1013) instead of acknowledged and then failing.
+    const verified = await this.forAuthorization(authorization, clientIp, null, true);
     const { tenantId } = verified.viewer;
     const fresh = () => {
       const em = this.orm.em.fork() as Db;

@@ -129,8 +129,10 @@ export class AuthService {
   /**
    * Turns an Authorization header into a viewer. No header: anonymous in the default tenant.
    * A token that fails verification, or names a user or guest that no longer exists, is refused.
+   * `fresh`: read the row even if this node remembers it (a new long-lived connection is checked
+   * against the database, so while the database is away it is refused as retryable).
    */
-  async viewerFor(authorization: string | undefined, defaultTenantId: string): Promise<Viewer> {
+  async viewerFor(authorization: string | undefined, defaultTenantId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<Viewer> {
     if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous', tenantId: defaultTenantId };
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('INVALID_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
@@ -138,7 +140,7 @@ export class AuthService {
     const claims = await this.tokens.verify(match[1]!);
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     if (claims.typ === 'guest') {
-      if (!this.viewers.guest(claims.tid, claims.sub, claims.sid)) {
+      if (fresh || !this.viewers.guest(claims.tid, claims.sub, claims.sid)) {
         const since = this.viewers.generation();
         const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, { ...scoped, fields: ['id'], disableIdentityMap: true });
         if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
@@ -146,7 +148,7 @@ export class AuthService {
       }
       return { kind: 'guest', tenantId: claims.tid, participantId: claims.sub, sessionId: claims.sid };
     }
-    const user = this.viewers.user(claims.tid, claims.sub) ?? (await this.readUser(claims.tid, claims.sub));
+    const user = (fresh ? null : this.viewers.user(claims.tid, claims.sub)) ?? (await this.readUser(claims.tid, claims.sub));
     // A version above the cached one is a token issued since (on another node): read the row again.
     const current = user !== null && user.tokenVersion < claims.ver ? await this.readUser(claims.tid, claims.sub) : user;
     if (!current) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
