@@ -140,12 +140,8 @@ export class AuthService {
     const claims = await this.tokens.verify(match[1]!);
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     if (claims.typ === 'guest') {
-      if (fresh || !this.viewers.guest(claims.tid, claims.sub, claims.sid)) {
-        const since = this.viewers.generation();
-        const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, { ...scoped, fields: ['id'], disableIdentityMap: true });
-        if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
-        this.viewers.rememberGuest(claims.tid, claims.sub, claims.sid, since);
-      }
+      const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, { ...scoped, fields: ['id'], disableIdentityMap: true });
+      if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
       return { kind: 'guest', tenantId: claims.tid, participantId: claims.sub, sessionId: claims.sid };
     }
     const user = (fresh ? null : this.viewers.user(claims.tid, claims.sub)) ?? (await this.readUser(claims.tid, claims.sub));

@@ -9,7 +9,7 @@ export interface CachedUser {
   displayName: string;
 }
 
-/** How many users and guests one node remembers; the oldest entry goes first. */
+/** How many users one node remembers; the oldest entry goes first. */
 export const VIEWER_CACHE_MAX_ENTRIES = 10_000;
 
 interface Entry<T> {
@@ -18,9 +18,11 @@ interface Entry<T> {
 }
 
 /**
- * Every authenticated request used to read its caller's users row (or guest participant row) to
- * check revocation: one database round trip per request, most of what an empty query cost
- * (bench/NOTES.md). This node remembers those rows for `ttlMs`.
+ * Every authenticated request used to read its caller's users row to check revocation: one
+ * database round trip per request, most of what an empty query cost (bench/NOTES.md). This node
+ * remembers those rows for `ttlMs`. Guest tokens are still checked against their participant row
+ * on every request: a conversation that vanished must answer `conversation_not_found` at once
+ * (seed 002), and no event says so.
  *
  * Revocation stays immediate on this node and near-immediate on the others: whatever bumps a
  * user's token version calls `revoked` after its commit, which drops the entry here and tells
@@ -34,8 +36,6 @@ interface Entry<T> {
  */
 export class ViewerCache {
   private readonly users = new Map<string, Entry<CachedUser>>();
-  /** Guest participants never disappear once created (sessions are not deleted): only their existence is kept. */
-  private readonly guests = new Map<string, Entry<true>>();
   private current = 0;
 
   constructor(
@@ -77,14 +77,6 @@ export class ViewerCache {
     if (since === this.current) this.write(this.users, `${tenantId}:${userId}`, value);
   }
 
-  guest(tenantId: string, participantId: string, sessionId: string): boolean {
-    return this.read(this.guests, `${tenantId}:${participantId}:${sessionId}`) === true;
-  }
-
-  rememberGuest(tenantId: string, participantId: string, sessionId: string, since: number): void {
-    if (since === this.current) this.write(this.guests, `${tenantId}:${participantId}:${sessionId}`, true);
-  }
-
   /** Read this user's row afresh next time (another node revoked their tokens). */
   private forget(tenantId: string, userId: string): void {
     this.current += 1;
@@ -95,7 +87,6 @@ export class ViewerCache {
   private clear(): void {
     this.current += 1;
     this.users.clear();
-    this.guests.clear();
   }
 
   private read<T>(map: Map<string, Entry<T>>, key: string): T | null {
