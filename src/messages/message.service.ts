@@ -16,6 +16,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
+import { messageRecordOf } from '../sessions/message-record.js';
 import { queueIfAutoAssigned, type AssignmentTrigger } from '../sessions/assignment-queue.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
@@ -145,7 +146,7 @@ export class MessageService {
       const participants = known.includes(sender) ? known : [...known, sender];
       if (clientMessageId !== null) {
         const original = await tx.findOne(ChatMessage, { sender, clientMessageId }, { populate: ['sender.user', 'attachments'] });
-        if (original) return { session, participants, message: original, created: false, events: [] as SessionEvent[] };
+        if (original) return { participants, message: messageRecordOf(original), created: false, events: [] as SessionEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
       if (isPrivate && session.kind !== SessionKind.SUPPORT) throw badInput('private', 'Private notes belong to support sessions', 'NOTES_SUPPORT_ONLY');
@@ -181,8 +182,9 @@ export class MessageService {
       session.lastMessageId = message.id;
       sender.lastDeliveredMessageId = message.id;
       await tx.populate(message, ['sender.user', 'attachments']);
-      const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
-      return { session, participants, message, created: true, events: [event] };
+      const record = messageRecordOf(message);
+      const event = recordEvent(tx, session, 'message.created', { message: messageDto(record) });
+      return { participants, message: record, created: true, events: [event] };
     });
     this.publish(outcome.events);
     if (queued) await this.deps.assignment?.drain(viewer.tenantId);
@@ -353,7 +355,7 @@ export class MessageService {
       change(message, now);
       session.updatedAt = now;
       await tx.flush();
-      const event = recordEvent(tx, session, type, { message: messageDto(message) });
+      const event = recordEvent(tx, session, type, { message: messageDto(messageRecordOf(message)) });
       return { session, message, events: [event] };
     });
     this.publish(outcome.events);
@@ -418,7 +420,7 @@ export class MessageService {
     // One query for the whole page's attachments.
     await this.scope.em.populate(messages, ['attachments']);
     const watermarks = new WatermarkView(participants);
-    return messages.map((message) => watermarks.view(message));
+    return messages.map((message) => watermarks.view(messageRecordOf(message)));
   }
 
   /** Stats bookkeeping: a customer message opens a wait, the first support reply closes it. */
