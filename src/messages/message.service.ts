@@ -1,4 +1,4 @@
-import { readShowsNotes, seesPrivateNotes, visibleMessages } from '../sessions/message-visibility.js';
+import { readShowsNotes, seesPrivateNotes, visibleMessages, visibleMessagesSql } from '../sessions/message-visibility.js';
 import { lastEventIdOf } from '../events/event-position.js';
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
@@ -18,6 +18,7 @@ import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
 import { messageRecordOf } from '../sessions/message-record.js';
 import { queueIfAutoAssigned, type AssignmentTrigger } from '../sessions/assignment-queue.js';
+import { anyMessage, deliveredWatermark, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
@@ -205,13 +206,23 @@ export class MessageService {
 
     // The page is cut where the session row was read: a message sent since then arrives as an
     // event after lastEventId instead of appearing in both.
-    const idRange: Record<string, string> = { $lte: session.lastMessageId };
-    if (afterId !== null) idRange.$gt = afterId;
-    if (beforeId !== null) idRange.$lt = beforeId;
+    let where = ' and id <= ?';
+    const params: string[] = [session.lastMessageId];
+    if (afterId !== null) {
+      where += ' and id > ?';
+      params.push(afterId);
+    }
+    if (beforeId !== null) {
+      where += ' and id < ?';
+      params.push(beforeId);
+    }
     const includeNotes = args.includeNotes !== false;
-    const where = { session, id: idRange, ...visibleMessages(this.scope.viewer, includeNotes) };
-    const rows = await this.scope.em.find(ChatMessage, where, {
-      orderBy: { id: backward ? 'desc' : 'asc' },
+    const rows = await selectMessageRows(this.scope.em, {
+      tenantId: session.tenant.id,
+      sessionId: session.id,
+      where: where + visibleMessagesSql(this.scope.viewer, includeNotes),
+      params,
+      order: backward ? 'id desc' : 'id asc',
       limit: size + 1,
     });
     const more = rows.length > size;
@@ -221,10 +232,10 @@ export class MessageService {
     const first = page[0];
     const last = page[page.length - 1];
     const [hasPreviousPage, hasNextPage] = backward
-      ? [more, beforeId !== null && (await this.exists(session, { $gte: beforeId }, includeNotes))]
-      : [afterId !== null && (await this.exists(session, { $lte: afterId }, includeNotes)), more];
-    const views = await this.views(session, page);
-    await this.markDelivered(session, last?.id);
+      ? [more, beforeId !== null && (await this.exists(session, ' and id >= ?', beforeId, includeNotes))]
+      : [afterId !== null && (await this.exists(session, ' and id <= ?', afterId, includeNotes)), more];
+    const { views, participants } = await this.views(session, page);
+    await this.deliver(session.id, this.ownWatermarks(participants), last?.id);
     return {
       edges: views.map((node) => ({ cursor: encodeCursor(node.message.id), node })),
       pageInfo: {
@@ -243,14 +254,18 @@ export class MessageService {
     const offset = intInRange(offsetArg, 'offset', 0, 10_000_000, 0);
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
-    const rows = await this.scope.em.find(
-      ChatMessage,
+    const rows = await selectMessageRows(this.scope.em, {
+      tenantId: session.tenant.id,
+      sessionId: session.id,
       // Cut where the session row was read, as in connection().
-      { session, id: { $lte: session.lastMessageId }, ...visibleMessages(this.scope.viewer, includeNotes) },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset },
-    );
-    const items = await this.views(session, rows.slice(0, limit));
-    await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
+      where: ` and id <= ?${visibleMessagesSql(this.scope.viewer, includeNotes)}`,
+      params: [session.lastMessageId],
+      order: 'created_at asc, id asc',
+      limit: limit + 1,
+      offset,
+    });
+    const { views: items, participants } = await this.views(session, rows.slice(0, limit));
+    await this.deliver(session.id, this.ownWatermarks(participants), maxId(items.map((view) => view.message.id)));
     return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session, readShowsNotes(this.scope.viewer, includeNotes)) };
   }
 
@@ -259,13 +274,16 @@ export class MessageService {
     const afterId = parseWatermark(afterIdArg, 'afterId');
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
-    const rows = await this.scope.em.find(
-      ChatMessage,
-      { session, id: { $gt: afterId }, ...visibleMessages(this.scope.viewer, includeNotes) },
-      { orderBy: { id: 'asc' }, limit },
-    );
-    const views = await this.views(session, rows);
-    await this.markDelivered(session, rows[rows.length - 1]?.id);
+    const rows = await selectMessageRows(this.scope.em, {
+      tenantId: session.tenant.id,
+      sessionId: session.id,
+      where: ` and id > ?${visibleMessagesSql(this.scope.viewer, includeNotes)}`,
+      params: [afterId],
+      order: 'id asc',
+      limit,
+    });
+    const { views, participants } = await this.views(session, rows);
+    await this.deliver(session.id, this.ownWatermarks(participants), rows[rows.length - 1]?.id);
     return views;
   }
 
@@ -359,8 +377,9 @@ export class MessageService {
       return { session, message, events: [event] };
     });
     this.publish(outcome.events);
-    const [view] = await this.views(outcome.session, [outcome.message]);
-    return view!;
+    await this.scope.em.populate(outcome.message, ['attachments']);
+    const participants = await selectParticipants(this.scope.em, outcome.session.tenant.id, outcome.session.id);
+    return new WatermarkView(participants).view(messageRecordOf(outcome.message));
   }
 
   /**
@@ -369,13 +388,26 @@ export class MessageService {
    * only, and records `delivery.updated` when it moved. Only participants have watermarks: an
    * admin watching a session they never joined changes nothing. Cheap when nothing moves (one read).
    */
-  async markDelivered(sessionOrId: ChatSession | string, messageId: string | undefined): Promise<void> {
+  async markDelivered(sessionId: string, messageId: string | undefined): Promise<void> {
     const { em, viewer } = this.scope;
     if (messageId === undefined || messageId === '0') return;
-    const sessionId = typeof sessionOrId === 'string' ? sessionOrId : sessionOrId.id;
-    const where = viewer.kind === 'guest' ? { id: viewer.participantId, session: sessionId } : viewer.kind === 'user' ? { session: sessionId, user: viewer.userId } : null;
-    if (where === null) return;
-    const current = await em.findOne(Participant, where, { fields: ['id', 'lastDeliveredMessageId'], disableIdentityMap: true });
+    const by = viewer.kind === 'guest' ? { participantId: viewer.participantId } : viewer.kind === 'user' ? { userId: viewer.userId } : null;
+    if (by === null) return;
+    await this.deliver(sessionId, await deliveredWatermark(em, viewer.tenantId, sessionId, by), messageId);
+  }
+
+  /** The viewer's own row among a page's participants (none for an admin who never joined, or the anonymous). */
+  private ownWatermarks(participants: readonly ParticipantRecord[]): ParticipantRecord | null {
+    const { viewer } = this.scope;
+    if (viewer.kind === 'guest') return participants.find((p) => p.id === viewer.participantId) ?? null;
+    if (viewer.kind === 'user') return participants.find((p) => p.userId === viewer.userId) ?? null;
+    return null;
+  }
+
+  /** markDelivered once the viewer's watermark is known: nothing is written unless it moves forward. */
+  private async deliver(sessionId: string, current: { id: string; lastDeliveredMessageId: string } | null, messageId: string | undefined): Promise<void> {
+    const { em, viewer } = this.scope;
+    if (messageId === undefined || messageId === '0') return;
     if (!current || BigInt(current.lastDeliveredMessageId) >= BigInt(messageId)) return;
     const events = await em.fork().transactional(async (tx) => {
       // Same lock as send/markRead: this session's outbox ids stay in commit order.
@@ -403,24 +435,20 @@ export class MessageService {
     return loadAccessibleSession(em, viewer, await sessionIdFrom(em, sessionIdArg, 'sessionId'));
   }
 
-  private async exists(session: ChatSession, idRange: Record<string, string>, includeNotes: boolean): Promise<boolean> {
-    const row = await this.scope.em.findOne(ChatMessage, { session, id: idRange, ...visibleMessages(this.scope.viewer, includeNotes) }, { fields: ['id'] });
-    return row !== null;
+  /** The has-previous/next probe: any message of the session beyond the cursor that the reader may see. */
+  private async exists(session: ChatSession, idCondition: string, id: string, includeNotes: boolean): Promise<boolean> {
+    return anyMessage(this.scope.em, session.tenant.id, session.id, idCondition + visibleMessagesSql(this.scope.viewer, includeNotes), [id]);
   }
 
   /**
-   * Read/delivery state derives from the session's participants' watermarks, loaded once per page.
-   * Loading them (with their users) also completes every message's `sender` reference through the
-   * identity map, so page queries select messages alone instead of joining participants and users
-   * on every row (bench/NOTES.md: profiled, fewer rows to hydrate).
+   * Read/delivery state derives from the session's participants' watermarks, loaded once per page
+   * with their users' names (one statement), which also name every message's sender.
    */
-  private async views(session: ChatSession, messages: ChatMessage[]): Promise<MessageView[]> {
-    if (messages.length === 0) return [];
-    const participants = await this.scope.em.find(Participant, { session }, { populate: ['user'] });
-    // One query for the whole page's attachments.
-    await this.scope.em.populate(messages, ['attachments']);
+  private async views(session: ChatSession, rows: readonly MessageRowWithAttachments[]): Promise<{ views: MessageView[]; participants: ParticipantRecord[] }> {
+    if (rows.length === 0) return { views: [], participants: [] };
+    const participants = await selectParticipants(this.scope.em, session.tenant.id, session.id);
     const watermarks = new WatermarkView(participants);
-    return messages.map((message) => watermarks.view(messageRecordOf(message)));
+    return { views: messageRecords(rows, participants).map((record) => watermarks.view(record)), participants };
   }
 
   /** Stats bookkeeping: a customer message opens a wait, the first support reply closes it. */
