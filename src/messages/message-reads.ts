@@ -11,7 +11,11 @@ import type { ParticipantRole } from '../shared/enums.js';
  */
 
 /** A session participant as pages need it: the sender's names and the watermarks read state compares. */
-export type ParticipantRecord = SenderRecord & ParticipantWatermarks;
+export type ParticipantRecord = SenderRecord &
+  ParticipantWatermarks & {
+    /** A room member who was removed: the row keeps their authorship but grants nothing. */
+    readonly left: boolean;
+  };
 
 /** Which of a session's messages, in which order: `where` is extra SQL on chat_messages with its `?` params. */
 export interface MessageSelection {
@@ -70,10 +74,12 @@ export async function selectParticipants(em: Db, tenantId: string, sessionId: st
       last_delivered: string;
       display_name: string | null;
       username: string | null;
+      left: boolean;
     }[]
   >(
     `select p.id::text as id, p.role, p.user_id::text as user_id, p.guest_name, p.last_read_message_id::text as last_read,
-            p.last_delivered_message_id::text as last_delivered, u.display_name, u.username
+            p.last_delivered_message_id::text as last_delivered, u.display_name, u.username,
+            p.left_at is not null as left
        from participants p left join users u on u.tenant_id = ? and u.id = p.user_id
       where p.tenant_id = ? and p.session_id = ?`,
     [tenantId, tenantId, sessionId],
@@ -87,6 +93,7 @@ export async function selectParticipants(em: Db, tenantId: string, sessionId: st
     username: row.username,
     lastReadMessageId: row.last_read,
     lastDeliveredMessageId: row.last_delivered,
+    left: row.left === true,
   }));
 }
 

@@ -5,19 +5,33 @@ import { LockMode } from '@mikro-orm/core';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
 import type { SessionEvent } from '../model/session-event.entity.js';
 import { Participant } from '../model/participant.entity.js';
-import { ensureParticipant } from '../sessions/participants.js';
-import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
+import { ensureParticipant, roleFor } from '../sessions/participants.js';
+import { denialOf, loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { ChatSession } from '../model/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
-import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
+import { accessDenied, badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
+import type { Db } from '../db/orm.js';
+import type { PublishedEvent } from '../model/event-contract.js';
+import { randomUUID } from 'node:crypto';
 import { intInRange, maxId, parseId, parseWatermark, requireJsonObject, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
-import { messageRecordOf } from '../sessions/message-record.js';
-import { queueIfAutoAssigned, type AssignmentTrigger } from '../sessions/assignment-queue.js';
+import { messageRecordOf, type MessageRecord } from '../sessions/message-record.js';
+import { joinsAutoAssignQueue, type AssignmentTrigger } from '../sessions/assignment-queue.js';
+import {
+  insertAttachments,
+  insertEvent,
+  insertMessage,
+  insertParticipant,
+  lockSession,
+  moveSenderWatermarks,
+  updateSessionAfterSend,
+  type LockedSession,
+  type SessionCounters,
+} from './send-statements.js';
 import { anyMessage, deliveredWatermark, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
@@ -67,9 +81,9 @@ export interface MessagePageResult {
   position: () => Promise<string>;
 }
 
-function senderTypeFor(participant: Participant, session: ChatSession): SenderType {
-  if (session.kind === SessionKind.ROOM) return SenderType.USER;
-  switch (participant.role) {
+function senderTypeFor(role: ParticipantRole, kind: SessionKind): SenderType {
+  if (kind === SessionKind.ROOM) return SenderType.USER;
+  switch (role) {
     case ParticipantRole.AGENT:
       return SenderType.SUPPORT;
     case ParticipantRole.BOT:
@@ -77,6 +91,17 @@ function senderTypeFor(participant: Participant, session: ChatSession): SenderTy
     default:
       return SenderType.USER;
   }
+}
+
+/**
+ * Stats bookkeeping: a customer message opens a wait, the first support reply closes it (and
+ * counts as a response). Returns the session's changes; none outside support sessions.
+ */
+function responseTime(session: LockedSession, senderType: SenderType, at: Date): Pick<SessionCounters, 'waitingSince' | 'response'> {
+  if (session.kind !== SessionKind.SUPPORT) return {};
+  if (senderType === SenderType.USER && session.waitingSince === null) return { waitingSince: at };
+  if (senderType === SenderType.SUPPORT && session.waitingSince !== null) return { waitingSince: null, response: { ms: at.getTime() - session.waitingSince.getTime() } };
+  return {};
 }
 
 function validateMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
@@ -136,61 +161,113 @@ export class MessageService {
     received: ReceivedFiles | null,
   ): Promise<SendResult> {
     const { em, viewer } = this.scope;
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    const tenantId = viewer.tenantId;
     let queued = false;
+    // Plain statements, no unit of work (send-statements.ts; bench/NOTES.md): the same rules and
+    // the same rows as before, about the HTTP floor's statement count.
     const outcome = await em.transactional(async (tx) => {
       queued = false;
-      const session = await loadAccessibleSession(tx, viewer, sessionId, true);
-      // Every participant (with user) in one query: the sender is among them, and the reply's
-      // read state needs their watermarks, so nothing is read again after commit (bench/NOTES.md).
-      const known = await tx.find(Participant, { session }, { populate: ['user'] });
-      const sender = await ensureParticipant(tx, session, viewer, known);
+      const session = await lockSession(tx, tenantId, sessionId);
+      if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+      // Every participant with their user's names in one statement: access, the sender, and the
+      // reply's read state all come from it, so nothing is read again after commit.
+      const known = await selectParticipants(tx, tenantId, sessionId);
+      const denial = await denialOf(viewer, session, (userId) => known.some((p) => p.userId === userId && !p.left));
+      if (denial) throw accessDenied(denial);
+      const sender = await this.senderAmong(tx, session, known);
       const participants = known.includes(sender) ? known : [...known, sender];
       if (clientMessageId !== null) {
-        const original = await tx.findOne(ChatMessage, { sender, clientMessageId }, { populate: ['sender.user', 'attachments'] });
-        if (original) return { participants, message: messageRecordOf(original), created: false, events: [] as SessionEvent[] };
+        const [original] = await selectMessageRows(tx, {
+          tenantId,
+          sessionId,
+          where: ' and sender_id = ? and client_message_id = ?',
+          params: [sender.id, clientMessageId],
+          order: 'id asc',
+          limit: 1,
+        });
+        if (original) return { participants, message: messageRecords([original], participants)[0]!, created: false, events: [] as PublishedEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
       if (isPrivate && session.kind !== SessionKind.SUPPORT) throw badInput('private', 'Private notes belong to support sessions', 'NOTES_SUPPORT_ONLY');
 
       const createdAt = new Date();
-      const senderType = senderTypeFor(sender, session);
-      const message = tx.create(ChatMessage, {
-        tenant: session.tenant,
-        session,
-        sender,
+      const senderType = senderTypeFor(sender.role, session.kind);
+      const counters: SessionCounters = { note: isPrivate, createdAt };
+      // A note is no reply (the customer's wait goes on) and no activity the customer sees.
+      if (!isPrivate) {
+        Object.assign(counters, responseTime(session, senderType, createdAt));
+        // A customer writing into an unassigned session is waiting for someone: queue it for a free agent.
+        if (senderType === SenderType.USER && (await joinsAutoAssignQueue(tx, session))) {
+          queued = true;
+          counters.queuedAt = createdAt;
+        }
+      }
+      const uuid = randomUUID();
+      const id = await insertMessage(tx, {
+        uuid,
+        tenantId,
+        sessionId,
+        senderId: sender.id,
         senderType,
         content,
         metadata,
         clientMessageId,
         createdAt,
         isPrivate,
+        responseMs: counters.response?.ms ?? null,
       });
-      if (received) this.attachments.addRows(tx, message, received);
-      if (isPrivate) {
-        // A note is no reply (the customer's wait goes on) and no activity the customer sees.
-        session.noteCount += 1;
-      } else {
-        this.trackResponseTime(session, message);
-        // A customer writing into an unassigned session is waiting for someone: queue it for a free agent.
-        if (senderType === SenderType.USER) queued = await queueIfAutoAssigned(tx, session, createdAt);
-        session.messageCount += 1;
-        session.lastMessageAt = createdAt;
-      }
-      session.updatedAt = createdAt;
+      const attachments = await insertAttachments(tx, tenantId, id, received?.files ?? [], createdAt);
+      const message: MessageRecord = {
+        id,
+        uuid,
+        sessionId,
+        senderType,
+        senderId: sender.id,
+        senderRole: sender.role,
+        senderUserId: sender.userId,
+        senderName: sender.name,
+        senderUsername: sender.username,
+        content,
+        metadata,
+        clientMessageId,
+        createdAt,
+        editedAt: null,
+        deletedAt: null,
+        version: 1,
+        private: isPrivate,
+        attachments,
+      };
+      const event = await insertEvent(tx, tenantId, sessionId, 'message.created', { message: messageDto(message) });
+      await updateSessionAfterSend(tx, tenantId, sessionId, id, counters);
       // The sender has read everything up to their own message.
-      await tx.flush();
-      sender.lastReadMessageId = message.id;
-      session.lastMessageId = message.id;
-      sender.lastDeliveredMessageId = message.id;
-      await tx.populate(message, ['sender.user', 'attachments']);
-      const record = messageRecordOf(message);
-      const event = recordEvent(tx, session, 'message.created', { message: messageDto(record) });
-      return { participants, message: record, created: true, events: [event] };
+      await moveSenderWatermarks(tx, tenantId, sender.id, id);
+      const moved = { ...sender, lastReadMessageId: id, lastDeliveredMessageId: id };
+      return { participants: participants.map((p) => (p === sender ? moved : p)), message, created: true, events: [event] };
     });
-    this.publish(outcome.events);
+    if (outcome.events.length) this.deps.events.publish(outcome.events);
     if (queued) await this.deps.assignment?.drain(viewer.tenantId);
     const view = new WatermarkView(outcome.participants).view(outcome.message);
     return { message: view, created: outcome.created };
+  }
+
+  /**
+   * The viewer's participant row among the session's, as ensureParticipant finds or creates it:
+   * admins (and a customer or agent whose row predates them) get one on first use.
+   */
+  private async senderAmong(tx: Db, session: LockedSession, known: readonly ParticipantRecord[]): Promise<ParticipantRecord> {
+    const { viewer } = this.scope;
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    if (viewer.kind === 'guest') {
+      const guest = known.find((p) => p.id === viewer.participantId);
+      if (!guest) throw forbidden('NOT_YOUR_SESSION');
+      return guest;
+    }
+    const existing = known.find((p) => p.userId === viewer.userId);
+    if (existing) return existing;
+    const role = roleFor(viewer, session.kind);
+    const id = await insertParticipant(tx, session.tenantId, session.id, viewer.userId, role, new Date());
+    return { id, role, userId: viewer.userId, name: viewer.displayName, username: viewer.username, left: false, lastReadMessageId: '0', lastDeliveredMessageId: '0' };
   }
 
   /** Relay cursor paging keyed on id; both directions are a single index range scan. */
@@ -449,22 +526,6 @@ export class MessageService {
     const participants = await selectParticipants(this.scope.em, session.tenant.id, session.id);
     const watermarks = new WatermarkView(participants);
     return { views: messageRecords(rows, participants).map((record) => watermarks.view(record)), participants };
-  }
-
-  /** Stats bookkeeping: a customer message opens a wait, the first support reply closes it. */
-  private trackResponseTime(session: ChatSession, message: ChatMessage): void {
-    if (session.kind !== SessionKind.SUPPORT) return;
-    if (message.senderType === SenderType.USER && session.waitingSince === null) {
-      session.waitingSince = message.createdAt;
-    } else if (message.senderType === SenderType.SUPPORT && session.waitingSince !== null) {
-      const responseMs = message.createdAt.getTime() - session.waitingSince.getTime();
-      message.responseMs = responseMs;
-      session.responseCount += 1;
-      session.responseMsTotal = Number(session.responseMsTotal) + responseMs;
-      session.firstResponseAt ??= message.createdAt;
-      session.firstResponseMs ??= responseMs;
-      session.waitingSince = null;
-    }
   }
 
   private publish(events: SessionEvent[]): void {
