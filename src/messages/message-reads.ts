@@ -2,7 +2,7 @@ import type { Db } from '../db/orm.js';
 import type { AttachmentRecord, MessageRecord, MessageRow, SenderRecord } from '../sessions/message-record.js';
 import { messageRecordFromRow } from '../sessions/message-record.js';
 import type { ParticipantWatermarks } from '../sessions/watermarks.js';
-import type { ParticipantRole } from '../shared/enums.js';
+import type { ParticipantRole, SessionKind, SessionStatus } from '../shared/enums.js';
 
 /**
  * The message hot paths' reads as plain SQL (issue 11): no entity is hydrated for a page, a
@@ -115,4 +115,71 @@ export async function deliveredWatermark(em: Db, tenantId: string, sessionId: st
     [tenantId, sessionId, value],
   );
   return row ? { id: row.id, lastDeliveredMessageId: row.last_delivered } : null;
+}
+
+/** The session row as a read or a send needs it: access (DESIGN §4), the page cut, counts, position, and the send's bookkeeping. */
+export interface SessionRow {
+  id: string;
+  tenantId: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  agentId: string | null;
+  customerId: string | null;
+  lastMessageId: string;
+  lastEventSeq: string;
+  messageCount: number;
+  noteCount: number;
+  waitingSince: Date | null;
+  queuedAt: Date | null;
+}
+
+/** The session row, tenant stated; `lock`: FOR UPDATE (inside the send transaction). */
+export async function selectSession(em: Db, tenantId: string, sessionId: string, lock = false): Promise<SessionRow | null> {
+  const [row] = await em.execute<
+    {
+      id: string;
+      kind: SessionKind;
+      status: SessionStatus;
+      agent_id: string | null;
+      customer_id: string | null;
+      last_message_id: string;
+      last_event_seq: string;
+      message_count: number;
+      note_count: number;
+      waiting_since: Date | string | null;
+      queued_at: Date | string | null;
+    }[]
+  >(
+    `select id::text as id, kind, status, agent_id::text as agent_id, customer_id::text as customer_id, last_message_id::text as last_message_id,
+            last_event_seq::text as last_event_seq, message_count, note_count, waiting_since, queued_at
+       from chat_sessions where tenant_id = ? and id = ?${lock ? ' for update' : ''}`,
+    [tenantId, sessionId],
+  );
+  if (!row) return null;
+  return {
+    id: row.id,
+    tenantId,
+    kind: row.kind,
+    status: row.status,
+    agentId: row.agent_id,
+    customerId: row.customer_id,
+    lastMessageId: row.last_message_id,
+    lastEventSeq: row.last_event_seq,
+    messageCount: Number(row.message_count),
+    noteCount: Number(row.note_count),
+    waitingSince: dateOrNull(row.waiting_since),
+    queuedAt: dateOrNull(row.queued_at),
+  };
+}
+
+const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+/** Whether the user has a participant row in the session that they have not left (room members, bots). */
+export async function isMember(em: Db, tenantId: string, sessionId: string, userId: string): Promise<boolean> {
+  const rows = await em.execute<unknown[]>('select 1 from participants where tenant_id = ? and session_id = ? and user_id = ? and left_at is null limit 1', [
+    tenantId,
+    sessionId,
+    userId,
+  ]);
+  return rows.length > 0;
 }

@@ -26,13 +26,11 @@ import {
   insertEvent,
   insertMessage,
   insertParticipant,
-  lockSession,
   moveSenderWatermarks,
   updateSessionAfterSend,
-  type LockedSession,
   type SessionCounters,
 } from './send-statements.js';
-import { anyMessage, deliveredWatermark, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
+import { anyMessage, deliveredWatermark, isMember, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
@@ -97,7 +95,7 @@ function senderTypeFor(role: ParticipantRole, kind: SessionKind): SenderType {
  * Stats bookkeeping: a customer message opens a wait, the first support reply closes it (and
  * counts as a response). Returns the session's changes; none outside support sessions.
  */
-function responseTime(session: LockedSession, senderType: SenderType, at: Date): Pick<SessionCounters, 'waitingSince' | 'response'> {
+function responseTime(session: SessionRow, senderType: SenderType, at: Date): Pick<SessionCounters, 'waitingSince' | 'response'> {
   if (session.kind !== SessionKind.SUPPORT) return {};
   if (senderType === SenderType.USER && session.waitingSince === null) return { waitingSince: at };
   if (senderType === SenderType.SUPPORT && session.waitingSince !== null) return { waitingSince: null, response: { ms: at.getTime() - session.waitingSince.getTime() } };
@@ -168,7 +166,7 @@ export class MessageService {
     // the same rows as before, about the HTTP floor's statement count.
     const outcome = await em.transactional(async (tx) => {
       queued = false;
-      const session = await lockSession(tx, tenantId, sessionId);
+      const session = await selectSession(tx, tenantId, sessionId, true);
       if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
       // Every participant with their user's names in one statement: access, the sender, and the
       // reply's read state all come from it, so nothing is read again after commit.
@@ -255,7 +253,7 @@ export class MessageService {
    * The viewer's participant row among the session's, as ensureParticipant finds or creates it:
    * admins (and a customer or agent whose row predates them) get one on first use.
    */
-  private async senderAmong(tx: Db, session: LockedSession, known: readonly ParticipantRecord[]): Promise<ParticipantRecord> {
+  private async senderAmong(tx: Db, session: SessionRow, known: readonly ParticipantRecord[]): Promise<ParticipantRecord> {
     const { viewer } = this.scope;
     if (viewer.kind === 'anonymous') throw unauthenticated();
     if (viewer.kind === 'guest') {
@@ -295,7 +293,7 @@ export class MessageService {
     }
     const includeNotes = args.includeNotes !== false;
     const rows = await selectMessageRows(this.scope.em, {
-      tenantId: session.tenant.id,
+      tenantId: session.tenantId,
       sessionId: session.id,
       where: where + visibleMessagesSql(this.scope.viewer, includeNotes),
       params,
@@ -332,7 +330,7 @@ export class MessageService {
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
     const rows = await selectMessageRows(this.scope.em, {
-      tenantId: session.tenant.id,
+      tenantId: session.tenantId,
       sessionId: session.id,
       // Cut where the session row was read, as in connection().
       where: ` and id <= ?${visibleMessagesSql(this.scope.viewer, includeNotes)}`,
@@ -352,7 +350,7 @@ export class MessageService {
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
     const rows = await selectMessageRows(this.scope.em, {
-      tenantId: session.tenant.id,
+      tenantId: session.tenantId,
       sessionId: session.id,
       where: ` and id > ?${visibleMessagesSql(this.scope.viewer, includeNotes)}`,
       params: [afterId],
@@ -503,27 +501,34 @@ export class MessageService {
   }
 
   /** Messages in the session as the viewer counts them: notes only for those who see them. */
-  private totalOf(session: ChatSession, includeNotes: boolean): number {
+  private totalOf(session: SessionRow, includeNotes: boolean): number {
     return session.messageCount + (readShowsNotes(this.scope.viewer, includeNotes) ? session.noteCount : 0);
   }
 
-  private async readable(sessionIdArg: string): Promise<ChatSession> {
+  /** loadAccessibleSession as two plain reads at most (the session row; membership when it decides): no entity hydrated. */
+  private async readable(sessionIdArg: string): Promise<SessionRow> {
     const { em, viewer } = this.scope;
-    return loadAccessibleSession(em, viewer, await sessionIdFrom(em, sessionIdArg, 'sessionId'));
+    const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    const session = await selectSession(em, viewer.tenantId, sessionId);
+    if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+    const denial = await denialOf(viewer, session, (userId) => isMember(em, viewer.tenantId, sessionId, userId));
+    if (denial) throw accessDenied(denial);
+    return session;
   }
 
   /** The has-previous/next probe: any message of the session beyond the cursor that the reader may see. */
-  private async exists(session: ChatSession, idCondition: string, id: string, includeNotes: boolean): Promise<boolean> {
-    return anyMessage(this.scope.em, session.tenant.id, session.id, idCondition + visibleMessagesSql(this.scope.viewer, includeNotes), [id]);
+  private async exists(session: SessionRow, idCondition: string, id: string, includeNotes: boolean): Promise<boolean> {
+    return anyMessage(this.scope.em, session.tenantId, session.id, idCondition + visibleMessagesSql(this.scope.viewer, includeNotes), [id]);
   }
 
   /**
    * Read/delivery state derives from the session's participants' watermarks, loaded once per page
    * with their users' names (one statement), which also name every message's sender.
    */
-  private async views(session: ChatSession, rows: readonly MessageRowWithAttachments[]): Promise<{ views: MessageView[]; participants: ParticipantRecord[] }> {
+  private async views(session: SessionRow, rows: readonly MessageRowWithAttachments[]): Promise<{ views: MessageView[]; participants: ParticipantRecord[] }> {
     if (rows.length === 0) return { views: [], participants: [] };
-    const participants = await selectParticipants(this.scope.em, session.tenant.id, session.id);
+    const participants = await selectParticipants(this.scope.em, session.tenantId, session.id);
     const watermarks = new WatermarkView(participants);
     return { views: messageRecords(rows, participants).map((record) => watermarks.view(record)), participants };
   }

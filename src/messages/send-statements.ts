@@ -3,59 +3,13 @@ import type { ReceivedFile } from '../attachments/attachment.service.js';
 import type { Db } from '../db/orm.js';
 import type { EventPayloads, PublishedEvent, SessionEventType } from '../model/event-contract.js';
 import type { AttachmentRecord } from '../sessions/message-record.js';
-import type { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
+import type { ParticipantRole, SenderType } from '../shared/enums.js';
 
 /**
  * The send transaction's statements as plain SQL (issue 11: no unit of work, no hydration on the
  * hottest write). Each states `tenant_id = ?` itself: the ORM's tenant filter does not apply.
  * Database triggers still number the outbox row and keep the unread counters.
  */
-
-/** The session row as the send transaction reads it, under its row lock. */
-export interface LockedSession {
-  id: string;
-  tenantId: string;
-  kind: SessionKind;
-  status: SessionStatus;
-  customerId: string | null;
-  agentId: string | null;
-  waitingSince: Date | null;
-  firstResponseAt: Date | null;
-  queuedAt: Date | null;
-}
-
-export async function lockSession(tx: Db, tenantId: string, sessionId: string): Promise<LockedSession | null> {
-  const [row] = await tx.execute<
-    {
-      id: string;
-      kind: SessionKind;
-      status: SessionStatus;
-      customer_id: string | null;
-      agent_id: string | null;
-      waiting_since: Date | string | null;
-      first_response_at: Date | string | null;
-      queued_at: Date | string | null;
-    }[]
-  >(
-    `select id::text as id, kind, status, customer_id::text as customer_id, agent_id::text as agent_id, waiting_since, first_response_at, queued_at
-       from chat_sessions where tenant_id = ? and id = ? for update`,
-    [tenantId, sessionId],
-  );
-  if (!row) return null;
-  return {
-    id: row.id,
-    tenantId,
-    kind: row.kind,
-    status: row.status,
-    customerId: row.customer_id,
-    agentId: row.agent_id,
-    waitingSince: dateOrNull(row.waiting_since),
-    firstResponseAt: dateOrNull(row.first_response_at),
-    queuedAt: dateOrNull(row.queued_at),
-  };
-}
-
-const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
 /** A user's participant row, created on their first write (admins; see ensureParticipant). */
 export async function insertParticipant(tx: Db, tenantId: string, sessionId: string, userId: string, role: ParticipantRole, now: Date): Promise<string> {

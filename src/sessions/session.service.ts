@@ -208,7 +208,8 @@ export class SessionService {
   /** By numeric id or by public UUID. */
   /** The outbox position of the session as read (see events/event-position.ts). */
   async lastEventId(idOrUuid: string): Promise<string> {
-    return lastEventIdOf(this.scope.em, await this.get(idOrUuid), seesPrivateNotes(this.scope.viewer));
+    const session = await this.get(idOrUuid);
+    return lastEventIdOf(this.scope.em, { id: session.id, tenantId: session.tenant.id, lastEventSeq: session.lastEventSeq }, seesPrivateNotes(this.scope.viewer));
   }
 
   async get(idOrUuid: string): Promise<ChatSession> {
