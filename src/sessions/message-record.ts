@@ -50,7 +50,7 @@ export interface SenderRecord {
   readonly username: string | null;
 }
 
-/** The columns a plain read selects from chat_messages (see message-rows.ts in messages/). */
+/** The columns a plain read selects from chat_messages (messages/message-reads.ts). */
 export interface MessageRow {
   id: string;
   uuid: string;
