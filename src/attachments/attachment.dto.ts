@@ -1,11 +1,11 @@
 import type { AttachmentDto } from '../model/event-contract.js';
-import type { Attachment } from '../model/attachment.entity.js';
+import type { AttachmentRecord } from '../sessions/message-record.js';
 
 /** The download path of an attachment (seed 001). */
 export const attachmentUrl = (id: string): string => `/api/chat/attachments/${id}`;
 
 /** The attachment as GraphQL returns it and event payloads carry it (plain JSON). */
-export function attachmentDto(attachment: Attachment): AttachmentDto {
+export function attachmentDto(attachment: AttachmentRecord): AttachmentDto {
   const { width, height, duration } = attachment.metadata;
   return {
     id: attachment.id,

@@ -1,5 +1,11 @@
 import type { Db } from '../db/orm.js';
-import type { ChatSession } from '../model/session.entity.js';
+
+/** What the position reads of a session row: an entity's fields, or a plain read's. */
+export interface SessionPosition {
+  id: string;
+  tenantId: string;
+  lastEventSeq: string;
+}
 
 /**
  * The outbox position a history read stands at: the id of the session's last event as of the
@@ -9,7 +15,7 @@ import type { ChatSession } from '../model/session.entity.js';
  * later event's id is larger, and resuming from it is allowed. `seesNotes` false: the last event
  * that is not about a private note.
  */
-export async function lastEventIdOf(em: Db, session: ChatSession, seesNotes = true): Promise<string> {
+export async function lastEventIdOf(em: Db, session: SessionPosition, seesNotes = true): Promise<string> {
   if (session.lastEventSeq === '0') return '0';
   const connection = em.getConnection();
   // Raw SQL leaves the tenant filter behind: the tenant is stated here (the session was access-checked).
@@ -20,7 +26,7 @@ export async function lastEventIdOf(em: Db, session: ChatSession, seesNotes = tr
       ? 'select id::text as id from session_events where tenant_id = ? and session_id = ? and seq = ?'
       : `select id::text as id from session_events where tenant_id = ? and session_id = ? and seq <= ?
            and coalesce((payload->'message'->>'private')::boolean, false) = false order by seq desc limit 1`,
-    [session.tenant.id, session.id, session.lastEventSeq],
+    [session.tenantId, session.id, session.lastEventSeq],
   );
   if (rows[0]) return rows[0].id;
   const retention = await connection.execute<{ pruned: string }[]>('select pruned_through::text as pruned from outbox_retention');

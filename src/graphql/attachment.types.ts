@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import type { Attachment } from '../model/attachment.entity.js';
+import type { AttachmentRecord } from '../sessions/message-record.js';
 import { attachmentDto } from '../attachments/attachment.dto.js';
 
 @ObjectType('AttachmentMetadata')
@@ -34,7 +34,7 @@ export class AttachmentType {
   @Field(() => AttachmentMetadataType)
   metadata!: AttachmentMetadataType;
 
-  static from(attachment: Attachment): AttachmentType {
+  static from(attachment: AttachmentRecord): AttachmentType {
     return Object.assign(new AttachmentType(), attachmentDto(attachment));
   }
 }

@@ -2,8 +2,6 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
 import { AttachmentType } from './attachment.types.js';
 import { DeliveryStatus, SenderType } from './enums.js';
-import { participantName } from '../sessions/participants.js';
-import { visibleAttachments, visibleContent } from '../messages/message.dto.js';
 import type { MessageConnectionResult } from '../messages/message.service.js';
 import type { MessageView } from '../sessions/watermarks.js';
 
@@ -70,27 +68,9 @@ export class MessageType {
   attachments!: AttachmentType[];
 
   static from({ message, read, status }: MessageView): MessageType {
-    return Object.assign(new MessageType(), {
-      id: message.id,
-      uuid: message.uuid,
-      sessionId: message.session.id,
-      senderType: message.senderType,
-      senderId: message.sender?.id ?? null,
-      senderUserId: message.sender?.user?.id ?? null,
-      senderName: participantName(message.sender),
-      senderUsername: message.sender?.user?.username ?? null,
-      content: visibleContent(message),
-      metadata: message.metadata,
-      clientMessageId: message.clientMessageId,
-      createdAt: message.createdAt,
-      editedAt: message.editedAt,
-      deletedAt: message.deletedAt,
-      version: message.version,
-      private: message.isPrivate,
-      read,
-      status,
-      attachments: visibleAttachments(message).map((attachment) => AttachmentType.from(attachment)),
-    });
+    // The record already holds what readers see; only the sender's role is not a field.
+    const { senderRole: _senderRole, attachments, ...fields } = message;
+    return Object.assign(new MessageType(), { ...fields, read, status, attachments: (attachments ?? []).map((attachment) => AttachmentType.from(attachment)) });
   }
 }
 

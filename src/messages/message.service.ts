@@ -1,22 +1,36 @@
-import { readShowsNotes, seesPrivateNotes, visibleMessages } from '../sessions/message-visibility.js';
+import { readShowsNotes, seesPrivateNotes, visibleMessages, visibleMessagesSql } from '../sessions/message-visibility.js';
 import { lastEventIdOf } from '../events/event-position.js';
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
 import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
 import type { SessionEvent } from '../model/session-event.entity.js';
 import { Participant } from '../model/participant.entity.js';
-import { ensureParticipant } from '../sessions/participants.js';
-import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
+import { ensureParticipant, roleFor } from '../sessions/participants.js';
+import { denialOf, loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { ChatSession } from '../model/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
-import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
+import { accessDenied, badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
+import type { Db } from '../db/orm.js';
+import type { PublishedEvent } from '../model/event-contract.js';
+import { randomUUID } from 'node:crypto';
 import { intInRange, maxId, parseId, parseWatermark, requireJsonObject, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
-import { queueIfAutoAssigned, type AssignmentTrigger } from '../sessions/assignment-queue.js';
+import { messageRecordOf, type MessageRecord } from '../sessions/message-record.js';
+import { joinsAutoAssignQueue, type AssignmentTrigger } from '../sessions/assignment-queue.js';
+import {
+  insertAttachments,
+  insertEvent,
+  insertMessage,
+  insertParticipant,
+  moveSenderWatermarks,
+  updateSessionAfterSend,
+  type SessionCounters,
+} from './send-statements.js';
+import { anyMessage, deliveredWatermark, isMember, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
@@ -65,9 +79,9 @@ export interface MessagePageResult {
   position: () => Promise<string>;
 }
 
-function senderTypeFor(participant: Participant, session: ChatSession): SenderType {
-  if (session.kind === SessionKind.ROOM) return SenderType.USER;
-  switch (participant.role) {
+function senderTypeFor(role: ParticipantRole, kind: SessionKind): SenderType {
+  if (kind === SessionKind.ROOM) return SenderType.USER;
+  switch (role) {
     case ParticipantRole.AGENT:
       return SenderType.SUPPORT;
     case ParticipantRole.BOT:
@@ -75,6 +89,17 @@ function senderTypeFor(participant: Participant, session: ChatSession): SenderTy
     default:
       return SenderType.USER;
   }
+}
+
+/**
+ * Stats bookkeeping: a customer message opens a wait, the first support reply closes it (and
+ * counts as a response). Returns the session's changes; none outside support sessions.
+ */
+function responseTime(session: SessionRow, senderType: SenderType, at: Date): Pick<SessionCounters, 'waitingSince' | 'response'> {
+  if (session.kind !== SessionKind.SUPPORT) return {};
+  if (senderType === SenderType.USER && session.waitingSince === null) return { waitingSince: at };
+  if (senderType === SenderType.SUPPORT && session.waitingSince !== null) return { waitingSince: null, response: { ms: at.getTime() - session.waitingSince.getTime() } };
+  return {};
 }
 
 function validateMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
@@ -134,60 +159,113 @@ export class MessageService {
     received: ReceivedFiles | null,
   ): Promise<SendResult> {
     const { em, viewer } = this.scope;
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    const tenantId = viewer.tenantId;
     let queued = false;
+    // Plain statements, no unit of work (send-statements.ts; bench/NOTES.md): the same rules and
+    // the same rows as before, about the HTTP floor's statement count.
     const outcome = await em.transactional(async (tx) => {
       queued = false;
-      const session = await loadAccessibleSession(tx, viewer, sessionId, true);
-      // Every participant (with user) in one query: the sender is among them, and the reply's
-      // read state needs their watermarks, so nothing is read again after commit (bench/NOTES.md).
-      const known = await tx.find(Participant, { session }, { populate: ['user'] });
-      const sender = await ensureParticipant(tx, session, viewer, known);
+      const session = await selectSession(tx, tenantId, sessionId, true);
+      if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+      // Every participant with their user's names in one statement: access, the sender, and the
+      // reply's read state all come from it, so nothing is read again after commit.
+      const known = await selectParticipants(tx, tenantId, sessionId);
+      const denial = await denialOf(viewer, session, (userId) => known.some((p) => p.userId === userId && !p.left));
+      if (denial) throw accessDenied(denial);
+      const sender = await this.senderAmong(tx, session, known);
       const participants = known.includes(sender) ? known : [...known, sender];
       if (clientMessageId !== null) {
-        const original = await tx.findOne(ChatMessage, { sender, clientMessageId }, { populate: ['sender.user', 'attachments'] });
-        if (original) return { session, participants, message: original, created: false, events: [] as SessionEvent[] };
+        const [original] = await selectMessageRows(tx, {
+          tenantId,
+          sessionId,
+          where: ' and sender_id = ? and client_message_id = ?',
+          params: [sender.id, clientMessageId],
+          order: 'id asc',
+          limit: 1,
+        });
+        if (original) return { participants, message: messageRecords([original], participants)[0]!, created: false, events: [] as PublishedEvent[] };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
       if (isPrivate && session.kind !== SessionKind.SUPPORT) throw badInput('private', 'Private notes belong to support sessions', 'NOTES_SUPPORT_ONLY');
 
       const createdAt = new Date();
-      const senderType = senderTypeFor(sender, session);
-      const message = tx.create(ChatMessage, {
-        tenant: session.tenant,
-        session,
-        sender,
+      const senderType = senderTypeFor(sender.role, session.kind);
+      const counters: SessionCounters = { note: isPrivate, createdAt };
+      // A note is no reply (the customer's wait goes on) and no activity the customer sees.
+      if (!isPrivate) {
+        Object.assign(counters, responseTime(session, senderType, createdAt));
+        // A customer writing into an unassigned session is waiting for someone: queue it for a free agent.
+        if (senderType === SenderType.USER && (await joinsAutoAssignQueue(tx, session))) {
+          queued = true;
+          counters.queuedAt = createdAt;
+        }
+      }
+      const uuid = randomUUID();
+      const id = await insertMessage(tx, {
+        uuid,
+        tenantId,
+        sessionId,
+        senderId: sender.id,
         senderType,
         content,
         metadata,
         clientMessageId,
         createdAt,
         isPrivate,
+        responseMs: counters.response?.ms ?? null,
       });
-      if (received) this.attachments.addRows(tx, message, received);
-      if (isPrivate) {
-        // A note is no reply (the customer's wait goes on) and no activity the customer sees.
-        session.noteCount += 1;
-      } else {
-        this.trackResponseTime(session, message);
-        // A customer writing into an unassigned session is waiting for someone: queue it for a free agent.
-        if (senderType === SenderType.USER) queued = await queueIfAutoAssigned(tx, session, createdAt);
-        session.messageCount += 1;
-        session.lastMessageAt = createdAt;
-      }
-      session.updatedAt = createdAt;
+      const attachments = await insertAttachments(tx, tenantId, id, received?.files ?? [], createdAt);
+      const message: MessageRecord = {
+        id,
+        uuid,
+        sessionId,
+        senderType,
+        senderId: sender.id,
+        senderRole: sender.role,
+        senderUserId: sender.userId,
+        senderName: sender.name,
+        senderUsername: sender.username,
+        content,
+        metadata,
+        clientMessageId,
+        createdAt,
+        editedAt: null,
+        deletedAt: null,
+        version: 1,
+        private: isPrivate,
+        attachments,
+      };
+      const event = await insertEvent(tx, tenantId, sessionId, 'message.created', { message: messageDto(message) });
+      await updateSessionAfterSend(tx, tenantId, sessionId, id, counters);
       // The sender has read everything up to their own message.
-      await tx.flush();
-      sender.lastReadMessageId = message.id;
-      session.lastMessageId = message.id;
-      sender.lastDeliveredMessageId = message.id;
-      await tx.populate(message, ['sender.user', 'attachments']);
-      const event = recordEvent(tx, session, 'message.created', { message: messageDto(message) });
-      return { session, participants, message, created: true, events: [event] };
+      await moveSenderWatermarks(tx, tenantId, sender.id, id);
+      const moved = { ...sender, lastReadMessageId: id, lastDeliveredMessageId: id };
+      return { participants: participants.map((p) => (p === sender ? moved : p)), message, created: true, events: [event] };
     });
-    this.publish(outcome.events);
+    if (outcome.events.length) this.deps.events.publish(outcome.events);
     if (queued) await this.deps.assignment?.drain(viewer.tenantId);
     const view = new WatermarkView(outcome.participants).view(outcome.message);
     return { message: view, created: outcome.created };
+  }
+
+  /**
+   * The viewer's participant row among the session's, as ensureParticipant finds or creates it:
+   * admins (and a customer or agent whose row predates them) get one on first use.
+   */
+  private async senderAmong(tx: Db, session: SessionRow, known: readonly ParticipantRecord[]): Promise<ParticipantRecord> {
+    const { viewer } = this.scope;
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    if (viewer.kind === 'guest') {
+      const guest = known.find((p) => p.id === viewer.participantId);
+      if (!guest) throw forbidden('NOT_YOUR_SESSION');
+      return guest;
+    }
+    const existing = known.find((p) => p.userId === viewer.userId);
+    if (existing) return existing;
+    const role = roleFor(viewer, session.kind);
+    const id = await insertParticipant(tx, session.tenantId, session.id, viewer.userId, role, new Date());
+    return { id, role, userId: viewer.userId, name: viewer.displayName, username: viewer.username, left: false, lastReadMessageId: '0', lastDeliveredMessageId: '0' };
   }
 
   /** Relay cursor paging keyed on id; both directions are a single index range scan. */
@@ -203,13 +281,23 @@ export class MessageService {
 
     // The page is cut where the session row was read: a message sent since then arrives as an
     // event after lastEventId instead of appearing in both.
-    const idRange: Record<string, string> = { $lte: session.lastMessageId };
-    if (afterId !== null) idRange.$gt = afterId;
-    if (beforeId !== null) idRange.$lt = beforeId;
+    let where = ' and id <= ?';
+    const params: string[] = [session.lastMessageId];
+    if (afterId !== null) {
+      where += ' and id > ?';
+      params.push(afterId);
+    }
+    if (beforeId !== null) {
+      where += ' and id < ?';
+      params.push(beforeId);
+    }
     const includeNotes = args.includeNotes !== false;
-    const where = { session, id: idRange, ...visibleMessages(this.scope.viewer, includeNotes) };
-    const rows = await this.scope.em.find(ChatMessage, where, {
-      orderBy: { id: backward ? 'desc' : 'asc' },
+    const rows = await selectMessageRows(this.scope.em, {
+      tenantId: session.tenantId,
+      sessionId: session.id,
+      where: where + visibleMessagesSql(this.scope.viewer, includeNotes),
+      params,
+      order: backward ? 'id desc' : 'id asc',
       limit: size + 1,
     });
     const more = rows.length > size;
@@ -219,10 +307,10 @@ export class MessageService {
     const first = page[0];
     const last = page[page.length - 1];
     const [hasPreviousPage, hasNextPage] = backward
-      ? [more, beforeId !== null && (await this.exists(session, { $gte: beforeId }, includeNotes))]
-      : [afterId !== null && (await this.exists(session, { $lte: afterId }, includeNotes)), more];
-    const views = await this.views(session, page);
-    await this.markDelivered(session, last?.id);
+      ? [more, beforeId !== null && (await this.exists(session, ' and id >= ?', beforeId, includeNotes))]
+      : [afterId !== null && (await this.exists(session, ' and id <= ?', afterId, includeNotes)), more];
+    const { views, participants } = await this.views(session, page);
+    await this.deliver(session.id, this.ownWatermarks(participants), last?.id);
     return {
       edges: views.map((node) => ({ cursor: encodeCursor(node.message.id), node })),
       pageInfo: {
@@ -241,14 +329,18 @@ export class MessageService {
     const offset = intInRange(offsetArg, 'offset', 0, 10_000_000, 0);
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
-    const rows = await this.scope.em.find(
-      ChatMessage,
+    const rows = await selectMessageRows(this.scope.em, {
+      tenantId: session.tenantId,
+      sessionId: session.id,
       // Cut where the session row was read, as in connection().
-      { session, id: { $lte: session.lastMessageId }, ...visibleMessages(this.scope.viewer, includeNotes) },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1, offset },
-    );
-    const items = await this.views(session, rows.slice(0, limit));
-    await this.markDelivered(session, maxId(items.map((view) => view.message.id)));
+      where: ` and id <= ?${visibleMessagesSql(this.scope.viewer, includeNotes)}`,
+      params: [session.lastMessageId],
+      order: 'created_at asc, id asc',
+      limit: limit + 1,
+      offset,
+    });
+    const { views: items, participants } = await this.views(session, rows.slice(0, limit));
+    await this.deliver(session.id, this.ownWatermarks(participants), maxId(items.map((view) => view.message.id)));
     return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session, readShowsNotes(this.scope.viewer, includeNotes)) };
   }
 
@@ -257,13 +349,16 @@ export class MessageService {
     const afterId = parseWatermark(afterIdArg, 'afterId');
     const limit = intInRange(limitArg, 'limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const session = await this.readable(sessionIdArg);
-    const rows = await this.scope.em.find(
-      ChatMessage,
-      { session, id: { $gt: afterId }, ...visibleMessages(this.scope.viewer, includeNotes) },
-      { orderBy: { id: 'asc' }, limit },
-    );
-    const views = await this.views(session, rows);
-    await this.markDelivered(session, rows[rows.length - 1]?.id);
+    const rows = await selectMessageRows(this.scope.em, {
+      tenantId: session.tenantId,
+      sessionId: session.id,
+      where: ` and id > ?${visibleMessagesSql(this.scope.viewer, includeNotes)}`,
+      params: [afterId],
+      order: 'id asc',
+      limit,
+    });
+    const { views, participants } = await this.views(session, rows);
+    await this.deliver(session.id, this.ownWatermarks(participants), rows[rows.length - 1]?.id);
     return views;
   }
 
@@ -353,12 +448,13 @@ export class MessageService {
       change(message, now);
       session.updatedAt = now;
       await tx.flush();
-      const event = recordEvent(tx, session, type, { message: messageDto(message) });
+      const event = recordEvent(tx, session, type, { message: messageDto(messageRecordOf(message)) });
       return { session, message, events: [event] };
     });
     this.publish(outcome.events);
-    const [view] = await this.views(outcome.session, [outcome.message]);
-    return view!;
+    await this.scope.em.populate(outcome.message, ['attachments']);
+    const participants = await selectParticipants(this.scope.em, outcome.session.tenant.id, outcome.session.id);
+    return new WatermarkView(participants).view(messageRecordOf(outcome.message));
   }
 
   /**
@@ -367,13 +463,26 @@ export class MessageService {
    * only, and records `delivery.updated` when it moved. Only participants have watermarks: an
    * admin watching a session they never joined changes nothing. Cheap when nothing moves (one read).
    */
-  async markDelivered(sessionOrId: ChatSession | string, messageId: string | undefined): Promise<void> {
+  async markDelivered(sessionId: string, messageId: string | undefined): Promise<void> {
     const { em, viewer } = this.scope;
     if (messageId === undefined || messageId === '0') return;
-    const sessionId = typeof sessionOrId === 'string' ? sessionOrId : sessionOrId.id;
-    const where = viewer.kind === 'guest' ? { id: viewer.participantId, session: sessionId } : viewer.kind === 'user' ? { session: sessionId, user: viewer.userId } : null;
-    if (where === null) return;
-    const current = await em.findOne(Participant, where, { fields: ['id', 'lastDeliveredMessageId'], disableIdentityMap: true });
+    const by = viewer.kind === 'guest' ? { participantId: viewer.participantId } : viewer.kind === 'user' ? { userId: viewer.userId } : null;
+    if (by === null) return;
+    await this.deliver(sessionId, await deliveredWatermark(em, viewer.tenantId, sessionId, by), messageId);
+  }
+
+  /** The viewer's own row among a page's participants (none for an admin who never joined, or the anonymous). */
+  private ownWatermarks(participants: readonly ParticipantRecord[]): ParticipantRecord | null {
+    const { viewer } = this.scope;
+    if (viewer.kind === 'guest') return participants.find((p) => p.id === viewer.participantId) ?? null;
+    if (viewer.kind === 'user') return participants.find((p) => p.userId === viewer.userId) ?? null;
+    return null;
+  }
+
+  /** markDelivered once the viewer's watermark is known: nothing is written unless it moves forward. */
+  private async deliver(sessionId: string, current: { id: string; lastDeliveredMessageId: string } | null, messageId: string | undefined): Promise<void> {
+    const { em, viewer } = this.scope;
+    if (messageId === undefined || messageId === '0') return;
     if (!current || BigInt(current.lastDeliveredMessageId) >= BigInt(messageId)) return;
     const events = await em.fork().transactional(async (tx) => {
       // Same lock as send/markRead: this session's outbox ids stay in commit order.
@@ -392,49 +501,36 @@ export class MessageService {
   }
 
   /** Messages in the session as the viewer counts them: notes only for those who see them. */
-  private totalOf(session: ChatSession, includeNotes: boolean): number {
+  private totalOf(session: SessionRow, includeNotes: boolean): number {
     return session.messageCount + (readShowsNotes(this.scope.viewer, includeNotes) ? session.noteCount : 0);
   }
 
-  private async readable(sessionIdArg: string): Promise<ChatSession> {
+  /** loadAccessibleSession as two plain reads at most (the session row; membership when it decides): no entity hydrated. */
+  private async readable(sessionIdArg: string): Promise<SessionRow> {
     const { em, viewer } = this.scope;
-    return loadAccessibleSession(em, viewer, await sessionIdFrom(em, sessionIdArg, 'sessionId'));
+    const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
+    if (viewer.kind === 'anonymous') throw unauthenticated();
+    const session = await selectSession(em, viewer.tenantId, sessionId);
+    if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+    const denial = await denialOf(viewer, session, (userId) => isMember(em, viewer.tenantId, sessionId, userId));
+    if (denial) throw accessDenied(denial);
+    return session;
   }
 
-  private async exists(session: ChatSession, idRange: Record<string, string>, includeNotes: boolean): Promise<boolean> {
-    const row = await this.scope.em.findOne(ChatMessage, { session, id: idRange, ...visibleMessages(this.scope.viewer, includeNotes) }, { fields: ['id'] });
-    return row !== null;
+  /** The has-previous/next probe: any message of the session beyond the cursor that the reader may see. */
+  private async exists(session: SessionRow, idCondition: string, id: string, includeNotes: boolean): Promise<boolean> {
+    return anyMessage(this.scope.em, session.tenantId, session.id, idCondition + visibleMessagesSql(this.scope.viewer, includeNotes), [id]);
   }
 
   /**
-   * Read/delivery state derives from the session's participants' watermarks, loaded once per page.
-   * Loading them (with their users) also completes every message's `sender` reference through the
-   * identity map, so page queries select messages alone instead of joining participants and users
-   * on every row (bench/NOTES.md: profiled, fewer rows to hydrate).
+   * Read/delivery state derives from the session's participants' watermarks, loaded once per page
+   * with their users' names (one statement), which also name every message's sender.
    */
-  private async views(session: ChatSession, messages: ChatMessage[]): Promise<MessageView[]> {
-    if (messages.length === 0) return [];
-    const participants = await this.scope.em.find(Participant, { session }, { populate: ['user'] });
-    // One query for the whole page's attachments.
-    await this.scope.em.populate(messages, ['attachments']);
+  private async views(session: SessionRow, rows: readonly MessageRowWithAttachments[]): Promise<{ views: MessageView[]; participants: ParticipantRecord[] }> {
+    if (rows.length === 0) return { views: [], participants: [] };
+    const participants = await selectParticipants(this.scope.em, session.tenantId, session.id);
     const watermarks = new WatermarkView(participants);
-    return messages.map((message) => watermarks.view(message));
-  }
-
-  /** Stats bookkeeping: a customer message opens a wait, the first support reply closes it. */
-  private trackResponseTime(session: ChatSession, message: ChatMessage): void {
-    if (session.kind !== SessionKind.SUPPORT) return;
-    if (message.senderType === SenderType.USER && session.waitingSince === null) {
-      session.waitingSince = message.createdAt;
-    } else if (message.senderType === SenderType.SUPPORT && session.waitingSince !== null) {
-      const responseMs = message.createdAt.getTime() - session.waitingSince.getTime();
-      message.responseMs = responseMs;
-      session.responseCount += 1;
-      session.responseMsTotal = Number(session.responseMsTotal) + responseMs;
-      session.firstResponseAt ??= message.createdAt;
-      session.firstResponseMs ??= responseMs;
-      session.waitingSince = null;
-    }
+    return { views: messageRecords(rows, participants).map((record) => watermarks.view(record)), participants };
   }
 
   private publish(events: SessionEvent[]): void {

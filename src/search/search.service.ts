@@ -5,6 +5,7 @@ import { ChatSession } from '../model/session.entity.js';
 import { searchableMessagesCondition } from '../sessions/message-visibility.js';
 import { loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from '../sessions/session-access.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
+import { messageRecordOf } from '../sessions/message-record.js';
 import { UserRole } from '../shared/enums.js';
 import { badInput, unauthenticated } from '../shared/errors.js';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
@@ -253,6 +254,6 @@ limit ${sql.value(page.size + 1)}`;
     const sessionIds = [...new Set(messages.map((message) => message.session.id))];
     const participants = await em.find(Participant, { session: { $in: sessionIds } }, { populate: ['user'] });
     const watermarks = new Map(sessionIds.map((id) => [id, new WatermarkView(participants.filter((p) => p.session.id === id))]));
-    return new Map(messages.map((message) => [message.id, watermarks.get(message.session.id)!.view(message)]));
+    return new Map(messages.map((message) => [message.id, watermarks.get(message.session.id)!.view(messageRecordOf(message))]));
   }
 }

@@ -18,10 +18,25 @@ export interface AssignmentTrigger {
  * (unless it already waits there). Returns whether it did; then call `drain` after commit.
  */
 export async function queueIfAutoAssigned(tx: Db, session: ChatSession, now = new Date()): Promise<boolean> {
-  if (session.kind !== SessionKind.SUPPORT || session.status !== SessionStatus.ACTIVE || session.agent || session.queuedAt) return false;
-  // A plain read: no (partial) tenant entity enters the caller's identity map.
-  const [tenant] = await tx.execute<{ auto_assign: boolean }[]>('select auto_assign from tenants where id = ?', [session.tenant.id]);
-  if (!tenant?.auto_assign) return false;
+  const facts = { tenantId: session.tenant.id, kind: session.kind, status: session.status, agentId: session.agent?.id ?? null, queuedAt: session.queuedAt };
+  if (!(await joinsAutoAssignQueue(tx, facts))) return false;
   session.queuedAt = now;
   return true;
+}
+
+/** What the queue rule reads of a session: from an entity, or from a row read with plain SQL. */
+export interface QueueFacts {
+  tenantId: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  agentId: string | null;
+  queuedAt: Date | null;
+}
+
+/** queueIfAutoAssigned's rule alone: whether the session joins the queue now (the caller sets `queued_at`). */
+export async function joinsAutoAssignQueue(tx: Db, session: QueueFacts): Promise<boolean> {
+  if (session.kind !== SessionKind.SUPPORT || session.status !== SessionStatus.ACTIVE || session.agentId !== null || session.queuedAt !== null) return false;
+  // A plain read: no (partial) tenant entity enters the caller's identity map.
+  const [tenant] = await tx.execute<{ auto_assign: boolean }[]>('select auto_assign from tenants where id = ?', [session.tenantId]);
+  return tenant?.auto_assign === true;
 }

@@ -10,6 +10,7 @@ import { Participant } from '../model/participant.entity.js';
 import { readableSessionsCondition } from './session-access.js';
 import { seesPrivateNotes } from './message-visibility.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
+import { messageRecordOf } from './message-record.js';
 
 export const INBOX_MAX_PAGE_SIZE = 100;
 export const INBOX_DEFAULT_PAGE_SIZE = 25;
@@ -218,7 +219,7 @@ export class InboxService {
       rows.push({
         session,
         unreadCount: Number(fact.unread),
-        lastMessage: message ? watermarks.view(message) : null,
+        lastMessage: message ? watermarks.view(messageRecordOf(message)) : null,
         lastActivityAt: new Date(fact.last_activity_at),
       });
     }

@@ -21,6 +21,9 @@ export const readShowsNotes = (viewer: Viewer, includeNotes = true): boolean => 
 /** The ORM condition on ChatMessage for what `viewer` may read (spread into a `where`); `includeNotes` false leaves notes out for everyone. */
 export const visibleMessages = (viewer: Viewer, includeNotes = true): { isPrivate?: false } => (readShowsNotes(viewer, includeNotes) ? {} : { isPrivate: false });
 
+/** The same rule as SQL on chat_messages, to append to a plain statement's `where` (empty when notes show). */
+export const visibleMessagesSql = (viewer: Viewer, includeNotes = true): string => (readShowsNotes(viewer, includeNotes) ? '' : ' and private = false');
+
 /**
  * Which messages of a readable session a viewer may find by their content, as a SQL condition on
  * the message alias `m`: never a deleted one (its content reads ''), and notes only for staff.

@@ -6,8 +6,9 @@ import { User } from '../model/user.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import type { ChatSession } from '../model/session.entity.js';
 
-function roleFor(viewer: Extract<Viewer, { kind: 'user' }>, session: ChatSession): ParticipantRole {
-  if (session.kind === SessionKind.ROOM) return ParticipantRole.MEMBER;
+/** The role a user takes on joining a session of `kind` (on first use, as ensureParticipant). */
+export function roleFor(viewer: Extract<Viewer, { kind: 'user' }>, kind: SessionKind): ParticipantRole {
+  if (kind === SessionKind.ROOM) return ParticipantRole.MEMBER;
   if (viewer.role === UserRole.BOT) return ParticipantRole.BOT;
   if (viewer.role === UserRole.USER) return ParticipantRole.CUSTOMER;
   return ParticipantRole.AGENT;
@@ -32,7 +33,7 @@ export async function ensureParticipant(em: Db, session: ChatSession, viewer: Vi
     tenant: session.tenant,
     session,
     user: em.getReference(User, viewer.userId),
-    role: roleFor(viewer, session),
+    role: roleFor(viewer, session.kind),
   });
   await em.flush();
   return participant;

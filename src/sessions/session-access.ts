@@ -14,15 +14,32 @@ import { isUuid, parseId } from '../shared/validate.js';
  * ORM filter's job: another tenant's session is simply never found.
  */
 export async function accessDenial(em: Db, viewer: Viewer, session: ChatSession): Promise<AccessDenial | null> {
+  const facts = { id: session.id, kind: session.kind, agentId: session.agent?.id ?? null, customerId: session.customer?.id ?? null };
+  return denialOf(viewer, facts, async (userId) => (await em.count(Participant, { session, user: userId, leftAt: null })) > 0);
+}
+
+/** What DESIGN §4 reads of a session: from an entity, or from a row read with plain SQL. */
+export interface SessionAccessFacts {
+  id: string;
+  kind: SessionKind;
+  agentId: string | null;
+  customerId: string | null;
+}
+
+/**
+ * accessDenial over plain facts (the send transaction reads the session row with plain SQL).
+ * `isMember`: whether the user has a participant row in the session that they have not left;
+ * asked only when membership decides.
+ */
+export async function denialOf(viewer: Viewer, session: SessionAccessFacts, isMember: (userId: string) => boolean | Promise<boolean>): Promise<AccessDenial | null> {
   if (viewer.kind === 'anonymous') return 'AUTHENTICATION_REQUIRED';
   if (viewer.kind === 'guest') return viewer.sessionId === session.id ? null : 'NOT_YOUR_SESSION';
   if (viewer.role === UserRole.ADMIN) return null;
   if (session.kind === SessionKind.SUPPORT) {
-    if (viewer.role === UserRole.STAFF) return session.agent?.id === viewer.userId ? null : 'NOT_ASSIGNED';
-    if (viewer.role === UserRole.USER) return session.customer?.id === viewer.userId ? null : 'NOT_YOUR_SESSION';
+    if (viewer.role === UserRole.STAFF) return session.agentId === viewer.userId ? null : 'NOT_ASSIGNED';
+    if (viewer.role === UserRole.USER) return session.customerId === viewer.userId ? null : 'NOT_YOUR_SESSION';
   }
-  const membership = await em.count(Participant, { session, user: viewer.userId, leftAt: null });
-  return membership > 0 ? null : 'NOT_A_PARTICIPANT';
+  return (await isMember(viewer.userId)) ? null : 'NOT_A_PARTICIPANT';
 }
 
 /** A session reference as callers give it (numeric id or public UUID) resolved to the numeric id. */

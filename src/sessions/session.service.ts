@@ -12,6 +12,7 @@ import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '..
 import type { SessionEvent } from '../model/session-event.entity.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
+import { messageRecordOf } from './message-record.js';
 import { ParticipantRole, Priority, SessionAction, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
@@ -207,7 +208,8 @@ export class SessionService {
   /** By numeric id or by public UUID. */
   /** The outbox position of the session as read (see events/event-position.ts). */
   async lastEventId(idOrUuid: string): Promise<string> {
-    return lastEventIdOf(this.scope.em, await this.get(idOrUuid), seesPrivateNotes(this.scope.viewer));
+    const session = await this.get(idOrUuid);
+    return lastEventIdOf(this.scope.em, { id: session.id, tenantId: session.tenant.id, lastEventSeq: session.lastEventSeq }, seesPrivateNotes(this.scope.viewer));
   }
 
   async get(idOrUuid: string): Promise<ChatSession> {
@@ -471,7 +473,7 @@ export class SessionService {
     const { em } = this.scope;
     const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user', 'attachments'] });
     const watermarks = new WatermarkView(await em.find(Participant, { session }, { populate: ['user'] }));
-    return rows.reverse().map((message) => watermarks.view(message));
+    return rows.reverse().map((message) => watermarks.view(messageRecordOf(message)));
   }
 
   private async sessionIdsWithParticipant(userId: string): Promise<string[]> {

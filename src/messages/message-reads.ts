@@ -1,0 +1,185 @@
+import type { Db } from '../db/orm.js';
+import type { AttachmentRecord, MessageRecord, MessageRow, SenderRecord } from '../sessions/message-record.js';
+import { messageRecordFromRow } from '../sessions/message-record.js';
+import type { ParticipantWatermarks } from '../sessions/watermarks.js';
+import type { ParticipantRole, SessionKind, SessionStatus } from '../shared/enums.js';
+
+/**
+ * The message hot paths' reads as plain SQL (issue 11): no entity is hydrated for a page, a
+ * since-poll or its read state (bench/NOTES.md: hydration was 40% of a page's CPU). Raw SQL
+ * leaves the ORM's tenant filter behind, so every statement states `tenant_id = ?` itself.
+ */
+
+/** A session participant as pages need it: the sender's names and the watermarks read state compares. */
+export type ParticipantRecord = SenderRecord &
+  ParticipantWatermarks & {
+    /** A room member who was removed: the row keeps their authorship but grants nothing. */
+    readonly left: boolean;
+  };
+
+/** Which of a session's messages, in which order: `where` is extra SQL on chat_messages with its `?` params. */
+export interface MessageSelection {
+  tenantId: string;
+  sessionId: string;
+  where: string;
+  params: unknown[];
+  order: 'id asc' | 'id desc' | 'created_at asc, id asc';
+  limit: number;
+  offset?: number;
+}
+
+interface AttachmentJson {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number | string;
+  metadata: AttachmentRecord['metadata'];
+}
+
+export type MessageRowWithAttachments = MessageRow & { attachments: AttachmentJson[] | null };
+
+/**
+ * The selected messages with their attachments, in one statement. The page is cut in the inner
+ * query, so the attachments subquery runs for returned rows only (never for rows an offset skips).
+ */
+export async function selectMessageRows(em: Db, selection: MessageSelection): Promise<MessageRowWithAttachments[]> {
+  const { tenantId, sessionId, where, params, order, limit, offset = 0 } = selection;
+  return em.execute<MessageRowWithAttachments[]>(
+    `select m.id::text as id, m.uuid, m.session_id::text as session_id, m.sender_id::text as sender_id, m.sender_type, m.content, m.metadata,
+            m.client_message_id, m.created_at, m.edited_at, m.deleted_at, m.version, m.private,
+            (select json_agg(json_build_object('id', a.id, 'name', a.name, 'contentType', a.content_type, 'size', a.size, 'metadata', a.metadata) order by a.position)
+               from attachments a where a.tenant_id = ? and a.message_id = m.id) as attachments
+       from (select id, uuid, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, edited_at, deleted_at, version, private
+               from chat_messages where tenant_id = ? and session_id = ?${where} order by ${order} limit ? offset ?) m
+      order by ${order.replace(/(^|, )/g, '$1m.')}`,
+    [tenantId, tenantId, sessionId, ...params, limit, offset],
+  );
+}
+
+/** Whether the session has any message matching `where` (the has-previous/next probe). */
+export async function anyMessage(em: Db, tenantId: string, sessionId: string, where: string, params: unknown[]): Promise<boolean> {
+  const rows = await em.execute<unknown[]>(`select 1 from chat_messages where tenant_id = ? and session_id = ?${where} limit 1`, [tenantId, sessionId, ...params]);
+  return rows.length > 0;
+}
+
+/** Every participant of the session with its user's names, in one statement. */
+export async function selectParticipants(em: Db, tenantId: string, sessionId: string): Promise<ParticipantRecord[]> {
+  const rows = await em.execute<
+    {
+      id: string;
+      role: ParticipantRole;
+      user_id: string | null;
+      guest_name: string | null;
+      last_read: string;
+      last_delivered: string;
+      display_name: string | null;
+      username: string | null;
+      left: boolean;
+    }[]
+  >(
+    `select p.id::text as id, p.role, p.user_id::text as user_id, p.guest_name, p.last_read_message_id::text as last_read,
+            p.last_delivered_message_id::text as last_delivered, u.display_name, u.username,
+            p.left_at is not null as left
+       from participants p left join users u on u.tenant_id = ? and u.id = p.user_id
+      where p.tenant_id = ? and p.session_id = ?`,
+    [tenantId, tenantId, sessionId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    role: row.role,
+    userId: row.user_id,
+    // As participantName: a user's display name, else the guest's name.
+    name: row.display_name ?? row.guest_name ?? 'Guest',
+    username: row.username,
+    lastReadMessageId: row.last_read,
+    lastDeliveredMessageId: row.last_delivered,
+    left: row.left === true,
+  }));
+}
+
+/** Rows as records, their senders found among the session's participants. */
+export function messageRecords(rows: readonly MessageRowWithAttachments[], participants: readonly ParticipantRecord[]): MessageRecord[] {
+  const byId = new Map(participants.map((p) => [p.id, p]));
+  return rows.map((row) =>
+    messageRecordFromRow(row, row.sender_id === null ? undefined : byId.get(row.sender_id), (row.attachments ?? []).map(attachmentRecord)),
+  );
+}
+
+const attachmentRecord = ({ id, name, contentType, size, metadata }: AttachmentJson): AttachmentRecord => ({ id, name, contentType, size: Number(size), metadata: metadata ?? {} });
+
+/** The viewer's delivered watermark in a session, read plainly (null: the viewer has no participant row). */
+export async function deliveredWatermark(em: Db, tenantId: string, sessionId: string, by: { participantId: string } | { userId: string }): Promise<{ id: string; lastDeliveredMessageId: string } | null> {
+  const [column, value] = 'participantId' in by ? ['id', by.participantId] : ['user_id', by.userId];
+  const [row] = await em.execute<{ id: string; last_delivered: string }[]>(
+    `select id::text as id, last_delivered_message_id::text as last_delivered from participants where tenant_id = ? and session_id = ? and ${column} = ?`,
+    [tenantId, sessionId, value],
+  );
+  return row ? { id: row.id, lastDeliveredMessageId: row.last_delivered } : null;
+}
+
+/** The session row as a read or a send needs it: access (DESIGN §4), the page cut, counts, position, and the send's bookkeeping. */
+export interface SessionRow {
+  id: string;
+  tenantId: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  agentId: string | null;
+  customerId: string | null;
+  lastMessageId: string;
+  lastEventSeq: string;
+  messageCount: number;
+  noteCount: number;
+  waitingSince: Date | null;
+  queuedAt: Date | null;
+}
+
+/** The session row, tenant stated; `lock`: FOR UPDATE (inside the send transaction). */
+export async function selectSession(em: Db, tenantId: string, sessionId: string, lock = false): Promise<SessionRow | null> {
+  const [row] = await em.execute<
+    {
+      id: string;
+      kind: SessionKind;
+      status: SessionStatus;
+      agent_id: string | null;
+      customer_id: string | null;
+      last_message_id: string;
+      last_event_seq: string;
+      message_count: number;
+      note_count: number;
+      waiting_since: Date | string | null;
+      queued_at: Date | string | null;
+    }[]
+  >(
+    `select id::text as id, kind, status, agent_id::text as agent_id, customer_id::text as customer_id, last_message_id::text as last_message_id,
+            last_event_seq::text as last_event_seq, message_count, note_count, waiting_since, queued_at
+       from chat_sessions where tenant_id = ? and id = ?${lock ? ' for update' : ''}`,
+    [tenantId, sessionId],
+  );
+  if (!row) return null;
+  return {
+    id: row.id,
+    tenantId,
+    kind: row.kind,
+    status: row.status,
+    agentId: row.agent_id,
+    customerId: row.customer_id,
+    lastMessageId: row.last_message_id,
+    lastEventSeq: row.last_event_seq,
+    messageCount: Number(row.message_count),
+    noteCount: Number(row.note_count),
+    waitingSince: dateOrNull(row.waiting_since),
+    queuedAt: dateOrNull(row.queued_at),
+  };
+}
+
+const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+/** Whether the user has a participant row in the session that they have not left (room members, bots). */
+export async function isMember(em: Db, tenantId: string, sessionId: string, userId: string): Promise<boolean> {
+  const rows = await em.execute<unknown[]>('select 1 from participants where tenant_id = ? and session_id = ? and user_id = ? and left_at is null limit 1', [
+    tenantId,
+    sessionId,
+    userId,
+  ]);
+  return rows.length > 0;
+}
