@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { MeDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { databaseTemplate } from './helpers/database-template.js';
 import { JWT_SECRET, startTestServer } from './helpers/server.js';
 
 const run = promisify(execFile);
@@ -22,7 +23,9 @@ describe('admin CLI', () => {
     database = await createTestDatabase();
     // The in-memory PGlite of other tests cannot be shared between processes: use one on disk.
     const url = database.url === 'memory://' ? '' : database.url;
-    env = { PATH: process.env.PATH, DATA_DIR: dataDir, DATABASE_URL: url, JWT_SECRET, LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'cli-admin-password' };
+    // Its first command creates that database from the run's migrated template, as the test servers do.
+    const template = (await databaseTemplate())?.pglite ?? '';
+    env = { PATH: process.env.PATH, DATA_DIR: dataDir, DATABASE_URL: url, PGLITE_TEMPLATE: template, JWT_SECRET, LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'cli-admin-password' };
   });
   afterAll(async () => {
     await database.drop();

@@ -27,6 +27,13 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
   });
 
+  it('reads PGLITE_TEMPLATE as the tarball a new embedded database starts from (none by default)', () => {
+    const file = join(dataDir, 'pgdata.tar');
+    expect(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'memory://', PGLITE_TEMPLATE: file }).database).toStrictEqual({ kind: 'pglite', dataDir: null, template: file });
+    expect(loadConfig({ DATA_DIR: dataDir, PGLITE_TEMPLATE: file }).database).toStrictEqual({ kind: 'pglite', dataDir: join(dataDir, 'pglite'), template: file });
+    expect(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'memory://' }).database).toStrictEqual({ kind: 'pglite', dataDir: null });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],

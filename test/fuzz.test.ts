@@ -46,15 +46,16 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
   let widgetKey = '';
   let tables: string[] = [];
 
+  /** Every table's row count and content hash, in one statement (one round trip, one snapshot). */
   async function fingerprint(): Promise<string> {
     const connection = t.server.orm.em.fork().getConnection();
-    const parts = await Promise.all(
-      tables.map(async (table) => {
-        const rows = (await connection.execute(`select count(*)::text || ':' || coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') as f from "${table}" t`)) as { f: string }[];
-        return `${table}=${rows[0]!.f}`;
-      }),
-    );
-    return parts.join(';');
+    const rows = (await connection.execute(
+      tables
+        .map((table) => `select '${table}' as name, (select count(*)::text || ':' || coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') from "${table}" t) as f`)
+        .join(' union all '),
+    )) as { name: string; f: string }[];
+    const byTable = new Map(rows.map((row) => [row.name, row.f]));
+    return tables.map((table) => `${table}=${byTable.get(table)}`).join(';');
   }
 
   beforeAll(async () => {

@@ -4,9 +4,15 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 
-/** Where the database lives: embedded PGlite (on disk or in memory) or a PostgreSQL server. */
+/**
+ * Where the database lives: embedded PGlite (on disk or in memory) or a PostgreSQL server.
+ * PGLITE_TEMPLATE: a data-directory tarball (PGlite's `dumpDataDir`) that a new embedded
+ * database starts from instead of running initdb; migrations then apply whatever it lacks.
+ * Ignored for an existing database. Default none. The test suite migrates one per run and
+ * starts every embedded database from it (initdb and the migrations took seconds per server).
+ */
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'pglite'; dataDir: string | null; template?: string }
   | { kind: 'postgres'; url: string };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -279,8 +285,9 @@ function rateLimitOverrides(env: Env): Record<string, number> {
 
 function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
   const url = env.DATABASE_URL;
-  if (url === undefined || url === '') return { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
-  if (url === 'memory://') return { kind: 'pglite', dataDir: null };
+  const template = env.PGLITE_TEMPLATE ? { template: resolve(env.PGLITE_TEMPLATE) } : {};
+  if (url === undefined || url === '') return { kind: 'pglite', dataDir: join(dataDir, 'pglite'), ...template };
+  if (url === 'memory://') return { kind: 'pglite', dataDir: null, ...template };
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
   throw new ConfigError('DATABASE_URL', 'must be postgres://…, postgresql://… or memory://');
 }

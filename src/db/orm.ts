@@ -45,15 +45,27 @@ export async function openOrm(target: DatabaseTarget, extra: Partial<Options> = 
     } as never)) as unknown as Orm;
   }
   const { MikroORM } = await import('@mikro-orm/pglite');
-  if (target.dataDir) {
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(target.dataDir, { recursive: true });
-  }
+  const { existsSync, mkdirSync, readFileSync } = await import('node:fs');
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  // PGlite refuses to load a tarball over an existing cluster, and must not: it is the data.
+  const fresh = target.dataDir === null || !existsSync(`${target.dataDir}/PG_VERSION`);
+  const template = target.template && fresh ? readFileSync(target.template) : null;
   return (await MikroORM.init({
     ...baseOptions(),
     ...(target.dataDir ? { dbName: target.dataDir } : {}),
+    ...(template ? { driverOptions: { loadDataDir: tarball(template) } } : {}),
     ...extra,
   } as never)) as unknown as Orm;
+}
+
+/**
+ * PGlite reads `loadDataDir` through `arrayBuffer()` alone; a real Blob would not survive
+ * MikroORM copying its options (the copy loses the Blob's internal slot: "Illegal invocation").
+ */
+function tarball(bytes: Buffer): { type: string; arrayBuffer(): Promise<ArrayBuffer> } {
+  // A file this size is read into a buffer of its own: hand that over rather than copy 40 MB.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return { type: 'application/x-tar', arrayBuffer: async () => (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer };
 }
 
 /** Any constant works; it only has to be the same for every node of one deployment. */

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startServer, type ParleyServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { databaseTemplate } from './database-template.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -59,6 +60,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ADMIN_PASSWORD,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     REDIS_URL: process.env.REDIS_URL ?? '',
+    // A new embedded database starts from the run's migrated one (helpers/database-template.ts).
+    PGLITE_TEMPLATE: (await databaseTemplate())?.pglite ?? '',
     // Test files run concurrently against one Redis and their databases reuse ids: one namespace per database.
     REDIS_PREFIX: redisPrefixFor(database),
     // Functional tests make hundreds of calls per user; the rate-limit tests set the real policy.
