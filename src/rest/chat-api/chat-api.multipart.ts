@@ -68,21 +68,20 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
         if (parsed.refusal) refuseWith(parsed.refusal.code, parsed.refusal.message);
         return;
       }
+      let reply: { status: number; body: unknown };
       try {
         const result = await runner.run(context.value, ChatApiSendMessageDocument, {
           sessionId,
           content: parsed.content ?? '',
           attachments: parsed.files.map((file) => file.upload),
         });
-        if (!result.ok) {
-          const failure = chatApiFailure(result.error.code, result.error.message);
-          return answer(failure.status, failure.body);
-        }
-        answer(201, toChatApiMessage(result.value.sendMessage.message));
+        reply = result.ok ? { status: 201, body: toChatApiMessage(result.value.sendMessage.message) } : chatApiFailure(result.error.code, result.error.message);
       } finally {
-        // Files the operation committed stay; the others (refused, or never reached) go now.
+        // Files the operation committed stay; the others (refused, or never reached) go before
+        // the answer: a client told 400 finds nothing of its upload left.
         await discardAll(parsed.files);
       }
+      answer(reply.status, reply.body);
     })().catch((error: unknown) => {
       logger.error({ err: error }, 'chat API multipart send failed');
       refuseMidBody(req, res, answerWith('INTERNAL', ''));
@@ -117,9 +116,14 @@ function parseSend(req: Request, uploads: UploadConfig, storage: AttachmentStora
       body?.unpipe(parser);
       if ('refusal' in outcome) {
         // Cut off from the body, a file still arriving would wait forever: aborting fails its
-        // staging, which removes what it wrote; files staged already are removed here.
+        // staging, which removes what it wrote; files staged already are removed here. The
+        // refusal is answered once both are done, so nothing of the upload outlives it.
         stopStaging.abort();
-        discardAll(files).catch(() => undefined);
+        discardAll(files).then(
+          () => resolve(outcome),
+          () => resolve(outcome),
+        );
+        return;
       }
       resolve(outcome);
     };
