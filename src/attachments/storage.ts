@@ -39,6 +39,12 @@ export interface AttachmentStorage {
 
 const KEY_PATTERN = /^[0-9]{1,20}\/[0-9a-f]{2}\/[0-9a-f]{32}$/;
 const STAGING = '.staging';
+/**
+ * How much of an upload may wait while the previous write is on the disk. fs.WriteStream writes
+ * what waited in one writev, so a fast sender costs a few large writes instead of one per 16 KiB
+ * socket read (bench/NOTES.md, uploads); memory stays bounded per upload.
+ */
+const SINK_BUFFER_BYTES = 1024 * 1024;
 /** Staged files older than this at start are leftovers of a crash, never of a live upload. */
 const STALE_STAGING_MS = 24 * 3600 * 1000;
 
@@ -71,7 +77,7 @@ export class LocalDiskStorage implements AttachmentStorage {
   async stage(): Promise<StagedObject> {
     const path = join(this.stagingDir, `${randomBytes(16).toString('hex')}.part`);
     // `flush` fsyncs before 'finish', so a committed file survives a crash with its bytes.
-    const sink: WriteStream = createWriteStream(path, { flags: 'wx', mode: 0o600, flush: true });
+    const sink: WriteStream = createWriteStream(path, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: SINK_BUFFER_BYTES });
     await new Promise<void>((resolve, reject) => {
       sink.once('open', () => resolve());
       sink.once('error', reject);
