@@ -1,5 +1,6 @@
 import { UserRole } from '../src/shared/enums.js';
 import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
+import { AddRoomMemberDocument, CreateRoomDocument, RemoveRoomMemberDocument } from './generated/graphql.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
 import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
 import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, ReopenSessionDocument, TransferSessionDocument, UnassignSessionDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
@@ -79,6 +80,8 @@ describe('permission matrix (DESIGN §4)', () => {
   let admin: Actor;
   let owner: Actor;
   let staff: Actor;
+  let otherStaff: Actor;
+  let otherUser: Actor;
   let userSession: string;
   let guestSessionId: string;
   let userSessionMessage: string;
@@ -111,9 +114,9 @@ describe('permission matrix (DESIGN §4)', () => {
     t = await startTestServer();
     admin = await loginAdmin(t);
     staff = await userWithRole(t, admin, UserRole.STAFF);
-    const otherStaff = await userWithRole(t, admin, UserRole.STAFF);
+    otherStaff = await userWithRole(t, admin, UserRole.STAFF);
     owner = await userWithRole(t, admin, UserRole.USER);
-    const otherUser = await userWithRole(t, admin, UserRole.USER);
+    otherUser = await userWithRole(t, admin, UserRole.USER);
     const g = await guestSession(t, 'Guest One');
     const other = await guestSession(t, 'Guest Two');
     const foreign = await foreignTenantAdmin(t);
@@ -512,5 +515,59 @@ describe('permission matrix (DESIGN §4)', () => {
     expect(sent.sendMessage.message.senderType).toBe('ASSISTANT');
     const listed = await ok(t.graphqlUrl, SessionsDocument, {}, bot.token);
     expect(listed.sessions.items.map((s) => s.id)).toEqual([userSession]);
+  });
+
+  describe('sessions lists exactly the sessions session(id) lets the caller read, rooms included', () => {
+    type Lister = ActorName | 'bot';
+    const callers = new Map<Lister, string | undefined>();
+    let everySession: string[];
+
+    /** Every page of `sessions` the caller can list. */
+    async function listed(token: string | undefined): Promise<string[] | 'UNAUTHENTICATED'> {
+      const ids: string[] = [];
+      for (let page = 1; ; page += 1) {
+        const result = await gql(t.graphqlUrl, SessionsDocument, { page, limit: 100 }, token);
+        if (result.errors?.length) {
+          expect(result.errors[0]!.extensions?.code).toBe('UNAUTHENTICATED');
+          return 'UNAUTHENTICATED';
+        }
+        ids.push(...result.data!.sessions.items.map((s) => s.id));
+        if (page >= result.data!.sessions.totalPages) return ids;
+      }
+    }
+
+    beforeAll(async () => {
+      for (const actor of ACTORS) callers.set(actor, tokens[actor]);
+      const bot = await userWithRole(t, admin, UserRole.BOT);
+      callers.set('bot', bot.token);
+      // A room with a user, a staff member and a bot as members, and one its members have left.
+      const { createRoom: room } = await ok(t.graphqlUrl, CreateRoomDocument, { name: unique('room'), memberIds: [otherUser.userId, otherStaff.userId] }, owner.token);
+      await ok(t.graphqlUrl, AddRoomMemberDocument, { roomId: room.id, userId: bot.userId }, owner.token);
+      const { createRoom: left } = await ok(t.graphqlUrl, CreateRoomDocument, { name: unique('room'), memberIds: [otherUser.userId, otherStaff.userId, bot.userId] }, owner.token);
+      for (const member of [otherUser, otherStaff, bot]) await ok(t.graphqlUrl, RemoveRoomMemberDocument, { roomId: left.id, userId: member.userId }, owner.token);
+      const all = await listed(admin.token);
+      if (all === 'UNAUTHENTICATED') throw new Error('the admin cannot list sessions');
+      expect(all).toEqual(expect.arrayContaining([room.id, left.id, userSession, guestSessionId]));
+      everySession = all;
+    });
+
+    it.each([...ACTORS, 'bot' as const])('as %s', async (actor) => {
+      const token = callers.get(actor);
+      const ids = await listed(token);
+      const readable: string[] = [];
+      for (const id of everySession) {
+        const result = await gql(t.graphqlUrl, SessionDocument, { id }, token);
+        if (!result.errors?.length) readable.push(id);
+        else expect(['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED']).toContain(result.errors[0]!.extensions?.code);
+      }
+      if (ids === 'UNAUTHENTICATED') {
+        expect(readable).toEqual([]);
+        return;
+      }
+      // Another tenant's caller lists its own tenant's sessions: none of them is one of ours.
+      const ours = ids.filter((id) => everySession.includes(id));
+      expect([...ours].sort()).toEqual([...readable].sort());
+      expect(new Set(ids).size).toBe(ids.length);
+    });
   });
 });

@@ -7,7 +7,7 @@ import { intInRange, isId, parseId, requireName } from '../shared/validate.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { ChatSession } from '../model/session.entity.js';
 import { Participant } from '../model/participant.entity.js';
-import { readableSessionsCondition } from './session-access.js';
+import { allOf, readableSessionsCondition, type SqlCondition } from './session-access.js';
 import { seesPrivateNotes } from './message-visibility.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
 import { messageRecordOf } from './message-record.js';
@@ -58,11 +58,6 @@ export interface InboxPage {
 export interface UnreadSummary {
   total: number;
   sessions: number;
-}
-
-interface Sql {
-  sql: string;
-  params: unknown[];
 }
 
 const CURSOR_PREFIX = 'inbox:';
@@ -154,12 +149,12 @@ export class InboxService {
     const filter = filterArg ?? {};
     const common = this.commonConditions(filter, viewer);
     const assignee = this.assigneeCondition(filter, viewer);
-    const where: Sql[] = [...common, ...(assignee ? [assignee] : [])];
+    const where: SqlCondition[] = [...common, ...(assignee ? [assignee] : [])];
     if (after != null) {
       const cursor = decodeInboxCursor(after, 'after');
       where.push({ sql: `(s.last_activity_at, s.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)`, params: [cursor.micros, cursor.id] });
     }
-    const { sql, params } = joinAnd(where);
+    const { sql, params } = allOf(where);
     const rows = await this.query<{ id: string; micros: string }>(
       `select s.id::text as id, (extract(epoch from s.last_activity_at) * 1000000)::bigint::text as micros
          from chat_sessions s where ${sql}
@@ -193,7 +188,7 @@ export class InboxService {
     if (sessionIds.length === 0) return [];
     const viewer = requireSupportStaff(this.scope.viewer);
     const { em } = this.scope;
-    const visible = joinAnd([...this.commonConditions({}, viewer), { sql: `s.id in (${sessionIds.map(() => '?').join(', ')})`, params: [...sessionIds] }]);
+    const visible = allOf([...this.commonConditions({}, viewer), { sql: `s.id in (${sessionIds.map(() => '?').join(', ')})`, params: [...sessionIds] }]);
     const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; last_message_id: string }>(
       `select s.id::text as id, s.last_activity_at, s.last_message_id::text as last_message_id,
               coalesce((select p.unread_count from participants p where p.session_id = s.id and p.user_id = ? limit 1), s.staff_visible_count) as unread
@@ -226,8 +221,8 @@ export class InboxService {
     return rows;
   }
 
-  private async tabs(common: Sql[], userId: string): Promise<InboxTabs> {
-    const { sql, params } = joinAnd(common);
+  private async tabs(common: SqlCondition[], userId: string): Promise<InboxTabs> {
+    const { sql, params } = allOf(common);
     const rows = await this.query<{ mine: string | number; unassigned: string | number; total: string | number }>(
       `select count(*) filter (where s.agent_id = ?) as mine, count(*) filter (where s.agent_id is null) as unassigned, count(*) as total
          from chat_sessions s where ${sql}`,
@@ -238,8 +233,8 @@ export class InboxService {
   }
 
   /** Tenant, support sessions only, what the viewer may see, and the filter's conditions other than the assignee. */
-  private commonConditions(filter: InboxFilter, viewer: Extract<Viewer, { kind: 'user' }>): Sql[] {
-    const where: Sql[] = [
+  private commonConditions(filter: InboxFilter, viewer: Extract<Viewer, { kind: 'user' }>): SqlCondition[] {
+    const where: SqlCondition[] = [
       { sql: 's.tenant_id = ?', params: [this.tenantId] },
       { sql: `s.kind = '${SessionKind.SUPPORT}'`, params: [] },
     ];
@@ -257,7 +252,7 @@ export class InboxService {
     return where;
   }
 
-  private assigneeCondition(filter: InboxFilter, viewer: Extract<Viewer, { kind: 'user' }>): Sql | null {
+  private assigneeCondition(filter: InboxFilter, viewer: Extract<Viewer, { kind: 'user' }>): SqlCondition | null {
     if (filter.agentId != null) {
       if (filter.assignee != null) throw badInput('agentId', 'pass either assignee or agentId, not both');
       return { sql: 's.agent_id = ?', params: [parseId(filter.agentId, 'agentId')] };
@@ -276,12 +271,8 @@ export class InboxService {
 }
 
 /** The viewer's own participant row, as a condition on the participant alias `p` (null: no participant can be the viewer's). */
-function viewerParticipant(viewer: Viewer): Sql | null {
+function viewerParticipant(viewer: Viewer): SqlCondition | null {
   if (viewer.kind === 'guest') return { sql: 'p.id = ?', params: [viewer.participantId] };
   if (viewer.kind === 'user') return { sql: 'p.user_id = ?', params: [viewer.userId] };
   return null;
-}
-
-function joinAnd(conditions: Sql[]): Sql {
-  return { sql: conditions.map((c) => `(${c.sql})`).join(' and '), params: conditions.flatMap((c) => c.params) };
 }

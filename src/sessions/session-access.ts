@@ -66,6 +66,11 @@ export interface SqlCondition {
   params: unknown[];
 }
 
+/** Conditions joined with `and`, their parameters in order. */
+export function allOf(conditions: readonly SqlCondition[]): SqlCondition {
+  return { sql: conditions.map((condition) => `(${condition.sql})`).join(' and '), params: conditions.flatMap((condition) => condition.params) };
+}
+
 /**
  * accessDenial as a SQL condition on the session alias `s`, for queries that read many sessions
  * at once (search). The two must agree; the permission-matrix tests hold both to it. Tenant scope

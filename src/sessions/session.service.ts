@@ -1,6 +1,6 @@
 import { lastEventIdOf } from '../events/event-position.js';
 import { seesPrivateNotes } from './message-visibility.js';
-import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import type { UserViewer } from '../shared/viewer.js';
@@ -18,11 +18,11 @@ import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated }
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/orm.js';
-import { intInRange, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
+import { intInRange, oneOf, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
 import { Participant } from '../model/participant.entity.js';
-import { loadAccessibleSession, sessionIdFrom } from './session-access.js';
+import { allOf, loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from './session-access.js';
 import { ChatSession } from '../model/session.entity.js';
 import { sessionDto } from './session.dto.js';
 import { queueIfAutoAssigned, type AssignmentTrigger } from './assignment-queue.js';
@@ -240,33 +240,34 @@ export class SessionService {
     }
   }
 
+  /**
+   * The sessions the viewer may read (session-access's rule as SQL, so the list and `session(id)`
+   * never disagree), newest first, narrowed by the filter.
+   */
   async list(filter: SessionFilter, pageArg?: number | null, limitArg?: number | null): Promise<SessionPageResult> {
     const { em, viewer } = this.scope;
     const page = intInRange(pageArg, 'page', 1, 1_000_000, 1);
     const limit = intInRange(limitArg, 'limit', 1, 100, 20);
-    const where: FilterQuery<ChatSession> & Record<string, unknown> = {};
-    if (viewer.kind === 'guest') where.id = viewer.sessionId;
-    else {
-      const user = requireUser(viewer);
-      if (user.role === UserRole.STAFF) where.agent = user.userId;
-      else if (user.role === UserRole.USER) where.customer = user.userId;
-      else if (user.role === UserRole.BOT) where.id = { $in: await this.sessionIdsWithParticipant(user.userId) };
-    }
-    if (filter.status) where.status = filter.status;
-    if (filter.kind) where.kind = filter.kind;
-    if (filter.priority) where.priority = filter.priority;
-    if (filter.tag) where.tags = { $contains: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] };
-    if (filter.agentId) {
-      const agentId = parseId(filter.agentId, 'agentId');
-      if (where.agent && where.agent !== agentId) return { items: [], totalCount: 0, page, totalPages: 0 };
-      where.agent = agentId;
-    }
-    const [items, totalCount] = await em.findAndCount(ChatSession, where, {
-      populate: POPULATE,
-      orderBy: { startedAt: 'desc', id: 'desc' },
-      limit,
-      offset: (page - 1) * limit,
-    });
+    const where: SqlCondition[] = [{ sql: 's.tenant_id = ?', params: [viewer.tenantId] }, readableSessionsCondition(viewer)];
+    if (filter.status != null) where.push({ sql: 's.status = ?', params: [oneOf(filter.status, SessionStatus, 'status')] });
+    if (filter.kind != null) where.push({ sql: 's.kind = ?', params: [oneOf(filter.kind, SessionKind, 'kind')] });
+    if (filter.priority != null) where.push({ sql: 's.priority = ?', params: [oneOf(filter.priority, Priority, 'priority')] });
+    if (filter.tag != null) where.push({ sql: 's.tags @> array[?]::text[]', params: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] });
+    if (filter.agentId != null) where.push({ sql: 's.agent_id = ?', params: [parseId(filter.agentId, 'agentId')] });
+    const { sql, params } = allOf(where);
+    const connection = em.getConnection();
+    const [counted, rows] = await Promise.all([
+      connection.execute<{ total: string | number }[]>(`select count(*) as total from chat_sessions s where ${sql}`, params),
+      connection.execute<{ id: string }[]>(
+        `select s.id::text as id from chat_sessions s where ${sql} order by s.started_at desc, s.id desc limit ? offset ?`,
+        [...params, limit, (page - 1) * limit],
+      ),
+    ]);
+    const totalCount = Number(counted[0]?.total ?? 0);
+    const ids = rows.map((row) => row.id);
+    const loaded = ids.length === 0 ? [] : await em.find(ChatSession, { id: { $in: ids } }, { populate: POPULATE });
+    const byId = new Map(loaded.map((session) => [session.id, session]));
+    const items = ids.flatMap((id) => byId.get(id) ?? []);
     return { items, totalCount, page, totalPages: Math.ceil(totalCount / limit) };
   }
 
@@ -474,11 +475,6 @@ export class SessionService {
     const rows = await em.find(ChatMessage, { session }, { orderBy: { id: 'desc' }, limit: GUEST_HISTORY_LIMIT, populate: ['sender.user', 'attachments'] });
     const watermarks = new WatermarkView(await em.find(Participant, { session }, { populate: ['user'] }));
     return rows.reverse().map((message) => watermarks.view(messageRecordOf(message)));
-  }
-
-  private async sessionIdsWithParticipant(userId: string): Promise<string[]> {
-    const rows = await this.scope.em.find(Participant, { user: userId }, { fields: ['session'] });
-    return rows.map((row) => row.session.id);
   }
 
   private publish(events: SessionEvent[]): void {

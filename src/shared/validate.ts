@@ -116,6 +116,12 @@ export function intInRange(value: number | null | undefined, field: string, min:
   return value;
 }
 
+/** A value of a string enum (transports other than GraphQL pass enum arguments unchecked). */
+export function oneOf<T extends string>(value: T, values: Record<string, T>, field: string): T {
+  if (!Object.values(values).includes(value)) throw badInput(field, `${field} must be one of ${Object.values(values).join(', ')}`);
+  return value;
+}
+
 export function compareIds(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
