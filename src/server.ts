@@ -8,6 +8,7 @@ import { chatApiDownloadRoute } from './rest/chat-api/chat-api.download.js';
 import { graphqlUploads } from './graphql/uploads.js';
 import { graphiqlRouter } from './graphql/ide.js';
 import { demoRouter } from './http/demo.js';
+import { faviconRouter } from './http/favicon.js';
 import { DEFAULT_TENANT_SLUG, findTenantBySlug } from './tenants/tenant.service.js';
 import type { Config } from './config/config.js';
 import { bootstrap } from './app/bootstrap.js';
@@ -77,6 +78,7 @@ export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', readiness(orm, infrastructure.events, infrastructure.rateLimits));
+  app.use(faviconRouter());
   // Mounted ahead of the dialects (whose limiter it would miss), so counted here like every chat API route.
   app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
   // GraphQL multipart requests are parsed before Apollo runs them like any operation.

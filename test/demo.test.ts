@@ -37,7 +37,7 @@ describe('demo console at /demo', () => {
       expect(csp).toMatch(/script-src 'self'(;|$)/);
       expect(csp).not.toMatch(/https?:\/\//);
       const body = await page.text();
-      for (const [, src] of body.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\/(demo|graphql|docs)/);
+      for (const [, src] of body.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\/(demo|graphql|docs|favicon\.svg$)/);
     }
     const script = await fetch(`${t.url}/demo/assets/widget.js`);
     expect([script.status, script.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/)]);

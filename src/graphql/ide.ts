@@ -33,6 +33,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>Parley GraphQL</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${BASE}/graphiql.css">
 <link rel="stylesheet" href="${BASE}/page.css">
 </head>

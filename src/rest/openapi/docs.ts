@@ -8,6 +8,7 @@ const DOCS_PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>Parley REST API</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
