@@ -167,6 +167,13 @@ describe('production profile (NODE_ENV=production)', () => {
       expect(body.errors[0]?.message).toMatch(/\$p/);
       expect(text).not.toMatch(/stacktrace|Did you mean|"HIGH"|\.js:\d+/);
     });
+
+    it('an unreadable request body is a JSON refusal, with no stack trace or framework page', async () => {
+      const response = await fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/json/);
+      expect(await response.text()).not.toMatch(/stacktrace|SyntaxError|<html|\.js:\d+|node_modules/i);
+    });
   });
 
   it('sends Strict-Transport-Security', async () => {
