@@ -89,5 +89,3 @@ export function blockingAddress(address: string): string | null {
   if (carried !== undefined) return carried;
   return BLOCKED_IPV6.check(unscoped, 'ipv6') ? address : null;
 }
-
-export const isBlockedAddress = (address: string): boolean => blockingAddress(address) !== null;
