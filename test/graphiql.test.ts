@@ -65,7 +65,7 @@ describe('GraphiQL at GET /graphql', () => {
     expect(json.headers.get('content-type')).not.toMatch(/text\/html/);
   });
 
-  it('is off when GRAPHIQL=false (and by default in production)', async () => {
+  it('is off when GRAPHIQL=false (production\'s default: test/production.test.ts)', async () => {
     const off = await startTestServer({ env: { GRAPHIQL: 'false' } });
     try {
       const response = await fetch(off.graphqlUrl, { headers: html });

@@ -7,28 +7,8 @@ import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, PASSWORD, userWithRole, type Actor } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
+import { run, subscribe, untilLive, wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
 import { CreateSessionDocument, LoginDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument, TypingDocument } from './generated/graphql.js';
-
-/** Runs one operation over graphql-ws and resolves with its data or errors (never hangs on a refusal). */
-function run(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: unknown; errors?: SubscriptionError[] }> {
-  return new Promise((resolve) => {
-    let data: unknown;
-    const dispose = client.subscribe(
-      { query, variables },
-      {
-        next: (result) => {
-          if (result.errors?.length) {
-            dispose();
-            resolve({ errors: result.errors as SubscriptionError[] });
-          } else data = result.data;
-        },
-        error: (error) => resolve({ errors: Array.isArray(error) ? (error as SubscriptionError[]) : [{ message: String((error as { code?: number }).code ?? error) }] }),
-        complete: () => resolve({ data }),
-      },
-    );
-  });
-}
 
 /** Starts a subscription and resolves with its errors if it is refused, or null once it is clearly live. */
 function refusalOf(client: Client, query: string, variables: Record<string, unknown>, liveAfterMs = 400): Promise<SubscriptionError[] | null> {

@@ -15,7 +15,16 @@ export interface QueryLimits {
   validationRules: ValidationRule[];
   /** Passed to graphql's parser: documents with more tokens are refused while parsing. */
   maxTokens: number;
+  /**
+   * A validation error's message as clients may read it: in production without graphql's
+   * "Did you mean …?" schema hints. Apollo strips them on HTTP (its production settings);
+   * the WebSocket validates documents itself and applies this.
+   */
+  clientValidationMessage: (message: string) => string;
 }
+
+/** The hint graphql-js appends to validation errors, naming fields, types or values of the schema. */
+const SUGGESTION = / ?Did you mean .+\?$/;
 
 export function queryLimits(config: Pick<Config, 'queryLimits' | 'env'>): QueryLimits {
   const limits = config.queryLimits;
@@ -31,5 +40,6 @@ export function queryLimits(config: Pick<Config, 'queryLimits' | 'env'>): QueryL
   });
   const { plugins, validationRules } = armor.protect();
   // graphql-armor types its plugins against Apollo's CommonJS build; they are the same plugin shape.
-  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, maxTokens: limits.tokens };
+  const clientValidationMessage = config.env === 'production' ? (message: string) => message.replace(SUGGESTION, '') : (message: string) => message;
+  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules, maxTokens: limits.tokens, clientValidationMessage };
 }

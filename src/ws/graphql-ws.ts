@@ -65,8 +65,8 @@ const format = (formatError: FormatError, errors: readonly GraphQLError[]): Grap
 const refusal = (error: DomainError) => graphqlErrorOf(error);
 
 /** A document refused while parsing or validating: the same code HTTP gives it. */
-const invalidDocument = (error: GraphQLError) =>
-  graphqlErrorOf(new DomainError('GRAPHQL_VALIDATION_FAILED', error.message), { nodes: error.nodes });
+const invalidDocument = (error: GraphQLError, message = error.message) =>
+  graphqlErrorOf(new DomainError('GRAPHQL_VALIDATION_FAILED', message), { nodes: error.nodes });
 
 /** Distinct operation texts kept parsed; clients send the same few subscription documents. */
 const MAX_CACHED_DOCUMENTS = 500;
@@ -90,7 +90,7 @@ function cachedParse(maxTokens: number): (source: string) => DocumentNode {
 
 /**
  * Parses and validates a subscribe message with the HTTP limits (and, in production, without
- * introspection). Validation of a cached document is remembered with it.
+ * introspection or schema hints in its errors). Validation of a cached document is remembered with it.
  */
 function documentChecker(schema: GraphQLSchema, limits: QueryLimits, isProd: boolean) {
   const parseCached = cachedParse(limits.maxTokens);
@@ -109,7 +109,7 @@ function documentChecker(schema: GraphQLSchema, limits: QueryLimits, isProd: boo
       errors = validate(schema, document, rules);
       checked.set(document, errors);
     }
-    return errors.length ? { errors: errors.map(invalidDocument) } : { document };
+    return errors.length ? { errors: errors.map((error) => invalidDocument(error, limits.clientValidationMessage(error.message))) } : { document };
   };
 }
 

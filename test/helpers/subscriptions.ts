@@ -114,6 +114,37 @@ export function subscribe<TData, TVars extends Record<string, unknown>>(
 }
 
 /**
+ * Runs one operation over graphql-ws and resolves with its data or errors (a refusal included);
+ * fails when no answer comes within `timeoutMs`.
+ */
+export function run(client: Client, query: string, variables: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<{ data?: unknown; errors?: SubscriptionError[] }> {
+  return new Promise((resolve, reject) => {
+    let data: unknown;
+    const timer = setTimeout(() => {
+      dispose();
+      reject(new Error(`no answer over graphql-ws within ${timeoutMs} ms to ${query}`));
+    }, timeoutMs);
+    const settle = (outcome: { data?: unknown; errors?: SubscriptionError[] }) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const dispose = client.subscribe(
+      { query, variables },
+      {
+        next: (result) => {
+          if (result.errors?.length) {
+            dispose();
+            settle({ errors: result.errors as SubscriptionError[] });
+          } else data = result.data;
+        },
+        error: (error) => settle({ errors: Array.isArray(error) ? (error as SubscriptionError[]) : [{ message: String((error as { code?: number }).code ?? error) }] }),
+        complete: () => settle({ data }),
+      },
+    );
+  });
+}
+
+/**
  * Waits until a subscription is live on the server: pings with `ping` (e.g. setTyping) until
  * `seen` reports the echo, then forgets what arrived so far. Without `since` there is no other
  * way for a client to know that its subscribe message has been processed.
