@@ -27,7 +27,7 @@ import {
 import { gql, ok } from './helpers/client.js';
 import { assignedSession, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, wsUrl, type Collected, type SubscriptionError } from './helpers/subscriptions.js';
+import { subscribe, untilLive, within, wsClient, wsUrl, type Collected, type SubscriptionError } from './helpers/subscriptions.js';
 import type { Client } from 'graphql-ws';
 
 /** Far below the periodic access check (4 s): only a pushed revocation ends a stream this soon. */
@@ -68,30 +68,12 @@ async function watch(sessionId: string, token: string, pinger: string = token): 
 }
 
 /** Resolves with the errors the stream ended with; fails the test when it is still open after `ms`. */
-async function endsWithin(events: Events, ms: number, what: string): Promise<SubscriptionError[] | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: the stream was still open ${ms} ms after the revoke, having received ${JSON.stringify(messagesIn(events.items))}`)), ms);
-  });
-  try {
-    return await Promise.race([events.ended(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const endsWithin = (events: Events, ms: number, what: string): Promise<SubscriptionError[] | null> =>
+  within(events.ended(), ms, () => `${what}: the stream was still open ${ms} ms after the revoke, having received ${JSON.stringify(messagesIn(events.items))}`);
 
 /** Waits (with a deadline) until the control subscriber has the message: every stream of the node had it by then. */
-async function delivered(control: Events, content: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the control subscriber never received "${content}"`)), 5_000);
-  });
-  try {
-    await Promise.race([control.until((items) => messagesIn(items).includes(content), `"${content}"`), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const delivered = (control: Events, content: string): Promise<unknown> =>
+  within(control.until((items) => messagesIn(items).includes(content), `"${content}"`), 5_000, () => `the control subscriber never received "${content}"`);
 
 interface Legacy {
   frames: { type: string; data: { content?: string } }[];
@@ -112,17 +94,19 @@ function legacy(sessionId: string, token: string): Promise<Legacy> {
   });
 }
 
-/** Fails the test when the legacy socket is still open `ms` after the revoke. */
-async function closesWithin(socket: Legacy, ms: number): Promise<{ code: number; reason: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the legacy socket was still open ${ms} ms after the revoke`)), ms);
-  });
-  try {
-    return await Promise.race([socket.closed, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The stream of revoked credentials ended FORBIDDEN with `reason`, and their legacy socket closed
+ * 1008, both within PUSHED_WITHIN_MS of the revoke; neither received `content` (sent after the
+ * revoke), which the control subscriber did receive.
+ */
+async function expectCutOff(revoked: { stream: Events; socket: Legacy }, control: Events, content: string, reason: string): Promise<void> {
+  const errors = await endsWithin(revoked.stream, PUSHED_WITHIN_MS, 'revoked subscription');
+  expect(errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason });
+  const closed = await within(revoked.socket.closed, PUSHED_WITHIN_MS, () => `the legacy socket was still open ${PUSHED_WITHIN_MS} ms after the revoke`);
+  expect(closed).toEqual({ code: 1008, reason: 'FORBIDDEN' });
+  await delivered(control, content);
+  expect(messagesIn(revoked.stream.items)).toEqual([]);
+  expect(revoked.socket.frames.filter((frame) => frame.type === 'message')).toEqual([]);
 }
 
 /** How a graphql-ws connection with `token` is answered: 'ack', or the close code and reason. */
@@ -173,18 +157,11 @@ describe('revocations end open streams at once (one node)', () => {
     expect(await meRefusal(stolen.token)).toBe('TOKEN_REVOKED');
     expect(await meRefusal(renewed.token)).toBe('TOKEN_REVOKED');
     expect(await meRefusal(other.token)).toBeNull();
-    for (const [name, events] of [['first access token', first], ['rotated access token', rotated]] as const) {
-      const errors = await endsWithin(events, PUSHED_WITHIN_MS, name);
-      expect(errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TOKEN_REVOKED' });
-    }
-    expect(await closesWithin(socket, PUSHED_WITHIN_MS)).toEqual({ code: 1008, reason: 'FORBIDDEN' });
+    expect((await endsWithin(first, PUSHED_WITHIN_MS, 'first access token'))?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TOKEN_REVOKED' });
+    await expectCutOff({ stream: rotated, socket }, survivor, 'after the reuse', 'TOKEN_REVOKED');
+    expect(messagesIn(first.items)).toEqual([]);
     expect(await connectionAnswer(renewed.token)).toBe('4403 TOKEN_REVOKED');
     expect(await connectionAnswer(other.token)).toBe('ack');
-
-    await delivered(survivor, 'after the reuse');
-    expect(messagesIn(first.items)).toEqual([]);
-    expect(messagesIn(rotated.items)).toEqual([]);
-    expect(socket.frames.filter((frame) => frame.type === 'message')).toEqual([]);
     expect(survivor.errors).toBeNull();
   });
 
@@ -201,12 +178,7 @@ describe('revocations end open streams at once (one node)', () => {
     await send(sessionId, 'after the key revoke');
 
     expect(await meRefusal(createApiKey.key)).toBe('API_KEY_REVOKED');
-    const errors = await endsWithin(keyed, PUSHED_WITHIN_MS, 'API key subscription');
-    expect(errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'API_KEY_REVOKED' });
-    expect(await closesWithin(socket, PUSHED_WITHIN_MS)).toEqual({ code: 1008, reason: 'FORBIDDEN' });
-    await delivered(control, 'after the key revoke');
-    expect(messagesIn(keyed.items)).toEqual([]);
-    expect(socket.frames.filter((frame) => frame.type === 'message')).toEqual([]);
+    await expectCutOff({ stream: keyed, socket }, control, 'after the key revoke', 'API_KEY_REVOKED');
     // The same user's own sign-in is not the key: it lives on.
     expect(await meRefusal(bot.token)).toBeNull();
   });
@@ -227,12 +199,7 @@ describe('revocations end open streams at once (one node)', () => {
     await revoke(user);
     await send(createSession.id, 'after the revocation');
 
-    const errors = await endsWithin(own, PUSHED_WITHIN_MS, 'user subscription');
-    expect(errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TOKEN_REVOKED' });
-    expect(await closesWithin(socket, PUSHED_WITHIN_MS)).toEqual({ code: 1008, reason: 'FORBIDDEN' });
-    await delivered(control, 'after the revocation');
-    expect(messagesIn(own.items)).toEqual([]);
-    expect(socket.frames.filter((frame) => frame.type === 'message')).toEqual([]);
+    await expectCutOff({ stream: own, socket }, control, 'after the revocation', 'TOKEN_REVOKED');
   });
 });
 

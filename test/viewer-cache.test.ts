@@ -23,7 +23,7 @@ import { gql, ok } from './helpers/client.js';
 import { clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
 import { PASSWORD, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, type Collected } from './helpers/subscriptions.js';
+import { subscribe, untilLive, within, wsClient, type Collected } from './helpers/subscriptions.js';
 
 const LONG_CACHE = { VIEWER_CACHE_TTL_SECONDS: '300' };
 
@@ -119,17 +119,8 @@ type Events = Collected<SessionEventsSubscription>;
 const contents = (events: Events) => events.items.flatMap((item) => (item.sessionEvents.__typename === 'MessageEvent' ? [item.sessionEvents.message.content] : []));
 
 /** The errors a stream ended with; fails when it is still open after `ms` (far below the 4 s periodic check). */
-async function endsWithin(events: Events, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still open ${ms} ms after the revoke, having received ${JSON.stringify(contents(events))}`)), ms);
-  });
-  try {
-    return await Promise.race([events.ended(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const endsWithin = (events: Events, ms: number): Promise<unknown> =>
+  within(events.ended(), ms, () => `still open ${ms} ms after the revoke, having received ${JSON.stringify(contents(events))}`);
 
 describe('revocations across two nodes', () => {
   (available ? it : it.skip)('a refresh token reused or an API key revoked on one node ends their streams on the other before anything sent after it', async () => {

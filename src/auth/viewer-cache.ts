@@ -37,7 +37,7 @@ interface Entry<T> {
  * set-password` run as a separate process against PostgreSQL.
  *
  * Reads race with revocations: a request that read the row before a logout committed must not
- * store the old version after `forget` ran. Every `forget` and `clear` moves `generation`; a read
+ * store the old version after `apply` ran. Every `apply` and `clear` moves `generation`; a read
  * stores its result only if no generation passed since it started.
  */
 export class ViewerCache {
@@ -96,7 +96,7 @@ export class ViewerCache {
     };
   }
 
-  /** Pass to `rememberUser`/`rememberGuest` the value read before the database was asked. */
+  /** Pass to `rememberUser`/`rememberFamily` the value read before the database was asked. */
   generation(): number {
     return this.current;
   }

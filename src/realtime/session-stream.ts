@@ -182,11 +182,11 @@ class LiveStream {
   }
 
   /**
-   * Resolves true when nothing holds delivery back: no revocation notice is being checked, or the
-   * check found access still there. False: access is gone and the mailbox holds the failure.
+   * What holds delivery back: the access check of a revocation notice, resolving true when access
+   * is still there and false when it is gone (the mailbox then holds the failure). Null: nothing.
    */
-  cleared(): Promise<boolean> | true {
-    return this.verifying ?? true;
+  get held(): Promise<boolean> | null {
+    return this.verifying;
   }
 
   /**
@@ -286,7 +286,7 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
       // Access gone (a revocation notice checked): the live part below throws the failure at once.
       let held = false;
       for (const event of batch) {
-        held = !(await live.cleared());
+        held = live.held !== null && !(await live.held);
         if (held) break;
         yield { kind: 'event', event };
       }
@@ -301,7 +301,7 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
     let ready: PublishedEvent[];
     // A revocation notice being checked holds everything back; access gone: the next drain step throws.
     if (signal.kind === 'typing') {
-      if (await live.cleared()) yield signal;
+      if (live.held === null || (await live.held)) yield signal;
       continue;
     } else if (signal.kind === 'event') {
       ready = sequencer.accept(signal.event);
@@ -325,7 +325,7 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
     if (sequencer.waiting) live.armGap();
     for (const event of ready) {
       // Access lost: the mailbox now holds the failure, which the next drain step throws.
-      if (!(await live.cleared())) break;
+      if (live.held !== null && !(await live.held)) break;
       if (event.type === 'session.updated' && !(await live.recheck(() => sequence.check()))) break;
       yield eventItem(event);
     }
