@@ -73,7 +73,7 @@ export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
   app.use(traceRequests(logger));
   app.use(httpHardening(config));
   app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
-  if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens, revoked: (tenantId, userId) => deps.viewers.revoked(tenantId, userId) }, logger));
+  if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens, revoked: (tenantId, userId) => deps.viewers.revoked({ tenantId, userId }) }, logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

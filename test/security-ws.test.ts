@@ -7,8 +7,8 @@ import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, PASSWORD, userWithRole, type Actor } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { run, subscribe, untilLive, wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
-import { CreateSessionDocument, LoginDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument, TypingDocument } from './generated/graphql.js';
+import { Collected, run, subscribe, untilLive, wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
+import { CreateSessionDocument, LoginDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument } from './generated/graphql.js';
 
 /** Starts a subscription and resolves with its errors if it is refused, or null once it is clearly live. */
 function refusalOf(client: Client, query: string, variables: Record<string, unknown>, liveAfterMs = 400): Promise<SubscriptionError[] | null> {
@@ -263,10 +263,16 @@ describe('WebSocket token attacks', () => {
     const { login } = await ok(t.graphqlUrl, LoginDocument, { username: ownerName, password: PASSWORD });
     const closes: number[] = [];
     const c = wsClient(t.url, login.token, (code) => closes.push(code));
-    // A subscription keeps the (lazy) socket open across the revocation.
-    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'revoked' }, login.token);
-    const open = subscribe(c, TypingDocument, { sessionId: createSession.id });
-    await untilLive(open, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, login.token), () => true);
+    // A subscription keeps the (lazy) socket open across the revocation: one with a token of its
+    // own, since the revocation ends the subscriptions made with the connection's token.
+    const keeper = await userWithRole(t, await loginAdmin(t), UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'revoked' }, keeper.token);
+    const open = new Collected<unknown>(() => undefined);
+    c.subscribe(
+      { query: TYPING, variables: { sessionId: createSession.id }, extensions: { authorization: `Bearer ${keeper.token}` } },
+      { next: (result) => open.push(result.data), error: (error) => open.fail([{ message: String(error) }]), complete: () => open.complete() },
+    );
+    await untilLive(open, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, keeper.token), () => true);
     await gql(t.graphqlUrl, 'mutation { logout }', {}, login.token);
     const result = await run(c, '{ me { id } }');
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });

@@ -3,12 +3,27 @@
  * tests make the cache's lifetime long (300 s), so a refused token can only mean the revocation
  * reached the node: at once on the node that revoked, and over pub/sub on every other.
  */
+import type { Client } from 'graphql-ws';
 import { UserRole } from '../src/shared/enums.js';
-import { ChangeOwnPasswordDocument, MeDocument, SignOutEverywhereDocument } from './generated/graphql.js';
+import {
+  ChangeOwnPasswordDocument,
+  CreateApiKeyDocument,
+  CreateSessionDocument,
+  LoginWithRefreshDocument,
+  MeDocument,
+  RefreshSignInDocument,
+  RevokeApiKeyDocument,
+  SendMessageDocument,
+  SessionEventsDocument,
+  SetTypingDocument,
+  SignOutEverywhereDocument,
+  type SessionEventsSubscription,
+} from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
-import { PASSWORD, loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { PASSWORD, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, untilLive, within, wsClient, type Collected } from './helpers/subscriptions.js';
 
 const LONG_CACHE = { VIEWER_CACHE_TTL_SECONDS: '300' };
 
@@ -53,6 +68,23 @@ describe('the viewer cache on one node', () => {
     expect(await refusal(t.graphqlUrl, changePassword.token)).toBeNull();
     expect(await refusal(t.graphqlUrl, changePassword.token)).toBeNull();
   });
+
+  it('refuses both remembered access tokens of a sign-in at once when its spent refresh token is reused; another sign-in lives on', async () => {
+    const admin = await loginAdmin(t);
+    const username = unique('family');
+    await userWithRole(t, admin, UserRole.USER, username);
+    const signIn = async () => (await ok(t.graphqlUrl, LoginWithRefreshDocument, { username, password: PASSWORD })).login;
+    const stolen = await signIn();
+    const other = await signIn();
+    const renewed = (await ok(t.graphqlUrl, RefreshSignInDocument, { refreshToken: stolen.refreshToken })).refreshToken;
+    for (const token of [stolen.token, renewed.token, other.token]) expect(await refusal(t.graphqlUrl, token)).toBeNull();
+
+    const reuse = await gql(t.graphqlUrl, RefreshSignInDocument, { refreshToken: stolen.refreshToken });
+    expect(reuse.errors?.[0]?.extensions?.reason).toBe('REFRESH_TOKEN_REUSED');
+    expect(await refusal(t.graphqlUrl, stolen.token)).toBe('TOKEN_REVOKED');
+    expect(await refusal(t.graphqlUrl, renewed.token)).toBe('TOKEN_REVOKED');
+    expect(await refusal(t.graphqlUrl, other.token)).toBeNull();
+  });
 });
 
 const available = clusterAvailable();
@@ -78,6 +110,56 @@ describe('the viewer cache across two nodes', () => {
       expect(await refusedSoon(a.graphqlUrl, changing.token)).toBe('TOKEN_REVOKED');
       for (const node of [a, b]) expect(await refusal(node.graphqlUrl, changePassword.token)).toBeNull();
     } finally {
+      await dispose();
+    }
+  }, 60_000);
+});
+
+type Events = Collected<SessionEventsSubscription>;
+const contents = (events: Events) => events.items.flatMap((item) => (item.sessionEvents.__typename === 'MessageEvent' ? [item.sessionEvents.message.content] : []));
+
+/** The errors a stream ended with; fails when it is still open after `ms` (far below the 4 s periodic check). */
+const endsWithin = (events: Events, ms: number): Promise<unknown> =>
+  within(events.ended(), ms, () => `still open ${ms} ms after the revoke, having received ${JSON.stringify(contents(events))}`);
+
+describe('revocations across two nodes', () => {
+  (available ? it : it.skip)('a refresh token reused or an API key revoked on one node ends their streams on the other before anything sent after it', async () => {
+    const { a, b, dispose } = await startCluster({ env: LONG_CACHE });
+    const clients: Client[] = [];
+    try {
+      const admin = await loginAdmin(a);
+      const username = unique('twonodes');
+      const user = await userWithRole(a, admin, UserRole.USER, username);
+      const { createSession } = await ok(a.graphqlUrl, CreateSessionDocument, { subject: 'two nodes' }, user.token);
+      const sessionId = createSession.id;
+      const login = (await ok(a.graphqlUrl, LoginWithRefreshDocument, { username, password: PASSWORD })).login;
+      const renewed = (await ok(a.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken })).refreshToken;
+      const { createApiKey } = await ok(a.graphqlUrl, CreateApiKeyDocument, { name: 'two nodes', userId: admin.userId }, admin.token);
+      const watch = async (token: string) => {
+        const client = wsClient(b.url, token);
+        clients.push(client);
+        const events = subscribe(client, SessionEventsDocument, { sessionId });
+        await untilLive(events, () => ok(a.graphqlUrl, SetTypingDocument, { sessionId, isTyping: false }, admin.token), (item) => item.sessionEvents.__typename === 'TypingEvent');
+        return events;
+      };
+      const family = await watch(renewed.token);
+      const keyed = await watch(createApiKey.key);
+      const control = await watch(admin.token);
+      // B remembers the sign-in as live.
+      expect(await refusal(b.graphqlUrl, renewed.token)).toBeNull();
+
+      expect((await gql(a.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken })).errors?.[0]?.extensions?.reason).toBe('REFRESH_TOKEN_REUSED');
+      await ok(a.graphqlUrl, RevokeApiKeyDocument, { id: createApiKey.apiKey.id }, admin.token);
+      await ok(a.graphqlUrl, SendMessageDocument, { sessionId, content: 'after both revocations' }, admin.token);
+
+      expect(await endsWithin(family, 1_000)).toMatchObject([{ extensions: { code: 'FORBIDDEN', reason: 'TOKEN_REVOKED' } }]);
+      expect(await endsWithin(keyed, 1_000)).toMatchObject([{ extensions: { code: 'FORBIDDEN', reason: 'API_KEY_REVOKED' } }]);
+      await control.until((items) => items.some((item) => item.sessionEvents.__typename === 'MessageEvent'), 'the message on the control stream');
+      expect(contents(family)).toEqual([]);
+      expect(contents(keyed)).toEqual([]);
+      expect(await refusedSoon(b.graphqlUrl, renewed.token)).toBe('TOKEN_REVOKED');
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
       await dispose();
     }
   }, 60_000);

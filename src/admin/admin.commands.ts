@@ -40,8 +40,8 @@ export class AdminCommandError extends Error {
 export interface AdminCommandDeps {
   orm: Orm;
   tokens: TokenService;
-  /** Told when a command revoked a user's tokens: a running server forgets its cached row (auth/viewer-cache.ts). */
-  revoked?: (tenantId: string, userId: string) => void;
+  /** Told when a command revoked a user's tokens: a running server forgets its cached row and ends their streams (auth/viewer-cache.ts). */
+  revoked?: (tenantId: string, userId: string) => Promise<void>;
 }
 
 export interface ParsedCommand {
@@ -127,7 +127,7 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         const user = await findUser(em, username);
         const password = values.password ?? generatedPassword();
         await setPassword(em, user, password);
-        revoked?.(user.tenant.id, user.id);
+        await revoked?.(user.tenant.id, user.id);
         return values.password ? 'password set' : `password: ${password}`;
       }
       case 'token': {

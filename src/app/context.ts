@@ -1,7 +1,7 @@
 import type { PageOrigin } from '../shared/origin.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
-import { AuthService } from '../auth/auth.service.js';
+import { AuthService, type Authenticated } from '../auth/auth.service.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ViewerCache } from '../auth/viewer-cache.js';
@@ -9,7 +9,7 @@ import type { Viewer } from '../shared/viewer.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from 'pino';
 import type { Db, Orm } from '../db/orm.js';
-import type { EventBus } from '../events/event-bus.js';
+import type { EventBus, Revocation } from '../events/event-bus.js';
 import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { MessageService } from '../messages/message.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
@@ -93,6 +93,8 @@ export interface RequestContext {
    * only, as a key (streams of one caller share their periodic access check); never logged.
    */
   readonly caller: string;
+  /** The revocations that end this caller's credentials: a stream watches them (auth/viewer-cache.ts `watch`). */
+  readonly revokedBy: readonly Revocation[];
 }
 
 type Built = {
@@ -120,6 +122,8 @@ type Built = {
  */
 class RequestScope implements RequestContext {
   countRootFieldsForRateLimit = true;
+  readonly viewer: Viewer;
+  readonly revokedBy: readonly Revocation[];
   readonly rateLimits: RateLimitDecision[] = [];
   readonly rateLimitIdentity: string;
   /** The request's one fork and viewer; null for an unpinned (connection) context. */
@@ -129,13 +133,15 @@ class RequestScope implements RequestContext {
 
   constructor(
     fork: { em: () => Db; auth: AuthService } | { fresh: () => Db },
-    readonly viewer: Viewer,
+    { viewer, revokedBy }: Authenticated,
     readonly deps: AppDeps,
     readonly renew: () => Promise<RequestContext>,
     readonly caller: string,
     clientIp: string,
     readonly page: PageOrigin | null,
   ) {
+    this.viewer = viewer;
+    this.revokedBy = revokedBy;
     if ('em' in fork) {
       const em = fork.em;
       this.pinned = {
@@ -218,7 +224,7 @@ class RequestScope implements RequestContext {
     return this.service('webhooks', (scope) => new WebhookService(scope, this.deps));
   }
   get apiKeys(): ApiKeyService {
-    return this.service('apiKeys', (scope) => new ApiKeyService(scope));
+    return this.service('apiKeys', (scope) => new ApiKeyService(scope, this.deps.viewers));
   }
   get cannedResponses(): CannedResponseService {
     return this.service('cannedResponses', (scope) => new CannedResponseService(scope, this.deps));
@@ -271,9 +277,9 @@ export class ContextFactory {
     const lazy = new LazyFork(this.orm);
     const fork = () => lazy.em();
     const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
-    const viewer = await auth.viewerFor(authorization, this.defaultTenantId, { fresh });
-    lazy.scopeTo(viewer.tenantId);
-    return new RequestScope({ em: fork, auth }, viewer, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
+    const authenticated = await auth.authenticate(authorization, this.defaultTenantId, { fresh });
+    lazy.scopeTo(authenticated.viewer.tenantId);
+    return new RequestScope({ em: fork, auth }, authenticated, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
   }
 
   /**
@@ -292,6 +298,6 @@ export class ContextFactory {
       em.setFilterParams(TENANT_FILTER, { tenantId });
       return em;
     };
-    return new RequestScope({ fresh }, verified.viewer, this.deps, () => this.forAuthorization(authorization, clientIp), authorization ?? '', clientIp, null);
+    return new RequestScope({ fresh }, verified, this.deps, () => this.forAuthorization(authorization, clientIp), authorization ?? '', clientIp, null);
   }
 }

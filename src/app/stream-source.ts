@@ -17,5 +17,6 @@ export function streamSourceFor(
     },
     onError,
     caller: context.caller,
+    watchRevocations: (onNotice) => context.deps.viewers.watch(context.revokedBy, onNotice),
   };
 }

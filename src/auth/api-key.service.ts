@@ -7,6 +7,7 @@ import { notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { parseId, requireName } from '../shared/validate.js';
 import { generateApiKey } from './api-key-format.js';
+import type { ViewerCache } from './viewer-cache.js';
 
 export interface IssuedApiKey {
   apiKey: ApiKey;
@@ -16,7 +17,11 @@ export interface IssuedApiKey {
 
 /** Admins issue, list and revoke their tenant's API keys (bearer credentials for bots and integrations). */
 export class ApiKeyService {
-  constructor(private readonly scope: Scope) {}
+  constructor(
+    private readonly scope: Scope,
+    /** Told of a revocation, so every node refuses the key and ends its streams. */
+    private readonly viewers: ViewerCache,
+  ) {}
 
   private admin() {
     return requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
@@ -39,13 +44,17 @@ export class ApiKeyService {
     return { apiKey, key };
   }
 
-  /** Revoked at once: the next request with the key is refused (401), and live subscriptions end at their next check. */
+  /**
+   * Revoked at once: the next request with the key is refused (401), and its live streams end,
+   * on every node, before this answers.
+   */
   async revoke(id: string): Promise<ApiKey> {
-    this.admin();
+    const admin = this.admin();
     const apiKey = await this.scope.em.findOne(ApiKey, { id: parseId(id, 'id') }, { populate: ['user'] });
     if (!apiKey) throw notFound('API_KEY_NOT_FOUND');
     apiKey.revokedAt ??= new Date();
     await this.scope.em.flush();
+    await this.viewers.revoked({ tenantId: admin.tenantId, apiKeyId: apiKey.id });
     return apiKey;
   }
 }

@@ -1,4 +1,4 @@
-import { type IssuedRefreshToken, RefreshTokens } from './refresh-tokens.js';
+import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
 import { raw } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
 import { unauthenticated } from '../shared/errors.js';
@@ -15,6 +15,7 @@ import type { CachedUser, ViewerCache } from './viewer-cache.js';
 import { hashApiKey, isApiKey } from './api-key-format.js';
 import { ApiKey } from '../model/api-key.entity.js';
 import type { Viewer } from '../shared/viewer.js';
+import type { Revocation } from '../events/event-bus.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
 
@@ -22,6 +23,12 @@ export interface LoginResult extends IssuedRefreshToken {
   token: string;
   expiresAt: Date;
   user: User;
+}
+
+/** A caller as verified: who they are, and the revocations that end their credentials (what their streams watch). */
+export interface Authenticated {
+  viewer: Viewer;
+  revokedBy: readonly Revocation[];
 }
 
 export interface InviteResult {
@@ -64,16 +71,25 @@ export class AuthService {
   async logout(viewer: Viewer): Promise<boolean> {
     const { userId } = requireUser(viewer);
     await this.em.nativeUpdate(User, { id: userId }, { tokenVersion: raw('token_version + 1') });
-    this.viewers.revoked(viewer.tenantId, userId);
     await this.refreshTokens.revokeAll(userId);
+    await this.viewers.revoked({ tenantId: viewer.tenantId, userId });
     return true;
   }
 
-  /** A new access token and refresh token for a refresh token, which is spent (see RefreshTokens). */
+  /**
+   * A new access token and refresh token for a refresh token, which is spent (see RefreshTokens).
+   * A spent token used again revokes its sign-in: every access token carrying its family is
+   * refused from then on, and its streams end, on every node, before this call answers.
+   */
   async refresh(refreshToken: string): Promise<LoginResult> {
-    const { user, refreshToken: next, refreshExpiresAt } = await this.refreshTokens.rotate(refreshToken);
-    const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion);
-    return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user, refreshToken: next, refreshExpiresAt };
+    const rotated = await this.refreshTokens.rotate(refreshToken);
+    if (rotated instanceof RefreshTokenReused) {
+      await this.viewers.revoked({ tenantId: rotated.tenantId, family: rotated.family });
+      throw unauthenticated('REFRESH_TOKEN_REUSED');
+    }
+    const { user, refreshToken: next, refreshExpiresAt, family } = rotated;
+    const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion, undefined, family);
+    return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user, refreshToken: next, refreshExpiresAt, family };
   }
 
   /**
@@ -87,8 +103,8 @@ export class AuthService {
       throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
     }
     await setPassword(this.em, user, newPassword, 'newPassword');
-    this.viewers.revoked(viewer.tenantId, user.id);
     await this.refreshTokens.revokeAll(user.id);
+    await this.viewers.revoked({ tenantId: viewer.tenantId, userId: user.id });
     return this.issue(user);
   }
 
@@ -114,26 +130,27 @@ export class AuthService {
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
     const updated = await this.em.nativeUpdate(User, { id: claims.sub, passwordHash: null, tokenVersion: claims.ver }, { passwordHash, tokenVersion: claims.ver + 1 }, scoped);
     if (updated !== 1) throw unauthenticated('INVITE_USED', 'The invitation has already been used or withdrawn');
-    this.viewers.revoked(claims.tid, claims.sub);
+    await this.viewers.revoked({ tenantId: claims.tid, userId: claims.sub });
     const user = await this.em.findOneOrFail(User, { id: claims.sub }, { ...scoped, refresh: true });
     return this.issue(user);
   }
 
-  /** An access token and the refresh token of a new sign-in. */
+  /** An access token and the refresh token of a new sign-in (a new family). */
   private async issue(user: User): Promise<LoginResult> {
-    const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion);
     const refresh = await this.refreshTokens.issue(user);
+    const token = await this.tokens.issueAccessToken(user.id, user.tenant.id, user.tokenVersion, undefined, refresh.family);
     return { token, expiresAt: new Date(Date.now() + this.tokens.accessTokenTtlSeconds * 1000), user, ...refresh };
   }
 
   /**
    * Turns an Authorization header into a viewer. No header: anonymous in the default tenant.
-   * A token that fails verification, or names a user or guest that no longer exists, is refused.
+   * A token that fails verification, names a user or guest that no longer exists, or belongs to a
+   * revoked sign-in, is refused.
    * `fresh`: read the row even if this node remembers it (a new long-lived connection is checked
    * against the database, so while the database is away it is refused as retryable).
    */
-  async viewerFor(authorization: string | undefined, defaultTenantId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<Viewer> {
-    if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous', tenantId: defaultTenantId };
+  async authenticate(authorization: string | undefined, defaultTenantId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<Authenticated> {
+    if (authorization === undefined || authorization.trim() === '') return { viewer: { kind: 'anonymous', tenantId: defaultTenantId }, revokedBy: [] };
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('INVALID_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
     if (isApiKey(match[1]!)) return this.apiKeyViewer(match[1]!);
@@ -142,14 +159,30 @@ export class AuthService {
     if (claims.typ === 'guest') {
       const guest = await this.em.findOne(Participant, { id: claims.sub, session: claims.sid }, { ...scoped, fields: ['id'], disableIdentityMap: true });
       if (!guest) throw await this.guestTokenFailure(claims.sid, claims.tid);
-      return { kind: 'guest', tenantId: claims.tid, participantId: claims.sub, sessionId: claims.sid };
+      return { viewer: { kind: 'guest', tenantId: claims.tid, participantId: claims.sub, sessionId: claims.sid }, revokedBy: [] };
     }
     const user = (fresh ? null : this.viewers.user(claims.tid, claims.sub)) ?? (await this.readUser(claims.tid, claims.sub));
     // A version above the cached one is a token issued since (on another node): read the row again.
     const current = user !== null && user.tokenVersion < claims.ver ? await this.readUser(claims.tid, claims.sub) : user;
     if (!current) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     if (current.tokenVersion !== claims.ver) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
-    return { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: current.role, username: current.username, displayName: current.displayName };
+    const revokedBy: Revocation[] = [{ tenantId: claims.tid, userId: claims.sub }];
+    if (claims.fam !== undefined) {
+      if (await this.familyRevoked(claims.tid, claims.fam, fresh)) throw unauthenticated('TOKEN_REVOKED', 'The token has been revoked');
+      revokedBy.push({ tenantId: claims.tid, family: claims.fam });
+    }
+    const viewer: Viewer = { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: current.role, username: current.username, displayName: current.displayName };
+    return { viewer, revokedBy };
+  }
+
+  /** Whether the token's sign-in was revoked (its refresh token reused), remembered like the users row. */
+  private async familyRevoked(tenantId: string, family: string, fresh: boolean): Promise<boolean> {
+    const known = fresh ? null : this.viewers.familyRevoked(tenantId, family);
+    if (known !== null) return known;
+    const since = this.viewers.generation();
+    const revoked = await this.refreshTokens.familyRevoked(tenantId, family);
+    this.viewers.rememberFamily(tenantId, family, revoked, since);
+    return revoked;
   }
 
   /**
@@ -175,14 +208,17 @@ export class AuthService {
    * An API key acts as its user, checked on every request (so a revocation takes effect at once):
    * unknown keys are INVALID_TOKEN, revoked ones API_KEY_REVOKED.
    */
-  private async apiKeyViewer(key: string): Promise<Viewer> {
+  private async apiKeyViewer(key: string): Promise<Authenticated> {
     const apiKey = await this.em.findOne(ApiKey, { keyHash: hashApiKey(key) }, { filters: false });
     if (!apiKey) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     if (apiKey.revokedAt) throw unauthenticated('API_KEY_REVOKED');
     const tenantId = apiKey.tenant.id;
     const user = await this.em.findOne(User, { id: apiKey.user.id }, { filters: { [TENANT_FILTER]: { tenantId } } });
     if (!user) throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
-    return { kind: 'user', tenantId, userId: user.id, role: user.role, username: user.username, displayName: user.displayName };
+    return {
+      viewer: { kind: 'user', tenantId, userId: user.id, role: user.role, username: user.username, displayName: user.displayName },
+      revokedBy: [{ tenantId, apiKeyId: apiKey.id }],
+    };
   }
 
   /**

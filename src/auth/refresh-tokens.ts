@@ -15,6 +15,16 @@ const ANY_TENANT = { filters: false } as const;
 export interface IssuedRefreshToken {
   refreshToken: string;
   refreshExpiresAt: Date;
+  /** The sign-in the token belongs to (its access tokens carry it as `fam`). */
+  family: string;
+}
+
+/** A spent token was presented again: its sign-in is revoked (committed), and the caller must tell the nodes. */
+export class RefreshTokenReused {
+  constructor(
+    readonly tenantId: string,
+    readonly family: string,
+  ) {}
 }
 
 /**
@@ -35,15 +45,16 @@ export class RefreshTokens {
     const refreshExpiresAt = new Date(Date.now() + this.ttlSeconds * 1000);
     this.em.create(RefreshToken, { tenant: user.tenant, user, family, tokenHash: hashApiKey(refreshToken), tokenVersion: user.tokenVersion, expiresAt: refreshExpiresAt });
     await this.em.flush();
-    return { refreshToken, refreshExpiresAt };
+    return { refreshToken, refreshExpiresAt, family };
   }
 
   /**
    * Spends `token` and issues the next token of its family, in one transaction that holds the
    * spent row locked: a concurrent use of the same token waits, then finds it spent and revokes
-   * the family, the token just issued included.
+   * the family, the token just issued included. A reuse is answered with `RefreshTokenReused`
+   * (after the family's revocation committed), any other refusal with UNAUTHENTICATED.
    */
-  async rotate(token: string): Promise<{ user: User } & IssuedRefreshToken> {
+  async rotate(token: string): Promise<({ user: User } & IssuedRefreshToken) | RefreshTokenReused> {
     if (typeof token !== 'string' || !token.startsWith(PREFIX)) throw unauthenticated('INVALID_REFRESH_TOKEN');
     const outcome = await this.em.transactional(async (tx) => {
       const row = await tx.findOne(RefreshToken, { tokenHash: hashApiKey(token) }, { ...ANY_TENANT, lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -52,7 +63,7 @@ export class RefreshTokens {
       if (row.usedAt) {
         // Committed before the refusal is thrown: whoever else holds this family loses it too.
         await tx.nativeUpdate(RefreshToken, { family: row.family, revokedAt: null }, { revokedAt: new Date() }, ANY_TENANT);
-        return { refused: 'REFRESH_TOKEN_REUSED' } as const;
+        return new RefreshTokenReused(String(row.tenant.id), row.family);
       }
       if (row.expiresAt.getTime() <= Date.now()) return { refused: 'REFRESH_TOKEN_EXPIRED' } as const;
       const user = await tx.findOneOrFail(User, { id: row.user.id }, ANY_TENANT);
@@ -60,8 +71,17 @@ export class RefreshTokens {
       row.usedAt = new Date();
       return { user, ...(await new RefreshTokens(tx, this.ttlSeconds).issue(user, row.family)) };
     });
+    if (outcome instanceof RefreshTokenReused) return outcome;
     if ('refused' in outcome) throw unauthenticated(outcome.refused);
     return outcome;
+  }
+
+  /** Whether the sign-in was revoked (reused, logout, password change): its access tokens are refused. */
+  async familyRevoked(tenantId: string, family: string): Promise<boolean> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ revoked: boolean }[]>('select exists(select 1 from refresh_tokens where tenant_id = ? and family = ? and revoked_at is not null) as revoked', [tenantId, family]);
+    return rows[0]?.revoked === true;
   }
 
   /** Every refresh token of the user stops working (logout, password change). */

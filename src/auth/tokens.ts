@@ -7,7 +7,8 @@ import { unauthenticated } from '../shared/errors.js';
 const ALGORITHMS = ['HS256'];
 
 export type TokenClaims =
-  | { typ: 'access'; sub: string; tid: string; ver: number }
+  /** `fam`: the sign-in (refresh-token family) the token belongs to; absent on tokens made outside a sign-in (`admin token`). */
+  | { typ: 'access'; sub: string; tid: string; ver: number; fam?: string }
   | { typ: 'guest'; sub: string; tid: string; sid: string };
 
 /** An invitation to set a first password; never a bearer credential (its `typ` differs). */
@@ -29,6 +30,7 @@ const INVITE_TYPE = 'invite+jwt';
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 const isId = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
+const isFamily = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
 
 /** A key's id is derived from the key, so no extra setting can drift out of step with it. */
 const keyId = (key: Uint8Array) => createHash('sha256').update(key).digest('base64url').slice(0, 12);
@@ -43,8 +45,8 @@ const importKey = (secret: Uint8Array) => webcrypto.subtle.importKey('raw', secr
  * Issues and verifies HS256 tokens. Tokens are signed with the current key and name it in `kid`;
  * the previous key (JWT_PREVIOUS_SECRET) still verifies the tokens it signed, so a rotation
  * does not sign everybody out. `iss`, `aud`, `exp`, `nbf`, `iat` and `sub` are required.
- * Revocation is not decided here: access tokens carry the user's token version, which the
- * auth service compares with the stored one on every request.
+ * Revocation is not decided here: access tokens carry the user's token version and their sign-in
+ * (`fam`), which the auth service checks against the stored ones on every request.
  */
 export class TokenService {
   private readonly keys: Map<string, Promise<webcrypto.CryptoKey>>;
@@ -67,9 +69,9 @@ export class TokenService {
     if (config.jwtPreviousSecret) this.keys.set(keyId(config.jwtPreviousSecret), importKey(config.jwtPreviousSecret));
   }
 
-  /** `sub` is the user id; `ver` the user's token version (see User.tokenVersion). */
-  issueAccessToken(userId: string, tenantId: string, tokenVersion: number, ttlSeconds = this.config.accessTokenTtlSeconds): Promise<string> {
-    return this.sign({ typ: 'access', tid: tenantId, ver: tokenVersion }, userId, ttlSeconds);
+  /** `sub` is the user id; `ver` the user's token version (see User.tokenVersion); `fam` the sign-in's refresh-token family, when there is one. */
+  issueAccessToken(userId: string, tenantId: string, tokenVersion: number, ttlSeconds = this.config.accessTokenTtlSeconds, family: string | null = null): Promise<string> {
+    return this.sign({ typ: 'access', tid: tenantId, ver: tokenVersion, ...(family === null ? {} : { fam: family }) }, userId, ttlSeconds);
   }
 
   /** `sub` is the guest participant id; `sid` the one session the token opens. */
@@ -126,10 +128,11 @@ export class TokenService {
       if (error instanceof errors.JWTClaimValidationFailed) throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
       throw unauthenticated('INVALID_TOKEN', 'The token is not valid');
     }
-    const { typ, sub, tid, sid, ver } = payload as Record<string, unknown>;
+    const { typ, sub, tid, sid, ver, fam } = payload as Record<string, unknown>;
     let claims: TokenClaims;
-    if (typ === 'access' && isId(sub) && isId(tid) && Number.isInteger(ver)) claims = { typ, sub, tid, ver: ver as number };
-    else if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) claims = { typ, sub, tid, sid };
+    if (typ === 'access' && isId(sub) && isId(tid) && Number.isInteger(ver) && (fam === undefined || isFamily(fam))) {
+      claims = { typ, sub, tid, ver: ver as number, ...(fam === undefined ? {} : { fam }) };
+    } else if (typ === 'guest' && isId(sub) && isId(tid) && isId(sid)) claims = { typ, sub, tid, sid };
     else throw unauthenticated('INVALID_CLAIMS', 'The token claims are not valid here');
     Object.freeze(claims);
     this.remember(token, claims, (payload.exp ?? 0) * 1000);

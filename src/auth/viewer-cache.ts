@@ -1,4 +1,4 @@
-import { REVOCATIONS_TOPIC, type EventBus } from '../events/event-bus.js';
+import { REVOCATIONS_TOPIC, type EventBus, type Revocation } from '../events/event-bus.js';
 import type { UserRole } from '../shared/enums.js';
 
 /** What authentication needs of a users row: the revocation counter and the viewer's names and role. */
@@ -24,18 +24,28 @@ interface Entry<T> {
  * on every request: a conversation that vanished must answer `conversation_not_found` at once
  * (seed 002), and no event says so.
  *
- * Revocation stays immediate on this node and near-immediate on the others: whatever bumps a
- * user's token version calls `revoked` after its commit, which drops the entry here and tells
- * every node over the event bus (events/event-bus.ts, `revocations`). A node that may have missed
- * such a message (pub/sub interrupted) forgets everything (`clear`). The TTL is the backstop for
- * what no bus carries: `admin set-password` run as a separate process against PostgreSQL.
+ * It also remembers whether a sign-in (a refresh-token family, the `fam` claim of its access
+ * tokens) was revoked: refresh-token reuse ends one sign-in, not the user's others.
+ *
+ * Revocation stays immediate on this node and near-immediate on the others: whatever revokes
+ * credentials (a token version bumped, a family or an API key revoked) calls `revoked` after its
+ * commit, which drops the entry here and tells every node over the event bus (events/event-bus.ts,
+ * `revocations`). Each node then also tells the streams watching those credentials (`watch`),
+ * so they check their caller again before delivering anything more. A node that may have missed
+ * such a message (pub/sub interrupted) forgets everything (`clear`), and serves nothing from
+ * memory while pub/sub is down. The TTL is the backstop for what no bus carries: `admin
+ * set-password` run as a separate process against PostgreSQL.
  *
  * Reads race with revocations: a request that read the row before a logout committed must not
- * store the old version after `forget` ran. Every `forget` and `clear` moves `generation`; a read
+ * store the old version after `apply` ran. Every `apply` and `clear` moves `generation`; a read
  * stores its result only if no generation passed since it started.
  */
 export class ViewerCache {
   private readonly users = new Map<string, Entry<CachedUser>>();
+  /** Whether a sign-in (tenant and refresh-token family) is revoked. */
+  private readonly families = new Map<string, Entry<boolean>>();
+  /** The streams of this node, by the revocation that ends their credentials (`revocationKey`). */
+  private readonly watchers = new Map<string, Set<() => void>>();
   private current = 0;
 
   constructor(
@@ -49,22 +59,44 @@ export class ViewerCache {
   listen(): Promise<() => void> {
     if (!this.bus) return Promise.resolve(() => undefined);
     return this.bus.subscribe(REVOCATIONS_TOPIC, (message) => {
-      if (message.kind === 'revoked') this.forget(message.tenantId, message.userId);
+      if (message.kind === 'revoked') this.apply(message.revocation);
       else if (message.kind === 'resync') this.clear();
     });
   }
 
   /**
-   * A user's token version was bumped and committed (logout, password change, invitation
-   * accepted): forget it here at once, so this node refuses the old tokens from the next request
-   * on, and tell every other node.
+   * Credentials were revoked and the revocation committed (logout, password change, invitation
+   * accepted, a refresh token reused, an API key revoked): forget them here at once, so this node
+   * refuses them from the next request on, tell this node's streams, and tell every other node.
+   * Resolves once the notice is on its way to every node (see `EventBus.publishRevocation`).
    */
-  revoked(tenantId: string, userId: string): void {
-    this.forget(tenantId, userId);
-    this.bus?.publishRevocation(tenantId, userId);
+  async revoked(revocation: Revocation): Promise<void> {
+    this.apply(revocation);
+    await this.bus?.publishRevocation(revocation);
   }
 
-  /** Pass to `rememberUser`/`rememberGuest` the value read before the database was asked. */
+  /**
+   * Calls `onNotice` whenever one of `revocations` is announced, on this node or another, until
+   * the returned function is called. A notice means "check again": the revocation may concern
+   * other credentials of the same user (logout names the user, not a token).
+   */
+  watch(revocations: readonly Revocation[], onNotice: () => void): () => void {
+    const keys = revocations.map(revocationKey);
+    for (const key of keys) {
+      const set = this.watchers.get(key) ?? new Set();
+      set.add(onNotice);
+      this.watchers.set(key, set);
+    }
+    return () => {
+      for (const key of keys) {
+        const set = this.watchers.get(key);
+        set?.delete(onNotice);
+        if (set?.size === 0) this.watchers.delete(key);
+      }
+    };
+  }
+
+  /** Pass to `rememberUser`/`rememberFamily` the value read before the database was asked. */
   generation(): number {
     return this.current;
   }
@@ -77,19 +109,34 @@ export class ViewerCache {
     if (since === this.current) this.write(this.users, `${tenantId}:${userId}`, value);
   }
 
-  /** Read this user's row afresh next time (another node revoked their tokens). */
-  private forget(tenantId: string, userId: string): void {
+  /** Whether the sign-in is revoked, if remembered (null: ask the database). */
+  familyRevoked(tenantId: string, family: string): boolean | null {
+    return this.read(this.families, `${tenantId}:${family}`);
+  }
+
+  rememberFamily(tenantId: string, family: string, revoked: boolean, since: number): void {
+    if (since === this.current) this.write(this.families, `${tenantId}:${family}`, revoked);
+  }
+
+  /** Read the revoked credentials afresh next time, and wake the streams that hold them. */
+  private apply(revocation: Revocation): void {
     this.current += 1;
-    this.users.delete(`${tenantId}:${userId}`);
+    if ('userId' in revocation) this.users.delete(`${revocation.tenantId}:${revocation.userId}`);
+    else if ('family' in revocation) this.families.delete(`${revocation.tenantId}:${revocation.family}`);
+    const watching = this.watchers.get(revocationKey(revocation));
+    if (watching) for (const onNotice of [...watching]) onNotice();
   }
 
   /** Revocations may have been missed (pub/sub was interrupted): read every row afresh. */
   private clear(): void {
     this.current += 1;
     this.users.clear();
+    this.families.clear();
   }
 
   private read<T>(map: Map<string, Entry<T>>, key: string): T | null {
+    // Pub/sub down: revocations from other nodes cannot reach this one, so memory is not trusted.
+    if (this.bus?.status() === 'down') return null;
     const entry = map.get(key);
     if (!entry) return null;
     if (entry.expiresAt > Date.now()) return entry.value;
@@ -103,4 +150,11 @@ export class ViewerCache {
     map.set(key, { value, expiresAt: Date.now() + this.ttlMs });
     if (map.size > this.maxEntries) map.delete(map.keys().next().value!);
   }
+}
+
+/** One string per revoked thing; the kinds cannot collide. */
+function revocationKey(revocation: Revocation): string {
+  if ('userId' in revocation) return `user:${revocation.tenantId}:${revocation.userId}`;
+  if ('family' in revocation) return `family:${revocation.tenantId}:${revocation.family}`;
+  return `apiKey:${revocation.tenantId}:${revocation.apiKeyId}`;
 }

@@ -14,8 +14,15 @@ export type BusMessage =
   | { kind: 'event'; event: PublishedEvent }
   | { kind: 'typing'; typing: TypingSignal }
   | { kind: 'stats' }
-  | { kind: 'revoked'; tenantId: string; userId: string }
+  | { kind: 'revoked'; revocation: Revocation }
   | { kind: 'resync' };
+
+/**
+ * What a revocation ends: every token of a user (logout, password change), one sign-in (a
+ * refresh-token family whose spent token was used again), or one API key. Committed to the
+ * database before it is published.
+ */
+export type Revocation = { tenantId: string } & ({ userId: string } | { family: string } | { apiKeyId: string });
 
 /**
  * Topics are per session (every event of one session) and per tenant (the inbox: session
@@ -25,7 +32,7 @@ export const sessionTopic = (tenantId: string, sessionId: string): string => `se
 export const inboxTopic = (tenantId: string): string => `inbox:${tenantId}`;
 /** A tenant's stats changed (a message, a session created, closed, assigned or rated): a bare signal, no payload. */
 export const statsTopic = (tenantId: string): string => `stats:${tenantId}`;
-/** A user's tokens were revoked (logout, password change): every node forgets what it cached of them (auth/viewer-cache.ts). */
+/** Credentials were revoked (a `Revocation`): every node forgets what it cached of them and ends their streams (auth/viewer-cache.ts). */
 export const REVOCATIONS_TOPIC = 'revocations';
 
 /** Whether an event changes the numbers `stats` reports: anything but private notes, edits, deletes and watermarks. */
@@ -44,8 +51,13 @@ export type BusStatus = 'local' | 'up' | 'down';
 export interface EventBus {
   publish(events: readonly PublishedEvent[]): void;
   publishTyping(signal: TypingSignal): void;
-  /** Tells every node (this one included) that a user's tokens were revoked; call after the commit. */
-  publishRevocation(tenantId: string, userId: string): void;
+  /**
+   * Tells every node (this one included) that credentials were revoked; call after the commit.
+   * Resolves once the notice is on its way to every node: delivered in this process, or PUBLISH
+   * acknowledged by Redis (so any message published after it reaches every node after it).
+   * Never rejects: a failed PUBLISH is reported, and other nodes fall back on their checks.
+   */
+  publishRevocation(revocation: Revocation): Promise<void>;
   /**
    * Listens on a topic; resolves once the subscription is live (with Redis: SUBSCRIBE
    * acknowledged) or, while Redis is down, at once: the listener then gets `resync` when pub/sub
@@ -200,9 +212,19 @@ export class PubSubEventBus implements EventBus {
     this.options.onPublish?.('typing');
   }
 
-  publishRevocation(tenantId: string, userId: string): void {
+  async publishRevocation(revocation: Revocation): Promise<void> {
     if (this.closed) return;
-    this.send(REVOCATIONS_TOPIC, { kind: 'revoked', tenantId, userId });
+    const channel = this.channel(REVOCATIONS_TOPIC);
+    const message: BusMessage = { kind: 'revoked', revocation };
+    if (!this.redis) {
+      this.listeners.deliver(channel, message);
+      return;
+    }
+    try {
+      await this.redis.publisher.publish(channel, JSON.stringify(message));
+    } catch (error) {
+      this.options.onPublishError?.(error);
+    }
   }
 
   async subscribe(topic: string, listener: Listener): Promise<() => void> {

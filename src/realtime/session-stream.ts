@@ -41,6 +41,12 @@ export interface StreamSource {
    * per node; without it a stream checks on its own.
    */
   caller?: string;
+  /**
+   * Calls `onNotice` whenever a revocation that may end the caller's credentials is announced
+   * (on any node) until the returned function is called. Without it, only the periodic check
+   * notices a revocation.
+   */
+  watchRevocations?(onNotice: () => void): () => void;
 }
 
 /** Streams of callers without a `caller` key each check on their own. */
@@ -124,6 +130,11 @@ class LiveStream {
   private readonly cleanups: (() => void)[] = [];
   private gapTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  /**
+   * The access check started by the latest revocation notice; while it runs nothing is
+   * delivered, and when it finds access gone the stream fails. Null when none is pending.
+   */
+  private verifying: Promise<boolean> | null = null;
   /** Set once the stream has replayed and goes live; the periodic head comparison reads its position. */
   sequencer: Sequencer | null = null;
 
@@ -132,8 +143,12 @@ class LiveStream {
   /**
    * Listens on the topic, and joins the node's periodic check under `checkKey` (the access check,
    * and the head that the stream compares with its position to catch anything pub/sub lost).
+   * Watches the caller's revocations from before it listens, so a notice never falls between the
+   * two: a notice runs `check` at once and holds delivery until it answers.
    */
-  async listen(topic: string, checkKey: string, head: () => Promise<bigint>): Promise<void> {
+  async listen(topic: string, checkKey: string, { head, check }: Pick<SequenceSource, 'head' | 'check'>): Promise<void> {
+    const stopWatching = this.source.watchRevocations?.(() => this.revocationNoticed(check));
+    if (stopWatching) this.cleanups.push(stopWatching);
     this.unsubscribe = await this.source.bus.subscribe(topic, (message) => this.receive(message));
     const key = this.source.caller === undefined ? `own:${++unsharedChecks}` : `${checkKey}\u0000${this.source.caller}`;
     this.leaveChecks = periodicChecks.join(key, head, (outcome) => {
@@ -164,6 +179,32 @@ class LiveStream {
       this.box.fail(asForbidden(error));
       return false;
     }
+  }
+
+  /**
+   * What holds delivery back: the access check of a revocation notice, resolving true when access
+   * is still there and false when it is gone (the mailbox then holds the failure). Null: nothing.
+   */
+  get held(): Promise<boolean> | null {
+    return this.verifying;
+  }
+
+  /**
+   * A revocation that may concern this caller was announced (after its commit): check access
+   * again now. A notice during a check runs another check after it, since the first one may have
+   * read the database before the second revocation committed.
+   */
+  private revocationNoticed(check: () => Promise<unknown>): void {
+    const previous = this.verifying ?? Promise.resolve(true);
+    const verifying = previous.then((ok) => ok && this.recheck(check));
+    this.verifying = verifying;
+    // A check that found access gone failed the mailbox, which wakes an idle stream to end it.
+    verifying.then(
+      (ok) => {
+        if (ok && this.verifying === verifying) this.verifying = null;
+      },
+      (error: unknown) => this.report(error),
+    );
   }
 
   /** After GAP_GRACE_MS, a `gap` signal makes the stream read what is still missing from the outbox. */
@@ -242,9 +283,15 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
   if (since !== null) {
     let batch = await sequence.replaySince(since, start);
     for (;;) {
-      for (const event of batch) yield { kind: 'event', event };
+      // Access gone (a revocation notice checked): the live part below throws the failure at once.
+      let held = false;
+      for (const event of batch) {
+        held = live.held !== null && !(await live.held);
+        if (held) break;
+        yield { kind: 'event', event };
+      }
       const last = batch.at(-1);
-      if (batch.length < OUTBOX_BATCH || !last) break;
+      if (held || batch.length < OUTBOX_BATCH || !last) break;
       batch = await sequence.read(sequence.positionOf(last)!, start);
     }
   }
@@ -252,8 +299,9 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
 
   for await (const signal of live.box.drain()) {
     let ready: PublishedEvent[];
+    // A revocation notice being checked holds everything back; access gone: the next drain step throws.
     if (signal.kind === 'typing') {
-      yield signal;
+      if (live.held === null || (await live.held)) yield signal;
       continue;
     } else if (signal.kind === 'event') {
       ready = sequencer.accept(signal.event);
@@ -277,6 +325,7 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
     if (sequencer.waiting) live.armGap();
     for (const event of ready) {
       // Access lost: the mailbox now holds the failure, which the next drain step throws.
+      if (live.held !== null && !(await live.held)) break;
       if (event.type === 'session.updated' && !(await live.recheck(() => sequence.check()))) break;
       yield eventItem(event);
     }
@@ -338,7 +387,7 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
     check: authorized,
   };
   const live = new LiveStream(source);
-  await live.listen(sessionTopic(viewer.tenantId, sessionId), `session:${sessionId}`, sequence.head);
+  await live.listen(sessionTopic(viewer.tenantId, sessionId), `session:${sessionId}`, sequence);
   const start = await headAfterListening(live, sequence);
   const receipts = participant
     ? deliveryReceipts.acquire(
@@ -423,7 +472,7 @@ export async function openInboxStream(source: StreamSource, options: InboxStream
     check: authorized,
   };
   const live = new LiveStream(source);
-  await live.listen(inboxTopic(viewer.tenantId), 'inbox', sequence.head);
+  await live.listen(inboxTopic(viewer.tenantId), 'inbox', sequence);
   const start = await headAfterListening(live, sequence);
   let position = since ?? (await (await authorized()).inboxEventIdAt(start));
 

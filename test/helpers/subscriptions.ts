@@ -76,6 +76,19 @@ export class Collected<T> {
   }
 }
 
+/** `promise`, or a failure saying `late()` when it has not settled within `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, late: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(late())), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function wsUrl(httpUrl: string, path = '/graphql'): string {
   return httpUrl.replace(/^http/, 'ws') + path;
 }
