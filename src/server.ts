@@ -30,6 +30,8 @@ import { readiness } from './observability/readiness.js';
 import { traceRequests } from './observability/trace.js';
 import { startPruning } from './realtime/retention.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
+import { ReactionRunner } from './reactions/reaction-runner.js';
+import { registeredReactions } from './app/reactions.js';
 import { OriginPolicy } from './ws/origin-policy.js';
 import { attachWebSockets } from './ws/websockets.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
@@ -151,6 +153,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     // Webhook deliveries: any node delivers; this node's own commits wake it at once.
     const webhooks = new DeliveryWorker(orm, config.webhooks, config.eventRetentionDays, logger);
     infrastructure.onPublished(() => webhooks.wake());
+    // Reactions (app/reactions.ts): any node runs them; this node's own commits wake it at once.
+    const reactions = new ReactionRunner(orm, registeredReactions(deps), config.reactions, logger, metrics.reactions);
+    await reactions.prepare();
+    infrastructure.onPublished(() => reactions.wake());
     const inFlight = new InFlightRequests();
     buildHttpApp(app, { config, logger, orm, metrics, infrastructure, contexts, apollo, inFlight, ownership });
 
@@ -165,6 +171,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     logger.info({ url, database: config.database.kind, redis: config.redisUrl !== null }, 'parley listening');
     // Started once listening, so a failed start leaves no background work behind.
     webhooks.start();
+    reactions.start();
 
     const running = infrastructure;
     let closing: Promise<void> | null = null;
@@ -187,6 +194,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           await apollo.stop();
           await pruning.stop();
           await webhooks.stop();
+          await reactions.stop();
           await running.close();
           await orm.close();
           ownership?.release();

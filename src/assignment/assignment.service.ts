@@ -78,15 +78,20 @@ export class AssignmentEngine implements AssignmentTrigger {
    */
   async drain(tenantId: string): Promise<void> {
     try {
-      const em = this.orm.em.fork() as Db;
-      em.setFilterParams(TENANT_FILTER, { tenantId });
-      const waiting = await em.execute(`select 1 from chat_sessions where tenant_id = ? and queued_at is not null limit 1`, [tenantId]);
-      if (waiting.length === 0) return;
-      const events = await em.transactional((tx) => this.drainLocked(tx, tenantId));
-      if (events.length) this.events.publish(events.map(toPublished));
+      await this.drainOrThrow(tenantId);
     } catch (error) {
       this.logger.error({ err: error, tenantId }, 'auto-assignment failed; waiting sessions stay queued');
     }
+  }
+
+  /** `drain` that reports its failure (the auto-assignment reaction retries on it). */
+  async drainOrThrow(tenantId: string): Promise<void> {
+    const em = this.orm.em.fork() as Db;
+    em.setFilterParams(TENANT_FILTER, { tenantId });
+    const waiting = await em.execute(`select 1 from chat_sessions where tenant_id = ? and queued_at is not null limit 1`, [tenantId]);
+    if (waiting.length === 0) return;
+    const events = await em.transactional((tx) => this.drainLocked(tx, tenantId));
+    if (events.length) this.events.publish(events.map(toPublished));
   }
 
   private async drainLocked(tx: Db, tenantId: string): Promise<SessionEvent[]> {

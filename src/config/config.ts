@@ -133,6 +133,8 @@ export interface Config {
    * node refreshes it (every third of it), so a node that dies stops counting as online within it.
    */
   readonly assignment: { defaultCapacity: number; maxCapacity: number; presenceTtlSeconds: number };
+  /** Reactions and durable timers (README "Reactions and timers"). */
+  readonly reactions: ReactionConfig;
 }
 
 export interface WebhookConfig {
@@ -161,6 +163,21 @@ export interface WebhookConfig {
   readonly concurrency: number;
   /** WEBHOOK_POLL_INTERVAL_MS: how often a node looks for due deliveries (retries, other nodes' events); its own commits wake it at once. Default 1000. */
   readonly pollIntervalMs: number;
+}
+
+export interface ReactionConfig {
+  /** REACTIONS_POLL_INTERVAL_MS: how often a node looks for other nodes' events and due timers; its own commits wake it at once. Default 1000. */
+  readonly pollIntervalMs: number;
+  /**
+   * REACTION_LEASE_MS: how long a node holds a reaction (or a timer) it works on before another node
+   * may take it over; a node that dies delays that work by at most this. A handler running longer
+   * than half of it counts as failed. Default 30000.
+   */
+  readonly leaseMs: number;
+  /** REACTION_MAX_ATTEMPTS: attempts at one event or timer before it is parked (kept, counted in metrics, retried by `npm run admin -- reactions --retry`). Default 10. */
+  readonly maxAttempts: number;
+  /** REACTION_RETRY_BASE_MS: delay after the first failure; each next one doubles, up to 5 minutes. Default 1000. */
+  readonly retryBaseMs: number;
 }
 
 export interface UploadConfig {
@@ -389,6 +406,15 @@ function webhookConfig(env: Env, nodeEnv: Config['env']): WebhookConfig {
   });
 }
 
+function reactionConfig(env: Env): ReactionConfig {
+  return Object.freeze({
+    pollIntervalMs: integer(env, 'REACTIONS_POLL_INTERVAL_MS', 1_000, 10, 60_000),
+    leaseMs: integer(env, 'REACTION_LEASE_MS', 30_000, 1_000, 3_600_000),
+    maxAttempts: integer(env, 'REACTION_MAX_ATTEMPTS', 10, 1, 1000),
+    retryBaseMs: integer(env, 'REACTION_RETRY_BASE_MS', 1_000, 10, 3_600_000),
+  });
+}
+
 function assignmentConfig(env: Env): Config['assignment'] {
   const maxCapacity = integer(env, 'AGENT_MAX_CAPACITY', 50, 1, 1000);
   const defaultCapacity = integer(env, 'AGENT_DEFAULT_CAPACITY', 3, 0, 1000);
@@ -472,5 +498,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     webhooks: webhookConfig(env, nodeEnv),
     cannedResponsesMax: integer(env, 'CANNED_RESPONSES_MAX', 1000, 1, 100_000),
     assignment: assignmentConfig(env),
+    reactions: reactionConfig(env),
   });
 }

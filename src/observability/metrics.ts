@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReactionObserver } from '../reactions/reaction.js';
 
 /** Database connections by state, as `parley_db_pool_connections{state}` reports them. */
 export interface PoolCounts {
@@ -75,6 +76,43 @@ export class Metrics {
     help: 'Staff polling requests for new session messages (seed 000)',
     registers: [this.registry],
   });
+
+  /** Reactions (reactions/reaction-runner.ts): what they handled, how often they failed, how far behind they are, what they parked. */
+  readonly reactionHandled = new Counter({
+    name: 'parley_reaction_handled_total',
+    help: 'Events and timers a reaction finished on this node',
+    labelNames: ['reaction', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reactionFailures = new Counter({
+    name: 'parley_reaction_failures_total',
+    help: 'Failed attempts of a reaction at an event or timer on this node (each is retried, then parked)',
+    labelNames: ['reaction', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reactionLag = new Gauge({
+    name: 'parley_reaction_lag_seconds',
+    help: "Seconds between an event's commit and the reaction finishing it, at the last event this node handled (0 when caught up)",
+    labelNames: ['reaction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reactionParked = new Gauge({
+    name: 'parley_reaction_parked',
+    help: 'Events and timers a reaction gave up on after its last attempt, kept in reaction_parked',
+    labelNames: ['reaction'] as const,
+    registers: [this.registry],
+  });
+
+  /** The runner's observer over these metrics. */
+  readonly reactions: ReactionObserver = {
+    handled: (reaction, kind) => this.reactionHandled.inc({ reaction, kind }),
+    failed: (reaction, kind) => this.reactionFailures.inc({ reaction, kind }),
+    lag: (reaction, seconds) => this.reactionLag.set({ reaction }, seconds),
+    parked: (reaction, count) => this.reactionParked.set({ reaction }, count),
+  };
 
   readonly dbPool = new Gauge({
     name: 'parley_db_pool_connections',

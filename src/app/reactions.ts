@@ -1,0 +1,12 @@
+import { autoAssignmentReaction } from '../assignment/assignment.reaction.js';
+import type { Reaction } from '../reactions/reaction.js';
+import type { AppDeps } from './context.js';
+
+/**
+ * Every reaction this server runs, one line each (reactions/reaction.ts says what a reaction is;
+ * reactions/reaction-runner.ts runs them). A reaction's name keys its checkpoint and its timers:
+ * keep it stable.
+ */
+export function registeredReactions(deps: AppDeps): Reaction[] {
+  return [autoAssignmentReaction(deps.assignment)];
+}
