@@ -39,9 +39,9 @@ describe('read access: session(id), the SQL rule and the session list agree cell
     const users = await Promise.all([1, 2, 3].map(() => userWithRole(t, admin, UserRole.USER)));
     const bots = await Promise.all([1, 2].map(() => userWithRole(t, admin, UserRole.BOT)));
     callers.push(asUser('admin', admin, UserRole.ADMIN));
-    staff.forEach((actor, i) => callers.push(asUser(`staff${i}`, actor, UserRole.STAFF)));
-    users.forEach((actor, i) => callers.push(asUser(`user${i}`, actor, UserRole.USER)));
-    bots.forEach((actor, i) => callers.push(asUser(`bot${i}`, actor, UserRole.BOT)));
+    for (const [i, actor] of staff.entries()) callers.push(asUser(`staff${i}`, actor, UserRole.STAFF));
+    for (const [i, actor] of users.entries()) callers.push(asUser(`user${i}`, actor, UserRole.USER));
+    for (const [i, actor] of bots.entries()) callers.push(asUser(`bot${i}`, actor, UserRole.BOT));
     const foreign = await foreignTenantAdmin(t);
     // Another tenant's admin: its viewer names its own tenant, so the SQL rule finds none of ours.
     const [foreignTenant] = await t.server.orm.em.fork().getConnection().execute<{ tenant_id: string }[]>('select tenant_id::text from users where id = ?', [foreign.userId]);

@@ -1,7 +1,9 @@
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
-import type { AgentReleased } from '../src/sessions/agent-release.js';
+import pino from 'pino';
+import { ReactionRunner } from '../src/reactions/reaction-runner.js';
+import type { Reaction } from '../src/reactions/reaction.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, CreateWebhookDocument, MessagesPageDocument, SendMessageDocument, SessionDocument, SetTypingDocument } from './generated/graphql.js';
 import {
   ReopenSessionDocument,
@@ -303,13 +305,28 @@ describe('workflow events', () => {
   });
 });
 
-describe('the capacity hook', () => {
-  it('is told once, after commit, whenever an agent lets go of a session (close, unassign, transfer), and never fails the step', async () => {
-    const released: AgentReleased[] = [];
-    t.server.deps.onAgentReleased = (event) => {
-      released.push(event);
-      if (released.length === 2) throw new Error('a broken hook');
+describe('agents letting go of sessions, as a reaction sees them', () => {
+  it('a reaction gets every release (close, unassign, transfer) once, after commit; its failure is retried and never fails the step', async () => {
+    const released: { agentId: string; sessionId: string; action: string }[] = [];
+    let failedOnce = false;
+    const freeing = new Set(['CLOSED', 'UNASSIGNED', 'TRANSFERRED']);
+    const reaction: Reaction = {
+      name: 'workflow-test-releases',
+      events: ['session.updated'],
+      handle: async (event) => {
+        if (event.type !== 'session.updated') return;
+        const { action, previousAgentId } = event.payload;
+        if (!previousAgentId || !action || !freeing.has(action)) return;
+        if (released.length === 1 && !failedOnce) {
+          failedOnce = true;
+          throw new Error('a broken reaction');
+        }
+        released.push({ agentId: previousAgentId, sessionId: event.sessionId, action });
+      },
     };
+    const runner = new ReactionRunner(t.server.orm, [reaction], { pollIntervalMs: 50, leaseMs: 5_000, maxAttempts: 5, retryBaseMs: 20 }, pino({ level: 'silent' }));
+    await runner.prepare();
+    runner.start();
     try {
       const first = await assignedSession(t, admin, owner, staffA);
       await ok(t.graphqlUrl, TransferSessionDocument, { sessionId: first, agentId: staffB.userId }, admin.token);
@@ -318,15 +335,18 @@ describe('the capacity hook', () => {
       await ok(t.graphqlUrl, ReopenSessionDocument, { sessionId: first }, admin.token);
       const second = await assignedSession(t, admin, owner, staffA);
       await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: second }, admin.token);
-      expect(released).toEqual([
-        { tenantId: t.server.defaultTenantId, agentId: staffA.userId, sessionId: first, action: 'TRANSFERRED' },
-        { tenantId: t.server.defaultTenantId, agentId: staffB.userId, sessionId: first, action: 'UNASSIGNED' },
-        { tenantId: t.server.defaultTenantId, agentId: staffA.userId, sessionId: second, action: 'CLOSED' },
-      ]);
-      // The step whose hook threw still happened.
+      // The step whose reaction failed still happened.
       expect((await state(first)).agent).toBeNull();
+      const deadline = Date.now() + 10_000;
+      while (released.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(failedOnce).toBe(true);
+      expect(released).toEqual([
+        { agentId: staffA.userId, sessionId: first, action: 'TRANSFERRED' },
+        { agentId: staffB.userId, sessionId: first, action: 'UNASSIGNED' },
+        { agentId: staffA.userId, sessionId: second, action: 'CLOSED' },
+      ]);
     } finally {
-      t.server.deps.onAgentReleased = undefined;
+      await runner.stop();
     }
   });
 });

@@ -15,7 +15,6 @@ import { MessageService } from '../messages/message.service.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { InboxService } from '../sessions/inbox.service.js';
-import type { AgentReleasedHook } from '../sessions/agent-release.js';
 import { RoomService } from '../rooms/room.service.js';
 import { SearchService } from '../search/search.service.js';
 import { StatsService } from '../stats/stats.service.js';
@@ -40,8 +39,6 @@ export interface AppDeps {
   storage: AttachmentStorage;
   /** For failures of background work that has no caller to answer (stream catch-ups, receipts). */
   logger: Logger;
-  /** Told after commit whenever an agent lets go of a session (close, unassign, transfer): auto-assignment hooks in here. */
-  onAgentReleased?: AgentReleasedHook;
   /** Presence and auto-assignment (assignment/), shared by every request of this node. */
   assignment: AssignmentEngine;
 }

@@ -94,7 +94,7 @@ export class ReactionRunner {
 
   constructor(
     private readonly orm: Orm,
-    private readonly reactions: readonly Reaction[],
+    reactions: readonly Reaction[],
     private readonly config: ReactionConfig,
     private readonly logger: Logger,
     private readonly observer?: ReactionObserver,

@@ -4,8 +4,6 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import type { UserViewer } from '../shared/viewer.js';
-import type { Logger } from 'pino';
-import type { AgentReleased, AgentReleasedHook } from './agent-release.js';
 import type { SessionChange } from '../model/event-contract.js';
 import type { TokenService } from '../auth/tokens.js';
 import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '../events/event-bus.js';
@@ -184,9 +182,6 @@ export class SessionService {
       rateLimiter: RateLimiter;
       /** Auto-assignment: places waiting sessions after a commit that queued one or freed capacity. */
       assignment?: AssignmentTrigger;
-      /** Told when an agent lets go of a session (see agent-release.ts). */
-      onAgentReleased?: AgentReleasedHook;
-      logger?: Pick<Logger, 'error'>;
     },
   ) {}
 
@@ -396,7 +391,8 @@ export class SessionService {
   /**
    * Every workflow step (assign, transfer, unassign, close, reopen) goes through here: the session
    * row locked, the change, one `session.updated` with `action` and the previous agent in the same
-   * transaction, publish after commit, then the capacity hook when an agent let go of a session.
+   * transaction, publish after commit, then a drain when an agent let go of a session (reactions
+   * see the same event: the auto-assignment reaction drains even if this node dies first).
    */
   private async step(
     sessionIdArg: string,
@@ -417,24 +413,10 @@ export class SessionService {
     });
     this.publish([event]);
     const released = previousAgentId !== null && (action === SessionAction.CLOSED || action === SessionAction.UNASSIGNED || action === SessionAction.TRANSFERRED);
-    if (released) this.agentReleased({ tenantId: viewer.tenantId, agentId: previousAgentId, sessionId: session.id, action });
     // Freed capacity or a newly queued session: auto-assignment places what waits (never throws).
     if (released || session.queuedAt) await this.drainQueue();
     await em.populate(session, POPULATE);
     return session;
-  }
-
-  /** Reports freed capacity to the hook (AgentReleasedHook), if one is installed. */
-  private agentReleased(released: AgentReleased): void {
-    const hook = this.deps.onAgentReleased;
-    if (!hook) return;
-    const failed = (error: unknown) => this.deps.logger?.error({ err: error, sessionId: released.sessionId }, 'agent release hook failed');
-    try {
-      const result = hook(released);
-      if (result) result.catch(failed);
-    } catch (error) {
-      failed(error);
-    }
   }
 
   /**
