@@ -44,7 +44,7 @@ module.exports = {
     },
     {
       name: 'uploads-written-once',
-      comment: 'Uploaded bytes go straight from the request into their staging file (graphql/upload-request.ts, attachments/intake.ts), not through graphql-upload\'s own parser, which copies every file into an fs-capacitor temporary file first (issue 11). The upload tests also fail on any open fs-capacitor file.',
+      comment: 'Uploaded bytes go straight from the request into their staging file (graphql/upload-request.ts, attachments/intake.ts), not through graphql-upload\'s own parser, which copies every file into an fs-capacitor temporary file first (bench/NOTES.md). The upload tests also fail on any open fs-capacitor file.',
       severity: 'error',
       from: { path: '^src/' },
       to: { path: '(^|/)node_modules/graphql-upload/processRequest', dependencyTypesNot: ['type-only'] },

@@ -17,7 +17,7 @@ type Event = SessionEventsSubscription['sessionEvents'];
 const messageIdOf = (event: Event) => (event.__typename === 'MessageEvent' && event.type === 'MESSAGE_CREATED' ? event.message.id : null);
 
 /**
- * History then subscribe (issue 12): every history read says where in the outbox it stands
+ * History then subscribe: every history read says where in the outbox it stands
  * (`lastEventId`), so a client that loads history and then subscribes `since` it sees every
  * message exactly once, even while messages keep arriving between the two.
  */

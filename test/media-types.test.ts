@@ -4,7 +4,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
  * A body that is not declared JSON is refused with 415 in each dialect's own body, before any
- * route runs on defaults (a v1 guest session used to be created from an ignored body); a body
+ * route runs on defaults (a v1 guest session must not be created from an ignored body); a body
  * that is not valid JSON gets a short message that names no framework internals.
  */
 describe('bodies that are not JSON', () => {

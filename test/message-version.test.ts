@@ -6,7 +6,7 @@ import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { DeleteVersionedDocument, EditVersionedDocument, SendMessageDocument, VersionedEventsDocument, VersionsOfPageDocument } from './generated/graphql.js';
 
 /**
- * Events never take a client cache backwards (issue 12): a message carries a version that each
+ * Events never take a client cache backwards: a message carries a version that each
  * edit or delete raises, and every event carries the version it describes, so a replayed
  * `message.created` (version 1) loses against the page's edited copy (version 2).
  */

@@ -17,7 +17,6 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  * session: the guest on its guest session G, everyone else on the user session S. Both are
  * assigned to the same staff member.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDocument = TypedDocumentNode<any, any>;
 
 type ActorName =

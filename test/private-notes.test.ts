@@ -24,7 +24,7 @@ const SECRET = 'internal-only-remark';
 const PREFLIGHT = { 'apollo-require-preflight': 'true' };
 
 /**
- * Private notes (issue 13): staff, admins and bots write them and see them marked; a customer, a
+ * Private notes: staff, admins and bots write them and see them marked; a customer, a
  * guest, a widget visitor never find one, or a trace of one, on any read path: GraphQL queries
  * and counts, every REST dialect, the chat WebSocket, subscriptions (live and replayed), search
  * and attachment downloads.

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { ChangeOwnPasswordDocument, LoginWithRefreshDocument, MeDocument, RefreshSignInDocument, SignOutEverywhereDocument } from './generated/graphql.js';
 
 /**
- * Refresh tokens (issue 12): login returns one; each use returns a new access token and a new
+ * Refresh tokens: login returns one; each use returns a new access token and a new
  * refresh token and spends the old one; a spent one used again revokes every token of that
  * sign-in; logout and password changes end them all.
  */

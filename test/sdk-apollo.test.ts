@@ -2,7 +2,7 @@ import { ApolloClient, ApolloLink, gql, InMemoryCache } from '@apollo/client';
 import { possibleTypes, typePolicies } from '../client/src/index.js';
 
 /**
- * Apollo Client 4 with the SDK's cache settings (issue 12): a replayed event never moves a message
+ * Apollo Client 4 with the SDK's cache settings: a replayed event never moves a message
  * back (content by version, status to the furthest), and paged wrappers merge.
  */
 const MESSAGE = gql`

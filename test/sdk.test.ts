@@ -9,7 +9,7 @@ import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/serv
 import { TcpProxy } from './helpers/tcp-proxy.js';
 
 /**
- * The SDK (client/, issue 12) against a real server: watchers resume with no gap and no repeat
+ * The SDK (client/) against a real server: watchers resume with no gap and no repeat
  * through connection cuts and a revoked sign-in, and a first load races no message.
  */
 type Persisted = Exclude<SessionEvent, { __typename: 'TypingEvent' }>;

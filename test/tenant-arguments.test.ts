@@ -17,7 +17,6 @@ import { gql, ok } from './helpers/client.js';
 import { foreignTenantAdmin, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDocument = TypedDocumentNode<any, any>;
 
 /** An id no row of any tenant has. */

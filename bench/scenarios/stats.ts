@@ -16,7 +16,7 @@ const BARE = `select count(*) as total,
   from chat_sessions
  where tenant_id = $1 and kind = 'SUPPORT'`;
 
-/** The team lead's view: a range, every desk number, per agent (issue 13). */
+/** The team lead's view: a range, every desk number, per agent. */
 const TEAM = `query ($from: DateTimeISO, $to: DateTimeISO) { stats(from: $from, to: $to) {
   totalSessions sessionsHandled sessionsResolved
   firstResponseTime { count meanMs medianMs } resolutionTime { count meanMs medianMs } csat { count average }

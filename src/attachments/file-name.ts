@@ -4,7 +4,6 @@ import { badInput } from '../shared/errors.js';
 export const MAX_NAME_LENGTH = 200;
 
 // C0 and C1 control characters, DEL.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /**
  * Bidirectional formatting characters: embeddings, overrides and isolates, plus the invisible

@@ -32,7 +32,6 @@ const HTML_START = /^<(!doctype html|html|head|script|iframe|h1|div|font|table|a
 function textType(head: Buffer): string | null {
   if (head.length === 0) return null;
   // Binary: NUL or control characters other than tab, newline, form feed, carriage return, escape.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b\u000e-\u001a\u001c-\u001f\u007f]/.test(head.toString('latin1'))) return null;
   let text: string;
   try {

@@ -18,9 +18,9 @@ interface Entry<T> {
 }
 
 /**
- * Every authenticated request used to read its caller's users row to check revocation: one
- * database round trip per request, most of what an empty query cost (bench/NOTES.md). This node
- * remembers those rows for `ttlMs`. Guest tokens are still checked against their participant row
+ * Checking revocation reads the caller's users row: read on every request, that one database
+ * round trip would be most of what an empty query costs (bench/NOTES.md). This node remembers
+ * those rows for `ttlMs`. Guest tokens are still checked against their participant row
  * on every request: a conversation that vanished must answer `conversation_not_found` at once
  * (seed 002), and no event says so.
  *

@@ -36,7 +36,7 @@ registerEnumType(GraphQLEventType, {
   description: 'The outbox type (message.created → MESSAGE_CREATED, ...); TYPING is never stored',
 });
 
-/** The contract's event types (events/event-contract.ts) as the GraphQL enum names them. */
+/** The contract's event types (model/event-contract.ts) as the GraphQL enum names them. */
 const GRAPHQL_TYPE: Record<SessionEventType, GraphQLEventType> = {
   'message.created': GraphQLEventType.MESSAGE_CREATED,
   'message.updated': GraphQLEventType.MESSAGE_UPDATED,

@@ -43,7 +43,7 @@ function setPath(target: object, path: string, value: unknown): boolean {
  * `processRequest` does and with its error statuses and messages, with one difference: each file
  * is handed to the operation as the request's own stream, not through a temporary copy on disk
  * (graphql-upload buffers every file in an fs-capacitor file). The attachments service writes
- * each byte once, into its staging file (issue 11, bench/NOTES.md).
+ * each byte once, into its staging file (bench/NOTES.md).
  *
  * Streaming means the body moves only as fast as the operation reads it, so whatever the
  * operation does not read must still be drained, or the request would never end:

@@ -5,7 +5,7 @@ import type { ParticipantWatermarks } from '../sessions/watermarks.js';
 import type { ParticipantRole, SessionKind, SessionStatus } from '../shared/enums.js';
 
 /**
- * The message hot paths' reads as plain SQL (issue 11): no entity is hydrated for a page, a
+ * The message hot paths' reads as plain SQL: no entity is hydrated for a page, a
  * since-poll or its read state (bench/NOTES.md: hydration was 40% of a page's CPU). Raw SQL
  * leaves the ORM's tenant filter behind, so every statement states `tenant_id = ?` itself.
  */

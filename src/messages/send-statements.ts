@@ -6,8 +6,8 @@ import type { AttachmentRecord } from '../sessions/message-record.js';
 import type { ParticipantRole, SenderType } from '../shared/enums.js';
 
 /**
- * The send transaction's statements as plain SQL (issue 11: no unit of work, no hydration on the
- * hottest write). Each states `tenant_id = ?` itself: the ORM's tenant filter does not apply.
+ * The send transaction's statements as plain SQL (no unit of work, no hydration on the hottest
+ * write). Each states `tenant_id = ?` itself: the ORM's tenant filter does not apply.
  * Database triggers still number the outbox row and keep the unread counters.
  */
 

@@ -1,7 +1,7 @@
 import type { SessionDto } from '../model/event-contract.js';
 import type { ChatSession } from '../model/session.entity.js';
 
-/** The session as it travels in event payloads (events/event-contract.ts). */
+/** The session as it travels in event payloads (model/event-contract.ts). */
 export function sessionDto(session: ChatSession): SessionDto {
   return {
     id: session.id,

@@ -29,7 +29,6 @@ export function isSessionRef(value: string): boolean {
 }
 
 /** C0 controls other than tab, newline and carriage return, and DEL. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** A UTF-16 surrogate without its partner: not text, and PostgreSQL refuses it in jsonb. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -38,7 +37,6 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * bidirectional overrides, embeddings, isolates and marks that can make "gpj.exe" read as
  * "exe.jpg" or one agent's name pass for another's. Message content may keep them.
  */
-// eslint-disable-next-line no-control-regex
 const SPOOFING = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** Why a string is not acceptable text anywhere (NUL and other controls, lone surrogates), or null. */

@@ -6,9 +6,12 @@ import { Tenant } from '../model/tenant.entity.js';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 
+/** What a tenant slug may be: lowercase letters, digits and "-", not starting with "-", at most 64 characters. */
+const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 export async function createTenant(em: Db, slugArg: string, nameArg?: string | null): Promise<Tenant> {
   const slug = requireText(slugArg, 'slug', 64).toLowerCase();
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) throw badInput('slug', 'slug may contain only letters, digits and "-"');
+  if (!SLUG.test(slug)) throw badInput('slug', 'slug may contain only letters, digits and "-"');
   const tenant = em.create(Tenant, { slug, name: optionalName(nameArg, 'name', 200) ?? slug });
   try {
     await em.flush();
@@ -18,8 +21,6 @@ export async function createTenant(em: Db, slugArg: string, nameArg?: string | n
   }
   return tenant;
 }
-
-const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** A slug that cannot exist (wrong shape, control characters) is simply not found, without a query. */
 export async function findTenantBySlug(em: Db, slug: string): Promise<Tenant | null> {

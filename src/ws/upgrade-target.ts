@@ -2,7 +2,7 @@
  * The request target of a WebSocket upgrade, parsed without throwing. Upgrades arrive before
  * any framework has looked at them, so nothing here may trust `request.url`: `//[` is not a
  * URL `new URL()` accepts, and `%E0` is not something `decodeURIComponent` accepts. Either one,
- * thrown on the upgrade path, used to take the whole process down.
+ * thrown on the upgrade path, would take the whole process down.
  */
 export interface UpgradeTarget {
   /** The raw (still percent-encoded) path, without query or fragment. */

@@ -51,7 +51,7 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
   let closing = false;
 
   // Nothing on the upgrade path may throw or reject unhandled: an upgrade reaches us before
-  // any framework, and one uncaught error here used to end the whole process.
+  // any framework, and one uncaught error here ends the whole process.
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A client that resets mid-handshake must not become an unhandled 'error' event.
     socket.on('error', () => socket.destroy());

@@ -5,9 +5,9 @@ import { awaitTemplate, buildTemplate, claimTemplate, type DatabaseTemplate } fr
 /**
  * One migrated database per test run, which every test database starts from: a PostgreSQL
  * template database that `create database … template` copies, or a PGlite data-directory
- * tarball (the server's PGLITE_TEMPLATE). Starting a server used to run initdb (PGlite) and
- * every migration for each test database; the migrations from an empty database still run,
- * once per run, through the same code, and each server still runs them over its copy.
+ * tarball (the server's PGLITE_TEMPLATE), so no test database runs initdb (PGlite) and every
+ * migration again; the migrations from an empty database run once per run, through the same
+ * code, and each server runs them over its copy (finding nothing to do).
  *
  * jest's globalSetup (global-setup.mjs) gives the run a directory and, when the compiled dist/
  * is current (`npm test` builds first), builds the template there. Otherwise the first test

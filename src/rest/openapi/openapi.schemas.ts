@@ -41,7 +41,7 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const arrayOf = (items: Schema, maxItems: number): Schema => ({ type: 'array', items, maxItems });
 /** A CSAT score. */
 const score: Schema = { type: 'integer', format: 'int32', minimum: MIN_SCORE, maximum: MAX_SCORE, description: '1 (worst) to 5 (best)' };
-/** Most files on one message: UPLOAD_MAX_FILES can be raised up to this (src/config.ts). */
+/** Most files on one message: UPLOAD_MAX_FILES can be raised up to this (src/config/config.ts). */
 const MAX_ATTACHMENTS = 100;
 
 /** v1 (seeds 000, 003). */
