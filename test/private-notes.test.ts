@@ -11,6 +11,8 @@ import {
   CreateTeamRoomDocument,
   EveryReadPathDocument,
   MarkNoteReadDocument,
+  MarkReadStateDocument,
+  NoteMarkEventsDocument,
   NoteTracesDocument,
   NoteEventsDocument,
   SearchForNotesDocument,
@@ -18,6 +20,7 @@ import {
   SendNoteDocument,
   SessionIdByRefDocument,
   type NoteEventsSubscription,
+  type NoteMarkEventsSubscription,
 } from './generated/graphql.js';
 
 const SECRET = 'internal-only-remark';
@@ -191,6 +194,83 @@ describe('private notes', () => {
       await staffClient.dispose();
     }
   }, 30_000);
+
+  it('a read or delivery mark on a note reaches a customer as the last message they can see, or not at all: live, replayed, in lastEventId and on the chat WebSocket', async () => {
+    const session = await assignedSession(t, admin, customer, staff);
+    const send = async (content: string, token: string, isPrivate = false) =>
+      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId: session, content, private: isPrivate }, token)).sendMessage.message.id;
+    const position = async () => (await ok(t.graphqlUrl, NoteTracesDocument, { sessionId: session }, customer.token)).session.lastEventId;
+    await send('hello', staff.token);
+    const question = await send('a question', customer.token);
+    const start = await position();
+    const customerClient = wsClient(t.url, customer.token);
+    const staffClient = wsClient(t.url, staff.token);
+    const legacy = new WebSocket(`${t.url.replace(/^http/, 'ws')}/ws/chat/${session}?token=${customer.token}&since=${start}`);
+    const legacyFrames: { id?: string }[] = [];
+    legacy.on('message', (data) => legacyFrames.push(JSON.parse(String(data)) as { id?: string }));
+    try {
+      await new Promise((resolve, reject) => {
+        legacy.once('open', resolve);
+        legacy.once('error', reject);
+      });
+      const customerLive = subscribe(customerClient, NoteMarkEventsDocument, { sessionId: session, since: start });
+      const staffLive = subscribe(staffClient, NoteMarkEventsDocument, { sessionId: session, since: start });
+      const marks = (items: NoteMarkEventsSubscription[]) =>
+        items.flatMap(({ sessionEvents: e }) => (e.__typename === 'ReadEvent' ? [`${e.type} ${e.messageId} by ${e.participantId}`] : []));
+      const staffSees = (mark: string) => staffLive.until((items) => marks(items).some((m) => m.startsWith(mark)), mark, 15_000);
+
+      // The agent's stream delivers an admin's note: the agent's delivered mark moves from their
+      // greeting past the customer's question onto the note, so the customer sees the question delivered.
+      const note1 = await send(`${SECRET} one`, admin.token, true);
+      await staffSees(`DELIVERY_UPDATED ${note1}`);
+      // The agent's read mark on the note covers the question too.
+      const { markRead: staffRead } = await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId: session, messageIds: [note1] }, staff.token);
+      const agent = staffRead.participantId;
+      const note2 = await send(`${SECRET} two`, admin.token, true);
+      await staffSees(`DELIVERY_UPDATED ${note2}`);
+      const beforeMark = await position();
+      // From one note to the next, over nothing the customer can see: not theirs to see, and their position stays.
+      await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId: session, messageIds: [note2] }, staff.token);
+      await staffSees(`READ_UPDATED ${note2}`);
+      const afterMark = await position();
+      const answer = await send('an answer', staff.token);
+
+      const isAnswer = (item: NoteMarkEventsSubscription) => item.sessionEvents.__typename === 'MessageEvent' && item.sessionEvents.message.id === answer;
+      const live = await customerLive.until((items) => items.some(isAnswer), 'the answer, live', 15_000);
+      const seen = (items: NoteMarkEventsSubscription[]) =>
+        items.flatMap(({ sessionEvents: e }) =>
+          e.__typename === 'ReadEvent' ? [`${e.type} ${e.messageId} by ${e.participantId}`] : e.__typename === 'MessageEvent' ? [`${e.type} ${e.message.id}`] : [],
+        );
+      const expected = [`DELIVERY_UPDATED ${question} by ${agent}`, `READ_UPDATED ${question} by ${agent}`, `MESSAGE_CREATED ${answer}`];
+      expect(seen(live).slice(0, 3)).toEqual(expected);
+      // The customer stood, before the answer, at the last event they saw: the agent's mark on the question.
+      const ids = live.map(({ sessionEvents: e }) => ('id' in e ? e.id : null));
+      expect([beforeMark, afterMark]).toEqual([ids[1], ids[1]]);
+      // Staff see every mark where it is.
+      expect(marks(staffLive.items).filter((m) => m.endsWith(` by ${agent}`))).toEqual([`DELIVERY_UPDATED ${note1} by ${agent}`, `READ_UPDATED ${note1} by ${agent}`, `DELIVERY_UPDATED ${note2} by ${agent}`, `READ_UPDATED ${note2} by ${agent}`]);
+
+      // Replayed from the same position: the same events, the same ids.
+      const replay = subscribe(customerClient, NoteMarkEventsDocument, { sessionId: session, since: start });
+      const replayed = await replay.until((items) => items.some(isAnswer), 'the answer, replayed', 15_000);
+      replay.stop();
+      expect(seen(replayed).slice(0, 3)).toEqual(expected);
+      expect(replayed.slice(0, 3)).toEqual(live.slice(0, 3));
+      customerLive.stop();
+      staffLive.stop();
+      expect(JSON.stringify(live)).not.toContain(note1);
+      expect(JSON.stringify(live)).not.toContain(note2);
+
+      // The chat WebSocket: the answer, and no frame whose id the customer's stream did not have.
+      const deadline = Date.now() + 10_000;
+      while (!legacyFrames.some((frame) => frame.id === ids[2]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(legacyFrames.map((frame) => frame.id)).toContain(ids[2]);
+      expect(legacyFrames.every((frame) => frame.id === undefined || ids.includes(frame.id))).toBe(true);
+    } finally {
+      legacy.close();
+      await customerClient.dispose();
+      await staffClient.dispose();
+    }
+  }, 60_000);
 
   it('only staff, admins and bots may write a note, and only in support sessions', async () => {
     expect(await errorCode(t.graphqlUrl, SendNoteDocument, { sessionId, content: 'mine', private: true }, customer.token)).toBe('FORBIDDEN');

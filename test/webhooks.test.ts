@@ -16,12 +16,14 @@ import {
   EditMessageDocument,
   EnableWebhookDocument,
   MarkReadDocument,
+  MarkReadStateDocument,
   MessagesDocument,
   MessagesSinceDocument,
   RedeliverWebhookDocument,
   RevokeApiKeyDocument,
   RotateWebhookSecretDocument,
   SendMessageDocument,
+  SendNoteDocument,
   UpdateWebhookDocument,
   WebhookDeliveriesDocument,
   WebhooksDocument,
@@ -96,6 +98,56 @@ describe('webhooks', () => {
     expect(webhookDeliveries).toHaveLength(2);
     expect(webhookDeliveries[0]).toMatchObject({ status: 'DELIVERED', eventType: 'message.created', attemptCount: 1, lastStatusCode: 204 });
     expect(webhookDeliveries[0]!.attempts).toEqual([expect.objectContaining({ ok: true, statusCode: 204, error: null })]);
+  }, 60_000);
+
+  it('sends a note and a read mark over notes only to an endpoint with includePrivate; one without gets public messages and each mark as the customer sees it', async () => {
+    const types = ['message.created', 'read.updated'];
+    const create = async (includePrivate: boolean) => {
+      const { createWebhook } = await ok(t.graphqlUrl, CreateWebhookDocument, { url: receiver.url, events: types, includePrivate }, admin.token);
+      hooks.push(createWebhook.id);
+      return createWebhook;
+    };
+    const withNotes = await create(true);
+    const withoutNotes = await create(false);
+    const staff = await userWithRole(t, admin, UserRole.STAFF);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'notes and webhooks' }, owner.token);
+    const sessionId = createSession.id;
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: staff.userId }, admin.token);
+    const send = async (content: string, token: string, isPrivate = false) =>
+      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, token)).sendMessage.message.id;
+    const markRead = async (messageId: string) =>
+      (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
+
+    const note1 = await send('internal: first note', staff.token, true);
+    const public1 = await send('a public reply', staff.token);
+    // The admin's mark lands on the note with no public message at or below it: nothing for the customer's side.
+    const read1 = await markRead(note1);
+    const note2 = await send('internal: second note', staff.token, true);
+    // Past the public reply, onto another note: the customer's side sees the reply read.
+    await markRead(note2);
+    const public2 = await send('last public line', owner.token);
+
+    const bySecret = (secret: string) => receiver.accepted().filter((hook) => hook.json.sessionId === sessionId && verifies(hook, secret));
+    const hasLast = (secret: string) => () => bySecret(secret).some((hook) => (hook.json.data as { message?: { id: string } }).message?.id === public2);
+    await receiver.waitFor(hasLast(withNotes.secret), 'the last public message at the endpoint with includePrivate');
+    await receiver.waitFor(hasLast(withoutNotes.secret), 'the last public message at the endpoint without includePrivate');
+    const summary = (secret: string) =>
+      bySecret(secret).map((hook) => {
+        const data = hook.json.data as { message?: { id: string }; lastReadMessageId?: string; visibleMessageId?: string | null; participantId?: string };
+        return hook.json.type === 'message.created' ? `message ${data.message!.id}` : `read ${data.lastReadMessageId} by ${data.participantId} visible ${JSON.stringify(data.visibleMessageId)}`;
+      });
+    const admins = read1.participantId;
+    expect(summary(withoutNotes.secret)).toEqual([`message ${public1}`, `read ${public1} by ${admins} visible undefined`, `message ${public2}`]);
+    expect(bySecret(withoutNotes.secret).map((hook) => hook.body).join('\n')).not.toContain('internal:');
+    expect(summary(withNotes.secret)).toEqual([
+      `message ${note1}`,
+      `message ${public1}`,
+      `read ${note1} by ${admins} visible null`,
+      `message ${note2}`,
+      `read ${note2} by ${admins} visible "${public1}"`,
+      `message ${public2}`,
+    ]);
   }, 60_000);
 
   it('retries through 503s and an outage, then delivers every event in order per session, each repeat with the same webhook-id', async () => {
