@@ -13,6 +13,8 @@ import {
   MarkNoteReadDocument,
   MarkReadStateDocument,
   NoteMarkEventsDocument,
+  NoteLastMessageDocument,
+  NoteLastMessagesDocument,
   NoteTracesDocument,
   NoteEventsDocument,
   SearchForNotesDocument,
@@ -271,6 +273,31 @@ describe('private notes', () => {
       await staffClient.dispose();
     }
   }, 60_000);
+
+  it('Session.lastMessage is the newest note, marked, for staff and admins, and the newest message that is no note for customers and guests, alone and in lists', async () => {
+    const session = await assignedSession(t, admin, customer, staff);
+    const send = async (content: string, isPrivate = false) =>
+      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId: session, content, private: isPrivate }, staff.token)).sendMessage.message.id;
+    const reply = await send('the latest public reply');
+    const note = await send(`${SECRET} latest`, true);
+    for (const viewer of [staff, admin]) {
+      const seen = await ok(t.graphqlUrl, NoteLastMessageDocument, { sessionId: session }, viewer.token);
+      expect(seen.session.lastMessage).toEqual({ id: note, content: `${SECRET} latest`, private: true });
+    }
+    const seen = await ok(t.graphqlUrl, NoteLastMessageDocument, { sessionId: session }, customer.token);
+    expect(seen.session.lastMessage).toEqual({ id: reply, content: 'the latest public reply', private: false });
+    const { sessions } = await ok(t.graphqlUrl, NoteLastMessagesDocument, {}, customer.token);
+    expect(sessions.items.find((item) => item.id === session)?.lastMessage?.id).toBe(reply);
+    expect(sessions.items.length).toBeGreaterThan(1);
+    expect(JSON.stringify(sessions)).not.toContain(SECRET);
+    // A guest's session that ends with a note: the guest's lastMessage is the newest message they can read.
+    await ok(t.graphqlUrl, SendNoteDocument, { sessionId: guest.sessionId, content: `${SECRET} for the guest's agent`, private: true }, staff.token);
+    const byGuest = await ok(t.graphqlUrl, NoteLastMessageDocument, { sessionId: guest.sessionId }, guest.token);
+    expect(byGuest.session.lastMessage?.id).toBe(byGuest.messages.edges[0]!.node.id);
+    expect(JSON.stringify(byGuest)).not.toContain(SECRET);
+    const byStaff = await ok(t.graphqlUrl, NoteLastMessageDocument, { sessionId: guest.sessionId }, staff.token);
+    expect(byStaff.session.lastMessage?.private).toBe(true);
+  });
 
   it('only staff, admins and bots may write a note, and only in support sessions', async () => {
     expect(await errorCode(t.graphqlUrl, SendNoteDocument, { sessionId, content: 'mine', private: true }, customer.token)).toBe('FORBIDDEN');
