@@ -45,6 +45,11 @@ describe('private notes', () => {
   let widgetSessionId: string;
   let noteAttachmentId: string;
 
+  /** Sends a message (a note when `isPrivate`) as `token`; its id. */
+  async function sendTo(session: string, content: string, token: string, isPrivate = false): Promise<string> {
+    return (await ok(t.graphqlUrl, SendNoteDocument, { sessionId: session, content, private: isPrivate }, token)).sendMessage.message.id;
+  }
+
   /** Sends a note with a file through a GraphQL multipart request; the attachment's id. */
   async function noteWithFile(session: string): Promise<string> {
     const form = new FormData();
@@ -165,14 +170,8 @@ describe('private notes', () => {
   it('subscriptions and the chat WebSocket never deliver a note, live or replayed, while staff get it live', async () => {
     const customerClient = wsClient(t.url, customer.token);
     const staffClient = wsClient(t.url, staff.token);
-    const legacy = new WebSocket(`${t.url.replace(/^http/, 'ws')}/ws/chat/${sessionId}?token=${customer.token}`);
-    const legacyFrames: string[] = [];
-    legacy.on('message', (data) => legacyFrames.push(String(data)));
+    const legacy = await legacyChat(t.url, sessionId, customer.token);
     try {
-      await new Promise((resolve, reject) => {
-        legacy.once('open', resolve);
-        legacy.once('error', reject);
-      });
       const customerEvents = subscribe(customerClient, NoteEventsDocument, { sessionId, since: '0' });
       const staffEvents = subscribe(staffClient, NoteEventsDocument, { sessionId, since: '0' });
       await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content: `${SECRET} live`, private: true }, staff.token);
@@ -186,10 +185,8 @@ describe('private notes', () => {
       expect(JSON.stringify(seenByCustomer)).not.toContain(SECRET);
       expect(JSON.stringify(seenByStaff)).toContain(`${SECRET} live`);
       // The legacy socket got the public message and nothing of the note.
-      const deadline = Date.now() + 5000;
-      while (!legacyFrames.some((frame) => frame.includes('public after the note')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(legacyFrames.some((frame) => frame.includes('public after the note'))).toBe(true);
-      expect(legacyFrames.join('\n')).not.toContain(SECRET);
+      await legacy.until((frame) => frame.includes('public after the note'), 'the public message');
+      expect(legacy.frames.join('\n')).not.toContain(SECRET);
     } finally {
       legacy.close();
       await customerClient.dispose();
@@ -199,22 +196,15 @@ describe('private notes', () => {
 
   it('a read or delivery mark on a note reaches a customer as the last message they can see, or not at all: live, replayed, in lastEventId and on the chat WebSocket', async () => {
     const session = await assignedSession(t, admin, customer, staff);
-    const send = async (content: string, token: string, isPrivate = false) =>
-      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId: session, content, private: isPrivate }, token)).sendMessage.message.id;
+    const send = (content: string, token: string, isPrivate = false) => sendTo(session, content, token, isPrivate);
     const position = async () => (await ok(t.graphqlUrl, NoteTracesDocument, { sessionId: session }, customer.token)).session.lastEventId;
     await send('hello', staff.token);
     const question = await send('a question', customer.token);
     const start = await position();
     const customerClient = wsClient(t.url, customer.token);
     const staffClient = wsClient(t.url, staff.token);
-    const legacy = new WebSocket(`${t.url.replace(/^http/, 'ws')}/ws/chat/${session}?token=${customer.token}&since=${start}`);
-    const legacyFrames: { id?: string }[] = [];
-    legacy.on('message', (data) => legacyFrames.push(JSON.parse(String(data)) as { id?: string }));
+    const legacy = await legacyChat(t.url, session, customer.token, start);
     try {
-      await new Promise((resolve, reject) => {
-        legacy.once('open', resolve);
-        legacy.once('error', reject);
-      });
       const customerLive = subscribe(customerClient, NoteMarkEventsDocument, { sessionId: session, since: start });
       const staffLive = subscribe(staffClient, NoteMarkEventsDocument, { sessionId: session, since: start });
       const marks = (items: NoteMarkEventsSubscription[]) =>
@@ -263,10 +253,9 @@ describe('private notes', () => {
       expect(JSON.stringify(live)).not.toContain(note2);
 
       // The chat WebSocket: the answer, and no frame whose id the customer's stream did not have.
-      const deadline = Date.now() + 10_000;
-      while (!legacyFrames.some((frame) => frame.id === ids[2]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(legacyFrames.map((frame) => frame.id)).toContain(ids[2]);
-      expect(legacyFrames.every((frame) => frame.id === undefined || ids.includes(frame.id))).toBe(true);
+      const frameId = (frame: string) => (JSON.parse(frame) as { id?: string }).id;
+      await legacy.until((frame) => frameId(frame) === ids[2], 'the answer');
+      expect(legacy.frames.map(frameId).every((id) => id === undefined || ids.includes(id))).toBe(true);
     } finally {
       legacy.close();
       await customerClient.dispose();
@@ -276,8 +265,7 @@ describe('private notes', () => {
 
   it('Session.lastMessage is the newest note, marked, for staff and admins, and the newest message that is no note for customers and guests, alone and in lists', async () => {
     const session = await assignedSession(t, admin, customer, staff);
-    const send = async (content: string, isPrivate = false) =>
-      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId: session, content, private: isPrivate }, staff.token)).sendMessage.message.id;
+    const send = (content: string, isPrivate = false) => sendTo(session, content, staff.token, isPrivate);
     const reply = await send('the latest public reply');
     const note = await send(`${SECRET} latest`, true);
     for (const viewer of [staff, admin]) {
@@ -307,3 +295,26 @@ describe('private notes', () => {
     expect(inRoom.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOTES_SUPPORT_ONLY' });
   });
 });
+
+/** The chat WebSocket (seed 001) of a session, open, with every frame it receives as text. */
+async function legacyChat(url: string, sessionId: string, token: string, since?: string) {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/chat/${sessionId}?token=${token}${since === undefined ? '' : `&since=${since}`}`);
+  const frames: string[] = [];
+  socket.on('message', (data) => frames.push(String(data)));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    frames,
+    /** Waits, with a deadline, until a frame matches. */
+    async until(match: (frame: string) => boolean, what: string): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while (!frames.some(match)) {
+        if (Date.now() > deadline) throw new Error(`no chat WebSocket frame with ${what}; got ${frames.join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () => socket.close(),
+  };
+}

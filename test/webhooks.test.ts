@@ -29,7 +29,7 @@ import {
   WebhooksDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { assignedSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { upgradeStatus, wsUrl } from './helpers/subscriptions.js';
 import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, until, verifyAll, type ReceivedWebhook, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -111,9 +111,7 @@ describe('webhooks', () => {
     const withoutNotes = await create(false);
     const staff = await userWithRole(t, admin, UserRole.STAFF);
     const owner = await userWithRole(t, admin, UserRole.USER);
-    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'notes and webhooks' }, owner.token);
-    const sessionId = createSession.id;
-    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId, agentId: staff.userId }, admin.token);
+    const sessionId = await assignedSession(t, admin, owner, staff);
     const send = async (content: string, token: string, isPrivate = false) =>
       (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, token)).sendMessage.message.id;
     const markRead = async (messageId: string) =>
