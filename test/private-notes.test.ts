@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { BACKFILL_MARKS_ON_NOTES } from '../src/db/migrations/Migration20261207190000_marks_on_notes.js';
 import { UserRole } from '../src/shared/enums.js';
 import { errorCode, gql, ok } from './helpers/client.js';
 import { png } from './helpers/files.js';
@@ -262,6 +263,37 @@ describe('private notes', () => {
       await staffClient.dispose();
     }
   }, 60_000);
+
+  it('marks on notes stored without what customers see of them are backfilled by the migration: replay and lastEventId then leave them out', async () => {
+    const session = await assignedSession(t, admin, customer, staff);
+    const position = async () => (await ok(t.graphqlUrl, NoteTracesDocument, { sessionId: session }, customer.token)).session.lastEventId;
+    await sendTo(session, 'hello', staff.token);
+    const question = await sendTo(session, 'a question', customer.token);
+    const start = await position();
+    const read = async (messageId: string) => (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId: session, messageIds: [messageId] }, staff.token)).markRead;
+    const { participantId: agent } = await read(await sendTo(session, `${SECRET} one`, admin.token, true));
+    await read(await sendTo(session, `${SECRET} two`, admin.token, true));
+    // The events as they were stored before marks on notes recorded visibleMessageId.
+    const connection = t.server.orm.em.getConnection();
+    await connection.execute(`update session_events set payload = payload - 'visibleMessageId' where session_id = ?`, [session]);
+    for (const sql of BACKFILL_MARKS_ON_NOTES) await connection.execute(sql);
+    const backfilled = await position();
+    const answer = await sendTo(session, 'an answer', staff.token);
+
+    const client = wsClient(t.url, customer.token);
+    try {
+      const replay = subscribe(client, NoteMarkEventsDocument, { sessionId: session, since: start });
+      const replayed = await replay.until((items) => items.some(({ sessionEvents: e }) => e.__typename === 'MessageEvent' && e.message.id === answer), 'the answer', 15_000);
+      replay.stop();
+      const seen = replayed.map(({ sessionEvents: e }) =>
+        e.__typename === 'ReadEvent' ? `${e.type} ${e.messageId} by ${e.participantId}` : e.__typename === 'MessageEvent' ? `${e.type} ${e.message.id}` : e.__typename,
+      );
+      expect(seen.slice(0, 2)).toEqual([`READ_UPDATED ${question} by ${agent}`, `MESSAGE_CREATED ${answer}`]);
+      expect(backfilled).toBe((replayed[0]!.sessionEvents as { id: string }).id);
+    } finally {
+      await client.dispose();
+    }
+  });
 
   it('Session.lastMessage is the newest note, marked, for staff and admins, and the newest message that is no note for customers and guests, alone and in lists', async () => {
     const session = await assignedSession(t, admin, customer, staff);

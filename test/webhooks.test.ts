@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import WebSocket from 'ws';
+import { BACKFILL_MARKS_ON_NOTES } from '../src/db/migrations/Migration20261207190000_marks_on_notes.js';
 import { SESSION_EVENT_TYPES } from '../src/model/event-contract.js';
 import { UserRole } from '../src/shared/enums.js';
 import {
@@ -146,6 +147,37 @@ describe('webhooks', () => {
       `read ${note2} by ${admins} visible "${public1}"`,
       `message ${public2}`,
     ]);
+  }, 60_000);
+
+  it('pending deliveries of marks on notes stored without what customers see of them are backfilled by the migration', async () => {
+    const { createWebhook: hook } = await ok(t.graphqlUrl, CreateWebhookDocument, { url: receiver.url, events: ['message.created', 'read.updated'], includePrivate: false }, admin.token);
+    hooks.push(hook.id);
+    const staff = await userWithRole(t, admin, UserRole.STAFF);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const sessionId = await assignedSession(t, admin, owner, staff);
+    const send = async (content: string, isPrivate = false) =>
+      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, staff.token)).sendMessage.message.id;
+    const markRead = async (messageId: string) => (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
+    // The endpoint is away, so every delivery of the session is still pending when the migration runs.
+    await receiver.goAway();
+    const public1 = await send('a public reply');
+    const { participantId: admins } = await markRead(await send('internal: first note', true));
+    await markRead(await send('internal: second note', true));
+    const public2 = await send('last public line');
+    // The events and their pending deliveries as they were stored before marks on notes recorded visibleMessageId.
+    const connection = t.server.orm.em.getConnection();
+    await connection.execute(`update session_events set payload = payload - 'visibleMessageId' where session_id = ?`, [sessionId]);
+    await connection.execute(`update webhook_deliveries set payload = payload - 'visibleMessageId' where session_id = ?`, [sessionId]);
+    for (const sql of BACKFILL_MARKS_ON_NOTES) await connection.execute(sql);
+    await receiver.comeBack();
+
+    const received = () => receiver.accepted().filter((h) => h.json.sessionId === sessionId);
+    await receiver.waitFor(() => received().some((h) => (h.json.data as { message?: { id: string } }).message?.id === public2), 'the last public message');
+    const summary = received().map((h) => {
+      const data = h.json.data as { message?: { id: string }; lastReadMessageId?: string; participantId?: string };
+      return h.json.type === 'message.created' ? `message ${data.message!.id}` : `read ${data.lastReadMessageId} by ${data.participantId}`;
+    });
+    expect(summary).toEqual([`message ${public1}`, `read ${public1} by ${admins}`, `message ${public2}`]);
   }, 60_000);
 
   it('retries through 503s and an outage, then delivers every event in order per session, each repeat with the same webhook-id', async () => {

@@ -13,6 +13,7 @@ import { Migration20261130010000_unread_inbox } from './Migration20261130010000_
 import { Migration20261130011000_canned_responses } from './Migration20261130011000_canned_responses.js';
 import { Migration20261130013000_csat } from './Migration20261130013000_csat.js';
 import { Migration20261130012000_availability } from './Migration20261130012000_availability.js';
+import { Migration20261207190000_marks_on_notes } from './Migration20261207190000_marks_on_notes.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   { name: 'Migration20261130011000_canned_responses', class: Migration20261130011000_canned_responses },
   { name: 'Migration20261130013000_csat', class: Migration20261130013000_csat },
   { name: 'Migration20261130012000_availability', class: Migration20261130012000_availability },
+  { name: 'Migration20261207190000_marks_on_notes', class: Migration20261207190000_marks_on_notes },
 ];
