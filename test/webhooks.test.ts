@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import WebSocket from 'ws';
+import { BACKFILL_MARKS_ON_NOTES } from '../src/db/migrations/Migration20261207190000_marks_on_notes.js';
 import { SESSION_EVENT_TYPES } from '../src/model/event-contract.js';
 import { UserRole } from '../src/shared/enums.js';
 import {
@@ -16,18 +17,20 @@ import {
   EditMessageDocument,
   EnableWebhookDocument,
   MarkReadDocument,
+  MarkReadStateDocument,
   MessagesDocument,
   MessagesSinceDocument,
   RedeliverWebhookDocument,
   RevokeApiKeyDocument,
   RotateWebhookSecretDocument,
   SendMessageDocument,
+  SendNoteDocument,
   UpdateWebhookDocument,
   WebhookDeliveriesDocument,
   WebhooksDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { assignedSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { upgradeStatus, wsUrl } from './helpers/subscriptions.js';
 import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, until, verifyAll, type ReceivedWebhook, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -96,6 +99,85 @@ describe('webhooks', () => {
     expect(webhookDeliveries).toHaveLength(2);
     expect(webhookDeliveries[0]).toMatchObject({ status: 'DELIVERED', eventType: 'message.created', attemptCount: 1, lastStatusCode: 204 });
     expect(webhookDeliveries[0]!.attempts).toEqual([expect.objectContaining({ ok: true, statusCode: 204, error: null })]);
+  }, 60_000);
+
+  it('sends a note and a read mark over notes only to an endpoint with includePrivate; one without gets public messages and each mark as the customer sees it', async () => {
+    const types = ['message.created', 'read.updated'];
+    const create = async (includePrivate: boolean) => {
+      const { createWebhook } = await ok(t.graphqlUrl, CreateWebhookDocument, { url: receiver.url, events: types, includePrivate }, admin.token);
+      hooks.push(createWebhook.id);
+      return createWebhook;
+    };
+    const withNotes = await create(true);
+    const withoutNotes = await create(false);
+    const staff = await userWithRole(t, admin, UserRole.STAFF);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const sessionId = await assignedSession(t, admin, owner, staff);
+    const send = async (content: string, token: string, isPrivate = false) =>
+      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, token)).sendMessage.message.id;
+    const markRead = async (messageId: string) =>
+      (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
+
+    const note1 = await send('internal: first note', staff.token, true);
+    const public1 = await send('a public reply', staff.token);
+    // The admin's mark lands on the note with no public message at or below it: nothing for the customer's side.
+    const read1 = await markRead(note1);
+    const note2 = await send('internal: second note', staff.token, true);
+    // Past the public reply, onto another note: the customer's side sees the reply read.
+    await markRead(note2);
+    const public2 = await send('last public line', owner.token);
+
+    const bySecret = (secret: string) => receiver.accepted().filter((hook) => hook.json.sessionId === sessionId && verifies(hook, secret));
+    const hasLast = (secret: string) => () => bySecret(secret).some((hook) => (hook.json.data as { message?: { id: string } }).message?.id === public2);
+    await receiver.waitFor(hasLast(withNotes.secret), 'the last public message at the endpoint with includePrivate');
+    await receiver.waitFor(hasLast(withoutNotes.secret), 'the last public message at the endpoint without includePrivate');
+    const summary = (secret: string) =>
+      bySecret(secret).map((hook) => {
+        const data = hook.json.data as { message?: { id: string }; lastReadMessageId?: string; visibleMessageId?: string | null; participantId?: string };
+        return hook.json.type === 'message.created' ? `message ${data.message!.id}` : `read ${data.lastReadMessageId} by ${data.participantId} visible ${JSON.stringify(data.visibleMessageId)}`;
+      });
+    const admins = read1.participantId;
+    expect(summary(withoutNotes.secret)).toEqual([`message ${public1}`, `read ${public1} by ${admins} visible undefined`, `message ${public2}`]);
+    expect(bySecret(withoutNotes.secret).map((hook) => hook.body).join('\n')).not.toContain('internal:');
+    expect(summary(withNotes.secret)).toEqual([
+      `message ${note1}`,
+      `message ${public1}`,
+      `read ${note1} by ${admins} visible null`,
+      `message ${note2}`,
+      `read ${note2} by ${admins} visible "${public1}"`,
+      `message ${public2}`,
+    ]);
+  }, 60_000);
+
+  it('pending deliveries of marks on notes stored without what customers see of them are backfilled by the migration', async () => {
+    const { createWebhook: hook } = await ok(t.graphqlUrl, CreateWebhookDocument, { url: receiver.url, events: ['message.created', 'read.updated'], includePrivate: false }, admin.token);
+    hooks.push(hook.id);
+    const staff = await userWithRole(t, admin, UserRole.STAFF);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const sessionId = await assignedSession(t, admin, owner, staff);
+    const send = async (content: string, isPrivate = false) =>
+      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, staff.token)).sendMessage.message.id;
+    const markRead = async (messageId: string) => (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
+    // The endpoint is away, so every delivery of the session is still pending when the migration runs.
+    await receiver.goAway();
+    const public1 = await send('a public reply');
+    const { participantId: admins } = await markRead(await send('internal: first note', true));
+    await markRead(await send('internal: second note', true));
+    const public2 = await send('last public line');
+    // The events and their pending deliveries as they were stored before marks on notes recorded visibleMessageId.
+    const connection = t.server.orm.em.getConnection();
+    await connection.execute(`update session_events set payload = payload - 'visibleMessageId' where session_id = ?`, [sessionId]);
+    await connection.execute(`update webhook_deliveries set payload = payload - 'visibleMessageId' where session_id = ?`, [sessionId]);
+    for (const sql of BACKFILL_MARKS_ON_NOTES) await connection.execute(sql);
+    await receiver.comeBack();
+
+    const received = () => receiver.accepted().filter((h) => h.json.sessionId === sessionId);
+    await receiver.waitFor(() => received().some((h) => (h.json.data as { message?: { id: string } }).message?.id === public2), 'the last public message');
+    const summary = received().map((h) => {
+      const data = h.json.data as { message?: { id: string }; lastReadMessageId?: string; participantId?: string };
+      return h.json.type === 'message.created' ? `message ${data.message!.id}` : `read ${data.lastReadMessageId} by ${data.participantId}`;
+    });
+    expect(summary).toEqual([`message ${public1}`, `read ${public1} by ${admins}`, `message ${public2}`]);
   }, 60_000);
 
   it('retries through 503s and an outage, then delivers every event in order per session, each repeat with the same webhook-id', async () => {

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
 import { InboxFilterInput, InboxPageType, InboxRowType, InboxTabsType, UnreadSummaryType } from './inbox.types.js';
+import { MessageType } from './message.types.js';
 import { SessionType } from './session.types.js';
 import { UserType } from './user.types.js';
 
@@ -38,6 +39,15 @@ export class SessionUnreadResolver {
   @FieldResolver(() => Int, { description: 'Messages after the viewer\'s read watermark that the viewer did not send and may see; deleted ones do not count' })
   unreadCount(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<number> {
     return ctx.inbox.unreadCount(session.id);
+  }
+
+  @FieldResolver(() => MessageType, {
+    nullable: true,
+    description: 'The newest message the viewer may see (as InboxRow.lastMessage): a private note, marked, for staff, admins and bots; customers, guests and members get the newest message that is no note',
+  })
+  async lastMessage(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<MessageType | null> {
+    const view = await ctx.inbox.lastMessage(session.id);
+    return view ? MessageType.from(view) : null;
   }
 }
 

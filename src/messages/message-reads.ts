@@ -117,6 +117,28 @@ export async function deliveredWatermark(em: Db, tenantId: string, sessionId: st
   return row ? { id: row.id, lastDeliveredMessageId: row.last_delivered } : null;
 }
 
+/**
+ * What a watermark event records for viewers who do not see notes (model/event-visibility.ts), read
+ * before the participant's watermark moves to `target` (under the session lock, so "before" is
+ * exact): nothing when `target` is a message everyone sees; otherwise the last such message at or
+ * below it that is past the watermark now, or null when there is none (the mark passes notes only).
+ */
+export async function noteBlindMark(
+  em: Db,
+  mark: { tenantId: string; sessionId: string; participantId: string; watermark: 'read' | 'delivered'; target: string },
+): Promise<{ visibleMessageId?: string | null }> {
+  const column = mark.watermark === 'read' ? 'last_read_message_id' : 'last_delivered_message_id';
+  const [row] = await em.execute<{ on_note: boolean; visible: string | null }[]>(
+    `select m.private as on_note,
+            (select max(v.id)::text from chat_messages v
+              where v.tenant_id = m.tenant_id and v.session_id = m.session_id and not v.private and v.id <= m.id and v.id > p.${column}) as visible
+       from chat_messages m join participants p on p.tenant_id = m.tenant_id and p.session_id = m.session_id
+      where m.tenant_id = ? and m.session_id = ? and m.id = ? and p.id = ?`,
+    [mark.tenantId, mark.sessionId, mark.target, mark.participantId],
+  );
+  return row?.on_note === true ? { visibleMessageId: row.visible } : {};
+}
+
 /** The session row as a read or a send needs it: access (DESIGN §4), the page cut, counts, position, and the send's bookkeeping. */
 export interface SessionRow {
   id: string;

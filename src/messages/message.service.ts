@@ -30,7 +30,7 @@ import {
   updateSessionAfterSend,
   type SessionCounters,
 } from './send-statements.js';
-import { anyMessage, deliveredWatermark, isMember, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
+import { anyMessage, deliveredWatermark, isMember, noteBlindMark, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
@@ -380,6 +380,7 @@ export class MessageService {
       if (found !== messageIds.length) throw badInput('messageIds', 'every message id must belong to this session', 'UNKNOWN_MESSAGE');
       const participant = await ensureParticipant(tx, session, viewer);
       const target = maxId(messageIds);
+      const noteBlind = await noteBlindMark(tx, { tenantId: session.tenant.id, sessionId: session.id, participantId: participant.id, watermark: 'read', target });
       // Conditional update: concurrent calls can only move the watermark forward.
       const moved = await tx.nativeUpdate(
         Participant,
@@ -394,6 +395,7 @@ export class MessageService {
             participantId: participant.id,
             userId: participant.user?.id ?? null,
             lastReadMessageId: target,
+            ...noteBlind,
           }),
         );
       }
@@ -487,6 +489,7 @@ export class MessageService {
     const events = await em.fork().transactional(async (tx) => {
       // Same lock as send/markRead: this session's outbox ids stay in commit order.
       const session = await tx.findOneOrFail(ChatSession, { id: sessionId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const noteBlind = await noteBlindMark(tx, { tenantId: viewer.tenantId, sessionId, participantId: current.id, watermark: 'delivered', target: messageId });
       const moved = await tx.nativeUpdate(Participant, { id: current.id, lastDeliveredMessageId: { $lt: messageId } }, { lastDeliveredMessageId: messageId });
       if (moved === 0) return [];
       return [
@@ -494,6 +497,7 @@ export class MessageService {
           participantId: current.id,
           userId: viewer.kind === 'user' ? viewer.userId : null,
           lastDeliveredMessageId: messageId,
+          ...noteBlind,
         }),
       ];
     });

@@ -77,6 +77,12 @@ interface WatermarkPayload {
   participantId: string;
   /** The participant's user id; null for a guest. */
   userId: string | null;
+  /**
+   * Present only when the watermark is on a private note: where it stands for viewers who do not
+   * see notes (the last message at or below it they can see), or null when, for them, it did not
+   * move (it passed notes only). See model/event-visibility.ts.
+   */
+  visibleMessageId?: string | null;
 }
 
 export interface EventPayloads {

@@ -3,7 +3,8 @@
  * events webhooks add, one discriminated union on `type`. The body is built from a delivery's copy
  * of its event by `webhookBody` and nowhere else.
  */
-import { SESSION_EVENT_TYPES, type EventPayloads, type SessionEventType } from './event-contract.js';
+import { SESSION_EVENT_TYPES, type EventBody, type EventPayloads, type SessionEventType } from './event-contract.js';
+import { withoutNotes } from './event-visibility.js';
 
 /** Events about the webhooks themselves; they belong to a tenant, not to a session. */
 export interface TenantEventPayloads {
@@ -42,17 +43,24 @@ export interface StoredWebhookEvent {
   eventCreatedAt: Date;
 }
 
-/** The body of a delivery. Its copy was written from a contract-typed event (the outbox, or `webhook.disabled`). */
-export function webhookBody(event: StoredWebhookEvent): WebhookBody {
+/**
+ * The body of a delivery, or null when its endpoint does not take it. Its copy was written from a
+ * contract-typed event (the outbox, or `webhook.disabled`). An endpoint without `includePrivate`
+ * gets session events as a viewer who does not see private notes sees them (event-visibility.ts).
+ */
+export function webhookBody(event: StoredWebhookEvent, includePrivate: boolean): WebhookBody | null {
   const common = { timestamp: event.eventCreatedAt.toISOString(), tenantId: event.tenantId };
   if (event.type === 'webhook.disabled') {
     return { ...common, type: event.type, sessionId: null, eventId: null, seq: null, data: event.payload as unknown as TenantEventPayloads['webhook.disabled'] };
   }
+  const stored = { type: event.type, payload: event.payload } as EventBody;
+  const seen = includePrivate ? stored : withoutNotes(stored);
+  if (seen === null) return null;
   return {
     ...common,
     sessionId: event.sessionId ?? '',
     eventId: event.eventId ?? '',
     seq: event.seq ?? '',
-    ...({ type: event.type, data: event.payload } as Pick<SessionEventBody, 'type' | 'data'>),
+    ...({ type: seen.type, data: seen.payload } as Pick<SessionEventBody, 'type' | 'data'>),
   } as SessionEventBody;
 }

@@ -1,4 +1,5 @@
-import { hiddenFrom } from '../sessions/message-visibility.js';
+import { seesPrivateNotes } from '../sessions/message-visibility.js';
+import { withoutNotes } from '../model/event-visibility.js';
 import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
 import { type PublishedEvent, type TypingSignal, isMessageEvent } from '../model/event-contract.js';
 import { accessLost, DomainError, unavailable } from '../shared/errors.js';
@@ -62,6 +63,26 @@ function eventItem(event: PublishedEvent): StreamItem {
   if (!item) {
     item = { kind: 'event', event };
     eventItems.set(event, item);
+  }
+  return item;
+}
+
+/** The same for a note-blind viewer's copy of an event whose mark they see moved down (see `seenBy`). */
+const noteBlindItems = new WeakMap<PublishedEvent, StreamItem>();
+
+/**
+ * An event's item as `viewer` sees it (model/event-visibility.ts): the shared item, one shared
+ * copy for every note-blind stream when a mark they see differs, or null when it is not theirs.
+ */
+function seenBy(seesNotes: boolean, event: PublishedEvent): StreamItem | null {
+  if (seesNotes) return eventItem(event);
+  const seen = withoutNotes(event);
+  if (seen === null) return null;
+  if (seen === event) return eventItem(event);
+  let item = noteBlindItems.get(event);
+  if (!item) {
+    item = { kind: 'event', event: { ...event, ...seen } };
+    noteBlindItems.set(event, item);
   }
   return item;
 }
@@ -399,16 +420,23 @@ export async function openSessionStream(source: StreamSource, options: SessionSt
     : null;
   if (receipts) live.onClose(receipts.release);
 
+  const seesNotes = seesPrivateNotes(viewer);
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of sequenced(live, sequence, since, start)) {
-      // After sequencing, so the stream's position moves past a note it does not deliver.
-      if (item.kind === 'event' && isMessageEvent(item.event) && hiddenFrom(viewer, item.event.payload.message)) continue;
-      if (item.kind === 'event' && receipts && participant) {
-        const { event } = item;
-        receipts.observe(event);
-        if (event.type === 'message.created' && event.payload.message.senderId !== participant.id) receipts.delivered(event.payload.message.id);
+      if (item.kind !== 'event') {
+        yield item;
+        continue;
       }
-      yield item;
+      const { event } = item;
+      // The participant's own watermark, as stored, before anything is left out.
+      receipts?.observe(event);
+      // After sequencing, so the stream's position moves past an event it does not deliver.
+      const seen = seenBy(seesNotes, event);
+      if (seen === null) continue;
+      if (receipts && participant && event.type === 'message.created' && event.payload.message.senderId !== participant.id) {
+        receipts.delivered(event.payload.message.id);
+      }
+      yield seen;
     }
   }
   return guarded(live, run());

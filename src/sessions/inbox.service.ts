@@ -8,7 +8,7 @@ import { ChatMessage } from '../model/message.entity.js';
 import { ChatSession } from '../model/session.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import { allOf, readableSessionsCondition, type SqlCondition } from './session-access.js';
-import { seesPrivateNotes } from './message-visibility.js';
+import { seesPrivateNotes, visibleMessagesSql } from './message-visibility.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
 import { messageRecordOf } from './message-record.js';
 
@@ -190,7 +190,7 @@ export class InboxService {
     const { em } = this.scope;
     const visible = allOf([...this.commonConditions({}, viewer), { sql: `s.id in (${sessionIds.map(() => '?').join(', ')})`, params: [...sessionIds] }]);
     const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; last_message_id: string }>(
-      `select s.id::text as id, s.last_activity_at, s.last_message_id::text as last_message_id,
+      `select s.id::text as id, s.last_activity_at, ${lastMessageIdSql(viewer)}::text as last_message_id,
               coalesce((select p.unread_count from participants p where p.session_id = s.id and p.user_id = ? limit 1), s.staff_visible_count) as unread
          from chat_sessions s where ${visible.sql}`,
       [viewer.userId, ...visible.params],
@@ -200,25 +200,73 @@ export class InboxService {
     if (ids.length === 0) return [];
     const sessions = await em.find(ChatSession, { id: { $in: ids } }, { populate: ['customer', 'agent'] });
     const sessionById = new Map(sessions.map((session) => [session.id, session]));
-    const messageIds = ids.map((id) => byId.get(id)!.last_message_id).filter((id) => id !== '0');
-    const messages = messageIds.length ? await em.find(ChatMessage, { id: { $in: messageIds } }, { populate: ['sender.user', 'attachments'] }) : [];
-    const messageById = new Map(messages.map((message) => [message.id, message]));
-    const participants = messages.length ? await em.find(Participant, { session: { $in: messages.map((m) => m.session.id) } }, { populate: ['user'] }) : [];
+    const lastMessages = await this.messageViews(ids.map((id) => byId.get(id)!.last_message_id));
     const rows: InboxRow[] = [];
     for (const id of ids) {
       const fact = byId.get(id)!;
       const session = sessionById.get(id);
       if (!session) continue;
-      const message = messageById.get(fact.last_message_id) ?? null;
-      const watermarks = new WatermarkView(participants.filter((p) => p.session.id === id));
       rows.push({
         session,
         unreadCount: Number(fact.unread),
-        lastMessage: message ? watermarks.view(messageRecordOf(message)) : null,
+        lastMessage: lastMessages.get(id) ?? null,
         lastActivityAt: new Date(fact.last_activity_at),
       });
     }
     return rows;
+  }
+
+  /**
+   * The newest message of a session the viewer may read (the caller checked access), as
+   * `lastMessages` reads it. Calls made together (one per session of a list) share one batch.
+   */
+  async lastMessage(sessionId: string): Promise<MessageView | null> {
+    let batch = this.lastBatch;
+    if (!batch) {
+      const ids: string[] = [];
+      // A list's field resolvers all ask before the event loop turns: one read serves them.
+      const views = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.lastBatch = null;
+        return this.lastMessages(ids);
+      });
+      batch = { ids, views };
+      this.lastBatch = batch;
+    }
+    batch.ids.push(sessionId);
+    return (await batch.views).get(sessionId) ?? null;
+  }
+
+  private lastBatch: { ids: string[]; views: Promise<Map<string, MessageView>> } | null = null;
+
+  /**
+   * The newest message the viewer may see in each of `sessionIds` (sessions of the viewer's tenant
+   * they may read: the caller checked), by session id, with its read state: a private note, marked,
+   * for those who see notes, otherwise the newest message before it. Sessions without one are absent.
+   */
+  async lastMessages(sessionIds: readonly string[]): Promise<Map<string, MessageView>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await this.query<{ last_message_id: string }>(
+      `select ${lastMessageIdSql(this.scope.viewer)}::text as last_message_id
+         from chat_sessions s where s.tenant_id = ? and s.id in (${sessionIds.map(() => '?').join(', ')})`,
+      [this.tenantId, ...sessionIds],
+    );
+    return this.messageViews(rows.map((row) => row.last_message_id));
+  }
+
+  /** Messages with their read state, by session id. */
+  private async messageViews(messageIdsArg: readonly string[]): Promise<Map<string, MessageView>> {
+    const { em } = this.scope;
+    const messageIds = messageIdsArg.filter((id) => id !== '0');
+    if (messageIds.length === 0) return new Map();
+    const messages = await em.find(ChatMessage, { id: { $in: messageIds } }, { populate: ['sender.user', 'attachments'] });
+    const sessionIds = messages.map((m) => m.session.id);
+    const participants = messages.length ? await em.find(Participant, { session: { $in: sessionIds } }, { populate: ['user'] }) : [];
+    return new Map(
+      messages.map((message) => {
+        const watermarks = new WatermarkView(participants.filter((p) => p.session.id === message.session.id));
+        return [message.session.id, watermarks.view(messageRecordOf(message))];
+      }),
+    );
   }
 
   private async tabs(common: SqlCondition[], userId: string): Promise<InboxTabs> {
@@ -268,6 +316,16 @@ export class InboxService {
         throw badInput('assignee', 'assignee must be ME, UNASSIGNED or ANY');
     }
   }
+}
+
+/**
+ * The id of the newest message of session `s` that `viewer` may see (0: none), as SQL: the row's
+ * own for those who see notes, otherwise the newest message at or below it that is no note.
+ */
+function lastMessageIdSql(viewer: Viewer): string {
+  const notes = visibleMessagesSql(viewer);
+  if (notes === '') return 's.last_message_id';
+  return `coalesce((select max(id) from chat_messages where tenant_id = s.tenant_id and session_id = s.id and id <= s.last_message_id${notes}), 0)`;
 }
 
 /** The viewer's own participant row, as a condition on the participant alias `p` (null: no participant can be the viewer's). */

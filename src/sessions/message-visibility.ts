@@ -6,7 +6,8 @@ import type { Viewer } from '../shared/viewer.js';
  * Who sees which messages of a session they may read: the one rule for private notes, used by
  * every read path (pages, since-polls, read marks, search, streams, downloads, webhooks).
  * Support staff, admins and bots see notes, marked; customers, guests, widget visitors and room
- * members never see a note or a trace of one.
+ * members never see a note or a trace of one. What of the outbox the others see (a note's
+ * events, read and delivery marks on notes) is model/event-visibility.ts.
  */
 export const seesPrivateNotes = (viewer: Viewer): boolean =>
   viewer.kind === 'user' && (viewer.role === UserRole.STAFF || viewer.role === UserRole.ADMIN || viewer.role === UserRole.BOT);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
-import { webhookBody, type WebhookBody } from '../model/webhook-contract.js';
+import { webhookBody } from '../model/webhook-contract.js';
 import { claimDue, pruneDeliveries, queueEndpointDisabled, recordFailure, recordSkipped, recordSuccess, type ClaimedDelivery } from './delivery-queue.js';
 import { retryDelayMs } from './retry-policy.js';
 import { postWebhook } from './sender.js';
@@ -15,16 +15,6 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
  * nodes' clocks do not matter; the margin covers recording the outcome.
  */
 const LEASE_MARGIN_MS = 5_000;
-
-/** Whether an event is about a private note (message.created/updated/deleted of one): the one place webhooks recognise them. */
-export const isPrivateEvent = (body: WebhookBody): boolean =>
-  (body.type === 'message.created' || body.type === 'message.updated' || body.type === 'message.deleted') && body.data.message.private === true;
-
-/**
- * Whether an endpoint takes an event: private events go only to endpoints created with
- * `includePrivate`; the others get the delivery marked `skipped` (so their order is kept).
- */
-export const endpointTakes = (endpoint: { includePrivate: boolean }, body: WebhookBody): boolean => endpoint.includePrivate || !isPrivateEvent(body);
 
 /**
  * Delivers queued webhooks from this node: claims due deliveries (any node may; see
@@ -119,8 +109,9 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const body = webhookBody(delivery);
-    if (!endpointTakes(delivery, body)) {
+    const body = webhookBody(delivery, delivery.includePrivate);
+    if (body === null) {
+      // Not for this endpoint (a note's event, or a mark over notes only, without includePrivate): skipped keeps the order.
       await recordSkipped(this.orm, delivery);
       return;
     }

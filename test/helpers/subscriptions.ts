@@ -32,18 +32,32 @@ export class Collected<T> {
     this.notify();
   }
 
-  /** Resolves once `condition` holds (checked on every arrival); fails when the stream ends first. */
-  until(condition: (items: T[]) => boolean, what = 'condition'): Promise<T[]> {
+  /**
+   * Resolves once `condition` holds (checked on every arrival); fails when the stream ends first,
+   * or, with `timeoutMs`, when that much time passes first.
+   */
+  until(condition: (items: T[]) => boolean, what = 'condition', timeoutMs?: number): Promise<T[]> {
     return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        this.waiters.delete(check);
+        if (timer) clearTimeout(timer);
+      };
       const check = () => {
         if (condition(this.items)) {
-          this.waiters.delete(check);
+          settle();
           resolve(this.items);
         } else if (this.errors || this.completed) {
-          this.waiters.delete(check);
+          settle();
           reject(new Error(`subscription ended before ${what}: ${JSON.stringify(this.errors)} after ${JSON.stringify(this.items)}`));
         }
       };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.waiters.delete(check);
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(this.items)}`));
+        }, timeoutMs);
+      }
       this.waiters.add(check);
       check();
     });
