@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Db, Orm } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
-import { toPublished, type EventBus } from '../events/event-bus.js';
-import type { SessionEvent } from '../model/session-event.entity.js';
+import type { EventBus, PublishedEvent } from '../events/event-bus.js';
 import { ChatSession } from '../model/session.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
@@ -91,10 +90,10 @@ export class AssignmentEngine implements AssignmentTrigger {
     const waiting = await em.execute(`select 1 from chat_sessions where tenant_id = ? and queued_at is not null limit 1`, [tenantId]);
     if (waiting.length === 0) return;
     const events = await em.transactional((tx) => this.drainLocked(tx, tenantId));
-    if (events.length) this.events.publish(events.map(toPublished));
+    if (events.length) this.events.publish(events);
   }
 
-  private async drainLocked(tx: Db, tenantId: string): Promise<SessionEvent[]> {
+  private async drainLocked(tx: Db, tenantId: string): Promise<PublishedEvent[]> {
     await tx.execute('select pg_advisory_xact_lock(?, ?)', [ASSIGNMENT_LOCK_CLASS, lockKeyOf(tenantId)]);
     const tenant = await tx.findOne(Tenant, { id: tenantId });
     if (!tenant?.autoAssign) return [];
@@ -109,7 +108,7 @@ export class AssignmentEngine implements AssignmentTrigger {
       { queuedAt: { $ne: null }, agent: null, status: SessionStatus.ACTIVE, kind: SessionKind.SUPPORT },
       { orderBy: { queuedAt: 'asc', id: 'asc' }, limit: slots, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
-    const events: SessionEvent[] = [];
+    const events: PublishedEvent[] = [];
     let clock = Date.now();
     for (const session of queue) {
       const pick = pickAgent(candidates);

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import type { Db } from '../db/orm.js';
-import type { ChatSession } from '../model/session.entity.js';
-import { isLifecycleEvent, isMessageEvent, type EventBody, type EventPayloads, type PublishedEvent, type SessionEventType, type TypingSignal } from '../model/event-contract.js';
-import { SessionEvent } from '../model/session-event.entity.js';
+import { isLifecycleEvent, isMessageEvent, type EventBody, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
+import { eventBodyOf, publishedEventOf, typingSignalOf } from '../model/event-validation.js';
+import type { SessionEvent } from '../model/session-event.entity.js';
 
 export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
 
@@ -272,13 +272,9 @@ export class PubSubEventBus implements EventBus {
   }
 
   private receive(channel: string, raw: string): void {
-    let message: BusMessage;
-    try {
-      message = JSON.parse(raw) as BusMessage;
-    } catch {
-      return;
-    }
-    if (message.kind === 'event' || message.kind === 'typing' || message.kind === 'stats' || message.kind === 'revoked') this.listeners.deliver(channel, message);
+    // `resync` is this node's own word for a reconnect: it never comes off the wire.
+    const message = busMessageOf(raw);
+    if (message && message.kind !== 'resync') this.listeners.deliver(channel, message);
   }
 
   /** (Re)connected: subscribe every channel listened to, then tell every listener to catch up. */
@@ -304,24 +300,85 @@ export class PubSubEventBus implements EventBus {
   }
 }
 
-/**
- * Stages an outbox row in the caller's unit of work; it is written by the same flush, and so
- * committed or rolled back together with the change it describes. The database numbers it
- * (`seq`, `inboxSeq`, `id`) as it is inserted.
- */
-export function recordEvent<K extends SessionEventType>(em: Db, session: ChatSession, type: K, payload: EventPayloads[K]): SessionEvent {
-  return em.create(SessionEvent, { tenant: session.tenant, session, type, payload: payload as unknown as Record<string, unknown> });
+/** Where an event happened: its tenant and session. */
+export interface EventPlace {
+  tenantId: string;
+  sessionId: string;
 }
 
-/** A stored outbox row as the contract's event (its `type` and `payload` were written by `recordEvent`). */
+/** Where a session's events happen. */
+export const placeOf = (session: { id: string; tenant: { id: string } }): EventPlace => ({ tenantId: String(session.tenant.id), sessionId: String(session.id) });
+
+/**
+ * The one way an event enters the outbox, from ORM and plain-SQL paths alike: written in the
+ * caller's transaction (so committed or rolled back with the change it describes) after the unit
+ * of work is flushed (the rows it describes exist first). The database numbers it (`seq`,
+ * `inboxSeq`, `id`, and the transaction id reactions read by) as it is inserted. Publish what it
+ * returns after the commit.
+ */
+export async function appendEvent(tx: Db, place: EventPlace, body: EventBody): Promise<PublishedEvent> {
+  await tx.flush();
+  const createdAt = new Date();
+  const [row] = await tx.execute<{ id: string; seq: string; inbox_seq: string | null }[]>(
+    `insert into session_events (tenant_id, session_id, type, payload, created_at) values (?, ?, ?, ?::jsonb, ?::timestamptz)
+     returning id::text as id, seq::text as seq, inbox_seq::text as inbox_seq`,
+    [place.tenantId, place.sessionId, body.type, JSON.stringify(body.payload), createdAt.toISOString()],
+  );
+  if (!row) throw new Error('the outbox insert returned no row');
+  return { ...body, id: row.id, seq: row.seq, inboxSeq: row.inbox_seq, tenantId: place.tenantId, sessionId: place.sessionId, createdAt: createdAt.toISOString() };
+}
+
+/** A stored outbox row as the contract's event (checked, not cast: a row that is not one is a corrupt outbox). */
 export function toPublished(event: SessionEvent): PublishedEvent {
+  const body = eventBodyOf(event.type, event.payload);
+  if (body === null) throw new Error(`outbox event ${event.id} (${event.type}) does not match the event contract`);
   return {
+    ...body,
     id: event.id,
     seq: event.seq,
     inboxSeq: event.inboxSeq ?? null,
     tenantId: String(event.tenant.id),
     sessionId: String(event.session.id),
     createdAt: event.createdAt.toISOString(),
-    ...({ type: event.type, payload: event.payload } as EventBody),
   };
+}
+
+/** A bus message off Redis, checked: anything else (another version's, a stranger's) is dropped. */
+export function busMessageOf(raw: string): BusMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const message: { kind?: unknown; event?: unknown; typing?: unknown; revocation?: unknown } = value;
+  switch (message.kind) {
+    case 'event': {
+      const event = publishedEventOf(message.event);
+      return event && { kind: 'event', event };
+    }
+    case 'typing': {
+      const typing = typingSignalOf(message.typing);
+      return typing && { kind: 'typing', typing };
+    }
+    case 'stats':
+      return { kind: 'stats' };
+    case 'revoked': {
+      const revocation = revocationOf(message.revocation);
+      return revocation && { kind: 'revoked', revocation };
+    }
+    default:
+      return null;
+  }
+}
+
+function revocationOf(value: unknown): Revocation | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { tenantId, userId, family, apiKeyId }: { tenantId?: unknown; userId?: unknown; family?: unknown; apiKeyId?: unknown } = value;
+  if (typeof tenantId !== 'string') return null;
+  if (typeof userId === 'string') return { tenantId, userId };
+  if (typeof family === 'string') return { tenantId, family };
+  if (typeof apiKeyId === 'string') return { tenantId, apiKeyId };
+  return null;
 }

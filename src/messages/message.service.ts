@@ -2,8 +2,7 @@ import { readShowsNotes, seesPrivateNotes, visibleMessages, visibleMessagesSql }
 import { lastEventIdOf } from '../events/event-position.js';
 import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
 import { LockMode } from '@mikro-orm/core';
-import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
-import type { SessionEvent } from '../model/session-event.entity.js';
+import { appendEvent, placeOf, type EventBus } from '../events/event-bus.js';
 import { Participant } from '../model/participant.entity.js';
 import { ensureParticipant, roleFor } from '../sessions/participants.js';
 import { denialOf, loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
@@ -23,7 +22,6 @@ import { messageRecordOf, type MessageRecord } from '../sessions/message-record.
 import { joinsAutoAssignQueue, type AssignmentTrigger } from '../sessions/assignment-queue.js';
 import {
   insertAttachments,
-  insertEvent,
   insertMessage,
   insertParticipant,
   moveSenderWatermarks,
@@ -162,8 +160,9 @@ export class MessageService {
     if (viewer.kind === 'anonymous') throw unauthenticated();
     const tenantId = viewer.tenantId;
     let queued = false;
-    // Plain statements, no unit of work (send-statements.ts; bench/NOTES.md): the same rules and
-    // the same rows as before, about the HTTP floor's statement count.
+    const noEvents: PublishedEvent[] = [];
+    // Plain statements, no unit of work (send-statements.ts; bench/NOTES.md): the rules of the ORM
+    // paths, at about the HTTP floor's statement count.
     const outcome = await em.transactional(async (tx) => {
       queued = false;
       const session = await selectSession(tx, tenantId, sessionId, true);
@@ -184,7 +183,7 @@ export class MessageService {
           order: 'id asc',
           limit: 1,
         });
-        if (original) return { participants, message: messageRecords([original], participants)[0]!, created: false, events: [] as PublishedEvent[] };
+        if (original) return { participants, message: messageRecords([original], participants)[0]!, created: false, events: noEvents };
       }
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
       if (isPrivate && session.kind !== SessionKind.SUPPORT) throw badInput('private', 'Private notes belong to support sessions', 'NOTES_SUPPORT_ONLY');
@@ -236,7 +235,7 @@ export class MessageService {
         private: isPrivate,
         attachments,
       };
-      const event = await insertEvent(tx, tenantId, sessionId, 'message.created', { message: messageDto(message) });
+      const event = await appendEvent(tx, { tenantId, sessionId }, { type: 'message.created', payload: { message: messageDto(message) } });
       await updateSessionAfterSend(tx, tenantId, sessionId, id, counters);
       // The sender has read everything up to their own message.
       await moveSenderWatermarks(tx, tenantId, sender.id, id);
@@ -388,14 +387,12 @@ export class MessageService {
         { lastReadMessageId: target },
       );
       await tx.nativeUpdate(Participant, { id: participant.id, lastDeliveredMessageId: { $lt: target } }, { lastDeliveredMessageId: target });
-      const events: SessionEvent[] = [];
+      const events: PublishedEvent[] = [];
       if (moved > 0) {
         events.push(
-          recordEvent(tx, session, 'read.updated', {
-            participantId: participant.id,
-            userId: participant.user?.id ?? null,
-            lastReadMessageId: target,
-            ...noteBlind,
+          await appendEvent(tx, placeOf(session), {
+            type: 'read.updated',
+            payload: { participantId: participant.id, userId: participant.user?.id ?? null, lastReadMessageId: target, ...noteBlind },
           }),
         );
       }
@@ -450,7 +447,7 @@ export class MessageService {
       change(message, now);
       session.updatedAt = now;
       await tx.flush();
-      const event = recordEvent(tx, session, type, { message: messageDto(messageRecordOf(message)) });
+      const event = await appendEvent(tx, placeOf(session), { type, payload: { message: messageDto(messageRecordOf(message)) } });
       return { session, message, events: [event] };
     });
     this.publish(outcome.events);
@@ -493,11 +490,9 @@ export class MessageService {
       const moved = await tx.nativeUpdate(Participant, { id: current.id, lastDeliveredMessageId: { $lt: messageId } }, { lastDeliveredMessageId: messageId });
       if (moved === 0) return [];
       return [
-        recordEvent(tx, session, 'delivery.updated', {
-          participantId: current.id,
-          userId: viewer.kind === 'user' ? viewer.userId : null,
-          lastDeliveredMessageId: messageId,
-          ...noteBlind,
+        await appendEvent(tx, placeOf(session), {
+          type: 'delivery.updated',
+          payload: { participantId: current.id, userId: viewer.kind === 'user' ? viewer.userId : null, lastDeliveredMessageId: messageId, ...noteBlind },
         }),
       ];
     });
@@ -537,8 +532,8 @@ export class MessageService {
     return { views: messageRecords(rows, participants).map((record) => watermarks.view(record)), participants };
   }
 
-  private publish(events: SessionEvent[]): void {
-    if (events.length) this.deps.events.publish(events.map(toPublished));
+  private publish(events: PublishedEvent[]): void {
+    if (events.length) this.deps.events.publish(events);
   }
 }
 

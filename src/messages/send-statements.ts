@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ReceivedFile } from '../attachments/attachment.service.js';
 import type { Db } from '../db/orm.js';
-import type { EventPayloads, PublishedEvent, SessionEventType } from '../model/event-contract.js';
 import type { AttachmentRecord } from '../sessions/message-record.js';
 import type { ParticipantRole, SenderType } from '../shared/enums.js';
 
@@ -56,25 +55,6 @@ export async function insertAttachments(tx: Db, tenantId: string, messageId: str
     params,
   );
   return rows.map(({ id, name, contentType, size, metadata }) => ({ id, name, contentType, size, metadata }));
-}
-
-/** Writes an outbox row (numbered by its trigger) and returns it as it is published after commit. */
-export async function insertEvent<K extends SessionEventType>(tx: Db, tenantId: string, sessionId: string, type: K, payload: EventPayloads[K]): Promise<PublishedEvent> {
-  const createdAt = new Date();
-  const [row] = await tx.execute<{ id: string; seq: string | null; inbox_seq: string | null }[]>(
-    `insert into session_events (tenant_id, session_id, type, payload, created_at) values (?, ?, ?, ?::jsonb, ?::timestamptz)
-     returning id::text as id, seq::text as seq, inbox_seq::text as inbox_seq`,
-    [tenantId, sessionId, type, JSON.stringify(payload), createdAt.toISOString()],
-  );
-  return {
-    id: row!.id,
-    seq: row!.seq as string,
-    inboxSeq: row!.inbox_seq,
-    tenantId,
-    sessionId,
-    createdAt: createdAt.toISOString(),
-    ...({ type, payload } as Pick<PublishedEvent, 'type' | 'payload'>),
-  } as PublishedEvent;
 }
 
 /** What a sent message changes on its session row, besides `updated_at` and `last_message_id`. */

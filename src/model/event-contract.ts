@@ -1,8 +1,10 @@
 /**
  * The event contract: every event type a session's outbox records, with its payload, declared
- * once. Producers (the services, through `recordEvent`) can only write these shapes; consumers
+ * once. Producers (the services, through `appendEvent`) can only write these shapes; consumers
  * (GraphQL event types, legacy frames, chat API shapes, streams) narrow on `type` instead of
- * casting. Payloads are plain JSON: they are stored in jsonb and travel over Redis unchanged.
+ * casting. Payloads are plain JSON: they are stored in jsonb and travel over Redis unchanged;
+ * where they come back untyped (a stored row, a Redis message, a delivery's copy),
+ * event-validation.ts checks them back into these types.
  */
 import type { Priority, SenderType, SessionAction, SessionKind, SessionStatus } from '../shared/enums.js';
 
@@ -69,8 +71,9 @@ export interface RatingDto {
   createdAt: string;
 }
 
-/** What a `session.updated` changed. */
-export type SessionChange = 'status' | 'agent' | 'members' | 'rating';
+/** What a `session.updated` can change. */
+export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating'] as const;
+export type SessionChange = (typeof SESSION_CHANGES)[number];
 
 /** A participant's watermark moved forward (markRead, or a delivery). */
 interface WatermarkPayload {
@@ -119,6 +122,9 @@ export const SESSION_EVENT_TYPES = [
   'read.updated',
   'delivery.updated',
 ] as const satisfies readonly SessionEventType[];
+
+/** Fails to compile when a type is added to EventPayloads and not to SESSION_EVENT_TYPES. */
+export const EVERY_EVENT_TYPE_LISTED: [Exclude<SessionEventType, (typeof SESSION_EVENT_TYPES)[number]>] extends [never] ? true : never = true;
 
 /** One event type with its payload: a discriminated union on `type`. */
 export type EventBody = { [K in SessionEventType]: { type: K; payload: EventPayloads[K] } }[SessionEventType];

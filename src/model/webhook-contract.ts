@@ -4,6 +4,7 @@
  * of its event by `webhookBody` and nowhere else.
  */
 import { SESSION_EVENT_TYPES, type EventBody, type EventPayloads, type SessionEventType } from './event-contract.js';
+import { eventBodyOf } from './event-validation.js';
 import { withoutNotes } from './event-visibility.js';
 
 /** Events about the webhooks themselves; they belong to a tenant, not to a session. */
@@ -45,22 +46,46 @@ export interface StoredWebhookEvent {
 
 /**
  * The body of a delivery, or null when its endpoint does not take it. Its copy was written from a
- * contract-typed event (the outbox, or `webhook.disabled`). An endpoint without `includePrivate`
- * gets session events as a viewer who does not see private notes sees them (event-visibility.ts).
+ * contract-typed event (the outbox, or `webhook.disabled`) and is checked back into that type here.
+ * An endpoint without `includePrivate` gets session events as a viewer who does not see private
+ * notes sees them (event-visibility.ts).
  */
 export function webhookBody(event: StoredWebhookEvent, includePrivate: boolean): WebhookBody | null {
   const common = { timestamp: event.eventCreatedAt.toISOString(), tenantId: event.tenantId };
   if (event.type === 'webhook.disabled') {
-    return { ...common, type: event.type, sessionId: null, eventId: null, seq: null, data: event.payload as unknown as TenantEventPayloads['webhook.disabled'] };
+    const data = disabledPayloadOf(event.payload);
+    if (data === null) throw new Error('a webhook.disabled delivery does not match the webhook contract');
+    return { ...common, type: event.type, sessionId: null, eventId: null, seq: null, data };
   }
-  const stored = { type: event.type, payload: event.payload } as EventBody;
+  const stored = eventBodyOf(event.type, event.payload);
+  if (stored === null) throw new Error(`the delivery of event ${event.eventId ?? '?'} (${event.type}) does not match the event contract`);
   const seen = includePrivate ? stored : withoutNotes(stored);
   if (seen === null) return null;
-  return {
-    ...common,
-    sessionId: event.sessionId ?? '',
-    eventId: event.eventId ?? '',
-    seq: event.seq ?? '',
-    ...({ type: seen.type, data: seen.payload } as Pick<SessionEventBody, 'type' | 'data'>),
-  } as SessionEventBody;
+  return { ...common, sessionId: event.sessionId ?? '', eventId: event.eventId ?? '', seq: event.seq ?? '', ...asData(seen) };
+}
+
+type SessionEventData = { [K in SessionEventType]: { type: K; data: EventPayloads[K] } }[SessionEventType];
+
+/** An event body with its payload under `data`, as Standard Webhooks name it (one case per shape keeps type and data paired). */
+function asData(body: EventBody): SessionEventData {
+  switch (body.type) {
+    case 'session.created':
+      return { type: body.type, data: body.payload };
+    case 'session.updated':
+      return { type: body.type, data: body.payload };
+    case 'message.created':
+    case 'message.updated':
+    case 'message.deleted':
+      return { type: body.type, data: body.payload };
+    case 'read.updated':
+      return { type: body.type, data: body.payload };
+    case 'delivery.updated':
+      return { type: body.type, data: body.payload };
+  }
+}
+
+function disabledPayloadOf(payload: Record<string, unknown>): TenantEventPayloads['webhook.disabled'] | null {
+  const { webhookId, url, failingSince, reason } = payload;
+  if (typeof webhookId !== 'string' || typeof url !== 'string' || typeof failingSince !== 'string' || reason !== 'FAILING') return null;
+  return { webhookId, url, failingSince, reason };
 }

@@ -4,6 +4,7 @@ import type { ReactionConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
 import { toPublished } from '../events/event-bus.js';
 import type { PublishedEvent } from '../model/event-contract.js';
+import { storedJsonObject } from '../shared/validate.js';
 import { SessionEvent } from '../model/session-event.entity.js';
 import type { DueTimer, Reaction, ReactionObserver } from './reaction.js';
 
@@ -285,7 +286,7 @@ export class ReactionRunner {
       key: row.key,
       tenantId: row.tenant_id,
       dueAt: new Date(row.due_at),
-      payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload,
+      payload: storedJsonObject(row.payload, `timer ${row.reaction}/${row.key}'s payload`),
       attempt: row.attempts,
     };
     const connection = this.orm.em.fork().getConnection();

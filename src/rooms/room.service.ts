@@ -1,6 +1,5 @@
 import { requireUser } from '../shared/guards.js';
-import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
-import type { SessionEvent } from '../model/session-event.entity.js';
+import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
 import type { ConnectionArgs, MessageConnectionResult, MessageService, SendMessageInput, SendResult } from '../messages/message.service.js';
 import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
@@ -46,7 +45,7 @@ export class RoomService {
         tx.create(Participant, { tenant, session, user: tx.getReference(User, userId), role: ParticipantRole.MEMBER });
       }
       await tx.flush();
-      return { session, events: [recordEvent(tx, session, 'session.created', { session: sessionDto(session), memberIds: [owner.userId, ...memberIds] })] };
+      return { session, events: [await appendEvent(tx, placeOf(session), { type: 'session.created', payload: { session: sessionDto(session), memberIds: [owner.userId, ...memberIds] } })] };
     });
     this.publish(events);
     await em.populate(session, POPULATE);
@@ -127,10 +126,10 @@ export class RoomService {
     const { room, events } = await em.transactional(async (tx) => {
       const room = await this.readable(roomIdArg, true, tx);
       const existing = await tx.findOne(Participant, { session: room, user: userId });
-      if (!(await apply(tx, room, existing))) return { room, events: [] as SessionEvent[] };
+      if (!(await apply(tx, room, existing))) return { room, events: [] };
       room.updatedAt = new Date();
       await tx.flush();
-      const event = recordEvent(tx, room, 'session.updated', { session: sessionDto(room), changes: ['members'], change, userId });
+      const event = await appendEvent(tx, placeOf(room), { type: 'session.updated', payload: { session: sessionDto(room), changes: ['members'], change, userId } });
       return { room, events: [event] };
     });
     this.publish(events);
@@ -138,7 +137,7 @@ export class RoomService {
     return room;
   }
 
-  private publish(events: SessionEvent[]): void {
-    if (events.length) this.deps.events.publish(events.map(toPublished));
+  private publish(events: PublishedEvent[]): void {
+    if (events.length) this.deps.events.publish(events);
   }
 }

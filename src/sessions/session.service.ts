@@ -6,8 +6,7 @@ import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import type { UserViewer } from '../shared/viewer.js';
 import type { SessionChange } from '../model/event-contract.js';
 import type { TokenService } from '../auth/tokens.js';
-import { recordEvent, toPublished, type EventBus, type PublishedEvent } from '../events/event-bus.js';
-import type { SessionEvent } from '../model/session-event.entity.js';
+import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
 import { messageRecordOf } from './message-record.js';
@@ -110,14 +109,14 @@ export interface GuestFields {
  * transaction in `tenantId`. Shared by guest sessions (seed 003) and widget sessions (seed 002).
  * The caller publishes the returned event after commit.
  */
-export async function insertGuestSession(em: Db, tenantId: string, fields: GuestFields): Promise<{ session: ChatSession; guest: Participant; event: SessionEvent }> {
+export async function insertGuestSession(em: Db, tenantId: string, fields: GuestFields): Promise<{ session: ChatSession; guest: Participant; event: PublishedEvent }> {
   return em.transactional(async (tx) => {
     const tenant = tx.getReference(Tenant, tenantId);
     const session = tx.create(ChatSession, { tenant, ...fields });
     const guest = tx.create(Participant, { tenant, session, role: ParticipantRole.CUSTOMER, guestName: fields.guestName });
     await queueIfAutoAssigned(tx, session);
     await tx.flush();
-    const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
+    const event = await appendEvent(tx, placeOf(session), { type: 'session.created', payload: { session: sessionDto(session) } });
     return { session, guest, event };
   });
 }
@@ -164,12 +163,15 @@ async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Prom
  * reaches subscriptions, the inbox and webhooks) is recorded; the caller publishes it after commit.
  * `actorId`: the admin who assigned; null when auto-assignment did.
  */
-export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = new Date(), actorId: string | null = null): Promise<SessionEvent> {
+export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = new Date(), actorId: string | null = null): Promise<PublishedEvent> {
   await joinAsAgent(tx, session, agent);
   session.queuedAt = null;
   session.updatedAt = now;
   await tx.flush();
-  return recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['agent'], action: SessionAction.ASSIGNED, previousAgentId: null, actorId });
+  return appendEvent(tx, placeOf(session), {
+    type: 'session.updated',
+    payload: { session: sessionDto(session), changes: ['agent'], action: SessionAction.ASSIGNED, previousAgentId: null, actorId },
+  });
 }
 
 /** Session lifecycle: lookup, listing, creation (user and guest), and the workflow (assign, transfer, unassign, close, reopen). */
@@ -290,7 +292,7 @@ export class SessionService {
       tx.create(Participant, { tenant, session, user: tx.getReference(User, customerId), role: ParticipantRole.CUSTOMER });
       await queueIfAutoAssigned(tx, session);
       await tx.flush();
-      const event = recordEvent(tx, session, 'session.created', { session: sessionDto(session) });
+      const event = await appendEvent(tx, placeOf(session), { type: 'session.created', payload: { session: sessionDto(session) } });
       return { session, events: [event] };
     });
     this.publish(events);
@@ -408,7 +410,7 @@ export class SessionService {
       session.updatedAt = new Date();
       await tx.flush();
       const actorId = viewer.kind === 'user' ? viewer.userId : null;
-      const event = recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes, action, previousAgentId, actorId });
+      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, action, previousAgentId, actorId } });
       return { session, event, previousAgentId };
     });
     this.publish([event]);
@@ -432,7 +434,7 @@ export class SessionService {
     let session: ChatSession;
     let guest: Participant;
     try {
-      let event: SessionEvent;
+      let event: PublishedEvent;
       ({ session, guest, event } = await insertGuestSession(em.fork(), viewer.tenantId, fields));
       this.publish([event]);
     } catch (error) {
@@ -459,8 +461,7 @@ export class SessionService {
     return rows.reverse().map((message) => watermarks.view(messageRecordOf(message)));
   }
 
-  private publish(events: SessionEvent[]): void {
-    const published: PublishedEvent[] = events.map(toPublished);
-    this.deps.events.publish(published);
+  private publish(events: PublishedEvent[]): void {
+    this.deps.events.publish(events);
   }
 }

@@ -108,6 +108,13 @@ export function requireJsonObject(value: unknown, field: string, maxBytes: numbe
   return value as Record<string, unknown>;
 }
 
+/** A jsonb column as the driver gives it (parsed, or as text) when it must hold an object; anything else is a corrupt row. */
+export function storedJsonObject(value: unknown, what: string): Record<string, unknown> {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${what} is not a JSON object`);
+  return { ...parsed };
+}
+
 export function intInRange(value: number | null | undefined, field: string, min: number, max: number, fallback: number): number {
   if (value === null || value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) throw badInput(field, `${field} must be an integer between ${min} and ${max}`);

@@ -1,5 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { recordEvent, toPublished, type EventBus } from '../events/event-bus.js';
+import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
 import type { RatingDto } from '../model/event-contract.js';
 import { SessionRating } from '../model/session-rating.entity.js';
 import type { ChatSession } from '../model/session.entity.js';
@@ -56,7 +56,7 @@ export class RatingService {
       throw badInput('score', `score must be an integer from ${MIN_SCORE} to ${MAX_SCORE}`);
     }
     const comment = optionalText(input.comment, 'comment', MAX_RATING_COMMENT_LENGTH);
-    let outcome: { rating: SessionRating; event: ReturnType<typeof recordEvent> };
+    let outcome: { rating: SessionRating; event: PublishedEvent };
     try {
       outcome = await em.transactional(async (tx) => {
         // Another tenant's session, or one the viewer may not read, fails here as it does everywhere.
@@ -70,7 +70,7 @@ export class RatingService {
         const rating = tx.create(SessionRating, { tenant: session.tenant, session, participant, agent: session.agent, score, comment });
         session.updatedAt = rating.createdAt;
         await tx.flush();
-        const event = recordEvent(tx, session, 'session.updated', { session: sessionDto(session), changes: ['rating'], rating: ratingDto(rating) });
+        const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes: ['rating'], rating: ratingDto(rating) } });
         return { rating, event };
       });
     } catch (error) {
@@ -78,7 +78,7 @@ export class RatingService {
       if (error instanceof UniqueConstraintViolationException) throw conflict('ALREADY_RATED', 'The session has already been rated');
       throw error;
     }
-    this.deps.events.publish([toPublished(outcome.event)]);
+    this.deps.events.publish([outcome.event]);
     return ratingDto(outcome.rating);
   }
 

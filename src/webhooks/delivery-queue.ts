@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Orm } from '../db/orm.js';
+import { storedJsonObject } from '../shared/validate.js';
 import type { TenantEventPayloads, WebhookEventType } from '../model/webhook-contract.js';
 import type { AttemptOutcome } from './sender.js';
 
@@ -92,7 +93,7 @@ export async function claimDue(orm: Orm, limit: number, leaseMs: number): Promis
       sessionId: row.session_id,
       seq: row.seq,
       type: row.type,
-      payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload,
+      payload: storedJsonObject(row.payload, `webhook delivery ${row.id}'s payload`),
       eventCreatedAt: asDate(row.event_created_at),
       attempts: row.attempts,
       url: row.url,

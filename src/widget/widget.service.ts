@@ -1,6 +1,6 @@
 import { originAllowed } from '../shared/origin.js';
 import type { TokenService } from '../auth/tokens.js';
-import { toPublished, type EventBus } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { ChatSession } from '../model/session.entity.js';
 import { insertGuestSession } from '../sessions/session.service.js';
 import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
@@ -42,7 +42,7 @@ export class WidgetService {
     const demoPage = fromOwnPage && this.deps.config.demo;
     if (!demoPage && !originAllowed(origin, tenant.allowedOrigins)) throw forbidden('ORIGIN_NOT_ALLOWED', 'This origin may not use the widget');
     const { session, guest, event } = await insertGuestSession(em.fork(), tenant.id, { sessionKey: null, guestName: 'Visitor' });
-    this.deps.events.publish([toPublished(event)]);
+    this.deps.events.publish([event]);
     if (session.queuedAt) await this.deps.assignment?.drain(tenant.id);
     const token = await this.deps.tokens.issueGuestToken(guest.id, tenant.id, session.id);
     return { token, session };
