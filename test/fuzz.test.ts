@@ -79,7 +79,9 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     const rows = (await t.server.orm.em.fork().getConnection().execute(
       `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'mikro_orm%' order by 1`,
     )) as { name: string }[];
-    tables = rows.map((r) => r.name);
+    // A reaction's checkpoint moves on its own, after the calls that committed events (reactions
+    // run in the background): it is the node's progress, not data a call changes.
+    tables = rows.map((r) => r.name).filter((name) => name !== 'reaction_checkpoints');
   });
   afterAll(() => t?.dispose());
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import pino from 'pino';
+import { parseAdminCommand } from '../src/admin/admin.commands.js';
 import { ReactionRunner } from '../src/reactions/reaction-runner.js';
 import { pruneEvents } from '../src/realtime/retention.js';
 import type { Reaction } from '../src/reactions/reaction.js';
@@ -79,14 +80,17 @@ describe('reactions and durable timers', () => {
     expect(seen.filter((row) => row.runs !== 1)).toEqual([]);
   });
 
-  it('retries a failing event with backoff, parks it after its last attempt, and holds no other reaction up', async () => {
+  it('retries a failing event with backoff, parks it after its last attempt, and holds no other reaction up; `reactions --retry` sends it back', async () => {
     let attempts = 0;
+    let down = true;
+    const recovered: string[] = [];
     const failing: Reaction = {
       name: 'always-fails',
       events: ['message.created'],
-      handle: async () => {
+      handle: async (event) => {
         attempts += 1;
-        throw new Error('the receiving system is down');
+        if (down) throw new Error('the receiving system is down');
+        recovered.push(`event:${event.id}`);
       },
     };
     const healthy = effectReaction(t.server.orm, 'healthy-beside-failing', 'effect');
@@ -103,6 +107,14 @@ describe('reactions and durable timers', () => {
       () => sql<{ attempts: number; lease_owner: string | null }>("select attempts, lease_owner from reaction_checkpoints where name = 'always-fails'"),
       (rows) => rows[0]?.attempts === 0 && rows[0]?.lease_owner === null,
     );
+    // The admin CLI lists it, and sends the parked events back once the receiver is up again.
+    const listed = await parseAdminCommand(['reactions']).run({ orm: t.server.orm, tokens: t.server.deps.tokens });
+    expect(listed).toMatch(/^always-fails\tat \d+\/\d+\tparked 3\t/m);
+    down = false;
+    expect(await parseAdminCommand(['reactions', '--retry', 'always-fails']).run({ orm: t.server.orm, tokens: t.server.deps.tokens })).toBe('sent back 3 parked to always-fails');
+    await until('the parked events handled again', async () => [...recovered].sort(), (keys) => keys.length === 3);
+    expect([...recovered].sort()).toEqual(expected);
+    await until('nothing parked or pending', () => sql<{ n: string }>("select ((select count(*) from reaction_parked where reaction = 'always-fails') + (select count(*) from timers where reaction = 'always-fails'))::text as n"), (rows) => rows[0]?.n === '0');
   });
 
   it('takes over an event and a timer from a node that died holding them, once its lease runs out', async () => {

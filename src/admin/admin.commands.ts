@@ -1,6 +1,7 @@
 import { normaliseOrigin } from '../shared/origin.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { reactionStates, retryParked } from '../reactions/parked.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db, Orm } from '../db/orm.js';
 import { UserRole } from '../shared/enums.js';
@@ -25,6 +26,8 @@ Commands:
                                                             add a user (a password is generated unless given; bots get none)
   set-password <username> [--tenant SLUG] [--password P]    replace a password (generated unless given)
   token <username> [--tenant SLUG] [--ttl SECONDS]          print an access token (for bots and scripts)
+  reactions [--retry NAME]                                  each reaction's checkpoint, failures and parked work;
+                                                            --retry sends NAME's parked events and timers back to it
 
 The database is the one the server uses (DATABASE_URL / DATA_DIR). While a server owns the
 embedded database (DATA_DIR), the commands run inside it, so changes take effect at once.`;
@@ -75,6 +78,7 @@ const OPTIONS = {
   'display-name': { type: 'string' },
   email: { type: 'string' },
   ttl: { type: 'string' },
+  retry: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -137,6 +141,11 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
         if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 60)) throw new AdminCommandError('--ttl must be a whole number of seconds, at least 60');
         return tokens.issueAccessToken(user.id, tenant.id, user.tokenVersion, ttl);
+      }
+      case 'reactions': {
+        if (values.retry !== undefined) return `sent back ${await retryParked(em, values.retry)} parked to ${values.retry}`;
+        const states = await reactionStates(em);
+        return states.map((s) => `${s.name}\tat ${s.position}\tparked ${s.parked}\tfailing ${s.attempts}${s.lastError ? ` (${s.lastError})` : ''}\tupdated ${s.updatedAt}`).join('\n');
       }
       default:
         throw new AdminCommandError(`unknown command "${command}"\n\n${ADMIN_USAGE}`);

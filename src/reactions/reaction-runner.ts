@@ -6,6 +6,7 @@ import { toPublished } from '../events/event-bus.js';
 import type { PublishedEvent } from '../model/event-contract.js';
 import { storedJsonObject } from '../shared/validate.js';
 import { SessionEvent } from '../model/session-event.entity.js';
+import { retriedEventId } from './parked.js';
 import type { DueTimer, Reaction, ReactionObserver } from './reaction.js';
 
 const BATCH_SIZE = 100;
@@ -260,7 +261,8 @@ export class ReactionRunner {
   }
 
   private async timersPass(): Promise<void> {
-    const names = [...this.byName.values()].filter((reaction) => reaction.fire).map((reaction) => reaction.name);
+    // Every reaction may have timers: its own (`fire`), or parked events sent back to it (`handle`).
+    const names = [...this.byName.keys()];
     if (names.length === 0) return;
     const connection = this.orm.em.fork().getConnection();
     while (!this.stopped) {
@@ -291,8 +293,9 @@ export class ReactionRunner {
     };
     const connection = this.orm.em.fork().getConnection();
     try {
-      await this.withinLease(reaction.fire!(timer));
+      await this.withinLease(this.runTimer(reaction, timer));
       this.observer?.handled(row.reaction, 'timer');
+      if (retriedEventId(row.key) !== null) await this.refreshParked(row.reaction);
       // Moved while it ran (a new version): the new schedule stands.
       await connection.execute('delete from timers where id = ? and version = ?', [row.id, row.version]);
     } catch (error) {
@@ -302,7 +305,14 @@ export class ReactionRunner {
         this.logger.error({ err: error, reaction: row.reaction, timer: row.key, attempts: row.attempts }, 'reaction parked a timer after its last attempt');
         const gone = await connection.execute<{ id: string }[]>('delete from timers where id = ? and version = ? returning id::text as id', [row.id, row.version]);
         if (gone.length > 0) {
-          await connection.execute('insert into reaction_parked (reaction, timer_key, tenant_id, attempts, error) values (?, ?, ?, ?, ?)', [row.reaction, row.key, row.tenant_id, row.attempts, message]);
+          await connection.execute('insert into reaction_parked (reaction, timer_key, tenant_id, payload, attempts, error) values (?, ?, ?, ?::jsonb, ?, ?)', [
+            row.reaction,
+            row.key,
+            row.tenant_id,
+            JSON.stringify(timer.payload),
+            row.attempts,
+            message,
+          ]);
           await this.refreshParked(row.reaction);
         }
         return;
@@ -316,6 +326,19 @@ export class ReactionRunner {
         row.version,
       ]);
     }
+  }
+
+  /** A timer's work: the reaction's own `fire`, or a parked event sent back to `handle` (parked.ts). */
+  private async runTimer(reaction: Reaction, timer: DueTimer): Promise<void> {
+    const eventId = retriedEventId(timer.key);
+    if (eventId === null) {
+      if (!reaction.fire) throw new Error(`reaction ${reaction.name} has a timer but no fire`);
+      return reaction.fire(timer);
+    }
+    if (!reaction.handle) throw new Error(`reaction ${reaction.name} handles no events`);
+    const event = (await this.load([eventId])).get(eventId);
+    // Pruned meanwhile: nothing is left to retry.
+    if (event) await reaction.handle(event);
   }
 
   private async refreshParked(name: string): Promise<void> {

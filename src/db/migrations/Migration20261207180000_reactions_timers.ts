@@ -11,7 +11,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `reaction_checkpoints`: per reaction, the last (tx, id) it finished, and the lease of the node
  *   working on it (lease times are the database's clock). `attempts`/`retry_at`/`last_error` are
  *   the current event's failures.
- * - `reaction_parked`: events a reaction gave up on after its attempts, kept to be seen and retried.
+ * - `reaction_parked`: events and timers (with their payload) a reaction gave up on after its
+ *   attempts, kept to be seen and retried (`npm run admin -- reactions`).
  * - `timers`: work due at a time, one row per (reaction, key); scheduling the same key again moves
  *   it (and bumps `version`, so a run of the old schedule does not delete the new one).
  */
@@ -26,7 +27,7 @@ export class Migration20261207180000_reactions_timers extends Migration {
       `create table "reaction_checkpoints" ("name" varchar(64) primary key, "tx" xid8 not null, "event_id" bigint not null, "lease_owner" varchar(64) null, "lease_until" timestamptz null, "attempts" int not null default 0, "retry_at" timestamptz null, "last_error" varchar(1000) null, "updated_at" timestamptz not null default now());`,
     );
     this.addSql(
-      `create table "reaction_parked" ("id" bigserial primary key, "reaction" varchar(64) not null, "event_id" bigint null, "timer_key" varchar(200) null, "tenant_id" bigint null, "attempts" int not null, "error" varchar(1000) null, "parked_at" timestamptz not null default now());`,
+      `create table "reaction_parked" ("id" bigserial primary key, "reaction" varchar(64) not null, "event_id" bigint null, "timer_key" varchar(200) null, "tenant_id" bigint null, "payload" jsonb null, "attempts" int not null, "error" varchar(1000) null, "parked_at" timestamptz not null default now());`,
     );
     this.addSql(`create index "reaction_parked_reaction_index" on "reaction_parked" ("reaction", "id");`);
     this.addSql(
