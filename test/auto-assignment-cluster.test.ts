@@ -2,7 +2,7 @@ import type WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import { CloseQueuedSessionDocument, CreateQueuedSessionDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { connectAgent, disconnect } from './helpers/agents.js';
+import { agentsOverCapacity, assignmentLog, connectAgent, disconnect } from './helpers/agents.js';
 import { clusterAvailable, skipReason, startCluster, type Cluster } from './helpers/cluster.js';
 import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
@@ -54,14 +54,7 @@ describe('auto-assignment across two nodes sharing PostgreSQL and Redis', () => 
         }
         await ok(cluster.a.graphqlUrl, SetAutoAssignmentDocument, { enabled: true }, admin.token);
 
-        /** Agents holding more ACTIVE support sessions than their capacity, straight from the table. */
-        const overCapacity = () =>
-          sql.execute<{ agent_id: string; active: number }[]>(
-            `select agent_id::text as agent_id, count(*)::int as active from chat_sessions
-              where tenant_id = ? and status = 'ACTIVE' and kind = 'SUPPORT' and agent_id is not null
-              group by agent_id having count(*) > ?`,
-            [tenantId, CAPACITY],
-          );
+        const overCapacity = () => agentsOverCapacity(cluster.a, CAPACITY);
         const violations: unknown[] = [];
         let checks = 0;
         const check = async () => {
@@ -133,13 +126,7 @@ describe('auto-assignment across two nodes sharing PostgreSQL and Redis', () => 
         expect(violations).toEqual([]);
         expect(await overCapacity()).toEqual([]);
         // The event log: exactly one assignment per session, naming the agent the session has.
-        const assignments = await sql.execute<{ session_id: string; agents: string[]; current: string }[]>(
-          `select e.session_id::text as session_id, array_agg(e.payload->'session'->>'agentId') as agents, s.agent_id::text as current
-             from session_events e join chat_sessions s on s.id = e.session_id
-            where e.tenant_id = ? and e.type = 'session.updated' and e.payload->'changes' @> '["agent"]'::jsonb
-            group by e.session_id, s.agent_id`,
-          [tenantId],
-        );
+        const assignments = await assignmentLog(cluster.a);
         expect(assignments).toHaveLength(SESSIONS);
         for (const row of assignments) {
           expect(row.agents).toEqual([row.current]);

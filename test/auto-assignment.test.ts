@@ -15,7 +15,7 @@ import {
   SetAvailabilityDocument,
 } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { connectAgent, disconnect, eventually } from './helpers/agents.js';
+import { agentsOverCapacity, assignmentLog, connectAgent, disconnect, eventually } from './helpers/agents.js';
 import { foreignTenantAdmin, loginAdmin, userWithRole, widgetConversation, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
@@ -228,6 +228,31 @@ describe('auto-assignment', () => {
     expect((await ok(t.graphqlUrl, AgentsDocument, {}, foreign.token)).agents.map((a) => a.id)).not.toContain(staff.userId);
     const theirs = (await ok(t.graphqlUrl, CreateQueuedSessionDocument, { subject: 'foreign' }, foreign.token)).createSession;
     expect(theirs).toMatchObject({ agent: null, queuePosition: null });
+  });
+
+  it('never goes above capacity nor assigns a session twice while many drains run at once (capacity changes and arrivals)', async () => {
+    await ok(t.graphqlUrl, SetAutoAssignmentDocument, { enabled: true }, admin.token);
+    const CAPACITY = 2;
+    const staff = [await agent(0), await agent(0), await agent(0)];
+    const waiting = [];
+    for (let i = 0; i < 12; i++) waiting.push(await open(`waiting ${i}`));
+    expect(waiting.every((session) => session.agent === null)).toBe(true);
+
+    // Every call drains the queue after its own commit: without one drain at a time per tenant,
+    // each would count the agents' free places before the others took them. (Embedded PGlite runs
+    // one transaction at a time anyway; on PostgreSQL the drains overlap.)
+    await Promise.all([
+      ...staff.flatMap((actor) => Array.from({ length: 4 }, () => ok(t.graphqlUrl, SetAgentCapacityDocument, { agentId: actor.userId, capacity: CAPACITY }, admin.token))),
+      ...Array.from({ length: 4 }, (_, i) => open(`arriving ${i}`)),
+    ]);
+
+    expect(await agentsOverCapacity(t, CAPACITY)).toEqual([]);
+    // Every place was filled, each session by one assignment naming the agent it has.
+    for (const actor of staff) expect(await load(actor)).toBe(CAPACITY);
+    const assignments = await assignmentLog(t);
+    const ofThisTest = assignments.filter((row) => staff.some((actor) => actor.userId === row.current));
+    expect(ofThisTest).toHaveLength(staff.length * CAPACITY);
+    for (const row of ofThisTest) expect(row.agents).toEqual([row.current]);
   });
 
   it('turned off, assigns nothing more, and queued sessions keep their place', async () => {

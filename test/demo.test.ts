@@ -4,7 +4,8 @@ import { Tenant } from '../src/model/tenant.entity.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, unique } from './helpers/fixtures.js';
 import { CreateUserDocument } from './generated/graphql.js';
-import { artefactDir, browserIt, eventually, launchChromium } from './helpers/browser.js';
+import { artefactDir, browserIt, launchChromium } from './helpers/browser.js';
+import { eventually } from './helpers/deadline.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 
 const html = { accept: 'text/html' };

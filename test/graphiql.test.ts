@@ -1,6 +1,7 @@
 import { parse, validate } from 'graphql';
 import type { Browser, Page } from 'playwright-core';
-import { browserIt, eventually, launchChromium } from './helpers/browser.js';
+import { browserIt, launchChromium } from './helpers/browser.js';
+import { eventually } from './helpers/deadline.js';
 import { exampleOperations } from '../src/graphql/ide.js';
 import { buildParleySchema } from '../src/graphql/schema.js';
 import { UserRole } from '../src/shared/enums.js';

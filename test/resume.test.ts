@@ -246,7 +246,7 @@ describe('gap-free resume', () => {
     expect(await outboxIds(sessionId)).toEqual(events);
     const client = wsClient(t.url, owner.token);
     const kept = subscribe(client, SessionEventsDocument, { sessionId, since });
-    await kept.until((items) => items.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === events.at(-1)), 'the last event');
+    await kept.until((items) => items.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === events.at(-1)), 'the last event', 10_000);
     expect(kept.items.flatMap(({ sessionEvents: event }) => (event.__typename === 'TypingEvent' ? [] : [event.id]))).toEqual(events);
     kept.stop();
 

@@ -39,9 +39,11 @@ export function createRateLimiter(
     });
     redis.on('error', () => undefined);
     const store = new FailoverRateLimitStore(new RedisRateLimitStore(redis, config.redisPrefix), memory, () => redis.status === 'ready', hooks.onDegraded);
+    redis.on('ready', () => store.reconnected());
     return {
       limiter: new RateLimiter(config.rateLimit, store, hooks.onRefused),
-      redisState: () => (redis.status === 'ready' && !store.degraded ? 'up' : 'down'),
+      // The connection's own state: a node with no rate-limited traffic must still turn ready when Redis returns.
+      redisState: () => (redis.status === 'ready' ? 'up' : 'down'),
       close: async () => {
         memory.close();
         await redis.quit().catch(() => redis.disconnect());

@@ -85,11 +85,12 @@ export class RedisRateLimitStore extends Store {
 
 /**
  * Redis while it answers, this node's memory while it does not. A call during an outage is
- * counted locally instead of failing (or waiting); the first successful Redis command after it
- * switches back.
+ * counted locally instead of failing (or waiting); the connection coming back (`reconnected`), or
+ * any successful Redis command, switches back, so the store does not wait for traffic to leave
+ * its degraded mode.
  */
 export class FailoverRateLimitStore extends Store {
-  degraded = false;
+  private degraded = false;
 
   constructor(
     private readonly shared: RedisRateLimitStore,
@@ -112,6 +113,11 @@ export class FailoverRateLimitStore extends Store {
       () => this.shared.setForIdentity(identity, timestamps, windowMs),
       () => this.local.setForIdentity(identity, timestamps, windowMs),
     );
+  }
+
+  /** Redis's connection is ready again: the next calls count in Redis. */
+  reconnected(): void {
+    this.mark(false);
   }
 
   private async attempt<T>(remote: () => Promise<T>, fallback: () => T): Promise<T> {

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { TestServer } from './server.js';
 import { wsUrl } from './subscriptions.js';
 
 /**
@@ -42,4 +43,34 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   throw new Error(`condition never held; last value: ${JSON.stringify(last)}`);
+}
+
+/** The default tenant's agents holding more ACTIVE support sessions than `capacity`, straight from the table. */
+export function agentsOverCapacity(t: TestServer, capacity: number): Promise<{ agent_id: string; active: number }[]> {
+  return t.server.orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `select agent_id::text as agent_id, count(*)::int as active from chat_sessions
+        where tenant_id = ? and status = 'ACTIVE' and kind = 'SUPPORT' and agent_id is not null
+        group by agent_id having count(*) > ?`,
+      [t.server.defaultTenantId, capacity],
+    );
+}
+
+/**
+ * The event log of assignments in the default tenant: per session that was ever given an agent,
+ * the agent each of its `session.updated` (changes: agent) events named, and its agent now.
+ */
+export function assignmentLog(t: TestServer): Promise<{ session_id: string; agents: string[]; current: string }[]> {
+  return t.server.orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `select e.session_id::text as session_id, array_agg(e.payload->'session'->>'agentId') as agents, s.agent_id::text as current
+         from session_events e join chat_sessions s on s.id = e.session_id
+        where e.tenant_id = ? and e.type = 'session.updated' and e.payload->'changes' @> '["agent"]'::jsonb
+        group by e.session_id, s.agent_id`,
+      [t.server.defaultTenantId],
+    );
 }

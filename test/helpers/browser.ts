@@ -25,15 +25,3 @@ export function artefactDir(name: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
-
-/** Calls `probe` every 250 ms until `done` accepts its value (returned), or fails after `timeoutMs` with the last value. */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`never reached the expected state; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    last = await probe();
-  }
-  return last;
-}

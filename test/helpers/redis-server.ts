@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A free loopback port (the OS picks it; released again before use). */
@@ -12,6 +12,9 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether a private Redis can be started here (redis-server on the PATH). */
+export const redisServerAvailable = (): boolean => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /**
  * A Redis server of the test's own (Debian's redis-server, as CI starts the shared one), so a
@@ -32,8 +35,9 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts it (again) on the same port and resolves once it accepts connections. */
+  /** Starts it (again) on the same port and resolves once it accepts connections; nothing to do while it runs. */
   async up(): Promise<void> {
+    if (this.child && this.child.exitCode === null) return;
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     await new Promise<void>((resolve, reject) => {

@@ -34,55 +34,61 @@ export class Collected<T> {
 
   /**
    * Resolves once `condition` holds (checked on every arrival); fails when the stream ends first,
-   * or, with `timeoutMs`, when that much time passes first.
+   * or, given `limitMs`, when the condition still does not hold after that long.
    */
-  until(condition: (items: T[]) => boolean, what = 'condition', timeoutMs?: number): Promise<T[]> {
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const settle = () => {
-        this.waiters.delete(check);
-        if (timer) clearTimeout(timer);
-      };
-      const check = () => {
-        if (condition(this.items)) {
-          settle();
-          resolve(this.items);
-        } else if (this.errors || this.completed) {
-          settle();
-          reject(new Error(`subscription ended before ${what}: ${JSON.stringify(this.errors)} after ${JSON.stringify(this.items)}`));
-        }
-      };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiters.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(this.items)}`));
-        }, timeoutMs);
-      }
-      this.waiters.add(check);
-      check();
-    });
+  until(condition: (items: T[]) => boolean, what = 'condition', limitMs?: number): Promise<T[]> {
+    return this.wait<T[]>(
+      () => {
+        if (condition(this.items)) return { value: this.items };
+        if (this.errors || this.completed) return { error: `subscription ended before ${what}: ${JSON.stringify(this.errors)} after ${JSON.stringify(this.items)}` };
+        return null;
+      },
+      limitMs,
+      () => `${what} not reached within ${limitMs} ms; received ${JSON.stringify(this.items)}`,
+    );
   }
 
   count(n: number): Promise<T[]> {
     return this.until((items) => items.length >= n, `${n} items`);
   }
 
-  /** Resolves with the errors the subscription ended with. */
-  ended(): Promise<SubscriptionError[] | null> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.errors || this.completed) {
-          this.waiters.delete(check);
-          resolve(this.errors);
-        }
-      };
-      this.waiters.add(check);
-      check();
-    });
+  /** Resolves with the errors the subscription ended with; fails when it has not ended after `limitMs`. */
+  ended(limitMs = 10_000): Promise<SubscriptionError[] | null> {
+    return this.wait(
+      () => (this.errors || this.completed ? { value: this.errors } : null),
+      limitMs,
+      () => `subscription did not end within ${limitMs} ms; received ${JSON.stringify(this.items)}`,
+    );
   }
 
   stop(): void {
     this.unsubscribe();
+  }
+
+  /** Settles with what `settled` says once it says anything (checked now and on every change), or fails after `limitMs`. */
+  private wait<R>(settled: () => { value: R } | { error: string } | null, limitMs: number | undefined, late: () => string): Promise<R> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        this.waiters.delete(check);
+        clearTimeout(timer);
+      };
+      const check = () => {
+        const outcome = settled();
+        if (outcome === null) return;
+        finish();
+        if ('error' in outcome) reject(new Error(outcome.error));
+        else resolve(outcome.value);
+      };
+      if (limitMs !== undefined) {
+        timer = setTimeout(() => {
+          finish();
+          reject(new Error(late()));
+        }, limitMs);
+      }
+      this.waiters.add(check);
+      check();
+    });
   }
 
   private notify(): void {
