@@ -40,6 +40,9 @@ export async function startApollo(options: {
     introspection: config.env !== 'production' || config.graphiql,
     hideSchemaDetailsFromClientErrors: config.env === 'production',
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: it drains and exits 0. Apollo's own handlers (on outside
+    // NODE_ENV=test) would stop it and re-raise the signal, killing the process mid-drain.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limits.validationRules,
     plugins: [
