@@ -1,11 +1,17 @@
 # Parley API image. Node 24 comes from the `node` npm package pinned in package.json,
-# so the base image only needs npm.
+# so the base image only needs npm. `npm run docker:check` (CI) runs these steps without an engine.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The client SDK is an npm workspace: npm ci links it, so its manifest comes with the lockfile.
+COPY client/package.json ./client/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# `npm run build` also bundles the demo console (scripts/build-demo.mjs), SDK compiled in from client/src.
+COPY scripts ./scripts
+COPY demo ./demo
+COPY client ./client
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,6 +51,49 @@ describe('admin CLI', () => {
       await server.stop();
     }
   }, 180_000);
+
+  it('`npm run admin` runs the built CLI without rebuilding when the build is current', async () => {
+    const built = statSync('dist/src/cli/admin.js').mtimeMs;
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'admin', '--', '--help'], { env });
+    expect(stdout).toMatch(/^Usage: npm run admin/);
+    expect(stderr).not.toMatch(/building/);
+    expect(statSync('dist/src/cli/admin.js').mtimeMs).toBe(built);
+  }, 60_000);
+
+  it('`npm run admin` builds first when the build is missing or a source is newer than it', async () => {
+    // A stand-in project: its build writes a CLI that echoes its arguments, and counts the builds.
+    const project = mkdtempSync(join(tmpdir(), 'parley-cli-build-'));
+    try {
+      cpSync('scripts/admin.mjs', join(project, 'scripts', 'admin.mjs'));
+      mkdirSync(join(project, 'src'));
+      writeFileSync(join(project, 'src', 'main.ts'), 'export {};\n');
+      for (const file of ['tsconfig.json', 'tsconfig.build.json']) writeFileSync(join(project, file), '{}\n');
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module', scripts: { build: 'node build.mjs' } }));
+      writeFileSync(
+        join(project, 'build.mjs'),
+        [
+          "import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';",
+          "mkdirSync('dist/src/cli', { recursive: true });",
+          "writeFileSync('dist/src/cli/admin.js', \"console.log('cli', process.argv.slice(2).join(' '));\\n\");",
+          "appendFileSync('builds', 'x');",
+        ].join('\n'),
+      );
+      const standIn = async (...args: string[]) => {
+        const { stdout } = await run(process.execPath, [join(project, 'scripts', 'admin.mjs'), ...args], { env: { PATH: process.env.PATH } });
+        return [stdout.trim(), readFileSync(join(project, 'builds'), 'utf8').length];
+      };
+
+      expect(await standIn('one')).toEqual(['cli one', 1]);
+      expect(await standIn('two', '--x')).toEqual(['cli two --x', 1]);
+      // The source is edited after the build: the build is now older than it.
+      const earlier = new Date(Date.now() - 60_000);
+      utimesSync(join(project, 'dist', 'src', 'cli', 'admin.js'), earlier, earlier);
+      expect(await standIn('three')).toEqual(['cli three', 2]);
+      expect(await standIn('four')).toEqual(['cli four', 2]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('fails with a message and exit code 1 on bad input', async () => {
     await expect(admin('create-user', 'x', '--role', 'KING')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--role') });

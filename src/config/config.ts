@@ -111,6 +111,7 @@ export interface Config {
   /**
    * PUBLIC_URL: the base URL clients reach this server at (`https://chat.example.com`, a path
    * prefix allowed); absolute links (the rooms dialect's `next`/`previous`) are built on it.
+   * An https one also makes responses claim https only (HSTS, CSP `upgrade-insecure-requests`).
    * Absent: built from the request's Host header, but only when that host is in ALLOWED_HOSTS
    * (otherwise links are relative to this server's root).
    */

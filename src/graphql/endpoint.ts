@@ -3,7 +3,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
-import { type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
 import type { Config } from '../config/config.js';
 import type { QueryLimits } from './limits.js';
@@ -40,6 +40,9 @@ export async function startApollo(options: {
     introspection: config.env !== 'production' || config.graphiql,
     hideSchemaDetailsFromClientErrors: config.env === 'production',
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: it drains and exits 0. Apollo's own handlers (on outside
+    // NODE_ENV=test) would stop it and re-raise the signal, killing the process mid-drain.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limits.validationRules,
     plugins: [

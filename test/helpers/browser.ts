@@ -15,8 +15,9 @@ export function browserIt(what: string): jest.It {
   return it.skip;
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+/** `extraArgs`: more Chromium flags, e.g. `--host-resolver-rules=MAP lan.test 127.0.0.1` (a non-localhost name that stays on loopback). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...extraArgs] });
 }
 
 /** Where screenshots are kept as test artefacts (git-ignored; CI leaves them in the checkout). */

@@ -3,8 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
-  /** The exit code, once the process ends. */
+  /** The exit code, once the process ends (null when a signal ended it). */
   exited: Promise<number | null>;
+  /** How the process ended: its exit code, or the signal that killed it. */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -16,20 +18,34 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
       if (code !== 0) process.stderr.write(output);
-      resolve(code);
+      resolve({ code, signal });
     }),
   );
+  const exited = ended.then(({ code }) => code);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', () => {
       const match = /Parley GraphQL API at (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) resolve({ child, url: match[1]!, exited });
+      if (match) resolve({ child, url: match[1]!, exited, ended });
     });
     exited.then(
       (code) => reject(new Error(`server exited with ${code}: ${output}`)),
       (error: unknown) => reject(error),
     );
   });
+}
+
+/** `promise`, or a failure naming `what` once `timeoutMs` has passed without it settling. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
