@@ -10,6 +10,8 @@ import { retriedEventId } from './parked.js';
 import type { DueTimer, Reaction, ReactionObserver } from './reaction.js';
 
 const BATCH_SIZE = 100;
+/** How often a pass records its progress within a batch (besides at the batch's end). */
+const RECORD_EVERY_MS = 250;
 const TIMER_BATCH_SIZE = 50;
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 const MAX_ERROR_LENGTH = 1000;
@@ -183,6 +185,7 @@ export class ReactionRunner {
         }
         const wanted = rows.filter((row) => reaction.events === undefined || (reaction.events as readonly string[]).includes(row.type));
         const events = await this.load(wanted.map((row) => row.id));
+        let recordedAt = Date.now();
         for (const row of rows) {
           const event = events.get(row.id);
           if (event) {
@@ -191,8 +194,12 @@ export class ReactionRunner {
             attempts = 0;
           }
           at = { tx: row.tx, eventId: row.id };
-          // Handled events are recorded one by one (a takeover repeats at most one); passed-over ones with the batch.
-          if (event && !(await this.advance(reaction.name, at))) return;
+          // Recorded at least every RECORD_EVERY_MS within a batch (which also renews the lease), and
+          // at its end: a takeover repeats at most that much, which at-least-once handlers absorb.
+          if (event && Date.now() - recordedAt >= RECORD_EVERY_MS) {
+            if (!(await this.advance(reaction.name, at))) return;
+            recordedAt = Date.now();
+          }
         }
         if (!(await this.advance(reaction.name, at))) return;
         if (rows.length < BATCH_SIZE) {
