@@ -31,8 +31,8 @@ import {
   type SessionCounters,
 } from './send-statements.js';
 import { anyMessage, deliveredWatermark, isMember, noteBlindMark, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
+import { MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../shared/limits.js';
 
-export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -129,7 +129,7 @@ export class MessageService {
     const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const uploads = input.attachments ?? [];
     const content = uploads.length > 0 && (input.content ?? '').trim() === '' ? '' : requireText(input.content, 'content', MAX_CONTENT_LENGTH);
-    const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', 128);
+    const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', MAX_CLIENT_MESSAGE_ID_LENGTH);
     const metadata = validateMetadata(input.metadata);
     const isPrivate = input.private === true;
     if (isPrivate && !seesPrivateNotes(this.scope.viewer)) throw forbidden('NOTES_STAFF_ONLY', 'Only support staff, admins and bots may write private notes');

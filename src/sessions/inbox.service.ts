@@ -12,10 +12,10 @@ import { seesPrivateNotes, visibleMessagesSql } from './message-visibility.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
 import { messageRecordOf } from './message-record.js';
 import { participantKeyOf } from './participants.js';
+import { MAX_TAG_LENGTH } from '../shared/limits.js';
 
 export const INBOX_MAX_PAGE_SIZE = 100;
 export const INBOX_DEFAULT_PAGE_SIZE = 25;
-const MAX_TAG_LENGTH = 50;
 
 /** Which assignee the inbox lists: the viewer's own sessions, the unassigned queue, any, or one agent's (agentId). */
 export enum InboxAssignee {
