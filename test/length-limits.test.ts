@@ -93,8 +93,7 @@ describe('length limits', () => {
     const documentedLengths = documented.map(([schema, property]) => schemas[schema]?.properties[property]?.maxLength);
     const limit = documentedLengths[0];
     if (typeof limit !== 'number') throw new Error(`${documented[0]!.join('.')} documents no maxLength`);
-    const found: Record<string, Found> = {};
-    documented.forEach(([schema, property], i) => (found[`openapi ${schema}.${property}`] = documentedLengths[i]));
+    const found: Record<string, Found> = Object.fromEntries(documented.map(([schema, property], i) => [`openapi ${schema}.${property}`, documentedLengths[i]]));
     for (const [table, column] of columns) found[`column ${table}.${column}`] = await columnLength(table, column);
     if (send) {
       const atLimit = await send(limit);
