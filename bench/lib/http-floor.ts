@@ -15,6 +15,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { decodeCursor, encodeCursor } from '../../src/messages/cursor.js';
+import { MAX_CONTENT_LENGTH } from '../../src/shared/limits.js';
 
 export type FloorQuery = (sql: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[]; count: number }>;
 
@@ -45,8 +46,6 @@ export const FLOOR_PATHS = {
 /** The constant answer of the bare round trip: `{ __typename }` as GraphQL writes it. */
 const BARE = Buffer.from(JSON.stringify({ data: { __typename: 'Query' } }));
 const MAX_BODY_BYTES = 1_048_576;
-/** The same limits Parley applies (src/messages/message.service.ts). */
-const MAX_CONTENT_LENGTH = 10_000;
 const PAGE_SIZE = 50;
 const ID = /^[1-9]\d{0,17}$/;
 const WATERMARK = /^(0|[1-9]\d{0,17})$/;

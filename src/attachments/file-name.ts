@@ -1,7 +1,6 @@
 import { badInput } from '../shared/errors.js';
+import { MAX_FILE_NAME_LENGTH } from '../shared/limits.js';
 
-/** Longest stored name, in characters; longer names are shortened keeping their extension. */
-export const MAX_NAME_LENGTH = 200;
 
 // C0 and C1 control characters, DEL.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -31,9 +30,9 @@ export function cleanFileName(raw: string | null | undefined, field: string): st
 /** Cuts the stem, not the extension, and never splits a surrogate pair. */
 function shorten(name: string): string {
   const chars = Array.from(name);
-  if (chars.length <= MAX_NAME_LENGTH) return name;
+  if (chars.length <= MAX_FILE_NAME_LENGTH) return name;
   const dot = name.lastIndexOf('.');
   const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
   const keep = extension.length > 0 && extension.length <= 16 ? extension : [];
-  return chars.slice(0, MAX_NAME_LENGTH - keep.length).join('').trimEnd() + keep.join('');
+  return chars.slice(0, MAX_FILE_NAME_LENGTH - keep.length).join('').trimEnd() + keep.join('');
 }

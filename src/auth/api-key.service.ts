@@ -8,6 +8,7 @@ import { requireUser } from '../shared/guards.js';
 import { parseId, requireName } from '../shared/validate.js';
 import { generateApiKey } from './api-key-format.js';
 import type { ViewerCache } from './viewer-cache.js';
+import { MAX_API_KEY_NAME_LENGTH } from '../shared/limits.js';
 
 export interface IssuedApiKey {
   apiKey: ApiKey;
@@ -35,7 +36,7 @@ export class ApiKeyService {
   /** A key acting as `userId` (a user of the admin's tenant, usually a BOT) with that user's role. */
   async create(name: string, userId: string): Promise<IssuedApiKey> {
     const admin = this.admin();
-    const label = requireName(name, 'name', 100);
+    const label = requireName(name, 'name', MAX_API_KEY_NAME_LENGTH);
     const user = await this.scope.em.findOne(User, { id: parseId(userId, 'userId') });
     if (!user) throw notFound('USER_NOT_FOUND');
     const { key, hash, prefix } = generateApiKey();

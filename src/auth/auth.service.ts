@@ -18,6 +18,7 @@ import type { Viewer } from '../shared/viewer.js';
 import type { Revocation } from '../events/event-bus.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
+import { MAX_USERNAME_LENGTH } from '../shared/limits.js';
 
 export interface LoginResult extends IssuedRefreshToken {
   token: string;
@@ -57,7 +58,7 @@ export class AuthService {
 
   /** One message for every failure, so a caller cannot probe which usernames exist. */
   async login(usernameArg: string, password: string, tenantSlug?: string | null): Promise<LoginResult> {
-    const username = requireText(usernameArg, 'username', 64).toLowerCase();
+    const username = requireText(usernameArg, 'username', MAX_USERNAME_LENGTH).toLowerCase();
     const tenant = await findTenantBySlug(this.em, tenantSlug?.trim() || DEFAULT_TENANT_SLUG);
     const user = tenant
       ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } })

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
-import { MAX_CONTENT_LENGTH } from '../messages/message.service.js';
+import { MAX_CONTENT_LENGTH } from '../shared/limits.js';
 import { CannedResponse } from '../model/canned-response.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';

@@ -1,6 +1,7 @@
 import type { Db } from '../db/orm.js';
-import type { AttachmentRecord, MessageRecord, MessageRow, SenderRecord } from '../sessions/message-record.js';
-import { messageRecordFromRow } from '../sessions/message-record.js';
+import type { AttachmentRow, MessageRecord, MessageRow, SenderRecord } from '../sessions/message-record.js';
+import { attachmentRecord, messageRecordFromRow } from '../sessions/message-record.js';
+import { displayNameOf, type ParticipantKey } from '../sessions/participants.js';
 import type { ParticipantWatermarks } from '../sessions/watermarks.js';
 import type { ParticipantRole, SessionKind, SessionStatus } from '../shared/enums.js';
 
@@ -28,15 +29,12 @@ export interface MessageSelection {
   offset?: number;
 }
 
-interface AttachmentJson {
-  id: string;
-  name: string;
-  contentType: string;
-  size: number | string;
-  metadata: AttachmentRecord['metadata'];
-}
+export type MessageRowWithAttachments = MessageRow & { attachments: AttachmentRow[] | null };
 
-export type MessageRowWithAttachments = MessageRow & { attachments: AttachmentJson[] | null };
+/** The MessageRow columns of chat_messages (aliased `table`, or unqualified with ''), ids as text. */
+export const messageRowColumns = (table: string): string =>
+  `${table}id::text as id, ${table}uuid, ${table}session_id::text as session_id, ${table}sender_id::text as sender_id, ${table}sender_type, ${table}content, ${table}metadata,
+   ${table}client_message_id, ${table}created_at, ${table}edited_at, ${table}deleted_at, ${table}version, ${table}private`;
 
 /**
  * The selected messages with their attachments, in one statement. The page is cut in the inner
@@ -45,8 +43,7 @@ export type MessageRowWithAttachments = MessageRow & { attachments: AttachmentJs
 export async function selectMessageRows(em: Db, selection: MessageSelection): Promise<MessageRowWithAttachments[]> {
   const { tenantId, sessionId, where, params, order, limit, offset = 0 } = selection;
   return em.execute<MessageRowWithAttachments[]>(
-    `select m.id::text as id, m.uuid, m.session_id::text as session_id, m.sender_id::text as sender_id, m.sender_type, m.content, m.metadata,
-            m.client_message_id, m.created_at, m.edited_at, m.deleted_at, m.version, m.private,
+    `select ${messageRowColumns('m.')},
             (select json_agg(json_build_object('id', a.id, 'name', a.name, 'contentType', a.content_type, 'size', a.size, 'metadata', a.metadata) order by a.position)
                from attachments a where a.tenant_id = ? and a.message_id = m.id) as attachments
        from (select id, uuid, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, edited_at, deleted_at, version, private
@@ -88,8 +85,7 @@ export async function selectParticipants(em: Db, tenantId: string, sessionId: st
     id: row.id,
     role: row.role,
     userId: row.user_id,
-    // As participantName: a user's display name, else the guest's name.
-    name: row.display_name ?? row.guest_name ?? 'Guest',
+    name: displayNameOf(row.display_name, row.guest_name),
     username: row.username,
     lastReadMessageId: row.last_read,
     lastDeliveredMessageId: row.last_delivered,
@@ -105,10 +101,8 @@ export function messageRecords(rows: readonly MessageRowWithAttachments[], parti
   );
 }
 
-const attachmentRecord = ({ id, name, contentType, size, metadata }: AttachmentJson): AttachmentRecord => ({ id, name, contentType, size: Number(size), metadata: metadata ?? {} });
-
 /** The viewer's delivered watermark in a session, read plainly (null: the viewer has no participant row). */
-export async function deliveredWatermark(em: Db, tenantId: string, sessionId: string, by: { participantId: string } | { userId: string }): Promise<{ id: string; lastDeliveredMessageId: string } | null> {
+export async function deliveredWatermark(em: Db, tenantId: string, sessionId: string, by: ParticipantKey): Promise<{ id: string; lastDeliveredMessageId: string } | null> {
   const [column, value] = 'participantId' in by ? ['id', by.participantId] : ['user_id', by.userId];
   const [row] = await em.execute<{ id: string; last_delivered: string }[]>(
     `select id::text as id, last_delivered_message_id::text as last_delivered from participants where tenant_id = ? and session_id = ? and ${column} = ?`,

@@ -4,7 +4,7 @@ import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type Upload
 import { LockMode } from '@mikro-orm/core';
 import { appendEvent, placeOf, type EventBus } from '../events/event-bus.js';
 import { Participant } from '../model/participant.entity.js';
-import { ensureParticipant, roleFor } from '../sessions/participants.js';
+import { ensureParticipant, findOrCreateParticipant, isKeyOf, participantKeyOf } from '../sessions/participants.js';
 import { denialOf, loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { ChatSession } from '../model/session.entity.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
@@ -18,7 +18,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
-import { messageRecordOf, type MessageRecord } from '../sessions/message-record.js';
+import { messageRecordFromRow, messageRecordOf } from '../sessions/message-record.js';
 import { joinsAutoAssignQueue, type AssignmentTrigger } from '../sessions/assignment-queue.js';
 import {
   insertAttachments,
@@ -29,8 +29,8 @@ import {
   type SessionCounters,
 } from './send-statements.js';
 import { anyMessage, deliveredWatermark, isMember, noteBlindMark, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
+import { MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../shared/limits.js';
 
-export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16_384;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -127,7 +127,7 @@ export class MessageService {
     const sessionId = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const uploads = input.attachments ?? [];
     const content = uploads.length > 0 && (input.content ?? '').trim() === '' ? '' : requireText(input.content, 'content', MAX_CONTENT_LENGTH);
-    const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', 128);
+    const clientMessageId = input.clientMessageId == null ? null : requireText(input.clientMessageId, 'clientMessageId', MAX_CLIENT_MESSAGE_ID_LENGTH);
     const metadata = validateMetadata(input.metadata);
     const isPrivate = input.private === true;
     if (isPrivate && !seesPrivateNotes(this.scope.viewer)) throw forbidden('NOTES_STAFF_ONLY', 'Only support staff, admins and bots may write private notes');
@@ -200,9 +200,8 @@ export class MessageService {
           counters.queuedAt = createdAt;
         }
       }
-      const uuid = randomUUID();
-      const id = await insertMessage(tx, {
-        uuid,
+      const row = await insertMessage(tx, {
+        uuid: randomUUID(),
         tenantId,
         sessionId,
         senderId: sender.id,
@@ -214,27 +213,9 @@ export class MessageService {
         isPrivate,
         responseMs: counters.response?.ms ?? null,
       });
+      const id = row.id;
       const attachments = await insertAttachments(tx, tenantId, id, received?.files ?? [], createdAt);
-      const message: MessageRecord = {
-        id,
-        uuid,
-        sessionId,
-        senderType,
-        senderId: sender.id,
-        senderRole: sender.role,
-        senderUserId: sender.userId,
-        senderName: sender.name,
-        senderUsername: sender.username,
-        content,
-        metadata,
-        clientMessageId,
-        createdAt,
-        editedAt: null,
-        deletedAt: null,
-        version: 1,
-        private: isPrivate,
-        attachments,
-      };
+      const message = messageRecordFromRow(row, sender, attachments);
       const event = await appendEvent(tx, { tenantId, sessionId }, { type: 'message.created', payload: { message: messageDto(message) } });
       await updateSessionAfterSend(tx, tenantId, sessionId, id, counters);
       // The sender has read everything up to their own message.
@@ -248,23 +229,15 @@ export class MessageService {
     return { message: view, created: outcome.created };
   }
 
-  /**
-   * The viewer's participant row among the session's, as ensureParticipant finds or creates it:
-   * admins (and a customer or agent whose row predates them) get one on first use.
-   */
+  /** The viewer's participant row among the session's (findOrCreateParticipant), written with plain SQL when new. */
   private async senderAmong(tx: Db, session: SessionRow, known: readonly ParticipantRecord[]): Promise<ParticipantRecord> {
-    const { viewer } = this.scope;
-    if (viewer.kind === 'anonymous') throw unauthenticated();
-    if (viewer.kind === 'guest') {
-      const guest = known.find((p) => p.id === viewer.participantId);
-      if (!guest) throw forbidden('NOT_YOUR_SESSION');
-      return guest;
-    }
-    const existing = known.find((p) => p.userId === viewer.userId);
-    if (existing) return existing;
-    const role = roleFor(viewer, session.kind);
-    const id = await insertParticipant(tx, session.tenantId, session.id, viewer.userId, role, new Date());
-    return { id, role, userId: viewer.userId, name: viewer.displayName, username: viewer.username, left: false, lastReadMessageId: '0', lastDeliveredMessageId: '0' };
+    return findOrCreateParticipant(this.scope.viewer, session.kind, {
+      find: (key) => known.find((p) => isKeyOf(key, p)) ?? null,
+      create: async (user, role) => {
+        const id = await insertParticipant(tx, session.tenantId, session.id, user.userId, role, new Date());
+        return { id, role, userId: user.userId, name: user.displayName, username: user.username, left: false, lastReadMessageId: '0', lastDeliveredMessageId: '0' };
+      },
+    });
   }
 
   /** Relay cursor paging keyed on id; both directions are a single index range scan. */
@@ -465,17 +438,15 @@ export class MessageService {
   async markDelivered(sessionId: string, messageId: string | undefined): Promise<void> {
     const { em, viewer } = this.scope;
     if (messageId === undefined || messageId === '0') return;
-    const by = viewer.kind === 'guest' ? { participantId: viewer.participantId } : viewer.kind === 'user' ? { userId: viewer.userId } : null;
+    const by = participantKeyOf(viewer);
     if (by === null) return;
     await this.deliver(sessionId, await deliveredWatermark(em, viewer.tenantId, sessionId, by), messageId);
   }
 
   /** The viewer's own row among a page's participants (none for an admin who never joined, or the anonymous). */
   private ownWatermarks(participants: readonly ParticipantRecord[]): ParticipantRecord | null {
-    const { viewer } = this.scope;
-    if (viewer.kind === 'guest') return participants.find((p) => p.id === viewer.participantId) ?? null;
-    if (viewer.kind === 'user') return participants.find((p) => p.userId === viewer.userId) ?? null;
-    return null;
+    const key = participantKeyOf(this.scope.viewer);
+    return key === null ? null : (participants.find((p) => isKeyOf(key, p)) ?? null);
   }
 
   /** markDelivered once the viewer's watermark is known: nothing is written unless it moves forward. */

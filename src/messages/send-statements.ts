@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ReceivedFile } from '../attachments/attachment.service.js';
 import type { Db } from '../db/orm.js';
-import type { AttachmentRecord } from '../sessions/message-record.js';
+import { attachmentRecord, type AttachmentRecord, type MessageRow } from '../sessions/message-record.js';
 import type { ParticipantRole, SenderType } from '../shared/enums.js';
+import { messageRowColumns } from './message-reads.js';
 
 /**
  * The send transaction's statements as plain SQL (no unit of work, no hydration on the hottest
@@ -10,7 +11,7 @@ import type { ParticipantRole, SenderType } from '../shared/enums.js';
  * Database triggers still number the outbox row and keep the unread counters.
  */
 
-/** A user's participant row, created on their first write (admins; see ensureParticipant). */
+/** A user's participant row, created on their first write (sessions/participants.ts findOrCreateParticipant). */
 export async function insertParticipant(tx: Db, tenantId: string, sessionId: string, userId: string, role: ParticipantRole, now: Date): Promise<string> {
   const [row] = await tx.execute<{ id: string }[]>(
     `insert into participants (tenant_id, session_id, user_id, role, last_read_message_id, last_delivered_message_id, joined_at)
@@ -34,14 +35,14 @@ export interface NewMessage {
   responseMs: number | null;
 }
 
-/** Inserts the message; returns its id. */
-export async function insertMessage(tx: Db, m: NewMessage): Promise<string> {
-  const [row] = await tx.execute<{ id: string }[]>(
+/** Inserts the message; returns its row as stored (metadata as jsonb keeps it), which every read maps the same way. */
+export async function insertMessage(tx: Db, m: NewMessage): Promise<MessageRow> {
+  const [row] = await tx.execute<MessageRow[]>(
     `insert into chat_messages (uuid, tenant_id, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, private, version, response_ms)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?, 1, ?) returning id::text as id`,
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?, 1, ?) returning ${messageRowColumns('')}`,
     [m.uuid, m.tenantId, m.sessionId, m.senderId, m.senderType, m.content, JSON.stringify(m.metadata), m.clientMessageId, m.createdAt.toISOString(), m.isPrivate, m.responseMs],
   );
-  return row!.id;
+  return row!;
 }
 
 /** The rows of received files, in order, in one statement; returns them as readers see them. */
@@ -54,7 +55,7 @@ export async function insertAttachments(tx: Db, tenantId: string, messageId: str
      values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz)').join(', ')}`,
     params,
   );
-  return rows.map(({ id, name, contentType, size, metadata }) => ({ id, name, contentType, size, metadata }));
+  return rows.map(attachmentRecord);
 }
 
 /** What a sent message changes on its session row, besides `updated_at` and `last_message_id`. */

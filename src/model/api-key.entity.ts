@@ -3,6 +3,7 @@ import { Entity, Filter, ManyToOne, PrimaryKey, Property } from '@mikro-orm/deco
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
+import { MAX_API_KEY_NAME_LENGTH } from '../shared/limits.js';
 
 /**
  * A long-lived bearer credential an admin issued for a user (usually a BOT): it acts as that
@@ -20,7 +21,7 @@ export class ApiKey {
   @ManyToOne({ entity: () => User, deleteRule: 'cascade', index: false })
   user!: Rel<User>;
 
-  @Property({ type: 'string', length: 100 })
+  @Property({ type: 'string', length: MAX_API_KEY_NAME_LENGTH })
   name!: string;
 
   /** The key's first characters, so an admin can tell keys apart without the key. */

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ChatMessage } from './message.entity.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
+import { MAX_FILE_NAME_LENGTH } from '../shared/limits.js';
 
 /** What the metadata parsers found: pixel size for images, seconds for audio and video. */
 export interface AttachmentMetadata {
@@ -37,7 +38,7 @@ export class Attachment {
   @Property({ type: 'string', length: 255, unique: true })
   storageKey!: string;
 
-  @Property({ type: 'string', length: 255 })
+  @Property({ type: 'string', length: MAX_FILE_NAME_LENGTH })
   name!: string;
 
   @Property({ type: 'string', length: 255 })

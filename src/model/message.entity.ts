@@ -7,6 +7,7 @@ import { Tenant } from './tenant.entity.js';
 import { ChatSession } from './session.entity.js';
 import { Participant } from './participant.entity.js';
 import { Attachment } from './attachment.entity.js';
+import { MAX_CLIENT_MESSAGE_ID_LENGTH } from '../shared/limits.js';
 
 /** Ids come from one sequence, so `id > n` is a correct "since" query across the whole table. */
 @Entity({ tableName: 'chat_messages' })
@@ -41,7 +42,7 @@ export class ChatMessage {
   @Property({ type: 'json' })
   metadata: Record<string, unknown> & Opt = {};
 
-  @Property({ type: 'string', length: 128, nullable: true })
+  @Property({ type: 'string', length: MAX_CLIENT_MESSAGE_ID_LENGTH, nullable: true })
   clientMessageId: string | null = null;
 
   @Property({ type: 'datetime' })

@@ -5,6 +5,7 @@ import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
 import { ChatSession } from './session.entity.js';
+import { MAX_DISPLAY_NAME_LENGTH } from '../shared/limits.js';
 
 /** Someone taking part in a session: a user, or a guest without an account. Holds the watermarks. */
 @Entity({ tableName: 'participants' })
@@ -29,7 +30,7 @@ export class Participant {
   role!: ParticipantRole;
 
   /** Display name of a guest participant (users show their own display name). */
-  @Property({ type: 'string', length: 200, nullable: true })
+  @Property({ type: 'string', length: MAX_DISPLAY_NAME_LENGTH, nullable: true })
   guestName: string | null = null;
 
   /** Highest message id this participant has read; only ever moves forward. */

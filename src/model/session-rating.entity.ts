@@ -5,6 +5,7 @@ import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
 import { ChatSession } from './session.entity.js';
 import { Participant } from './participant.entity.js';
+import { MAX_RATING_COMMENT_LENGTH } from '../shared/limits.js';
 
 /**
  * A customer's satisfaction rating (CSAT) of a closed support session: one per session, enforced
@@ -36,7 +37,7 @@ export class SessionRating {
   @Property({ type: 'smallint' })
   score!: number;
 
-  @Property({ type: 'string', length: 1000, nullable: true })
+  @Property({ type: 'string', length: MAX_RATING_COMMENT_LENGTH, nullable: true })
   comment: string | null = null;
 
   @Property({ type: 'datetime' })

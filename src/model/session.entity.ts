@@ -6,6 +6,7 @@ import { TextArrayType } from './text-array.type.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, MAX_SESSION_KEY_LENGTH, MAX_SUBJECT_LENGTH } from '../shared/limits.js';
 
 /** The seeds' "session", "conversation" and "room" are this one entity. */
 @Entity({ tableName: 'chat_sessions' })
@@ -26,7 +27,7 @@ export class ChatSession {
   tenant!: Rel<Tenant>;
 
   /** A guest client's own session id (seed 003); unique per tenant. */
-  @Property({ type: 'string', length: 128, nullable: true })
+  @Property({ type: 'string', length: MAX_SESSION_KEY_LENGTH, nullable: true })
   sessionKey: string | null = null;
 
   @Enum({ items: () => SessionKind, nativeEnumName: 'session_kind' })
@@ -38,7 +39,7 @@ export class ChatSession {
   @Enum({ items: () => Priority, nativeEnumName: 'session_priority' })
   priority: Priority & Opt = Priority.MEDIUM;
 
-  @Property({ type: 'string', length: 500, nullable: true })
+  @Property({ type: 'string', length: MAX_SUBJECT_LENGTH, nullable: true })
   subject: string | null = null;
 
   @Property({ type: TextArrayType })
@@ -49,13 +50,13 @@ export class ChatSession {
   customer: Rel<User> | null = null;
 
   /** Guest identity (seed 003); contact details are PII and never logged. */
-  @Property({ type: 'string', length: 200, nullable: true })
+  @Property({ type: 'string', length: MAX_DISPLAY_NAME_LENGTH, nullable: true })
   guestName: string | null = null;
 
-  @Property({ type: 'string', length: 320, nullable: true })
+  @Property({ type: 'string', length: MAX_EMAIL_LENGTH, nullable: true })
   guestEmail: string | null = null;
 
-  @Property({ type: 'string', length: 64, nullable: true })
+  @Property({ type: 'string', length: MAX_PHONE_LENGTH, nullable: true })
   guestPhone: string | null = null;
 
   @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null' })

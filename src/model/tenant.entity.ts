@@ -2,6 +2,7 @@ import { BigIntType, type Opt } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomBytes } from 'node:crypto';
 import { TextArrayType } from './text-array.type.js';
+import { MAX_TENANT_NAME_LENGTH, MAX_TENANT_SLUG_LENGTH } from '../shared/limits.js';
 
 /** A workspace. Everything else belongs to exactly one tenant. */
 @Entity({ tableName: 'tenants' })
@@ -9,10 +10,10 @@ export class Tenant {
   @PrimaryKey({ type: new BigIntType('string') })
   id!: string;
 
-  @Property({ type: 'string', length: 64, unique: true })
+  @Property({ type: 'string', length: MAX_TENANT_SLUG_LENGTH, unique: true })
   slug!: string;
 
-  @Property({ type: 'string', length: 200 })
+  @Property({ type: 'string', length: MAX_TENANT_NAME_LENGTH })
   name!: string;
 
   /** Public key a website widget presents to open a guest session (not a secret; origins are checked). */

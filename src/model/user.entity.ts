@@ -3,6 +3,7 @@ import { Entity, Enum, Filter, ManyToOne, PrimaryKey, Property, Unique } from '@
 import { Availability, UserRole } from '../shared/enums.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_USERNAME_LENGTH } from '../shared/limits.js';
 
 @Entity({ tableName: 'users' })
 @Filter(tenantFilter)
@@ -17,13 +18,13 @@ export class User {
   @Enum({ items: () => UserRole, nativeEnumName: 'user_role' })
   role!: UserRole;
 
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: MAX_USERNAME_LENGTH })
   username!: string;
 
-  @Property({ type: 'string', length: 200 })
+  @Property({ type: 'string', length: MAX_DISPLAY_NAME_LENGTH })
   displayName!: string;
 
-  @Property({ type: 'string', length: 320, nullable: true })
+  @Property({ type: 'string', length: MAX_EMAIL_LENGTH, nullable: true })
   email: string | null = null;
 
   /** scrypt hash; null for accounts that cannot log in with a password (bots use issued tokens). */

@@ -2,7 +2,7 @@ import { requireUser } from '../shared/guards.js';
 import { toPublished, type EventBus } from '../events/event-bus.js';
 import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
 import { SessionEvent } from '../model/session-event.entity.js';
-import { participantName } from '../sessions/participants.js';
+import { participantFilter, participantKeyOf, participantName } from '../sessions/participants.js';
 import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import type { ChatSession } from '../model/session.entity.js';
@@ -131,10 +131,9 @@ export class RealtimeService {
 
   /** The viewer's participant row in the session (id and delivered watermark), or null when not a participant. */
   async participantWatermark(session: ChatSession): Promise<{ id: string; lastDeliveredMessageId: string } | null> {
-    const viewer = this.scope.viewer;
-    const where = viewer.kind === 'guest' ? { id: viewer.participantId, session } : viewer.kind === 'user' ? { session, user: viewer.userId } : null;
-    if (where === null) return null;
-    const row = await this.scope.em.findOne(Participant, where, { fields: ['id', 'lastDeliveredMessageId'] });
+    const key = participantKeyOf(this.scope.viewer);
+    if (key === null) return null;
+    const row = await this.scope.em.findOne(Participant, participantFilter(key, session), { fields: ['id', 'lastDeliveredMessageId'] });
     return row ? { id: row.id, lastDeliveredMessageId: row.lastDeliveredMessageId } : null;
   }
 

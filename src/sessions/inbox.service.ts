@@ -11,10 +11,11 @@ import { allOf, readableSessionsCondition, type SqlCondition } from './session-a
 import { seesPrivateNotes, visibleMessagesSql } from './message-visibility.js';
 import { WatermarkView, type MessageView } from './watermarks.js';
 import { messageRecordOf } from './message-record.js';
+import { participantKeyOf } from './participants.js';
+import { MAX_TAG_LENGTH } from '../shared/limits.js';
 
 export const INBOX_MAX_PAGE_SIZE = 100;
 export const INBOX_DEFAULT_PAGE_SIZE = 25;
-const MAX_TAG_LENGTH = 50;
 
 /** Which assignee the inbox lists: the viewer's own sessions, the unassigned queue, any, or one agent's (agentId). */
 export enum InboxAssignee {
@@ -330,7 +331,7 @@ function lastMessageIdSql(viewer: Viewer): string {
 
 /** The viewer's own participant row, as a condition on the participant alias `p` (null: no participant can be the viewer's). */
 function viewerParticipant(viewer: Viewer): SqlCondition | null {
-  if (viewer.kind === 'guest') return { sql: 'p.id = ?', params: [viewer.participantId] };
-  if (viewer.kind === 'user') return { sql: 'p.user_id = ?', params: [viewer.userId] };
-  return null;
+  const key = participantKeyOf(viewer);
+  if (key === null) return null;
+  return 'participantId' in key ? { sql: 'p.id = ?', params: [key.participantId] } : { sql: 'p.user_id = ?', params: [key.userId] };
 }

@@ -1,7 +1,8 @@
 import type { AttachmentMetadata } from '../model/attachment.entity.js';
 import type { ChatMessage } from '../model/message.entity.js';
 import type { ParticipantRole, SenderType } from '../shared/enums.js';
-import { participantName } from './participants.js';
+import type { Participant } from '../model/participant.entity.js';
+import { displayNameOf, participantName } from './participants.js';
 
 /** An attachment as readers see it (attachments/attachment.dto.ts turns it into the payload). */
 export interface AttachmentRecord {
@@ -50,7 +51,7 @@ export interface SenderRecord {
   readonly username: string | null;
 }
 
-/** The columns a plain read selects from chat_messages (messages/message-reads.ts). */
+/** A chat_messages row as plain SQL reads or returns it (messages/message-reads.ts), and the shape entities map through. */
 export interface MessageRow {
   id: string;
   uuid: string;
@@ -69,37 +70,32 @@ export interface MessageRow {
 
 const NO_ATTACHMENTS: readonly AttachmentRecord[] = Object.freeze([]);
 
-const attachmentRecord = ({ id, name, contentType, size, metadata }: AttachmentRecord): AttachmentRecord => ({ id, name, contentType, size: Number(size), metadata });
+/** An attachment row as stored (a plain read's JSON or an entity): `size` may come as a bigint string. */
+export interface AttachmentRow {
+  readonly id: string;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number | string;
+  readonly metadata: Readonly<AttachmentMetadata> | null;
+}
 
-/** The record of a loaded message entity; `sender.user` must be loaded, and `attachments` to include them. */
-export function messageRecordOf(message: ChatMessage): MessageRecord {
-  const sender = message.sender;
-  const deleted = message.deletedAt !== null;
+export const attachmentRecord = ({ id, name, contentType, size, metadata }: AttachmentRow): AttachmentRecord => ({ id, name, contentType, size: Number(size), metadata: metadata ?? {} });
+
+/** A participant as a message names its sender. */
+export function senderRecordOf(participant: Participant): SenderRecord {
   return {
-    id: message.id,
-    uuid: message.uuid,
-    sessionId: message.session.id,
-    senderType: message.senderType,
-    senderId: sender?.id ?? null,
-    senderRole: sender?.role ?? null,
-    senderUserId: sender?.user?.id ?? null,
-    senderName: participantName(sender),
-    senderUsername: sender?.user?.username ?? null,
-    content: deleted ? '' : message.content,
-    metadata: message.metadata,
-    clientMessageId: message.clientMessageId,
-    createdAt: message.createdAt,
-    editedAt: message.editedAt,
-    deletedAt: message.deletedAt,
-    version: message.version,
-    private: message.isPrivate,
-    attachments: !message.attachments.isInitialized() ? null : deleted ? NO_ATTACHMENTS : message.attachments.getItems().map(attachmentRecord),
+    id: participant.id,
+    role: participant.role,
+    userId: participant.user?.id ?? null,
+    name: participantName(participant),
+    username: participant.user?.username ?? null,
   };
 }
 
 /**
- * The record of a chat_messages row read with plain SQL. `sender`: the row's sender_id among the
- * session's participants (undefined for SYSTEM messages); `attachments`: the row's, in position order.
+ * The one mapping from a stored message to its record, for plain reads, the send path and
+ * entities alike. `sender`: the row's sender_id among the session's participants (undefined for
+ * SYSTEM messages); `attachments`: the row's, in position order, or null when not loaded.
  */
 export function messageRecordFromRow(row: MessageRow, sender: SenderRecord | undefined, attachments: readonly AttachmentRecord[] | null): MessageRecord {
   const deletedAt = row.deleted_at === null ? null : new Date(row.deleted_at);
@@ -111,7 +107,7 @@ export function messageRecordFromRow(row: MessageRow, sender: SenderRecord | und
     senderId: row.sender_id === null ? null : String(row.sender_id),
     senderRole: sender?.role ?? null,
     senderUserId: sender?.userId ?? null,
-    senderName: row.sender_id === null ? 'System' : (sender?.name ?? 'Guest'),
+    senderName: row.sender_id === null ? 'System' : (sender?.name ?? displayNameOf(null, null)),
     senderUsername: sender?.username ?? null,
     content: deletedAt ? '' : row.content,
     metadata: row.metadata,
@@ -123,4 +119,25 @@ export function messageRecordFromRow(row: MessageRow, sender: SenderRecord | und
     private: row.private === true,
     attachments: attachments === null ? null : deletedAt ? NO_ATTACHMENTS : attachments,
   };
+}
+
+/** The record of a loaded message entity, through the row mapping; `sender.user` must be loaded, and `attachments` to include them. */
+export function messageRecordOf(message: ChatMessage): MessageRecord {
+  const row: MessageRow = {
+    id: message.id,
+    uuid: message.uuid,
+    session_id: message.session.id,
+    sender_id: message.sender?.id ?? null,
+    sender_type: message.senderType,
+    content: message.content,
+    metadata: message.metadata,
+    client_message_id: message.clientMessageId,
+    created_at: message.createdAt,
+    edited_at: message.editedAt,
+    deleted_at: message.deletedAt,
+    version: message.version,
+    private: message.isPrivate,
+  };
+  const attachments = message.attachments.isInitialized() ? message.attachments.getItems().map(attachmentRecord) : null;
+  return messageRecordFromRow(row, message.sender ? senderRecordOf(message.sender) : undefined, attachments);
 }

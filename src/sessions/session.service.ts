@@ -23,6 +23,7 @@ import { allOf, loadAccessibleSession, readableSessionsCondition, sessionIdFrom,
 import { ChatSession } from '../model/session.entity.js';
 import { sessionDto } from './session.dto.js';
 import { queueIfAutoAssigned, type AssignmentTrigger } from './assignment-queue.js';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, MAX_SESSION_KEY_LENGTH, MAX_SUBJECT_LENGTH, MAX_TAG_LENGTH } from '../shared/limits.js';
 
 export interface SessionFilter {
   kind?: SessionKind | null;
@@ -68,11 +69,9 @@ export interface GuestSessionResult {
 }
 
 export const MAX_TAGS = 20;
-export const MAX_TAG_LENGTH = 50;
 export const GUEST_HISTORY_LIMIT = 100;
 /** A guest session key is a bearer credential (it yields the session's guest token): short ones are guessable. */
 export const MIN_SESSION_KEY_LENGTH = 16;
-export const MAX_SESSION_KEY_LENGTH = 128;
 /** The rate-limit operation under which every use of one session key is counted, whoever the caller (RATE_LIMIT_OVERRIDES key). */
 export const SESSION_KEY_OPERATION = 'guestSessionKey';
 const POPULATE = ['customer', 'agent'] as const;
@@ -90,11 +89,11 @@ function validateGuest(input: GuestSessionInput) {
   if (sessionKey.length < MIN_SESSION_KEY_LENGTH) {
     throw badInput('sessionKey', `sessionKey must be at least ${MIN_SESSION_KEY_LENGTH} characters (a UUID is fine): it is the credential to the session`, 'TOO_SHORT');
   }
-  const guestEmail = optionalText(input.guestEmail, 'guestEmail', 320);
+  const guestEmail = optionalText(input.guestEmail, 'guestEmail', MAX_EMAIL_LENGTH);
   if (guestEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(guestEmail)) throw badInput('guestEmail', 'guestEmail must be an email address');
-  const guestPhone = optionalText(input.guestPhone, 'guestPhone', 32);
-  if (guestPhone !== null && !/^\+?[0-9 ()./-]{3,32}$/.test(guestPhone)) throw badInput('guestPhone', 'guestPhone must be a phone number');
-  return { sessionKey, guestName: optionalName(input.guestName, 'guestName', 200), guestEmail, guestPhone };
+  const guestPhone = optionalText(input.guestPhone, 'guestPhone', MAX_PHONE_LENGTH);
+  if (guestPhone !== null && !/^\+?[0-9 ()./-]{3,}$/.test(guestPhone)) throw badInput('guestPhone', 'guestPhone must be a phone number');
+  return { sessionKey, guestName: optionalName(input.guestName, 'guestName', MAX_DISPLAY_NAME_LENGTH), guestEmail, guestPhone };
 }
 
 export interface GuestFields {
@@ -271,7 +270,7 @@ export class SessionService {
   async create(input: CreateSessionInput): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const user = requireUser(viewer, [UserRole.USER, UserRole.ADMIN], 'CANNOT_CREATE_SESSION');
-    const subject = optionalName(input.subject, 'subject', 500);
+    const subject = optionalName(input.subject, 'subject', MAX_SUBJECT_LENGTH);
     const tags = normaliseTags(input.tags);
     let customerId = user.userId;
     if (input.userId !== null && input.userId !== undefined) {

@@ -11,11 +11,10 @@ import { SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, conflict, forbidden } from '../shared/errors.js';
 import { optionalText } from '../shared/validate.js';
 import type { Viewer } from '../shared/viewer.js';
+import { MAX_RATING_COMMENT_LENGTH } from '../shared/limits.js';
 
 export const MIN_SCORE = 1;
 export const MAX_SCORE = 5;
-/** A rating's comment: the message text rules (trimmed, no control characters), at most this long. */
-export const MAX_RATING_COMMENT_LENGTH = 1_000;
 
 export interface RateInput {
   score: number;

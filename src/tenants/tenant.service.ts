@@ -3,16 +3,17 @@ import type { Db } from '../db/orm.js';
 import { badInput, conflict } from '../shared/errors.js';
 import { optionalName, requireText } from '../shared/validate.js';
 import { Tenant } from '../model/tenant.entity.js';
+import { MAX_TENANT_NAME_LENGTH, MAX_TENANT_SLUG_LENGTH } from '../shared/limits.js';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 
-/** What a tenant slug may be: lowercase letters, digits and "-", not starting with "-", at most 64 characters. */
-const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** What a tenant slug may be: lowercase letters, digits and "-", not starting with "-". */
+const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 
 export async function createTenant(em: Db, slugArg: string, nameArg?: string | null): Promise<Tenant> {
-  const slug = requireText(slugArg, 'slug', 64).toLowerCase();
+  const slug = requireText(slugArg, 'slug', MAX_TENANT_SLUG_LENGTH).toLowerCase();
   if (!SLUG.test(slug)) throw badInput('slug', 'slug may contain only letters, digits and "-"');
-  const tenant = em.create(Tenant, { slug, name: optionalName(nameArg, 'name', 200) ?? slug });
+  const tenant = em.create(Tenant, { slug, name: optionalName(nameArg, 'name', MAX_TENANT_NAME_LENGTH) ?? slug });
   try {
     await em.flush();
   } catch (error) {

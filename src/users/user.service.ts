@@ -8,6 +8,7 @@ import { badInput, conflict } from '../shared/errors.js';
 import { optionalName, optionalText, requireName } from '../shared/validate.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_USERNAME_LENGTH } from '../shared/limits.js';
 
 export interface NewUser {
   role: UserRole;
@@ -40,17 +41,17 @@ export async function setPassword(em: Db, user: User, password: unknown, field =
 
 /** Creates accounts; callers decide who may (admin mutation, CLI, first-start bootstrap). */
 export async function createUser(em: Db, tenantId: string, input: NewUser): Promise<User> {
-  const username = requireName(input.username, 'username', 64).toLowerCase();
+  const username = requireName(input.username, 'username', MAX_USERNAME_LENGTH).toLowerCase();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(username)) throw badInput('username', 'username may contain only letters, digits, ".", "_" and "-"');
   if (!Object.values(UserRole).includes(input.role)) throw badInput('role', 'role is not valid');
-  const email = optionalText(input.email, 'email', 320);
+  const email = optionalText(input.email, 'email', MAX_EMAIL_LENGTH);
   if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput('email', 'email must be an email address');
   const password = input.password == null ? null : checkPassword(input.password);
   const user = em.create(User, {
     tenant: em.getReference(Tenant, tenantId),
     role: input.role,
     username,
-    displayName: optionalName(input.displayName, 'displayName', 200) ?? username,
+    displayName: optionalName(input.displayName, 'displayName', MAX_DISPLAY_NAME_LENGTH) ?? username,
     email,
     passwordHash: password === null ? null : await hashPassword(password),
   });

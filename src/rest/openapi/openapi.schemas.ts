@@ -1,7 +1,19 @@
-import { MAX_NAME_LENGTH } from '../../attachments/file-name.js';
-import { MAX_CONTENT_LENGTH, MAX_MARK_READ_IDS, MAX_PAGE_SIZE } from '../../messages/message.service.js';
-import { GUEST_HISTORY_LIMIT, MAX_TAG_LENGTH, MAX_TAGS } from '../../sessions/session.service.js';
-import { MAX_RATING_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE } from '../../stats/rating.service.js';
+import { MAX_MARK_READ_IDS, MAX_PAGE_SIZE } from '../../messages/message.service.js';
+import { GUEST_HISTORY_LIMIT, MAX_TAGS } from '../../sessions/session.service.js';
+import {
+  MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_CONTENT_LENGTH,
+  MAX_DISPLAY_NAME_LENGTH,
+  MAX_EMAIL_LENGTH,
+  MAX_FILE_NAME_LENGTH,
+  MAX_PHONE_LENGTH,
+  MAX_RATING_COMMENT_LENGTH,
+  MAX_SESSION_KEY_LENGTH,
+  MAX_SUBJECT_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_USERNAME_LENGTH,
+} from '../../shared/limits.js';
+import { MAX_SCORE, MIN_SCORE } from '../../stats/rating.service.js';
 
 /**
  * JSON Schemas (2020-12, as OpenAPI 3.1 uses) of every REST body: what the dialects accept
@@ -26,8 +38,8 @@ const bool: Schema = { type: 'boolean' };
 const dateTime: Schema = { type: 'string', format: 'date-time', maxLength: 35 };
 /** A bearer token (JWS compact serialisation). */
 const jwt: Schema = { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', maxLength: 4096 };
-/** Display names, guest names, usernames, subjects. */
-const name: Schema = text(200);
+/** Display names and guest names. */
+const name: Schema = text(MAX_DISPLAY_NAME_LENGTH);
 const traceId: Schema = { type: 'string', pattern: '^[A-Za-z0-9-]{8,64}$', maxLength: 64 };
 const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema.type as string, 'null'] });
 const object = (properties: Record<string, Schema>, required = Object.keys(properties), extra: Schema = {}): Schema => ({
@@ -51,7 +63,7 @@ const v1Envelope = (data: Schema, meta: Schema = { type: 'null' }): Schema =>
 const v1 = {
   V1ChatSessionResource: object({
     id: int,
-    session_id: nullable(text(128)),
+    session_id: nullable(text(MAX_SESSION_KEY_LENGTH)),
     guest_name: nullable(name),
     status: { enum: ['active', 'closed'] },
     assigned_to: nullable(int),
@@ -71,15 +83,15 @@ const v1 = {
   }),
   V1GuestSessionRequest: object(
     {
-      session_id: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$', description: "The client's own session id" },
-      guest_name: nullable({ type: 'string', maxLength: 200 }),
-      guest_email: nullable({ type: 'string', maxLength: 320 }),
-      guest_phone: nullable({ type: 'string', maxLength: 32 }),
+      session_id: { type: 'string', minLength: 1, maxLength: MAX_SESSION_KEY_LENGTH, pattern: '^[A-Za-z0-9._:-]+$', description: "The client's own session id" },
+      guest_name: nullable(name),
+      guest_email: nullable(text(MAX_EMAIL_LENGTH)),
+      guest_phone: nullable(text(MAX_PHONE_LENGTH)),
     },
     ['session_id'],
   ),
   V1SendMessageRequest: object(
-    { message: { type: 'string', minLength: 1, maxLength: MAX_CONTENT_LENGTH }, client_message_id: nullable({ type: 'string', maxLength: 128, description: 'Idempotency key' }) },
+    { message: { type: 'string', minLength: 1, maxLength: MAX_CONTENT_LENGTH }, client_message_id: nullable(text(MAX_CLIENT_MESSAGE_ID_LENGTH, { description: 'Idempotency key' })) },
     ['message'],
   ),
   V1GuestSessionResponse: v1Envelope(
@@ -128,7 +140,7 @@ const chatApi = {
       status: { enum: ['active', 'closed'] },
       startedAt: dateTime,
       endedAt: nullable(dateTime),
-      subject: nullable(text(500)),
+      subject: nullable(text(MAX_SUBJECT_LENGTH)),
       priority: { enum: ['low', 'medium', 'high'] },
       tags: arrayOf(text(MAX_TAG_LENGTH), MAX_TAGS),
     },
@@ -139,7 +151,7 @@ const chatApi = {
       id: uuid,
       url: text(2048, { format: 'uri-reference' }),
       type: text(255, { pattern: '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$' }),
-      name: text(MAX_NAME_LENGTH),
+      name: text(MAX_FILE_NAME_LENGTH),
       size: { ...int, format: 'int32', maximum: 2_147_483_647 },
       metadata: { type: 'object', properties: { width: { type: 'number' }, height: { type: 'number' }, duration: { type: 'number' } } },
     },
@@ -171,7 +183,7 @@ const chatApi = {
   }),
   ChatCreateSessionRequest: object(
     {
-      subject: nullable({ type: 'string', maxLength: 500 }),
+      subject: nullable(text(MAX_SUBJECT_LENGTH)),
       priority: { enum: ['low', 'medium', 'high'], default: 'medium' },
       tags: arrayOf(text(MAX_TAG_LENGTH), MAX_TAGS),
       userId: { type: ['string', 'integer'], format: 'int64', minimum: 1, maximum: MAX_ID, maxLength: 19, pattern: '^[0-9]+$', description: 'Admins only: open the session for this customer' },
@@ -228,7 +240,7 @@ const widget = {
     paging: object({ limit: { ...int, format: 'int32', minimum: 1, maximum: MAX_PAGE_SIZE }, offset: int, has_more: bool }),
   }),
   WidgetSendMessageRequest: object(
-    { content: { type: 'string', minLength: 1, maxLength: MAX_CONTENT_LENGTH }, metadata: nullable({ type: 'object' }), client_message_id: nullable({ type: 'string', maxLength: 128 }) },
+    { content: { type: 'string', minLength: 1, maxLength: MAX_CONTENT_LENGTH }, metadata: nullable({ type: 'object' }), client_message_id: nullable(text(MAX_CLIENT_MESSAGE_ID_LENGTH)) },
     ['content'],
   ),
   WidgetDetail: object({
@@ -268,7 +280,7 @@ const rooms = {
   RoomMessage: object({
     id: int,
     chat_room: int,
-    sender: { ...text(64), description: "The sender's username" },
+    sender: { ...text(MAX_USERNAME_LENGTH), description: "The sender's username" },
     content: text(MAX_CONTENT_LENGTH),
     created_at: dateTime,
     is_read: bool,
