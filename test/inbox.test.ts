@@ -1,5 +1,6 @@
 import { UserRole } from '../src/shared/enums.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, MarkReadDocument, SendNoteDocument } from './generated/graphql.js';
+import { SessionEventsDocument, SessionPositionDocument, type SessionEventsSubscription } from './generated/graphql.js';
 import { InboxActivityDocument, InboxPageDocument, InboxTabsOnlyDocument, type InboxFilter, type InboxPageQuery } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
@@ -209,7 +210,7 @@ describe(`agent inbox (seed ${seed})`, () => {
       expect(lifecycle.every((i) => i.inbox.type.startsWith('SESSION_'))).toBe(true);
       expect(lifecycle.at(-1)!.inbox.inboxRow).not.toBeNull();
 
-      // An activity item's id is the inbox position: resuming from it replays nothing already seen and misses nothing after.
+      // An activity item's id is its own event id: a lifecycle-only resume from it gets the lifecycle events after it.
       const positionId = adminSeen.filter((i) => i.inbox.type === 'MESSAGE_CREATED')[1]!.inbox.id;
       expect(BigInt(positionId)).toBeLessThan(BigInt(assigned.id));
       const resumed = subscribe(adminWs, InboxActivityDocument, { since: positionId });
@@ -222,6 +223,78 @@ describe(`agent inbox (seed ${seed})`, () => {
       lifecycleOnly.stop();
       await adminWs.dispose();
       await staffWs.dispose();
+    }
+  });
+
+  /** Every persisted event of a session from its outbox, as `sessionEvents` replays it from the start. */
+  async function outbox(sessionId: string): Promise<Exclude<SessionEventsSubscription['sessionEvents'], { __typename: 'TypingEvent' }>[]> {
+    const { lastEventId } = (await ok(t.graphqlUrl, SessionPositionDocument, { id: sessionId }, admin.token)).session;
+    const ws = wsClient(t.url, admin.token);
+    try {
+      const events = subscribe(ws, SessionEventsDocument, { sessionId, since: '0' });
+      const items = await events.until((all) => all.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === lastEventId), `the outbox of session ${sessionId} up to ${lastEventId}`, 10_000);
+      events.stop();
+      return items.map((item) => item.sessionEvents).filter((event) => event.__typename !== 'TypingEvent');
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  it('resumes an activity inbox from the last id seen: exactly the missed lifecycle and activity events, once, in order, with their outbox ids', async () => {
+    const mine = made.filter((m) => m.agent === staffA.userId && !m.closed);
+    const [first, second] = [mine[0]!, mine[1]!];
+    const others = made.find((m) => m.agent === staffB.userId && !m.closed)!;
+    const before = wsClient(t.url, staffA.token);
+    let lastSeen: { id: string; messageId: string };
+    try {
+      const live = subscribe(before, InboxActivityDocument, { activity: true });
+      await untilLive(live, () => say(first.id, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
+      const seen = await say(first.id, customer.token, 'seen');
+      const items = await live.until((all) => all.some((i) => i.inbox.inboxRow?.lastMessage?.id === seen.sendMessage.message.id), 'the last item before the disconnect', 10_000);
+      lastSeen = { id: items.at(-1)!.inbox.id, messageId: seen.sendMessage.message.id };
+    } finally {
+      await before.dispose();
+    }
+
+    // While disconnected: messages, the subscriber's own read mark, an assignment to them, a close; and activity that is not theirs.
+    const missed = await say(first.id, customer.token, 'missed 1');
+    await ok(t.graphqlUrl, MarkReadDocument, { sessionId: first.id, messageIds: [missed.sendMessage.message.id] }, staffA.token);
+    const { createSession: created } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'while away' }, customer.token);
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: created.id, agentId: staffA.userId }, admin.token);
+    made.push({ id: created.id, priority: 'MEDIUM', tags: [], agent: staffA.userId, closed: false, waiting: true });
+    await say(created.id, customer.token, 'missed 2');
+    await say(others.id, customer.token, 'not for A');
+    await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: second.id }, admin.token);
+    second.closed = true;
+
+    // What staff A's activity inbox holds after the last id they saw, from the sessions' own outboxes.
+    const events = (await Promise.all([first.id, created.id, second.id, others.id].map(outbox))).flat();
+    const seenEvent = events.find((e) => e.__typename === 'MessageEvent' && e.message.id === lastSeen.messageId)!;
+    expect(lastSeen.id).toBe(seenEvent.id);
+    const theirs = events.filter((e) => {
+      if (BigInt(e.id) <= BigInt(lastSeen.id) || e.sessionId === others.id) return false;
+      if (e.__typename === 'SessionUpdateEvent') return e.agentId === staffA.userId;
+      if (e.__typename === 'ReadEvent') return e.type === 'READ_UPDATED' && e.userId === staffA.userId;
+      return true;
+    });
+    const expected = theirs.map((e) => ({ id: e.id, sessionId: e.sessionId, type: e.type })).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    expect(expected.map((e) => e.type)).toEqual(expect.arrayContaining(['MESSAGE_CREATED', 'READ_UPDATED', 'SESSION_UPDATED']));
+
+    const after = wsClient(t.url, staffA.token);
+    try {
+      const resumed = subscribe(after, InboxActivityDocument, { activity: true, since: lastSeen.id });
+      await resumed.until((all) => all.length >= expected.length, `the ${expected.length} missed events`, 10_000);
+      const marker = await say(created.id, customer.token, 'after the resume');
+      const all = await resumed.until((items) => items.some((i) => i.inbox.inboxRow?.lastMessage?.id === marker.sendMessage.message.id), 'the live event after the replay', 10_000);
+      const got = all.map((i) => ({ id: i.inbox.id, sessionId: i.inbox.sessionId, type: i.inbox.type }));
+      expect(got.slice(0, -1)).toEqual(expected);
+      expect(got.at(-1)).toMatchObject({ sessionId: created.id, type: 'MESSAGE_CREATED' });
+      expect(BigInt(got.at(-1)!.id)).toBeGreaterThan(BigInt(expected.at(-1)!.id));
+      const closed = all.find((i) => i.inbox.sessionId === second.id && i.inbox.type === 'SESSION_UPDATED')!;
+      expect(closed.inbox.changed).toEqual(['STATUS']);
+      resumed.stop();
+    } finally {
+      await after.dispose();
     }
   });
 
