@@ -529,6 +529,7 @@ export async function openInboxStream(source: StreamSource, options: InboxStream
         if (!withActivity || !isInboxActivity(event, viewer)) continue;
         const seq = BigInt(event.seq);
         const replayed = replayedSeq.get(event.sessionId);
+        // No sequencer yet: `sequenced` is still replaying (it sets one when it goes live).
         if (live.sequencer === null) {
           if (replayed === undefined || seq > replayed) replayedSeq.set(event.sessionId, seq);
         } else if (replayed !== undefined && seq <= replayed) continue;
