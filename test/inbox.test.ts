@@ -1,8 +1,10 @@
 import { UserRole } from '../src/shared/enums.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, MarkReadDocument, SendNoteDocument } from './generated/graphql.js';
+import { SessionEventsDocument, SessionPositionDocument, type SessionEventsSubscription } from './generated/graphql.js';
 import { InboxActivityDocument, InboxPageDocument, InboxTabsOnlyDocument, type InboxFilter, type InboxPageQuery } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { OUTBOX_BATCH } from '../src/realtime/sequencer.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
@@ -209,7 +211,7 @@ describe(`agent inbox (seed ${seed})`, () => {
       expect(lifecycle.every((i) => i.inbox.type.startsWith('SESSION_'))).toBe(true);
       expect(lifecycle.at(-1)!.inbox.inboxRow).not.toBeNull();
 
-      // An activity item's id is the inbox position: resuming from it replays nothing already seen and misses nothing after.
+      // An activity item's id is its own event id: a lifecycle-only resume from it gets the lifecycle events after it.
       const positionId = adminSeen.filter((i) => i.inbox.type === 'MESSAGE_CREATED')[1]!.inbox.id;
       expect(BigInt(positionId)).toBeLessThan(BigInt(assigned.id));
       const resumed = subscribe(adminWs, InboxActivityDocument, { since: positionId });
@@ -224,6 +226,111 @@ describe(`agent inbox (seed ${seed})`, () => {
       await staffWs.dispose();
     }
   });
+
+  /** Every persisted event of a session from its outbox, as `sessionEvents` replays it from the start. */
+  async function outbox(sessionId: string): Promise<Exclude<SessionEventsSubscription['sessionEvents'], { __typename: 'TypingEvent' }>[]> {
+    const { lastEventId } = (await ok(t.graphqlUrl, SessionPositionDocument, { id: sessionId }, admin.token)).session;
+    const ws = wsClient(t.url, admin.token);
+    try {
+      const events = subscribe(ws, SessionEventsDocument, { sessionId, since: '0' });
+      const items = await events.until((all) => all.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === lastEventId), `the outbox of session ${sessionId} up to ${lastEventId}`, 30_000);
+      events.stop();
+      return items.map((item) => item.sessionEvents).filter((event) => event.__typename !== 'TypingEvent');
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  type Expected = { id: string; sessionId: string; type: string };
+
+  /** Follows `actor`'s activity inbox until a message sent now arrives, then disconnects: the id of that last item, and its message. */
+  async function lastSeenBy(actor: Actor, sessionId: string): Promise<{ id: string; messageId: string }> {
+    const ws = wsClient(t.url, actor.token);
+    try {
+      const live = subscribe(ws, InboxActivityDocument, { activity: true });
+      await untilLive(live, () => say(sessionId, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
+      const seen = await say(sessionId, customer.token, 'seen');
+      const items = await live.until((all) => all.some((i) => i.inbox.inboxRow?.lastMessage?.id === seen.sendMessage.message.id), 'the last item before the disconnect', 10_000);
+      return { id: items.at(-1)!.inbox.id, messageId: seen.sendMessage.message.id };
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  /**
+   * Resumes `actor`'s activity inbox `since`, waits for as many items as `expected`, then sends a
+   * message to `markerSession` and checks that everything before it was exactly `expected`.
+   */
+  async function resumeExactly(actor: Actor, since: string, expected: Expected[], markerSession: string, timeoutMs = 10_000) {
+    const ws = wsClient(t.url, actor.token);
+    try {
+      const resumed = subscribe(ws, InboxActivityDocument, { activity: true, since });
+      await resumed.until((all) => all.length >= expected.length, `the ${expected.length} missed events`, timeoutMs);
+      const marker = await say(markerSession, customer.token, 'after the resume');
+      const all = await resumed.until((items) => items.some((i) => i.inbox.inboxRow?.lastMessage?.id === marker.sendMessage.message.id), 'the live event after the replay', 10_000);
+      const got = all.map((i) => ({ id: i.inbox.id, sessionId: i.inbox.sessionId, type: i.inbox.type }));
+      expect(got.slice(0, -1)).toEqual(expected);
+      expect(got.at(-1)).toMatchObject({ sessionId: markerSession, type: 'MESSAGE_CREATED' });
+      expect(BigInt(got.at(-1)!.id)).toBeGreaterThan(BigInt(expected.at(-1)!.id));
+      resumed.stop();
+      return all.map((i) => i.inbox);
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  const inIdOrder = (events: Expected[]) => events.map(({ id, sessionId, type }) => ({ id, sessionId, type })).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+
+  it('resumes an activity inbox from the last id seen: exactly the missed lifecycle and activity events, once, in order, with their outbox ids', async () => {
+    const mine = made.filter((m) => m.agent === staffA.userId && !m.closed);
+    const [first, second] = [mine[0]!, mine[1]!];
+    const others = made.find((m) => m.agent === staffB.userId && !m.closed)!;
+    const lastSeen = await lastSeenBy(staffA, first.id);
+
+    // While disconnected: messages, the subscriber's own read mark, an assignment to them, a close; and activity that is not theirs.
+    const missed = await say(first.id, customer.token, 'missed 1');
+    await ok(t.graphqlUrl, MarkReadDocument, { sessionId: first.id, messageIds: [missed.sendMessage.message.id] }, staffA.token);
+    const { createSession: created } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'while away' }, customer.token);
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: created.id, agentId: staffA.userId }, admin.token);
+    made.push({ id: created.id, priority: 'MEDIUM', tags: [], agent: staffA.userId, closed: false, waiting: true });
+    await say(created.id, customer.token, 'missed 2');
+    await say(others.id, customer.token, 'not for A');
+    await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: second.id }, admin.token);
+    second.closed = true;
+
+    // What staff A's activity inbox holds after the last id they saw, from the sessions' own outboxes.
+    const events = (await Promise.all([first.id, created.id, second.id, others.id].map(outbox))).flat();
+    const seenEvent = events.find((e) => e.__typename === 'MessageEvent' && e.message.id === lastSeen.messageId)!;
+    expect(lastSeen.id).toBe(seenEvent.id);
+    const expected = inIdOrder(
+      events.filter((e) => {
+        if (BigInt(e.id) <= BigInt(lastSeen.id) || e.sessionId === others.id) return false;
+        if (e.__typename === 'SessionUpdateEvent') return e.agentId === staffA.userId;
+        if (e.__typename === 'ReadEvent') return e.type === 'READ_UPDATED' && e.userId === staffA.userId;
+        return true;
+      }),
+    );
+    expect(expected.map((e) => e.type)).toEqual(expect.arrayContaining(['MESSAGE_CREATED', 'READ_UPDATED', 'SESSION_UPDATED']));
+
+    const got = await resumeExactly(staffA, lastSeen.id, expected, created.id);
+    expect(got.find((item) => item.sessionId === second.id && item.type === 'SESSION_UPDATED')!.changed).toEqual(['STATUS']);
+  });
+
+  it('replays a missed backlog longer than one outbox batch, activity merged with lifecycle events, once and in order', async () => {
+    const [first, second] = made.filter((m) => !m.closed) as [Made, Made];
+    const lastSeen = await lastSeenBy(admin, first.id);
+    const touched = [first.id, second.id];
+    for (let n = 0; n < OUTBOX_BATCH + 40; n += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => say(i % 2 === 0 ? first.id : second.id, customer.token, `backlog ${n + i}`)));
+      if (n === 250) touched.push((await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'in the backlog' }, customer.token)).createSession.id);
+    }
+    const events = (await Promise.all(touched.map(outbox))).flat().filter((e) => BigInt(e.id) > BigInt(lastSeen.id));
+    expect(events.length).toBeGreaterThan(OUTBOX_BATCH);
+    // The admin's inbox: every lifecycle event and message; no read mark of theirs.
+    const expected = inIdOrder(events.filter((e) => e.type !== 'DELIVERY_UPDATED' && e.type !== 'READ_UPDATED'));
+    expect(expected.filter((e) => e.type === 'SESSION_CREATED')).toHaveLength(1);
+    await resumeExactly(admin, lastSeen.id, expected, second.id, 30_000);
+  }, 120_000);
 
   it('refuses the inbox to customers, guests and bots, and a bad filter with a clear error', async () => {
     const bot = await userWithRole(t, admin, UserRole.BOT);

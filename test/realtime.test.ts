@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { UserRole } from '../src/shared/enums.js';
 import {
+  AddRoomMemberDocument,
   AssignAgentDocument,
   CloseSessionDocument,
   CreateRoomDocument,
@@ -9,6 +10,7 @@ import {
   MarkReadDocument,
   MessageAddedDocument,
   MessagesSinceDocument,
+  RateSessionDocument,
   RemoveRoomMemberDocument,
   SendMessageDocument,
   SessionEventsDocument,
@@ -80,6 +82,37 @@ describe('sessionEvents subscription', () => {
     const ids = persisted(items).map((event) => BigInt((event as { id: string }).id));
     expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
     events.stop();
+  });
+
+  it('names each change with what the contract can change: AGENT, STATUS, RATING on a support session, MEMBERS on a room', async () => {
+    const guest = await guestSession(t);
+    const support = subscribe(client(admin.token), SessionEventsDocument, { sessionId: guest.sessionId, since: '0' });
+    await ok(t.graphqlUrl, AssignAgentDocument, { sessionId: guest.sessionId, agentId: staff.userId }, admin.token);
+    await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: guest.sessionId }, admin.token);
+    await ok(t.graphqlUrl, RateSessionDocument, { sessionId: guest.sessionId, score: 4 }, guest.token);
+    const updates = (items: { sessionEvents: Event }[]) => persisted(items).filter((event) => event.__typename === 'SessionUpdateEvent');
+    const changed = (items: { sessionEvents: Event }[]) => updates(items).filter((event) => event.type === 'SESSION_UPDATED');
+    const supportUpdates = changed(await support.until((items) => changed(items).length >= 3, 'assign, close and rating', 10_000));
+    expect(supportUpdates.map((event) => [event.changed, event.changes])).toEqual([
+      [['AGENT'], ['agent']],
+      [['STATUS'], ['status']],
+      [['RATING'], ['rating']],
+    ]);
+    support.stop();
+
+    const roomOwner = await userWithRole(t, admin, UserRole.USER);
+    const member = await userWithRole(t, admin, UserRole.USER);
+    const { createRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'changes', memberIds: [] }, roomOwner.token);
+    const room = subscribe(client(roomOwner.token), SessionEventsDocument, { sessionId: createRoom.id, since: '0' });
+    await ok(t.graphqlUrl, AddRoomMemberDocument, { roomId: createRoom.id, userId: member.userId }, roomOwner.token);
+    await ok(t.graphqlUrl, RemoveRoomMemberDocument, { roomId: createRoom.id, userId: member.userId }, roomOwner.token);
+    const roomUpdates = updates(await room.until((items) => changed(items).length >= 2, 'member added and removed', 10_000));
+    expect(roomUpdates.map((event) => [event.type, event.changed])).toEqual([
+      ['SESSION_CREATED', []],
+      ['SESSION_UPDATED', ['MEMBERS']],
+      ['SESSION_UPDATED', ['MEMBERS']],
+    ]);
+    room.stop();
   });
 
   it('fails with FORBIDDEN and no event for a session the viewer may not read', async () => {

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { createParleyClient, type InboxEvent, type Message, type ParleyClient, type SessionEvent } from '../client/src/index.js';
 import { UserRole } from '../src/shared/enums.js';
-import { CreateSessionDocument, LoginDocument, SignOutEverywhereDocument } from './generated/graphql.js';
+import { CreateSessionDocument, LoginDocument, SendMessageDocument, SignOutEverywhereDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { assignedSession, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
@@ -321,6 +321,52 @@ describe('SDK watchInbox', () => {
       const ids = events.map((event) => BigInt(event.id));
       expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
       expect(created().filter((id) => opened.includes(id))).toEqual(opened);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with activity, delivers every message once, in order, through connection cuts (each item its own event id)', async () => {
+    const customer = await userWithRole(t, admin, UserRole.USER, unique('activitycustomer'));
+    const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(t.url).port));
+    try {
+      const client = sdk(`http://127.0.0.1:${proxy.port}/graphql`, 'admin', ADMIN_PASSWORD);
+      const events: InboxEvent[] = [];
+      const errors: Error[] = [];
+      const stop = client.watchInbox({ onEvent: (event) => events.push(event), onError: (error) => errors.push(error) }, { activity: true });
+      const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'Activity' }, customer.token);
+      const say = (content: string) => ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content }, customer.token);
+      const messages = () => events.filter((event) => event.sessionId === createSession.id && event.type === 'MESSAGE_CREATED');
+      // Live once a message sent now shows up (the subscription starts from "now").
+      for (let deadline = Date.now() + 10_000; messages().length === 0; ) {
+        await say('ping');
+        await sleep(200);
+        if (Date.now() > deadline) throw new Error('inbox activity never became live');
+      }
+      const before = messages().length;
+      for (let n = 0; n < 12; n++) {
+        await say(`message ${n}`);
+        if (n % 4 === 1) {
+          proxy.cut();
+          await say(`while cut ${n}`);
+          proxy.restore();
+        }
+      }
+      const sent = 12 + 3;
+      for (let deadline = Date.now() + 15_000; messages().length < before + sent; ) {
+        if (Date.now() > deadline) throw new Error(`inbox activity delivered ${messages().length - before} of ${sent} messages`);
+        await sleep(50);
+      }
+      await say('last');
+      for (let deadline = Date.now() + 10_000; messages().length < before + sent + 1; ) {
+        if (Date.now() > deadline) throw new Error('the last message never arrived');
+        await sleep(50);
+      }
+      stop();
+      expect(errors).toEqual([]);
+      expect(messages()).toHaveLength(before + sent + 1);
+      const ids = events.map((event) => BigInt(event.id));
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
     } finally {
       await proxy.close();
     }

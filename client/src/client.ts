@@ -151,6 +151,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
           variables: (since) => ({ since, activity }),
           pick: (data) => data.inbox,
           idOf: (event) => event.id,
+          interleaved: activity,
           start: async (resync) => {
             if (resync) handlers.onResync?.();
             return null;

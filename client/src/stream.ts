@@ -28,6 +28,12 @@ export interface StreamSpec<TData, TVariables extends Record<string, unknown>, T
   /** The event's position, or null for ephemeral events (typing) that are never replayed. */
   idOf(event: TEvent): string | null;
   /**
+   * True when ids of different sessions may arrive out of id order (inbox activity): every event
+   * is delivered (the server sends each once) and a resume starts from the highest id. Otherwise
+   * ids arrive in order and anything at or below the last one is a repeat.
+   */
+  interleaved?: boolean;
+  /**
    * Where to start: called first, and again after RESYNC_REQUIRED (`resync` true). Returns the
    * `since` to subscribe with (a history load's lastEventId, or null for "live from now").
    */
@@ -72,8 +78,9 @@ export function resumableStream<TData, TVariables extends Record<string, unknown
   const deliver = (event: TEvent) => {
     const id = spec.idOf(event);
     if (id !== null) {
-      if (last !== null && compareIds(id, last) <= 0) return; // replayed after a resume: already delivered
-      last = id;
+      const behind = last !== null && compareIds(id, last) <= 0;
+      if (behind && !spec.interleaved) return; // replayed after a resume: already delivered
+      if (!behind) last = id;
     }
     spec.onEvent(event);
   };

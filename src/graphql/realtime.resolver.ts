@@ -67,7 +67,7 @@ export class RealtimeResolver {
   }
 
   @Subscription(() => SessionUpdateEventType, {
-    description: 'Status, assignment, priority and tag changes of one session; `since` as in sessionEvents',
+    description: 'Changes of one session (status, agent, room members, rating: see `changed`); `since` as in sessionEvents',
     subscribe: async (data: Data) => only(await sessionStream(data), isType('session.updated')),
   })
   sessionUpdated(
@@ -81,7 +81,7 @@ export class RealtimeResolver {
 
   @Subscription(() => SessionUpdateEventType, {
     description:
-      "Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant's inbox order, each with the subscriber's inboxRow and inboxTabs. `since`: the last inbox event id seen; missed events are replayed first. `activity`: also new, edited and deleted messages and the subscriber's read marks in those sessions (live; type MESSAGE_*/READ_UPDATED, id = the inbox position). `filter`: the conditions inboxTabs respects",
+      "Staff: their sessions; admins: every session of the tenant (created, assigned, closed), in the tenant's inbox order, each with the subscriber's inboxRow and inboxTabs. `since`: the id of the last item seen (every item's id is its outbox event id); missed events are replayed first. `activity`: also new, edited and deleted messages and the subscriber's read marks in those sessions (type MESSAGE_*/READ_UPDATED; replayed after `since` too). `filter`: the conditions inboxTabs respects",
     subscribe: ({ context, args }: SubscribeResolverData<unknown, InboxArgs, RequestContext>) =>
       openInboxStream(streamSourceFor(context), { since: args.since, activity: args.activity, filter: args.filter }),
   })

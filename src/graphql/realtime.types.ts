@@ -7,6 +7,7 @@ import {
   type SessionDto,
   type MessageEvent,
   type PublishedEvent,
+  type SessionChange,
   type SessionEventType,
   type SessionLifecycleEvent,
   type TypingSignal,
@@ -45,6 +46,27 @@ const GRAPHQL_TYPE: Record<SessionEventType, GraphQLEventType> = {
   'session.updated': GraphQLEventType.SESSION_UPDATED,
   'read.updated': GraphQLEventType.READ_UPDATED,
   'delivery.updated': GraphQLEventType.DELIVERY_UPDATED,
+};
+
+/** What a `session.updated` can change (the contract's SessionChange), as clients switch on it. */
+export enum GraphQLSessionChange {
+  STATUS = 'STATUS',
+  AGENT = 'AGENT',
+  MEMBERS = 'MEMBERS',
+  RATING = 'RATING',
+}
+
+registerEnumType(GraphQLSessionChange, {
+  name: 'SessionChange',
+  description: 'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating)',
+});
+
+/** Every change of the contract has its GraphQL name (a new one fails to compile until it is added). */
+const GRAPHQL_CHANGE: Record<SessionChange, GraphQLSessionChange> = {
+  status: GraphQLSessionChange.STATUS,
+  agent: GraphQLSessionChange.AGENT,
+  members: GraphQLSessionChange.MEMBERS,
+  rating: GraphQLSessionChange.RATING,
 };
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -122,9 +144,9 @@ export class TypingEventType {
   }
 }
 
-@ObjectType('SessionUpdateEvent', { description: 'A session was created or changed (status, assignment, priority, tags)' })
+@ObjectType('SessionUpdateEvent', { description: 'A session was created or changed (status, agent, room members, rating); in the inbox with `activity`, also a message or read change in it' })
 export class SessionUpdateEventType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Outbox event id: pass the last one seen as `since` to resume' })
   id!: string;
 
   @Field(() => ID)
@@ -133,7 +155,12 @@ export class SessionUpdateEventType {
   @Field(() => GraphQLEventType)
   type!: GraphQLEventType;
 
-  @Field(() => [String], { description: 'Which fields changed: status, agent, priority, tags, ...' })
+  @Field(() => [GraphQLSessionChange], { description: 'What a SESSION_UPDATED changed; empty for SESSION_CREATED and for inbox activity (MESSAGE_*, READ_UPDATED: `type` says what happened)' })
+  changed!: GraphQLSessionChange[];
+
+  @Field(() => [String], {
+    deprecationReason: 'Use `changed` (an enum). Lowercase names of the same changes: status, agent, members, rating; inbox activity items: lastMessage and unreadCount',
+  })
   changes!: string[];
 
   @Field(() => SessionAction, { nullable: true, description: 'The workflow step, when it was one (assign, transfer, unassign, close, reopen)' })
@@ -180,16 +207,17 @@ export class SessionUpdateEventType {
 
   /**
    * An inbox item: a lifecycle event with the subscriber's row and tabs, or (with `activity`) a
-   * message or read change, described by the session as it now is. An activity item's `id` is the
-   * inbox position (the last lifecycle event id), so resuming from any item's id is gap-free.
+   * message or read change, described by the session as it now is. Either way `id` is the event's
+   * own outbox id, what `since` resumes from.
    */
   static forInbox(event: PublishedEvent, inbox: InboxExtras, viewer: Viewer): SessionUpdateEventType {
     const extras = { inboxRow: inbox.row ? InboxRowType.from(inbox.row, viewer) : null, inboxTabs: inbox.tabs ? InboxTabsType.from(inbox.tabs) : null };
     if (isLifecycleEvent(event)) return Object.assign(SessionUpdateEventType.from(event), extras);
     return Object.assign(new SessionUpdateEventType(), {
-      id: inbox.position,
+      id: event.id,
       sessionId: event.sessionId,
       type: GRAPHQL_TYPE[event.type],
+      changed: [],
       changes: isMessageEvent(event) ? ['lastMessage', 'unreadCount'] : ['unreadCount'],
       action: null,
       previousAgentId: null,
@@ -206,6 +234,7 @@ export class SessionUpdateEventType {
       id: event.id,
       sessionId: event.sessionId,
       type: GRAPHQL_TYPE[event.type],
+      changed: event.type === 'session.updated' ? event.payload.changes.map((change) => GRAPHQL_CHANGE[change]) : [],
       changes: event.type === 'session.updated' ? event.payload.changes : [],
       action: (event.type === 'session.updated' ? event.payload.action : null) ?? null,
       previousAgentId: (event.type === 'session.updated' ? event.payload.previousAgentId : null) ?? null,

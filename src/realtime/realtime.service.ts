@@ -1,6 +1,6 @@
 import { requireUser } from '../shared/guards.js';
 import { toPublished, type EventBus } from '../events/event-bus.js';
-import { isLifecycleEvent, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
+import { isLifecycleEvent, type PublishedEvent, type SessionEventType, type TypingSignal } from '../model/event-contract.js';
 import { SessionEvent } from '../model/session-event.entity.js';
 import { participantFilter, participantKeyOf, participantName } from '../sessions/participants.js';
 import { Participant } from '../model/participant.entity.js';
@@ -12,6 +12,9 @@ import type { Scope } from '../db/scope.js';
 import type { Viewer } from '../shared/viewer.js';
 import { parseWatermark } from '../shared/validate.js';
 import { OUTBOX_BATCH } from './sequencer.js';
+
+/** The outbox types an inbox with `activity` may carry besides lifecycle events (session-stream.ts narrows read marks to the subscriber's own). */
+const INBOX_ACTIVITY_TYPES = ['message.created', 'message.updated', 'message.deleted', 'read.updated'] satisfies SessionEventType[];
 
 
 /**
@@ -103,23 +106,42 @@ export class RealtimeService {
     return BigInt(rows[0]?.head ?? '0');
   }
 
-  /** The id of the tenant's inbox event at `seq` ('0' before the first): the inbox position a stream starts at. */
-  async inboxEventIdAt(seq: bigint): Promise<string> {
-    if (seq === 0n) return '0';
-    const rows = await this.scope.em
-      .getConnection()
-      .execute<{ id: string }[]>('select id::text as id from session_events where tenant_id = ? and inbox_seq = ?', [this.scope.viewer.tenantId, String(seq)]);
-    return rows[0]?.id ?? '0';
+  /**
+   * The inbox sequence's head and, read in the same snapshot, the tenant's highest event id: the
+   * cut a resume with activity replays up to (everything committed after it arrives live).
+   */
+  async inboxCut(): Promise<{ head: bigint; topId: string }> {
+    const rows = await this.scope.em.getConnection().execute<{ head: string; top: string }[]>(
+      `select t.last_inbox_seq::text as head,
+              (select coalesce(max(e.id), 0)::text from session_events e where e.tenant_id = t.id) as top
+         from tenants t where t.id = ?`,
+      [this.scope.viewer.tenantId],
+    );
+    return { head: BigInt(rows[0]?.head ?? '0'), topId: rows[0]?.top ?? '0' };
   }
 
-  /** The tenant's lifecycle events after `since` (an event id), up to `upTo`, in inbox order. */
-  async inboxReplay(sinceId: string, upTo: bigint, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
-    const rows = await this.scope.em.find(
+  /**
+   * The tenant's lifecycle events after `since` (an event id), up to `upTo`, in inbox order; with
+   * `activityUpTo` (an event id), merged in id order with its message and read events after
+   * `since` up to that id. Ids increase with the inbox sequence and with each session's sequence,
+   * so id order keeps both orders, and "the next batch" is simply "after the last id".
+   */
+  async inboxReplay(sinceId: string, upTo: bigint, activityUpTo: string | null = null, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
+    const lifecycle = await this.scope.em.find(
       SessionEvent,
       { id: { $gt: sinceId }, inboxSeq: { $ne: null, $lte: String(upTo) } },
       { orderBy: { inboxSeq: 'asc' }, limit },
     );
-    return rows.map(toPublished);
+    if (activityUpTo === null) return lifecycle.map(toPublished);
+    const activity = await this.scope.em.find(
+      SessionEvent,
+      { id: { $gt: sinceId, $lte: activityUpTo }, inboxSeq: null, type: { $in: INBOX_ACTIVITY_TYPES } },
+      { orderBy: { id: 'asc' }, limit },
+    );
+    return [...lifecycle, ...activity]
+      .map(toPublished)
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .slice(0, limit);
   }
 
   /** The tenant's lifecycle events with inboxSeq in (after, upTo] (upTo null: all), in inbox order. */

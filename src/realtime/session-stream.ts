@@ -284,7 +284,7 @@ interface SequenceSource {
   positionOf(event: PublishedEvent): bigint | null;
   /** Checks access again and returns the head: the position of the last committed event. */
   head(): Promise<bigint>;
-  /** The first replay batch after `since` (an event id), up to the head at start. */
+  /** A replay batch after `since` (an event id: the client's, then the batch's last), up to the head at start. */
   replaySince(since: string, upTo: bigint): Promise<PublishedEvent[]>;
   /** Committed events in (after, upTo] in order (checks access again). */
   read: OutboxReader;
@@ -313,7 +313,7 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
       }
       const last = batch.at(-1);
       if (held || batch.length < OUTBOX_BATCH || !last) break;
-      batch = await sequence.read(sequence.positionOf(last)!, start);
+      batch = await sequence.replaySince(last.id, start);
     }
   }
   live.sequencer = sequencer;
@@ -450,13 +450,11 @@ export interface InboxStreamOptions {
   filter?: InboxFilter | null;
 }
 
-/** What the inbox adds to each item: the session's row for the subscriber as of delivery, the tab counts, and the inbox position. */
+/** What the inbox adds to each item: the session's row for the subscriber as of delivery, and the tab counts. */
 export interface InboxExtras {
   row: InboxRow | null;
   /** Null only when the database could not be reached at delivery. */
   tabs: InboxTabs | null;
-  /** The id of the last lifecycle event delivered (what `since` resumes from); activity items carry it as their id. */
-  position: string;
 }
 
 export type InboxItem = { kind: 'event'; event: PublishedEvent; inbox: InboxExtras };
@@ -473,8 +471,11 @@ function isInboxActivity(event: PublishedEvent, viewer: { kind: string; userId?:
  * viewer's own sessions for staff. `since` (an event id) replays what was missed. Every item
  * carries the session's inbox row for the subscriber (unread count, last message, last
  * activity) and the tab counts, read at delivery; with `activity`, message and read activity in
- * the viewer's sessions arrives too (live only: it is state, each item the row as it now is, and
- * its id is the inbox position, so resuming from it stays gap-free for lifecycle events).
+ * the viewer's sessions arrives too. Every item's id is its event's outbox id; a resume replays
+ * the lifecycle events up to the head and, with `activity`, the activity up to the tenant's
+ * highest event id read in the same snapshot, merged in id order, then goes live. Live activity
+ * is not in the inbox sequence: a copy of what the replay delivered is dropped by its session's
+ * `seq`.
  */
 export async function openInboxStream(source: StreamSource, options: InboxStreamOptions = {}): Promise<Stream<InboxItem>> {
   // As in openSessionStream: no closure may hold the first fork.
@@ -492,26 +493,47 @@ export async function openInboxStream(source: StreamSource, options: InboxStream
     realtime.authorizeInbox();
     return realtime;
   };
+  // With activity, the replay's cut: the tenant's highest event id when the head was read.
+  let activityUpTo: string | null = null;
   const sequence: SequenceSource = {
     positionOf: (event) => (event.inboxSeq === null ? null : BigInt(event.inboxSeq)),
     head: async () => (await authorized()).inboxHead(),
-    replaySince: async (sinceId, upTo) => (await authorized()).inboxReplay(sinceId, upTo),
+    replaySince: async (sinceId, upTo) => (await authorized()).inboxReplay(sinceId, upTo, activityUpTo),
     read: async (after, upTo) => (await authorized()).inboxEventsAfter(after, upTo),
     check: authorized,
   };
   const live = new LiveStream(source);
   await live.listen(inboxTopic(viewer.tenantId), 'inbox', sequence);
-  const start = await headAfterListening(live, sequence);
-  let position = since ?? (await (await authorized()).inboxEventIdAt(start));
+  const withActivity = options.activity === true;
+  const replaysActivity = withActivity && since !== null;
+  const start = replaysActivity
+    ? await headAfterListening(live, {
+        ...sequence,
+        head: async () => {
+          const cut = await (await authorized()).inboxCut();
+          activityUpTo = cut.topId;
+          return cut.head;
+        },
+      })
+    : await headAfterListening(live, sequence);
+  /** Per session, the highest `seq` of activity the replay delivered: a live copy at or below it is a duplicate. */
+  const replayedSeq = new Map<string, bigint>();
 
   async function* run(): AsyncGenerator<StreamItem> {
     for await (const item of sequenced(live, sequence, since, start)) {
       if (item.kind !== 'event') continue;
       const { event } = item;
       if (event.inboxSeq !== null) {
-        position = event.id;
         if (!includes(event)) continue;
-      } else if (!options.activity || !isInboxActivity(event, viewer)) continue;
+      } else {
+        if (!withActivity || !isInboxActivity(event, viewer)) continue;
+        const seq = BigInt(event.seq);
+        const replayed = replayedSeq.get(event.sessionId);
+        // No sequencer yet: `sequenced` is still replaying (it sets one when it goes live).
+        if (live.sequencer === null) {
+          if (replayed === undefined || seq > replayed) replayedSeq.set(event.sessionId, seq);
+        } else if (replayed !== undefined && seq <= replayed) continue;
+      }
       let extras: { row: InboxRow | null; tabs: InboxTabs | null };
       try {
         const { inbox } = await source.fresh();
@@ -525,7 +547,7 @@ export async function openInboxStream(source: StreamSource, options: InboxStream
       }
       // Activity in a session the viewer does not see in the inbox (staff: not theirs; rooms) is not theirs to know.
       if (event.inboxSeq === null && extras.row === null) continue;
-      yield { kind: 'event', event, inbox: { ...extras, position } } as InboxItem;
+      yield { kind: 'event', event, inbox: extras } as InboxItem;
     }
   }
   return guarded(live, run()) as unknown as Stream<InboxItem>;

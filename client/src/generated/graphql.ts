@@ -21,6 +21,13 @@ export type SenderType =
   | 'SYSTEM'
   | 'USER';
 
+/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating) */
+export type SessionChange =
+  | 'AGENT'
+  | 'MEMBERS'
+  | 'RATING'
+  | 'STATUS';
+
 /** The outbox type (message.created → MESSAGE_CREATED, ...); TYPING is never stored */
 export type SessionEventType =
   | 'DELIVERY_UPDATED'
@@ -40,7 +47,7 @@ export type SdkAttachmentFragment = { id: string, url: string, type: string, nam
 
 export type SdkMessageFragment = { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> };
 
-export type SdkSessionUpdateFragment = { id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string };
+export type SdkSessionUpdateFragment = { id: string, sessionId: string, type: SessionEventType, changed: Array<SessionChange>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string };
 
 export type SdkLoginMutationVariables = Exact<{
   username: string;
@@ -86,7 +93,7 @@ export type SdkSessionEventsSubscriptionVariables = Exact<{
 export type SdkSessionEventsSubscription = { sessionEvents:
     | { __typename: 'MessageEvent', id: string, sessionId: string, type: SessionEventType, createdAt: string, message: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } }
     | { __typename: 'ReadEvent', id: string, sessionId: string, type: SessionEventType, participantId: string, userId: string, messageId: string, createdAt: string }
-    | { __typename: 'SessionUpdateEvent', id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string }
+    | { __typename: 'SessionUpdateEvent', id: string, sessionId: string, type: SessionEventType, changed: Array<SessionChange>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string }
     | { __typename: 'TypingEvent', type: SessionEventType, sessionId: string, userId: string, name: string, isTyping: boolean, timestamp: string }
    };
 
@@ -96,7 +103,7 @@ export type SdkInboxSubscriptionVariables = Exact<{
 }>;
 
 
-export type SdkInboxSubscription = { inbox: { id: string, sessionId: string, type: SessionEventType, changes: Array<string>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string, inboxRow: { unreadCount: number, lastActivityAt: string, lastMessage: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } | null } | null, inboxTabs: { mine: number, unassigned: number, all: number } | null } };
+export type SdkInboxSubscription = { inbox: { id: string, sessionId: string, type: SessionEventType, changed: Array<SessionChange>, status: SessionStatus, priority: Priority, subject: string | null, tags: Array<string>, agentId: string | null, customerId: string | null, startedAt: string, endedAt: string | null, createdAt: string, inboxRow: { unreadCount: number, lastActivityAt: string, lastMessage: { id: string, uuid: string, sessionId: string, clientMessageId: string | null, content: string, metadata: Record<string, unknown>, createdAt: string, editedAt: string | null, deletedAt: string | null, senderId: string | null, senderName: string, senderType: SenderType, senderUserId: string | null, senderUsername: string | null, read: boolean, status: DeliveryStatus, version: number, private: boolean, attachments: Array<{ id: string, url: string, type: string, name: string, size: number }> } | null } | null, inboxTabs: { mine: number, unassigned: number, all: number } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -161,7 +168,7 @@ export const SdkSessionUpdateFragmentDoc = new TypedDocumentString(`
   id
   sessionId
   type
-  changes
+  changed
   status
   priority
   subject
@@ -353,7 +360,7 @@ fragment SdkSessionUpdate on SessionUpdateEvent {
   id
   sessionId
   type
-  changes
+  changed
   status
   priority
   subject
@@ -416,7 +423,7 @@ fragment SdkSessionUpdate on SessionUpdateEvent {
   id
   sessionId
   type
-  changes
+  changed
   status
   priority
   subject
