@@ -33,7 +33,17 @@ async function cpuPer(times: number, op: () => Promise<unknown>): Promise<{ cpu:
 await withScratchDatabase(serverUrl, 'cpu', async (db) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-cpu-'));
   const server = await startServer(
-    loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: db.url, JWT_SECRET: randomBytes(32).toString('hex'), ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX, LOG_LEVEL: 'silent' }),
+    loadConfig({
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+      RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
+      LOG_LEVEL: 'silent',
+    }),
   );
   const client = new GraphQLClient(`${server.url.replace('localhost', '127.0.0.1')}/graphql`);
   try {

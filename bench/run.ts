@@ -41,7 +41,11 @@ function parseArgs(argv: string[]): Args {
     };
     if (arg === '--quick') args.quick = true;
     else if (arg === '--profile') args.profile = true;
-    else if (arg.startsWith('--only')) args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (arg.startsWith('--only'))
+      args.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (arg.startsWith('--out')) args.out = value();
     else if (arg.startsWith('--report')) args.report = value();
     else throw new Error(`unknown argument ${arg} (use --quick, --only a,b, --out DIR, --profile, --report FILE)`);
@@ -100,7 +104,10 @@ async function main(): Promise<number> {
   if (args.report) {
     // Several files (comma-separated) merge into one report: a later file's scenarios replace an
     // earlier one's, and the report names every run a scenario came from.
-    const files = args.report.split(',').map((file) => file.trim()).filter(Boolean);
+    const files = args.report
+      .split(',')
+      .map((file) => file.trim())
+      .filter(Boolean);
     const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
     const run = runs.reduce((merged, next) => ({
       ...merged,
@@ -148,7 +155,7 @@ async function main(): Promise<number> {
     console.log(`▶ ${scenario.name}`);
     try {
       const result = await scenario.run(options);
-      run.results.push(...(Array.isArray(result) ? result : [result]) as BenchResult[]);
+      run.results.push(...((Array.isArray(result) ? result : [result]) as BenchResult[]));
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       console.error(`✗ ${scenario.name}: ${message}`);
@@ -160,7 +167,10 @@ async function main(): Promise<number> {
 
   const where = destinations(args, args.quick);
   mkdirSync(where.dir, { recursive: true });
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = started
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const jsonFile = join(where.dir, `${stamp}${args.quick ? '-quick' : ''}.json`);
   writeFileSync(jsonFile, `${JSON.stringify(run, null, 2)}\n`);
   const partial = Boolean(args.only);

@@ -208,10 +208,7 @@ describe('auto-assignment', () => {
       const session = await open();
       expect(session.agent).toBeNull();
       const staff = await agent(2);
-      const updates = await inbox.until(
-        (items) => items.some((item) => item.inbox.sessionId === session.id && item.inbox.agentId === staff.userId),
-        'the assignment event',
-      );
+      const updates = await inbox.until((items) => items.some((item) => item.inbox.sessionId === session.id && item.inbox.agentId === staff.userId), 'the assignment event');
       const forSession = updates.filter((item) => item.inbox.sessionId === session.id && item.inbox.type === 'SESSION_UPDATED');
       expect(forSession).toHaveLength(1);
       expect(forSession[0]!.inbox.changes).toEqual(['agent']);

@@ -53,7 +53,10 @@ describe('agent availability and presence', () => {
     // Closing one of two connections leaves the agent online.
     expect(await agentOf(t, admin.token, staff.userId)).toMatchObject({ online: true });
     second.terminate();
-    await eventually(() => agentOf(t, admin.token, staff.userId), (agent) => agent?.online === false);
+    await eventually(
+      () => agentOf(t, admin.token, staff.userId),
+      (agent) => agent?.online === false,
+    );
   });
 
   it('counts the legacy chat WebSocket as a connection too', async () => {
@@ -65,10 +68,16 @@ describe('agent availability and presence', () => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
-    await eventually(() => agentOf(t, admin.token, agent.userId), (view) => view?.online === true);
+    await eventually(
+      () => agentOf(t, admin.token, agent.userId),
+      (view) => view?.online === true,
+    );
     expect(await agentOf(t, admin.token, agent.userId)).toMatchObject({ activeSessions: 1 });
     await disconnect(socket);
-    await eventually(() => agentOf(t, admin.token, agent.userId), (view) => view?.online === false);
+    await eventually(
+      () => agentOf(t, admin.token, agent.userId),
+      (view) => view?.online === false,
+    );
   });
 
   it('lets admins set a capacity within 0 … AGENT_MAX_CAPACITY, for staff of their own tenant only', async () => {
@@ -109,29 +118,33 @@ const available = clusterAvailable();
 skipReason(available, 'presence across nodes needs two nodes sharing PostgreSQL and Redis (DATABASE_URL and REDIS_URL)');
 
 describe('presence across nodes (Redis)', () => {
-  (available ? it : it.skip)("shows an agent connected to the other node online, and offline within the TTL once that node is killed", async () => {
-    const cluster = await startCluster({ env: { PRESENCE_TTL_SECONDS: '1' } });
-    try {
-      const admin = await loginAdmin(cluster.a);
-      const staff = await userWithRole(cluster.a, admin, UserRole.STAFF);
-      const agentOnA = async () => (await ok(cluster.a.graphqlUrl, AgentsDocument, {}, admin.token)).agents.find((agent) => agent.id === staff.userId);
+  (available ? it : it.skip)(
+    'shows an agent connected to the other node online, and offline within the TTL once that node is killed',
+    async () => {
+      const cluster = await startCluster({ env: { PRESENCE_TTL_SECONDS: '1' } });
+      try {
+        const admin = await loginAdmin(cluster.a);
+        const staff = await userWithRole(cluster.a, admin, UserRole.STAFF);
+        const agentOnA = async () => (await ok(cluster.a.graphqlUrl, AgentsDocument, {}, admin.token)).agents.find((agent) => agent.id === staff.userId);
 
-      // A clean close on node B is seen on node A at once.
-      const clean = await connectAgent(cluster.b.url, staff.token);
-      expect(await agentOnA()).toMatchObject({ online: true });
-      await disconnect(clean);
-      await eventually(agentOnA, (agent) => agent?.online === false);
+        // A clean close on node B is seen on node A at once.
+        const clean = await connectAgent(cluster.b.url, staff.token);
+        expect(await agentOnA()).toMatchObject({ online: true });
+        await disconnect(clean);
+        await eventually(agentOnA, (agent) => agent?.online === false);
 
-      // Node B dies with the connection open: nothing says goodbye, the entry expires.
-      const held = await connectAgent(cluster.b.url, staff.token);
-      // Outlives several TTLs while node B keeps refreshing it.
-      const sawOnline = await eventually(agentOnA, (agent) => agent?.online === true);
-      expect(sawOnline).toMatchObject({ online: true });
-      cluster.killB();
-      await eventually(agentOnA, (agent) => agent?.online === false, 100, 100);
-      held.terminate();
-    } finally {
-      await cluster.dispose();
-    }
-  }, 120_000);
+        // Node B dies with the connection open: nothing says goodbye, the entry expires.
+        const held = await connectAgent(cluster.b.url, staff.token);
+        // Outlives several TTLs while node B keeps refreshing it.
+        const sawOnline = await eventually(agentOnA, (agent) => agent?.online === true);
+        expect(sawOnline).toMatchObject({ online: true });
+        cluster.killB();
+        await eventually(agentOnA, (agent) => agent?.online === false, 100, 100);
+        held.terminate();
+      } finally {
+        await cluster.dispose();
+      }
+    },
+    120_000,
+  );
 });

@@ -19,7 +19,7 @@ function declaredHuge(method: string, path: string, headers: Record<string, stri
 const multipart = { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` };
 const json = { 'Content-Type': 'application/json' };
 
-describe('request bodies over the limit are refused on their declared length, in the caller\'s dialect', () => {
+describe("request bodies over the limit are refused on their declared length, in the caller's dialect", () => {
   let t: TestServer;
   let owner: Actor;
   let sessionId: string;

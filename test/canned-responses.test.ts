@@ -1,11 +1,5 @@
 import { UserRole } from '../src/shared/enums.js';
-import {
-  CannedResponseDocument,
-  CannedResponsesDocument,
-  CreateCannedResponseDocument,
-  DeleteCannedResponseDocument,
-  UpdateCannedResponseDocument,
-} from './generated/graphql.js';
+import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -85,7 +79,10 @@ describe('canned responses', () => {
   it('keep short codes unique per tenant, not across tenants', async () => {
     const code = unique('dup').toLowerCase();
     const { createCannedResponse: first } = await create(code, 'first');
-    expect(await extensionsOf(gql(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: code.toUpperCase(), content: 'again' }, admin.token))).toEqual({ code: 'CONFLICT', reason: 'SHORT_CODE_TAKEN' });
+    expect(await extensionsOf(gql(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: code.toUpperCase(), content: 'again' }, admin.token))).toEqual({
+      code: 'CONFLICT',
+      reason: 'SHORT_CODE_TAKEN',
+    });
     const { createCannedResponse: other } = await create(`${code}-2`, 'second');
     expect(await extensionsOf(gql(t.graphqlUrl, UpdateCannedResponseDocument, { id: other.id, shortCode: code }, admin.token))).toEqual({ code: 'CONFLICT', reason: 'SHORT_CODE_TAKEN' });
     // Another tenant may use the same code.
@@ -221,18 +218,14 @@ describe('the per-tenant maximum', () => {
       reason: 'CANNED_RESPONSE_LIMIT',
     });
     // Concurrent creates cannot overshoot either.
-    const racing = await Promise.all(
-      [1, 2, 3].map((n) => extensionsOf(gql(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: `race-${n}`, content: 'x' }, admin.token))),
-    );
+    const racing = await Promise.all([1, 2, 3].map((n) => extensionsOf(gql(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: `race-${n}`, content: 'x' }, admin.token))));
     expect(racing.every((answer) => answer !== 'OK')).toBe(true);
     // Another tenant has its own allowance.
     const theirs = await create('their-own', 'fine', foreign);
     await ok(t.graphqlUrl, DeleteCannedResponseDocument, { id: theirs.createCannedResponse.id }, foreign.token);
 
     await ok(t.graphqlUrl, DeleteCannedResponseDocument, { id: created.pop()! }, admin.token);
-    const answers = await Promise.all(
-      [1, 2, 3].map((n) => extensionsOf(gql(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: `race-again-${n}`, content: 'x' }, admin.token))),
-    );
+    const answers = await Promise.all([1, 2, 3].map((n) => extensionsOf(gql(t.graphqlUrl, CreateCannedResponseDocument, { shortCode: `race-again-${n}`, content: 'x' }, admin.token))));
     expect(answers.filter((answer) => answer === 'OK')).toHaveLength(1);
     expect(answers.filter((answer) => answer !== 'OK')).toEqual([
       { code: 'CONFLICT', reason: 'CANNED_RESPONSE_LIMIT' },

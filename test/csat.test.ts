@@ -214,7 +214,11 @@ describe('CSAT ratings', () => {
       const theirs = await rest(t.url, 'GET', path(id), { token: foreign.token });
       const missing = await rest(t.url, 'GET', path('999999999'), { token: foreign.token });
       // The same answer but for the id the message names.
-      expect([theirs.status, theirs.body.error.code, theirs.body.error.message.replace(id, 'N')]).toEqual([missing.status, missing.body.error.code, missing.body.error.message.replace('999999999', 'N')]);
+      expect([theirs.status, theirs.body.error.code, theirs.body.error.message.replace(id, 'N')]).toEqual([
+        missing.status,
+        missing.body.error.code,
+        missing.body.error.message.replace('999999999', 'N'),
+      ]);
       expect(theirs.status).toBe(404);
     });
   });

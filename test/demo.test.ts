@@ -200,7 +200,10 @@ describe('demo console at /demo', () => {
       } catch (error) {
         // What each side showed when it failed (toasts carry the server's errors), kept beside the others.
         for (const [index, context] of (browser?.contexts() ?? []).entries()) {
-          await context.pages()[0]?.screenshot({ path: join(shots, `failure-${index}.png`) }).catch(() => {});
+          await context
+            .pages()[0]
+            ?.screenshot({ path: join(shots, `failure-${index}.png`) })
+            .catch(() => {});
         }
         throw new Error(`${(error as Error).message}\nbrowser errors: ${JSON.stringify(problems)}\ntoasts: ${JSON.stringify(toasts)}`);
       } finally {

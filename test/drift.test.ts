@@ -27,7 +27,11 @@ describe('committed generated files', () => {
     const schema = buildSchema(readFileSync('schema.graphql', 'utf8'));
     const fromSchema: Record<string, string[]> = {};
     for (const type of Object.values(schema.getTypeMap())) {
-      if (isAbstractType(type) && !type.name.startsWith('__')) fromSchema[type.name] = schema.getPossibleTypes(type).map((member) => member.name).sort();
+      if (isAbstractType(type) && !type.name.startsWith('__'))
+        fromSchema[type.name] = schema
+          .getPossibleTypes(type)
+          .map((member) => member.name)
+          .sort();
     }
     const declared = Object.fromEntries(Object.entries(possibleTypes).map(([name, members]) => [name, [...members].sort()]));
     expect(declared).toEqual(fromSchema);

@@ -138,7 +138,11 @@ describe('the event contract, one declaration end to end', () => {
       const redis = new Redis(process.env.REDIS_URL!);
       try {
         const events = subscribe(client, MessageAddedDocument, { sessionId: createSession.id });
-        await untilLive(events, () => ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'warm-up' }, customer.token), (item) => item.messageAdded.content === 'warm-up');
+        await untilLive(
+          events,
+          () => ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'warm-up' }, customer.token),
+          (item) => item.messageAdded.content === 'warm-up',
+        );
         const channel = `${redisPrefixFor(t.database)}${sessionTopic(String(t.server.defaultTenantId), createSession.id)}`;
         for (const garbage of ['{"kind":"event","event":{"type":"message.created","payload":{"message":{"id":1}}}}', 'not json', '{"kind":"typing"}']) {
           await redis.publish(channel, garbage);

@@ -59,11 +59,7 @@ describe('shared subscription execution', () => {
     const { schema, counter } = countingSchema(events);
     const subscribe = sharedSubscriptions((context) => (context as { viewer: string }).viewer);
     const args = (viewer: string, p: string): ExecutionArgs => ({ schema, document, contextValue: { viewer }, variableValues: { p } });
-    const [ann, bob, annOther] = await Promise.all([
-      collect(subscribe, args('ann', '>')),
-      collect(subscribe, args('bob', '>')),
-      collect(subscribe, args('ann', '#')),
-    ]);
+    const [ann, bob, annOther] = await Promise.all([collect(subscribe, args('ann', '>')), collect(subscribe, args('bob', '>')), collect(subscribe, args('ann', '#'))]);
     expect(ann.map((r) => r.data?.echo)).toEqual(['>a for ann', '>b for ann']);
     expect(bob.map((r) => r.data?.echo)).toEqual(['>a for bob', '>b for bob']);
     expect(annOther.map((r) => r.data?.echo)).toEqual(['#a for ann', '#b for ann']);
@@ -111,8 +107,16 @@ describe('periodic checks', () => {
     const checks = new PeriodicChecks(10);
     const seen: unknown[] = [];
     const failure = new Error('gone');
-    const leaveA = checks.join('k', async () => Promise.reject(failure), (outcome) => seen.push(outcome));
-    const leaveB = checks.join('k', async () => 1, (outcome) => seen.push(outcome));
+    const leaveA = checks.join(
+      'k',
+      async () => Promise.reject(failure),
+      (outcome) => seen.push(outcome),
+    );
+    const leaveB = checks.join(
+      'k',
+      async () => 1,
+      (outcome) => seen.push(outcome),
+    );
     await until(() => seen.length >= 2);
     leaveA();
     leaveB();

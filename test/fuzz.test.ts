@@ -76,9 +76,12 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     const connection = t.server.orm.em.fork().getConnection();
     await connection.execute(`update tenants set allowed_origins = '{https://shop.example}'`);
     widgetKey = ((await connection.execute('select widget_key from tenants order by id limit 1')) as { widget_key: string }[])[0]!.widget_key;
-    const rows = (await t.server.orm.em.fork().getConnection().execute(
-      `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'mikro_orm%' order by 1`,
-    )) as { name: string }[];
+    const rows = (await t.server.orm.em
+      .fork()
+      .getConnection()
+      .execute(`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'mikro_orm%' order by 1`)) as {
+      name: string;
+    }[];
     // A reaction's checkpoint moves on its own, after the calls that committed events (reactions
     // run in the background): it is the node's progress, not data a call changes.
     tables = rows.map((r) => r.name).filter((name) => name !== 'reaction_checkpoints');
@@ -86,10 +89,32 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
   afterAll(() => t?.dispose());
 
   const hostileStrings = [
-    '', ' ', '\n\t ', 'ok', 'a'.repeat(10_001), 'b'.repeat(300), 'a\u0000b', '\u202Eevil.exe', '😀'.repeat(40), '<script>alert(1)</script>',
-    "'; drop table users; --", '../../etc/passwd', 'x@y.z', '+420 123 456 789', '1', '-1', '9'.repeat(30), 'null', 'URGENT', 'Bearer x',
+    '',
+    ' ',
+    '\n\t ',
+    'ok',
+    'a'.repeat(10_001),
+    'b'.repeat(300),
+    'a\u0000b',
+    '\u202Eevil.exe',
+    '😀'.repeat(40),
+    '<script>alert(1)</script>',
+    "'; drop table users; --",
+    '../../etc/passwd',
+    'x@y.z',
+    '+420 123 456 789',
+    '1',
+    '-1',
+    '9'.repeat(30),
+    'null',
+    'URGENT',
+    'Bearer x',
     // Lone UTF-16 surrogates (jsonb refuses them), C1 controls and bidirectional isolates.
-    'a\ud800b', '\udc00', 'x\udfff\ud800y', 'name\u0085', '\u2067admin\u2069',
+    'a\ud800b',
+    '\udc00',
+    'x\udfff\ud800y',
+    'name\u0085',
+    '\u2067admin\u2069',
   ];
   /** Metadata a database cannot store or a walker cannot survive: NUL in keys and values, lone surrogates, 5,000 levels. */
   const deep = (levels: number) => {
@@ -100,15 +125,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
   /** Stands for 5,000 levels of nesting until `serialise` writes them (JSON.stringify itself overflows on them). */
   const VERY_DEEP = { deep: '5000 levels' };
   const serialise = (value: unknown) => JSON.stringify(value).replaceAll(JSON.stringify(VERY_DEEP), `${'{"n":'.repeat(5000)}{"leaf":true}${'}'.repeat(5000)}`);
-  const hostileObjects: Record<string, unknown>[] = [
-    { 'k\u0000': 1 },
-    { k: 'v\u0000' },
-    { k: ['ok', { inner: 'a\u0000b' }] },
-    { k: '\ud800' },
-    { '\udc00': 'v' },
-    VERY_DEEP,
-    deep(9),
-  ];
+  const hostileObjects: Record<string, unknown>[] = [{ 'k\u0000': 1 }, { k: 'v\u0000' }, { k: ['ok', { inner: 'a\u0000b' }] }, { k: '\ud800' }, { '\udc00': 'v' }, VERY_DEEP, deep(9)];
   const hostileIds = ['0', '-1', 'abc', '99999999999999999999', '1.5', ' 1', '', '00001', '9223372036854775807'];
   const ints = [0, 1, -1, 2, 20, 50, 100, 101, 1000, 2_147_483_647, -2_147_483_648];
   /** Values a well-behaved client cannot send for the type: coercion must refuse them, never crash. */
@@ -166,7 +183,10 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     const random = seededRandom(seed);
     const pick: Pick = (items) => items[Math.floor(random() * items.length)]!;
     const operations: { kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown> }[] = [];
-    for (const [kind, root] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
+    for (const [kind, root] of [
+      ['query', schema.getQueryType()],
+      ['mutation', schema.getMutationType()],
+    ] as const) {
       for (const field of Object.values(root?.getFields() ?? {})) if (!SKIPPED_FIELDS.has(field.name)) operations.push({ kind, field });
     }
     expect(operations.length).toBeGreaterThan(10);
@@ -252,8 +272,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     const random = seededRandom(seed + 1);
     const pick: Pick = (items) => items[Math.floor(random() * items.length)]!;
     const document = buildOpenApiDocument() as { paths: Record<string, Record<string, RestOperation>>; components: { schemas: Record<string, JsonSchema> } };
-    const resolve = (schema: JsonSchema | undefined): JsonSchema | undefined =>
-      schema?.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
+    const resolve = (schema: JsonSchema | undefined): JsonSchema | undefined => (schema?.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema);
     const routes: { method: string; path: string; operation: RestOperation }[] = [];
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) if (['get', 'post', 'put'].includes(method)) routes.push({ method: method.toUpperCase(), path, operation });

@@ -66,7 +66,7 @@ describe('GraphiQL at GET /graphql', () => {
     expect(json.headers.get('content-type')).not.toMatch(/text\/html/);
   });
 
-  it('is off when GRAPHIQL=false (production\'s default: test/production.test.ts)', async () => {
+  it("is off when GRAPHIQL=false (production's default: test/production.test.ts)", async () => {
     const off = await startTestServer({ env: { GRAPHIQL: 'false' } });
     try {
       const response = await fetch(off.graphqlUrl, { headers: html });
@@ -80,77 +80,92 @@ describe('GraphiQL at GET /graphql', () => {
 
   const browserTest = browserIt('the GraphiQL browser test');
 
-  browserTest('runs a query and a live subscription in Chromium with the Headers tab token, loading nothing from elsewhere', async () => {
-    const admin = await loginAdmin(t);
-    const customer = await userWithRole(t, admin, UserRole.USER);
-    const staff = await userWithRole(t, admin, UserRole.STAFF);
-    const sessionId = await assignedSession(t, admin, customer, staff);
-    const headers = JSON.stringify({ Authorization: `Bearer ${admin.token}` });
-    const query = { query: 'query Me { me { username role } }', headers };
-    const subscription = {
-      query: 'subscription Live($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { __typename ... on MessageEvent { message { content } } } }',
-      variables: JSON.stringify({ sessionId }),
-      headers,
-    };
-
-    let browser: Browser | undefined;
-    try {
-      browser = await launchChromium();
-      const foreign: string[] = [];
-      const problems: string[] = [];
-      /** A fresh page (own storage) whose only tab is `tab`: no tab switching, which GraphiQL applies asynchronously. */
-      const openIde = async (tab: Record<string, string>): Promise<Page> => {
-        const page = await (await browser!.newContext()).newPage();
-        await page.route('**/*', (route) => {
-          const url = new URL(route.request().url());
-          if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') {
-            foreign.push(url.href);
-            return route.abort();
-          }
-          // The example tabs are replaced by this test's own, with the token in their headers.
-          if (url.pathname === '/graphql/ide/examples.json') return route.fulfill({ json: [tab] });
-          return route.continue();
-        });
-        page.on('console', (message) => {
-          if (message.type() === 'error') problems.push(message.text());
-        });
-        page.on('pageerror', (error) => problems.push(error.message));
-        page.on('response', (response) => {
-          if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-        });
-        // The schema loads (anonymously) even though the tab carries a token: GraphiQL's docs and completion need it.
-        const schemaLoaded = page.waitForResponse(
-          (response) => response.url().endsWith('/graphql') && response.request().postData()?.includes('IntrospectionQuery') === true && response.status() === 200,
-        );
-        await page.goto(t.graphqlUrl);
-        await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
-        await schemaLoaded;
-        await eventually(() => page.evaluate<string>("document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? ''"), (text) => text === tab.query);
-        return page;
+  browserTest(
+    'runs a query and a live subscription in Chromium with the Headers tab token, loading nothing from elsewhere',
+    async () => {
+      const admin = await loginAdmin(t);
+      const customer = await userWithRole(t, admin, UserRole.USER);
+      const staff = await userWithRole(t, admin, UserRole.STAFF);
+      const sessionId = await assignedSession(t, admin, customer, staff);
+      const headers = JSON.stringify({ Authorization: `Bearer ${admin.token}` });
+      const query = { query: 'query Me { me { username role } }', headers };
+      const subscription = {
+        query: 'subscription Live($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { __typename ... on MessageEvent { message { content } } } }',
+        variables: JSON.stringify({ sessionId }),
+        headers,
       };
 
-      // The query, over HTTP with the Headers tab's Authorization.
-      const queryPage = await openIde(query);
-      await queryPage.click('.graphiql-execute-button');
-      expect(await eventually(() => resultText(queryPage), (text) => text.includes('"username": "admin"'))).toContain('"role": "ADMIN"');
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const foreign: string[] = [];
+        const problems: string[] = [];
+        /** A fresh page (own storage) whose only tab is `tab`: no tab switching, which GraphiQL applies asynchronously. */
+        const openIde = async (tab: Record<string, string>): Promise<Page> => {
+          const page = await (await browser!.newContext()).newPage();
+          await page.route('**/*', (route) => {
+            const url = new URL(route.request().url());
+            if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') {
+              foreign.push(url.href);
+              return route.abort();
+            }
+            // The example tabs are replaced by this test's own, with the token in their headers.
+            if (url.pathname === '/graphql/ide/examples.json') return route.fulfill({ json: [tab] });
+            return route.continue();
+          });
+          page.on('console', (message) => {
+            if (message.type() === 'error') problems.push(message.text());
+          });
+          page.on('pageerror', (error) => problems.push(error.message));
+          page.on('response', (response) => {
+            if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+          });
+          // The schema loads (anonymously) even though the tab carries a token: GraphiQL's docs and completion need it.
+          const schemaLoaded = page.waitForResponse(
+            (response) => response.url().endsWith('/graphql') && response.request().postData()?.includes('IntrospectionQuery') === true && response.status() === 200,
+          );
+          await page.goto(t.graphqlUrl);
+          await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+          await schemaLoaded;
+          await eventually(
+            () => page.evaluate<string>("document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? ''"),
+            (text) => text === tab.query,
+          );
+          return page;
+        };
 
-      // The subscription, over graphql-ws with the same header; a message sent elsewhere appears live.
-      const livePage = await openIde(subscription);
-      await livePage.click('.graphiql-execute-button');
-      // The stream is open once the socket has subscribed; send until the event shows (the first may precede the subscription).
-      const live = await eventually(async () => {
-        await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen in GraphiQL' }, customer.token);
-        return resultText(livePage);
-      }, (text) => text.includes('seen in GraphiQL'));
-      expect(live).toContain('MessageEvent');
+        // The query, over HTTP with the Headers tab's Authorization.
+        const queryPage = await openIde(query);
+        await queryPage.click('.graphiql-execute-button');
+        expect(
+          await eventually(
+            () => resultText(queryPage),
+            (text) => text.includes('"username": "admin"'),
+          ),
+        ).toContain('"role": "ADMIN"');
 
-      expect(foreign).toEqual([]);
-      // No console error at all: no CSP refusal, no failed asset (the icon included).
-      expect(problems).toEqual([]);
-    } finally {
-      await browser?.close();
-    }
-  }, 120_000);
+        // The subscription, over graphql-ws with the same header; a message sent elsewhere appears live.
+        const livePage = await openIde(subscription);
+        await livePage.click('.graphiql-execute-button');
+        // The stream is open once the socket has subscribed; send until the event shows (the first may precede the subscription).
+        const live = await eventually(
+          async () => {
+            await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen in GraphiQL' }, customer.token);
+            return resultText(livePage);
+          },
+          (text) => text.includes('seen in GraphiQL'),
+        );
+        expect(live).toContain('MessageEvent');
+
+        expect(foreign).toEqual([]);
+        // No console error at all: no CSP refusal, no failed asset (the icon included).
+        expect(problems).toEqual([]);
+      } finally {
+        await browser?.close();
+      }
+    },
+    120_000,
+  );
 });
 
 /** The result pane's text (GraphiQL 3 renders it in a CodeMirror 5 editor). */

@@ -37,7 +37,12 @@ describe('guest session keys are treated as credentials', () => {
     it('v1 (seed 003): refuses a short session_id with 400 VALIDATION_FAILED naming session_id and the minimum', async () => {
       const response = await rest(t.url, 'POST', GUEST, { body: { session_id: 'abc123', guest_name: 'G' } });
       expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({ success: false, data: null, meta: null, error: { code: 'VALIDATION_FAILED', fields: { session_id: [expect.stringMatching(/^session_id must be at least 16 characters/)] } } });
+      expect(response.body).toMatchObject({
+        success: false,
+        data: null,
+        meta: null,
+        error: { code: 'VALIDATION_FAILED', fields: { session_id: [expect.stringMatching(/^session_id must be at least 16 characters/)] } },
+      });
       expect(Object.keys(response.body).sort()).toEqual(['data', 'error', 'message', 'meta', 'success', 'timestamp', 'trace_id']);
     });
   });
@@ -62,8 +67,8 @@ describe('guest session keys are treated as credentials', () => {
     });
   });
 
-  describe('sessionByKey does not tell whether another session\'s key exists', () => {
-    it('answers another session\'s key exactly like a key nobody has, for guests and users alike', async () => {
+  describe("sessionByKey does not tell whether another session's key exists", () => {
+    it("answers another session's key exactly like a key nobody has, for guests and users alike", async () => {
       const mine = (await ok(t.graphqlUrl, CreateGuestSessionDocument, { sessionKey: randomUUID() })).createGuestSession;
       const theirs = randomUUID();
       await ok(t.graphqlUrl, CreateGuestSessionDocument, { sessionKey: theirs });

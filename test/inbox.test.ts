@@ -30,8 +30,7 @@ describe(`agent inbox (seed ${seed})`, () => {
   let customer: Actor;
   const made: Made[] = [];
 
-  const page = async (token: string, filter: InboxFilter | null, first = 100, after: string | null = null) =>
-    (await ok(t.graphqlUrl, InboxPageDocument, { filter, first, after }, token)).inbox;
+  const page = async (token: string, filter: InboxFilter | null, first = 100, after: string | null = null) => (await ok(t.graphqlUrl, InboxPageDocument, { filter, first, after }, token)).inbox;
   const ids = (edges: Edge[]) => edges.map((edge) => edge.node.session.id);
   const say = (sessionId: string, token: string, content = 'hello', note = false) => ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: note }, token);
 
@@ -159,7 +158,7 @@ describe(`agent inbox (seed ${seed})`, () => {
     expect(new Set(ids(top.edges))).toEqual(touched);
   });
 
-  it('delivers live rows, counters and tabs on the inbox subscription, only for the subscriber\'s sessions', async () => {
+  it("delivers live rows, counters and tabs on the inbox subscription, only for the subscriber's sessions", async () => {
     const adminWs = wsClient(t.url, admin.token);
     const staffWs = wsClient(t.url, staffA.token);
     const adminItems = subscribe(adminWs, InboxActivityDocument, { activity: true });
@@ -168,8 +167,16 @@ describe(`agent inbox (seed ${seed})`, () => {
     try {
       const staffSession = made.find((m) => m.agent === staffA.userId && !m.closed)!;
       const otherSession = made.find((m) => m.agent === staffB.userId && !m.closed)!;
-      await untilLive(adminItems, () => say(staffSession.id, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
-      await untilLive(staffItems, () => say(staffSession.id, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
+      await untilLive(
+        adminItems,
+        () => say(staffSession.id, customer.token, 'ping'),
+        (item) => item.inbox.type === 'MESSAGE_CREATED',
+      );
+      await untilLive(
+        staffItems,
+        () => say(staffSession.id, customer.token, 'ping'),
+        (item) => item.inbox.type === 'MESSAGE_CREATED',
+      );
       // Both live: a marker after every ping, then start from a clean slate.
       await say(staffSession.id, customer.token, 'marker');
       const marker = (items: { inbox: { inboxRow?: { lastMessage?: { content: string } | null } | null } }[]) => items.some((i) => i.inbox.inboxRow?.lastMessage?.content === 'marker');
@@ -233,7 +240,11 @@ describe(`agent inbox (seed ${seed})`, () => {
     const ws = wsClient(t.url, admin.token);
     try {
       const events = subscribe(ws, SessionEventsDocument, { sessionId, since: '0' });
-      const items = await events.until((all) => all.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === lastEventId), `the outbox of session ${sessionId} up to ${lastEventId}`, 30_000);
+      const items = await events.until(
+        (all) => all.some((item) => 'id' in item.sessionEvents && item.sessionEvents.id === lastEventId),
+        `the outbox of session ${sessionId} up to ${lastEventId}`,
+        30_000,
+      );
       events.stop();
       return items.map((item) => item.sessionEvents).filter((event) => event.__typename !== 'TypingEvent');
     } finally {
@@ -248,7 +259,11 @@ describe(`agent inbox (seed ${seed})`, () => {
     const ws = wsClient(t.url, actor.token);
     try {
       const live = subscribe(ws, InboxActivityDocument, { activity: true });
-      await untilLive(live, () => say(sessionId, customer.token, 'ping'), (item) => item.inbox.type === 'MESSAGE_CREATED');
+      await untilLive(
+        live,
+        () => say(sessionId, customer.token, 'ping'),
+        (item) => item.inbox.type === 'MESSAGE_CREATED',
+      );
       const seen = await say(sessionId, customer.token, 'seen');
       const items = await live.until((all) => all.some((i) => i.inbox.inboxRow?.lastMessage?.id === seen.sendMessage.message.id), 'the last item before the disconnect', 10_000);
       return { id: items.at(-1)!.inbox.id, messageId: seen.sendMessage.message.id };

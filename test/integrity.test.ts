@@ -29,9 +29,7 @@ describe('data integrity under races and bad input', () => {
   it('stores one message for 20 concurrent sends with one clientMessageId', async () => {
     const before = await count('chat_messages');
     const clientMessageId = randomUUID();
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'only once', clientMessageId }, owner.token)),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, () => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'only once', clientMessageId }, owner.token)));
     const ids = new Set(results.map((r) => r.sendMessage.message.id));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.sendMessage.created)).toHaveLength(1);
@@ -42,9 +40,7 @@ describe('data integrity under races and bad input', () => {
   it('opens one session for 20 concurrent guest sessions with one sessionKey', async () => {
     const before = await count('chat_sessions');
     const sessionKey = randomUUID();
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => ok(t.graphqlUrl, CreateGuestSessionDocument, { sessionKey, guestName: 'Racer' })),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, () => ok(t.graphqlUrl, CreateGuestSessionDocument, { sessionKey, guestName: 'Racer' })));
     expect(new Set(results.map((r) => r.createGuestSession.session.id)).size).toBe(1);
     expect(results.filter((r) => r.createGuestSession.created)).toHaveLength(1);
     expect(await count('chat_sessions')).toBe(before + 1);
@@ -75,7 +71,12 @@ describe('data integrity under races and bad input', () => {
     );
     expect(created.errors).toBeUndefined();
     expect(created.data!.createSession.tags).toEqual(tags);
-    const listed = await gql<{ sessions: { items: { id: string; tags: string[] }[] } }, unknown>(t.graphqlUrl, 'query($tag: String) { sessions(filter: { tag: $tag }) { items { id tags } } }', { tag: 'null' }, owner.token);
+    const listed = await gql<{ sessions: { items: { id: string; tags: string[] }[] } }, unknown>(
+      t.graphqlUrl,
+      'query($tag: String) { sessions(filter: { tag: $tag }) { items { id tags } } }',
+      { tag: 'null' },
+      owner.token,
+    );
     expect(listed.errors).toBeUndefined();
     expect(listed.data!.sessions.items).toEqual([{ id: created.data!.createSession.id, tags }]);
     const chatApi = await fetch(`${t.url}/api/chat/sessions`, { headers: { authorization: `Bearer ${owner.token}` } });
@@ -113,8 +114,7 @@ describe('data integrity under races and bad input', () => {
   describe('bad tokens are refused with 401 and change nothing', () => {
     const secret = new TextEncoder().encode(JWT_SECRET);
     const claims = () => ({ typ: 'access', tid: '1' });
-    const sign = (key: Uint8Array, build: (jwt: SignJWT) => SignJWT) =>
-      build(new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).setSubject(owner.userId).setIssuedAt()).sign(key);
+    const sign = (key: Uint8Array, build: (jwt: SignJWT) => SignJWT) => build(new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).setSubject(owner.userId).setIssuedAt()).sign(key);
 
     const tokens: [string, () => Promise<string>][] = [
       ['malformed', async () => 'not.a.token'],
@@ -125,13 +125,27 @@ describe('data integrity under races and bad input', () => {
       ['wrong audience', () => sign(secret, (j) => j.setIssuer('parley').setAudience('someone-else').setExpirationTime('1h'))],
       ['wrong issuer', () => sign(secret, (j) => j.setIssuer('mallory').setAudience('parley-api').setExpirationTime('1h'))],
       ['without expiry', () => sign(secret, (j) => j.setIssuer('parley').setAudience('parley-api'))],
-      ['for a user that does not exist', () => new SignJWT({ typ: 'access', tid: '1' }).setProtectedHeader({ alg: 'HS256' }).setSubject('99999999').setIssuer('parley').setAudience('parley-api').setIssuedAt().setExpirationTime('1h').sign(secret)],
-      ['a tampered payload', async () => {
-        const good = await sign(secret, (j) => j.setIssuer('parley').setAudience('parley-api').setExpirationTime('1h'));
-        const [h, , s] = good.split('.');
-        const payload = Buffer.from(JSON.stringify({ typ: 'access', tid: '1', sub: '1', iss: 'parley', aud: 'parley-api', iat: 1, exp: 9_999_999_999 })).toString('base64url');
-        return `${h}.${payload}.${s}`;
-      }],
+      [
+        'for a user that does not exist',
+        () =>
+          new SignJWT({ typ: 'access', tid: '1' })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject('99999999')
+            .setIssuer('parley')
+            .setAudience('parley-api')
+            .setIssuedAt()
+            .setExpirationTime('1h')
+            .sign(secret),
+      ],
+      [
+        'a tampered payload',
+        async () => {
+          const good = await sign(secret, (j) => j.setIssuer('parley').setAudience('parley-api').setExpirationTime('1h'));
+          const [h, , s] = good.split('.');
+          const payload = Buffer.from(JSON.stringify({ typ: 'access', tid: '1', sub: '1', iss: 'parley', aud: 'parley-api', iat: 1, exp: 9_999_999_999 })).toString('base64url');
+          return `${h}.${payload}.${s}`;
+        },
+      ],
     ];
     it.each(tokens)('%s', async (_name, make) => {
       const token = await make();

@@ -62,7 +62,11 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<{ 
   });
 }
 
-const refusal = (promise: Promise<unknown>) => promise.then(() => ({ status: 0, body: {} }), (error: { status?: number; body?: unknown }) => ({ status: error.status, body: error.body }));
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => ({ status: 0, body: {} }),
+    (error: { status?: number; body?: unknown }) => ({ status: error.status, body: error.body }),
+  );
 
 describe('legacy WebSocket /ws/chat/{sessionId}', () => {
   it('pushes message, typing and session_update frames in the seed shapes, field by field', async () => {

@@ -39,8 +39,14 @@ describe('length limits', () => {
   const limits: Record<string, Limit> = {
     'guest phone': { columns: [['chat_sessions', 'guest_phone']], documented: [['V1GuestSessionRequest', 'guest_phone']], send: (n) => guestWith('guestPhone', '5'.repeat(n)) },
     'guest name': {
-      columns: [['chat_sessions', 'guest_name'], ['participants', 'guest_name']],
-      documented: [['V1GuestSessionRequest', 'guest_name'], ['V1ChatMessageResource', 'sender_name']],
+      columns: [
+        ['chat_sessions', 'guest_name'],
+        ['participants', 'guest_name'],
+      ],
+      documented: [
+        ['V1GuestSessionRequest', 'guest_name'],
+        ['V1ChatMessageResource', 'sender_name'],
+      ],
       send: (n) => guestWith('guestName', 'n'.repeat(n)),
     },
     'display name': {
@@ -49,7 +55,10 @@ describe('length limits', () => {
       send: (n) => gql(t.graphqlUrl, CreateUserDocument, { username: unique('dn'), role: UserRole.USER, password: PASSWORD, displayName: 'd'.repeat(n) }, admin.token),
     },
     email: {
-      columns: [['chat_sessions', 'guest_email'], ['users', 'email']],
+      columns: [
+        ['chat_sessions', 'guest_email'],
+        ['users', 'email'],
+      ],
       documented: [['V1GuestSessionRequest', 'guest_email']],
       send: (n) => guestWith('guestEmail', `${'e'.repeat(n - 8)}@mail.io`),
     },
@@ -60,12 +69,18 @@ describe('length limits', () => {
     },
     subject: {
       columns: [['chat_sessions', 'subject']],
-      documented: [['ChatCreateSessionRequest', 'subject'], ['ChatSession', 'subject']],
+      documented: [
+        ['ChatCreateSessionRequest', 'subject'],
+        ['ChatSession', 'subject'],
+      ],
       send: (n) => gql(t.graphqlUrl, CreateSessionDocument, { subject: 's'.repeat(n) }, customer.token),
     },
     'client message id': {
       columns: [['chat_messages', 'client_message_id']],
-      documented: [['WidgetSendMessageRequest', 'client_message_id'], ['V1SendMessageRequest', 'client_message_id']],
+      documented: [
+        ['WidgetSendMessageRequest', 'client_message_id'],
+        ['V1SendMessageRequest', 'client_message_id'],
+      ],
       send: (n) => gql(t.graphqlUrl, SendMessageDocument, { sessionId: guest.sessionId, content: 'hi', clientMessageId: key(n) }, guest.token),
     },
     username: {
@@ -74,16 +89,23 @@ describe('length limits', () => {
       send: (n) => gql(t.graphqlUrl, CreateUserDocument, { username: key(n).toLowerCase(), role: UserRole.USER, password: PASSWORD }, admin.token),
     },
     'attachment name': { columns: [['attachments', 'name']], documented: [['ChatAttachment', 'name']] },
-    'rating comment': { columns: [['session_ratings', 'comment']], documented: [['ChatRatingRequest', 'comment'], ['V1RatingRequest', 'comment'], ['ChatRating', 'comment']] },
+    'rating comment': {
+      columns: [['session_ratings', 'comment']],
+      documented: [
+        ['ChatRatingRequest', 'comment'],
+        ['V1RatingRequest', 'comment'],
+        ['ChatRating', 'comment'],
+      ],
+    },
   };
 
   async function columnLength(table: string, column: string): Promise<number | null> {
     const [row] = await t.server.orm.em
       .fork()
-      .execute<{ length: number | null }[]>(
-        'select character_maximum_length as length from information_schema.columns where table_schema = current_schema() and table_name = ? and column_name = ?',
-        [table, column],
-      );
+      .execute<{ length: number | null }[]>('select character_maximum_length as length from information_schema.columns where table_schema = current_schema() and table_name = ? and column_name = ?', [
+        table,
+        column,
+      ]);
     if (!row) throw new Error(`no column ${table}.${column}`);
     return row.length === null ? null : Number(row.length);
   }

@@ -43,7 +43,10 @@ describe('bodies that are not JSON', () => {
     expect(untyped.status).toBe(415);
     expect(untyped.body).toMatchObject({ success: false, error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
     const malformed = await send('POST', '/api/chat/sessions', '{"subject":', 'application/json', admin.token);
-    expect([malformed.status, malformed.body]).toEqual([400, { success: false, message: 'The request body is not valid JSON', error: { code: 'BAD_REQUEST', message: 'The request body is not valid JSON' } }]);
+    expect([malformed.status, malformed.body]).toEqual([
+      400,
+      { success: false, message: 'The request body is not valid JSON', error: { code: 'BAD_REQUEST', message: 'The request body is not valid JSON' } },
+    ]);
     // A body-less PUT needs no Content-Type.
     const { sessionId } = await guestSession(t);
     const close = await fetch(`${t.url}/api/chat/sessions/${sessionId}/close`, { method: 'PUT', headers: { authorization: `Bearer ${admin.token}` } });
@@ -59,7 +62,11 @@ describe('bodies that are not JSON', () => {
   it('GraphQL: 415 with a one-line reason instead of the CSRF page; invalid JSON is INVALID_JSON, not a parser internal', async () => {
     const untyped = await send('POST', '/graphql', '{"query":"{ me { id } }"}');
     expect(untyped.status).toBe(415);
-    expect(untyped.body).toEqual({ errors: [{ message: 'Send GraphQL requests as JSON with Content-Type: application/json (or multipart/form-data for uploads)', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', reason: 'NOT_JSON' } }] });
+    expect(untyped.body).toEqual({
+      errors: [
+        { message: 'Send GraphQL requests as JSON with Content-Type: application/json (or multipart/form-data for uploads)', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', reason: 'NOT_JSON' } },
+      ],
+    });
     const malformed = await send('POST', '/graphql', '{"query":', 'application/json');
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST', reason: 'INVALID_JSON' } }] });

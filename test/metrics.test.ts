@@ -153,7 +153,11 @@ describe('GET /metrics', () => {
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'metrics' }, owner.token);
     const client = wsClient(t.url, owner.token);
     const aliased = subscribe(client, parse(`subscription { anyLabel123: typing(sessionId: "${createSession.id}") { isTyping } }`) as never, {});
-    await untilLive(aliased, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, owner.token), () => true);
+    await untilLive(
+      aliased,
+      () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, owner.token),
+      () => true,
+    );
     const { samples } = await scrape(t);
     expect(samples.some((s) => Object.values(s.labels).includes('anyLabel123'))).toBe(false);
     expect(value(samples, 'parley_subscriptions', { field: 'typing' })).toBe(1);

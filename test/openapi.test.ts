@@ -124,7 +124,9 @@ describe('OpenAPI document', () => {
     await call('POST', '/api/v1/chat/guest/session', '/api/v1/chat/guest/session', { body: {} });
 
     const documented = Object.entries(checker.document.paths as Record<string, Record<string, unknown>>).flatMap(([template, item]) =>
-      Object.keys(item).filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key)).map((method) => `${method.toUpperCase()} ${template}`),
+      Object.keys(item)
+        .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))
+        .map((method) => `${method.toUpperCase()} ${template}`),
     );
     expect([...checker.seen].sort()).toEqual(documented.sort());
   });

@@ -97,7 +97,7 @@ describe('message paging over 250 messages', () => {
     expect(messagesSince.map((m) => m.id)).toEqual(sent.slice(200));
   });
 
-  it('derives read and status from the other side\'s watermarks', async () => {
+  it("derives read and status from the other side's watermarks", async () => {
     // Sending moves the sender's watermark to their message: staff's last reply (248) marks the
     // customer's 247 READ, the customer's 249 marks 248 READ, and nobody on staff has read 249.
     const before = await ok(t.graphqlUrl, MessagesSinceDocument, { sessionId, afterId: sent[246]! }, owner.token);

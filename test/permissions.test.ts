@@ -1,9 +1,45 @@
 import { UserRole } from '../src/shared/enums.js';
-import { ApiKeysDocument, CreateApiKeyDocument, CreateWebhookDocument, DeleteWebhookDocument, DisableWebhookDocument, EnableWebhookDocument, RedeliverWebhookDocument, RevokeApiKeyDocument, RotateWebhookSecretDocument, UpdateWebhookDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
+import {
+  ApiKeysDocument,
+  CreateApiKeyDocument,
+  CreateWebhookDocument,
+  DeleteWebhookDocument,
+  DisableWebhookDocument,
+  EnableWebhookDocument,
+  RedeliverWebhookDocument,
+  RevokeApiKeyDocument,
+  RotateWebhookSecretDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
+} from './generated/graphql.js';
 import { AddRoomMemberDocument, CreateRoomDocument, RemoveRoomMemberDocument } from './generated/graphql.js';
-import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, CreateUserDocument, InviteUserDocument, MarkReadDocument, MessagesDocument, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument, SessionDocument, SessionsDocument, StatsDocument } from './generated/graphql.js';
+import {
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateSessionDocument,
+  CreateUserDocument,
+  InviteUserDocument,
+  MarkReadDocument,
+  MessagesDocument,
+  MessagesPageDocument,
+  MessagesSinceDocument,
+  SendMessageDocument,
+  SessionDocument,
+  SessionsDocument,
+  StatsDocument,
+} from './generated/graphql.js';
 import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
-import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, ReopenSessionDocument, TransferSessionDocument, UnassignSessionDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
+import {
+  CannedResponseDocument,
+  CannedResponsesDocument,
+  CreateCannedResponseDocument,
+  DeleteCannedResponseDocument,
+  ReopenSessionDocument,
+  TransferSessionDocument,
+  UnassignSessionDocument,
+  UpdateCannedResponseDocument,
+} from './generated/graphql.js';
 import { RateSessionDocument, SessionRatingDocument, StatsUpdatedDocument, TeamStatsDocument } from './generated/graphql.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { AgentsDocument, AutoAssignmentDocument, SessionQueueDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
@@ -19,16 +55,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  */
 type AnyDocument = TypedDocumentNode<any, any>;
 
-type ActorName =
-  | 'admin'
-  | 'assignedStaff'
-  | 'unassignedStaff'
-  | 'owner'
-  | 'otherUser'
-  | 'guest'
-  | 'otherGuest'
-  | 'foreignAdmin'
-  | 'anonymous';
+type ActorName = 'admin' | 'assignedStaff' | 'unassignedStaff' | 'owner' | 'otherUser' | 'guest' | 'otherGuest' | 'foreignAdmin' | 'anonymous';
 
 type Outcome = 'OK' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED';
 
@@ -217,11 +244,14 @@ describe('permission matrix (DESIGN §4)', () => {
 
       it('a bot added to the session reads the session, not its rating', async () => {
         const bot = await userWithRole(t, admin, UserRole.BOT);
-        await t.server.orm.em.fork().getConnection().execute(
-          `insert into participants (tenant_id, session_id, user_id, role, last_read_message_id, last_delivered_message_id, joined_at)
+        await t.server.orm.em
+          .fork()
+          .getConnection()
+          .execute(
+            `insert into participants (tenant_id, session_id, user_id, role, last_read_message_id, last_delivered_message_id, joined_at)
            select tenant_id, id, ?, 'BOT', 0, 0, now() from chat_sessions where id = ?`,
-          [bot.userId, rated.owner],
-        );
+            [bot.userId, rated.owner],
+          );
         expect((await ok(t.graphqlUrl, SessionRatingDocument, { id: rated.owner }, bot.token)).session).toEqual({ id: rated.owner, rating: null });
       });
     });
@@ -473,7 +503,7 @@ describe('permission matrix (DESIGN §4)', () => {
     });
   });
 
-  it('treats another tenant\'s ids exactly like ids that do not exist', async () => {
+  it("treats another tenant's ids exactly like ids that do not exist", async () => {
     const foreign = await gql(t.graphqlUrl, SessionDocument, { id: userSession }, tokens.foreignAdmin);
     const missing = await gql(t.graphqlUrl, SessionDocument, { id: '987654321' }, tokens.foreignAdmin);
     expect(foreign.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);

@@ -208,8 +208,7 @@ describe('private notes', () => {
     try {
       const customerLive = subscribe(customerClient, NoteMarkEventsDocument, { sessionId: session, since: start });
       const staffLive = subscribe(staffClient, NoteMarkEventsDocument, { sessionId: session, since: start });
-      const marks = (items: NoteMarkEventsSubscription[]) =>
-        items.flatMap(({ sessionEvents: e }) => (e.__typename === 'ReadEvent' ? [`${e.type} ${e.messageId} by ${e.participantId}`] : []));
+      const marks = (items: NoteMarkEventsSubscription[]) => items.flatMap(({ sessionEvents: e }) => (e.__typename === 'ReadEvent' ? [`${e.type} ${e.messageId} by ${e.participantId}`] : []));
       const staffSees = (mark: string) => staffLive.until((items) => marks(items).some((m) => m.startsWith(mark)), mark, 15_000);
 
       // The agent's stream delivers an admin's note: the agent's delivered mark moves from their
@@ -240,7 +239,12 @@ describe('private notes', () => {
       const ids = live.map(({ sessionEvents: e }) => ('id' in e ? e.id : null));
       expect([beforeMark, afterMark]).toEqual([ids[1], ids[1]]);
       // Staff see every mark where it is.
-      expect(marks(staffLive.items).filter((m) => m.endsWith(` by ${agent}`))).toEqual([`DELIVERY_UPDATED ${note1} by ${agent}`, `READ_UPDATED ${note1} by ${agent}`, `DELIVERY_UPDATED ${note2} by ${agent}`, `READ_UPDATED ${note2} by ${agent}`]);
+      expect(marks(staffLive.items).filter((m) => m.endsWith(` by ${agent}`))).toEqual([
+        `DELIVERY_UPDATED ${note1} by ${agent}`,
+        `READ_UPDATED ${note1} by ${agent}`,
+        `DELIVERY_UPDATED ${note2} by ${agent}`,
+        `READ_UPDATED ${note2} by ${agent}`,
+      ]);
 
       // Replayed from the same position: the same events, the same ids.
       const replay = subscribe(customerClient, NoteMarkEventsDocument, { sessionId: session, since: start });

@@ -48,15 +48,15 @@ describe('reactions and durable timers', () => {
   const send = async (count: number): Promise<string[]> => {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 10) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(10, count - i) }, (_, j) => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: `message ${i + j}` }, customer.token)),
-      );
+      const batch = await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: `message ${i + j}` }, customer.token)));
       ids.push(...batch.map((sent) => sent.sendMessage.message.id));
     }
     return ids;
   };
   const eventIdsOf = async (messageIds: string[]) =>
-    (await sql<{ id: string }>(`select id::text as id from session_events where type = 'message.created' and (payload->'message'->>'id') in (${messageIds.map(() => '?').join(', ')})`, messageIds)).map((row) => `event:${row.id}`).sort();
+    (await sql<{ id: string }>(`select id::text as id from session_events where type = 'message.created' and (payload->'message'->>'id') in (${messageIds.map(() => '?').join(', ')})`, messageIds))
+      .map((row) => `event:${row.id}`)
+      .sort();
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -75,7 +75,11 @@ describe('reactions and durable timers', () => {
     await runner([effectReaction(t.server.orm, name, 'effect')]);
     await runner([effectReaction(t.server.orm, name, 'effect')]);
     const expected = await eventIdsOf(await send(40));
-    const seen = await until('every event handled', () => effects(name), (rows) => rows.length >= expected.length);
+    const seen = await until(
+      'every event handled',
+      () => effects(name),
+      (rows) => rows.length >= expected.length,
+    );
     expect(seen.map((row) => row.key).sort()).toEqual(expected);
     expect(seen.filter((row) => row.runs !== 1)).toEqual([]);
   });
@@ -96,8 +100,16 @@ describe('reactions and durable timers', () => {
     const healthy = effectReaction(t.server.orm, 'healthy-beside-failing', 'effect');
     await runner([failing, healthy]);
     const expected = await eventIdsOf(await send(3));
-    await until('the healthy reaction handled every event', () => effects(healthy.name), (rows) => rows.length === expected.length);
-    const parked = await until('all three events parked', () => sql<{ event_id: string; attempts: number; error: string }>("select event_id::text, attempts, error from reaction_parked where reaction = 'always-fails'"), (rows) => rows.length === 3);
+    await until(
+      'the healthy reaction handled every event',
+      () => effects(healthy.name),
+      (rows) => rows.length === expected.length,
+    );
+    const parked = await until(
+      'all three events parked',
+      () => sql<{ event_id: string; attempts: number; error: string }>("select event_id::text, attempts, error from reaction_parked where reaction = 'always-fails'"),
+      (rows) => rows.length === 3,
+    );
     expect(parked.map((row) => `event:${row.event_id}`).sort()).toEqual(expected);
     expect(parked.every((row) => row.attempts === FAST.maxAttempts && row.error.includes('the receiving system is down'))).toBe(true);
     expect(attempts).toBe(3 * FAST.maxAttempts);
@@ -112,9 +124,17 @@ describe('reactions and durable timers', () => {
     expect(listed).toMatch(/^always-fails\tat \d+\/\d+\tparked 3\t/m);
     down = false;
     expect(await parseAdminCommand(['reactions', '--retry', 'always-fails']).run({ orm: t.server.orm, tokens: t.server.deps.tokens })).toBe('sent back 3 parked to always-fails');
-    await until('the parked events handled again', async () => [...recovered].sort(), (keys) => keys.length === 3);
+    await until(
+      'the parked events handled again',
+      async () => [...recovered].sort(),
+      (keys) => keys.length === 3,
+    );
     expect([...recovered].sort()).toEqual(expected);
-    await until('nothing parked or pending', () => sql<{ n: string }>("select ((select count(*) from reaction_parked where reaction = 'always-fails') + (select count(*) from timers where reaction = 'always-fails'))::text as n"), (rows) => rows[0]?.n === '0');
+    await until(
+      'nothing parked or pending',
+      () => sql<{ n: string }>("select ((select count(*) from reaction_parked where reaction = 'always-fails') + (select count(*) from timers where reaction = 'always-fails'))::text as n"),
+      (rows) => rows[0]?.n === '0',
+    );
   });
 
   it('takes over an event and a timer from a node that died holding them, once its lease runs out', async () => {
@@ -128,7 +148,12 @@ describe('reactions and durable timers', () => {
     await sql(`update timers set lease_owner = 'dead-node', lease_until = now() + interval '1 second', attempts = 1 where reaction = ?`, [name]);
     const startedAt = Date.now();
     await runner([reaction]);
-    const done = await until('the events and the timer finished by the new node', () => effects(name), (rows) => rows.length === expected.length + 1, 10_000);
+    const done = await until(
+      'the events and the timer finished by the new node',
+      () => effects(name),
+      (rows) => rows.length === expected.length + 1,
+      10_000,
+    );
     expect(done.map((row) => row.key).sort()).toEqual([...expected, 'timer:wake-up'].sort());
     expect(done.every((row) => row.runs === 1)).toBe(true);
     // Not before the dead node's lease ran out.
@@ -159,9 +184,18 @@ describe('reactions and durable timers', () => {
       })
       .catch(() => undefined);
     await runner([reaction]);
-    await until('both timers fired', async () => fired.length, (count) => count >= 2, 10_000);
+    await until(
+      'both timers fired',
+      async () => fired.length,
+      (count) => count >= 2,
+      10_000,
+    );
     // Nothing more fires afterwards: look a few polls later.
-    await until('four more polls', async () => Date.now(), (time) => time - fired[1]!.at > 4 * FAST.pollIntervalMs);
+    await until(
+      'four more polls',
+      async () => Date.now(),
+      (time) => time - fired[1]!.at > 4 * FAST.pollIntervalMs,
+    );
     expect(fired.map((timer) => timer.key).sort()).toEqual(['moved', 'soon']);
     expect(fired.find((timer) => timer.key === 'moved')!.at).toBeGreaterThanOrEqual(now + 1_200);
     expect(fired.every((timer) => timer.attempt === 1)).toBe(true);
@@ -178,18 +212,31 @@ describe('reactions and durable timers', () => {
     const inList = ids.map(() => '?').join(', ');
     await sql(`update session_events set created_at = now() - interval '30 days' where id in (${inList})`, ids);
     const remaining = async () => (await sql<{ id: string }>(`select id::text as id from session_events where id in (${inList})`, ids)).length;
-    await until('the server\'s own reactions passed the events', () => sql<{ behind: string }>(
-      `select count(*)::text as behind from reaction_checkpoints c, session_events e where c.name <> ? and e.id in (${inList}) and (c.tx, c.event_id) < (e.tx, e.id)`,
-      [name, ...ids],
-    ), (rows) => rows[0]?.behind === '0');
+    await until(
+      "the server's own reactions passed the events",
+      () =>
+        sql<{ behind: string }>(`select count(*)::text as behind from reaction_checkpoints c, session_events e where c.name <> ? and e.id in (${inList}) and (c.tx, c.event_id) < (e.tx, e.id)`, [
+          name,
+          ...ids,
+        ]),
+      (rows) => rows[0]?.behind === '0',
+    );
     await pruneEvents(t.server.orm, 7);
     expect(await remaining()).toBe(2);
     await runner([effectReaction(t.server.orm, name, 'effect')]);
-    await until('the slow reader finished them', () => effects(name), (rows) => rows.length === 2);
-    await until('the checkpoint moved past them', async () => {
-      await pruneEvents(t.server.orm, 7);
-      return remaining();
-    }, (count) => count === 0);
+    await until(
+      'the slow reader finished them',
+      () => effects(name),
+      (rows) => rows.length === 2,
+    );
+    await until(
+      'the checkpoint moved past them',
+      async () => {
+        await pruneEvents(t.server.orm, 7);
+        return remaining();
+      },
+      (count) => count === 0,
+    );
   });
 
   describe('across processes (PostgreSQL)', () => {
@@ -218,37 +265,60 @@ describe('reactions and durable timers', () => {
         child.once('exit', (code) => reject(new Error(`reaction node exited with ${code}: ${output}`)));
       });
 
-    maybe('a node killed (SIGKILL) mid-event and mid-timer: another node completes each, exactly once in effect', async () => {
-      const name = 'kill-nine';
-      await node([name], 'hang');
-      const expected = await eventIdsOf(await send(1));
-      await schedule(t.server.orm.em.fork(), { reaction: name, key: 'due-now', at: new Date() });
-      await until(
-        'the doomed node started the event and the timer',
-        () => sql<{ key: string }>('select key from test_started where reaction = ?', [name]),
-        (rows) => rows.length === 2,
-      );
-      children[0]!.kill('SIGKILL');
-      await runner([effectReaction(t.server.orm, name, 'effect')]);
-      const done = await until('the surviving node completed both', () => effects(name), (rows) => rows.length === 2, 15_000);
-      expect(done.map((row) => row.key).sort()).toEqual([...expected, 'timer:due-now'].sort());
-      expect(done.every((row) => row.runs === 1)).toBe(true);
-      expect(await sql(`select key from timers where reaction = ?`, [name])).toEqual([]);
-    }, 60_000);
+    maybe(
+      'a node killed (SIGKILL) mid-event and mid-timer: another node completes each, exactly once in effect',
+      async () => {
+        const name = 'kill-nine';
+        await node([name], 'hang');
+        const expected = await eventIdsOf(await send(1));
+        await schedule(t.server.orm.em.fork(), { reaction: name, key: 'due-now', at: new Date() });
+        await until(
+          'the doomed node started the event and the timer',
+          () => sql<{ key: string }>('select key from test_started where reaction = ?', [name]),
+          (rows) => rows.length === 2,
+        );
+        children[0]!.kill('SIGKILL');
+        await runner([effectReaction(t.server.orm, name, 'effect')]);
+        const done = await until(
+          'the surviving node completed both',
+          () => effects(name),
+          (rows) => rows.length === 2,
+          15_000,
+        );
+        expect(done.map((row) => row.key).sort()).toEqual([...expected, 'timer:due-now'].sort());
+        expect(done.every((row) => row.runs === 1)).toBe(true);
+        expect(await sql(`select key from timers where reaction = ?`, [name])).toEqual([]);
+      },
+      60_000,
+    );
 
-    maybe('two nodes: 1,000 events and 200 timers produce exactly 1,000 and 200 effects', async () => {
-      const name = 'two-nodes';
-      // Leases long enough that no stall of a busy machine hands work over mid-event (that would run it twice, which is allowed).
-      await node([name], 'effect', 15_000);
-      await runner([effectReaction(t.server.orm, name, 'effect')], { ...FAST, leaseMs: 15_000 });
-      const em = t.server.orm.em.fork();
-      const start = Date.now();
-      for (let i = 0; i < 200; i += 1) await schedule(em, { reaction: name, key: `t${i}`, at: new Date(start + (i % 20) * 100) });
-      const expected = await eventIdsOf(await send(1_000));
-      const done = await until('1,200 effects', () => effects(name), (rows) => rows.length >= 1_200, 60_000);
-      expect(done.filter((row) => row.key.startsWith('event:')).map((row) => row.key).sort()).toEqual(expected);
-      expect(done.filter((row) => row.key.startsWith('timer:'))).toHaveLength(200);
-      expect(done.filter((row) => row.runs !== 1)).toEqual([]);
-    }, 120_000);
+    maybe(
+      'two nodes: 1,000 events and 200 timers produce exactly 1,000 and 200 effects',
+      async () => {
+        const name = 'two-nodes';
+        // Leases long enough that no stall of a busy machine hands work over mid-event (that would run it twice, which is allowed).
+        await node([name], 'effect', 15_000);
+        await runner([effectReaction(t.server.orm, name, 'effect')], { ...FAST, leaseMs: 15_000 });
+        const em = t.server.orm.em.fork();
+        const start = Date.now();
+        for (let i = 0; i < 200; i += 1) await schedule(em, { reaction: name, key: `t${i}`, at: new Date(start + (i % 20) * 100) });
+        const expected = await eventIdsOf(await send(1_000));
+        const done = await until(
+          '1,200 effects',
+          () => effects(name),
+          (rows) => rows.length >= 1_200,
+          60_000,
+        );
+        expect(
+          done
+            .filter((row) => row.key.startsWith('event:'))
+            .map((row) => row.key)
+            .sort(),
+        ).toEqual(expected);
+        expect(done.filter((row) => row.key.startsWith('timer:'))).toHaveLength(200);
+        expect(done.filter((row) => row.runs !== 1)).toEqual([]);
+      },
+      120_000,
+    );
   });
 });

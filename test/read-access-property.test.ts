@@ -1,7 +1,19 @@
 import { UserRole } from '../src/shared/enums.js';
 import type { Viewer } from '../src/shared/viewer.js';
 import { allOf, readableSessionsCondition } from '../src/sessions/session-access.js';
-import { AddRoomMemberDocument, AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, RemoveRoomMemberDocument, ReopenSessionDocument, SessionDocument, SessionsDocument, TransferSessionDocument, UnassignSessionDocument } from './generated/graphql.js';
+import {
+  AddRoomMemberDocument,
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateRoomDocument,
+  CreateSessionDocument,
+  RemoveRoomMemberDocument,
+  ReopenSessionDocument,
+  SessionDocument,
+  SessionsDocument,
+  TransferSessionDocument,
+  UnassignSessionDocument,
+} from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
@@ -34,7 +46,11 @@ describe('read access: session(id), the SQL rule and the session list agree cell
     t = await startTestServer();
     const tenantId = t.server.defaultTenantId;
     const admin = await loginAdmin(t);
-    const asUser = (name: string, actor: Actor, role: UserRole): Caller => ({ name, token: actor.token, viewer: { kind: 'user', tenantId, userId: actor.userId, role, username: name, displayName: name } });
+    const asUser = (name: string, actor: Actor, role: UserRole): Caller => ({
+      name,
+      token: actor.token,
+      viewer: { kind: 'user', tenantId, userId: actor.userId, role, username: name, displayName: name },
+    });
     const staff = await Promise.all([1, 2, 3].map(() => userWithRole(t, admin, UserRole.STAFF)));
     const users = await Promise.all([1, 2, 3].map(() => userWithRole(t, admin, UserRole.USER)));
     const bots = await Promise.all([1, 2].map(() => userWithRole(t, admin, UserRole.BOT)));
@@ -45,7 +61,11 @@ describe('read access: session(id), the SQL rule and the session list agree cell
     const foreign = await foreignTenantAdmin(t);
     // Another tenant's admin: its viewer names its own tenant, so the SQL rule finds none of ours.
     const [foreignTenant] = await t.server.orm.em.fork().getConnection().execute<{ tenant_id: string }[]>('select tenant_id::text from users where id = ?', [foreign.userId]);
-    callers.push({ name: 'foreignAdmin', token: foreign.token, viewer: { kind: 'user', tenantId: foreignTenant!.tenant_id, userId: foreign.userId, role: UserRole.ADMIN, username: 'boss', displayName: 'boss' } });
+    callers.push({
+      name: 'foreignAdmin',
+      token: foreign.token,
+      viewer: { kind: 'user', tenantId: foreignTenant!.tenant_id, userId: foreign.userId, role: UserRole.ADMIN, username: 'boss', displayName: 'boss' },
+    });
 
     const em = t.server.orm.em.fork();
     const connection = em.getConnection();

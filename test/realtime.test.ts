@@ -187,7 +187,10 @@ describe('typing', () => {
     const { setTyping } = await ok(t.graphqlUrl, SetTypingDocument, { sessionId: guest.sessionId, isTyping: true }, guest.token);
     expect(setTyping.userId).toMatch(/^guest:\d+$/);
     const items = await typing.until((all) => all.some((item) => item.sessionEvents.__typename === 'TypingEvent' && !item.sessionEvents.isTyping));
-    const states = items.map((item) => item.sessionEvents).filter((event) => event.__typename === 'TypingEvent').map((event) => (event as { isTyping: boolean }).isTyping);
+    const states = items
+      .map((item) => item.sessionEvents)
+      .filter((event) => event.__typename === 'TypingEvent')
+      .map((event) => (event as { isTyping: boolean }).isTyping);
     expect(states).toEqual([true, false]);
     typing.stop();
   }, 15_000);

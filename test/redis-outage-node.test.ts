@@ -54,8 +54,7 @@ interface Readiness {
     await eventually(readiness, (r) => r.status === 503, 10_000, '/readyz 503 with Redis stopped');
   };
   /** An anonymous GraphQL call, counted against `ip` (the trusted proxy's client address). */
-  const me = (ip: string) =>
-    fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ query: '{ me { id } }' }) });
+  const me = (ip: string) => fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ query: '{ me { id } }' }) });
 
   it('answers /readyz 200 within 5 s of Redis returning, with nothing but /readyz polls after one call counted during the outage', async () => {
     await stopRedis();

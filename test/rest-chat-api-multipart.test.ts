@@ -91,9 +91,7 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
 
   const part = (boundary: string, name: string, value: Buffer | string, file?: { filename: string; type: string }) =>
     Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file.filename}"\r\nContent-Type: ${file.type}` : ''}\r\n\r\n`,
-      ),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file.filename}"\r\nContent-Type: ${file.type}` : ''}\r\n\r\n`),
       Buffer.from(value),
       Buffer.from('\r\n'),
     ]);
@@ -242,7 +240,10 @@ describe('chat API multipart send (seed 001: content + attachments[i])', () => {
     const before = await storedState(t);
     const boundary = 'parley-boundary';
     // The closing boundary never comes.
-    const truncated = await postRaw(owner.token, Buffer.concat([part(boundary, 'content', 'hi'), Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="attachments[0]"; filename="a.png"\r\n\r\n`), png(2, 2)]));
+    const truncated = await postRaw(
+      owner.token,
+      Buffer.concat([part(boundary, 'content', 'hi'), Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="attachments[0]"; filename="a.png"\r\n\r\n`), png(2, 2)]),
+    );
     expect(truncated).toMatchObject({ status: 400, body: { success: false, error: { code: 'BAD_REQUEST' } } });
     const response = await fetch(t.url + messagesPath(), {
       method: 'POST',

@@ -35,8 +35,7 @@ describe('chat API dialect (seed 001)', () => {
   });
   afterAll(() => t.dispose());
 
-  const create = async (body: Record<string, unknown> = { subject: 'Help' }, token = owner.token) =>
-    call('POST', '/api/chat/sessions', '/api/chat/sessions', { token, body });
+  const create = async (body: Record<string, unknown> = { subject: 'Help' }, token = owner.token) => call('POST', '/api/chat/sessions', '/api/chat/sessions', { token, body });
 
   it('creates a session (201) with the documented fields and defaults priority to medium', async () => {
     const response = await create({ subject: 'Billing', tags: ['Invoice'] });
@@ -58,7 +57,11 @@ describe('chat API dialect (seed 001)', () => {
   });
 
   it('answers unknown paths and methods under /api/chat in its own body, never HTML', async () => {
-    for (const [method, path] of [['GET', '/api/chat/nope'], ['DELETE', '/api/chat/sessions'], ['GET', '/api/chat/sessions/1/unknown']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/chat/nope'],
+      ['DELETE', '/api/chat/sessions'],
+      ['GET', '/api/chat/sessions/1/unknown'],
+    ] as const) {
       const response = await rest(t.url, method, path, { token: owner.token });
       expect([method, path, response.status]).toEqual([method, path, 404]);
       expect(response.body).toEqual({ success: false, message: 'No such route', error: { code: 'NOT_FOUND', message: 'No such route' } });

@@ -45,7 +45,7 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     expect(response.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$/);
   });
 
-  it('checks the write-only sender_id (an unknown pk is the seed\'s 400) and never lets it change who sends', async () => {
+  it("checks the write-only sender_id (an unknown pk is the seed's 400) and never lets it change who sends", async () => {
     const unknown = await call('POST', url(roomId), { token: owner.token, body: { content: 'as whom?', sender_id: 999999 } });
     expect([unknown.status, unknown.body]).toEqual([400, { sender_id: ['Invalid pk "999999" - object does not exist.'] }]);
     const foreign = await foreignTenantAdmin(t);
@@ -104,7 +104,14 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     const sent: number[] = [];
     for (let i = 0; i < 120; i++) sent.push((await call('POST', url(createRoom.id), { token: owner.token, body: { content: `x${i}` } })).body.id);
     const newest = sent.slice().reverse();
-    for (const [query, size] of [['', 50], ['?page_size=abc', 50], ['?page_size=0', 50], ['?page_size=100', 100], ['?page_size=1000', 100], ['?page_size=7', 7]] as const) {
+    for (const [query, size] of [
+      ['', 50],
+      ['?page_size=abc', 50],
+      ['?page_size=0', 50],
+      ['?page_size=100', 100],
+      ['?page_size=1000', 100],
+      ['?page_size=7', 7],
+    ] as const) {
       const response = await call('GET', url(createRoom.id, query), { token: owner.token });
       expect(response.status).toBe(200);
       expect([query, response.body.results.map((m: { id: number }) => m.id)]).toEqual([query, newest.slice(0, size)]);
@@ -182,12 +189,17 @@ describe('rooms dialect (seed 004): GET|POST /api/chat/rooms/{id}/messages/', ()
     expect([bad.status, bad.body]).toEqual([401, { detail: 'Incorrect authentication credentials.' }]);
   });
 
-  it('answers 403 with the same body for non-members, unknown rooms, support sessions and other tenants\' rooms, even with an invalid body', async () => {
+  it("answers 403 with the same body for non-members, unknown rooms, support sessions and other tenants' rooms, even with an invalid body", async () => {
     const foreign = await foreignTenantAdmin(t);
     const { createRoom: foreignRoom } = await ok(t.graphqlUrl, CreateRoomDocument, { name: 'theirs' }, foreign.token);
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'support' }, member.token);
     const forbidden = { detail: 'You do not have permission to perform this action.' };
-    for (const [id, token] of [[roomId, outsider.token], ['999999999', owner.token], [foreignRoom.id, owner.token], [createSession.id, member.token]] as const) {
+    for (const [id, token] of [
+      [roomId, outsider.token],
+      ['999999999', owner.token],
+      [foreignRoom.id, owner.token],
+      [createSession.id, member.token],
+    ] as const) {
       const get = await call('GET', url(id), { token });
       expect([id, get.status, get.body]).toEqual([id, 403, forbidden]);
       const post = await call('POST', url(id), { token, body: { content: 'hi' } });

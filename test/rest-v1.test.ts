@@ -137,7 +137,7 @@ describe('v1 dialect (seeds 000 and 003)', () => {
       expect(rest.body.meta).toEqual({ count: 30, last_message_id: rest.body.data[29].id, has_more: false });
     });
 
-    it('refuses without a token (401), with another guest\'s token or an unknown session_id alike (404), and a bad last_message_id (400)', async () => {
+    it("refuses without a token (401), with another guest's token or an unknown session_id alike (404), and a bad last_message_id (400)", async () => {
       const key = randomUUID();
       await startGuest({ session_id: key });
       const other = await startGuest({ session_id: randomUUID() });
@@ -185,7 +185,14 @@ describe('v1 dialect (seeds 000 and 003)', () => {
       const polled = await call('GET', STAFF_MESSAGES, `/api/v1/chat/sessions/${sessionId}/messages`, { token: staff.token });
       const message = polled.body.data.find((item: { message: string }) => item.message === 'see attached');
       expect(message.attachments).toEqual([
-        { id: sent.body.attachments[0].id, url: `/api/chat/attachments/${sent.body.attachments[0].id}`, type: 'image/png', name: 'shot.png', size: png(4, 3).length, metadata: { width: 4, height: 3 } },
+        {
+          id: sent.body.attachments[0].id,
+          url: `/api/chat/attachments/${sent.body.attachments[0].id}`,
+          type: 'image/png',
+          name: 'shot.png',
+          size: png(4, 3).length,
+          metadata: { width: 4, height: 3 },
+        },
       ]);
     });
 

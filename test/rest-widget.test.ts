@@ -31,8 +31,7 @@ describe('widget dialect (seed 002)', () => {
     openapi.check(method, template, response);
     return response;
   };
-  const start = async (key = widgetKey, origin: string | null = ORIGIN) =>
-    call('POST', START, START, { body: { widget_key: key }, headers: origin ? { origin } : {} });
+  const start = async (key = widgetKey, origin: string | null = ORIGIN) => call('POST', START, START, { body: { widget_key: key }, headers: origin ? { origin } : {} });
   const path = (id: string, query = '') => `/widget/conversations/${id}/messages${query}`;
 
   beforeAll(async () => {
@@ -88,7 +87,10 @@ describe('widget dialect (seed 002)', () => {
     expectSameShape(first.body.messages[0], EXAMPLE.messages[0]!);
     expectSameShape(first.body.paging, EXAMPLE.paging);
     expect(first.body.conversation_id).toBe(id);
-    expect(first.body.messages.map((m: { content: string; role: string }) => [m.content, m.role])).toEqual([['Ahoj', 'user'], ['two', 'assistant']]);
+    expect(first.body.messages.map((m: { content: string; role: string }) => [m.content, m.role])).toEqual([
+      ['Ahoj', 'user'],
+      ['two', 'assistant'],
+    ]);
     expect(first.body.messages[0].created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
     expect(first.body.paging).toEqual({ limit: 2, offset: 0, has_more: true });
     const last = await call('GET', MESSAGES, path(id, '?limit=2&offset=4'), { token });
@@ -116,7 +118,12 @@ describe('widget dialect (seed 002)', () => {
       expect(response.status).toBe(422);
       expect(response.body.detail).toEqual([expect.objectContaining({ loc: [field === 'id' ? 'path' : 'query', field], msg: expect.any(String), type })]);
     }
-    for (const [payload, type] of [[{}, 'value_error.missing'], [{ content: 5 }, 'type_error.str'], [{ content: 'x', metadata: [1] }, 'type_error.dict'], [{ content: '  ' }, 'value_error']] as const) {
+    for (const [payload, type] of [
+      [{}, 'value_error.missing'],
+      [{ content: 5 }, 'type_error.str'],
+      [{ content: 'x', metadata: [1] }, 'type_error.dict'],
+      [{ content: '  ' }, 'value_error'],
+    ] as const) {
       const response = await call('POST', MESSAGES, path(id), { token, body: payload });
       expect([response.status, response.body.detail[0].type]).toEqual([422, type]);
     }
@@ -126,7 +133,7 @@ describe('widget dialect (seed 002)', () => {
     expect([large.status, large.body]).toEqual([413, { detail: 'payload_too_large' }]);
   });
 
-  it("answers every 401 code of the seed: missing, non-Bearer, invalid, expired token and a token without a conversation", async () => {
+  it('answers every 401 code of the seed: missing, non-Bearer, invalid, expired token and a token without a conversation', async () => {
     const { body } = await start();
     const url = path(body.conversation_id);
     const detail = async (headers: Record<string, string>) => (await call('GET', MESSAGES, url, { headers })).body;
@@ -136,18 +143,34 @@ describe('widget dialect (seed 002)', () => {
     const secret = new TextEncoder().encode(JWT_SECRET);
     const claims = JSON.parse(Buffer.from(body.token.split('.')[1], 'base64url').toString());
     const expired = await new SignJWT({ typ: 'guest', tid: claims.tid, sid: claims.sid })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuer('parley').setAudience('parley-api').setIssuedAt(1_000).setNotBefore(1_000).setExpirationTime(2_000).sign(secret);
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub)
+      .setIssuer('parley')
+      .setAudience('parley-api')
+      .setIssuedAt(1_000)
+      .setNotBefore(1_000)
+      .setExpirationTime(2_000)
+      .sign(secret);
     expect(await detail({ authorization: `Bearer ${expired}` })).toEqual({ detail: 'token_expired' });
     const wrongAudience = await new SignJWT({ typ: 'guest', tid: claims.tid, sid: claims.sid })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuer('parley').setAudience('elsewhere').setIssuedAt().setExpirationTime('1h').sign(secret);
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub)
+      .setIssuer('parley')
+      .setAudience('elsewhere')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(secret);
     expect(await detail({ authorization: `Bearer ${wrongAudience}` })).toEqual({ detail: 'invalid_claims' });
     expect(await detail({ authorization: `Bearer ${admin.token}` })).toEqual({ detail: 'invalid_claims' });
-    for (const [headers, status] of [[{}, 401], [{ authorization: 'Bearer garbage' }, 401]] as const) {
+    for (const [headers, status] of [
+      [{}, 401],
+      [{ authorization: 'Bearer garbage' }, 401],
+    ] as const) {
       expect((await call('GET', MESSAGES, url, { headers })).status).toBe(status);
     }
   });
 
-  it("answers 403 conversation_mismatch for another conversation, tenant_mismatch and conversation_not_found for tokens whose conversation moved or vanished", async () => {
+  it('answers 403 conversation_mismatch for another conversation, tenant_mismatch and conversation_not_found for tokens whose conversation moved or vanished', async () => {
     const mine = await start();
     const other = await start();
     const guest = await guestSession(t);
@@ -170,7 +193,7 @@ describe('widget dialect (seed 002)', () => {
     expect([gone.status, gone.body]).toEqual([403, { detail: 'conversation_not_found' }]);
   });
 
-  it('answers browser preflights and reflects the page origin, so the widget works from the tenant\'s site', async () => {
+  it("answers browser preflights and reflects the page origin, so the widget works from the tenant's site", async () => {
     const preflight = await fetch(`${t.url}/widget/conversations/${randomUUID()}/messages`, {
       method: 'OPTIONS',
       headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },

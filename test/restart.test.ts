@@ -43,12 +43,16 @@ describe('data survives a restart', () => {
     }
   }, 60_000);
 
-  (usingPostgres() ? it : it.skip)('on PostgreSQL', async () => {
-    const database = await createTestDatabase();
-    try {
-      await survivesRestart({ database });
-    } finally {
-      await database.drop();
-    }
-  }, 60_000);
+  (usingPostgres() ? it : it.skip)(
+    'on PostgreSQL',
+    async () => {
+      const database = await createTestDatabase();
+      try {
+        await survivesRestart({ database });
+      } finally {
+        await database.drop();
+      }
+    },
+    60_000,
+  );
 });

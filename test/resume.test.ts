@@ -39,10 +39,7 @@ afterAll(async () => {
 
 /** The server's own record: the outbox ids of the session in sequence order, after the event id `since` when given. */
 async function outboxIds(sessionId: string, since = '0'): Promise<string[]> {
-  const rows = await t.server.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: string }[]>('select id::text as id from session_events where session_id = ? and id > ? order by seq', [sessionId, since]);
+  const rows = await t.server.orm.em.fork().getConnection().execute<{ id: string }[]>('select id::text as id from session_events where session_id = ? and id > ? order by seq', [sessionId, since]);
   return rows.map((row) => row.id);
 }
 
@@ -58,7 +55,10 @@ class ResumingClient {
   /** Where the current connection's events start in `received`. */
   private connectionStart = 0;
 
-  constructor(private readonly sessionId: string, private readonly token: string) {}
+  constructor(
+    private readonly sessionId: string,
+    private readonly token: string,
+  ) {}
 
   get lastId(): string | null {
     this.collect();
@@ -169,11 +169,13 @@ describe('gap-free resume', () => {
     };
     try {
       for (let round = 0; round < 20; round++) {
-        await Promise.all(clients.map(async (client, i) => {
-          // Each client reconnects at a different point of the writes.
-          await new Promise((resolve) => setTimeout(resolve, ((round + 1) * (i + 3) * 7) % 40));
-          await resume(client);
-        }));
+        await Promise.all(
+          clients.map(async (client, i) => {
+            // Each client reconnects at a different point of the writes.
+            await new Promise((resolve) => setTimeout(resolve, ((round + 1) * (i + 3) * 7) % 40));
+            await resume(client);
+          }),
+        );
       }
     } finally {
       writing = false;

@@ -51,8 +51,7 @@ afterAll(async () => {
 
 type Events = Collected<SessionEventsSubscription>;
 
-const messagesIn = (items: SessionEventsSubscription[]) =>
-  items.flatMap((item) => (item.sessionEvents.__typename === 'MessageEvent' ? [item.sessionEvents.message.content] : []));
+const messagesIn = (items: SessionEventsSubscription[]) => items.flatMap((item) => (item.sessionEvents.__typename === 'MessageEvent' ? [item.sessionEvents.message.content] : []));
 
 /** A live `sessionEvents` subscription of `token` on the session (the typing echo proves it live). */
 async function watch(sessionId: string, token: string, pinger: string = token): Promise<Events> {
@@ -73,7 +72,11 @@ const endsWithin = (events: Events, ms: number, what: string): Promise<Subscript
 
 /** Waits (with a deadline) until the control subscriber has the message: every stream of the node had it by then. */
 const delivered = (control: Events, content: string): Promise<unknown> =>
-  within(control.until((items) => messagesIn(items).includes(content), `"${content}"`), 5_000, () => `the control subscriber never received "${content}"`);
+  within(
+    control.until((items) => messagesIn(items).includes(content), `"${content}"`),
+    5_000,
+    () => `the control subscriber never received "${content}"`,
+  );
 
 interface Legacy {
   frames: { type: string; data: { content?: string } }[];
@@ -185,10 +188,7 @@ describe('revocations end open streams at once (one node)', () => {
 
   it.each([
     ['logout', (actor: Actor): Promise<unknown> => ok(t.graphqlUrl, SignOutEverywhereDocument, {}, actor.token)],
-    [
-      'a password change',
-      (actor: Actor): Promise<unknown> => ok(t.graphqlUrl, ChangeOwnPasswordDocument, { currentPassword: PASSWORD, newPassword: `${PASSWORD}-changed` }, actor.token),
-    ],
+    ['a password change', (actor: Actor): Promise<unknown> => ok(t.graphqlUrl, ChangeOwnPasswordDocument, { currentPassword: PASSWORD, newPassword: `${PASSWORD}-changed` }, actor.token)],
   ])('%s ends the user’s open streams before anything sent after it', async (_name, revoke) => {
     const user = await userWithRole(t, admin, UserRole.USER);
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'signing out' }, user.token);

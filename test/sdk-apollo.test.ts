@@ -123,8 +123,16 @@ describe('Apollo Client type policies from the SDK', () => {
     const at = (edges: ReturnType<typeof edge>[], hasPreviousPage: boolean) => ({
       messages: { __typename: 'MessageConnection', lastEventId: '20', totalCount: 4, pageInfo: pageInfo(edges[0]!.cursor, edges.at(-1)!.cursor, hasPreviousPage), edges },
     });
-    client.writeQuery({ query: HISTORY, variables: { sessionId: '1', last: 2 }, data: at([edge('3', { content: 'c', version: 1, status: 'SENT' }), edge('4', { content: 'd', version: 1, status: 'SENT' })], true) });
-    client.writeQuery({ query: HISTORY, variables: { sessionId: '1', last: 2, before: 'c3' }, data: at([edge('1', { content: 'a', version: 1, status: 'SENT' }), edge('2', { content: 'b', version: 1, status: 'SENT' })], false) });
+    client.writeQuery({
+      query: HISTORY,
+      variables: { sessionId: '1', last: 2 },
+      data: at([edge('3', { content: 'c', version: 1, status: 'SENT' }), edge('4', { content: 'd', version: 1, status: 'SENT' })], true),
+    });
+    client.writeQuery({
+      query: HISTORY,
+      variables: { sessionId: '1', last: 2, before: 'c3' },
+      data: at([edge('1', { content: 'a', version: 1, status: 'SENT' }), edge('2', { content: 'b', version: 1, status: 'SENT' })], false),
+    });
     const merged = client.readQuery<{ messages: { edges: { node: { content: string } }[]; pageInfo: { hasPreviousPage: boolean; startCursor: string } } }>({
       query: HISTORY,
       variables: { sessionId: '1', last: 2 },

@@ -51,10 +51,7 @@ function sdk(url: string, username: string, password = PASSWORD): ParleyClient {
 
 /** The server's record: the session's outbox ids after `since`, in sequence order. */
 async function outboxIds(sessionId: string, since: string): Promise<string[]> {
-  const rows = await t.server.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: string }[]>('select id::text as id from session_events where session_id = ? and id > ? order by seq', [sessionId, since]);
+  const rows = await t.server.orm.em.fork().getConnection().execute<{ id: string }[]>('select id::text as id from session_events where session_id = ? and id > ? order by seq', [sessionId, since]);
   return rows.map((row) => row.id);
 }
 

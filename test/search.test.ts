@@ -209,11 +209,14 @@ describe('search', () => {
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, {}, actors.userOne.token);
     const oldBest = (await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'wombat wombat wombat wombat' }, actors.userOne.token)).sendMessage.message.id;
     // More matches than candidates, written straight into the table (sending them one by one would take minutes).
-    await t.server.orm.em.fork().getConnection().execute(
-      `insert into chat_messages (uuid, tenant_id, session_id, sender_type, content, metadata, created_at)
+    await t.server.orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into chat_messages (uuid, tenant_id, session_id, sender_type, content, metadata, created_at)
        select gen_random_uuid(), s.tenant_id, s.id, 'USER', 'wombat ' || n, '{}', now() from chat_sessions s, generate_series(1, ?) n where s.id = ?`,
-      [RANK_CANDIDATES, createSession.id],
-    );
+        [RANK_CANDIDATES, createSession.id],
+      );
     const ranked = await allHits('userOne', 'wombat', 'RANK', 50);
     expect(ranked).toHaveLength(RANK_CANDIDATES);
     expect(ranked).not.toContain(oldBest);
@@ -366,8 +369,7 @@ describe('search', () => {
     it('re-indexes the tenant with the chosen configuration and leaves other tenants on theirs', async () => {
       const foreign = actors.foreignAdmin;
       const { sendMessage } = await ok(t.graphqlUrl, SendMessageDocument, { sessionId: sessions.F, content: 'the parcels were running late' }, foreign.token);
-      const hits = async (query: string) =>
-        (await ok(t.graphqlUrl, SearchMessagesDocument, { query }, foreign.token)).searchMessages.edges.map((edge) => edge.node.id);
+      const hits = async (query: string) => (await ok(t.graphqlUrl, SearchMessagesDocument, { query }, foreign.token)).searchMessages.edges.map((edge) => edge.node.id);
       expect(await hits('run')).toEqual([]);
       expect((await ok(t.graphqlUrl, SetSearchLanguageDocument, { config: 'english' }, foreign.token)).setSearchLanguage).toBe('english');
       // The message sent before the change is found by its stem, and so is a new one.

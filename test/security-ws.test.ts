@@ -200,12 +200,39 @@ describe('WebSocket token attacks', () => {
   it.each([
     ['no token', async () => null],
     ['alg none', async () => new UnsecuredJWT(claims()).setSubject(owner.userId).setIssuer('parley').setAudience('parley-api').setIssuedAt().setNotBefore('0s').setExpirationTime('1h').encode()],
-    ['an expired token', () => new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).setSubject(owner.userId).setIssuer('parley').setAudience('parley-api').setIssuedAt(1000).setNotBefore(1000).setExpirationTime(2000).sign(secret)],
-    ['a wrong audience', () => new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).setSubject(owner.userId).setIssuer('parley').setAudience('elsewhere').setIssuedAt().setNotBefore('0s').setExpirationTime('1h').sign(secret)],
-    ['a tampered payload', async () => {
-      const [h, , s] = owner.token.split('.');
-      return `${h}.${Buffer.from(JSON.stringify({ ...claims(), sub: '1', iss: 'parley', aud: 'parley-api', iat: 1, nbf: 1, exp: 9_999_999_999 })).toString('base64url')}.${s}`;
-    }],
+    [
+      'an expired token',
+      () =>
+        new SignJWT(claims())
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(owner.userId)
+          .setIssuer('parley')
+          .setAudience('parley-api')
+          .setIssuedAt(1000)
+          .setNotBefore(1000)
+          .setExpirationTime(2000)
+          .sign(secret),
+    ],
+    [
+      'a wrong audience',
+      () =>
+        new SignJWT(claims())
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(owner.userId)
+          .setIssuer('parley')
+          .setAudience('elsewhere')
+          .setIssuedAt()
+          .setNotBefore('0s')
+          .setExpirationTime('1h')
+          .sign(secret),
+    ],
+    [
+      'a tampered payload',
+      async () => {
+        const [h, , s] = owner.token.split('.');
+        return `${h}.${Buffer.from(JSON.stringify({ ...claims(), sub: '1', iss: 'parley', aud: 'parley-api', iat: 1, nbf: 1, exp: 9_999_999_999 })).toString('base64url')}.${s}`;
+      },
+    ],
   ])('refuses %s with 4403', async (_name, make) => {
     expect(await closeCodeFor(await make())).toBe(4403);
   });
@@ -216,7 +243,18 @@ describe('WebSocket token attacks', () => {
     ['a token that is not a JWT', async () => closeFor('not-a-token'), 'INVALID_TOKEN'],
     [
       'an expired token',
-      async () => closeFor(await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).setSubject(owner.userId).setIssuer('parley').setAudience('parley-api').setIssuedAt(1000).setNotBefore(1000).setExpirationTime(2000).sign(secret)),
+      async () =>
+        closeFor(
+          await new SignJWT(claims())
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject(owner.userId)
+            .setIssuer('parley')
+            .setAudience('parley-api')
+            .setIssuedAt(1000)
+            .setNotBefore(1000)
+            .setExpirationTime(2000)
+            .sign(secret),
+        ),
       'TOKEN_EXPIRED',
     ],
   ])('says why it refuses %s: 4403 with the reason', async (_name, close, reason) => {
@@ -232,14 +270,18 @@ describe('WebSocket token attacks', () => {
     expect(await closeFor(login.token)).toEqual({ code: 4403, reason: 'TOKEN_REVOKED' });
   });
 
-  it("ends only the operation whose token is revoked: the socket and its other subscription live on", async () => {
+  it('ends only the operation whose token is revoked: the socket and its other subscription live on', async () => {
     const admin = await loginAdmin(t);
     const user = await userWithRole(t, admin, UserRole.USER);
     const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'keeps going' }, user.token);
     const closes: number[] = [];
     const c = wsClient(t.url, user.token, (code) => closes.push(code));
     const events = subscribe(c, MessageAddedDocument, { sessionId: createSession.id });
-    await untilLive(events, () => ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'ping' }, user.token), () => true);
+    await untilLive(
+      events,
+      () => ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'ping' }, user.token),
+      () => true,
+    );
 
     // An operation carrying its own, revoked token (extensions.authorization) is refused alone.
     const other = await userWithRole(t, admin, UserRole.USER);
@@ -247,7 +289,11 @@ describe('WebSocket token attacks', () => {
     const refused = await new Promise<SubscriptionError[]>((resolve) => {
       c.subscribe(
         { query: '{ me { id } }', extensions: { authorization: `Bearer ${other.token}` } },
-        { next: (result) => result.errors && resolve(result.errors as SubscriptionError[]), error: (error) => resolve(Array.isArray(error) ? (error as SubscriptionError[]) : [{ message: String(error) }]), complete: () => undefined },
+        {
+          next: (result) => result.errors && resolve(result.errors as SubscriptionError[]),
+          error: (error) => resolve(Array.isArray(error) ? (error as SubscriptionError[]) : [{ message: String(error) }]),
+          complete: () => undefined,
+        },
       );
     });
     expect(refused[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
@@ -272,7 +318,11 @@ describe('WebSocket token attacks', () => {
       { query: TYPING, variables: { sessionId: createSession.id }, extensions: { authorization: `Bearer ${keeper.token}` } },
       { next: (result) => open.push(result.data), error: (error) => open.fail([{ message: String(error) }]), complete: () => open.complete() },
     );
-    await untilLive(open, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, keeper.token), () => true);
+    await untilLive(
+      open,
+      () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: createSession.id, isTyping: false }, keeper.token),
+      () => true,
+    );
     await gql(t.graphqlUrl, 'mutation { logout }', {}, login.token);
     const result = await run(c, '{ me { id } }');
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });

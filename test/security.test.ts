@@ -19,7 +19,6 @@ async function countRows(t: TestServer, table: string): Promise<number> {
   return Number((rows as { n: number }[])[0]!.n);
 }
 
-
 describe('query limits reject abusive documents before any resolver runs (HTTP)', () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -145,15 +144,14 @@ describe('rate limits on every REST dialect', () => {
   afterAll(() => t.dispose());
 
   const dialects: [string, (n: number) => [string, RequestInit], Record<string, unknown>][] = [
-    ['v1', () => ['/api/v1/chat/guest/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }],
-      { success: false, error: { code: 'RATE_LIMIT_EXCEEDED' } }],
+    ['v1', () => ['/api/v1/chat/guest/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }], { success: false, error: { code: 'RATE_LIMIT_EXCEEDED' } }],
     ['chat API', () => ['/api/chat/stats', {}], { success: false, error: { code: 'RATE_LIMIT_EXCEEDED' } }],
     ['widget', () => [`/widget/conversations/${randomUUID()}/messages`, {}], { detail: 'rate_limited' }],
     // Different room ids are one route: they share one count.
     ['rooms', (n) => [`/api/chat/rooms/${n + 1}/messages/`, {}], { detail: expect.stringMatching(/throttled/) }],
   ];
 
-  it.each(dialects)('%s: the 61st request within a minute gets 429 in the dialect\'s body, with the headers', async (name, request, body) => {
+  it.each(dialects)("%s: the 61st request within a minute gets 429 in the dialect's body, with the headers", async (name, request, body) => {
     const ip = `198.51.100.${dialects.findIndex(([d]) => d === name) + 1}`;
     const call = (n: number) => {
       const [path, init] = request(n);
@@ -243,18 +241,47 @@ describe('token attacks are refused with 401', () => {
   const status = async (token: string) => (await post(t, { query: '{ me { id } }' }, { authorization: `Bearer ${token}` })).status;
 
   it('accepts a well-formed token (the control case)', async () => {
-    expect(await status(await base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' })).setNotBefore('0s').sign(secret))).toBe(200);
+    expect(
+      await status(
+        await base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }))
+          .setNotBefore('0s')
+          .sign(secret),
+      ),
+    ).toBe(200);
   });
 
   it.each([
-    ['HS/RS confusion (RS256 signed with a key pair)', async () => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      return base(new SignJWT(claims).setProtectedHeader({ alg: 'RS256' })).setNotBefore('0s').sign(privateKey);
-    }],
-    ['a token that is not valid yet (nbf in the future)', () => base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' })).setNotBefore('1h').sign(secret)],
+    [
+      'HS/RS confusion (RS256 signed with a key pair)',
+      async () => {
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        return base(new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }))
+          .setNotBefore('0s')
+          .sign(privateKey);
+      },
+    ],
+    [
+      'a token that is not valid yet (nbf in the future)',
+      () =>
+        base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }))
+          .setNotBefore('1h')
+          .sign(secret),
+    ],
     ['a token without nbf', () => base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' })).sign(secret)],
-    ['a key id nobody knows', () => base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'retired-key' })).setNotBefore('0s').sign(secret)],
-    ['a token without its version claim', () => base(new SignJWT({ typ: 'access', tid: '1' }).setProtectedHeader({ alg: 'HS256' })).setNotBefore('0s').sign(secret)],
+    [
+      'a key id nobody knows',
+      () =>
+        base(new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'retired-key' }))
+          .setNotBefore('0s')
+          .sign(secret),
+    ],
+    [
+      'a token without its version claim',
+      () =>
+        base(new SignJWT({ typ: 'access', tid: '1' }).setProtectedHeader({ alg: 'HS256' }))
+          .setNotBefore('0s')
+          .sign(secret),
+    ],
   ])('%s', async (_name, make) => {
     expect(await status(await make())).toBe(401);
   });

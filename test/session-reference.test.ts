@@ -30,7 +30,11 @@ describe('a session UUID wherever a session id is taken', () => {
     const { uuid } = await newSession();
     const client = wsClient(t.url, owner.token);
     const events = subscribe(client, SessionEventsDocument, { sessionId: uuid });
-    await untilLive(events, () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: uuid, isTyping: false }, owner.token), () => true);
+    await untilLive(
+      events,
+      () => ok(t.graphqlUrl, SetTypingDocument, { sessionId: uuid, isTyping: false }, owner.token),
+      () => true,
+    );
     const calls: [string, Record<string, unknown>, string][] = [
       ['mutation($s: ID!) { sendMessage(sessionId: $s, content: "hi") { message { id } } }', { s: uuid }, owner.token],
       ['query($s: ID!) { messages(sessionId: $s) { totalCount } }', { s: uuid }, owner.token],

@@ -70,26 +70,30 @@ describe('graceful shutdown', () => {
   }, 60_000);
 
   // Outside NODE_ENV=test, Apollo Server installs SIGTERM/SIGINT handlers of its own unless told not to.
-  it.each(['development', 'production'])('exits 0 on SIGTERM under NODE_ENV=%s, not killed by the signal', async (profile) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-shutdown-'));
-    let server: ServerProcess | null = null;
-    try {
-      server = await startServerProcess({
-        NODE_ENV: profile,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        DATABASE_URL: 'memory://',
-        JWT_SECRET,
-        ADMIN_PASSWORD,
-        LOG_LEVEL: 'error',
-      });
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-      server.child.kill('SIGTERM');
-      expect(await within(server.ended, 15_000, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
-    } finally {
-      if (server?.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.each(['development', 'production'])(
+    'exits 0 on SIGTERM under NODE_ENV=%s, not killed by the signal',
+    async (profile) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'parley-shutdown-'));
+      let server: ServerProcess | null = null;
+      try {
+        server = await startServerProcess({
+          NODE_ENV: profile,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          DATABASE_URL: 'memory://',
+          JWT_SECRET,
+          ADMIN_PASSWORD,
+          LOG_LEVEL: 'error',
+        });
+        expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+        server.child.kill('SIGTERM');
+        expect(await within(server.ended, 15_000, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+      } finally {
+        if (server?.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -88,7 +88,7 @@ describe('stats', () => {
     expect(stats.averageResponseTime).toBeGreaterThan(0);
   }, 120_000);
 
-  it('counts only the caller\'s tenant', async () => {
+  it("counts only the caller's tenant", async () => {
     const foreign = await foreignTenantAdmin(t);
     const { stats } = await ok(t.graphqlUrl, StatsDocument, {}, foreign.token);
     expect(stats).toEqual({ totalSessions: 0, activeSessions: 0, averageResponseTime: 0, messagesExchanged: 0 });

@@ -166,17 +166,18 @@ describe('team-lead stats', () => {
     const connection = t.server.orm.em.fork().getConnection();
     for (const [index, session] of sessions.entries()) {
       const shift = `${(index % 10) * DAY + 60_000} milliseconds`;
-      await connection.execute(
-        `update chat_sessions set started_at = started_at - ?::interval, ended_at = ended_at - ?::interval, first_response_at = first_response_at - ?::interval where id = ?`,
-        [shift, shift, shift, session.id],
-      );
+      await connection.execute(`update chat_sessions set started_at = started_at - ?::interval, ended_at = ended_at - ?::interval, first_response_at = first_response_at - ?::interval where id = ?`, [
+        shift,
+        shift,
+        shift,
+        session.id,
+      ]);
       await connection.execute(`update chat_messages set created_at = created_at - ?::interval where session_id = ?`, [shift, session.id]);
     }
   });
   afterAll(() => t.dispose());
 
-  const stats = async (variables: { from?: string | null; to?: string | null; agentId?: string | null }, token = admin.token) =>
-    (await ok(t.graphqlUrl, TeamStatsDocument, variables, token)).stats;
+  const stats = async (variables: { from?: string | null; to?: string | null; agentId?: string | null }, token = admin.token) => (await ok(t.graphqlUrl, TeamStatsDocument, variables, token)).stats;
 
   it(`overall and per agent equal a brute-force calculation over a randomized data set (seed ${seed})`, async () => {
     const { sessions, messages } = await rows();
@@ -193,12 +194,15 @@ describe('team-lead stats', () => {
       expectNumbers(row, bruteForce(own, messages));
     }
     // The migration's backfill of first_response_ms computes what sends keep on write.
-    const backfill = await t.server.orm.em.fork().getConnection().execute<{ kept: number | null; backfill: number | null }[]>(
-      `select s.first_response_ms as kept,
+    const backfill = await t.server.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ kept: number | null; backfill: number | null }[]>(
+        `select s.first_response_ms as kept,
               (select m.response_ms from chat_messages m where m.session_id = s.id and m.response_ms is not null order by m.id limit 1) as backfill
          from chat_sessions s where s.tenant_id = ?`,
-      [t.server.defaultTenantId],
-    );
+        [t.server.defaultTenantId],
+      );
     for (const row of backfill) expect(row.kept === null ? null : Number(row.kept)).toBe(row.backfill === null ? null : Number(row.backfill));
     expect(backfill.some((row) => row.kept !== null)).toBe(true);
     // Most sessions handled first.
@@ -206,7 +210,12 @@ describe('team-lead stats', () => {
     expect(handled).toEqual([...handled].sort((a, b) => b - a));
     // The seed's stats contract is unchanged alongside.
     const legacy = (await ok(t.graphqlUrl, StatsDocument, {}, admin.token)).stats;
-    expect(legacy).toEqual({ totalSessions: actual.totalSessions, activeSessions: actual.activeSessions, averageResponseTime: actual.averageResponseTime, messagesExchanged: actual.messagesExchanged });
+    expect(legacy).toEqual({
+      totalSessions: actual.totalSessions,
+      activeSessions: actual.activeSessions,
+      averageResponseTime: actual.averageResponseTime,
+      messagesExchanged: actual.messagesExchanged,
+    });
   });
 
   it('a range selects the sessions started in [from, to), and every number follows it', async () => {
@@ -224,7 +233,14 @@ describe('team-lead stats', () => {
       expect([actual.from, actual.to]).toEqual([from.toISOString(), to.toISOString()]);
       expect(actual.totalSessions).toBe(inRange.length);
       expectNumbers(actual, bruteForce(inRange, messages));
-      for (const row of actual.agents) expectNumbers(row, bruteForce(inRange.filter((s) => s.agent_id === row.agent.id), messages));
+      for (const row of actual.agents)
+        expectNumbers(
+          row,
+          bruteForce(
+            inRange.filter((s) => s.agent_id === row.agent.id),
+            messages,
+          ),
+        );
     }
     // Open-ended ranges.
     const since = new Date(now - 4.5 * DAY);
@@ -245,7 +261,7 @@ describe('team-lead stats', () => {
     }
   });
 
-  it('bad arguments are refused clearly; another tenant\'s agent is as missing as no agent; staff are FORBIDDEN', async () => {
+  it("bad arguments are refused clearly; another tenant's agent is as missing as no agent; staff are FORBIDDEN", async () => {
     const refusal = async (variables: Record<string, unknown>, token = admin.token) => {
       const result = await gql(t.graphqlUrl, TeamStatsDocument, variables, token);
       return [result.errors?.[0]?.extensions?.code, result.errors?.[0]?.extensions?.reason];

@@ -1,5 +1,15 @@
 import { UserRole } from '../src/shared/enums.js';
-import { AddRoomMemberDocument, AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, DeleteMessageDocument, MarkReadDocument, RemoveRoomMemberDocument, SendNoteDocument } from './generated/graphql.js';
+import {
+  AddRoomMemberDocument,
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateRoomDocument,
+  CreateSessionDocument,
+  DeleteMessageDocument,
+  MarkReadDocument,
+  RemoveRoomMemberDocument,
+  SendNoteDocument,
+} from './generated/graphql.js';
 import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
 import { TransferSessionDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
@@ -114,7 +124,10 @@ describe(`unread counts (seed ${seed}; TEST_SEED=${seed} replays)`, () => {
     const withBot = await open(customers[0]!, staffA);
     await open(customers[1]!, staffB);
     await open(customers[0]!, null);
-    for (const [name, agent] of [['g1', staffA], ['g2', null]] as const) {
+    for (const [name, agent] of [
+      ['g1', staffA],
+      ['g2', null],
+    ] as const) {
       const g = await guestSession(t, name);
       const [row] = await sql<{ id: string }>('select id::text as id from participants where session_id = ? and user_id is null', [g.sessionId]);
       const guest: Viewer = { name, kind: 'guest', token: g.token, userId: null, participantId: row!.id, sessionId: g.sessionId };
@@ -220,7 +233,11 @@ describe(`unread counts (seed ${seed}; TEST_SEED=${seed} replays)`, () => {
         );
         expect({ viewer: v.name, ...inbox.tabs }).toEqual({ viewer: v.name, mine: Number(counts!.mine), unassigned: v.kind === 'admin' ? Number(counts!.unassigned) : 0, all: Number(counts!.total) });
         for (const edge of inbox.edges) {
-          expect({ viewer: v.name, id: edge.node.session.id, unread: edge.node.unreadCount }).toEqual({ viewer: v.name, id: edge.node.session.id, unread: expected.perSession.get(edge.node.session.id) });
+          expect({ viewer: v.name, id: edge.node.session.id, unread: edge.node.unreadCount }).toEqual({
+            viewer: v.name,
+            id: edge.node.session.id,
+            unread: expected.perSession.get(edge.node.session.id),
+          });
         }
         expect(inbox.edges).toHaveLength(Number(counts!.total));
       }

@@ -91,76 +91,87 @@ const available = clusterAvailable();
 skipReason(available, 'revocation across nodes needs two nodes sharing PostgreSQL and Redis (DATABASE_URL and REDIS_URL)');
 
 describe('the viewer cache across two nodes', () => {
-  (available ? it : it.skip)('a logout or password change on one node refuses the old token on the other, though both remembered it', async () => {
-    const { a, b, dispose } = await startCluster({ env: LONG_CACHE });
-    try {
-      const admin = await loginAdmin(a);
-      const leaving = await userWithRole(a, admin, UserRole.STAFF);
-      const changing = await userWithRole(a, admin, UserRole.USER);
-      for (const node of [a, b]) {
-        for (const actor of [leaving, changing]) expect(await refusal(node.graphqlUrl, actor.token)).toBeNull();
+  (available ? it : it.skip)(
+    'a logout or password change on one node refuses the old token on the other, though both remembered it',
+    async () => {
+      const { a, b, dispose } = await startCluster({ env: LONG_CACHE });
+      try {
+        const admin = await loginAdmin(a);
+        const leaving = await userWithRole(a, admin, UserRole.STAFF);
+        const changing = await userWithRole(a, admin, UserRole.USER);
+        for (const node of [a, b]) {
+          for (const actor of [leaving, changing]) expect(await refusal(node.graphqlUrl, actor.token)).toBeNull();
+        }
+
+        await ok(a.graphqlUrl, SignOutEverywhereDocument, {}, leaving.token);
+        expect(await refusal(a.graphqlUrl, leaving.token)).toBe('TOKEN_REVOKED');
+        expect(await refusedSoon(b.graphqlUrl, leaving.token)).toBe('TOKEN_REVOKED');
+
+        const { changePassword } = await ok(b.graphqlUrl, ChangeOwnPasswordDocument, { currentPassword: PASSWORD, newPassword: `${PASSWORD}-new` }, changing.token);
+        expect(await refusal(b.graphqlUrl, changing.token)).toBe('TOKEN_REVOKED');
+        expect(await refusedSoon(a.graphqlUrl, changing.token)).toBe('TOKEN_REVOKED');
+        for (const node of [a, b]) expect(await refusal(node.graphqlUrl, changePassword.token)).toBeNull();
+      } finally {
+        await dispose();
       }
-
-      await ok(a.graphqlUrl, SignOutEverywhereDocument, {}, leaving.token);
-      expect(await refusal(a.graphqlUrl, leaving.token)).toBe('TOKEN_REVOKED');
-      expect(await refusedSoon(b.graphqlUrl, leaving.token)).toBe('TOKEN_REVOKED');
-
-      const { changePassword } = await ok(b.graphqlUrl, ChangeOwnPasswordDocument, { currentPassword: PASSWORD, newPassword: `${PASSWORD}-new` }, changing.token);
-      expect(await refusal(b.graphqlUrl, changing.token)).toBe('TOKEN_REVOKED');
-      expect(await refusedSoon(a.graphqlUrl, changing.token)).toBe('TOKEN_REVOKED');
-      for (const node of [a, b]) expect(await refusal(node.graphqlUrl, changePassword.token)).toBeNull();
-    } finally {
-      await dispose();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });
 
 type Events = Collected<SessionEventsSubscription>;
 const contents = (events: Events) => events.items.flatMap((item) => (item.sessionEvents.__typename === 'MessageEvent' ? [item.sessionEvents.message.content] : []));
 
 /** The errors a stream ended with; fails when it is still open after `ms` (far below the 4 s periodic check). */
-const endsWithin = (events: Events, ms: number): Promise<unknown> =>
-  within(events.ended(), ms, () => `still open ${ms} ms after the revoke, having received ${JSON.stringify(contents(events))}`);
+const endsWithin = (events: Events, ms: number): Promise<unknown> => within(events.ended(), ms, () => `still open ${ms} ms after the revoke, having received ${JSON.stringify(contents(events))}`);
 
 describe('revocations across two nodes', () => {
-  (available ? it : it.skip)('a refresh token reused or an API key revoked on one node ends their streams on the other before anything sent after it', async () => {
-    const { a, b, dispose } = await startCluster({ env: LONG_CACHE });
-    const clients: Client[] = [];
-    try {
-      const admin = await loginAdmin(a);
-      const username = unique('twonodes');
-      const user = await userWithRole(a, admin, UserRole.USER, username);
-      const { createSession } = await ok(a.graphqlUrl, CreateSessionDocument, { subject: 'two nodes' }, user.token);
-      const sessionId = createSession.id;
-      const login = (await ok(a.graphqlUrl, LoginWithRefreshDocument, { username, password: PASSWORD })).login;
-      const renewed = (await ok(a.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken })).refreshToken;
-      const { createApiKey } = await ok(a.graphqlUrl, CreateApiKeyDocument, { name: 'two nodes', userId: admin.userId }, admin.token);
-      const watch = async (token: string) => {
-        const client = wsClient(b.url, token);
-        clients.push(client);
-        const events = subscribe(client, SessionEventsDocument, { sessionId });
-        await untilLive(events, () => ok(a.graphqlUrl, SetTypingDocument, { sessionId, isTyping: false }, admin.token), (item) => item.sessionEvents.__typename === 'TypingEvent');
-        return events;
-      };
-      const family = await watch(renewed.token);
-      const keyed = await watch(createApiKey.key);
-      const control = await watch(admin.token);
-      // B remembers the sign-in as live.
-      expect(await refusal(b.graphqlUrl, renewed.token)).toBeNull();
+  (available ? it : it.skip)(
+    'a refresh token reused or an API key revoked on one node ends their streams on the other before anything sent after it',
+    async () => {
+      const { a, b, dispose } = await startCluster({ env: LONG_CACHE });
+      const clients: Client[] = [];
+      try {
+        const admin = await loginAdmin(a);
+        const username = unique('twonodes');
+        const user = await userWithRole(a, admin, UserRole.USER, username);
+        const { createSession } = await ok(a.graphqlUrl, CreateSessionDocument, { subject: 'two nodes' }, user.token);
+        const sessionId = createSession.id;
+        const login = (await ok(a.graphqlUrl, LoginWithRefreshDocument, { username, password: PASSWORD })).login;
+        const renewed = (await ok(a.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken })).refreshToken;
+        const { createApiKey } = await ok(a.graphqlUrl, CreateApiKeyDocument, { name: 'two nodes', userId: admin.userId }, admin.token);
+        const watch = async (token: string) => {
+          const client = wsClient(b.url, token);
+          clients.push(client);
+          const events = subscribe(client, SessionEventsDocument, { sessionId });
+          await untilLive(
+            events,
+            () => ok(a.graphqlUrl, SetTypingDocument, { sessionId, isTyping: false }, admin.token),
+            (item) => item.sessionEvents.__typename === 'TypingEvent',
+          );
+          return events;
+        };
+        const family = await watch(renewed.token);
+        const keyed = await watch(createApiKey.key);
+        const control = await watch(admin.token);
+        // B remembers the sign-in as live.
+        expect(await refusal(b.graphqlUrl, renewed.token)).toBeNull();
 
-      expect((await gql(a.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken })).errors?.[0]?.extensions?.reason).toBe('REFRESH_TOKEN_REUSED');
-      await ok(a.graphqlUrl, RevokeApiKeyDocument, { id: createApiKey.apiKey.id }, admin.token);
-      await ok(a.graphqlUrl, SendMessageDocument, { sessionId, content: 'after both revocations' }, admin.token);
+        expect((await gql(a.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken })).errors?.[0]?.extensions?.reason).toBe('REFRESH_TOKEN_REUSED');
+        await ok(a.graphqlUrl, RevokeApiKeyDocument, { id: createApiKey.apiKey.id }, admin.token);
+        await ok(a.graphqlUrl, SendMessageDocument, { sessionId, content: 'after both revocations' }, admin.token);
 
-      expect(await endsWithin(family, 1_000)).toMatchObject([{ extensions: { code: 'FORBIDDEN', reason: 'TOKEN_REVOKED' } }]);
-      expect(await endsWithin(keyed, 1_000)).toMatchObject([{ extensions: { code: 'FORBIDDEN', reason: 'API_KEY_REVOKED' } }]);
-      await control.until((items) => items.some((item) => item.sessionEvents.__typename === 'MessageEvent'), 'the message on the control stream');
-      expect(contents(family)).toEqual([]);
-      expect(contents(keyed)).toEqual([]);
-      expect(await refusedSoon(b.graphqlUrl, renewed.token)).toBe('TOKEN_REVOKED');
-    } finally {
-      await Promise.all(clients.map((client) => client.dispose()));
-      await dispose();
-    }
-  }, 60_000);
+        expect(await endsWithin(family, 1_000)).toMatchObject([{ extensions: { code: 'FORBIDDEN', reason: 'TOKEN_REVOKED' } }]);
+        expect(await endsWithin(keyed, 1_000)).toMatchObject([{ extensions: { code: 'FORBIDDEN', reason: 'API_KEY_REVOKED' } }]);
+        await control.until((items) => items.some((item) => item.sessionEvents.__typename === 'MessageEvent'), 'the message on the control stream');
+        expect(contents(family)).toEqual([]);
+        expect(contents(keyed)).toEqual([]);
+        expect(await refusedSoon(b.graphqlUrl, renewed.token)).toBe('TOKEN_REVOKED');
+      } finally {
+        await Promise.all(clients.map((client) => client.dispose()));
+        await dispose();
+      }
+    },
+    60_000,
+  );
 });

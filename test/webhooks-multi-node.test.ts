@@ -11,7 +11,7 @@ import { startServerProcess } from './helpers/process.js';
 import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, verifyAll } from './helpers/webhook-receiver.js';
 
-skipReason(usingPostgres(), 'two webhook workers need a PostgreSQL server both reach (DATABASE_URL); the embedded database is one process\'s');
+skipReason(usingPostgres(), "two webhook workers need a PostgreSQL server both reach (DATABASE_URL); the embedded database is one process's");
 
 (usingPostgres() ? describe : describe.skip)('webhook delivery with two server processes', () => {
   it('never makes the same attempt twice at once: each event is delivered once, in order per session', async () => {
@@ -20,7 +20,16 @@ skipReason(usingPostgres(), 'two webhook workers need a PostgreSQL server both r
     const a = await startTestServer({ database, env });
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-webhook-node-b-'));
     const b = await startServerProcess({
-      NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: database.url, JWT_SECRET, ADMIN_PASSWORD, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '1000000', ...env,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      JWT_SECRET,
+      ADMIN_PASSWORD,
+      LOG_LEVEL: 'error',
+      RATE_LIMIT_MAX: '1000000',
+      ...env,
     });
     const nodeB = { url: b.url, graphqlUrl: `${b.url}/graphql` } as TestServer;
     const receiver = await startWebhookReceiver();

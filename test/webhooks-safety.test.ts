@@ -8,7 +8,7 @@ import { startTestServer } from './helpers/server.js';
 import { FAST_RETRIES, startWebhookReceiver, until } from './helpers/webhook-receiver.js';
 
 describe('an endpoint failing for too long', () => {
-  it('is disabled, and that is a webhook.disabled event to the tenant\'s other endpoints', async () => {
+  it("is disabled, and that is a webhook.disabled event to the tenant's other endpoints", async () => {
     const t = await startTestServer({ env: { ...FAST_RETRIES, WEBHOOK_DISABLE_AFTER_SECONDS: '1' } });
     const watcher = await startWebhookReceiver();
     const dead = await startWebhookReceiver();
@@ -22,7 +22,12 @@ describe('an endpoint failing for too long', () => {
       await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'nobody listens' }, owner.token);
       await watcher.waitFor((received) => received.length > 0, 'webhook.disabled');
       expect(watcher.received.map((hook) => hook.json)).toEqual([
-        expect.objectContaining({ type: 'webhook.disabled', sessionId: null, tenantId: t.server.defaultTenantId, data: expect.objectContaining({ webhookId: failing.id, url: dead.url, reason: 'FAILING' }) }),
+        expect.objectContaining({
+          type: 'webhook.disabled',
+          sessionId: null,
+          tenantId: t.server.defaultTenantId,
+          data: expect.objectContaining({ webhookId: failing.id, url: dead.url, reason: 'FAILING' }),
+        }),
       ]);
       const { webhooks } = await ok(t.graphqlUrl, WebhooksDocument, {}, admin.token);
       expect(webhooks.find((w) => w.id === failing.id)).toMatchObject({ enabled: false, disabledReason: 'FAILING' });

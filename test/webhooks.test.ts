@@ -113,10 +113,8 @@ describe('webhooks', () => {
     const staff = await userWithRole(t, admin, UserRole.STAFF);
     const owner = await userWithRole(t, admin, UserRole.USER);
     const sessionId = await assignedSession(t, admin, owner, staff);
-    const send = async (content: string, token: string, isPrivate = false) =>
-      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, token)).sendMessage.message.id;
-    const markRead = async (messageId: string) =>
-      (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
+    const send = async (content: string, token: string, isPrivate = false) => (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, token)).sendMessage.message.id;
+    const markRead = async (messageId: string) => (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
 
     const note1 = await send('internal: first note', staff.token, true);
     const public1 = await send('a public reply', staff.token);
@@ -138,7 +136,11 @@ describe('webhooks', () => {
       });
     const admins = read1.participantId;
     expect(summary(withoutNotes.secret)).toEqual([`message ${public1}`, `read ${public1} by ${admins} visible undefined`, `message ${public2}`]);
-    expect(bySecret(withoutNotes.secret).map((hook) => hook.body).join('\n')).not.toContain('internal:');
+    expect(
+      bySecret(withoutNotes.secret)
+        .map((hook) => hook.body)
+        .join('\n'),
+    ).not.toContain('internal:');
     expect(summary(withNotes.secret)).toEqual([
       `message ${note1}`,
       `message ${public1}`,
@@ -155,8 +157,7 @@ describe('webhooks', () => {
     const staff = await userWithRole(t, admin, UserRole.STAFF);
     const owner = await userWithRole(t, admin, UserRole.USER);
     const sessionId = await assignedSession(t, admin, owner, staff);
-    const send = async (content: string, isPrivate = false) =>
-      (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, staff.token)).sendMessage.message.id;
+    const send = async (content: string, isPrivate = false) => (await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content, private: isPrivate }, staff.token)).sendMessage.message.id;
     const markRead = async (messageId: string) => (await ok(t.graphqlUrl, MarkReadStateDocument, { sessionId, messageIds: [messageId] }, admin.token)).markRead;
     // The endpoint is away, so every delivery of the session is still pending when the migration runs.
     await receiver.goAway();
@@ -206,9 +207,14 @@ describe('webhooks', () => {
     for (const sessionId of sessions) {
       const accepted = receiver.accepted().filter((r) => r.json.sessionId === sessionId);
       expect(accepted.map((r) => Number(r.json.seq))).toEqual([1, 2, 3, 4, 5, 6, 7]);
-      expect(accepted.filter((r) => r.json.type === 'message.created').map((r) => (r.json.data.message as { content: string }).content)).toEqual(
-        ['before 0', 'before 1', 'before 2', 'during 0', 'during 1', 'during 2'],
-      );
+      expect(accepted.filter((r) => r.json.type === 'message.created').map((r) => (r.json.data.message as { content: string }).content)).toEqual([
+        'before 0',
+        'before 1',
+        'before 2',
+        'during 0',
+        'during 1',
+        'during 2',
+      ]);
     }
     // Every repeat of an event carried its webhook-id and the same body.
     const rejected = receiver.received.filter((r) => r.status === 503);

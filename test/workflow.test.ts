@@ -4,7 +4,17 @@ import { UserRole } from '../src/shared/enums.js';
 import pino from 'pino';
 import { ReactionRunner } from '../src/reactions/reaction-runner.js';
 import type { Reaction } from '../src/reactions/reaction.js';
-import { AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, CreateWebhookDocument, MessagesPageDocument, SendMessageDocument, SessionDocument, SetTypingDocument } from './generated/graphql.js';
+import {
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateRoomDocument,
+  CreateSessionDocument,
+  CreateWebhookDocument,
+  MessagesPageDocument,
+  SendMessageDocument,
+  SessionDocument,
+  SetTypingDocument,
+} from './generated/graphql.js';
 import {
   ReopenSessionDocument,
   TransferSessionDocument,
@@ -249,7 +259,10 @@ describe('workflow events', () => {
       { action: 'REOPENED', previousAgentId: staffA.userId, agentId: staffA.userId, status: 'ACTIVE', actorId: staffA.userId },
     ]);
     expect(items.at(-1)!.sessionEvents.__typename).toBe('MessageEvent');
-    const ids = items.map((item) => item.sessionEvents).filter((e) => 'id' in e).map((e) => BigInt((e as { id: string }).id));
+    const ids = items
+      .map((item) => item.sessionEvents)
+      .filter((e) => 'id' in e)
+      .map((e) => BigInt((e as { id: string }).id));
     expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     events.stop();
 

@@ -118,8 +118,7 @@ async function accessibleSession(query: FloorQuery, actor: FloorActor, sessionId
     lastMessageId: String(row.last_message_id),
   };
   if (session.kind !== 'SUPPORT') throw new FloorError(400, 'BAD_USER_INPUT', 'the HTTP floor serves support sessions only');
-  const allowed =
-    actor.role === 'ADMIN' || (actor.role === 'STAFF' && session.agentId === actor.userId) || (actor.role === 'USER' && session.customerId === actor.userId);
+  const allowed = actor.role === 'ADMIN' || (actor.role === 'STAFF' && session.agentId === actor.userId) || (actor.role === 'USER' && session.customerId === actor.userId);
   if (!allowed) throw new FloorError(403, 'FORBIDDEN', 'not your session');
   return session;
 }
@@ -197,11 +196,7 @@ async function markDelivered(db: FloorDb, actor: FloorActor, session: SessionRow
   if (!own || own.lastDelivered >= BigInt(messageId)) return;
   await db.transaction(async (tx) => {
     await tx('select id from chat_sessions where tenant_id = $1 and id = $2 for update', [session.tenantId, session.id]);
-    const moved = await tx('update participants set last_delivered_message_id = $3 where tenant_id = $1 and id = $2 and last_delivered_message_id < $3', [
-      session.tenantId,
-      own.id,
-      messageId,
-    ]);
+    const moved = await tx('update participants set last_delivered_message_id = $3 where tenant_id = $1 and id = $2 and last_delivered_message_id < $3', [session.tenantId, own.id, messageId]);
     if (moved.count === 0) return;
     const payload = { participantId: own.id, userId: actor.userId, lastDeliveredMessageId: messageId };
     await tx(`insert into session_events (tenant_id, session_id, type, payload, created_at) values ($1, $2, 'delivery.updated', $3, $4)`, [
@@ -236,8 +231,7 @@ async function cursorPage(db: FloorDb, actor: FloorActor, v: Variables) {
   const page = rows.slice(0, PAGE_SIZE);
   const hasPreviousPage =
     after !== null &&
-    (await db.query(`select id from chat_messages where tenant_id = $1 and session_id = $2 and id <= $3${notesFilter(actor)} limit 1`, [session.tenantId, session.id, after])).rows
-      .length > 0;
+    (await db.query(`select id from chat_messages where tenant_id = $1 and session_id = $2 and id <= $3${notesFilter(actor)} limit 1`, [session.tenantId, session.id, after])).rows.length > 0;
   const participants = page.length ? await participantsOf(db.query, session) : [];
   const nodes = messageNodes(session, page, participants);
   const last = nodes[nodes.length - 1]?.id;
@@ -255,10 +249,11 @@ async function cursorPage(db: FloorDb, actor: FloorActor, v: Variables) {
 async function sincePage(db: FloorDb, actor: FloorActor, v: Variables) {
   const afterId = idArg(v.after, 'after', WATERMARK);
   const session = await accessibleSession(db.query, actor, idArg(v.s, 's'), false);
-  const { rows } = await db.query(
-    `select ${MESSAGE_COLUMNS} from chat_messages where tenant_id = $1 and session_id = $2 and id > $3${notesFilter(actor)} order by id asc limit ${PAGE_SIZE}`,
-    [session.tenantId, session.id, afterId],
-  );
+  const { rows } = await db.query(`select ${MESSAGE_COLUMNS} from chat_messages where tenant_id = $1 and session_id = $2 and id > $3${notesFilter(actor)} order by id asc limit ${PAGE_SIZE}`, [
+    session.tenantId,
+    session.id,
+    afterId,
+  ]);
   const participants = rows.length ? await participantsOf(db.query, session) : [];
   const nodes = messageNodes(session, rows, participants);
   await markDelivered(db, actor, session, participants, nodes[nodes.length - 1]?.id);

@@ -169,10 +169,10 @@ export class Fixtures {
   constructor(private readonly client: GraphQLClient) {}
 
   async login(username: string, password: string): Promise<BenchActor> {
-    const { login } = await this.client.request<{ login: { token: string; user: { id: string } } }>(
-      'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token user { id } } }',
-      { u: username, p: password },
-    );
+    const { login } = await this.client.request<{ login: { token: string; user: { id: string } } }>('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token user { id } } }', {
+      u: username,
+      p: password,
+    });
     return { token: login.token, userId: login.user.id };
   }
 
@@ -201,11 +201,7 @@ export class Fixtures {
 
   /** A support session opened by `customer`, assigned to `agent` when given. */
   async supportSession(customer: BenchActor, admin: BenchActor, agent?: BenchActor): Promise<string> {
-    const { createSession } = await this.client.request<{ createSession: { id: string } }>(
-      'mutation { createSession(subject: "Benchmark") { id } }',
-      {},
-      customer.token,
-    );
+    const { createSession } = await this.client.request<{ createSession: { id: string } }>('mutation { createSession(subject: "Benchmark") { id } }', {}, customer.token);
     if (agent) {
       await this.client.request('mutation($s: ID!, $a: ID!) { assignAgent(sessionId: $s, agentId: $a) { id } }', { s: createSession.id, a: agent.userId }, admin.token);
     }

@@ -48,9 +48,7 @@ export async function copyMessages(client: pg.ClientBase, batches: SeedBatch[]):
       total += batch.count;
     }
   }
-  const copy = client.query(
-    copyFrom('copy chat_messages (uuid, tenant_id, session_id, sender_id, sender_type, content, metadata, created_at, response_ms) from stdin'),
-  );
+  const copy = client.query(copyFrom('copy chat_messages (uuid, tenant_id, session_id, sender_id, sender_type, content, metadata, created_at, response_ms) from stdin'));
   await pipeline(Readable.from(lines()), copy);
   return total;
 }

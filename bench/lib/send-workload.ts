@@ -37,10 +37,7 @@ export type Query = (sql: string, params: unknown[]) => Promise<{ rows: Record<s
  * counters, move the sender's watermarks, insert the outbox event.
  */
 export async function sendAtSqlLevel(query: Query, sessionId: string, userId: string, content: string): Promise<void> {
-  const { rows: sessions } = await query(
-    'select id, tenant_id, kind, status, customer_id, agent_id, waiting_since from chat_sessions where id = $1 for update',
-    [sessionId],
-  );
+  const { rows: sessions } = await query('select id, tenant_id, kind, status, customer_id, agent_id, waiting_since from chat_sessions where id = $1 for update', [sessionId]);
   const session = sessions[0]!;
   const { rows: participants } = await query('select id, role from participants where session_id = $1 and user_id = $2', [sessionId, userId]);
   const participantId = participants[0]!.id;
@@ -52,18 +49,10 @@ export async function sendAtSqlLevel(query: Query, sessionId: string, userId: st
     [uuid, session.tenant_id, sessionId, participantId, content, now],
   );
   const messageId = inserted[0]!.id;
-  await query(
-    'update chat_sessions set message_count = message_count + 1, last_message_at = $2, updated_at = $2, waiting_since = coalesce(waiting_since, $2) where id = $1',
-    [sessionId, now],
-  );
+  await query('update chat_sessions set message_count = message_count + 1, last_message_at = $2, updated_at = $2, waiting_since = coalesce(waiting_since, $2) where id = $1', [sessionId, now]);
   await query('update participants set last_read_message_id = $2, last_delivered_message_id = $2 where id = $1', [participantId, messageId]);
   const payload = { message: { id: String(messageId), uuid, sessionId, senderType: 'USER', content, metadata: {}, createdAt: now.toISOString() } };
-  await query(`insert into session_events (tenant_id, session_id, type, payload, created_at) values ($1, $2, 'message.created', $3, $4)`, [
-    session.tenant_id,
-    sessionId,
-    JSON.stringify(payload),
-    now,
-  ]);
+  await query(`insert into session_events (tenant_id, session_id, type, payload, created_at) values ($1, $2, 'message.created', $3, $4)`, [session.tenant_id, sessionId, JSON.stringify(payload), now]);
 }
 
 export interface SendComparison {

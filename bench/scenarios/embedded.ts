@@ -53,7 +53,10 @@ export const scenario: Scenario = {
         httpFloor: {
           start: async () => {
             await server.stop();
-            httpFloor = await spawnHttpFloor({ kind: 'pglite', dataDir: join(dataDir, 'pglite') }, senders.map((s) => s.actor));
+            httpFloor = await spawnHttpFloor(
+              { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
+              senders.map((s) => s.actor),
+            );
             return new GraphQLClient(`${httpFloor.url}${FLOOR_PATHS.send}`);
           },
           stop: async () => httpFloor?.stop(),

@@ -74,8 +74,7 @@ export const scenario: Scenario = {
           await copyMessages(sql, [{ tenantId, sessionId: id, senders, count: size, firstAt: new Date(Date.UTC(2025, 0, 1)) }]);
           await sql.query('update chat_sessions set message_count = $2 where id = $1', [id, size]);
           options.log(`  seeded ${fmtCount(size)} messages with COPY in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
-          const idAt = async (position: number) =>
-            (await sql.query<{ id: string }>('select id from chat_messages where session_id = $1 order by id offset $2 limit 1', [id, position])).rows[0]!.id;
+          const idAt = async (position: number) => (await sql.query<{ id: string }>('select id from chat_messages where session_id = $1 order by id offset $2 limit 1', [id, position])).rows[0]!.id;
           return { id, size, middle: await idAt(Math.floor(size / 2)), end: await idAt(size - 51), tail: await idAt(size - 6) };
         };
         const sessions = [await seed(small), await seed(large)] as const;
@@ -162,7 +161,11 @@ export const scenario: Scenario = {
           rows.push(r);
         }
         for (const probe of probes) {
-          const { parley, floor, http } = await measure(probe.label, iterations, sessions.map((s) => probe.op(s)));
+          const { parley, floor, http } = await measure(
+            probe.label,
+            iterations,
+            sessions.map((s) => probe.op(s)),
+          );
           sessions.forEach((s, i) => {
             const r = row(`${probe.label} (${fmtCount(s.size)} messages)`, parley[i]!, floor[i]!, http[i]!);
             r.target = { text: 'p50 within 2× of the HTTP floor', met: r.httpRatio! >= WITHIN };

@@ -69,11 +69,15 @@ async function floor(connections: number, options: BenchOptions): Promise<number
     for (let opened = 0; opened < connections; opened += BATCH) {
       const batch = Math.min(BATCH, connections - opened);
       await Promise.all(
-        Array.from({ length: batch }, () => new Promise<void>((resolve) => {
-          const socket = new WebSocket(`ws://127.0.0.1:${port}`);
-          sockets.push(socket);
-          socket.once('open', () => resolve());
-        })),
+        Array.from(
+          { length: batch },
+          () =>
+            new Promise<void>((resolve) => {
+              const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+              sockets.push(socket);
+              socket.once('open', () => resolve());
+            }),
+        ),
       );
     }
     options.log(`  floor: ${connections} connections`);

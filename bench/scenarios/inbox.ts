@@ -106,8 +106,14 @@ export const scenario: Scenario = {
         const sessions = [await seedSession(small), await seedSession(large)];
         await sql.query('analyze chat_messages');
         await sql.query('analyze participants');
-        const parley = await interleaved(iterations, sessions.map((s) => () => client.request(UNREAD, { s }, customer.token)));
-        const floor = await interleaved(iterations, sessions.map((s) => () => sql.query(UNREAD_SQL, [s, customer.userId])));
+        const parley = await interleaved(
+          iterations,
+          sessions.map((s) => () => client.request(UNREAD, { s }, customer.token)),
+        );
+        const floor = await interleaved(
+          iterations,
+          sessions.map((s) => () => sql.query(UNREAD_SQL, [s, customer.userId])),
+        );
         for (const [i, count] of [small, large].entries()) rows.push(row(`Session.unreadCount (${fmt(count)} messages)`, parley[i]!, floor[i]!));
         const unreadGrowth = round(parley[1]!.p50_ms / parley[0]!.p50_ms);
         rows.push({

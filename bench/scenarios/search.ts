@@ -89,10 +89,10 @@ export const scenario: Scenario = {
             ['rare word (10 messages)', RARE],
           ] as const) {
             for (const order of ['RANK', 'NEWEST'] as const) {
-              const [parley, floor] = (await interleaved(iterations, [
-                () => client.request(SEARCH, { q: word, order }, customer.token),
-                () => sql.query(FLOOR[order], [tenantId, word]),
-              ])) as [LatencySummary, LatencySummary];
+              const [parley, floor] = (await interleaved(iterations, [() => client.request(SEARCH, { q: word, order }, customer.token), () => sql.query(FLOOR[order], [tenantId, word])])) as [
+                LatencySummary,
+                LatencySummary,
+              ];
               const ratio = round(floor.p50_ms / parley.p50_ms);
               const rowLabel = `${label}, ${order === 'RANK' ? 'ranked' : 'newest first'} (${fmtCount(size)} messages)`;
               options.log(`  ${rowLabel}: parley p50 ${parley.p50_ms} ms p99 ${parley.p99_ms} ms, floor p50 ${floor.p50_ms} ms p99 ${floor.p99_ms} ms, ratio ${ratio}`);
@@ -115,7 +115,8 @@ export const scenario: Scenario = {
     return {
       scenario: 'search',
       description: `searchMessages over ${sizes.map(fmtCount).join(' and ')} messages (one tenant each, 20 support sessions of one customer, seeded with COPY, then VACUUM ANALYZE). The customer searches one request at a time for a common word (in 10 % of messages) and a rare one (in 10), ranked and newest first, 20 hits with highlights per page. ${iterations} rounds per row after warm-up, interleaved with the floor.`,
-      floor: 'The bare SQL of the same search on chat_messages (tenant, not deleted, the GIN-indexed tsvector @@ the same tsquery, ranked among the newest RANK_CANDIDATES matches as the server ranks, the same ORDER BY and LIMIT 21) with raw pg on one connection: no access rule, no headlines, no hydration.',
+      floor:
+        'The bare SQL of the same search on chat_messages (tenant, not deleted, the GIN-indexed tsvector @@ the same tsquery, ranked among the newest RANK_CANDIDATES matches as the server ranks, the same ORDER BY and LIMIT 21) with raw pg on one connection: no access rule, no headlines, no hydration.',
       database: 'postgresql',
       rows,
     };

@@ -29,7 +29,10 @@ export const scenario: Scenario = {
           withTarget: true,
           httpFloor: {
             start: async () => {
-              httpFloor = await spawnHttpFloor({ kind: 'postgres', url: db.url }, senders.map((s) => s.actor));
+              httpFloor = await spawnHttpFloor(
+                { kind: 'postgres', url: db.url },
+                senders.map((s) => s.actor),
+              );
               return new GraphQLClient(`${httpFloor.url}${FLOOR_PATHS.send}`);
             },
             stop: async () => httpFloor?.stop(),
@@ -52,7 +55,8 @@ export const scenario: Scenario = {
           scenario: 'send',
           description: `N concurrent clients (N = ${SEND_LEVELS.join(', ')}) each send messages into a support session of their own with the GraphQL sendMessage mutation over keep-alive HTTP for ${seconds} s; Parley runs in a child process. Latency is per request, client side.`,
           httpFloor: HTTP_FLOOR_SEND,
-          floor: 'The same rows written with raw pg at the same concurrency and pool size (10): one transaction that locks the session row, reads the sender, inserts the message, updates the session counters and watermarks, and inserts the outbox event.',
+          floor:
+            'The same rows written with raw pg at the same concurrency and pool size (10): one transaction that locks the session row, reads the sender, inserts the message, updates the session counters and watermarks, and inserts the outbox event.',
           database: 'postgresql',
           rows,
         };

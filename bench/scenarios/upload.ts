@@ -211,14 +211,10 @@ export const scenario: Scenario = {
       await rawWrite(tenMbBytes, join(work, 'warm.bin'));
 
       log(`uploading ${count} × 10 MB`);
-      const { result: uploadSeconds, peakKb: tenPeakKb } = await peakRssDuring(pid, () =>
-        timed(count, () => upload(server.url, login.token, createSession.id, tenMbFile)),
-      );
+      const { result: uploadSeconds, peakKb: tenPeakKb } = await peakRssDuring(pid, () => timed(count, () => upload(server.url, login.token, createSession.id, tenMbFile)));
       await restUpload(server.url, login.token, createSession.id, tenMbFile);
       log(`uploading ${count} × 10 MB through the chat API's REST multipart route`);
-      const { result: restSeconds, peakKb: restTenPeakKb } = await peakRssDuring(pid, () =>
-        timed(count, () => restUpload(server.url, login.token, createSession.id, tenMbFile)),
-      );
+      const { result: restSeconds, peakKb: restTenPeakKb } = await peakRssDuring(pid, () => timed(count, () => restUpload(server.url, login.token, createSession.id, tenMbFile)));
       log(`writing ${count} × 10 MB straight to disk`);
       const rawSeconds = await timed(count, (i) => rawWrite(tenMbBytes, join(work, `raw-${i}.bin`)));
       const parleyMbPerS = (count * 10) / uploadSeconds;

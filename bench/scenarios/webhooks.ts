@@ -143,13 +143,16 @@ export const scenario: Scenario = {
           await client.request('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: endpoint }, admin.token);
           receiver.onHook = () => undefined;
           const bareSend = await sendAtRate(rate, 'no webhook');
-          endpoint = (await client.request<{ createWebhook: { id: string } }>('mutation($u: String!) { createWebhook(url: $u, events: ["message.created"]) { id } }', { u: receiver.url }, admin.token)).createWebhook.id;
+          endpoint = (await client.request<{ createWebhook: { id: string } }>('mutation($u: String!) { createWebhook(url: $u, events: ["message.created"]) { id } }', { u: receiver.url }, admin.token))
+            .createWebhook.id;
           const lags: number[] = [];
           receiver.onHook = (hook, receivedAtMs) => lags.push(receivedAtMs - Date.parse(hook.timestamp));
           const send = await sendAtRate(rate, 'lag');
           while (lags.length < rate * lagSeconds) await new Promise((resolve) => setTimeout(resolve, 20));
           const lag = summarize(lags);
-          options.log(`  lag at ${rate}/s: p50 ${lag.p50_ms} ms p99 ${lag.p99_ms} ms (${lag.count} events); sendMessage p50 ${send.p50_ms} ms p99 ${send.p99_ms} ms; without webhooks p50 ${bareSend.p50_ms} ms p99 ${bareSend.p99_ms} ms`);
+          options.log(
+            `  lag at ${rate}/s: p50 ${lag.p50_ms} ms p99 ${lag.p99_ms} ms (${lag.count} events); sendMessage p50 ${send.p50_ms} ms p99 ${send.p99_ms} ms; without webhooks p50 ${bareSend.p50_ms} ms p99 ${bareSend.p99_ms} ms`,
+          );
           lagRows.push({
             label: `commit → delivery lag at ${rate} events/s`,
             parley: { p50_ms: lag.p50_ms, p99_ms: lag.p99_ms, send_p50_ms: send.p50_ms, send_p99_ms: send.p99_ms },

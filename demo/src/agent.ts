@@ -1,7 +1,22 @@
 import { createParleyClient, type ParleyClient } from '@parley/client';
 import { ConversationView } from './conversation.js';
 import { byId, composer, el, formatTime, GRAPHQL_URL, toast } from './dom.js';
-import { DemoAgentsDocument, DemoAssignDocument, DemoCloseDocument, DemoMeDocument, DemoInboxDocument, DemoReopenDocument, DemoSetAvailabilityDocument, DemoTransferDocument, DemoUnassignDocument, type DemoMeQuery, type Availability, type DemoSessionRowFragment, type InboxAssignee, type SessionStatus } from './generated/graphql.js';
+import {
+  DemoAgentsDocument,
+  DemoAssignDocument,
+  DemoCloseDocument,
+  DemoMeDocument,
+  DemoInboxDocument,
+  DemoReopenDocument,
+  DemoSetAvailabilityDocument,
+  DemoTransferDocument,
+  DemoUnassignDocument,
+  type DemoMeQuery,
+  type Availability,
+  type DemoSessionRowFragment,
+  type InboxAssignee,
+  type SessionStatus,
+} from './generated/graphql.js';
 
 /**
  * The agent's side: sign in, the inbox (tabs mine / unassigned / all with their counts, unread
@@ -118,7 +133,12 @@ class AgentConsole {
         const row = el(
           'li',
           { className: `session${session.id === this.selected?.id ? ' selected' : ''}`, 'data-testid': 'session', 'data-id': session.id, 'data-uuid': session.uuid, tabindex: '0' },
-          el('div', { className: 'top' }, el('strong', {}, titleOf(session)), unreadCount > 0 ? el('span', { className: 'unread', 'data-testid': 'unread', title: 'unread' }, String(unreadCount)) : ''),
+          el(
+            'div',
+            { className: 'top' },
+            el('strong', {}, titleOf(session)),
+            unreadCount > 0 ? el('span', { className: 'unread', 'data-testid': 'unread', title: 'unread' }, String(unreadCount)) : '',
+          ),
           el('span', { className: `preview${lastMessage?.private ? ' note' : ''}` }, preview),
           el('span', { className: 'detail' }, `${session.agent ? `→ ${session.agent.displayName ?? session.agent.username}` : 'Unassigned'} · ${formatTime(lastActivityAt)}`),
         );

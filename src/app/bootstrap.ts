@@ -21,9 +21,7 @@ export async function bootstrap(orm: Orm, adminPassword: string | null, logger: 
   em.setFilterParams(TENANT_FILTER, { tenantId: defaultTenant.id });
   if ((await em.count(User, { username: 'admin' })) === 0) {
     const password = adminPassword ?? randomBytes(12).toString('base64url');
-    const created = await ignoreConflict(() =>
-      createUser(em.fork(), defaultTenant.id, { role: UserRole.ADMIN, username: 'admin', displayName: 'Administrator', password }),
-    );
+    const created = await ignoreConflict(() => createUser(em.fork(), defaultTenant.id, { role: UserRole.ADMIN, username: 'admin', displayName: 'Administrator', password }));
     // Another node starting at the same moment may have created it first.
     if (!created) return defaultTenant;
     if (!adminPassword) process.stdout.write(`\nCreated user "admin" with generated password: ${password}\n(shown once; set ADMIN_PASSWORD to choose it)\n\n`);

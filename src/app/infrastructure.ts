@@ -40,16 +40,12 @@ export async function createInfrastructure(config: Config, logger: Logger, metri
     },
     onPublishError: (error) => logger.warn({ err: error }, 'publishing to Redis failed; subscribers read the event from the outbox'),
     onStatusChange: (status) =>
-      status === 'down'
-        ? logger.warn('Redis pub/sub connection lost; streams catch up from the outbox when it is back')
-        : logger.info('Redis pub/sub connected; streams catch up from the outbox'),
+      status === 'down' ? logger.warn('Redis pub/sub connection lost; streams catch up from the outbox when it is back') : logger.info('Redis pub/sub connected; streams catch up from the outbox'),
   });
   const rateLimits = createRateLimiter(config, {
     onRefused: (surface) => metrics.rateLimitRejections.inc({ surface }),
     onDegraded: (degraded) =>
-      degraded
-        ? logger.warn('Redis unreachable: rate limits are counted per node until it is back')
-        : logger.info('Redis reachable again: rate limits are shared by every node'),
+      degraded ? logger.warn('Redis unreachable: rate limits are counted per node until it is back') : logger.info('Redis reachable again: rate limits are shared by every node'),
   });
   // Presence follows pub/sub: shared through Redis when there is one, in this process otherwise.
   const presence = createPresenceStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, ttlSeconds: config.assignment.presenceTtlSeconds });

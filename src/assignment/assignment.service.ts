@@ -126,12 +126,17 @@ export class AssignmentEngine implements AssignmentTrigger {
   private async freeAgents(tx: Db, tenantId: string): Promise<Candidate[]> {
     const agents = await tx.find(User, { role: UserRole.STAFF, availability: Availability.ONLINE });
     if (agents.length === 0) return [];
-    const online = await this.presence.online(tenantId, agents.map((a) => a.id));
+    const online = await this.presence.online(
+      tenantId,
+      agents.map((a) => a.id),
+    );
     const connected = agents.filter((a) => online.has(a.id));
-    const counts = await activeCounts(tx, tenantId, connected.map((a) => a.id));
-    return connected
-      .map((agent) => ({ agent, capacity: agent.capacity ?? this.config.defaultCapacity, active: counts.get(agent.id) ?? 0 }))
-      .filter((c) => c.active < c.capacity);
+    const counts = await activeCounts(
+      tx,
+      tenantId,
+      connected.map((a) => a.id),
+    );
+    return connected.map((agent) => ({ agent, capacity: agent.capacity ?? this.config.defaultCapacity, active: counts.get(agent.id) ?? 0 })).filter((c) => c.active < c.capacity);
   }
 
   effectiveCapacity(agent: User): number {

@@ -102,9 +102,12 @@ export class RedisPresenceStore implements PresenceStore {
   ) {
     this.redis = new Redis(redisUrl, { enableOfflineQueue: false, commandTimeout: 2_000, maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(attempt * 100, 1_000) });
     this.redis.on('error', () => undefined);
-    this.timer = setInterval(() => {
-      this.refresh().catch(() => undefined);
-    }, Math.max(200, Math.floor(ttlMs / 3)));
+    this.timer = setInterval(
+      () => {
+        this.refresh().catch(() => undefined);
+      },
+      Math.max(200, Math.floor(ttlMs / 3)),
+    );
     this.timer.unref();
   }
 

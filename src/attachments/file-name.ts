@@ -1,7 +1,6 @@
 import { badInput } from '../shared/errors.js';
 import { MAX_FILE_NAME_LENGTH } from '../shared/limits.js';
 
-
 // C0 and C1 control characters, DEL.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /**
@@ -34,5 +33,10 @@ function shorten(name: string): string {
   const dot = name.lastIndexOf('.');
   const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
   const keep = extension.length > 0 && extension.length <= 16 ? extension : [];
-  return chars.slice(0, MAX_FILE_NAME_LENGTH - keep.length).join('').trimEnd() + keep.join('');
+  return (
+    chars
+      .slice(0, MAX_FILE_NAME_LENGTH - keep.length)
+      .join('')
+      .trimEnd() + keep.join('')
+  );
 }

@@ -42,4 +42,3 @@ export async function stageArriving(storage: AttachmentStorage, source: Readable
   }
   return { staged, size: digest.size, sha256: digest.hash.digest('hex') };
 }
-

@@ -60,9 +60,7 @@ export class AuthService {
   async login(usernameArg: string, password: string, tenantSlug?: string | null): Promise<LoginResult> {
     const username = requireText(usernameArg, 'username', MAX_USERNAME_LENGTH).toLowerCase();
     const tenant = await findTenantBySlug(this.em, tenantSlug?.trim() || DEFAULT_TENANT_SLUG);
-    const user = tenant
-      ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } })
-      : null;
+    const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
     return this.issue(user);
@@ -195,10 +193,10 @@ export class AuthService {
     const since = this.viewers.generation();
     const [row] = await this.em
       .getConnection()
-      .execute<{ role: UserRole; username: string; display_name: string; token_version: number }[]>(
-        'select role, username, display_name, token_version from users where tenant_id = ? and id = ?',
-        [tenantId, userId],
-      );
+      .execute<{ role: UserRole; username: string; display_name: string; token_version: number }[]>('select role, username, display_name, token_version from users where tenant_id = ? and id = ?', [
+        tenantId,
+        userId,
+      ]);
     if (!row) return null;
     const user: CachedUser = { tokenVersion: Number(row.token_version), role: row.role, username: row.username, displayName: row.display_name };
     this.viewers.rememberUser(tenantId, userId, user, since);

@@ -8,8 +8,7 @@ const ALGORITHMS = ['HS256'];
 
 export type TokenClaims =
   /** `fam`: the sign-in (refresh-token family) the token belongs to; absent on tokens made outside a sign-in (`admin token`). */
-  | { typ: 'access'; sub: string; tid: string; ver: number; fam?: string }
-  | { typ: 'guest'; sub: string; tid: string; sid: string };
+  { typ: 'access'; sub: string; tid: string; ver: number; fam?: string } | { typ: 'guest'; sub: string; tid: string; sid: string };
 
 /** An invitation to set a first password; never a bearer credential (its `typ` differs). */
 export interface InviteClaims {

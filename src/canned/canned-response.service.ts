@@ -109,10 +109,7 @@ export class CannedResponseService {
     const [counted] = await em.execute<{ count: string }[]>(`select count(*)::text as count from canned_responses c where ${filter}`, params);
     const pageWhere = after === null ? filter : `${filter} and c.short_code > ?`;
     const pageParams = after === null ? params : [...params, after];
-    const rows = await em.execute<{ id: string }[]>(
-      `select c.id::text as id from canned_responses c where ${pageWhere} order by c.short_code limit ${first + 1}`,
-      pageParams,
-    );
+    const rows = await em.execute<{ id: string }[]>(`select c.id::text as id from canned_responses c where ${pageWhere} order by c.short_code limit ${first + 1}`, pageParams);
     const ids = rows.slice(0, first).map((row) => row.id);
     const items = ids.length === 0 ? [] : await em.find(CannedResponse, { id: { $in: ids } }, { orderBy: { shortCode: 'asc' } });
     const last = items.at(-1);

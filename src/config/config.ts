@@ -11,9 +11,7 @@ import { parseEnv } from 'node:util';
  * Ignored for an existing database. Default none. The test suite migrates one per run and
  * starts every embedded database from it (initdb and the migrations took seconds per server).
  */
-export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | null; template?: string }
-  | { kind: 'postgres'; url: string };
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string | null; template?: string } | { kind: 'postgres'; url: string };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -234,7 +232,10 @@ const CONTENT_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^
 function allowedTypes(env: Env): readonly string[] {
   const raw = env.UPLOAD_ALLOWED_TYPES;
   if (raw === undefined || raw.trim() === '') return DEFAULT_ALLOWED_TYPES;
-  const types = raw.split(',').map((type) => type.trim().toLowerCase()).filter((type) => type !== '');
+  const types = raw
+    .split(',')
+    .map((type) => type.trim().toLowerCase())
+    .filter((type) => type !== '');
   for (const type of types) {
     if (!CONTENT_TYPE_PATTERN.test(type)) throw new ConfigError('UPLOAD_ALLOWED_TYPES', `has an invalid content type "${type}" (use type/subtype or type/*)`);
   }
@@ -281,11 +282,15 @@ function secret(env: Env, name: string): Uint8Array | null {
 function origins(env: Env, name: string): string[] {
   const raw = env[name];
   if (!raw) return [];
-  return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => {
-    const normalised = normaliseOrigin(origin);
-    if (normalised === null) throw new ConfigError(name, `has "${origin}", which is not a bare origin like https://app.example.com (scheme://host[:port])`);
-    return normalised;
-  });
+  return raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      const normalised = normaliseOrigin(origin);
+      if (normalised === null) throw new ConfigError(name, `has "${origin}", which is not a bare origin like https://app.example.com (scheme://host[:port])`);
+      return normalised;
+    });
 }
 
 /** RATE_LIMIT_OVERRIDES: `operation=max` pairs, e.g. `login=10,sendMessage=120`. */
@@ -293,7 +298,10 @@ function rateLimitOverrides(env: Env): Record<string, number> {
   const raw = env.RATE_LIMIT_OVERRIDES;
   const overrides: Record<string, number> = {};
   if (!raw) return overrides;
-  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z_][\w.:/-]*)=(\d{1,7})$/.exec(pair);
     if (!match || Number(match[2]) < 1) throw new ConfigError('RATE_LIMIT_OVERRIDES', `has "${pair}"; expected name=max with max >= 1`);
     overrides[match[1]!] = Number(match[2]);
@@ -349,7 +357,10 @@ function publicUrl(env: Env): string | null {
 export const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 
 function allowedHosts(env: Env): string[] {
-  const hosts = (env.ALLOWED_HOSTS ?? 'localhost,127.0.0.1,[::1]').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+  const hosts = (env.ALLOWED_HOSTS ?? 'localhost,127.0.0.1,[::1]')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
   for (const host of hosts) if (!HOST.test(host)) throw new ConfigError('ALLOWED_HOSTS', `has "${host}", which is not host[:port]`);
   return hosts;
 }

@@ -42,7 +42,9 @@ export interface DataDirLock {
 function readHolder(file: string): LockHolder | null {
   try {
     const holder = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host, role: String(holder.role ?? 'unknown'), since: String(holder.since ?? '?') } : null;
+    return typeof holder.pid === 'number' && typeof holder.host === 'string'
+      ? { pid: holder.pid, host: holder.host, role: String(holder.role ?? 'unknown'), since: String(holder.since ?? '?') }
+      : null;
   } catch {
     // Unreadable or half-written (a holder killed between create and write): nobody holds it.
     return null;

@@ -10,12 +10,7 @@ export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
  * One message on a topic: a persisted session event, a typing signal, or `resync`: pub/sub was
  * interrupted and is back, so anything published meanwhile may be missing (read the outbox).
  */
-export type BusMessage =
-  | { kind: 'event'; event: PublishedEvent }
-  | { kind: 'typing'; typing: TypingSignal }
-  | { kind: 'stats' }
-  | { kind: 'revoked'; revocation: Revocation }
-  | { kind: 'resync' };
+export type BusMessage = { kind: 'event'; event: PublishedEvent } | { kind: 'typing'; typing: TypingSignal } | { kind: 'stats' } | { kind: 'revoked'; revocation: Revocation } | { kind: 'resync' };
 
 /**
  * What a revocation ends: every token of a user (logout, password change), one sign-in (a
@@ -36,9 +31,7 @@ export const statsTopic = (tenantId: string): string => `stats:${tenantId}`;
 export const REVOCATIONS_TOPIC = 'revocations';
 
 /** Whether an event changes the numbers `stats` reports: anything but private notes, edits, deletes and watermarks. */
-const changesStats = (event: PublishedEvent): boolean =>
-  isLifecycleEvent(event) || (event.type === 'message.created' && event.payload.message.private !== true);
-
+const changesStats = (event: PublishedEvent): boolean => isLifecycleEvent(event) || (event.type === 'message.created' && event.payload.message.private !== true);
 
 /** `local`: no Redis (single process); `up` / `down`: the Redis connections. */
 export type BusStatus = 'local' | 'up' | 'down';

@@ -17,11 +17,7 @@ export class AssignmentResolver {
   }
 
   @Mutation(() => AgentType, { description: 'Admins: the most active sessions auto-assignment gives this agent (0 … AGENT_MAX_CAPACITY)' })
-  async setAgentCapacity(
-    @Arg('agentId', () => ID) agentId: string,
-    @Arg('capacity', () => Int) capacity: number,
-    @Ctx() ctx: RequestContext,
-  ): Promise<AgentType> {
+  async setAgentCapacity(@Arg('agentId', () => ID) agentId: string, @Arg('capacity', () => Int) capacity: number, @Ctx() ctx: RequestContext): Promise<AgentType> {
     return AgentType.from(await ctx.assignment.setAgentCapacity(agentId, capacity));
   }
 

@@ -13,7 +13,8 @@ export class AuthPayload {
   expiresAt!: Date;
 
   @Field(() => String, {
-    description: 'Renews the sign-in before `expiresAt` (refreshToken mutation). Each use returns a new one and spends this one; using a spent one again revokes the whole sign-in. Keep it out of URLs and logs.',
+    description:
+      'Renews the sign-in before `expiresAt` (refreshToken mutation). Each use returns a new one and spends this one; using a spent one again revokes the whole sign-in. Keep it out of URLs and logs.',
   })
   refreshToken!: string;
 
@@ -67,12 +68,8 @@ export class AuthResolver {
     return ctx.auth.logout(ctx.viewer);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Replaces the caller\'s password, revokes every earlier token and returns a new one' })
-  async changePassword(
-    @Arg('currentPassword', () => String) currentPassword: string,
-    @Arg('newPassword', () => String) newPassword: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<AuthPayload> {
+  @Mutation(() => AuthPayload, { description: "Replaces the caller's password, revokes every earlier token and returns a new one" })
+  async changePassword(@Arg('currentPassword', () => String) currentPassword: string, @Arg('newPassword', () => String) newPassword: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
     return this.payload(await ctx.auth.changePassword(ctx.viewer, currentPassword, newPassword));
   }
 

@@ -25,11 +25,7 @@ export class CannedResponseResolver {
   }
 
   @Mutation(() => CannedResponseType, { description: 'Admins: at most CANNED_RESPONSES_MAX per tenant' })
-  async createCannedResponse(
-    @Arg('shortCode', () => String) shortCode: string,
-    @Arg('content', () => String) content: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<CannedResponseType> {
+  async createCannedResponse(@Arg('shortCode', () => String) shortCode: string, @Arg('content', () => String) content: string, @Ctx() ctx: RequestContext): Promise<CannedResponseType> {
     return CannedResponseType.from(await ctx.cannedResponses.create({ shortCode, content }));
   }
 

@@ -9,11 +9,11 @@ registerEnumType(SessionStatus, { name: 'SessionStatus' });
 registerEnumType(Priority, { name: 'Priority' });
 registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
 registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
-registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: 'Derived from the other side\'s delivered and read watermarks' });
+registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: "Derived from the other side's delivered and read watermarks" });
 registerEnumType(Availability, { name: 'Availability', description: 'ONLINE: takes new sessions (while connected); BUSY and OFFLINE: takes none' });
 registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
 registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened' });
 
 export { SessionAction };
-export { Availability, SearchOrder,  DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };
+export { Availability, SearchOrder, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };

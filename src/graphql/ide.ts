@@ -121,8 +121,7 @@ export function exampleOperations(folder = join(packageRoot(), 'examples', 'grap
 }
 
 /** A browser asking for a page: GET without a GraphQL query in the URL, HTML accepted. */
-const wantsPage: (req: Parameters<RequestHandler>[0]) => boolean = (req) =>
-  req.method === 'GET' && req.query.query === undefined && (req.accepts(['application/json', 'text/html']) === 'text/html');
+const wantsPage: (req: Parameters<RequestHandler>[0]) => boolean = (req) => req.method === 'GET' && req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html';
 
 /** Mount before the GraphQL endpoint: it answers only page and asset requests, everything else passes on. */
 export function graphiqlRouter(): Router {

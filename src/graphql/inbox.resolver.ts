@@ -36,14 +36,15 @@ export class InboxResolver {
 
 @Resolver(() => SessionType)
 export class SessionUnreadResolver {
-  @FieldResolver(() => Int, { description: 'Messages after the viewer\'s read watermark that the viewer did not send and may see; deleted ones do not count' })
+  @FieldResolver(() => Int, { description: "Messages after the viewer's read watermark that the viewer did not send and may see; deleted ones do not count" })
   unreadCount(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<number> {
     return ctx.inbox.unreadCount(session.id);
   }
 
   @FieldResolver(() => MessageType, {
     nullable: true,
-    description: 'The newest message the viewer may see (as InboxRow.lastMessage): a private note, marked, for staff, admins and bots; customers, guests and members get the newest message that is no note',
+    description:
+      'The newest message the viewer may see (as InboxRow.lastMessage): a private note, marked, for staff, admins and bots; customers, guests and members get the newest message that is no note',
   })
   async lastMessage(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<MessageType | null> {
     const view = await ctx.inbox.lastMessage(session.id);

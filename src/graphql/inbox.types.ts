@@ -31,7 +31,7 @@ export class InboxFilterInput {
   waitingForReply?: boolean | null;
 }
 
-@ObjectType('InboxTabs', { description: 'Session counts per tab under the filter\'s other conditions (its assignee is what the tabs choose)' })
+@ObjectType('InboxTabs', { description: "Session counts per tab under the filter's other conditions (its assignee is what the tabs choose)" })
 export class InboxTabsType {
   @Field(() => Int, { description: 'Assigned to the viewer' })
   mine!: number;

@@ -4,23 +4,12 @@ import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import { fromGraphQLUpload } from './uploads.js';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import {
-  ConnectionArgsType,
-  MessageConnectionType,
-  MessagePageType,
-  MessageType,
-  ReadStateType,
-  SendMessagePayload,
-} from './message.types.js';
+import { ConnectionArgsType, MessageConnectionType, MessagePageType, MessageType, ReadStateType, SendMessagePayload } from './message.types.js';
 
 @Resolver(() => MessageType)
 export class MessageResolver {
   @Query(() => MessageConnectionType, { description: 'Relay cursor paging, oldest first; `last`/`before` page backwards' })
-  async messages(
-    @Arg('sessionId', () => ID) sessionId: string,
-    @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
-    @Ctx() ctx: RequestContext,
-  ): Promise<MessageConnectionType> {
+  async messages(@Arg('sessionId', () => ID) sessionId: string, @Args(() => ConnectionArgsType) paging: ConnectionArgsType, @Ctx() ctx: RequestContext): Promise<MessageConnectionType> {
     return MessageConnectionType.from(await ctx.messages.connection(sessionId, paging));
   }
 
@@ -30,7 +19,8 @@ export class MessageResolver {
     @Ctx() ctx: RequestContext,
     @Arg('offset', () => Int, { nullable: true, defaultValue: 0 }) offset?: number,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
-    @Arg('includeNotes', () => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' }) includeNotes?: boolean | null,
+    @Arg('includeNotes', () => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' })
+    includeNotes?: boolean | null,
   ): Promise<MessagePageType> {
     const result = await ctx.messages.page(sessionId, offset, limit, includeNotes !== false);
     return { ...result, items: result.items.map((view) => MessageType.from(view)) };
@@ -42,7 +32,8 @@ export class MessageResolver {
     @Arg('afterId', () => ID) afterId: string,
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit?: number,
-    @Arg('includeNotes', () => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' }) includeNotes?: boolean | null,
+    @Arg('includeNotes', () => Boolean, { nullable: true, defaultValue: true, description: 'False leaves private notes out even for staff (the REST dialects, whose shapes cannot mark them)' })
+    includeNotes?: boolean | null,
   ): Promise<MessageType[]> {
     return (await ctx.messages.since(sessionId, afterId, limit, includeNotes !== false)).map((view) => MessageType.from(view));
   }
@@ -72,12 +63,8 @@ export class MessageResolver {
     return { message: MessageType.from(result.message), created: result.created };
   }
 
-  @Mutation(() => ReadStateType, { description: 'Advances the caller\'s read watermark to the highest of messageIds' })
-  async markRead(
-    @Arg('sessionId', () => ID) sessionId: string,
-    @Arg('messageIds', () => [ID]) messageIds: string[],
-    @Ctx() ctx: RequestContext,
-  ): Promise<ReadStateType> {
+  @Mutation(() => ReadStateType, { description: "Advances the caller's read watermark to the highest of messageIds" })
+  async markRead(@Arg('sessionId', () => ID) sessionId: string, @Arg('messageIds', () => [ID]) messageIds: string[], @Ctx() ctx: RequestContext): Promise<ReadStateType> {
     const state = await ctx.messages.markRead(sessionId, messageIds);
     return { ...state, id: state.participantId };
   }

@@ -162,7 +162,7 @@ export class SendMessagePayload {
 
 @ObjectType('ReadState')
 export class ReadStateType {
-  @Field(() => ID, { description: "The participant whose watermark this is: one ReadState per participant, so caches can key it (ReadEvent.participantId names the same one)" })
+  @Field(() => ID, { description: 'The participant whose watermark this is: one ReadState per participant, so caches can key it (ReadEvent.participantId names the same one)' })
   id!: string;
 
   @Field(() => ID)

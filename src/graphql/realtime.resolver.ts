@@ -5,14 +5,7 @@ import { MessageType } from './message.types.js';
 import { only, openInboxStream, openSessionStream, type InboxItem, type StreamItem } from '../realtime/session-stream.js';
 import { InboxFilterInput } from './inbox.types.js';
 import { streamSourceFor } from '../app/stream-source.js';
-import {
-  messageFromDto,
-  SessionEventUnion,
-  SessionUpdateEventType,
-  toSessionEventValue,
-  TypingEventType,
-  type SessionEventValue,
-} from './realtime.types.js';
+import { messageFromDto, SessionEventUnion, SessionUpdateEventType, toSessionEventValue, TypingEventType, type SessionEventValue } from './realtime.types.js';
 
 interface SessionArgs {
   sessionId: string;
@@ -28,7 +21,10 @@ interface InboxArgs {
 }
 
 const sessionStream = ({ args, context }: Data) => openSessionStream(streamSourceFor(context), { sessionId: args.sessionId, since: args.since });
-const isType = (...types: string[]) => (item: StreamItem) => item.kind === 'event' && types.includes(item.event.type);
+const isType =
+  (...types: string[]) =>
+  (item: StreamItem) =>
+    item.kind === 'event' && types.includes(item.event.type);
 
 @Resolver()
 export class RealtimeResolver {
@@ -36,11 +32,7 @@ export class RealtimeResolver {
     description: 'Every event of one session in server order. `since`: the last event id seen; missed events are replayed first (RESYNC_REQUIRED past retention)',
     subscribe: sessionStream,
   })
-  sessionEvents(
-    @Root() item: StreamItem,
-    @Arg('sessionId', () => ID) _sessionId: string,
-    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
-  ): SessionEventValue {
+  sessionEvents(@Root() item: StreamItem, @Arg('sessionId', () => ID) _sessionId: string, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionEventValue {
     return toSessionEventValue(item);
   }
 
@@ -48,11 +40,7 @@ export class RealtimeResolver {
     description: 'New messages of one session (message.created only); `since` as in sessionEvents',
     subscribe: async (data: Data) => only(await sessionStream(data), isType('message.created')),
   })
-  messageAdded(
-    @Root() item: StreamItem,
-    @Arg('sessionId', () => ID) _sessionId: string,
-    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
-  ): MessageType {
+  messageAdded(@Root() item: StreamItem, @Arg('sessionId', () => ID) _sessionId: string, @Arg('since', () => ID, { nullable: true }) _since?: string | null): MessageType {
     if (item.kind !== 'event' || item.event.type !== 'message.created') throw new TypeError('messageAdded received another event');
     return messageFromDto(item.event.payload.message);
   }
@@ -70,11 +58,7 @@ export class RealtimeResolver {
     description: 'Changes of one session (status, agent, room members, rating: see `changed`); `since` as in sessionEvents',
     subscribe: async (data: Data) => only(await sessionStream(data), isType('session.updated')),
   })
-  sessionUpdated(
-    @Root() item: StreamItem,
-    @Arg('sessionId', () => ID) _sessionId: string,
-    @Arg('since', () => ID, { nullable: true }) _since?: string | null,
-  ): SessionUpdateEventType {
+  sessionUpdated(@Root() item: StreamItem, @Arg('sessionId', () => ID) _sessionId: string, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionUpdateEventType {
     if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('sessionUpdated received another event');
     return SessionUpdateEventType.from(item.event);
   }
@@ -97,11 +81,7 @@ export class RealtimeResolver {
   }
 
   @Mutation(() => TypingEventType, { description: 'Publishes a typing indicator (never stored); it expires after 6 s without a refresh' })
-  async setTyping(
-    @Arg('sessionId', () => ID) sessionId: string,
-    @Arg('isTyping', () => Boolean) isTyping: boolean,
-    @Ctx() ctx: RequestContext,
-  ): Promise<TypingEventType> {
+  async setTyping(@Arg('sessionId', () => ID) sessionId: string, @Arg('isTyping', () => Boolean) isTyping: boolean, @Ctx() ctx: RequestContext): Promise<TypingEventType> {
     return TypingEventType.from(await ctx.realtime.setTyping(sessionId, isTyping));
   }
 }

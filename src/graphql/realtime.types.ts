@@ -199,7 +199,10 @@ export class SessionUpdateEventType {
   @Field(() => Date)
   createdAt!: Date;
 
-  @Field(() => InboxRowType, { nullable: true, description: "Inbox subscription only: the session's row for the subscriber as of delivery (unread count, last message, last activity); null when the session left the subscriber's inbox" })
+  @Field(() => InboxRowType, {
+    nullable: true,
+    description: "Inbox subscription only: the session's row for the subscriber as of delivery (unread count, last message, last activity); null when the session left the subscriber's inbox",
+  })
   inboxRow: InboxRowType | null = null;
 
   @Field(() => InboxTabsType, { nullable: true, description: 'Inbox subscription only: the tab counts as of delivery' })

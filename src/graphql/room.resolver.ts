@@ -12,20 +12,12 @@ export class RoomResolver {
   }
 
   @Query(() => MessageConnectionType, { description: "A room's messages with Relay cursors, oldest first; `last`/`before` page backwards" })
-  async roomMessages(
-    @Arg('roomId', () => ID) roomId: string,
-    @Args(() => ConnectionArgsType) paging: ConnectionArgsType,
-    @Ctx() ctx: RequestContext,
-  ): Promise<MessageConnectionType> {
+  async roomMessages(@Arg('roomId', () => ID) roomId: string, @Args(() => ConnectionArgsType) paging: ConnectionArgsType, @Ctx() ctx: RequestContext): Promise<MessageConnectionType> {
     return MessageConnectionType.from(await ctx.rooms.messages(roomId, paging));
   }
 
   @Mutation(() => SessionType, { description: 'Opens a room owned by the caller, with the caller and memberIds as members' })
-  async createRoom(
-    @Arg('name', () => String) name: string,
-    @Ctx() ctx: RequestContext,
-    @Arg('memberIds', () => [ID], { nullable: true }) memberIds?: string[] | null,
-  ): Promise<SessionType> {
+  async createRoom(@Arg('name', () => String) name: string, @Ctx() ctx: RequestContext, @Arg('memberIds', () => [ID], { nullable: true }) memberIds?: string[] | null): Promise<SessionType> {
     return SessionType.from(await ctx.rooms.create(name, memberIds), ctx.viewer);
   }
 

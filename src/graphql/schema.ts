@@ -21,7 +21,27 @@ import './enums.js';
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, MessageResolver, MessageConnectionPositionResolver, MessagePagePositionResolver, StatsResolver, RoomResolver, WidgetResolver, RealtimeResolver, SearchResolver, WebhookResolver, ApiKeyResolver, CannedResponseResolver, RatingResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver, AssignmentResolver, SessionQueueResolver],
+    resolvers: [
+      AuthResolver,
+      SessionResolver,
+      MessageResolver,
+      MessageConnectionPositionResolver,
+      MessagePagePositionResolver,
+      StatsResolver,
+      RoomResolver,
+      WidgetResolver,
+      RealtimeResolver,
+      SearchResolver,
+      WebhookResolver,
+      ApiKeyResolver,
+      CannedResponseResolver,
+      RatingResolver,
+      InboxResolver,
+      SessionUnreadResolver,
+      UserUnreadResolver,
+      AssignmentResolver,
+      SessionQueueResolver,
+    ],
     pubSub: unusedTopicPubSub,
     validate: false,
     globalMiddlewares: [RateLimitMiddleware],

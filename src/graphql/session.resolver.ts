@@ -51,22 +51,14 @@ export class SessionResolver {
   }
 
   @Mutation(() => SessionType)
-  async assignAgent(
-    @Arg('sessionId', () => ID) sessionId: string,
-    @Arg('agentId', () => ID) agentId: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<SessionType> {
+  async assignAgent(@Arg('sessionId', () => ID) sessionId: string, @Arg('agentId', () => ID) agentId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.assign(sessionId, agentId), ctx.viewer);
   }
 
   @Mutation(() => SessionType, {
     description: 'Admins, or the assigned agent: hands the session to another staff member or admin of the tenant (the old agent loses access)',
   })
-  async transferSession(
-    @Arg('sessionId', () => ID) sessionId: string,
-    @Arg('agentId', () => ID) agentId: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<SessionType> {
+  async transferSession(@Arg('sessionId', () => ID) sessionId: string, @Arg('agentId', () => ID) agentId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
     return SessionType.from(await ctx.sessions.transfer(sessionId, agentId), ctx.viewer);
   }
 

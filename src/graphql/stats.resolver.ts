@@ -84,8 +84,7 @@ const desk = (value: DeskNumbers) => ({
   resolutionTime: duration(value.resolutionTime),
   csat: csat(value.csat),
 });
-const agentStats = (value: AgentStats, viewer: Viewer): AgentStatsType =>
-  Object.assign(new AgentStatsType(), { agent: UserType.from(value.agent, viewer), ...desk(value) });
+const agentStats = (value: AgentStats, viewer: Viewer): AgentStatsType => Object.assign(new AgentStatsType(), { agent: UserType.from(value.agent, viewer), ...desk(value) });
 
 function toStatsType(stats: Stats, viewer: Viewer): StatsType {
   return Object.assign(new StatsType(), {

@@ -134,7 +134,8 @@ export function processUploadRequest(request: IncomingMessage, response: ServerR
         map.set(name, upload);
         for (const [index, path] of paths.entries()) {
           if (typeof path !== 'string') return exit(httpError(400, `Invalid type for the ‘map’ multipart field entry key ‘${name}’ array index ‘${index}’ value (${SPEC}).`));
-          if (!setPath(operations, path, upload)) return exit(httpError(400, `Invalid object path for the ‘map’ multipart field entry key ‘${name}’ array index ‘${index}’ value ‘${path}’ (${SPEC}).`));
+          if (!setPath(operations, path, upload))
+            return exit(httpError(400, `Invalid object path for the ‘map’ multipart field entry key ‘${name}’ array index ‘${index}’ value ‘${path}’ (${SPEC}).`));
         }
       }
       resolve(operations);

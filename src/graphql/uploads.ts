@@ -26,7 +26,6 @@ function rejection(status: number, error: DomainError): Rejection {
   return Object.assign(error, { status, expose: true });
 }
 
-
 /**
  * GraphQL multipart requests (graphql-multipart-request-spec) on `/graphql`. Apollo checks its
  * CSRF header only when it runs the operation, which for multipart is after graphql-upload
@@ -63,7 +62,6 @@ export function graphqlUploads(config: UploadConfig) {
     });
   };
 }
-
 
 /**
  * graphql-upload's FileUpload as the service's IncomingUpload, with its errors in the one error

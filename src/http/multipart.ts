@@ -38,11 +38,7 @@ export interface CountedBody extends Transform {
  * until more than `maxBytes` have arrived, then `onOver` runs (once) and nothing more is passed
  * on. A client that goes away mid-body destroys it.
  */
-export function countedBody(
-  request: IncomingMessage,
-  maxBytes: number,
-  onOver: () => void,
-): CountedBody {
+export function countedBody(request: IncomingMessage, maxBytes: number, onOver: () => void): CountedBody {
   let seen = 0;
   let stopped = false;
   const counter = new Transform({

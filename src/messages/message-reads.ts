@@ -96,9 +96,7 @@ export async function selectParticipants(em: Db, tenantId: string, sessionId: st
 /** Rows as records, their senders found among the session's participants. */
 export function messageRecords(rows: readonly MessageRowWithAttachments[], participants: readonly ParticipantRecord[]): MessageRecord[] {
   const byId = new Map(participants.map((p) => [p.id, p]));
-  return rows.map((row) =>
-    messageRecordFromRow(row, row.sender_id === null ? undefined : byId.get(row.sender_id), (row.attachments ?? []).map(attachmentRecord)),
-  );
+  return rows.map((row) => messageRecordFromRow(row, row.sender_id === null ? undefined : byId.get(row.sender_id), (row.attachments ?? []).map(attachmentRecord)));
 }
 
 /** The viewer's delivered watermark in a session, read plainly (null: the viewer has no participant row). */
@@ -192,10 +190,6 @@ const dateOrNull = (value: Date | string | null): Date | null => (value === null
 
 /** Whether the user has a participant row in the session that they have not left (room members, bots). */
 export async function isMember(em: Db, tenantId: string, sessionId: string, userId: string): Promise<boolean> {
-  const rows = await em.execute<unknown[]>('select 1 from participants where tenant_id = ? and session_id = ? and user_id = ? and left_at is null limit 1', [
-    tenantId,
-    sessionId,
-    userId,
-  ]);
+  const rows = await em.execute<unknown[]>('select 1 from participants where tenant_id = ? and session_id = ? and user_id = ? and left_at is null limit 1', [tenantId, sessionId, userId]);
   return rows.length > 0;
 }

@@ -20,15 +20,20 @@ import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
 import { messageRecordFromRow, messageRecordOf } from '../sessions/message-record.js';
 import { joinsAutoAssignQueue, type AssignmentTrigger } from '../sessions/assignment-queue.js';
+import { insertAttachments, insertMessage, insertParticipant, moveSenderWatermarks, updateSessionAfterSend, type SessionCounters } from './send-statements.js';
 import {
-  insertAttachments,
-  insertMessage,
-  insertParticipant,
-  moveSenderWatermarks,
-  updateSessionAfterSend,
-  type SessionCounters,
-} from './send-statements.js';
-import { anyMessage, deliveredWatermark, isMember, noteBlindMark, selectSession, type SessionRow, messageRecords, selectMessageRows, selectParticipants, type MessageRowWithAttachments, type ParticipantRecord } from './message-reads.js';
+  anyMessage,
+  deliveredWatermark,
+  isMember,
+  noteBlindMark,
+  selectSession,
+  type SessionRow,
+  messageRecords,
+  selectMessageRows,
+  selectParticipants,
+  type MessageRowWithAttachments,
+  type ParticipantRecord,
+} from './message-reads.js';
 import { MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../shared/limits.js';
 
 export const MAX_METADATA_BYTES = 16_384;
@@ -245,9 +250,7 @@ export class MessageService {
     const session = await this.readable(sessionIdArg);
     if (args.first != null && args.last != null) throw badInput('first', 'pass either first or last, not both');
     const backward = args.last != null;
-    const size = backward
-      ? intInRange(args.last, 'last', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-      : intInRange(args.first, 'first', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    const size = backward ? intInRange(args.last, 'last', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE) : intInRange(args.first, 'first', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const afterId = args.after != null ? decodeCursor(args.after, 'after') : null;
     const beforeId = args.before != null ? decodeCursor(args.before, 'before') : null;
 
@@ -313,7 +316,12 @@ export class MessageService {
     });
     const { views: items, participants } = await this.views(session, rows.slice(0, limit));
     await this.deliver(session.id, this.ownWatermarks(participants), maxId(items.map((view) => view.message.id)));
-    return { items, totalCount: this.totalOf(session, includeNotes), hasMore: rows.length > limit, position: () => lastEventIdOf(this.scope.em, session, readShowsNotes(this.scope.viewer, includeNotes)) };
+    return {
+      items,
+      totalCount: this.totalOf(session, includeNotes),
+      hasMore: rows.length > limit,
+      position: () => lastEventIdOf(this.scope.em, session, readShowsNotes(this.scope.viewer, includeNotes)),
+    };
   }
 
   /** Messages with id > afterId, oldest first: the polling primitive (seed 000). */
@@ -354,11 +362,7 @@ export class MessageService {
       const target = maxId(messageIds);
       const noteBlind = await noteBlindMark(tx, { tenantId: session.tenant.id, sessionId: session.id, participantId: participant.id, watermark: 'read', target });
       // Conditional update: concurrent calls can only move the watermark forward.
-      const moved = await tx.nativeUpdate(
-        Participant,
-        { id: participant.id, lastReadMessageId: { $lt: target } },
-        { lastReadMessageId: target },
-      );
+      const moved = await tx.nativeUpdate(Participant, { id: participant.id, lastReadMessageId: { $lt: target } }, { lastReadMessageId: target });
       await tx.nativeUpdate(Participant, { id: participant.id, lastDeliveredMessageId: { $lt: target } }, { lastDeliveredMessageId: target });
       const events: PublishedEvent[] = [];
       if (moved > 0) {
@@ -397,11 +401,7 @@ export class MessageService {
     });
   }
 
-    private async changeOwn(
-    messageIdArg: string,
-    type: 'message.updated' | 'message.deleted',
-    change: (message: ChatMessage, now: Date) => void,
-  ): Promise<MessageView> {
+  private async changeOwn(messageIdArg: string, type: 'message.updated' | 'message.deleted', change: (message: ChatMessage, now: Date) => void): Promise<MessageView> {
     const { em, viewer } = this.scope;
     const messageId = parseId(messageIdArg, 'messageId');
     const outcome = await em.transactional(async (tx) => {
@@ -410,9 +410,7 @@ export class MessageService {
       // Same lock as send: edits and deletes are ordered with the session's other writes.
       const session = await loadAccessibleSession(tx, viewer, found.session.id, true);
       const message = await tx.findOneOrFail(ChatMessage, { id: messageId }, { populate: ['sender.user'], refresh: true });
-      const own =
-        (viewer.kind === 'user' && message.sender?.user?.id === viewer.userId) ||
-        (viewer.kind === 'guest' && message.sender?.id === viewer.participantId);
+      const own = (viewer.kind === 'user' && message.sender?.user?.id === viewer.userId) || (viewer.kind === 'guest' && message.sender?.id === viewer.participantId);
       if (!own) throw forbidden('NOT_MESSAGE_SENDER', 'Only the sender may change a message');
       if (message.deletedAt) throw conflict('MESSAGE_DELETED', 'The message was deleted');
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed');
@@ -507,4 +505,3 @@ export class MessageService {
     if (events.length) this.deps.events.publish(events);
   }
 }
-

@@ -82,7 +82,12 @@ export async function updateSessionAfterSend(tx: Db, tenantId: string, sessionId
     params.push(c.waitingSince?.toISOString() ?? null);
   }
   if (c.response) {
-    sets.push('response_count = response_count + 1', 'response_ms_total = response_ms_total + ?', 'first_response_at = coalesce(first_response_at, ?::timestamptz)', 'first_response_ms = coalesce(first_response_ms, ?)');
+    sets.push(
+      'response_count = response_count + 1',
+      'response_ms_total = response_ms_total + ?',
+      'first_response_at = coalesce(first_response_at, ?::timestamptz)',
+      'first_response_ms = coalesce(first_response_ms, ?)',
+    );
     params.push(c.response.ms, at, c.response.ms);
   }
   if (c.queuedAt) {

@@ -14,4 +14,19 @@ import { CannedResponse } from './canned-response.entity.js';
 import { SessionRating } from './session-rating.entity.js';
 
 /** Explicit list: folder discovery breaks under jest and in compiled output alike. */
-export const entities = [Tenant, User, ChatSession, Participant, ChatMessage, SessionEvent, Attachment, WebhookEndpoint, WebhookDelivery, WebhookAttempt, ApiKey, RefreshToken, CannedResponse, SessionRating];
+export const entities = [
+  Tenant,
+  User,
+  ChatSession,
+  Participant,
+  ChatMessage,
+  SessionEvent,
+  Attachment,
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
+  ApiKey,
+  RefreshToken,
+  CannedResponse,
+  SessionRating,
+];

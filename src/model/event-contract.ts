@@ -152,8 +152,7 @@ export const isLifecycleEvent = (event: PublishedEvent): event is SessionLifecyc
 export const isWatermarkEvent = (event: PublishedEvent): event is WatermarkEvent => event.type === 'read.updated' || event.type === 'delivery.updated';
 
 /** The watermark a read/delivery event moved to. */
-export const watermarkOf = (event: WatermarkEvent): string =>
-  event.type === 'read.updated' ? event.payload.lastReadMessageId : event.payload.lastDeliveredMessageId;
+export const watermarkOf = (event: WatermarkEvent): string => (event.type === 'read.updated' ? event.payload.lastReadMessageId : event.payload.lastDeliveredMessageId);
 
 /** Ephemeral "is typing" state: published, never stored, so it has no outbox id. */
 export interface TypingSignal {

@@ -4,7 +4,17 @@
  * an `EventBody` by proof, not by cast; what does not is refused (a corrupt row, a message from a
  * node running another version), never handed on half-typed.
  */
-import { SESSION_CHANGES, SESSION_EVENT_TYPES, type EventBody, type SessionChange, type MessageDto, type PublishedEvent, type SessionDto, type SessionEventType, type TypingSignal } from './event-contract.js';
+import {
+  SESSION_CHANGES,
+  SESSION_EVENT_TYPES,
+  type EventBody,
+  type SessionChange,
+  type MessageDto,
+  type PublishedEvent,
+  type SessionDto,
+  type SessionEventType,
+  type TypingSignal,
+} from './event-contract.js';
 
 type Json = Record<string, unknown>;
 

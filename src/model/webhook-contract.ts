@@ -18,8 +18,7 @@ export type WebhookEventType = SessionEventType | TenantEventType;
 
 export const WEBHOOK_EVENT_TYPES = [...SESSION_EVENT_TYPES, 'webhook.disabled'] as const satisfies readonly WebhookEventType[];
 
-export const isWebhookEventType = (value: unknown): value is WebhookEventType =>
-  typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+export const isWebhookEventType = (value: unknown): value is WebhookEventType => typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
 
 /** A session event as delivered: its outbox id and place in the session. */
 type SessionEventBody = {

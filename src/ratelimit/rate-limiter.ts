@@ -88,14 +88,9 @@ export class RateLimiter {
     const { windowMs } = this.policy;
     // The core keys calls by the resolver's field name; REST routes and subscriptions pass their own name.
     const info = { fieldName: operation } as GraphQLResolveInfo;
-    const refusal = await this.core(
-      { parent: undefined, args: {}, context: { identity }, info },
-      { max: limit, window: String(windowMs), uncountRejected: true },
-    );
+    const refusal = await this.core({ parent: undefined, args: {}, context: { identity }, info }, { max: limit, window: String(windowMs), uncountRejected: true });
     const now = Date.now();
-    const recent = (await this.store.getForIdentity({ contextIdentity: identity, fieldIdentity: operation }))
-      .filter((t) => t + windowMs > now)
-      .sort((a, b) => a - b);
+    const recent = (await this.store.getForIdentity({ contextIdentity: identity, fieldIdentity: operation })).filter((t) => t + windowMs > now).sort((a, b) => a - b);
     const oldest = recent[0] ?? now;
     if (refusal !== undefined) this.onRefused(surface);
     return {

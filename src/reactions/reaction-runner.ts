@@ -115,10 +115,7 @@ export class ReactionRunner {
   async prepare(): Promise<void> {
     const connection = this.orm.em.fork().getConnection();
     for (const name of this.passes.keys()) {
-      await connection.execute(
-        `insert into reaction_checkpoints (name, tx, event_id) values (?, pg_snapshot_xmin(pg_current_snapshot()), 0) on conflict (name) do nothing`,
-        [name],
-      );
+      await connection.execute(`insert into reaction_checkpoints (name, tx, event_id) values (?, pg_snapshot_xmin(pg_current_snapshot()), 0) on conflict (name) do nothing`, [name]);
     }
     for (const row of await connection.execute<{ reaction: string; parked: string }[]>('select reaction, count(*)::text as parked from reaction_parked group by reaction')) {
       this.observer?.parked(row.reaction, Number(row.parked));
@@ -226,13 +223,7 @@ export class ReactionRunner {
       const connection = this.orm.em.fork().getConnection();
       if (attempts >= this.config.maxAttempts) {
         this.logger.error({ err: error, reaction: reaction.name, eventId: event.id, attempts }, 'reaction parked an event after its last attempt');
-        await connection.execute('insert into reaction_parked (reaction, event_id, tenant_id, attempts, error) values (?, ?, ?, ?, ?)', [
-          reaction.name,
-          event.id,
-          event.tenantId,
-          attempts,
-          message,
-        ]);
+        await connection.execute('insert into reaction_parked (reaction, event_id, tenant_id, attempts, error) values (?, ?, ?, ?, ?)', [reaction.name, event.id, event.tenantId, attempts, message]);
         await this.refreshParked(reaction.name);
         return 'done';
       }

@@ -64,12 +64,7 @@ export interface ReceiptHandle {
 export class DeliveryReceipts {
   private readonly watermarks = new Map<string, Watermark>();
 
-  acquire(
-    key: { tenantId: string; sessionId: string; participantId: string },
-    stored: bigint,
-    mark: MarkDelivered,
-    onError: (error: unknown) => void,
-  ): ReceiptHandle {
+  acquire(key: { tenantId: string; sessionId: string; participantId: string }, stored: bigint, mark: MarkDelivered, onError: (error: unknown) => void): ReceiptHandle {
     const id = `${key.tenantId}:${key.sessionId}:${key.participantId}`;
     let watermark = this.watermarks.get(id);
     if (!watermark) {

@@ -16,7 +16,6 @@ import { OUTBOX_BATCH } from './sequencer.js';
 /** The outbox types an inbox with `activity` may carry besides lifecycle events (session-stream.ts narrows read marks to the subscriber's own). */
 const INBOX_ACTIVITY_TYPES = ['message.created', 'message.updated', 'message.deleted', 'read.updated'] satisfies SessionEventType[];
 
-
 /**
  * Whether a session lifecycle event belongs in this viewer's inbox (decided from the payload, no
  * query). Staff also get the step that takes a session away from them (transfer, unassign), so
@@ -68,9 +67,7 @@ export class RealtimeService {
    */
   async checkResumable(sinceArg: string): Promise<string> {
     const since = parseWatermark(sinceArg, 'since');
-    const rows = await this.scope.em
-      .getConnection()
-      .execute<{ pruned: string }[]>('select pruned_through::text as pruned from outbox_retention');
+    const rows = await this.scope.em.getConnection().execute<{ pruned: string }[]>('select pruned_through::text as pruned from outbox_retention');
     const prunedThrough = BigInt(rows[0]?.pruned ?? '0');
     if (BigInt(since) < prunedThrough) {
       throw new DomainError('EVENTS_PRUNED', `Events after ${since} are past the retention window; reload and resume from a recent event id`);
@@ -83,11 +80,7 @@ export class RealtimeService {
    * in seq order. Within a session ids increase with seq, so "id > since" is "after it".
    */
   async replay(session: ChatSession, sinceId: string, upTo: bigint, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
-    const rows = await this.scope.em.find(
-      SessionEvent,
-      { session, id: { $gt: sinceId }, seq: { $lte: String(upTo) } },
-      { orderBy: { seq: 'asc' }, limit },
-    );
+    const rows = await this.scope.em.find(SessionEvent, { session, id: { $gt: sinceId }, seq: { $lte: String(upTo) } }, { orderBy: { seq: 'asc' }, limit });
     return rows.map(toPublished);
   }
 
@@ -100,9 +93,7 @@ export class RealtimeService {
 
   /** The inbox sequence's head: the `inboxSeq` of the tenant's last committed lifecycle event. */
   async inboxHead(): Promise<bigint> {
-    const rows = await this.scope.em
-      .getConnection()
-      .execute<{ head: string }[]>('select last_inbox_seq::text as head from tenants where id = ?', [this.scope.viewer.tenantId]);
+    const rows = await this.scope.em.getConnection().execute<{ head: string }[]>('select last_inbox_seq::text as head from tenants where id = ?', [this.scope.viewer.tenantId]);
     return BigInt(rows[0]?.head ?? '0');
   }
 
@@ -127,17 +118,9 @@ export class RealtimeService {
    * so id order keeps both orders, and "the next batch" is simply "after the last id".
    */
   async inboxReplay(sinceId: string, upTo: bigint, activityUpTo: string | null = null, limit = OUTBOX_BATCH): Promise<PublishedEvent[]> {
-    const lifecycle = await this.scope.em.find(
-      SessionEvent,
-      { id: { $gt: sinceId }, inboxSeq: { $ne: null, $lte: String(upTo) } },
-      { orderBy: { inboxSeq: 'asc' }, limit },
-    );
+    const lifecycle = await this.scope.em.find(SessionEvent, { id: { $gt: sinceId }, inboxSeq: { $ne: null, $lte: String(upTo) } }, { orderBy: { inboxSeq: 'asc' }, limit });
     if (activityUpTo === null) return lifecycle.map(toPublished);
-    const activity = await this.scope.em.find(
-      SessionEvent,
-      { id: { $gt: sinceId, $lte: activityUpTo }, inboxSeq: null, type: { $in: INBOX_ACTIVITY_TYPES } },
-      { orderBy: { id: 'asc' }, limit },
-    );
+    const activity = await this.scope.em.find(SessionEvent, { id: { $gt: sinceId, $lte: activityUpTo }, inboxSeq: null, type: { $in: INBOX_ACTIVITY_TYPES } }, { orderBy: { id: 'asc' }, limit });
     return [...lifecycle, ...activity]
       .map(toPublished)
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))

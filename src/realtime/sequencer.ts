@@ -13,8 +13,7 @@ export const GAP_GRACE_MS = 150;
 /** Reads committed events with position in (after, upTo] (upTo null: all), in order, at most OUTBOX_BATCH. */
 export type OutboxReader = (after: bigint, upTo: bigint | null) => Promise<PublishedEvent[]>;
 
-export const eventsPruned = () =>
-  new DomainError('EVENTS_PRUNED', 'Events this stream still needs are past the retention window; reload and subscribe again');
+export const eventsPruned = () => new DomainError('EVENTS_PRUNED', 'Events this stream still needs are past the retention window; reload and subscribe again');
 
 /**
  * Puts one stream's events in sequence order, exactly once. Positions are contiguous (1, 2, 3, …

@@ -128,8 +128,7 @@ function guarded(live: LiveStream, body: AsyncGenerator<StreamItem>): Stream<Str
 }
 
 /** Losing access ends a stream; anything else (a database or Redis outage) is retried, never fatal. */
-const isAccessError = (error: unknown): error is DomainError =>
-  error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED');
+const isAccessError = (error: unknown): error is DomainError => error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND' || error.code === 'UNAUTHENTICATED');
 
 /** Access errors end a stream as FORBIDDEN whatever their cause (reassigned, removed, token expired). */
 function asForbidden(error: unknown): unknown {
@@ -332,10 +331,7 @@ async function* sequenced(live: LiveStream, sequence: SequenceSource, since: str
         // A Redis reconnect asks every stream of the node to catch up at once: those reads share
         // the periodic checks' cap, so they queue instead of taking the whole connection pool.
         // Gap fills are few and latency-bound, so they go straight through.
-        ready =
-          signal.kind === 'resync'
-            ? await periodicRechecks.run(() => sequencer.fill(sequence.read, true))
-            : await sequencer.fill(sequence.read, false);
+        ready = signal.kind === 'resync' ? await periodicRechecks.run(() => sequencer.fill(sequence.read, true)) : await sequencer.fill(sequence.read, false);
       } catch (error) {
         if (isAccessError(error) || (error instanceof DomainError && error.code === 'RESYNC_REQUIRED')) throw error;
         // The outbox is out of reach for now: try again after the grace period.

@@ -9,12 +9,10 @@ import type { Viewer } from '../shared/viewer.js';
  * members never see a note or a trace of one. What of the outbox the others see (a note's
  * events, read and delivery marks on notes) is model/event-visibility.ts.
  */
-export const seesPrivateNotes = (viewer: Viewer): boolean =>
-  viewer.kind === 'user' && (viewer.role === UserRole.STAFF || viewer.role === UserRole.ADMIN || viewer.role === UserRole.BOT);
+export const seesPrivateNotes = (viewer: Viewer): boolean => viewer.kind === 'user' && (viewer.role === UserRole.STAFF || viewer.role === UserRole.ADMIN || viewer.role === UserRole.BOT);
 
 /** Whether a message (an entity or an event's payload) is hidden from `viewer`. */
-export const hiddenFrom = (viewer: Viewer, message: { isPrivate?: boolean; private?: boolean }): boolean =>
-  (message.isPrivate === true || message.private === true) && !seesPrivateNotes(viewer);
+export const hiddenFrom = (viewer: Viewer, message: { isPrivate?: boolean; private?: boolean }): boolean => (message.isPrivate === true || message.private === true) && !seesPrivateNotes(viewer);
 
 /** Whether one read shows notes: the viewer may see them and the read did not leave them out (`includeNotes` false). */
 export const readShowsNotes = (viewer: Viewer, includeNotes = true): boolean => includeNotes && seesPrivateNotes(viewer);

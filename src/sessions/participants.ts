@@ -62,8 +62,7 @@ export async function findOrCreateParticipant<P>(viewer: Viewer, kind: SessionKi
  */
 export async function ensureParticipant(em: Db, session: ChatSession, viewer: Viewer, known?: readonly Participant[]): Promise<Participant> {
   return findOrCreateParticipant(viewer, session.kind, {
-    find: (key) =>
-      known ? (known.find((p) => isKeyOf(key, { id: p.id, userId: p.user?.id ?? null })) ?? null) : em.findOne(Participant, participantFilter(key, session)),
+    find: (key) => (known ? (known.find((p) => isKeyOf(key, { id: p.id, userId: p.user?.id ?? null })) ?? null) : em.findOne(Participant, participantFilter(key, session))),
     create: async (user, role) => {
       const participant = em.create(Participant, { tenant: session.tenant, session, user: em.getReference(User, user.userId), role });
       await em.flush();

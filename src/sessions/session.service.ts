@@ -254,10 +254,7 @@ export class SessionService {
     const connection = em.getConnection();
     const [counted, rows] = await Promise.all([
       connection.execute<{ total: string | number }[]>(`select count(*) as total from chat_sessions s where ${sql}`, params),
-      connection.execute<{ id: string }[]>(
-        `select s.id::text as id from chat_sessions s where ${sql} order by s.started_at desc, s.id desc limit ? offset ?`,
-        [...params, limit, (page - 1) * limit],
-      ),
+      connection.execute<{ id: string }[]>(`select s.id::text as id from chat_sessions s where ${sql} order by s.started_at desc, s.id desc limit ? offset ?`, [...params, limit, (page - 1) * limit]),
     ]);
     const totalCount = Number(counted[0]?.total ?? 0);
     const ids = rows.map((row) => row.id);
@@ -395,11 +392,7 @@ export class SessionService {
    * transaction, publish after commit, then a drain when an agent let go of a session (reactions
    * see the same event: the auto-assignment reaction drains even if this node dies first).
    */
-  private async step(
-    sessionIdArg: string,
-    action: SessionAction,
-    change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>,
-  ): Promise<ChatSession> {
+  private async step(sessionIdArg: string, action: SessionAction, change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const id = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const { session, event, previousAgentId } = await em.transactional(async (tx) => {

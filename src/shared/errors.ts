@@ -189,5 +189,4 @@ export const unavailable = (reason: ReasonOf<'SERVICE_UNAVAILABLE'> = 'DEPENDENC
 /** A session access rule's answer as an error: an anonymous caller must sign in, anyone else is refused. */
 export const accessDenied = (denial: AccessDenial) => (denial === 'AUTHENTICATION_REQUIRED' ? unauthenticated() : forbidden(denial));
 
-export const badInput = (field: string, message: string, reason: ReasonOf<'BAD_USER_INPUT'> = 'INVALID_ARGUMENT') =>
-  new DomainError(reason, message, { [field]: message });
+export const badInput = (field: string, message: string, reason: ReasonOf<'BAD_USER_INPUT'> = 'INVALID_ARGUMENT') => new DomainError(reason, message, { [field]: message });

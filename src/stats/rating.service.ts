@@ -90,10 +90,7 @@ export class RatingService {
     const { em, viewer } = this.scope;
     const mayRead =
       (viewer.kind === 'guest' && viewer.sessionId === session.id) ||
-      (viewer.kind === 'user' &&
-        (viewer.role === UserRole.ADMIN ||
-          (viewer.role === UserRole.STAFF && session.agentId === viewer.userId) ||
-          session.customerId === viewer.userId));
+      (viewer.kind === 'user' && (viewer.role === UserRole.ADMIN || (viewer.role === UserRole.STAFF && session.agentId === viewer.userId) || session.customerId === viewer.userId));
     if (!mayRead) return null;
     const rating = await em.findOne(SessionRating, { session: session.id });
     return rating ? ratingDto(rating) : null;

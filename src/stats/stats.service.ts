@@ -121,7 +121,10 @@ export class StatsService {
     requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     const from = args.from ?? null;
     const to = args.to ?? null;
-    for (const [field, value] of [['from', from], ['to', to]] as const) {
+    for (const [field, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
       if (value !== null && Number.isNaN(value.getTime())) throw badInput(field, `${field} must be a date-time`);
     }
     if (from !== null && to !== null && from.getTime() >= to.getTime()) throw badInput('to', 'to must be later than from');
@@ -159,9 +162,7 @@ export class StatsService {
     const rows = await this.scope.em.execute<Row[]>(STATS_SQL(conditions.join(' and ')), params);
     const overall = rows.find((row) => num(row.overall) === 1) ?? {};
     const perAgent = rows.filter((row) => num(row.overall) === 0 && row.agent_id !== null);
-    const users = perAgent.length
-      ? await this.scope.em.find(User, { id: { $in: perAgent.map((row) => String(row.agent_id)) } })
-      : [];
+    const users = perAgent.length ? await this.scope.em.find(User, { id: { $in: perAgent.map((row) => String(row.agent_id)) } }) : [];
     const byId = new Map(users.map((user) => [user.id, user]));
     const agents = perAgent
       .filter((row) => byId.has(String(row.agent_id)))

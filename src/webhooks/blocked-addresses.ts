@@ -18,7 +18,8 @@ for (const [network, prefix] of [
   ['198.18.0.0', 15],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
-] as const) BLOCKED_IPV4.addSubnet(network, prefix, 'ipv4');
+] as const)
+  BLOCKED_IPV4.addSubnet(network, prefix, 'ipv4');
 
 /**
  * IPv6 ranges refused whatever they carry: unspecified and loopback, NAT64 local-use (its
@@ -35,7 +36,8 @@ for (const [network, prefix] of [
   ['fe80::', 10],
   ['fec0::', 10],
   ['ff00::', 8],
-] as const) BLOCKED_IPV6.addSubnet(network, prefix, 'ipv6');
+] as const)
+  BLOCKED_IPV6.addSubnet(network, prefix, 'ipv6');
 
 /** The eight 16-bit groups of a valid IPv6 address (zone already removed), a dotted IPv4 tail included. */
 function hextets(address: string): number[] {

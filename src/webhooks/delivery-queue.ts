@@ -62,8 +62,11 @@ const asDate = (value: Date | string): Date => (value instanceof Date ? value : 
  * delays it until the lease runs out. Only the holder of `claim_token` records the outcome.
  */
 export async function claimDue(orm: Orm, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-  const rows = await orm.em.fork().getConnection().execute<ClaimRow[]>(
-    `with due as (
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<ClaimRow[]>(
+      `with due as (
        select d.id from webhook_deliveries d
        join webhook_endpoints w on w.id = d.endpoint_id
        where d.status = 'pending' and d.next_attempt_at <= now() and w.enabled
@@ -80,8 +83,8 @@ export async function claimDue(orm: Orm, limit: number, leaseMs: number): Promis
      where d.id = due.id and w.id = d.endpoint_id
      returning d.id::text, d.claim_token::text, d.tenant_id::text, d.endpoint_id::text, d.message_id, d.event_id::text, d.session_id::text,
        d.seq::text, d.type, d.payload, d.event_created_at, d.attempts, w.url, w.include_private, w.secret, w.previous_secret, w.previous_secret_expires_at`,
-    [limit, leaseMs],
-  );
+      [limit, leaseMs],
+    );
   return rows
     .map((row) => ({
       id: row.id,
@@ -105,8 +108,16 @@ export async function claimDue(orm: Orm, limit: number, leaseMs: number): Promis
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-const attemptValues = (delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome) =>
-  [delivery.tenantId, delivery.id, attemptedAt, outcome.statusCode, outcome.ok, outcome.latencyMs, outcome.error, outcome.responseBody];
+const attemptValues = (delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome) => [
+  delivery.tenantId,
+  delivery.id,
+  attemptedAt,
+  outcome.statusCode,
+  outcome.ok,
+  outcome.latencyMs,
+  outcome.error,
+  outcome.responseBody,
+];
 
 const logAttempt = (tx: Db, delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome) =>
   tx.execute(
@@ -119,16 +130,19 @@ const logAttempt = (tx: Db, delivery: ClaimedDelivery, attemptedAt: Date, outcom
  * and atomic without a transaction): this runs once per delivery.
  */
 export async function recordSuccess(orm: Orm, delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome): Promise<void> {
-  await orm.em.fork().getConnection().execute(
-    `with attempt as (
+  await orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `with attempt as (
        insert into webhook_attempts (tenant_id, delivery_id, attempted_at, status_code, ok, latency_ms, error, response_body) values (?, ?, ?, ?, ?, ?, ?, ?)
      ), delivered as (
        update webhook_deliveries set status = 'delivered', attempts = attempts + 1, delivered_at = now(), claim_token = null, last_status_code = ?, last_error = null
        where id = ? and claim_token = ?
      )
      update webhook_endpoints set failing_since = null where id = ? and failing_since is not null`,
-    [...attemptValues(delivery, attemptedAt, outcome), outcome.statusCode, delivery.id, delivery.claimToken, delivery.endpointId],
-  );
+      [...attemptValues(delivery, attemptedAt, outcome), outcome.statusCode, delivery.id, delivery.claimToken, delivery.endpointId],
+    );
 }
 
 /** The endpoint a failure disabled, for the `webhook.disabled` event. */
@@ -189,20 +203,26 @@ export async function queueEndpointDisabled(orm: Orm, disabled: DisabledEndpoint
     failingSince: disabled.failingSince.toISOString(),
     reason: 'FAILING',
   };
-  await orm.em.fork().getConnection().execute(
-    `insert into webhook_deliveries (tenant_id, endpoint_id, message_id, type, payload, event_created_at, next_attempt_at, retry_from, created_at)
+  await orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `insert into webhook_deliveries (tenant_id, endpoint_id, message_id, type, payload, event_created_at, next_attempt_at, retry_from, created_at)
      select w.tenant_id, w.id, ?, 'webhook.disabled', ?::jsonb, now(), now(), now(), now() from webhook_endpoints w
      where w.tenant_id = ? and w.id <> ? and w.enabled and (cardinality(w.events) = 0 or 'webhook.disabled' = any(w.events))`,
-    [`msg_${randomUUID()}`, JSON.stringify(payload), disabled.tenantId, disabled.endpointId],
-  );
+      [`msg_${randomUUID()}`, JSON.stringify(payload), disabled.tenantId, disabled.endpointId],
+    );
 }
 
 /** Deletes finished deliveries (and their attempts) older than the retention window; pending ones stay however old. */
 export async function pruneDeliveries(orm: Orm, retentionDays: number): Promise<number> {
-  const rows = await orm.em.fork().getConnection().execute<{ deleted: string }[]>(
-    `with gone as (delete from webhook_deliveries where status <> 'pending' and created_at < now() - (? * interval '1 day') returning 1)
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ deleted: string }[]>(
+      `with gone as (delete from webhook_deliveries where status <> 'pending' and created_at < now() - (? * interval '1 day') returning 1)
      select count(*)::text as deleted from gone`,
-    [retentionDays],
-  );
+      [retentionDays],
+    );
   return Number(rows[0]?.deleted ?? 0);
 }

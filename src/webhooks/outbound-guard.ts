@@ -9,7 +9,10 @@ export interface ResolvedAddress {
 
 /** Why a target cannot be reached: it resolves nowhere, or somewhere webhooks may not go. */
 export class TargetRefused extends Error {
-  constructor(readonly reason: 'DNS_FAILED' | 'TARGET_NOT_ALLOWED', message: string) {
+  constructor(
+    readonly reason: 'DNS_FAILED' | 'TARGET_NOT_ALLOWED',
+    message: string,
+  ) {
     super(message);
     this.name = 'TargetRefused';
   }

@@ -73,13 +73,14 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
         lookup: pinnedLookup(addresses),
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Parley-Webhooks/1', ...headers },
       },
-      (response) => readCapped(response, limits.responseBodyBytes, (text) => {
-        const statusCode = response.statusCode ?? null;
-        const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-        const redirect = statusCode !== null && statusCode >= 300 && statusCode < 400;
-        finish({ ok, statusCode, error: redirect ? 'REDIRECT_NOT_FOLLOWED' : null, responseBody: text });
-        request.destroy();
-      }),
+      (response) =>
+        readCapped(response, limits.responseBodyBytes, (text) => {
+          const statusCode = response.statusCode ?? null;
+          const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+          const redirect = statusCode !== null && statusCode >= 300 && statusCode < 400;
+          finish({ ok, statusCode, error: redirect ? 'REDIRECT_NOT_FOLLOWED' : null, responseBody: text });
+          request.destroy();
+        }),
     );
     const fail = (error: string) => {
       finish({ ok: false, statusCode: null, error, responseBody: '' });

@@ -65,8 +65,7 @@ const format = (formatError: FormatError, errors: readonly GraphQLError[]): Grap
 const refusal = (error: DomainError) => graphqlErrorOf(error);
 
 /** A document refused while parsing or validating: the same code HTTP gives it. */
-const invalidDocument = (error: GraphQLError, message = error.message) =>
-  graphqlErrorOf(new DomainError('GRAPHQL_VALIDATION_FAILED', message), { nodes: error.nodes });
+const invalidDocument = (error: GraphQLError, message = error.message) => graphqlErrorOf(new DomainError('GRAPHQL_VALIDATION_FAILED', message), { nodes: error.nodes });
 
 /** Distinct operation texts kept parsed; clients send the same few subscription documents. */
 const MAX_CACHED_DOCUMENTS = 500;
@@ -124,8 +123,7 @@ const subscriptionFieldsOf = (schema: GraphQLSchema): ReadonlySet<string> => new
 /** The root field (its schema name, not an alias) of a checked subscription document, for the metrics label. */
 function rootFieldOf(document: DocumentNode, operationName: string | null | undefined, known: ReadonlySet<string>): string {
   const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
   );
   const field = operation?.selectionSet.selections.find((selection): selection is FieldNode => selection.kind === Kind.FIELD);
   return field && known.has(field.name.value) ? field.name.value : 'other';

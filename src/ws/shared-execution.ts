@@ -17,8 +17,7 @@ export type ViewerClassOf = (contextValue: unknown) => string;
 
 type Results = Map<string, Promise<ExecutionResult>>;
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 export function sharedSubscriptions(viewerClassOf: ViewerClassOf) {
   const documentIds = new WeakMap<DocumentNode, number>();

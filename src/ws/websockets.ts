@@ -56,16 +56,19 @@ export function attachWebSockets(httpServer: Server, options: WebSocketsOptions)
     // A client that resets mid-handshake must not become an unhandled 'error' event.
     socket.on('error', () => socket.destroy());
     if (closing) return reject(socket, 503, 'Service Unavailable');
-    options.origins.allows(request.headers.origin, request.headers.host).then(
-      (allowed) => (allowed ? route(request, socket, head) : refuseOrigin(request, socket, head)),
-      (error: unknown) => {
-        options.logger.error({ err: error }, 'websocket origin check failed');
-        reject(socket, 503, 'Service Unavailable');
-      },
-    ).catch((error: unknown) => {
-      options.logger.error({ err: error }, 'websocket upgrade failed');
-      reject(socket, 500, 'Internal Server Error');
-    });
+    options.origins
+      .allows(request.headers.origin, request.headers.host)
+      .then(
+        (allowed) => (allowed ? route(request, socket, head) : refuseOrigin(request, socket, head)),
+        (error: unknown) => {
+          options.logger.error({ err: error }, 'websocket origin check failed');
+          reject(socket, 503, 'Service Unavailable');
+        },
+      )
+      .catch((error: unknown) => {
+        options.logger.error({ err: error }, 'websocket upgrade failed');
+        reject(socket, 500, 'Internal Server Error');
+      });
   };
   /**
    * A browser never sees an HTTP refusal's status or body, only close 1006. On /graphql the

@@ -125,11 +125,7 @@ export function wsClient(httpUrl: string, token: string | null, onClose?: (code:
   });
 }
 
-export function subscribe<TData, TVars extends Record<string, unknown>>(
-  client: Client,
-  document: TypedDocumentNode<TData, TVars>,
-  variables: TVars,
-): Collected<TData> {
+export function subscribe<TData, TVars extends Record<string, unknown>>(client: Client, document: TypedDocumentNode<TData, TVars>, variables: TVars): Collected<TData> {
   let dispose = () => {};
   const collected: Collected<TData> = new Collected<TData>(() => dispose());
   dispose = client.subscribe<TData>(
@@ -185,10 +181,7 @@ export function run(client: Client, query: string, variables: Record<string, unk
 export async function untilLive<T>(collected: Collected<T>, ping: () => Promise<unknown>, seen: (item: T) => boolean): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     await ping();
-    const arrived = await Promise.race([
-      collected.until((items) => items.some(seen), 'the ping').then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
-    ]);
+    const arrived = await Promise.race([collected.until((items) => items.some(seen), 'the ping').then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50))]);
     if (arrived) {
       collected.items.length = 0;
       return;

@@ -43,10 +43,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     maxConcurrentPerId: 0,
     respond: () => 204,
     accepted: () => receiver.received.filter((hook) => hook.status >= 200 && hook.status < 300),
-    goAway: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    goAway: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
     comeBack: () => listen(receiver.port),
     async waitFor(predicate, what, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,6 @@ import { Migration } from '@mikro-orm/migrations';
  * messages keep their sender; `left_at` marks it as no longer granting access.
  */
 export class Migration20261122131500_room_membership extends Migration {
-
   override name = 'Migration20261122131500_room_membership';
 
   override up(): void | Promise<void> {
@@ -15,5 +14,4 @@ export class Migration20261122131500_room_membership extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`alter table "participants" drop column "left_at";`);
   }
-
 }

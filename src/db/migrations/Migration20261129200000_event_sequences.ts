@@ -14,7 +14,6 @@ import { Migration } from '@mikro-orm/migrations';
  *   increase in seq order too, and `since = <event id>` keeps meaning "everything after it".
  */
 export class Migration20261129200000_event_sequences extends Migration {
-
   override name = 'Migration20261129200000_event_sequences';
 
   override up(): void | Promise<void> {
@@ -24,7 +23,9 @@ export class Migration20261129200000_event_sequences extends Migration {
 
     // Existing rows, numbered in id order (the order they were delivered in).
     this.addSql(`update "session_events" e set "seq" = n.seq from (select "id", row_number() over (partition by "session_id" order by "id") as seq from "session_events") n where e."id" = n."id";`);
-    this.addSql(`update "session_events" e set "inbox_seq" = n.seq from (select "id", row_number() over (partition by "tenant_id" order by "id") as seq from "session_events" where "type" like 'session.%') n where e."id" = n."id";`);
+    this.addSql(
+      `update "session_events" e set "inbox_seq" = n.seq from (select "id", row_number() over (partition by "tenant_id" order by "id") as seq from "session_events" where "type" like 'session.%') n where e."id" = n."id";`,
+    );
     this.addSql(`update "chat_sessions" s set "last_event_seq" = m.seq from (select "session_id", max("seq") as seq from "session_events" group by "session_id") m where s."id" = m."session_id";`);
     this.addSql(`update "tenants" t set "last_inbox_seq" = m.seq from (select "tenant_id", max("inbox_seq") as seq from "session_events" group by "tenant_id") m where t."id" = m."tenant_id";`);
 
@@ -72,5 +73,4 @@ $$;`);
     this.addSql(`alter table "tenants" drop column "last_inbox_seq";`);
     this.addSql(`alter table "chat_sessions" drop column "last_event_seq";`);
   }
-
 }

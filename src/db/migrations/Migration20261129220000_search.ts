@@ -18,7 +18,6 @@ import { Migration } from '@mikro-orm/migrations';
  *   Adding the stored column rewrites chat_messages once either way.
  */
 export class Migration20261129220000_search extends Migration {
-
   override name = 'Migration20261129220000_search';
 
   override up(): void | Promise<void> {
@@ -44,5 +43,4 @@ $$;`);
     this.addSql(`alter table "chat_messages" drop column "search_vector", drop column "search_config";`);
     this.addSql(`alter table "tenants" drop column "search_config";`);
   }
-
 }

@@ -1,5 +1,5 @@
 import busboy from 'busboy';
-import type { Request, RequestHandler, } from 'express';
+import type { Request, RequestHandler } from 'express';
 import Upload from 'graphql-upload/Upload.mjs';
 import { stageArriving, type StagedBytes } from '../../attachments/intake.js';
 import type { AttachmentStorage } from '../../attachments/storage.js';
@@ -98,7 +98,14 @@ interface ReceivedPart {
 
 /** Removes what was staged and not committed; a file that failed to stage removed itself. */
 async function discardAll(files: readonly ReceivedPart[]): Promise<void> {
-  await Promise.all(files.map((file) => file.bytes.then((bytes) => bytes.staged.discard(), () => undefined)));
+  await Promise.all(
+    files.map((file) =>
+      file.bytes.then(
+        (bytes) => bytes.staged.discard(),
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 /** The body parsed into `content` and files held in temporary files; `refusal: null` means the client went away. */
@@ -190,4 +197,3 @@ function parseSend(req: Request, uploads: UploadConfig, storage: AttachmentStora
     body.pipe(parser);
   });
 }
-

@@ -42,8 +42,7 @@ export function chatApiRateLimited(res: Response): void {
   chatApiError(res, 'RATE_LIMITED', 'Too many requests');
 }
 
-const toSession = (session: RestSessionFragment) =>
-  toChatApiSession({ ...session, customerId: session.customer?.id ?? null, agentId: session.agent?.id ?? null });
+const toSession = (session: RestSessionFragment) => toChatApiSession({ ...session, customerId: session.customer?.id ?? null, agentId: session.agent?.id ?? null });
 
 const chatApiErrors: DialectErrors = {
   operation: (res, error) => chatApiError(res, error.code, error.message),
@@ -70,7 +69,8 @@ export function chatApiRouter({ runner, logger, uploads, storage }: RestDeps): R
   router.use(
     ...jsonBody(CHAT_API_BODY_LIMIT, (res, failure) => {
       if (failure.kind === 'too_large') return chatApiError(res, 'PAYLOAD_TOO_LARGE', `The request body may be at most ${CHAT_API_BODY_LIMIT}`);
-      if (failure.kind === 'unsupported_type') return chatApiError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json (or multipart/form-data to attach files to a message)');
+      if (failure.kind === 'unsupported_type')
+        return chatApiError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json (or multipart/form-data to attach files to a message)');
       chatApiError(res, 'BAD_REQUEST', 'The request body is not valid JSON');
     }),
   );

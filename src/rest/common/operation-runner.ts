@@ -44,11 +44,7 @@ export class OperationRunner {
     }
   }
 
-  async run<TData, TVariables extends Record<string, unknown>>(
-    context: RequestContext,
-    document: TypedDocumentNode<TData, TVariables>,
-    variables: TVariables,
-  ): Promise<Outcome<TData>> {
+  async run<TData, TVariables extends Record<string, unknown>>(context: RequestContext, document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<Outcome<TData>> {
     const response = await this.apollo.executeOperation<TData, TVariables>({ query: document, variables }, { contextValue: context });
     if (response.body.kind !== 'single') throw new Error('REST operations never use incremental delivery');
     const { data, errors } = response.body.singleResult;
@@ -70,11 +66,7 @@ export class OperationRunner {
   }
 
   /** Builds the context from the Authorization header and runs one operation. */
-  async runFor<TData, TVariables extends Record<string, unknown>>(
-    authorization: string | undefined,
-    document: TypedDocumentNode<TData, TVariables>,
-    variables: TVariables,
-  ): Promise<Outcome<TData>> {
+  async runFor<TData, TVariables extends Record<string, unknown>>(authorization: string | undefined, document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<Outcome<TData>> {
     const context = await this.context(authorization);
     return context.ok ? this.run(context.value, document, variables) : context;
   }

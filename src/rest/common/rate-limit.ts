@@ -7,10 +7,7 @@ import { identityFromAuthorization, rateLimitHeaders, type RateLimiter } from '.
  * or a UUID, and is counted as `:id`, so `/sessions/55/messages` and `/sessions/56/messages`
  * share one limit.
  */
-const LITERAL_SEGMENTS = new Set([
-  'api', 'v1', 'chat', 'guest', 'session', 'sessions', 'messages', 'rooms', 'attachments', 'close', 'assign', 'read', 'typing',
-  'stats', 'widget', 'conversations',
-]);
+const LITERAL_SEGMENTS = new Set(['api', 'v1', 'chat', 'guest', 'session', 'sessions', 'messages', 'rooms', 'attachments', 'close', 'assign', 'read', 'typing', 'stats', 'widget', 'conversations']);
 
 export function routeKey(dialect: string, req: Request): string {
   const path = `${req.baseUrl}${req.path}`

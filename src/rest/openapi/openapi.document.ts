@@ -28,7 +28,7 @@ const JWT_DESCRIPTION =
 const RATE_LIMIT_HEADERS: Json = {
   RateLimit: {
     required: true,
-    description: 'The caller\'s quota on this route: `limit=60, remaining=59, reset=60` (reset in seconds)',
+    description: "The caller's quota on this route: `limit=60, remaining=59, reset=60` (reset in seconds)",
     schema: { type: 'string', maxLength: 100, pattern: '^limit=\\d+, remaining=\\d+, reset=\\d+$' },
   },
   'RateLimit-Policy': { required: true, description: 'The policy: `60;w=60` (requests per window of seconds)', schema: { type: 'string', maxLength: 50, pattern: '^\\d+;w=\\d+$' } },
@@ -57,7 +57,12 @@ function withResponseHeaders(paths: Json): Json {
       const responses: Record<string, Json> = {};
       for (const [status, response] of Object.entries(operation.responses)) {
         const counted = /^[24]/.test(status);
-        const headers = { ...(counted ? RATE_LIMIT_HEADERS : {}), ...(status === '429' ? { 'Retry-After': RETRY_AFTER } : {}), ...((response.headers as Json | undefined) ?? {}), 'Access-Control-Allow-Origin': ALLOW_ORIGIN };
+        const headers = {
+          ...(counted ? RATE_LIMIT_HEADERS : {}),
+          ...(status === '429' ? { 'Retry-After': RETRY_AFTER } : {}),
+          ...((response.headers as Json | undefined) ?? {}),
+          'Access-Control-Allow-Origin': ALLOW_ORIGIN,
+        };
         responses[status] = { ...response, headers };
       }
       methods[key] = { ...operation, responses };
@@ -370,7 +375,7 @@ const PATHS: Json = {
     },
   },
   '/widget/conversations/{id}/messages': {
-    parameters: [path('id', { type: 'string', format: 'uuid', maxLength: 36 }, 'Conversation id (the token\'s)')],
+    parameters: [path('id', { type: 'string', format: 'uuid', maxLength: 36 }, "Conversation id (the token's)")],
     get: {
       tags: ['widget'],
       operationId: 'widgetListMessages',
@@ -422,8 +427,7 @@ export function buildOpenApiDocument(serverUrl?: string): Json {
       title: 'Parley REST dialects',
       version: '1.0.0',
       contact: { name: 'Parley maintainers (see README.md)' },
-      description:
-        'Compatibility routes for five existing client dialects. Each route runs a GraphQL operation against /graphql\'s schema; GraphQL is the primary API.',
+      description: "Compatibility routes for five existing client dialects. Each route runs a GraphQL operation against /graphql's schema; GraphQL is the primary API.",
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     tags: [

@@ -77,7 +77,7 @@ const v1 = {
     sender_id: { ...nullable(int), description: "The sender's user id; null for guests and system messages" },
     sender_name: name,
     message: text(MAX_CONTENT_LENGTH),
-    attachments: { ...arrayOf(ref('ChatAttachment'), MAX_ATTACHMENTS), description: 'The message\'s files, shaped as seed 001\'s ChatAttachment (the v1 seeds leave the shape open)' },
+    attachments: { ...arrayOf(ref('ChatAttachment'), MAX_ATTACHMENTS), description: "The message's files, shaped as seed 001's ChatAttachment (the v1 seeds leave the shape open)" },
     is_read: bool,
     created_at: dateTime,
   }),
@@ -106,13 +106,8 @@ const v1 = {
     object({ count: int, last_message_id: { ...int, description: 'Pass as last_message_id on the next poll' }, has_more: bool }),
   ),
   V1MessageResponse: v1Envelope(ref('V1ChatMessageResource')),
-  V1RatingRequest: object(
-    { score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
-    ['score'],
-  ),
-  V1RatingResponse: v1Envelope(
-    object({ id: int, session_id: int, score, comment: nullable(text(MAX_RATING_COMMENT_LENGTH)), created_at: dateTime }),
-  ),
+  V1RatingRequest: object({ score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) }, ['score']),
+  V1RatingResponse: v1Envelope(object({ id: int, session_id: int, score, comment: nullable(text(MAX_RATING_COMMENT_LENGTH)), created_at: dateTime })),
   V1ErrorResponse: object({
     success: { const: false },
     message: str,
@@ -202,12 +197,11 @@ const chatApi = {
     },
     [],
   ),
-  ChatMarkReadRequest: object({ messageIds: { ...arrayOf({ type: ['string', 'integer'], format: 'int64', minimum: 1, maximum: MAX_ID, maxLength: 19, pattern: '^[0-9]+$' }, MAX_MARK_READ_IDS), minItems: 1 } }),
+  ChatMarkReadRequest: object({
+    messageIds: { ...arrayOf({ type: ['string', 'integer'], format: 'int64', minimum: 1, maximum: MAX_ID, maxLength: 19, pattern: '^[0-9]+$' }, MAX_MARK_READ_IDS), minItems: 1 },
+  }),
   ChatTypingRequest: object({ isTyping: bool }),
-  ChatRatingRequest: object(
-    { score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) },
-    ['score'],
-  ),
+  ChatRatingRequest: object({ score, comment: nullable({ type: 'string', maxLength: MAX_RATING_COMMENT_LENGTH }) }, ['score']),
   ChatRating: object({
     id: idString,
     sessionId: idString,
@@ -266,10 +260,11 @@ const widget = {
   }),
   WidgetValidationError: object({
     detail: arrayOf(
-      object(
-        { loc: arrayOf({ type: ['string', 'integer'], format: 'int32', minimum: 0, maximum: 1000, maxLength: 100 }, 10), msg: str, type: text(100), ctx: { type: 'object' } },
-        ['loc', 'msg', 'type'],
-      ),
+      object({ loc: arrayOf({ type: ['string', 'integer'], format: 'int32', minimum: 0, maximum: 1000, maxLength: 100 }, 10), msg: str, type: text(100), ctx: { type: 'object' } }, [
+        'loc',
+        'msg',
+        'type',
+      ]),
       50,
     ),
   }),
@@ -294,7 +289,7 @@ const rooms = {
   RoomMessageCreateRequest: object(
     {
       content: { type: 'string', minLength: 1, maxLength: MAX_CONTENT_LENGTH },
-      is_read: { type: 'boolean', default: false, description: 'Accepted and validated; read state is derived from the other members\' read marks' },
+      is_read: { type: 'boolean', default: false, description: "Accepted and validated; read state is derived from the other members' read marks" },
       sender_id: {
         type: 'integer',
         format: 'int64',
@@ -308,7 +303,13 @@ const rooms = {
   ),
   DrfDetail: object({ detail: str }),
   DrfBadRequest: { anyOf: [ref('DrfFieldErrors'), ref('DrfDetail')], description: 'Field errors, or {"detail"} for a body that is not JSON' },
-  DrfFieldErrors: { type: 'object', additionalProperties: arrayOf(str, 10), minProperties: 1, maxProperties: 20, description: 'Messages per field, e.g. {"content": ["This field may not be blank."]}' },
+  DrfFieldErrors: {
+    type: 'object',
+    additionalProperties: arrayOf(str, 10),
+    minProperties: 1,
+    maxProperties: 20,
+    description: 'Messages per field, e.g. {"content": ["This field may not be blank."]}',
+  },
 };
 
 export const SCHEMAS: Record<string, Schema> = { ...v1, ...chatApi, ...widget, ...rooms };

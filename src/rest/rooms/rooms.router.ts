@@ -98,8 +98,7 @@ const listMessages = (links: LinkConfig) => async (call: RouteCall) => {
   const cursorText = queryParam(req, 'cursor');
   const cursor = cursorText === undefined ? null : decodeRoomCursor(cursorText);
   if (cursorText !== undefined && cursor === null) return drfDetail(res, 404, DRF.invalidCursor);
-  const variables: RoomsMessagesQueryVariables =
-    cursor?.direction === 'newer' ? { roomId: id, first: size, after: cursor.cursor } : { roomId: id, last: size, before: cursor?.cursor ?? null };
+  const variables: RoomsMessagesQueryVariables = cursor?.direction === 'newer' ? { roomId: id, first: size, after: cursor.cursor } : { roomId: id, last: size, before: cursor?.cursor ?? null };
   const data = await call.run(RoomsMessagesDocument, variables);
   if (!data) return;
   const { edges, pageInfo } = data.roomMessages;

@@ -28,7 +28,6 @@ const FIELD_NAMES = {
   sessionId: 'id',
 };
 
-
 type Body = Record<string, unknown>;
 
 /** Laravel-style "string" rule: absent/null allowed unless required; anything else must be a string. */

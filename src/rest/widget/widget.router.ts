@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { RequestContext } from '../../app/context.js';
 import { WidgetMessagesDocument, WidgetSendMessageDocument, WidgetStartSessionDocument, type RestMessageFragment } from '../generated/graphql.js';
 import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
