@@ -85,7 +85,26 @@ export const scenario: Scenario = {
 
         // 1. Throughput: a backlog queued while the endpoint was disabled, spread over 64 sessions (order is per session).
         await client.request('mutation($id: ID!) { disableWebhook(id: $id) { id } }', { id: endpointId }, admin.token);
-        const sample = { message: { id: '1', content: 'x'.repeat(200), senderType: 'USER' } };
+        // A message.created copy as the outbox writes one (deliveries are checked against the event contract).
+        const sample = {
+          message: {
+            id: '1',
+            uuid: '00000000-0000-4000-8000-000000000001',
+            sessionId: '1',
+            senderType: 'USER',
+            senderId: '1',
+            senderUserId: null,
+            senderName: 'Bench',
+            senderUsername: null,
+            content: 'x'.repeat(200),
+            metadata: {},
+            clientMessageId: null,
+            createdAt: new Date().toISOString(),
+            editedAt: null,
+            deletedAt: null,
+            version: 1,
+          },
+        };
         await sql.query(
           `insert into webhook_deliveries (tenant_id, endpoint_id, message_id, event_id, session_id, seq, type, payload, event_created_at, next_attempt_at, retry_from, created_at)
            select w.tenant_id, w.id, 'msg_bench_' || g, g, 1000000 + g % $2, g / $2 + 1, 'message.created', $3::jsonb, now(), now(), now(), now()
