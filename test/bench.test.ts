@@ -20,6 +20,9 @@ interface RunRecord {
 /** Every scenario module in bench/scenarios/. */
 const scenarioFiles = (): string[] => readdirSync(join(process.cwd(), 'bench', 'scenarios')).filter((file) => file.endsWith('.ts'));
 
+/** Longest the quick bench may run: past it the bench and the servers it started are killed, and the test fails showing where it stood. */
+const BENCH_DEADLINE_MS = 390_000;
+
 function runQuickBench(out: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
@@ -27,12 +30,24 @@ function runQuickBench(out: string): Promise<{ code: number | null; output: stri
     delete env.NODE_OPTIONS;
     // Compiled by `pretest` already: recompiling here would rewrite dist/ under the other test
     // files' feet (several start `node dist/src/main.js`).
-    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/bench/run.js', '--quick', '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a deadline takes the servers it spawned down with it.
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/bench/run.js', '--quick', '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
+    const deadline = setTimeout(() => {
+      output += `\n(the quick bench was still running after ${BENCH_DEADLINE_MS} ms: killed)`;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }, BENCH_DEADLINE_MS);
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
+    child.on('close', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, output });
+    });
   });
 }
 

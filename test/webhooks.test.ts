@@ -181,6 +181,29 @@ describe('webhooks', () => {
     expect(summary).toEqual([`message ${public1}`, `read ${public1} by ${admins}`, `message ${public2}`]);
   }, 60_000);
 
+  it('fails a delivery whose stored copy is not a contract event at once, without sending it, and holds nothing of its session behind it', async () => {
+    const hook = await register(['message.created']);
+    const owner = await userWithRole(t, admin, UserRole.USER);
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'a corrupt copy' }, owner.token);
+    // A corrupt row: seq 0 comes before every real event of the session.
+    await t.server.orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into webhook_deliveries (tenant_id, endpoint_id, message_id, event_id, session_id, seq, type, payload, event_created_at, next_attempt_at, retry_from, created_at)
+         select tenant_id, id, 'msg_corrupt', null, ?, 0, 'message.created', '{"message":{"id":1}}'::jsonb, now(), now(), now(), now() from webhook_endpoints where id = ?`,
+        [createSession.id, hook.id],
+      );
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'after the corrupt copy' }, owner.token);
+    await receiver.waitFor((received) => received.some((r) => r.json.sessionId === createSession.id), 'the real message');
+    const failed = async () => (await ok(t.graphqlUrl, WebhookDeliveriesDocument, { webhookId: hook.id, status: 'FAILED' as never }, admin.token)).webhookDeliveries;
+    await until(async () => (await failed()).some((delivery) => delivery.messageId === 'msg_corrupt'), 'the corrupt delivery failed', 10_000);
+    const [corrupt] = (await failed()).filter((delivery) => delivery.messageId === 'msg_corrupt');
+    expect(corrupt!.lastError).toBe('CONTRACT_MISMATCH');
+    expect(corrupt!.attempts).toEqual([]);
+    expect(receiver.received.filter((r) => r.json.sessionId === createSession.id).map((r) => (r.json.data as { message: { content: string } }).message.content)).toEqual(['after the corrupt copy']);
+  });
+
   it('retries through 503s and an outage, then delivers every event in order per session, each repeat with the same webhook-id', async () => {
     const hook = await register([]);
     const owner = await userWithRole(t, admin, UserRole.USER);

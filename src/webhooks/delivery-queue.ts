@@ -187,6 +187,18 @@ export async function recordFailure(
   });
 }
 
+/**
+ * A delivery that can never be sent: its stored copy does not match the event contract (a corrupt
+ * row). Failed at once, `reason` (a short code) as its last error, rather than retried for days; later events of
+ * its session are not held behind it.
+ */
+export async function recordUnsendable(orm: Orm, delivery: ClaimedDelivery, reason: string): Promise<void> {
+  await orm.em
+    .fork()
+    .getConnection()
+    .execute(`update webhook_deliveries set status = 'failed', claim_token = null, last_error = ? where id = ? and claim_token = ?`, [reason, delivery.id, delivery.claimToken]);
+}
+
 /** A delivery an endpoint does not take (a private event for an endpoint that did not ask for them). */
 export async function recordSkipped(orm: Orm, delivery: ClaimedDelivery): Promise<void> {
   await orm.em.fork().getConnection().execute(`update webhook_deliveries set status = 'skipped', claim_token = null where id = ? and claim_token = ?`, [delivery.id, delivery.claimToken]);

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
-import { webhookBody } from '../model/webhook-contract.js';
-import { claimDue, pruneDeliveries, queueEndpointDisabled, recordFailure, recordSkipped, recordSuccess, type ClaimedDelivery } from './delivery-queue.js';
+import { webhookBody, type WebhookBody } from '../model/webhook-contract.js';
+import { claimDue, pruneDeliveries, queueEndpointDisabled, recordFailure, recordSkipped, recordSuccess, recordUnsendable, type ClaimedDelivery } from './delivery-queue.js';
 import { retryDelayMs } from './retry-policy.js';
 import { postWebhook } from './sender.js';
 import { signingSecrets, signWebhook } from './signer.js';
@@ -109,7 +109,14 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const body = webhookBody(delivery, delivery.includePrivate);
+    let body: WebhookBody | null;
+    try {
+      body = webhookBody(delivery, delivery.includePrivate);
+    } catch (error) {
+      this.logger.error({ err: error, deliveryId: delivery.id, webhookId: delivery.endpointId }, 'a webhook delivery does not match the event contract; failed without an attempt');
+      await recordUnsendable(this.orm, delivery, 'CONTRACT_MISMATCH');
+      return;
+    }
     if (body === null) {
       // Not for this endpoint (a note's event, or a mark over notes only, without includePrivate): skipped keeps the order.
       await recordSkipped(this.orm, delivery);
