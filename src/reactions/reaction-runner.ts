@@ -168,12 +168,15 @@ export class ReactionRunner {
     let at: Checkpoint = { tx: claimed.tx, eventId: claimed.event_id };
     // Failures so far of the first event this pass handles (the checkpoint stops right before a failing event).
     let attempts = claimed.attempts;
+    // When the lease was last renewed (with the progress recorded so far).
+    let recordedAt = Date.now();
     try {
       while (!this.stopped) {
         const rows = await connection.execute<OutboxRow[]>(
-          `select id::text as id, tx::text as tx, type from session_events
-            where tx is not null and (tx, id) > (?::xid8, ?::bigint) and tx < pg_snapshot_xmin(pg_current_snapshot())
-            order by tx, id limit ?`,
+          // Ordered by the columns, not by the text aliases (which would sort '1002' before '994').
+          `select e.id::text as id, e.tx::text as tx, e.type from session_events e
+            where e.tx is not null and (e.tx, e.id) > (?::xid8, ?::bigint) and e.tx < pg_snapshot_xmin(pg_current_snapshot())
+            order by e.tx, e.id limit ?`,
           [at.tx, at.eventId, BATCH_SIZE],
         );
         if (rows.length === 0) {
@@ -182,23 +185,24 @@ export class ReactionRunner {
         }
         const wanted = rows.filter((row) => reaction.events === undefined || (reaction.events as readonly string[]).includes(row.type));
         const events = await this.load(wanted.map((row) => row.id));
-        let recordedAt = Date.now();
         for (const row of rows) {
           const event = events.get(row.id);
           if (event) {
+            // Progress is recorded (and the lease renewed) before a handler whenever RECORD_EVERY_MS
+            // passed since the last time, and at the batch's end: a slow database or handler never
+            // lets the lease run out unrenewed, and a takeover repeats at most that much.
+            if (Date.now() - recordedAt >= RECORD_EVERY_MS) {
+              if (!(await this.advance(reaction.name, at))) return;
+              recordedAt = Date.now();
+            }
             const outcome = await this.handleOne(reaction, event, at, attempts);
             if (outcome === 'retry') return;
             attempts = 0;
           }
           at = { tx: row.tx, eventId: row.id };
-          // Recorded at least every RECORD_EVERY_MS within a batch (which also renews the lease), and
-          // at its end: a takeover repeats at most that much, which at-least-once handlers absorb.
-          if (event && Date.now() - recordedAt >= RECORD_EVERY_MS) {
-            if (!(await this.advance(reaction.name, at))) return;
-            recordedAt = Date.now();
-          }
         }
         if (!(await this.advance(reaction.name, at))) return;
+        recordedAt = Date.now();
         if (rows.length < BATCH_SIZE) {
           this.observer?.lag(reaction.name, 0);
           return;
