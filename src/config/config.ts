@@ -91,11 +91,19 @@ export interface Config {
   /** RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_SECONDS: requests per identity per window on each operation and route. Defaults 60 / 60. */
   readonly rateLimit: { max: number; windowMs: number; overrides: Readonly<Record<string, number>> };
   /**
-   * WS_MAX_PAYLOAD_BYTES (64 KiB), WS_MAX_SUBSCRIPTIONS (20 per connection), WS_INIT_TIMEOUT_MS
-   * (3000: a socket that sends no connection_init in time is closed with 4408).
+   * WS_MAX_PAYLOAD_BYTES: largest WebSocket frame accepted; a larger one closes the socket with 1009. Default 64 KiB.
+   * WS_MAX_SUBSCRIPTIONS: subscriptions one graphql-ws connection may hold at once. Default 20.
+   * WS_INIT_TIMEOUT_MS: a socket that sends no connection_init within it is closed with 4408. Default 3000.
    */
   readonly websocket: { maxPayloadBytes: number; maxSubscriptions: number; initTimeoutMs: number };
-  /** QUERY_MAX_DEPTH, QUERY_MAX_ALIASES, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, QUERY_MAX_COST: GraphQL document limits, on HTTP and WebSocket alike. */
+  /**
+   * GraphQL document limits, checked before any resolver runs, on HTTP and WebSocket alike.
+   * QUERY_MAX_DEPTH: deepest nesting of selections. Default 10.
+   * QUERY_MAX_ALIASES: most aliases in one document. Default 15.
+   * QUERY_MAX_TOKENS: most lexical tokens in one document (the parser stops past it). Default 2000.
+   * QUERY_MAX_DIRECTIVES: most directives in one document. Default 10.
+   * QUERY_MAX_COST: highest estimated cost (graphql-armor's cost limit). Default 5000.
+   */
   readonly queryLimits: { depth: number; aliases: number; tokens: number; directives: number; cost: number };
   /** Attachment uploads: where they are stored and what is accepted. */
   readonly uploads: UploadConfig;
@@ -120,19 +128,19 @@ export interface Config {
    * `localhost,127.0.0.1,[::1]` (local development); any other Host gets root-relative links.
    */
   readonly allowedHosts: readonly string[];
-  /** Outbound webhooks: delivery, retries and what targets may be reached (README, Webhooks and API keys). */
+  /** Outbound webhooks: delivery, retries and what targets may be reached (docs/webhooks.md). */
   readonly webhooks: WebhookConfig;
   /** CANNED_RESPONSES_MAX: most canned responses one tenant may have; creating one more is CONFLICT CANNED_RESPONSE_LIMIT. Default 1000. */
   readonly cannedResponsesMax: number;
   /**
-   * Agent capacity and presence (README "Availability and auto-assignment").
+   * Agent capacity and presence (docs/desk.md, "Availability and auto-assignment").
    * AGENT_DEFAULT_CAPACITY (3): active support sessions an agent takes until an admin sets their own.
    * AGENT_MAX_CAPACITY (50): the most setAgentCapacity accepts.
    * PRESENCE_TTL_SECONDS (30): with Redis, a connection's presence entry lives this long unless its
    * node refreshes it (every third of it), so a node that dies stops counting as online within it.
    */
   readonly assignment: { defaultCapacity: number; maxCapacity: number; presenceTtlSeconds: number };
-  /** Reactions and durable timers (README "Reactions and timers"). */
+  /** Reactions and durable timers (docs/architecture.md, "Reactions and timers"). */
   readonly reactions: ReactionConfig;
 }
 
