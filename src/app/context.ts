@@ -25,6 +25,7 @@ import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { CannedResponseService } from '../canned/canned-response.service.js';
+import { BusinessHoursService } from '../hours/business-hours.service.js';
 import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
@@ -68,6 +69,7 @@ export interface RequestContext {
   /** Unread counts and the staff/admin inbox. */
   readonly inbox: InboxService;
   readonly cannedResponses: CannedResponseService;
+  readonly businessHours: BusinessHoursService;
   readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
@@ -109,6 +111,7 @@ type Built = {
   apiKeys?: ApiKeyService;
   inbox?: InboxService;
   cannedResponses?: CannedResponseService;
+  businessHours?: BusinessHoursService;
   assignment?: AssignmentService;
 };
 
@@ -225,6 +228,9 @@ class RequestScope implements RequestContext {
   }
   get cannedResponses(): CannedResponseService {
     return this.service('cannedResponses', (scope) => new CannedResponseService(scope, this.deps));
+  }
+  get businessHours(): BusinessHoursService {
+    return this.service('businessHours', (scope) => new BusinessHoursService(scope));
   }
   get assignment(): AssignmentService {
     return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));

@@ -14,6 +14,7 @@ import { WebhookResolver } from './webhook.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
 import { InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
 import { CannedResponseResolver } from './canned-response.resolver.js';
+import { BusinessHoursResolver } from './business-hours.resolver.js';
 import { RatingResolver } from './rating.resolver.js';
 import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
 import './enums.js';
@@ -35,6 +36,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       WebhookResolver,
       ApiKeyResolver,
       CannedResponseResolver,
+      BusinessHoursResolver,
       RatingResolver,
       InboxResolver,
       SessionUnreadResolver,

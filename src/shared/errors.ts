@@ -116,6 +116,10 @@ export const ERROR_CATALOGUE = {
   UPLOAD_INTERRUPTED: ['BAD_USER_INPUT', 'The upload did not complete'],
   INVALID_MULTIPART: ['BAD_USER_INPUT', 'The multipart request is malformed'],
   CSRF_PREFLIGHT_REQUIRED: ['BAD_USER_INPUT', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF prevention)'],
+  UNKNOWN_TIME_ZONE: ['BAD_USER_INPUT', 'The time zone is not an IANA time zone name'],
+  EMPTY_OPENING: ['BAD_USER_INPUT', 'An opening must close at another time than it opens'],
+  OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
+  TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)
   GRAPHQL_PARSE_FAILED: ['BAD_USER_INPUT', 'The document could not be parsed'],
   GRAPHQL_VALIDATION_FAILED: ['BAD_USER_INPUT', 'The document is not valid against the schema'],

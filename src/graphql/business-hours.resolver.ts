@@ -1,0 +1,30 @@
+import { GraphQLDate } from 'graphql-scalars';
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../app/context.js';
+import { BusinessHoursType, OpeningInput } from './business-hours.types.js';
+
+/** Business hours; the rules are BusinessHoursService's (admins write, anyone signed in to the tenant reads). */
+@Resolver()
+export class BusinessHoursResolver {
+  @Query(() => BusinessHoursType, { nullable: true, description: "The tenant's business hours; null when none are set (open around the clock). Anyone signed in, guests included" })
+  async businessHours(@Ctx() ctx: RequestContext): Promise<BusinessHoursType | null> {
+    const view = await ctx.businessHours.get();
+    return view ? BusinessHoursType.from(view) : null;
+  }
+
+  @Mutation(() => BusinessHoursType, { description: "Admins: replace the tenant's business hours" })
+  async setBusinessHours(
+    @Arg('timeZone', () => String, { description: 'IANA time zone name, e.g. Europe/Berlin' }) timeZone: string,
+    @Arg('weekly', () => [OpeningInput], { description: 'At most 50 openings; they may touch but not overlap' }) weekly: OpeningInput[],
+    @Ctx() ctx: RequestContext,
+    @Arg('holidays', () => [GraphQLDate], { nullable: true, description: 'Local dates (at most 400) on which no opening starts' }) holidays?: Date[] | null,
+  ): Promise<BusinessHoursType> {
+    const dates = holidays?.map((date) => date.toISOString().slice(0, 10));
+    return BusinessHoursType.from(await ctx.businessHours.set({ timeZone, weekly, holidays: dates }));
+  }
+
+  @Mutation(() => Boolean, { description: 'Admins: remove the business hours (open around the clock again); false when none were set' })
+  async clearBusinessHours(@Ctx() ctx: RequestContext): Promise<boolean> {
+    return ctx.businessHours.clear();
+  }
+}
