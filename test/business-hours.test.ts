@@ -2,8 +2,19 @@ import { Temporal } from 'temporal-polyfill';
 import { afterOpenTime, isOpenAt, openingAtOrAfter, openTimeBetween, type Opening, type Schedule, scheduleOf } from '../src/hours/schedule.js';
 import { UserRole, Weekday } from '../src/shared/enums.js';
 import { DomainError } from '../src/shared/errors.js';
-import { BusinessHoursDocument, BusinessHoursOpenAtDocument, ClearBusinessHoursDocument, SetBusinessHoursDocument } from './generated/graphql.js';
+import {
+  AutoReplyDocument,
+  BusinessHoursDocument,
+  BusinessHoursOpenAtDocument,
+  ClearBusinessHoursDocument,
+  CreateSessionDocument,
+  SendMessageDocument,
+  SessionMessagesWithAutomaticDocument,
+  SetAutoReplyDocument,
+  SetBusinessHoursDocument,
+} from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
+import { eventually } from './helpers/deadline.js';
 import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -232,5 +243,95 @@ describe('business hours over GraphQL', () => {
     const { errors } = await gql(t.graphqlUrl, SetBusinessHoursDocument, { timeZone: 'UTC', weekly: [...weekly, { day: Weekday.MONDAY, opens: '16:00', closes: '18:00' }] }, admin.token);
     expect(errors?.[0]?.extensions?.fields).toEqual({ weekly: expect.stringContaining('overlap') });
     expect((await ok(t.graphqlUrl, BusinessHoursDocument, {}, admin.token)).businessHours).toMatchObject({ timeZone: 'Asia/Tokyo', weekly });
+  });
+});
+
+describe('out-of-hours auto-replies', () => {
+  let t: TestServer;
+  let admin: Actor;
+  let staff: Actor;
+  let customer: Actor;
+
+  const everyDay = Object.values(Weekday).map((day) => ({ day, opens: '00:00', closes: '24:00' }));
+  const utcDate = (offset: number) => new Date(Date.now() + offset * 24 * HOUR).toISOString().slice(0, 10);
+  /** Open every day but today and the next two (UTC): closed now, for long enough to test. */
+  const closeForNow = () => ok(t.graphqlUrl, SetBusinessHoursDocument, { timeZone: 'UTC', weekly: everyDay, holidays: [utcDate(-1), utcDate(0), utcDate(1), utcDate(2)] }, admin.token);
+  const openForNow = () => ok(t.graphqlUrl, SetBusinessHoursDocument, { timeZone: 'UTC', weekly: everyDay }, admin.token);
+  const messagesOf = async (sessionId: string, token: string) => await ok(t.graphqlUrl, SessionMessagesWithAutomaticDocument, { sessionId }, token);
+  const automaticIn = async (sessionId: string, token: string) => (await messagesOf(sessionId, token)).messagesPage.items.filter((m) => m.automatic);
+
+  beforeAll(async () => {
+    t = await startTestServer({ env: { REACTIONS_POLL_INTERVAL_MS: '50' } });
+    admin = await loginAdmin(t);
+    staff = await userWithRole(t, admin, UserRole.STAFF);
+    customer = await userWithRole(t, admin, UserRole.USER);
+  });
+  afterAll(() => t.dispose());
+
+  it('is set by admins, read by staff, and needs its text to be turned on', async () => {
+    expect((await ok(t.graphqlUrl, AutoReplyDocument, {}, staff.token)).autoReply).toEqual({ enabled: false, outOfHours: null });
+    const { errors } = await gql(t.graphqlUrl, SetAutoReplyDocument, { enabled: true }, admin.token);
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'BLANK' });
+    expect((await gql(t.graphqlUrl, SetAutoReplyDocument, { enabled: true, outOfHours: 'x'.repeat(2001) }, admin.token)).errors?.[0]?.extensions?.reason).toBe('TOO_LONG');
+    expect((await gql(t.graphqlUrl, SetAutoReplyDocument, { enabled: true, outOfHours: 'hi' }, staff.token)).errors?.[0]?.extensions?.reason).toBe('ADMIN_ONLY');
+    expect((await gql(t.graphqlUrl, AutoReplyDocument, {}, customer.token)).errors?.[0]?.extensions?.reason).toBe('STAFF_ONLY');
+    const on = await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: true, outOfHours: '  We are closed; we answer when we open.  ' }, admin.token);
+    expect(on.setAutoReply).toEqual({ enabled: true, outOfHours: 'We are closed; we answer when we open.' });
+    // Off keeps the text for the next time it is turned on.
+    expect((await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: false }, admin.token)).setAutoReply).toEqual({ enabled: false, outOfHours: 'We are closed; we answer when we open.' });
+    expect((await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: true }, admin.token)).setAutoReply.enabled).toBe(true);
+  });
+
+  it('answers a customer who writes while closed, once per closed period, as an automatic system message', async () => {
+    await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: true, outOfHours: 'We are closed right now.' }, admin.token);
+    await closeForNow();
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'night owl' }, customer.token);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'hello?' }, customer.token);
+    const [reply] = await eventually(
+      () => automaticIn(createSession.id, customer.token),
+      (found) => found.length > 0,
+      20_000,
+      'the auto-reply',
+    );
+    expect(reply).toMatchObject({ content: 'We are closed right now.', senderType: 'SYSTEM', senderName: 'System', senderUserId: null, automatic: true, private: false });
+    // It is news for the customer (unread), and staff see it too.
+    expect((await messagesOf(createSession.id, customer.token)).session.unreadCount).toBe(1);
+    // A second message in the same closed period gets no second reply; a guest's conversation gets its own.
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'anyone?' }, customer.token);
+    const guest = await guestSession(t);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: guest.sessionId, content: 'hi from a guest' }, guest.token);
+    await eventually(
+      () => automaticIn(guest.sessionId, guest.token),
+      (found) => found.length === 1,
+      20_000,
+      "the guest's auto-reply",
+    );
+    // Everything the customer wrote was handled by the reaction by now (events are handled in order); still one reply.
+    expect(await automaticIn(createSession.id, customer.token)).toHaveLength(1);
+  });
+
+  it('stays silent while open, for staff messages and notes, and when turned off', async () => {
+    await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: true, outOfHours: 'Closed.' }, admin.token);
+    await openForNow();
+    const open = (await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'daytime' }, customer.token)).createSession;
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: open.id, content: 'hello in the day' }, customer.token);
+
+    await closeForNow();
+    await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: false }, admin.token);
+    const off = (await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'off' }, customer.token)).createSession;
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: off.id, content: 'hello while off' }, customer.token);
+
+    // A marker: a session that does get its reply after the ones above, so the reaction has passed them.
+    await ok(t.graphqlUrl, SetAutoReplyDocument, { enabled: true }, admin.token);
+    const marker = (await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'marker' }, customer.token)).createSession;
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: marker.id, content: 'marker' }, customer.token);
+    await eventually(
+      () => automaticIn(marker.id, customer.token),
+      (found) => found.length === 1,
+      20_000,
+      'the marker session auto-reply',
+    );
+    expect(await automaticIn(open.id, customer.token)).toEqual([]);
+    expect(await automaticIn(off.id, customer.token)).toEqual([]);
   });
 });

@@ -26,6 +26,7 @@ import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { CannedResponseService } from '../canned/canned-response.service.js';
 import { BusinessHoursService } from '../hours/business-hours.service.js';
+import { AutoReplyService } from '../hours/auto-reply.service.js';
 import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
@@ -70,6 +71,7 @@ export interface RequestContext {
   readonly inbox: InboxService;
   readonly cannedResponses: CannedResponseService;
   readonly businessHours: BusinessHoursService;
+  readonly autoReply: AutoReplyService;
   readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
@@ -112,6 +114,7 @@ type Built = {
   inbox?: InboxService;
   cannedResponses?: CannedResponseService;
   businessHours?: BusinessHoursService;
+  autoReply?: AutoReplyService;
   assignment?: AssignmentService;
 };
 
@@ -231,6 +234,9 @@ class RequestScope implements RequestContext {
   }
   get businessHours(): BusinessHoursService {
     return this.service('businessHours', (scope) => new BusinessHoursService(scope));
+  }
+  get autoReply(): AutoReplyService {
+    return this.service('autoReply', (scope) => new AutoReplyService(scope));
   }
   get assignment(): AssignmentService {
     return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));

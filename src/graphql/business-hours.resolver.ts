@@ -1,7 +1,7 @@
 import { GraphQLDate } from 'graphql-scalars';
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import { BusinessHoursType, OpeningInput } from './business-hours.types.js';
+import { AutoReplyType, BusinessHoursType, OpeningInput } from './business-hours.types.js';
 
 /** Business hours; the rules are BusinessHoursService's (admins write, anyone signed in to the tenant reads). */
 @Resolver()
@@ -21,6 +21,23 @@ export class BusinessHoursResolver {
   ): Promise<BusinessHoursType> {
     const dates = holidays?.map((date) => date.toISOString().slice(0, 10));
     return BusinessHoursType.from(await ctx.businessHours.set({ timeZone, weekly, holidays: dates }));
+  }
+
+  @Query(() => AutoReplyType, { description: "Staff and admins: the tenant's out-of-hours auto-reply" })
+  async autoReply(@Ctx() ctx: RequestContext): Promise<AutoReplyType> {
+    return Object.assign(new AutoReplyType(), await ctx.autoReply.get());
+  }
+
+  @Mutation(() => AutoReplyType, {
+    description:
+      'Admins: turn the out-of-hours auto-reply on or off. A customer who writes while the business hours say closed gets `outOfHours` once per closed period per session, as an automatic message',
+  })
+  async setAutoReply(
+    @Arg('enabled', () => Boolean) enabled: boolean,
+    @Ctx() ctx: RequestContext,
+    @Arg('outOfHours', () => String, { nullable: true, description: 'The reply; absent keeps the stored text' }) outOfHours?: string | null,
+  ): Promise<AutoReplyType> {
+    return Object.assign(new AutoReplyType(), await ctx.autoReply.set({ enabled, outOfHours }));
   }
 
   @Mutation(() => Boolean, { description: 'Admins: remove the business hours (open around the clock again); false when none were set' })

@@ -30,6 +30,15 @@ export class OpeningType {
   closes!: string;
 }
 
+@ObjectType('AutoReply', { description: 'The out-of-hours auto-reply: sent once per closed period per session to a customer who writes while the team is closed' })
+export class AutoReplyType {
+  @Field(() => Boolean)
+  enabled!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The text of the reply (at most 2000 characters)' })
+  outOfHours!: string | null;
+}
+
 @ObjectType('BusinessHours', { description: "A tenant's opening hours: a weekly schedule in one IANA time zone, daylight-saving changes included, minus holidays" })
 export class BusinessHoursType {
   @Field(() => String, { description: 'IANA time zone name, e.g. Europe/Berlin' })

@@ -107,6 +107,7 @@ export function messageFromDto(dto: MessageDto): MessageType {
     deletedAt: date(dto.deletedAt),
     version: dto.version ?? 1,
     private: dto.private ?? false,
+    automatic: dto.automatic ?? false,
     read: false,
     status: DeliveryStatus.SENT,
   });

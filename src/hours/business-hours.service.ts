@@ -1,3 +1,4 @@
+import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { BusinessHours } from '../model/business-hours.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
@@ -5,6 +6,12 @@ import { UserRole } from '../shared/enums.js';
 import { unauthenticated } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { isOpenAt, type Opening, openingAtOrAfter, type Schedule, scheduleOf } from './schedule.js';
+
+/** A tenant's schedule, for the desk's own work (auto-replies, SLA clocks), whatever tenant `em` is scoped to; null: open around the clock. */
+export async function loadSchedule(em: Db, tenantId: string): Promise<Schedule | null> {
+  const row = await em.findOne(BusinessHours, { tenant: tenantId }, { filters: false });
+  return row ? { timeZone: row.timeZone, openings: row.openings, holidays: row.holidays } : null;
+}
 
 /** What a reader gets: the schedule and where "now" stands in it. */
 export interface BusinessHoursView {
@@ -33,12 +40,6 @@ export class BusinessHoursService {
     private readonly scope: Scope,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** The tenant's schedule for other services (SLA clocks, auto-replies), whatever tenant the scope reads; null: always open. */
-  async scheduleOf(tenantId: string): Promise<Schedule | null> {
-    const row = await this.scope.em.findOne(BusinessHours, { tenant: tenantId }, { filters: false });
-    return row ? { timeZone: row.timeZone, openings: row.openings, holidays: row.holidays } : null;
-  }
 
   async get(): Promise<BusinessHoursView | null> {
     const viewer = this.scope.viewer;

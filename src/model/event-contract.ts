@@ -40,6 +40,8 @@ export interface MessageDto {
   version?: number;
   /** A private note (staff, admins and bots only); absent in events recorded before notes existed. */
   private?: boolean;
+  /** Sent by the desk itself (an auto-reply); absent in events recorded before automatic messages existed. */
+  automatic?: boolean;
   /** Present when the attachments were loaded; [] once deleted. */
   attachments?: AttachmentDto[];
 }

@@ -41,6 +41,7 @@ function isMessageDto(value: unknown): value is MessageDto {
     isStringOrNull(value.editedAt) &&
     isStringOrNull(value.deletedAt) &&
     isOptional(value.private, (flag): flag is boolean => typeof flag === 'boolean') &&
+    isOptional(value.automatic, (flag): flag is boolean => typeof flag === 'boolean') &&
     isOptional(value.attachments, Array.isArray)
   );
 }

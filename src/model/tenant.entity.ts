@@ -34,6 +34,13 @@ export class Tenant {
   @Property({ type: 'boolean', default: false })
   autoAssign: boolean & Opt = false;
 
+  /** Out-of-hours auto-reply (hours/auto-reply.reaction.ts): on, and its text. */
+  @Property({ type: 'boolean', default: false })
+  autoReplyEnabled: boolean & Opt = false;
+
+  @Property({ type: 'text', nullable: true })
+  autoReplyOutOfHours: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 }

@@ -17,6 +17,7 @@ import { Migration20261207180000_reactions_timers } from './Migration20261207180
 import { Migration20261207190000_marks_on_notes } from './Migration20261207190000_marks_on_notes.js';
 import { Migration20261207200000_length_limits } from './Migration20261207200000_length_limits.js';
 import { Migration20261208100000_business_hours } from './Migration20261208100000_business_hours.js';
+import { Migration20261208110000_auto_replies } from './Migration20261208110000_auto_replies.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   { name: 'Migration20261207190000_marks_on_notes', class: Migration20261207190000_marks_on_notes },
   { name: 'Migration20261207200000_length_limits', class: Migration20261207200000_length_limits },
   { name: 'Migration20261208100000_business_hours', class: Migration20261208100000_business_hours },
+  { name: 'Migration20261208110000_auto_replies', class: Migration20261208110000_auto_replies },
 ];
