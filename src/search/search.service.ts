@@ -76,7 +76,7 @@ interface RankedRow {
 }
 
 /**
- * Full-text search (README "Search"): messages by content, sessions by subject, tags and who the
+ * Full-text search (docs/search.md): messages by content, sessions by subject, tags and who the
  * customer is, always within what the viewer may read. Raw SQL, so the tenant is stated in every
  * query (`tenant_id = ?`): the ORM's tenant filter does not apply to it.
  */
