@@ -18,12 +18,11 @@ import type { Telemetry } from './telemetry.js';
 import { PROBE_PATHS } from './trace.js';
 
 /**
- * GraphQL resolver spans reach this deep: root fields (`sendMessage`) and the fields directly under
- * them that have resolvers of their own. Deeper fields, trivial resolvers (a property read) and
- * the items of lists (merged into one span per field) get none: a page of messages is one span,
- * not one per message and field.
+ * GraphQL resolver spans reach this deep: root fields (`sendMessage`) only. type-graphql gives
+ * every field a resolver, so a deeper limit would make a span per field of every object returned;
+ * the root field's span covers the work beneath it (its queries are its children).
  */
-const GRAPHQL_RESOLVER_DEPTH = 2;
+const GRAPHQL_RESOLVER_DEPTH = 1;
 
 function sampler({ kind, ratio }: TracingConfig['sampler']): Sampler {
   const root = (base: string): Sampler => (base === 'always_off' ? new AlwaysOffSampler() : base === 'traceidratio' ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler());
@@ -52,11 +51,13 @@ export function startTracing(config: TracingConfig & { endpoint: string }): Tele
     instrumentations: [
       // Probes poll every few seconds; a trace each would bury the ones worth reading.
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => PROBE_PATHS.has(loggablePath(request.url ?? '')) }),
-      // Route and handler spans; the dozen middlewares every request passes add nothing to read.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      // Names the HTTP span by its route and times REST handlers; the middlewares and routers every
+      // request passes through (a dozen) would add a span each and nothing to read.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
       new GraphQLInstrumentation({ depth: GRAPHQL_RESOLVER_DEPTH, ignoreTrivialResolveSpans: true, mergeItems: true, allowValues: false }),
       // Background pollers (webhooks, reactions, pruning) query all the time: only queries inside a traced operation count.
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      // Pool checkouts are not worth a span each; the queries are.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true }),
       // The command name only: arguments carry keys, tokens and payloads.
       new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
