@@ -11,6 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { register as registerLoaderHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
+import { register as registerModuleHooks } from 'node:module';
 import type { TracingConfig } from '../config/config.js';
 import { loggablePath } from './logger.js';
 import { TraceHeadersPropagator } from './propagation.js';
@@ -32,12 +33,13 @@ function sampler({ kind, ratio }: TracingConfig['sampler']): Sampler {
 /**
  * The OpenTelemetry SDK, loaded only when tracing is on (telemetry.ts). The app is ESM, so the
  * instrumentations can patch only through a module loader hook: import-in-the-middle's, in-thread
- * (`module.registerHooks`), registered before any instrumented module is imported. CommonJS
- * packages (pg, ioredis, graphql 16, express) are patched on `require` as well.
+ * (`module.registerHooks`; on a Node.js before 24.11.1, its loader thread through `module.register`),
+ * registered before any instrumented module is imported. CommonJS packages (pg, ioredis,
+ * graphql 16, express) are patched on `require` as well.
  */
 export function startTracing(config: TracingConfig & { endpoint: string }): Telemetry {
-  if (!supportsSyncHooks()) throw new Error('OpenTelemetry tracing needs Node.js 24.11.1 or later (module.registerHooks)');
-  registerLoaderHooks();
+  if (supportsSyncHooks()) registerLoaderHooks();
+  else registerModuleHooks('import-in-the-middle/hook.mjs', import.meta.url);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new TraceHeadersPropagator());
   const provider = new TracerProvider({
