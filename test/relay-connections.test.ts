@@ -271,7 +271,7 @@ describe('Relay connections', () => {
   });
 
   it('keeps the old fields answering as before, from the same pages, and marks them deprecated in introspection', async () => {
-    const inbox = connectionOf((await ok(t.graphqlUrl, InboxConnectionDocument, { filter: { assignee: 'ME' }, first: PAGE }, agent.token)), 'inboxConnection');
+    const inbox = connectionOf(await ok(t.graphqlUrl, InboxConnectionDocument, { filter: { assignee: 'ME' }, first: PAGE }, agent.token), 'inboxConnection');
     const oldInbox = (await ok(t.graphqlUrl, InboxPageDocument, { filter: { assignee: 'ME' }, first: PAGE }, agent.token)).inbox;
     expect(oldInbox.edges.map((edge) => [edge.cursor, edge.node.session.id])).toEqual(inbox.edges.map((edge) => [edge.cursor, idOf(edge.node)]));
     expect([oldInbox.hasNextPage, oldInbox.endCursor]).toEqual([true, inbox.pageInfo.endCursor]);
@@ -316,16 +316,28 @@ describe('Relay connections', () => {
     };
     const pairs = [
       {
-        old: () => outcome(InboxPageDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { inbox: { edges: { node: { session: { id: string } } }[] } }) => data.inbox.edges.map((edge) => edge.node)),
-        now: () => outcome(InboxConnectionDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { inboxConnection: Connection }) => data.inboxConnection.edges.map((edge) => edge.node)),
+        old: () =>
+          outcome(InboxPageDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { inbox: { edges: { node: { session: { id: string } } }[] } }) =>
+            data.inbox.edges.map((edge) => edge.node),
+          ),
+        now: () =>
+          outcome(InboxConnectionDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { inboxConnection: Connection }) => data.inboxConnection.edges.map((edge) => edge.node)),
       },
       {
         old: () => outcome(CannedResponsesDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { cannedResponses: { items: { id: string }[] } }) => data.cannedResponses.items),
         now: () =>
-          outcome(CannedResponsesConnectionDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { cannedResponsesConnection: Connection }) => data.cannedResponsesConnection.edges.map((edge) => edge.node)),
+          outcome(CannedResponsesConnectionDocument as TypedDocumentNode<unknown, Vars>, { first: 100 }, token, (data: { cannedResponsesConnection: Connection }) =>
+            data.cannedResponsesConnection.edges.map((edge) => edge.node),
+          ),
       },
       {
-        old: () => outcome(WebhookDeliveriesDocument as TypedDocumentNode<unknown, Vars>, { webhookId: ids.webhook, limit: 100 }, token, (data: { webhookDeliveries: { id: string }[] }) => data.webhookDeliveries),
+        old: () =>
+          outcome(
+            WebhookDeliveriesDocument as TypedDocumentNode<unknown, Vars>,
+            { webhookId: ids.webhook, limit: 100 },
+            token,
+            (data: { webhookDeliveries: { id: string }[] }) => data.webhookDeliveries,
+          ),
         now: () =>
           outcome(WebhookDeliveriesConnectionDocument as TypedDocumentNode<unknown, Vars>, { webhookId: ids.webhook, first: 100 }, token, (data: { webhookDeliveriesConnection: Connection }) =>
             data.webhookDeliveriesConnection.edges.map((edge) => edge.node),

@@ -126,7 +126,10 @@ export class InboxConnectionType {
   tabs!: () => Promise<InboxTabs>;
 
   static from(page: InboxPage, viewer: Viewer): InboxConnectionType {
-    return Object.assign(new InboxConnectionType(), mapNodes(page, (row) => InboxRowType.from(row, viewer)));
+    return Object.assign(
+      new InboxConnectionType(),
+      mapNodes(page, (row) => InboxRowType.from(row, viewer)),
+    );
   }
 }
 
