@@ -12,7 +12,7 @@ import { StatsResolver } from './stats.resolver.js';
 import { WidgetResolver } from './widget.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
-import { InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
+import { InboxPageTabsResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
 import { CannedResponseResolver } from './canned-response.resolver.js';
 import { RatingResolver } from './rating.resolver.js';
 import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
@@ -37,6 +37,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       CannedResponseResolver,
       RatingResolver,
       InboxResolver,
+      InboxPageTabsResolver,
       SessionUnreadResolver,
       UserUnreadResolver,
       AssignmentResolver,
