@@ -128,19 +128,10 @@ describe('GraphiQL at GET /graphql', () => {
           await openTab(page, index, (text) => text === tab.query);
           if (tab.variables?.includes(PASSWORD_PLACEHOLDER)) await setEditor(page, VARIABLES_EDITOR, tab.variables.replace(PASSWORD_PLACEHOLDER, ADMIN_PASSWORD));
           if (/^\s*subscription\b/m.test(tab.query)) {
-            await run(page);
-            // The stream is open once the socket subscribed; send over HTTP until the event shows (the first may precede it).
+            // A message sent over HTTP with the page's own sign-in shows up live.
             const { token } = (await storage(page, SIGN_IN_KEY)) as { token: string };
             const { sessionId } = (await storage(page, SHARED_KEY)) as { sessionId: string };
-            const live = await eventually(
-              async () => {
-                await ok(fresh.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen in GraphiQL' }, token);
-                return resultText(page);
-              },
-              (text) => text.includes('seen in GraphiQL'),
-              20_000,
-              `the subscription tab (${index}) showing the message`,
-            );
+            const live = await liveResult(page, () => ok(fresh.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen in GraphiQL' }, token), 'seen in GraphiQL');
             expect(live).toContain('MessageEvent');
             expect(live).not.toContain('"errors"');
             await page.click('.graphiql-execute-button'); // stop
@@ -269,14 +260,7 @@ describe('GraphiQL at GET /graphql', () => {
         expect(await runForResult(page, 'the query with its own header')).toEqual({ data: { me: { username: expect.stringMatching(/^staff/), role: 'STAFF' } } });
 
         await openTab(page, 1, (text) => text.startsWith('subscription Live'));
-        await run(page);
-        const live = await eventually(
-          async () => {
-            await ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen with the tab header' }, customer.token);
-            return resultText(page);
-          },
-          (text) => text.includes('seen with the tab header'),
-        );
+        const live = await liveResult(page, () => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content: 'seen with the tab header' }, customer.token), 'seen with the tab header');
         expect(live).toContain('MessageEvent');
         expect(foreign).toEqual([]);
         expect(problems).toEqual([]);
@@ -400,6 +384,31 @@ async function runForResult(page: Page, what: string): Promise<{ data?: Record<s
     `a result for ${what}`,
   );
   return JSON.parse(text);
+}
+
+/**
+ * Runs the active (subscription) tab and calls `send` until one of the results it shows contains
+ * `text` (the stream is open once the socket subscribed, so the first send may precede it). Every
+ * result is recorded as it appears: a later event (a read receipt) replaces it in the pane.
+ */
+async function liveResult(page: Page, send: () => Promise<unknown>, text: string): Promise<string> {
+  await page.evaluate(() => {
+    const win = globalThis as any;
+    const editor = win.document.querySelector('.result-window .CodeMirror').CodeMirror;
+    win.resultsSeen = [];
+    editor.on('change', () => win.resultsSeen.push(editor.getValue()));
+  });
+  await run(page);
+  const seen = await eventually(
+    async () => {
+      await send();
+      return page.evaluate<string[]>('window.resultsSeen');
+    },
+    (results) => results.some((result) => result.includes(text)),
+    20_000,
+    `a subscription result with "${text}"`,
+  );
+  return seen.find((result) => result.includes(text))!;
 }
 
 /** The result pane's text (GraphiQL 3 renders it in a CodeMirror 5 editor). */
