@@ -137,11 +137,11 @@ function render(message?: string): void {
   bar.signedIn.hidden = signIn === null;
   if (signIn) {
     bar.who.textContent = `${signIn.user.username} (${signIn.user.role})`;
-    bar.expiry.textContent = `token renews itself until ${new Date(signIn.refreshExpiresAt).toLocaleString()} (access token valid until ${clock(signIn.expiresAt)})`;
+    bar.expiry.textContent = `· access token valid until ${clock(signIn.expiresAt)}, renewed automatically until ${new Date(signIn.refreshExpiresAt).toLocaleDateString()}`;
   }
   if (message !== undefined) bar.status.textContent = message;
   const shared = Object.entries(sharedValues());
-  bar.shared.textContent = shared.length === 0 ? '' : `Shared variables: ${shared.map(([name, value]) => `$${name} = ${JSON.stringify(value)}`).join(', ')}`;
+  bar.shared.textContent = shared.length === 0 ? '' : `Shared variables: ${shared.map(([name, value]) => `$${name} = ${JSON.stringify(value)}`).join(', ')} (a tab's own Variables win)`;
 }
 
 function keep(pair: SignIn): SignIn {
