@@ -5,7 +5,8 @@
 // server, opens a session, gets a piped line back over the live stream and exits; joins that
 // session again (history, then a new line); and leaves with exit 0 on SIGINT while stdin stays
 // open. Where Node strips types, the TypeScript example runs the same round trip; `tsc --noEmit`
-// checks it and a small consumer file against the installed declarations (through `exports`).
+// checks it and a small consumer file against the installed declarations (through `exports`), and
+// a CommonJS require() of the package works where Node loads ES modules through require().
 // Needs the server built (`npm run build`).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -213,6 +214,19 @@ client.send('1', 42);
   console.log('  tsc --noEmit: examples/chat.ts and consumer.ts typecheck against the installed declarations');
 }
 
+/** Node loads an ES module through require() without a flag from 20.19 and 22.12. */
+function requiresEsm(version) {
+  const [major, minor] = version.slice(1).split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+}
+
+/** A CommonJS consumer: require() resolves through exports to the ES module where Node allows it. */
+function checkRequire(node, dir) {
+  const result = spawnSync(node, ['--input-type=commonjs', '-e', "const sdk = require('@parley/client'); if (typeof sdk.createParleyClient !== 'function') process.exit(3);"], { cwd: dir, encoding: 'utf8' });
+  if (result.status !== 0) fail(`require('@parley/client') failed under Node ${versionOf(node)} (exit ${result.status}):\n${result.stderr}`);
+  console.log("  require('@parley/client') from CommonJS works");
+}
+
 /** Node strips TypeScript types without a flag from 23.6 (22.18 on the 22 line). */
 function stripsTypes(version) {
   const [major, minor] = version.slice(1).split('.').map(Number);
@@ -241,6 +255,7 @@ async function main() {
       const dir = consumerProject(work, `node${version.split('.')[0].slice(1)}`, tarball, pathWithNode(node, work));
       console.log(`  installed the tarball, graphql and ws with npm on Node ${version}`);
       if (index === 0) checkTypes(dir);
+      if (requiresEsm(version)) checkRequire(node, dir);
       await checkExamples(node, dir, server.url, stripsTypes(version) ? ['chat.mjs', 'chat.ts'] : ['chat.mjs']);
     }
     console.log(`@parley/client package check passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
