@@ -14,6 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanPath } from './clean-path.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -28,14 +29,6 @@ const REQUIRED_IN_TARBALL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.
 class CheckFailed extends Error {}
 function fail(message) {
   throw new CheckFailed(message);
-}
-
-/** PATH without any node_modules/.bin (npm run puts this checkout's first, with Node 24 in it). */
-function cleanPath() {
-  return (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter((dir) => dir && !dir.includes('node_modules'))
-    .join(delimiter);
 }
 
 function which(program, path) {
