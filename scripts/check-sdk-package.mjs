@@ -236,12 +236,12 @@ async function main() {
   const runtimes = [machineNode, projectNode].map((node) => ({ node, version: versionOf(node) })).filter((runtime, index, all) => all.findIndex((other) => other.version === runtime.version) === index);
   console.log(`Node runtimes: ${runtimes.map(({ node, version }) => `${version} (${node})`).join(', ')}`);
 
-  let server = null;
+  // Started while the tarball builds; stopped however the check ends.
+  const serverStarting = startServer(projectNode, work);
+  serverStarting.catch(() => {});
   try {
-    const serverStarting = startServer(projectNode, work);
-    serverStarting.catch(() => {});
     const tarball = pack(npm, work);
-    server = await serverStarting;
+    const server = await serverStarting;
     console.log(`server at ${server.url}`);
     for (const [index, { node, version }] of runtimes.entries()) {
       console.log(`=== Node ${version}`);
@@ -253,7 +253,7 @@ async function main() {
     }
     console.log(`@parley/client package check passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
-    await server?.stop();
+    await (await serverStarting.catch(() => null))?.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
