@@ -8,9 +8,11 @@ COPY client/package.json ./client/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# `npm run build` also bundles the demo console (scripts/build-demo.mjs), SDK compiled in from client/src.
+# `npm run build` also bundles the demo console (scripts/build-demo.mjs), SDK compiled in from client/src,
+# and the GraphiQL page's script (scripts/build-graphiql.mjs).
 COPY scripts ./scripts
 COPY demo ./demo
+COPY graphiql ./graphiql
 COPY client ./client
 RUN npm run build && npm prune --omit=dev
 

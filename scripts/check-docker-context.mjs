@@ -8,8 +8,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanPath } from './clean-path.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Paths the context must never carry (each stands for what sits beside it). */
@@ -127,14 +128,6 @@ function copyFromStage(stageDirs, from, sources, dest, stageDir) {
     if (!existsSync(path)) fail(`COPY --from=${from} ${source}: the stage produced no such path`);
     cpSync(path, inStage(stageDir, dest), { recursive: true, verbatimSymlinks: true });
   }
-}
-
-/** PATH without any node_modules/.bin (npm run adds this checkout's): the stage must bring its own tools. */
-function cleanPath() {
-  return (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter((p) => !p.includes('node_modules'))
-    .join(delimiter);
 }
 
 function run(command, cwd, env) {

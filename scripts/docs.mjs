@@ -47,7 +47,7 @@ export function configVariables(source = readFileSync(CONFIG_SOURCE, 'utf8')) {
   const variables = new Map();
   const note = (name, fields = {}) => variables.set(name, { name, ...variables.get(name), ...fields });
 
-  for (const [, parser, name, rest] of source.matchAll(/\b(integer|flag|secret|origins)\(env, '([A-Z][A-Z0-9_]+)'([^\n]*)/g)) {
+  for (const [, parser, name, rest] of source.matchAll(/\b([a-zA-Z]+)\(env, '([A-Z][A-Z0-9_]+)'([^\n]*)/g)) {
     if (parser === 'integer') {
       // integer(env, NAME, fallback, min, max): split the three arguments at top-level commas.
       const args = [];
@@ -68,7 +68,7 @@ export function configVariables(source = readFileSync(CONFIG_SOURCE, 'utf8')) {
       const fallback = /^,\s*(.+?)\)/.exec(rest)?.[1];
       const spelled = { true: 'true', false: 'false', "nodeEnv !== 'production'": 'true, except in production' }[fallback];
       note(name, { kind: '`true` / `false`', fallback: spelled });
-    } else note(name, { kind: { secret: 'secret, 32+ characters', origins: 'comma-separated origins' }[parser] });
+    } else note(name, { kind: { secret: 'secret, 32+ characters', origins: 'comma-separated origins', otlpUrl: 'http(s) URL' }[parser] });
   }
   // env.NAME || 'value' and env.NAME ?? 'value': a text default.
   for (const [, name, fallback] of source.matchAll(/\benv\.([A-Z][A-Z0-9_]+) (?:\|\||\?\?) '([^']*)'/g)) note(name, { fallback });

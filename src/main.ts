@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
-import { startServer } from './server.js';
+import { startTelemetry } from './observability/telemetry.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -21,7 +21,11 @@ function startupFailure(error: unknown): string {
 
 async function main(): Promise<void> {
   config = loadConfig();
+  // Tracing hooks the module loader, so the server's modules are imported only once it runs.
+  const telemetry = await startTelemetry(config.tracing);
+  const { startServer } = await import('./server.js');
   const server = await startServer(config);
+  server.logger.info({ tracing: config.tracing.endpoint === null ? 'off' : new URL(config.tracing.endpoint).origin }, 'tracing');
   process.stdout.write(`Parley GraphQL API at ${server.url}/graphql\n`);
 
   const shutdown = (signal: string) => {
@@ -31,7 +35,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    server.close().then(
+    // Drained first, so the spans of the last requests are finished before the final export.
+    (async () => {
+      await server.close();
+      await telemetry?.shutdown();
+    })().then(
       () => process.exit(0),
       (error: unknown) => {
         server.logger.error({ err: error }, 'error during shutdown');

@@ -11,7 +11,7 @@ describe('operations endpoints', () => {
     const health = await fetch(`${t.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
-    expect(health.headers.get('x-trace-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(health.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: process.env.REDIS_URL ? 'up' : 'disabled' } });

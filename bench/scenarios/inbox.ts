@@ -5,9 +5,9 @@ import { Fixtures, GraphQLClient, spawnParley } from '../lib/parley.js';
 import { copyMessages, sessionSenders } from '../lib/seed.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';
 
-const PAGE = `query($after: String) { inbox(first: 25, after: $after) {
-  hasNextPage endCursor edges { cursor node { unreadCount lastActivityAt session { id status priority tags } lastMessage { id content private } } } } }`;
-const TABS = '{ inbox(first: 1) { tabs { mine unassigned all } } }';
+const PAGE = `query($after: String) { inboxConnection(first: 25, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { cursor node { unreadCount lastActivityAt session { id status priority tags } lastMessage { id content private } } } } }`;
+const TABS = '{ inboxConnection(first: 1) { tabs { mine unassigned all } } }';
 const UNREAD = 'query($s: ID!) { session(id: $s) { id unreadCount } }';
 
 /** The bare keyset page (the floor of the inbox page). */
@@ -67,10 +67,10 @@ export const scenario: Scenario = {
           seeded = size;
           await sql.query('analyze chat_sessions');
           options.log(`  ${fmt(size)} support sessions seeded in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
-          const first = await client.request<{ inbox: { endCursor: string } }>(PAGE, { after: null }, admin.token);
+          const first = await client.request<{ inboxConnection: { pageInfo: { endCursor: string } } }>(PAGE, { after: null }, admin.token);
           const [parleyFirst, parleyDeep] = await interleaved(iterations, [
             () => client.request(PAGE, { after: null }, admin.token),
-            () => client.request(PAGE, { after: first.inbox.endCursor }, admin.token),
+            () => client.request(PAGE, { after: first.inboxConnection.pageInfo.endCursor }, admin.token),
           ]);
           const [floor] = await interleaved(iterations, [() => sql.query(PAGE_SQL, [tenantId])]);
           rows.push(row(`inbox first page (${fmt(size)} sessions)`, parleyFirst!, floor!));

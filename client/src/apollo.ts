@@ -27,9 +27,10 @@ interface Connection {
 }
 
 /**
- * Relay-style merge of `messages(sessionId, first/after, last/before)` pages into one list per
- * session: a page asked `after` a cursor goes after it, `before` a cursor before it, a page with
- * neither replaces the list. Edges are kept unique by cursor.
+ * Relay-style merge of a connection's pages (`messages(sessionId, first/after, last/before)`,
+ * `inboxConnection(filter, first/after)`, …) into one list per key: a page asked `after` a cursor
+ * goes after it, `before` a cursor before it, a page with neither replaces the list. Edges are
+ * kept unique by cursor.
  */
 function mergeConnection(existing: Connection | undefined, incoming: Connection, args: Record<string, unknown> | null): Connection {
   const old = existing?.edges ?? [];
@@ -106,13 +107,24 @@ function offsetWrapper(offsetOf: (args: Record<string, unknown>) => number, keyA
 /** The latest write wins for these fields; declaring a merge makes Apollo run Message's own merge for any selection of them. */
 const latest = { merge: (_existing: unknown, incoming: unknown) => incoming };
 
+/** A Relay connection field: one merged list per value of `keyArgs` (the arguments other than the paging ones). */
+function connectionField(keyArgs: string[]) {
+  return {
+    keyArgs,
+    merge: (existing: Connection | undefined, incoming: Connection, { args }: MergeOptions) => mergeConnection(existing, incoming, args),
+  };
+}
+
 export const typePolicies = {
   Query: {
     fields: {
-      messages: {
-        keyArgs: ['sessionId', 'includeNotes'],
-        merge: (existing: Connection | undefined, incoming: Connection, { args }: MergeOptions) => mergeConnection(existing, incoming, args),
-      },
+      messages: connectionField(['sessionId', 'includeNotes']),
+      roomMessages: connectionField(['roomId', 'includeNotes']),
+      inboxConnection: connectionField(['filter']),
+      cannedResponsesConnection: connectionField(['shortCodePrefix', 'query']),
+      webhookDeliveriesConnection: connectionField(['webhookId', 'status']),
+      searchMessages: connectionField(['query', 'sessionId', 'from', 'to', 'order']),
+      searchSessions: connectionField(['query', 'order']),
       messagesPage: offsetWrapper((args) => Number(args.offset ?? 0), ['sessionId', 'includeNotes']),
       sessions: offsetWrapper((args) => (Number(args.page ?? 1) - 1) * Number(args.limit ?? 20), ['filter']),
     },

@@ -120,7 +120,7 @@ class AgentConsole {
 
   /** The inbox page: newest activity first, with the viewer's unread count, a preview and the tab counts. */
   private async loadList(): Promise<void> {
-    const { inbox } = await this.client.request(DemoInboxDocument, { filter: { status: this.listStatus, assignee: this.assignee }, first: LIST_LIMIT });
+    const { inboxConnection: inbox } = await this.client.request(DemoInboxDocument, { filter: { status: this.listStatus, assignee: this.assignee }, first: LIST_LIMIT });
     for (const [tab, count] of Object.entries(inbox.tabs)) {
       const badge = document.querySelector(`[data-tab=${tab}]`);
       if (badge && typeof count === 'number') badge.textContent = String(count);

@@ -6,6 +6,7 @@ import { CannedResponse } from '../model/canned-response.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
 import { UserRole } from '../shared/enums.js';
+import { forwardConnection, type Connection } from '../shared/connection.js';
 import { badInput, conflict, notFound } from '../shared/errors.js';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import { intInRange, parseId, requireText } from '../shared/validate.js';
@@ -27,13 +28,10 @@ export interface CannedResponseQuery {
   after?: string | null;
 }
 
-export interface CannedResponsePage {
-  items: CannedResponse[];
+/** A page by short code; each edge's cursor (endCursor for the next page) may be passed as `after`. */
+export interface CannedResponsePage extends Connection<CannedResponse> {
   /** Matches of the whole query (every page). */
   totalCount: number;
-  hasMore: boolean;
-  /** Pass as `after` for the next page; null when the page is empty. */
-  endCursor: string | null;
 }
 
 export interface CannedResponseInput {
@@ -57,6 +55,7 @@ function contentQuery(value: string): string {
   return words.map((word) => `${word}:*`).join(' & ');
 }
 
+/** A cursor is the short code (base64url); another list's cursor (`<kind>:<id>`) never reads as one, a short code having no ":". */
 const encodeCursor = (shortCode: string) => Buffer.from(shortCode, 'utf8').toString('base64url');
 
 function decodeCursor(cursor: string): string {
@@ -112,8 +111,8 @@ export class CannedResponseService {
     const rows = await em.execute<{ id: string }[]>(`select c.id::text as id from canned_responses c where ${pageWhere} order by c.short_code limit ${first + 1}`, pageParams);
     const ids = rows.slice(0, first).map((row) => row.id);
     const items = ids.length === 0 ? [] : await em.find(CannedResponse, { id: { $in: ids } }, { orderBy: { shortCode: 'asc' } });
-    const last = items.at(-1);
-    return { items, totalCount: Number(counted?.count ?? 0), hasMore: rows.length > first, endCursor: last ? encodeCursor(last.shortCode) : null };
+    const edges = items.map((node) => ({ cursor: encodeCursor(node.shortCode), node }));
+    return { ...forwardConnection(edges, rows.length > first, input.after), totalCount: Number(counted?.count ?? 0) };
   }
 
   /** Admins. At most CANNED_RESPONSES_MAX per tenant, counted under a lock on the tenant row, so concurrent creates cannot overshoot. */

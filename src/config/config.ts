@@ -13,6 +13,37 @@ import { parseEnv } from 'node:util';
  */
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string | null; template?: string } | { kind: 'postgres'; url: string };
 
+/**
+ * OpenTelemetry tracing, read from the standard OTEL_* variables. With no endpoint, no SDK,
+ * exporter or instrumentation is loaded at all: requests still get a W3C trace id for their log
+ * lines and `x-trace-id`, and an incoming `traceparent` is still continued.
+ */
+export interface TracingConfig {
+  /**
+   * Where spans go over OTLP/HTTP (protobuf), or null: tracing off.
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: the full URL (`http://collector:4318/v1/traces`), used as is.
+   * OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL (`http://collector:4318`); traces go to its `/v1/traces`.
+   * The signal-specific one wins. Default none. OTEL_SDK_DISABLED=true turns tracing off whatever the endpoint.
+   * OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT and OTEL_EXPORTER_OTLP_COMPRESSION (and their
+   * TRACES_ forms) are read by the OTLP exporter itself, as the specification describes.
+   */
+  readonly endpoint: string | null;
+  /** OTEL_SERVICE_NAME: `service.name` of every span. Default `parley`. */
+  readonly serviceName: string;
+  /**
+   * OTEL_TRACES_SAMPLER: `parentbased_always_on` (default: a caller's sampled `traceparent` is
+   * followed, new traces are all kept), `parentbased_traceidratio`, `traceidratio`, `always_on`,
+   * `always_off`, `parentbased_always_off`. OTEL_TRACES_SAMPLER_ARG: the ratio for the
+   * `*traceidratio` samplers, 0 to 1 (default 1).
+   */
+  readonly sampler: { readonly kind: TraceSampler; readonly ratio: number };
+  /** OTEL_BSP_SCHEDULE_DELAY: milliseconds finished spans wait to be exported in one batch. Default 5000; shutdown exports what is left. */
+  readonly batchDelayMs: number;
+}
+
+export const TRACE_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type TraceSampler = (typeof TRACE_SAMPLERS)[number];
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -140,6 +171,8 @@ export interface Config {
    * node refreshes it (every third of it), so a node that dies stops counting as online within it.
    */
   readonly assignment: { defaultCapacity: number; maxCapacity: number; presenceTtlSeconds: number };
+  /** OpenTelemetry tracing: off unless an OTLP endpoint is configured (see TracingConfig). */
+  readonly tracing: TracingConfig;
   /** Reactions and durable timers (docs/architecture.md, "Reactions and timers"). */
   readonly reactions: ReactionConfig;
 }
@@ -442,6 +475,35 @@ function assignmentConfig(env: Env): Config['assignment'] {
   return Object.freeze({ defaultCapacity, maxCapacity, presenceTtlSeconds: integer(env, 'PRESENCE_TTL_SECONDS', 30, 1, 3600) });
 }
 
+function otlpUrl(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is "${raw}", which is not a URL like http://collector:4318`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, 'must be an http:// or https:// URL (OTLP/HTTP)');
+  return url.href;
+}
+
+function tracingConfig(env: Env): TracingConfig {
+  const base = otlpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const traces = otlpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const disabled = flag(env, 'OTEL_SDK_DISABLED', false);
+  const kind = (env.OTEL_TRACES_SAMPLER || 'parentbased_always_on') as TraceSampler;
+  if (!TRACE_SAMPLERS.includes(kind)) throw new ConfigError('OTEL_TRACES_SAMPLER', `must be one of ${TRACE_SAMPLERS.join(', ')}`);
+  const rawRatio = env.OTEL_TRACES_SAMPLER_ARG;
+  const ratio = rawRatio === undefined || rawRatio === '' ? 1 : Number(rawRatio);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1, got "${rawRatio}"`);
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || 'parley';
+  // The base endpoint names the collector; the specification appends the signal's path to it.
+  const endpoint = disabled ? null : (traces ?? (base === null ? null : `${base.replace(/\/+$/, '')}/v1/traces`));
+  const batchDelayMs = integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 10, 3_600_000);
+  return Object.freeze({ endpoint, serviceName, sampler: Object.freeze({ kind, ratio }), batchDelayMs });
+}
+
 function metricsToken(env: Env): string | null {
   const token = env.METRICS_TOKEN;
   if (token === undefined || token === '') return null;
@@ -519,5 +581,6 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     cannedResponsesMax: integer(env, 'CANNED_RESPONSES_MAX', 1000, 1, 100_000),
     assignment: assignmentConfig(env),
     reactions: reactionConfig(env),
+    tracing: tracingConfig(env),
   });
 }

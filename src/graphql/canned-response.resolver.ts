@@ -1,22 +1,23 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import { CannedResponsePageType, CannedResponseType } from './canned-response.types.js';
+import { CannedResponseArgsType, CannedResponseConnectionType, CannedResponsePageType, CannedResponseType } from './canned-response.types.js';
 
 /** Canned responses; see CannedResponseService for the rules (admins write, support staff and admins read). */
 @Resolver()
 export class CannedResponseResolver {
+  @Query(() => CannedResponseConnectionType, {
+    description: "Staff and admins: the tenant's canned responses by short code, optionally by short-code prefix and content words (each a word prefix); forward paging with first/after",
+  })
+  async cannedResponsesConnection(@Args(() => CannedResponseArgsType) args: CannedResponseArgsType, @Ctx() ctx: RequestContext): Promise<CannedResponseConnectionType> {
+    return CannedResponseConnectionType.from(await ctx.cannedResponses.list(args));
+  }
+
   @Query(() => CannedResponsePageType, {
     description: "Staff and admins: the tenant's canned responses by short code, optionally by short-code prefix and content words (each a word prefix)",
+    deprecationReason: 'Use cannedResponsesConnection, a Relay connection',
   })
-  async cannedResponses(
-    @Ctx() ctx: RequestContext,
-    @Arg('shortCodePrefix', () => String, { nullable: true, description: 'A leading "/" is ignored' }) shortCodePrefix?: string | null,
-    @Arg('query', () => String, { nullable: true, description: 'Words the content must contain' }) query?: string | null,
-    @Arg('first', () => Int, { nullable: true, description: '1 to 100; default 20' }) first?: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-  ): Promise<CannedResponsePageType> {
-    const page = await ctx.cannedResponses.list({ shortCodePrefix, query, first, after });
-    return { ...page, items: page.items.map((item) => CannedResponseType.from(item)) };
+  async cannedResponses(@Args(() => CannedResponseArgsType) args: CannedResponseArgsType, @Ctx() ctx: RequestContext): Promise<CannedResponsePageType> {
+    return CannedResponsePageType.from(await ctx.cannedResponses.list(args));
   }
 
   @Query(() => CannedResponseType, { description: 'Staff and admins: one canned response' })

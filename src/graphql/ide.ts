@@ -6,26 +6,37 @@ import { packageRoot } from '../shared/package-root.js';
 
 /**
  * The GraphiQL IDE at `GET /graphql`, for a person with a browser. Everything it loads comes from
- * this server, out of installed npm packages (GraphiQL 3's UMD build with React 18, and
- * graphql-ws's UMD client): no CDN, font or image from elsewhere, so it works offline and under
- * the server's CSP (scripts and styles from our own origin only; GraphiQL's fonts and icons are
- * data: URIs inside its stylesheet).
+ * this server: GraphiQL 3's UMD build with React 18 out of the installed npm packages, and the
+ * page's own script and stylesheet (graphiql/, bundled with the graphql-ws client into
+ * dist/graphiql by `npm run build`). No CDN, font or image from elsewhere, so it works offline and
+ * under the server's CSP (scripts and styles from our own origin only; GraphiQL's fonts and icons
+ * are data: URIs inside its stylesheet).
  *
- * Queries and mutations go over HTTP with the headers from GraphiQL's Headers tab; subscriptions
- * go over graphql-ws, whose connection carries the same Authorization header (a changed header
- * opens a new connection). Example operations are the files of `examples/graphql/`, one tab each.
+ * A sign-in bar above the editors calls `login` once and serves every tab: the token goes with
+ * every operation whose tab sets no Authorization header of its own, over HTTP and as the
+ * graphql-ws connection's authorization, and is renewed with the refresh token
+ * (graphiql/src/page.ts). Example operations are the files of `examples/graphql/`, one tab each.
  */
 
 const BASE = '/graphql/ide';
 
-/** The only files served, by the name the page asks for. */
-const ASSETS: Record<string, { module: string; file: string; type: string }> = {
+/** Files served from installed packages, by the name the page asks for. */
+const PACKAGE_ASSETS: Record<string, { module: string; file: string; type: string }> = {
   'react.js': { module: 'react', file: 'umd/react.production.min.js', type: 'application/javascript' },
   'react-dom.js': { module: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'application/javascript' },
   'graphiql.js': { module: 'graphiql', file: 'graphiql.min.js', type: 'application/javascript' },
   'graphiql.css': { module: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
-  'graphql-ws.js': { module: 'graphql-ws', file: 'umd/graphql-ws.js', type: 'application/javascript' },
 };
+
+/** The page's own files, as `npm run build` writes them into dist/graphiql. */
+const BUILT_ASSETS: Record<string, string> = { 'page.js': 'application/javascript', 'page.js.map': 'application/json', 'page.css': 'text/css' };
+
+/**
+ * Variables the page learns from a result and fills into later operations that declare them but
+ * whose tab's Variables leave them out: the example tabs after "create a session" need no id
+ * copied by hand. `path` leads into the result's `data`.
+ */
+export const SHARED_VARIABLES: readonly { variable: string; path: string[] }[] = [{ variable: 'sessionId', path: ['createSession', 'id'] }];
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -38,68 +49,30 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="${BASE}/page.css">
 </head>
 <body>
+<header class="parley-bar" aria-label="Sign-in for every tab">
+<strong>Parley GraphQL</strong>
+<form id="parley-signin-form" hidden>
+<label>Username <input name="username" autocomplete="username" value="admin" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<label>Tenant <input name="tenant" placeholder="default" autocomplete="organization"></label>
+<button type="submit">Sign in</button>
+<span class="parley-note">for every tab, until this browser tab closes</span>
+</form>
+<div id="parley-signed-in" class="parley-signed-in" hidden>
+<span>Signed in as <b id="parley-who"></b></span>
+<span id="parley-expiry" class="parley-expiry"></span>
+<button id="parley-signout" type="button">Sign out</button>
+</div>
+<span id="parley-status" class="parley-status" role="status"></span>
+<span id="parley-shared" class="parley-shared"></span>
+</header>
 <div id="graphiql">Loading GraphiQL…</div>
 <script src="${BASE}/react.js"></script>
 <script src="${BASE}/react-dom.js"></script>
 <script src="${BASE}/graphiql.js"></script>
-<script src="${BASE}/graphql-ws.js"></script>
-<script src="${BASE}/init.js"></script>
+<script src="${BASE}/page.js"></script>
 </body>
 </html>
-`;
-
-const PAGE_CSS = 'html, body, #graphiql { height: 100%; margin: 0; width: 100%; overflow: hidden; }\n';
-
-/**
- * The page's own script (a file, since the CSP forbids inline scripts). One fetcher per
- * Authorization value: GraphiQL's own fetcher sends HTTP requests with the Headers tab, and its
- * graphql-ws client is created with that header as the connection's authorization.
- */
-const INIT_SCRIPT = `(function () {
-  var httpUrl = location.origin + '/graphql';
-  var wsUrl = httpUrl.replace(/^http/, 'ws');
-  var fetchers = {};
-  function authorizationOf(headers) {
-    if (!headers) return undefined;
-    for (var name in headers) if (name.toLowerCase() === 'authorization') return String(headers[name]);
-    return undefined;
-  }
-  function fetcherFor(authorization) {
-    var key = authorization || '';
-    if (!fetchers[key]) {
-      var wsClient = graphqlWs.createClient({
-        url: wsUrl,
-        lazy: true,
-        connectionParams: authorization ? { authorization: authorization } : {},
-      });
-      fetchers[key] = GraphiQL.createFetcher({ url: httpUrl, wsClient: wsClient });
-    }
-    return fetchers[key];
-  }
-  function fetcher(params, options) {
-    // The schema is public (introspection needs no token): it loads even while the Headers tab
-    // holds a placeholder or an expired token, which would fail the whole request with 401.
-    if (params && params.operationName === 'IntrospectionQuery') {
-      var anonymous = Object.assign({}, options, { headers: {} });
-      return fetcherFor(undefined)(params, anonymous);
-    }
-    return fetcherFor(authorizationOf(options && options.headers))(params, options);
-  }
-  fetch('${BASE}/examples.json').then(function (response) { return response.json(); }).then(function (tabs) {
-    var root = ReactDOM.createRoot(document.getElementById('graphiql'));
-    // GraphiQL fills its editors from these props, not from the active tab: the first tab's values go here too.
-    var first = tabs[0] || {};
-    root.render(React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultTabs: tabs,
-      query: first.query,
-      variables: first.variables,
-      headers: first.headers,
-      isHeadersEditorEnabled: true,
-      shouldPersistHeaders: true,
-    }));
-  });
-})();
 `;
 
 export interface ExampleTab {
@@ -124,32 +97,34 @@ export function exampleOperations(folder = join(packageRoot(), 'examples', 'grap
 const wantsPage: (req: Parameters<RequestHandler>[0]) => boolean = (req) => req.method === 'GET' && req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html';
 
 /** Mount before the GraphQL endpoint: it answers only page and asset requests, everything else passes on. */
-export function graphiqlRouter(): Router {
+export function graphiqlRouter(options: { builtFolder?: string } = {}): Router {
   const router = Router();
   const require = createRequire(import.meta.url);
-  const examples = JSON.stringify(exampleOperations());
+  const built = options.builtFolder ?? join(packageRoot(), 'dist', 'graphiql');
+  const config = JSON.stringify({ tabs: exampleOperations(), shared: SHARED_VARIABLES });
   router.get('/graphql', (req, res, next) => {
     if (!wantsPage(req)) return next();
-    res.type('html').send(PAGE);
-  });
-  router.get(`${BASE}/init.js`, (_req, res) => {
-    res.type('application/javascript').send(INIT_SCRIPT);
-  });
-  router.get(`${BASE}/page.css`, (_req, res) => {
-    res.type('text/css').send(PAGE_CSS);
-  });
-  router.get(`${BASE}/examples.json`, (_req, res) => {
-    res.type('application/json').send(examples);
-  });
-  router.get(`${BASE}/:asset`, (req, res) => {
-    const asset = ASSETS[req.params.asset];
-    if (!asset) {
-      res.status(404).type('text/plain').send('Not found');
+    if (!existsSync(join(built, 'page.js'))) {
+      res.status(503).type('text/plain').send('The GraphiQL page is not built: run `npm run build`.');
       return;
     }
-    const path = join(dirname(require.resolve(`${asset.module}/package.json`)), asset.file);
-    res.type(asset.type).setHeader('Cache-Control', 'public, max-age=3600');
-    res.sendFile(path);
+    res.type('html').setHeader('Cache-Control', 'no-cache');
+    res.send(PAGE);
+  });
+  router.get(`${BASE}/config.json`, (_req, res) => {
+    res.type('application/json').send(config);
+  });
+  router.get(`${BASE}/:asset`, (req, res) => {
+    const name = req.params.asset;
+    const own = Object.hasOwn(BUILT_ASSETS, name) ? BUILT_ASSETS[name] : undefined;
+    const asset = Object.hasOwn(PACKAGE_ASSETS, name) ? PACKAGE_ASSETS[name] : undefined;
+    if (own) {
+      res.type(own).setHeader('Cache-Control', 'no-cache');
+      res.sendFile(join(built, name));
+    } else if (asset) {
+      res.type(asset.type).setHeader('Cache-Control', 'public, max-age=3600');
+      res.sendFile(join(dirname(require.resolve(`${asset.module}/package.json`)), asset.file));
+    } else res.status(404).type('text/plain').send('Not found');
   });
   return router;
 }

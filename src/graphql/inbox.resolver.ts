@@ -1,36 +1,46 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import { InboxFilterInput, InboxPageType, InboxRowType, InboxTabsType, UnreadSummaryType } from './inbox.types.js';
+import { InboxArgsType, InboxConnectionType, InboxPageType, InboxTabsType, UnreadSummaryType } from './inbox.types.js';
 import { MessageType } from './message.types.js';
 import { SessionType } from './session.types.js';
 import { UserType } from './user.types.js';
 
-@Resolver(() => InboxPageType)
+const TAB_COUNTS = { description: 'Tab counts under the same filter, assignee aside' };
+
+@Resolver(() => InboxConnectionType)
 export class InboxResolver {
-  @Query(() => InboxPageType, { description: 'Staff and admins: support sessions by last activity, newest first, with per-viewer unread counts and tab counts' })
-  async inbox(
-    @Ctx() ctx: RequestContext,
-    @Arg('filter', () => InboxFilterInput, { nullable: true }) filter?: InboxFilterInput | null,
-    @Arg('first', () => Int, { nullable: true }) first?: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-  ): Promise<InboxPageType> {
-    const page = await ctx.inbox.page(filter, first, after);
-    return Object.assign(new InboxPageType(), {
-      edges: page.rows.map((row, i) => ({ cursor: page.cursors[i]!, node: InboxRowType.from(row, ctx.viewer) })),
-      hasNextPage: page.hasNextPage,
-      endCursor: page.endCursor,
-      tabs: page.tabs,
-    });
+  @Query(() => InboxConnectionType, {
+    description: 'Staff and admins: support sessions by last activity, newest first, with per-viewer unread counts and tab counts; forward paging with first/after',
+  })
+  async inboxConnection(@Args(() => InboxArgsType) args: InboxArgsType, @Ctx() ctx: RequestContext): Promise<InboxConnectionType> {
+    return InboxConnectionType.from(await ctx.inbox.page(args.filter, args.first, args.after), ctx.viewer);
   }
 
-  @FieldResolver(() => InboxTabsType, { description: 'Tab counts under the same filter, assignee aside' })
-  async tabs(@Root() page: InboxPageType): Promise<InboxTabsType> {
+  @Query(() => InboxPageType, {
+    description: 'Staff and admins: support sessions by last activity, newest first, with per-viewer unread counts and tab counts',
+    deprecationReason: 'Use inboxConnection, a Relay connection',
+  })
+  async inbox(@Args(() => InboxArgsType) args: InboxArgsType, @Ctx() ctx: RequestContext): Promise<InboxPageType> {
+    return InboxPageType.from(await ctx.inbox.page(args.filter, args.first, args.after), ctx.viewer);
+  }
+
+  @FieldResolver(() => InboxTabsType, TAB_COUNTS)
+  async tabs(@Root() page: InboxConnectionType): Promise<InboxTabsType> {
     return InboxTabsType.from(await page.tabs());
   }
 
   @Query(() => UnreadSummaryType, { description: "The caller's unread messages across their sessions (any signed-in role, guests included)" })
   unread(@Ctx() ctx: RequestContext): Promise<UnreadSummaryType> {
     return ctx.inbox.unreadSummary();
+  }
+}
+
+/** `tabs` on the deprecated inbox page, as on the connection. */
+@Resolver(() => InboxPageType)
+export class InboxPageTabsResolver {
+  @FieldResolver(() => InboxTabsType, TAB_COUNTS)
+  async tabs(@Root() page: InboxPageType): Promise<InboxTabsType> {
+    return InboxTabsType.from(await page.tabs());
   }
 }
 

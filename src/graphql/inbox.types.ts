@@ -1,8 +1,9 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { InboxAssignee, type InboxRow, type InboxTabs } from '../sessions/inbox.service.js';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { InboxAssignee, type InboxPage, type InboxRow, type InboxTabs } from '../sessions/inbox.service.js';
+import { mapNodes } from '../shared/connection.js';
 import type { Viewer } from '../shared/viewer.js';
 import { Priority, SessionStatus } from './enums.js';
-import { MessageType } from './message.types.js';
+import { MessageType, PageInfoType } from './message.types.js';
 import { SessionType } from './session.types.js';
 
 registerEnumType(InboxAssignee, {
@@ -80,6 +81,19 @@ export class InboxEdgeType {
   node!: InboxRowType;
 }
 
+/** Which page of the inbox: the same for inboxConnection and inbox. */
+@ArgsType()
+export class InboxArgsType {
+  @Field(() => InboxFilterInput, { nullable: true })
+  filter?: InboxFilterInput | null;
+
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
 @ObjectType('InboxPage', { description: 'Support sessions by last activity, newest first' })
 export class InboxPageType {
   @Field(() => [InboxEdgeType])
@@ -93,6 +107,30 @@ export class InboxPageType {
 
   /** Counted when selected (tabs field resolver). */
   tabs!: () => Promise<InboxTabs>;
+
+  static from(page: InboxPage, viewer: Viewer): InboxPageType {
+    const { edges } = InboxConnectionType.from(page, viewer);
+    return Object.assign(new InboxPageType(), { edges, hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor, tabs: page.tabs });
+  }
+}
+
+@ObjectType('InboxConnection', { description: 'Support sessions by last activity, newest first (a Relay connection)' })
+export class InboxConnectionType {
+  @Field(() => [InboxEdgeType])
+  edges!: InboxEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+
+  /** Counted when selected (tabs field resolver). */
+  tabs!: () => Promise<InboxTabs>;
+
+  static from(page: InboxPage, viewer: Viewer): InboxConnectionType {
+    return Object.assign(
+      new InboxConnectionType(),
+      mapNodes(page, (row) => InboxRowType.from(row, viewer)),
+    );
+  }
 }
 
 @ObjectType('UnreadSummary')

@@ -12,7 +12,7 @@ import { StatsResolver } from './stats.resolver.js';
 import { WidgetResolver } from './widget.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
-import { InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
+import { InboxPageTabsResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
 import { CannedResponseResolver } from './canned-response.resolver.js';
 import { BusinessHoursResolver } from './business-hours.resolver.js';
 import { RatingResolver } from './rating.resolver.js';
@@ -39,6 +39,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       BusinessHoursResolver,
       RatingResolver,
       InboxResolver,
+      InboxPageTabsResolver,
       SessionUnreadResolver,
       UserUnreadResolver,
       AssignmentResolver,

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import { WebhookDeliveryStatus, WebhookDeliveryType, WebhookSecretType, WebhookType } from './webhook.types.js';
+import { WebhookDeliveryConnectionType, WebhookDeliveryStatus, WebhookDeliveryType, WebhookSecretType, WebhookType } from './webhook.types.js';
 
 /** Outbound webhooks; see WebhookService for the rules (admins only, their tenant's endpoints). */
 @Resolver()
@@ -10,7 +10,21 @@ export class WebhookResolver {
     return (await ctx.webhooks.list()).map((endpoint) => WebhookType.from(endpoint));
   }
 
-  @Query(() => [WebhookDeliveryType], { description: "Admins: an endpoint's deliveries with their attempts, newest first; `before` (a delivery id) pages back" })
+  @Query(() => WebhookDeliveryConnectionType, { description: "Admins: an endpoint's deliveries with their attempts, newest first; forward paging with first/after" })
+  async webhookDeliveriesConnection(
+    @Arg('webhookId', () => ID) webhookId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('status', () => WebhookDeliveryStatus, { nullable: true }) status?: WebhookDeliveryStatus | null,
+    @Arg('first', () => Int, { nullable: true, description: '1 to 100; default 50' }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<WebhookDeliveryConnectionType> {
+    return WebhookDeliveryConnectionType.from(await ctx.webhooks.deliveries(webhookId, { status, first, after }));
+  }
+
+  @Query(() => [WebhookDeliveryType], {
+    description: "Admins: an endpoint's deliveries with their attempts, newest first; `before` (a delivery id) pages back",
+    deprecationReason: 'Use webhookDeliveriesConnection, a Relay connection',
+  })
   async webhookDeliveries(
     @Arg('webhookId', () => ID) webhookId: string,
     @Ctx() ctx: RequestContext,
@@ -18,7 +32,7 @@ export class WebhookResolver {
     @Arg('limit', () => Int, { nullable: true, description: '1 to 100; default 50' }) limit?: number | null,
     @Arg('before', () => ID, { nullable: true }) before?: string | null,
   ): Promise<WebhookDeliveryType[]> {
-    return (await ctx.webhooks.deliveries(webhookId, { status, limit, before })).map((delivery) => WebhookDeliveryType.from(delivery));
+    return (await ctx.webhooks.deliveries(webhookId, { status, limit, before })).edges.map((edge) => WebhookDeliveryType.from(edge.node));
   }
 
   @Mutation(() => WebhookSecretType, { description: 'Admins: registers an endpoint for the given event types (empty: all); the secret is shown only here' })

@@ -1,7 +1,9 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { WebhookAttempt } from '../model/webhook-attempt.entity.js';
 import type { WebhookEndpoint } from '../model/webhook-endpoint.entity.js';
+import { mapNodes, type Connection } from '../shared/connection.js';
 import type { DeliveryWithAttempts, WebhookWithSecret } from '../webhooks/webhook.service.js';
+import { PageInfoType } from './message.types.js';
 
 /** GraphQL names for the stored delivery states. */
 export enum WebhookDeliveryStatus {
@@ -176,5 +178,27 @@ export class WebhookDeliveryType {
       createdAt: delivery.createdAt,
       attempts: attempts.map((attempt) => WebhookAttemptType.from(attempt)),
     });
+  }
+}
+
+@ObjectType('WebhookDeliveryEdge')
+export class WebhookDeliveryEdgeType {
+  @Field(() => String, { description: 'Pass as `after` for the older deliveries' })
+  cursor!: string;
+
+  @Field(() => WebhookDeliveryType)
+  node!: WebhookDeliveryType;
+}
+
+@ObjectType('WebhookDeliveryConnection', { description: "An endpoint's deliveries, newest first (a Relay connection)" })
+export class WebhookDeliveryConnectionType {
+  @Field(() => [WebhookDeliveryEdgeType])
+  edges!: WebhookDeliveryEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+
+  static from(page: Connection<DeliveryWithAttempts>): WebhookDeliveryConnectionType {
+    return mapNodes(page, (node) => WebhookDeliveryType.from(node));
   }
 }

@@ -15,6 +15,7 @@ import type { PublishedEvent } from '../model/event-contract.js';
 import { randomUUID } from 'node:crypto';
 import { intInRange, maxId, parseId, parseWatermark, requireJsonObject, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Connection } from '../shared/connection.js';
 import { messageDto } from './message.dto.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
@@ -67,9 +68,7 @@ export interface ConnectionArgs {
   includeNotes?: boolean | null;
 }
 
-export interface MessageConnectionResult {
-  edges: { cursor: string; node: MessageView }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+export interface MessageConnectionResult extends Connection<MessageView> {
   totalCount: number;
   /** The outbox position this page stands at (see events/event-position.ts); read only when asked for. */
   position: () => Promise<string>;

@@ -24,7 +24,7 @@ export class Tenant {
   allowedOrigins: string[] & Opt = [];
 
   /**
-   * The text-search configuration messages are indexed and searched with (README "Search");
+   * The text-search configuration messages are indexed and searched with (docs/search.md);
    * changed only through SearchService.setLanguage, which re-indexes the tenant's messages.
    */
   @Property({ type: 'string', columnType: 'regconfig', default: 'simple' })

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -5,7 +6,12 @@ import type { LogLevel } from '../config/config.js';
 
 /** What the access line of one request reports beyond method, path and status. */
 export interface RequestTrace {
+  /** The W3C trace id (32 hex): the OpenTelemetry trace's when tracing is on. */
   traceId: string;
+  /** The request's own span id (16 hex): its server span's when tracing is on. */
+  spanId: string;
+  /** A caller's own `x-trace-id` that is no W3C trace id, kept so its logs can be found by it. */
+  alias?: string;
   /** Set when the request ran GraphQL operations: their root fields and the error codes they answered. */
   graphql?: { fields: string[]; errors?: string[] };
 }
@@ -40,7 +46,7 @@ function prettyStream(): DestinationStream {
 }
 
 /**
- * Logs with `trace_id` on each line: JSON (one object per line, for collectors) or pretty (see
+ * Logs with `trace_id` and `span_id` on each line written inside a request or a traced operation: JSON (one object per line, for collectors) or pretty (see
  * Config.logFormat). Redaction is a backstop: code never logs message text, tokens, passwords or
  * contact details in the first place.
  */
@@ -50,9 +56,13 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
     base: { service: 'parley' },
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,
+    // The active OpenTelemetry span when tracing is on (a resolver's, a query's), else the request's own ids.
     mixin: () => {
-      const traceId = traceContext.getStore()?.traceId;
-      return traceId ? { trace_id: traceId } : {};
+      const request = traceContext.getStore();
+      const alias = request?.alias === undefined ? {} : { trace_alias: request.alias };
+      const span = trace.getActiveSpan()?.spanContext();
+      if (span && isSpanContextValid(span)) return { trace_id: span.traceId, span_id: span.spanId, ...alias };
+      return request ? { trace_id: request.traceId, span_id: request.spanId, ...alias } : {};
     },
     redact: {
       paths: [

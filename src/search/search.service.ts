@@ -1,4 +1,5 @@
 import type { Scope } from '../db/scope.js';
+import type { PageInfo } from '../shared/connection.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
@@ -43,7 +44,7 @@ export interface MessageSearchArgs extends SearchArgs {
 
 export interface SearchConnection<E> {
   edges: E[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: PageInfo;
 }
 
 export interface MessageHit {
@@ -76,7 +77,7 @@ interface RankedRow {
 }
 
 /**
- * Full-text search (README "Search"): messages by content, sessions by subject, tags and who the
+ * Full-text search (docs/search.md): messages by content, sessions by subject, tags and who the
  * customer is, always within what the viewer may read. Raw SQL, so the tenant is stated in every
  * query (`tenant_id = ?`): the ORM's tenant filter does not apply to it.
  */

@@ -1,5 +1,6 @@
 import { requireSupportStaff } from '../shared/guards.js';
 import { Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { forwardConnection, type Connection } from '../shared/connection.js';
 import { badInput, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
 import type { Viewer } from '../shared/viewer.js';
@@ -47,11 +48,7 @@ export interface InboxTabs {
   all: number;
 }
 
-export interface InboxPage {
-  rows: InboxRow[];
-  cursors: string[];
-  hasNextPage: boolean;
-  endCursor: string | null;
+export interface InboxPage extends Connection<InboxRow> {
   /** Counted only when asked for (an aggregate over the matching sessions, unlike the page). */
   tabs: () => Promise<InboxTabs>;
 }
@@ -163,15 +160,10 @@ export class InboxService {
       [...params, first + 1],
     );
     const page = rows.slice(0, first);
+    const cursors = new Map(page.map((row) => [row.id, encodeInboxCursor(row.micros, row.id)]));
     const built = await this.rows(page.map((row) => row.id));
-    const cursors = page.map((row) => encodeInboxCursor(row.micros, row.id));
-    return {
-      rows: built,
-      cursors,
-      hasNextPage: rows.length > first,
-      endCursor: cursors.at(-1) ?? null,
-      tabs: () => this.tabs(common, viewer.userId),
-    };
+    const edges = built.map((node) => ({ cursor: cursors.get(node.session.id)!, node }));
+    return { ...forwardConnection(edges, rows.length > first, after), tabs: () => this.tabs(common, viewer.userId) };
   }
 
   /** Tab counts (mine, unassigned, all) under the filter's other conditions (its assignee is what the tabs choose). */

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
@@ -15,6 +16,8 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
  * nodes' clocks do not matter; the margin covers recording the outcome.
  */
 const LEASE_MARGIN_MS = 5_000;
+
+const tracer = trace.getTracer('parley-webhooks');
 
 /**
  * Delivers queued webhooks from this node: claims due deliveries (any node may; see
@@ -130,7 +133,19 @@ export class DeliveryWorker {
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signWebhook(signingSecrets(delivery, attemptedAt), delivery.messageId, timestamp, text),
     };
-    const outcome = await postWebhook(delivery.url, headers, text, this.config);
+    // One trace per attempt (a no-op without tracing): its span is the `traceparent` the receiver gets.
+    const outcome = await tracer.startActiveSpan(
+      `webhook ${body.type}`,
+      { kind: SpanKind.INTERNAL, attributes: { 'parley.webhook.endpoint_id': delivery.endpointId, 'parley.webhook.delivery_id': delivery.id, 'parley.webhook.attempt': delivery.attempts + 1 } },
+      ROOT_CONTEXT,
+      async (span) => {
+        const result = await postWebhook(delivery.url, headers, text, this.config);
+        if (result.statusCode !== null) span.setAttribute('http.response.status_code', result.statusCode);
+        if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.statusCode}` });
+        span.end();
+        return result;
+      },
+    );
     if (outcome.ok) {
       await recordSuccess(this.orm, delivery, attemptedAt, outcome);
       return;

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -30,7 +31,8 @@ const pinnedLookup = (addresses: ResolvedAddress[]): LookupFunction =>
 /**
  * POSTs one webhook: the target resolved and checked here, the connection made to the checked
  * address (TLS still verifies the host name), no redirects followed (a 3xx is a failure), a
- * connect and a total timeout, and at most `responseBodyBytes` of the response read. Never throws.
+ * connect and a total timeout, and at most `responseBodyBytes` of the response read. With tracing
+ * on, the request carries the active trace's `traceparent` (nothing otherwise). Never throws.
  */
 export async function postWebhook(url: string, headers: Record<string, string>, body: string, limits: SendLimits): Promise<AttemptOutcome> {
   const started = performance.now();
@@ -55,6 +57,8 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
     clearTimeout(resolving);
   }
   const remainingMs = Math.max(1, limits.timeoutMs - (performance.now() - started));
+  const traceHeaders: Record<string, string> = {};
+  propagation.inject(context.active(), traceHeaders);
   return new Promise<AttemptOutcome>((resolve) => {
     let settled = false;
     const finish = (outcome: Omit<AttemptOutcome, 'latencyMs'>) => {
@@ -71,7 +75,7 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
         // A fresh connection per attempt: a pooled socket could be to an address checked for another host.
         agent: false,
         lookup: pinnedLookup(addresses),
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Parley-Webhooks/1', ...headers },
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Parley-Webhooks/1', ...traceHeaders, ...headers },
       },
       (response) =>
         readCapped(response, limits.responseBodyBytes, (text) => {

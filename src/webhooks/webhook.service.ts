@@ -6,6 +6,7 @@ import { WEBHOOK_EVENT_TYPES, isWebhookEventType, type WebhookEventType } from '
 import { WebhookDelivery, type DeliveryStatus } from '../model/webhook-delivery.entity.js';
 import { WebhookEndpoint } from '../model/webhook-endpoint.entity.js';
 import { UserRole } from '../shared/enums.js';
+import { decodeIdCursor, encodeIdCursor, forwardConnection, type Connection } from '../shared/connection.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { intInRange, parseId } from '../shared/validate.js';
@@ -24,6 +25,22 @@ export interface WebhookWithSecret {
   endpoint: WebhookEndpoint;
   /** Shown once, here: it is never returned again. */
   secret: string;
+}
+
+export const MAX_DELIVERY_PAGE = 100;
+export const DEFAULT_DELIVERY_PAGE = 50;
+const DELIVERY_CURSOR = 'delivery';
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus | null;
+  /** Page size, 1 to MAX_DELIVERY_PAGE (default DEFAULT_DELIVERY_PAGE). */
+  first?: number | null;
+  /** An edge's cursor: the page holds the deliveries after it (older ones). */
+  after?: string | null;
+  /** `first` under the name webhookDeliveries gives it (errors name `limit`). */
+  limit?: number | null;
+  /** A delivery id: the page holds the deliveries below it (webhookDeliveries' form of `after`). */
+  before?: string | null;
 }
 
 export interface DeliveryWithAttempts {
@@ -110,17 +127,23 @@ export class WebhookService {
     return { endpoint, secret };
   }
 
-  /** One endpoint's deliveries, newest first, with their attempts; `before` pages back by delivery id. */
-  async deliveries(webhookId: string, options: { status?: DeliveryStatus | null; limit?: number | null; before?: string | null } = {}): Promise<DeliveryWithAttempts[]> {
+  /**
+   * One endpoint's deliveries, newest first, with their attempts: a keyset page on the delivery id.
+   * The page starts after an edge's cursor (`after`), or below a delivery id (`before`, the
+   * webhookDeliveries form); its size is `first`, or `limit` in that form.
+   */
+  async deliveries(webhookId: string, query: DeliveryQuery = {}): Promise<Connection<DeliveryWithAttempts>> {
     const endpoint = await this.find(webhookId, 'webhookId');
-    const limit = intInRange(options.limit, 'limit', 1, 100, 50);
-    const before = options.before == null ? null : parseId(options.before, 'before');
+    const size = query.limit != null ? intInRange(query.limit, 'limit', 1, MAX_DELIVERY_PAGE, DEFAULT_DELIVERY_PAGE) : intInRange(query.first, 'first', 1, MAX_DELIVERY_PAGE, DEFAULT_DELIVERY_PAGE);
+    const below = query.before != null ? parseId(query.before, 'before') : query.after != null ? decodeIdCursor(DELIVERY_CURSOR, query.after, 'after') : null;
     const deliveries = await this.scope.em.find(
       WebhookDelivery,
-      { endpoint: endpoint.id, ...(options.status ? { status: options.status } : {}), ...(before ? { id: { $lt: before } } : {}) },
-      { orderBy: { id: 'desc' }, limit },
+      { endpoint: endpoint.id, ...(query.status ? { status: query.status } : {}), ...(below ? { id: { $lt: below } } : {}) },
+      { orderBy: { id: 'desc' }, limit: size + 1 },
     );
-    return this.withAttempts(deliveries);
+    const page = await this.withAttempts(deliveries.slice(0, size));
+    const edges = page.map((node) => ({ cursor: encodeIdCursor(DELIVERY_CURSOR, node.delivery.id), node }));
+    return forwardConnection(edges, deliveries.length > size, below);
   }
 
   /**

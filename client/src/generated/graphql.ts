@@ -65,6 +65,15 @@ export type SdkRefreshMutationVariables = Exact<{
 
 export type SdkRefreshMutation = { refreshToken: { token: string, expiresAt: string, refreshToken: string, refreshExpiresAt: string } };
 
+export type SdkCreateSessionMutationVariables = Exact<{
+  subject?: string | null | undefined;
+  priority?: Priority | null | undefined;
+  tags?: Array<string> | string | null | undefined;
+}>;
+
+
+export type SdkCreateSessionMutation = { createSession: { id: string, uuid: string, subject: string | null, status: SessionStatus, lastEventId: string } };
+
 export type SdkHistoryQueryVariables = Exact<{
   sessionId: string | number;
   last: number;
@@ -200,6 +209,17 @@ export const SdkRefreshDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SdkRefreshMutation, SdkRefreshMutationVariables>;
+export const SdkCreateSessionDocument = new TypedDocumentString(`
+    mutation SdkCreateSession($subject: String, $priority: Priority, $tags: [String!]) {
+  createSession(subject: $subject, priority: $priority, tags: $tags) {
+    id
+    uuid
+    subject
+    status
+    lastEventId
+  }
+}
+    `) as unknown as TypedDocumentString<SdkCreateSessionMutation, SdkCreateSessionMutationVariables>;
 export const SdkHistoryDocument = new TypedDocumentString(`
     query SdkHistory($sessionId: ID!, $last: Int!) {
   messages(sessionId: $sessionId, last: $last) {

@@ -63,7 +63,7 @@ export type DemoInboxQueryVariables = Exact<{
 }>;
 
 
-export type DemoInboxQuery = { inbox: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
+export type DemoInboxQuery = { inboxConnection: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
 
 export type DemoMarkReadMutationVariables = Exact<{
   sessionId: string | number;
@@ -198,7 +198,7 @@ export const DemoMeDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<DemoMeQuery, DemoMeQueryVariables>;
 export const DemoInboxDocument = new TypedDocumentString(`
     query DemoInbox($filter: InboxFilter, $first: Int!) {
-  inbox(filter: $filter, first: $first) {
+  inboxConnection(filter: $filter, first: $first) {
     tabs {
       mine
       unassigned

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Full-text search over messages (README "Search").
+ * Full-text search over messages (docs/search.md).
  *
  * - `tenants.search_config`: the tenant's text-search configuration (`simple` unless an admin
  *   chose another; validated against pg_ts_config by the regconfig type itself).

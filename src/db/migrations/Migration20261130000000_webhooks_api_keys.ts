@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Outbound webhooks and API keys (README, Webhooks and API keys).
+ * Outbound webhooks and API keys (docs/webhooks.md).
  *
  * Deliveries are fed from the outbox by a trigger: every outbox row, as it is inserted, becomes
  * one delivery row per enabled endpoint of its tenant that subscribed to its type, in the same

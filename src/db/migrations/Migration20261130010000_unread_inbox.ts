@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Exact unread counts and the agent inbox (README "Unread counts and the inbox").
+ * Exact unread counts and the agent inbox (docs/desk.md, "Unread counts and the inbox").
  *
  * Counters are maintained by triggers in the transaction of the write that changes them, so no
  * code path (send, note, delete, read mark, a new participant) can forget one, and reading a

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Canned responses (README "Support desk: workflow and canned responses").
+ * Canned responses (docs/desk.md, "Workflow and canned responses").
  *
  * - `short_code` uses the "C" collation: codes are [a-z0-9_-], so byte order is their natural
  *   order, and the unique (tenant_id, short_code) btree then serves `short_code like 'pre%'`

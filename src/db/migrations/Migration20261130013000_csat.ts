@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * CSAT and team-lead stats (README "Support desk: CSAT and stats").
+ * CSAT and team-lead stats (docs/desk.md, "CSAT and team-lead stats").
  *
  * - `session_ratings`: one rating per session (unique `session_id`), score 1–5 and an optional
  *   comment, with the agent the session had when rated.

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Reactions and durable timers (README "Reactions and timers").
+ * Reactions and durable timers (docs/architecture.md, "Reactions and timers").
  *
  * - `session_events.tx`: the id of the transaction that wrote the event. Reactions read the outbox
  *   in (tx, id) order up to the oldest transaction still running (`pg_snapshot_xmin`): an event
