@@ -54,11 +54,15 @@ export enum GraphQLSessionChange {
   AGENT = 'AGENT',
   MEMBERS = 'MEMBERS',
   RATING = 'RATING',
+  PRIORITY = 'PRIORITY',
+  TAGS = 'TAGS',
+  SUBJECT = 'SUBJECT',
 }
 
 registerEnumType(GraphQLSessionChange, {
   name: 'SessionChange',
-  description: 'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating)',
+  description:
+    'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them',
 });
 
 /** Every change of the contract has its GraphQL name (a new one fails to compile until it is added). */
@@ -67,6 +71,9 @@ const GRAPHQL_CHANGE: Record<SessionChange, GraphQLSessionChange> = {
   agent: GraphQLSessionChange.AGENT,
   members: GraphQLSessionChange.MEMBERS,
   rating: GraphQLSessionChange.RATING,
+  priority: GraphQLSessionChange.PRIORITY,
+  tags: GraphQLSessionChange.TAGS,
+  subject: GraphQLSessionChange.SUBJECT,
 };
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));

@@ -74,7 +74,7 @@ export interface RatingDto {
 }
 
 /** What a `session.updated` can change. */
-export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating'] as const;
+export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating', 'priority', 'tags', 'subject'] as const;
 export type SessionChange = (typeof SESSION_CHANGES)[number];
 
 /** A participant's watermark moved forward (markRead, or a delivery). */

@@ -47,6 +47,13 @@ export interface CreateSessionInput {
   userId?: string | null;
 }
 
+export interface SessionUpdateInput {
+  priority?: Priority | null;
+  tags?: readonly string[] | null;
+  /** "" clears the subject; null or absent leaves it. */
+  subject?: string | null;
+}
+
 export interface GuestSessionInput {
   sessionKey: string;
   guestName?: string | null;
@@ -387,25 +394,58 @@ export class SessionService {
   }
 
   /**
+   * Changes what describes a support session: its priority (which orders the auto-assignment
+   * queue), tags and subject, by an admin or the agent who holds it. Only what is given changes;
+   * `subject: ""` clears it. One `session.updated` names the changes; nothing changed, no event.
+   */
+  async update(sessionId: string, input: SessionUpdateInput): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    const tags = input.tags === null || input.tags === undefined ? undefined : normaliseTags(input.tags);
+    const subject = input.subject === null || input.subject === undefined ? undefined : input.subject.trim() === '' ? null : optionalName(input.subject, 'subject', MAX_SUBJECT_LENGTH);
+    const priority = input.priority ?? undefined;
+    return this.step(sessionId, undefined, async (_tx, session) => {
+      holdsOrAdmin(user, session);
+      if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions have a priority, tags and a subject to update', 'NOT_ASSIGNABLE');
+      const changes: SessionChange[] = [];
+      if (priority !== undefined && priority !== session.priority) {
+        session.priority = priority;
+        changes.push('priority');
+      }
+      if (tags !== undefined && (tags.length !== session.tags.length || tags.some((tag, i) => tag !== session.tags[i]))) {
+        session.tags = tags;
+        changes.push('tags');
+      }
+      if (subject !== undefined && subject !== session.subject) {
+        session.subject = subject;
+        changes.push('subject');
+      }
+      return changes;
+    });
+  }
+
+  /**
    * Every workflow step (assign, transfer, unassign, close, reopen) goes through here: the session
    * row locked, the change, one `session.updated` with `action` and the previous agent in the same
    * transaction, publish after commit, then a drain when an agent let go of a session (reactions
    * see the same event: the auto-assignment reaction drains even if this node dies first).
    */
-  private async step(sessionIdArg: string, action: SessionAction, change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>): Promise<ChatSession> {
+  private async step(sessionIdArg: string, action: SessionAction | undefined, change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const id = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const { session, event, previousAgentId } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
       const previousAgentId = session.agent?.id ?? null;
       const changes = await change(tx, session);
+      // An update that changed nothing is no event (a workflow step always changes something).
+      if (changes.length === 0) return { session, event: null, previousAgentId };
       session.updatedAt = new Date();
       await tx.flush();
       const actorId = viewer.kind === 'user' ? viewer.userId : null;
-      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, action, previousAgentId, actorId } });
+      const workflow = action === undefined ? {} : { action, previousAgentId, actorId };
+      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, ...workflow } });
       return { session, event, previousAgentId };
     });
-    this.publish([event]);
+    if (event) this.publish([event]);
     const released = previousAgentId !== null && (action === SessionAction.CLOSED || action === SessionAction.UNASSIGNED || action === SessionAction.TRANSFERRED);
     // Freed capacity or a newly queued session: auto-assignment places what waits (never throws).
     if (released || session.queuedAt) await this.drainQueue();

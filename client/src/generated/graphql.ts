@@ -21,12 +21,15 @@ export type SenderType =
   | 'SYSTEM'
   | 'USER';
 
-/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating) */
+/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them */
 export type SessionChange =
   | 'AGENT'
   | 'MEMBERS'
+  | 'PRIORITY'
   | 'RATING'
-  | 'STATUS';
+  | 'STATUS'
+  | 'SUBJECT'
+  | 'TAGS';
 
 /** The outbox type (message.created → MESSAGE_CREATED, ...); TYPING is never stored */
 export type SessionEventType =

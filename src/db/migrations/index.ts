@@ -18,6 +18,7 @@ import { Migration20261207190000_marks_on_notes } from './Migration2026120719000
 import { Migration20261207200000_length_limits } from './Migration20261207200000_length_limits.js';
 import { Migration20261208100000_business_hours } from './Migration20261208100000_business_hours.js';
 import { Migration20261208110000_auto_replies } from './Migration20261208110000_auto_replies.js';
+import { Migration20261208120000_priority_queue } from './Migration20261208120000_priority_queue.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   { name: 'Migration20261207200000_length_limits', class: Migration20261207200000_length_limits },
   { name: 'Migration20261208100000_business_hours', class: Migration20261208100000_business_hours },
   { name: 'Migration20261208110000_auto_replies', class: Migration20261208110000_auto_replies },
+  { name: 'Migration20261208120000_priority_queue', class: Migration20261208120000_priority_queue },
 ];
