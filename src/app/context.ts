@@ -27,6 +27,7 @@ import { WebhookService } from '../webhooks/webhook.service.js';
 import { CannedResponseService } from '../canned/canned-response.service.js';
 import { BusinessHoursService } from '../hours/business-hours.service.js';
 import { AutoReplyService } from '../hours/auto-reply.service.js';
+import { AutoCloseService } from '../hours/auto-close.service.js';
 import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
@@ -72,6 +73,7 @@ export interface RequestContext {
   readonly cannedResponses: CannedResponseService;
   readonly businessHours: BusinessHoursService;
   readonly autoReply: AutoReplyService;
+  readonly autoClose: AutoCloseService;
   readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
@@ -115,6 +117,7 @@ type Built = {
   cannedResponses?: CannedResponseService;
   businessHours?: BusinessHoursService;
   autoReply?: AutoReplyService;
+  autoClose?: AutoCloseService;
   assignment?: AssignmentService;
 };
 
@@ -237,6 +240,9 @@ class RequestScope implements RequestContext {
   }
   get autoReply(): AutoReplyService {
     return this.service('autoReply', (scope) => new AutoReplyService(scope));
+  }
+  get autoClose(): AutoCloseService {
+    return this.service('autoClose', (scope) => new AutoCloseService(scope));
   }
   get assignment(): AssignmentService {
     return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));

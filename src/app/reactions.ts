@@ -1,5 +1,6 @@
 import { autoAssignmentReaction } from '../assignment/assignment.reaction.js';
 import type { Orm } from '../db/orm.js';
+import { autoCloseReaction } from '../hours/auto-close.reaction.js';
 import { autoReplyReaction } from '../hours/auto-reply.reaction.js';
 import type { Reaction } from '../reactions/reaction.js';
 import type { AppDeps } from './context.js';
@@ -10,5 +11,5 @@ import type { AppDeps } from './context.js';
  * keep it stable.
  */
 export function registeredReactions(deps: AppDeps, orm: Orm): Reaction[] {
-  return [autoAssignmentReaction(deps.assignment), autoReplyReaction(orm, deps.events)];
+  return [autoAssignmentReaction(deps.assignment), autoReplyReaction(orm, deps.events), autoCloseReaction(orm, deps.events)];
 }

@@ -1,7 +1,7 @@
 import { GraphQLDate } from 'graphql-scalars';
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import { AutoReplyType, BusinessHoursType, OpeningInput } from './business-hours.types.js';
+import { AutoCloseType, AutoReplyType, BusinessHoursType, OpeningInput } from './business-hours.types.js';
 
 /** Business hours; the rules are BusinessHoursService's (admins write, anyone signed in to the tenant reads). */
 @Resolver()
@@ -38,6 +38,20 @@ export class BusinessHoursResolver {
     @Arg('outOfHours', () => String, { nullable: true, description: 'The reply; absent keeps the stored text' }) outOfHours?: string | null,
   ): Promise<AutoReplyType> {
     return Object.assign(new AutoReplyType(), await ctx.autoReply.set({ enabled, outOfHours }));
+  }
+
+  @Query(() => AutoCloseType, { description: "Staff and admins: the tenant's auto-close of silent sessions" })
+  async autoClose(@Ctx() ctx: RequestContext): Promise<AutoCloseType> {
+    return Object.assign(new AutoCloseType(), await ctx.autoClose.get());
+  }
+
+  @Mutation(() => AutoCloseType, { description: 'Admins: close support sessions whose customer stays silent `inactiveSeconds` after a support reply (null or 0: off)' })
+  async setAutoClose(
+    @Ctx() ctx: RequestContext,
+    @Arg('inactiveSeconds', () => Int, { nullable: true, description: '60 to 7776000 (90 days); null or 0 turns it off' }) inactiveSeconds?: number | null,
+    @Arg('message', () => String, { nullable: true, description: 'The automatic message posted before the close; absent keeps the stored one' }) message?: string | null,
+  ): Promise<AutoCloseType> {
+    return Object.assign(new AutoCloseType(), await ctx.autoClose.set({ inactiveSeconds, message }));
   }
 
   @Mutation(() => Boolean, { description: 'Admins: remove the business hours (open around the clock again); false when none were set' })

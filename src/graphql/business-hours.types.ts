@@ -1,5 +1,5 @@
 import { GraphQLDate } from 'graphql-scalars';
-import { Arg, Field, InputType, ObjectType } from 'type-graphql';
+import { Arg, Field, InputType, Int, ObjectType } from 'type-graphql';
 import type { BusinessHoursView } from '../hours/business-hours.service.js';
 import { isOpenAt } from '../hours/schedule.js';
 import { Weekday } from '../shared/enums.js';
@@ -37,6 +37,15 @@ export class AutoReplyType {
 
   @Field(() => String, { nullable: true, description: 'The text of the reply (at most 2000 characters)' })
   outOfHours!: string | null;
+}
+
+@ObjectType('AutoClose', { description: 'Auto-close: a support session whose customer stays silent this long after a support reply is closed, with an automatic message' })
+export class AutoCloseType {
+  @Field(() => Int, { nullable: true, description: 'Seconds of customer silence after a support reply (60 to 7776000); null: off' })
+  inactiveSeconds!: number | null;
+
+  @Field(() => String, { description: 'The automatic message posted before the close' })
+  message!: string;
 }
 
 @ObjectType('BusinessHours', { description: "A tenant's opening hours: a weekly schedule in one IANA time zone, daylight-saving changes included, minus holidays" })

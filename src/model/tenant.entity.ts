@@ -41,6 +41,14 @@ export class Tenant {
   @Property({ type: 'text', nullable: true })
   autoReplyOutOfHours: string | null = null;
 
+  /** Auto-close (hours/auto-close.reaction.ts): seconds of customer silence after a reply; null: off. */
+  @Property({ type: 'integer', nullable: true })
+  autoCloseSeconds: number | null = null;
+
+  /** The automatic message posted when a session is auto-closed; null: the default text. */
+  @Property({ type: 'text', nullable: true })
+  autoCloseMessage: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 }

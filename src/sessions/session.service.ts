@@ -1,6 +1,6 @@
 import { lastEventIdOf } from '../events/event-position.js';
 import { seesPrivateNotes } from './message-visibility.js';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import type { UserViewer } from '../shared/viewer.js';
@@ -131,6 +131,30 @@ export async function insertGuestSession(em: Db, tenantId: string, fields: Guest
 function assignable(session: ChatSession): void {
   if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions can be assigned an agent', 'NOT_ASSIGNABLE');
   if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
+}
+
+/** What closing changes on a session, whoever closes it (an admin, or the desk itself). */
+function closeInPlace(session: ChatSession, now = new Date()): SessionChange[] {
+  Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null, updatedAt: now });
+  return ['status'];
+}
+
+/**
+ * Closes an active session on the desk's own behalf (auto-close): the same change and the same
+ * `session.updated` (action CLOSED) as an admin's close, with no actor. The auto-assignment
+ * reaction drains the freed seat from that event. False when the session is gone or not active.
+ */
+export async function closeAsSystem(em: Db, events: EventBus, tenantId: string, sessionId: string): Promise<boolean> {
+  const event = await em.transactional(async (tx) => {
+    const session = await tx.findOne(ChatSession, { id: sessionId, tenant: tenantId }, { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!session || session.status !== SessionStatus.ACTIVE) return null;
+    const previousAgentId = session.agent?.id ?? null;
+    const changes = closeInPlace(session);
+    await tx.flush();
+    return appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, action: SessionAction.CLOSED, previousAgentId, actorId: null } });
+  });
+  if (event) events.publish([event]);
+  return event !== null;
 }
 
 /** Admins act on any session; staff only on the one they hold (reading alone is not enough, e.g. a room they are in). */
@@ -317,9 +341,7 @@ export class SessionService {
     requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     return this.step(sessionId, SessionAction.CLOSED, async (_tx, session) => {
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
-      const now = new Date();
-      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null });
-      return ['status'];
+      return closeInPlace(session);
     });
   }
 

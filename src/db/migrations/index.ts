@@ -19,6 +19,7 @@ import { Migration20261207200000_length_limits } from './Migration20261207200000
 import { Migration20261208100000_business_hours } from './Migration20261208100000_business_hours.js';
 import { Migration20261208110000_auto_replies } from './Migration20261208110000_auto_replies.js';
 import { Migration20261208120000_priority_queue } from './Migration20261208120000_priority_queue.js';
+import { Migration20261208130000_auto_close } from './Migration20261208130000_auto_close.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   { name: 'Migration20261208100000_business_hours', class: Migration20261208100000_business_hours },
   { name: 'Migration20261208110000_auto_replies', class: Migration20261208110000_auto_replies },
   { name: 'Migration20261208120000_priority_queue', class: Migration20261208120000_priority_queue },
+  { name: 'Migration20261208130000_auto_close', class: Migration20261208130000_auto_close },
 ];
