@@ -1,5 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
 import { afterOpenTime, isOpenAt, openingAtOrAfter, openTimeBetween, type Opening, type Schedule, scheduleOf } from '../src/hours/schedule.js';
+import { Tenant } from '../src/model/tenant.entity.js';
 import { UserRole, Weekday } from '../src/shared/enums.js';
 import { DomainError } from '../src/shared/errors.js';
 import {
@@ -12,6 +13,7 @@ import {
   SessionMessagesWithAutomaticDocument,
   SetAutoReplyDocument,
   SetBusinessHoursDocument,
+  WidgetConfigDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
@@ -334,4 +336,62 @@ describe('out-of-hours auto-replies', () => {
     expect(await automaticIn(open.id, customer.token)).toEqual([]);
     expect(await automaticIn(off.id, customer.token)).toEqual([]);
   });
+});
+
+describe('the widget config', () => {
+  let t: TestServer;
+  let admin: Actor;
+  let staff: Actor;
+  let customer: Actor;
+  let widgetKey: string;
+  const origin = 'https://shop.example';
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    admin = await loginAdmin(t);
+    staff = await userWithRole(t, admin, UserRole.STAFF);
+    customer = await userWithRole(t, admin, UserRole.USER);
+    const em = t.server.orm.em.fork();
+    const tenant = await em.findOneOrFail(Tenant, { id: t.server.defaultTenantId });
+    tenant.allowedOrigins = [origin];
+    await em.flush();
+    widgetKey = tenant.widgetKey;
+  });
+  afterAll(() => t.dispose());
+
+  it("tells a visitor whether the team is open and how soon a reply typically comes, under the widget's key and origin rule", async () => {
+    const config = () => ok(t.graphqlUrl, WidgetConfigDocument, { widgetKey, origin });
+    // No hours, no replies yet: open, no estimate.
+    expect((await config()).widgetConfig).toMatchObject({ openNow: true, nextOpenAt: null, expectedReplySeconds: null });
+
+    // One session answered after a measured wait gives the estimate.
+    const sessionId = await assignedSessionWithReply();
+    expect(sessionId).toBeTruthy();
+    const open = (await config()).widgetConfig;
+    expect(open.openNow).toBe(true);
+    expect(open.expectedReplySeconds).toBeGreaterThanOrEqual(0);
+    expect(open.expectedReplySeconds).toBeLessThan(60);
+
+    // Closed for days: the estimate adds the time until the next opening.
+    const everyDay = Object.values(Weekday).map((day) => ({ day, opens: '00:00', closes: '24:00' }));
+    const day = (offset: number) => new Date(Date.now() + offset * 24 * HOUR).toISOString().slice(0, 10);
+    await ok(t.graphqlUrl, SetBusinessHoursDocument, { timeZone: 'UTC', weekly: everyDay, holidays: [day(-1), day(0), day(1), day(2)] }, admin.token);
+    const closed = (await config()).widgetConfig;
+    expect(closed.openNow).toBe(false);
+    const untilOpen = (Date.parse(closed.nextOpenAt!) - Date.now()) / 1000;
+    expect(closed.expectedReplySeconds!).toBeGreaterThanOrEqual(Math.floor(untilOpen) - 5);
+    expect(closed.expectedReplySeconds!).toBeLessThan(untilOpen + 120);
+
+    expect((await gql(t.graphqlUrl, WidgetConfigDocument, { widgetKey: 'wk_notakeyatall', origin })).errors?.[0]?.extensions?.reason).toBe('INVALID_WIDGET_KEY');
+    expect((await gql(t.graphqlUrl, WidgetConfigDocument, { widgetKey, origin: 'https://evil.example' })).errors?.[0]?.extensions?.reason).toBe('ORIGIN_NOT_ALLOWED');
+  });
+
+  async function assignedSessionWithReply(): Promise<string> {
+    const { createSession } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'estimate' }, customer.token);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'hi' }, customer.token);
+    const em = t.server.orm.em.fork();
+    await em.getConnection().execute('update chat_sessions set agent_id = ? where id = ?', [staff.userId, createSession.id]);
+    await ok(t.graphqlUrl, SendMessageDocument, { sessionId: createSession.id, content: 'hello!' }, admin.token);
+    return createSession.id;
+  }
 });
