@@ -46,7 +46,8 @@ export function autoCloseReaction(orm: Orm, events: EventBus, now: () => number 
     },
     async fire(timer) {
       const tenantId = timer.tenantId;
-      const { sessionId, repliedAt } = timer.payload as { sessionId?: unknown; repliedAt?: unknown };
+      const sessionId = timer.payload.sessionId;
+      const repliedAt = timer.payload.repliedAt;
       if (tenantId === null || typeof sessionId !== 'string' || typeof repliedAt !== 'string') return;
       const setting = await settingOf(tenantId);
       if (!setting) return;
