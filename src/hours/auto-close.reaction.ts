@@ -61,7 +61,7 @@ export function autoCloseReaction(orm: Orm, events: EventBus, now: () => number 
         'select status, kind, waiting_since is not null as waiting from chat_sessions where id = ? and tenant_id = ?',
         [sessionId, tenantId],
       );
-      if (!session || session.status !== 'ACTIVE' || session.kind !== 'SUPPORT' || session.waiting) return;
+      if (session?.status !== 'ACTIVE' || session.kind !== 'SUPPORT' || session.waiting) return;
       await sendAutomaticMessage(em, events, { tenantId, sessionId, content: setting.message, key: `auto-close:${repliedAt}` });
       await closeAsSystem(em, events, tenantId, sessionId);
     },
