@@ -5,7 +5,10 @@ import type { SlaPolicyRecord } from '../sla/sla-state.js';
 import { Priority } from './enums.js';
 
 export const SlaMetricEnum = Object.fromEntries(SLA_METRICS.map((metric) => [metric, metric])) as { [K in SlaMetric]: K };
-registerEnumType(SlaMetricEnum, { name: 'SlaMetric', description: 'FIRST_RESPONSE: start to first support reply; NEXT_RESPONSE: a customer wait to the reply ending it; RESOLUTION: start to close, paused while waiting on the customer' });
+registerEnumType(SlaMetricEnum, {
+  name: 'SlaMetric',
+  description: 'FIRST_RESPONSE: start to first support reply; NEXT_RESPONSE: a customer wait to the reply ending it; RESOLUTION: start to close, paused while waiting on the customer',
+});
 
 @ObjectType('SlaPolicy', { description: 'Response and resolution targets for the sessions of one priority (priority null: the default for priorities without a policy)' })
 export class SlaPolicyType {

@@ -93,12 +93,7 @@ export function eventBodyOf(type: unknown, payload: unknown): EventBody | null {
       return isWatermark(payload, 'lastDeliveredMessageId') ? { type, payload: watermark(payload, { lastDeliveredMessageId: String(payload.lastDeliveredMessageId) }) } : null;
     case 'sla.warning':
     case 'sla.breached':
-      return isSessionDto(payload.session) &&
-        isSlaMetric(payload.metric) &&
-        isString(payload.dueAt) &&
-        isString(payload.at) &&
-        isString(payload.policyId) &&
-        isString(payload.cycle)
+      return isSessionDto(payload.session) && isSlaMetric(payload.metric) && isString(payload.dueAt) && isString(payload.at) && isString(payload.policyId) && isString(payload.cycle)
         ? { type, payload: { session: payload.session, metric: payload.metric, dueAt: payload.dueAt, at: payload.at, policyId: payload.policyId, cycle: payload.cycle } }
         : null;
     default:

@@ -26,8 +26,7 @@ export interface PolicyRow {
   updated_at: Date | string;
 }
 
-export const POLICY_COLUMNS =
-  'id::text as id, name, priority, first_response_seconds, next_response_seconds, resolution_seconds, business_hours_only, created_at, updated_at';
+export const POLICY_COLUMNS = 'id::text as id, name, priority, first_response_seconds, next_response_seconds, resolution_seconds, business_hours_only, created_at, updated_at';
 
 export function policyOf(row: PolicyRow): SlaPolicyRecord {
   const seconds = (value: number | null) => (value === null ? null : Number(value));
@@ -55,10 +54,10 @@ export interface SessionSlaState {
  * for its priority, else the tenant's default (priority null). Only support sessions have one.
  */
 export async function policyForSession(db: Db, tenantId: string, sessionId: string): Promise<{ policy: SlaPolicyRecord; session: SessionClockRow } | null> {
-  const [session] = await db.execute<SessionClockRow[]>(
-    `select kind, priority, started_at, ended_at, sla_policy_id::text as sla_policy_id from chat_sessions where id = ? and tenant_id = ?`,
-    [sessionId, tenantId],
-  );
+  const [session] = await db.execute<SessionClockRow[]>(`select kind, priority, started_at, ended_at, sla_policy_id::text as sla_policy_id from chat_sessions where id = ? and tenant_id = ?`, [
+    sessionId,
+    tenantId,
+  ]);
   if (!session || session.kind !== SessionKind.SUPPORT) return null;
   const [row] =
     session.sla_policy_id !== null
@@ -94,12 +93,7 @@ export async function sessionSlaState(db: Db, tenantId: string, sessionId: strin
   );
   const messages: ClockMessage[] = rows.map((row) => ({ side: row.sender_type === SenderType.SUPPORT ? 'support' : 'customer', at: new Date(row.created_at).getTime() }));
   const schedule = policy.businessHoursOnly ? await loadSchedule(db, tenantId) : null;
-  const clocks = clocksOf(
-    { startedAt: new Date(session.started_at).getTime(), endedAt: session.ended_at === null ? null : new Date(session.ended_at).getTime(), messages },
-    policy,
-    schedule,
-    now,
-  );
+  const clocks = clocksOf({ startedAt: new Date(session.started_at).getTime(), endedAt: session.ended_at === null ? null : new Date(session.ended_at).getTime(), messages }, policy, schedule, now);
   return { policy, clocks };
 }
 

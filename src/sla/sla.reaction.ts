@@ -56,10 +56,13 @@ export function slaReaction(orm: Orm, events: EventBus, now: () => number = Date
       // A policy change: every open support session, a batch per run (the timer moves on to the next batch).
       const em = orm.em.fork();
       const from = typeof after === 'string' ? after : '0';
-      const rows = await em.execute<{ id: string }[]>(
-        `select id::text as id from chat_sessions where tenant_id = ? and kind = ? and status = ? and id > ? order by id limit ?`,
-        [tenantId, SessionKind.SUPPORT, SessionStatus.ACTIVE, from, RETARGET_BATCH],
-      );
+      const rows = await em.execute<{ id: string }[]>(`select id::text as id from chat_sessions where tenant_id = ? and kind = ? and status = ? and id > ? order by id limit ?`, [
+        tenantId,
+        SessionKind.SUPPORT,
+        SessionStatus.ACTIVE,
+        from,
+        RETARGET_BATCH,
+      ]);
       for (const row of rows) await evaluate(tenantId, row.id);
       const last = rows[rows.length - 1];
       if (rows.length === RETARGET_BATCH && last) await schedule(em, { reaction: SLA_REACTION, key: timer.key, at: new Date(now()), tenantId, payload: { after: last.id } });
@@ -78,7 +81,10 @@ export async function evaluateSession(em: Db, events: EventBus, tenantId: string
       await cancel(em, SLA_REACTION, clockKey(sessionId, metric));
       continue;
     }
-    for (const [kind, at] of [['WARNING', clock.warningAt], ['BREACH', clock.dueAt]] as const) {
+    for (const [kind, at] of [
+      ['WARNING', clock.warningAt],
+      ['BREACH', clock.dueAt],
+    ] as const) {
       const dueAt = clock.dueAt ?? clock.projectedDueAt;
       if (at === null || at > now || dueAt === null) continue;
       const event = await recordAlert(em, tenantId, sessionId, { kind, metric, at, dueAt, cycle: clock.cycle, policyId: state.policy.id });
@@ -110,16 +116,20 @@ async function recordAlert(em: Db, tenantId: string, sessionId: string, alert: A
     );
     if (claimed.length === 0) return null;
     const session = await tx.findOneOrFail(ChatSession, { id: sessionId, tenant: tenantId }, { filters: false });
-    return appendEvent(tx, { tenantId, sessionId }, {
-      type: alert.kind === 'WARNING' ? 'sla.warning' : 'sla.breached',
-      payload: {
-        session: sessionDto(session),
-        metric: alert.metric,
-        dueAt: new Date(alert.dueAt).toISOString(),
-        at: new Date(alert.at).toISOString(),
-        policyId: alert.policyId,
-        cycle: alert.cycle,
+    return appendEvent(
+      tx,
+      { tenantId, sessionId },
+      {
+        type: alert.kind === 'WARNING' ? 'sla.warning' : 'sla.breached',
+        payload: {
+          session: sessionDto(session),
+          metric: alert.metric,
+          dueAt: new Date(alert.dueAt).toISOString(),
+          at: new Date(alert.at).toISOString(),
+          policyId: alert.policyId,
+          cycle: alert.cycle,
+        },
       },
-    });
+    );
   });
 }

@@ -162,7 +162,8 @@ export class SlaService {
 }
 
 function target(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_SLA_TARGET_SECONDS) throw badInput(field, `${field} must be an integer between 1 and ${MAX_SLA_TARGET_SECONDS} (365 days), or null for no target`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_SLA_TARGET_SECONDS)
+    throw badInput(field, `${field} must be an integer between 1 and ${MAX_SLA_TARGET_SECONDS} (365 days), or null for no target`);
   return value;
 }
 
