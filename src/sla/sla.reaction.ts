@@ -48,7 +48,7 @@ export function slaReaction(orm: Orm, events: EventBus, now: () => number = Date
     async fire(timer) {
       const tenantId = timer.tenantId;
       if (tenantId === null) return;
-      const { sessionId, after } = timer.payload as { sessionId?: unknown; after?: unknown };
+      const { sessionId, after }: { sessionId?: unknown; after?: unknown } = timer.payload;
       if (typeof sessionId === 'string') {
         await evaluate(tenantId, sessionId);
         return;
