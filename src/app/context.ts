@@ -28,6 +28,7 @@ import { CannedResponseService } from '../canned/canned-response.service.js';
 import { BusinessHoursService } from '../hours/business-hours.service.js';
 import { AutoReplyService } from '../hours/auto-reply.service.js';
 import { AutoCloseService } from '../hours/auto-close.service.js';
+import { SlaService } from '../sla/sla.service.js';
 import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
@@ -74,6 +75,7 @@ export interface RequestContext {
   readonly businessHours: BusinessHoursService;
   readonly autoReply: AutoReplyService;
   readonly autoClose: AutoCloseService;
+  readonly sla: SlaService;
   readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
@@ -118,6 +120,7 @@ type Built = {
   businessHours?: BusinessHoursService;
   autoReply?: AutoReplyService;
   autoClose?: AutoCloseService;
+  sla?: SlaService;
   assignment?: AssignmentService;
 };
 
@@ -243,6 +246,9 @@ class RequestScope implements RequestContext {
   }
   get autoClose(): AutoCloseService {
     return this.service('autoClose', (scope) => new AutoCloseService(scope));
+  }
+  get sla(): SlaService {
+    return this.service('sla', (scope) => new SlaService(scope));
   }
   get assignment(): AssignmentService {
     return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));

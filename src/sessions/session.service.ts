@@ -158,7 +158,7 @@ export async function closeAsSystem(em: Db, events: EventBus, tenantId: string, 
 }
 
 /** Admins act on any session; staff only on the one they hold (reading alone is not enough, e.g. a room they are in). */
-function holdsOrAdmin(user: UserViewer, session: ChatSession): void {
+export function holdsOrAdmin(user: UserViewer, session: ChatSession): void {
   if (user.role !== UserRole.ADMIN && session.agent?.id !== user.userId) throw forbidden('NOT_ASSIGNED', 'Only an admin or the assigned agent may do this');
 }
 

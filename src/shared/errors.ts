@@ -72,6 +72,7 @@ export const ERROR_CATALOGUE = {
   DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Webhook delivery not found'],
   API_KEY_NOT_FOUND: ['NOT_FOUND', 'API key not found'],
   CANNED_RESPONSE_NOT_FOUND: ['NOT_FOUND', 'Canned response not found'],
+  SLA_POLICY_NOT_FOUND: ['NOT_FOUND', 'SLA policy not found'],
 
   // What the current state refuses
   SESSION_CLOSED: ['CONFLICT', 'The session is closed'],
@@ -84,6 +85,7 @@ export const ERROR_CATALOGUE = {
   SESSION_NOT_CLOSED: ['CONFLICT', 'The session is not closed'],
   ALREADY_RATED: ['CONFLICT', 'The session has already been rated'],
   SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
+  SLA_POLICY_EXISTS: ['CONFLICT', 'The tenant has an SLA policy for this priority (or a default one) already'],
   CANNED_RESPONSE_LIMIT: ['CONFLICT', 'The tenant has the most canned responses allowed (CANNED_RESPONSES_MAX)'],
 
   // What the caller sent
