@@ -6,12 +6,14 @@ import {
   SendMessageDocument,
   SessionSlaDocument,
   SlaPoliciesDocument,
+  SlaSessionEventsDocument,
   UpdateSlaPolicyDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
 import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 let t: TestServer;
 let admin: Actor;
@@ -142,5 +144,32 @@ describe('SLA policies', () => {
     );
     expect((await alertsOf(onTime)).filter((alert) => alert.metric === 'FIRST_RESPONSE')).toEqual([{ type: 'sla.warning', metric: 'FIRST_RESPONSE' }]);
     expect((await slaOf(onTime)).sla?.breaches).toEqual([]);
+  });
+
+  it("reach the staff member's live stream as SessionUpdateEvents; the customer's stream never carries them", async () => {
+    await ok(t.graphqlUrl, CreateSlaPolicyDocument, { name: 'Default', firstResponseSeconds: 100, businessHoursOnly: false }, admin.token);
+    const sessionId = await assignedSession(t, admin, customer, staff);
+    const staffClient = wsClient(t.url, staff.token);
+    const customerClient = wsClient(t.url, customer.token);
+    try {
+      const staffEvents = subscribe(staffClient, SlaSessionEventsDocument, { sessionId, since: '0' });
+      const customerEvents = subscribe(customerClient, SlaSessionEventsDocument, { sessionId, since: '0' });
+      await say(sessionId, customer, 'still there?');
+      await age(sessionId, 150);
+      const types = (items: typeof staffEvents.items) => items.map(({ sessionEvents: event }) => ('type' in event ? event.type : event.__typename));
+      const seen = await staffEvents.until((items) => types(items).includes('SLA_BREACHED'), 'the breach, live', 20_000);
+      const alerts = seen.map(({ sessionEvents: event }) => event).filter((event) => event.__typename === 'SessionUpdateEvent' && event.changed.includes('SLA'));
+      expect(alerts.map((event) => (event.__typename === 'SessionUpdateEvent' ? [event.type, event.sla?.metric] : []))).toEqual([
+        ['SLA_WARNING', 'FIRST_RESPONSE'],
+        ['SLA_BREACHED', 'FIRST_RESPONSE'],
+      ]);
+      // The customer's stream got their own message, and nothing of the clocks: a marker message after the alerts arrives, the alerts never do.
+      await say(sessionId, staff, 'sorry for the wait');
+      const customerSeen = await customerEvents.until((items) => types(items).filter((type) => type === 'MESSAGE_CREATED').length >= 2, 'both messages', 20_000);
+      expect(types(customerSeen).filter((type) => type.startsWith('SLA'))).toEqual([]);
+    } finally {
+      await staffClient.dispose();
+      await customerClient.dispose();
+    }
   });
 });
