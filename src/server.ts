@@ -154,7 +154,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const webhooks = new DeliveryWorker(orm, config.webhooks, config.eventRetentionDays, logger);
     infrastructure.onPublished(() => webhooks.wake());
     // Reactions (app/reactions.ts): any node runs them; this node's own commits wake it at once.
-    const reactions = new ReactionRunner(orm, registeredReactions(deps), config.reactions, logger, metrics.reactions);
+    const reactions = new ReactionRunner(orm, registeredReactions(deps, orm), config.reactions, logger, metrics.reactions);
     await reactions.prepare();
     infrastructure.onPublished(() => reactions.wake());
     const inFlight = new InFlightRequests();

@@ -54,6 +54,14 @@ const SAMPLES: { [K in SessionEventType]: Extract<EventBody, { type: K }> } = {
   'message.deleted': { type: 'message.deleted', payload: { message } },
   'read.updated': { type: 'read.updated', payload: { participantId: '4', userId: '2', lastReadMessageId: '3' } },
   'delivery.updated': { type: 'delivery.updated', payload: { participantId: '4', userId: null, lastDeliveredMessageId: '3', visibleMessageId: null } },
+  'sla.warning': {
+    type: 'sla.warning',
+    payload: { session, metric: 'FIRST_RESPONSE', dueAt: '2026-12-07T00:10:00.000Z', at: '2026-12-07T00:08:00.000Z', policyId: '7', cycle: '0' },
+  },
+  'sla.breached': {
+    type: 'sla.breached',
+    payload: { session, metric: 'NEXT_RESPONSE', dueAt: '2026-12-07T00:10:00.000Z', at: '2026-12-07T00:10:00.000Z', policyId: '7', cycle: '2026-12-07T00:00:01.000Z' },
+  },
 };
 
 /** The GraphQL name of a contract type: message.created → MESSAGE_CREATED. */

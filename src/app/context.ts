@@ -25,6 +25,10 @@ import { UserService } from '../users/user.service.js';
 import { WidgetService } from '../widget/widget.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { CannedResponseService } from '../canned/canned-response.service.js';
+import { BusinessHoursService } from '../hours/business-hours.service.js';
+import { AutoReplyService } from '../hours/auto-reply.service.js';
+import { AutoCloseService } from '../hours/auto-close.service.js';
+import { SlaService } from '../sla/sla.service.js';
 import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
 
 /** Long-lived collaborators, created once per server. */
@@ -68,6 +72,10 @@ export interface RequestContext {
   /** Unread counts and the staff/admin inbox. */
   readonly inbox: InboxService;
   readonly cannedResponses: CannedResponseService;
+  readonly businessHours: BusinessHoursService;
+  readonly autoReply: AutoReplyService;
+  readonly autoClose: AutoCloseService;
+  readonly sla: SlaService;
   readonly assignment: AssignmentService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
@@ -109,6 +117,10 @@ type Built = {
   apiKeys?: ApiKeyService;
   inbox?: InboxService;
   cannedResponses?: CannedResponseService;
+  businessHours?: BusinessHoursService;
+  autoReply?: AutoReplyService;
+  autoClose?: AutoCloseService;
+  sla?: SlaService;
   assignment?: AssignmentService;
 };
 
@@ -225,6 +237,18 @@ class RequestScope implements RequestContext {
   }
   get cannedResponses(): CannedResponseService {
     return this.service('cannedResponses', (scope) => new CannedResponseService(scope, this.deps));
+  }
+  get businessHours(): BusinessHoursService {
+    return this.service('businessHours', (scope) => new BusinessHoursService(scope));
+  }
+  get autoReply(): AutoReplyService {
+    return this.service('autoReply', (scope) => new AutoReplyService(scope));
+  }
+  get autoClose(): AutoCloseService {
+    return this.service('autoClose', (scope) => new AutoCloseService(scope));
+  }
+  get sla(): SlaService {
+    return this.service('sla', (scope) => new SlaService(scope));
   }
   get assignment(): AssignmentService {
     return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));

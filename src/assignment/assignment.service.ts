@@ -9,7 +9,7 @@ import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
 import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
 import { assignInTransaction } from '../sessions/session.service.js';
-import { Availability, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { Availability, type Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
@@ -106,7 +106,7 @@ export class AssignmentEngine implements AssignmentTrigger {
     const queue = await tx.find(
       ChatSession,
       { queuedAt: { $ne: null }, agent: null, status: SessionStatus.ACTIVE, kind: SessionKind.SUPPORT },
-      { orderBy: { queuedAt: 'asc', id: 'asc' }, limit: slots, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      { orderBy: { priority: 'desc', queuedAt: 'asc', id: 'asc' }, limit: slots, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
     const events: PublishedEvent[] = [];
     let clock = Date.now();
@@ -242,15 +242,15 @@ export class AssignmentService {
    * The place in its tenant's queue (1: next) of a session the caller read as waiting (queued,
    * no agent). The caller has already been allowed to read the session.
    */
-  async queuePosition(session: { id: string; queuedAt: Date }): Promise<number> {
+  async queuePosition(session: { id: string; queuedAt: Date; priority: Priority }): Promise<number> {
     // Counted against the read's own snapshot (queued, no agent), never the row's state now: a
     // drain on another node may assign the session in between, and the answer must not then say
     // "no agent, no place". Such a session is at the front: place 1.
     const rows = await this.scope.em.execute<{ ahead: number }[]>(
       `select count(*)::int as ahead from chat_sessions q
          where q.tenant_id = ? and q.queued_at is not null and q.agent_id is null and q.status = 'ACTIVE'
-           and (q.queued_at, q.id) < (?, ?)`,
-      [this.scope.viewer.tenantId, session.queuedAt, session.id],
+           and (q.priority > ?::session_priority or (q.priority = ?::session_priority and (q.queued_at, q.id) < (?, ?)))`,
+      [this.scope.viewer.tenantId, session.priority, session.priority, session.queuedAt, session.id],
     );
     return Number(rows[0]?.ahead ?? 0) + 1;
   }

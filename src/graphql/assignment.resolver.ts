@@ -38,6 +38,6 @@ export class SessionQueueResolver {
   async queuePosition(@Root() session: SessionType, @Ctx() ctx: RequestContext): Promise<number | null> {
     // Most sessions are not queued, and a list of them should not cost a query each.
     if (!session.queuedAt) return null;
-    return ctx.assignment.queuePosition({ id: session.id, queuedAt: session.queuedAt });
+    return ctx.assignment.queuePosition({ id: session.id, queuedAt: session.queuedAt, priority: session.priority });
   }
 }

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
 import { Availability, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { SessionAction } from '../shared/enums.js';
+import { SessionAction, Weekday } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
@@ -13,6 +13,7 @@ registerEnumType(DeliveryStatus, { name: 'DeliveryStatus', description: "Derived
 registerEnumType(Availability, { name: 'Availability', description: 'ONLINE: takes new sessions (while connected); BUSY and OFFLINE: takes none' });
 registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
+registerEnumType(Weekday, { name: 'Weekday' });
 registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened' });
 
 export { SessionAction };

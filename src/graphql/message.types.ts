@@ -52,6 +52,9 @@ export class MessageType {
   @Field(() => Boolean, { description: 'A private note: only support staff, admins and bots see it' })
   private!: boolean;
 
+  @Field(() => Boolean, { description: 'Sent by the desk itself (an out-of-hours auto-reply; senderType SYSTEM), never by a person' })
+  automatic!: boolean;
+
   @Field(() => Int, {
     description:
       'Starts at 1 and grows with each edit or delete. Of two copies of a message (say a page read now and an event replayed from before an edit), the higher version has the current content. Read state only ever moves forward (SENT < DELIVERED < READ): keep the furthest.',

@@ -55,8 +55,8 @@ export class RealtimeResolver {
   }
 
   @Subscription(() => SessionUpdateEventType, {
-    description: 'Changes of one session (status, agent, room members, rating: see `changed`); `since` as in sessionEvents',
-    subscribe: async (data: Data) => only(await sessionStream(data), isType('session.updated')),
+    description: 'Changes of one session (status, agent, room members, rating, SLA alerts for staff: see `changed`); `since` as in sessionEvents',
+    subscribe: async (data: Data) => only(await sessionStream(data), isType('session.updated', 'sla.warning', 'sla.breached')),
   })
   sessionUpdated(@Root() item: StreamItem, @Arg('sessionId', () => ID) _sessionId: string, @Arg('since', () => ID, { nullable: true }) _since?: string | null): SessionUpdateEventType {
     if (item.kind !== 'event' || !isLifecycleEvent(item.event)) throw new TypeError('sessionUpdated received another event');

@@ -2,6 +2,7 @@ import { createUnionType, Field, ID, ObjectType, registerEnumType } from 'type-g
 import {
   isLifecycleEvent,
   isMessageEvent,
+  isSlaEvent,
   watermarkOf,
   type MessageDto,
   type SessionDto,
@@ -16,6 +17,7 @@ import {
 import { DeliveryStatus, Priority, SessionAction, SessionStatus } from './enums.js';
 import { MessageType } from './message.types.js';
 import { InboxRowType, InboxTabsType } from './inbox.types.js';
+import { SlaAlertType } from './sla.types.js';
 import type { InboxExtras } from '../realtime/session-stream.js';
 import type { Viewer } from '../shared/viewer.js';
 import { sessionDto } from '../sessions/session.dto.js';
@@ -29,6 +31,8 @@ export enum GraphQLEventType {
   SESSION_UPDATED = 'SESSION_UPDATED',
   READ_UPDATED = 'READ_UPDATED',
   DELIVERY_UPDATED = 'DELIVERY_UPDATED',
+  SLA_WARNING = 'SLA_WARNING',
+  SLA_BREACHED = 'SLA_BREACHED',
   TYPING = 'TYPING',
 }
 
@@ -46,6 +50,8 @@ const GRAPHQL_TYPE: Record<SessionEventType, GraphQLEventType> = {
   'session.updated': GraphQLEventType.SESSION_UPDATED,
   'read.updated': GraphQLEventType.READ_UPDATED,
   'delivery.updated': GraphQLEventType.DELIVERY_UPDATED,
+  'sla.warning': GraphQLEventType.SLA_WARNING,
+  'sla.breached': GraphQLEventType.SLA_BREACHED,
 };
 
 /** What a `session.updated` can change (the contract's SessionChange), as clients switch on it. */
@@ -54,11 +60,16 @@ export enum GraphQLSessionChange {
   AGENT = 'AGENT',
   MEMBERS = 'MEMBERS',
   RATING = 'RATING',
+  PRIORITY = 'PRIORITY',
+  TAGS = 'TAGS',
+  SUBJECT = 'SUBJECT',
+  SLA = 'SLA',
 }
 
 registerEnumType(GraphQLSessionChange, {
   name: 'SessionChange',
-  description: 'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating)',
+  description:
+    'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`)',
 });
 
 /** Every change of the contract has its GraphQL name (a new one fails to compile until it is added). */
@@ -67,6 +78,9 @@ const GRAPHQL_CHANGE: Record<SessionChange, GraphQLSessionChange> = {
   agent: GraphQLSessionChange.AGENT,
   members: GraphQLSessionChange.MEMBERS,
   rating: GraphQLSessionChange.RATING,
+  priority: GraphQLSessionChange.PRIORITY,
+  tags: GraphQLSessionChange.TAGS,
+  subject: GraphQLSessionChange.SUBJECT,
 };
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -107,6 +121,7 @@ export function messageFromDto(dto: MessageDto): MessageType {
     deletedAt: date(dto.deletedAt),
     version: dto.version ?? 1,
     private: dto.private ?? false,
+    automatic: dto.automatic ?? false,
     read: false,
     status: DeliveryStatus.SENT,
   });
@@ -199,6 +214,9 @@ export class SessionUpdateEventType {
   @Field(() => Date)
   createdAt!: Date;
 
+  @Field(() => SlaAlertType, { nullable: true, description: 'SLA_WARNING and SLA_BREACHED (staff, admins and bots only): the clock and its due time' })
+  sla: SlaAlertType | null = null;
+
   @Field(() => InboxRowType, {
     nullable: true,
     description: "Inbox subscription only: the session's row for the subscriber as of delivery (unread count, last message, last activity); null when the session left the subscriber's inbox",
@@ -233,12 +251,14 @@ export class SessionUpdateEventType {
 
   static from(event: SessionLifecycleEvent): SessionUpdateEventType {
     const { session } = event.payload;
+    const sla = isSlaEvent(event) ? event.payload : null;
     return Object.assign(new SessionUpdateEventType(), {
       id: event.id,
       sessionId: event.sessionId,
       type: GRAPHQL_TYPE[event.type],
-      changed: event.type === 'session.updated' ? event.payload.changes.map((change) => GRAPHQL_CHANGE[change]) : [],
-      changes: event.type === 'session.updated' ? event.payload.changes : [],
+      changed: event.type === 'session.updated' ? event.payload.changes.map((change) => GRAPHQL_CHANGE[change]) : sla ? [GraphQLSessionChange.SLA] : [],
+      changes: event.type === 'session.updated' ? event.payload.changes : sla ? ['sla'] : [],
+      sla: sla && Object.assign(new SlaAlertType(), { metric: sla.metric, at: new Date(sla.at), dueAt: new Date(sla.dueAt), policyId: sla.policyId }),
       action: (event.type === 'session.updated' ? event.payload.action : null) ?? null,
       previousAgentId: (event.type === 'session.updated' ? event.payload.previousAgentId : null) ?? null,
       actorId: (event.type === 'session.updated' ? event.payload.actorId : null) ?? null,

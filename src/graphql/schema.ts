@@ -14,6 +14,8 @@ import { WebhookResolver } from './webhook.resolver.js';
 import { ApiKeyResolver } from './api-key.resolver.js';
 import { InboxPageTabsResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
 import { CannedResponseResolver } from './canned-response.resolver.js';
+import { BusinessHoursResolver } from './business-hours.resolver.js';
+import { SlaResolver } from './sla.resolver.js';
 import { RatingResolver } from './rating.resolver.js';
 import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
 import './enums.js';
@@ -35,6 +37,8 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       WebhookResolver,
       ApiKeyResolver,
       CannedResponseResolver,
+      BusinessHoursResolver,
+      SlaResolver,
       RatingResolver,
       InboxResolver,
       InboxPageTabsResolver,

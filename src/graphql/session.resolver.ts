@@ -72,6 +72,20 @@ export class SessionResolver {
     return SessionType.from(await ctx.sessions.reopen(sessionId), ctx.viewer);
   }
 
+  @Mutation(() => SessionType, {
+    description:
+      'Admins, or the assigned agent: change a support session\'s priority (it orders the auto-assignment queue: HIGH first, then oldest wait), tags and subject. Only what is given changes; subject "" clears it. One SESSION_UPDATED names the changes (PRIORITY, TAGS, SUBJECT); nothing changed, no event',
+  })
+  async updateSession(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('priority', () => Priority, { nullable: true }) priority?: Priority | null,
+    @Arg('tags', () => [String], { nullable: true, description: 'Replaces the tags (at most 20; lowercased)' }) tags?: string[] | null,
+    @Arg('subject', () => String, { nullable: true }) subject?: string | null,
+  ): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.update(sessionId, { priority, tags, subject }), ctx.viewer);
+  }
+
   @Mutation(() => GuestSessionPayload, { description: 'No auth. Idempotent on sessionKey; returns a token scoped to the session' })
   async createGuestSession(
     @Arg('sessionKey', () => String) sessionKey: string,

@@ -34,7 +34,7 @@ export type MessageRowWithAttachments = MessageRow & { attachments: AttachmentRo
 /** The MessageRow columns of chat_messages (aliased `table`, or unqualified with ''), ids as text. */
 export const messageRowColumns = (table: string): string =>
   `${table}id::text as id, ${table}uuid, ${table}session_id::text as session_id, ${table}sender_id::text as sender_id, ${table}sender_type, ${table}content, ${table}metadata,
-   ${table}client_message_id, ${table}created_at, ${table}edited_at, ${table}deleted_at, ${table}version, ${table}private`;
+   ${table}client_message_id, ${table}created_at, ${table}edited_at, ${table}deleted_at, ${table}version, ${table}private, ${table}automatic`;
 
 /**
  * The selected messages with their attachments, in one statement. The page is cut in the inner
@@ -46,7 +46,7 @@ export async function selectMessageRows(em: Db, selection: MessageSelection): Pr
     `select ${messageRowColumns('m.')},
             (select json_agg(json_build_object('id', a.id, 'name', a.name, 'contentType', a.content_type, 'size', a.size, 'metadata', a.metadata) order by a.position)
                from attachments a where a.tenant_id = ? and a.message_id = m.id) as attachments
-       from (select id, uuid, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, edited_at, deleted_at, version, private
+       from (select id, uuid, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, edited_at, deleted_at, version, private, automatic
                from chat_messages where tenant_id = ? and session_id = ?${where} order by ${order} limit ? offset ?) m
       order by ${order.replace(/(^|, )/g, '$1m.')}`,
     [tenantId, tenantId, sessionId, ...params, limit, offset],

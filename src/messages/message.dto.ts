@@ -21,6 +21,7 @@ export function messageDto(message: MessageRecord): MessageDto {
     deletedAt: message.deletedAt?.toISOString() ?? null,
     version: message.version,
     private: message.private,
+    automatic: message.automatic,
     ...(message.attachments !== null ? { attachments: message.attachments.map(attachmentDto) } : {}),
   };
 }

@@ -25,7 +25,8 @@ export interface NewMessage {
   uuid: string;
   tenantId: string;
   sessionId: string;
-  senderId: string;
+  /** Null for SYSTEM messages. */
+  senderId: string | null;
   senderType: SenderType;
   content: string;
   metadata: Record<string, unknown>;
@@ -33,14 +34,16 @@ export interface NewMessage {
   createdAt: Date;
   isPrivate: boolean;
   responseMs: number | null;
+  /** An auto-reply (sender type SYSTEM, no sender). */
+  automatic?: boolean;
 }
 
 /** Inserts the message; returns its row as stored (metadata as jsonb keeps it), which every read maps the same way. */
 export async function insertMessage(tx: Db, m: NewMessage): Promise<MessageRow> {
   const [row] = await tx.execute<MessageRow[]>(
-    `insert into chat_messages (uuid, tenant_id, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, private, version, response_ms)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?, 1, ?) returning ${messageRowColumns('')}`,
-    [m.uuid, m.tenantId, m.sessionId, m.senderId, m.senderType, m.content, JSON.stringify(m.metadata), m.clientMessageId, m.createdAt.toISOString(), m.isPrivate, m.responseMs],
+    `insert into chat_messages (uuid, tenant_id, session_id, sender_id, sender_type, content, metadata, client_message_id, created_at, private, version, response_ms, automatic)
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::timestamptz, ?, 1, ?, ?) returning ${messageRowColumns('')}`,
+    [m.uuid, m.tenantId, m.sessionId, m.senderId, m.senderType, m.content, JSON.stringify(m.metadata), m.clientMessageId, m.createdAt.toISOString(), m.isPrivate, m.responseMs, m.automatic === true],
   );
   return row!;
 }

@@ -12,6 +12,7 @@ import { ApiKey } from './api-key.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { CannedResponse } from './canned-response.entity.js';
 import { SessionRating } from './session-rating.entity.js';
+import { BusinessHours } from './business-hours.entity.js';
 
 /** Explicit list: folder discovery breaks under jest and in compiled output alike. */
 export const entities = [
@@ -29,4 +30,5 @@ export const entities = [
   RefreshToken,
   CannedResponse,
   SessionRating,
+  BusinessHours,
 ];

@@ -40,6 +40,8 @@ export interface MessageDto {
   version?: number;
   /** A private note (staff, admins and bots only); absent in events recorded before notes existed. */
   private?: boolean;
+  /** Sent by the desk itself (an auto-reply); absent in events recorded before automatic messages existed. */
+  automatic?: boolean;
   /** Present when the attachments were loaded; [] once deleted. */
   attachments?: AttachmentDto[];
 }
@@ -71,8 +73,29 @@ export interface RatingDto {
   createdAt: string;
 }
 
+/** What an SLA clock measures (sla/sla-clock.ts). */
+export const SLA_METRICS = ['FIRST_RESPONSE', 'NEXT_RESPONSE', 'RESOLUTION'] as const;
+export type SlaMetric = (typeof SLA_METRICS)[number];
+
+/**
+ * An SLA clock reached 80% of its target (`sla.warning`) or the target itself (`sla.breached`).
+ * Staff-only: viewers who do not see private notes never see these (event-visibility.ts).
+ */
+export interface SlaAlertPayload {
+  /** The session as it was when the alert was recorded. */
+  session: SessionDto;
+  metric: SlaMetric;
+  /** The clock's due time (the breach's instant; for a warning, the breach still to come). */
+  dueAt: string;
+  /** The instant the threshold was reached (the due time for a breach, 80% of the way for a warning). */
+  at: string;
+  policyId: string;
+  /** The clock's cycle: '0' for first response and resolution, the wait's start for next response. */
+  cycle: string;
+}
+
 /** What a `session.updated` can change. */
-export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating'] as const;
+export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating', 'priority', 'tags', 'subject'] as const;
 export type SessionChange = (typeof SESSION_CHANGES)[number];
 
 /** A participant's watermark moved forward (markRead, or a delivery). */
@@ -109,6 +132,8 @@ export interface EventPayloads {
   'message.deleted': { message: MessageDto };
   'read.updated': WatermarkPayload & { lastReadMessageId: string };
   'delivery.updated': WatermarkPayload & { lastDeliveredMessageId: string };
+  'sla.warning': SlaAlertPayload;
+  'sla.breached': SlaAlertPayload;
 }
 
 export type SessionEventType = keyof EventPayloads;
@@ -121,6 +146,8 @@ export const SESSION_EVENT_TYPES = [
   'message.deleted',
   'read.updated',
   'delivery.updated',
+  'sla.warning',
+  'sla.breached',
 ] as const satisfies readonly SessionEventType[];
 
 /** Fails to compile when a type is added to EventPayloads and not to SESSION_EVENT_TYPES. */
@@ -143,12 +170,15 @@ export type PublishedEvent = EventBody & {
 };
 
 export type MessageEvent = Extract<PublishedEvent, { type: 'message.created' | 'message.updated' | 'message.deleted' }>;
-export type SessionLifecycleEvent = Extract<PublishedEvent, { type: 'session.created' | 'session.updated' }>;
+export type SessionLifecycleEvent = Extract<PublishedEvent, { type: 'session.created' | 'session.updated' | SlaEventType }>;
+export type SlaEventType = 'sla.warning' | 'sla.breached';
+export type SlaEvent = Extract<PublishedEvent, { type: SlaEventType }>;
 export type WatermarkEvent = Extract<PublishedEvent, { type: 'read.updated' | 'delivery.updated' }>;
 
 export const isMessageEvent = (event: PublishedEvent): event is MessageEvent => event.type.startsWith('message.');
-/** The event types an inbox (staff/admin) stream carries: sessions appearing, changing, closing. */
-export const isLifecycleEvent = (event: PublishedEvent): event is SessionLifecycleEvent => event.type.startsWith('session.');
+/** The event types an inbox (staff/admin) stream carries: sessions appearing, changing, closing, and their SLA alerts (numbered in the inbox sequence too). */
+export const isLifecycleEvent = (event: PublishedEvent): event is SessionLifecycleEvent => event.type.startsWith('session.') || isSlaEvent(event);
+export const isSlaEvent = (event: { type: string }): event is SlaEvent => event.type === 'sla.warning' || event.type === 'sla.breached';
 export const isWatermarkEvent = (event: PublishedEvent): event is WatermarkEvent => event.type === 'read.updated' || event.type === 'delivery.updated';
 
 /** The watermark a read/delivery event moved to. */

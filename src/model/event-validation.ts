@@ -7,7 +7,9 @@
 import {
   SESSION_CHANGES,
   SESSION_EVENT_TYPES,
+  SLA_METRICS,
   type EventBody,
+  type SlaMetric,
   type SessionChange,
   type MessageDto,
   type PublishedEvent,
@@ -41,6 +43,7 @@ function isMessageDto(value: unknown): value is MessageDto {
     isStringOrNull(value.editedAt) &&
     isStringOrNull(value.deletedAt) &&
     isOptional(value.private, (flag): flag is boolean => typeof flag === 'boolean') &&
+    isOptional(value.automatic, (flag): flag is boolean => typeof flag === 'boolean') &&
     isOptional(value.attachments, Array.isArray)
   );
 }
@@ -88,10 +91,17 @@ export function eventBodyOf(type: unknown, payload: unknown): EventBody | null {
       return isWatermark(payload, 'lastReadMessageId') ? { type, payload: watermark(payload, { lastReadMessageId: String(payload.lastReadMessageId) }) } : null;
     case 'delivery.updated':
       return isWatermark(payload, 'lastDeliveredMessageId') ? { type, payload: watermark(payload, { lastDeliveredMessageId: String(payload.lastDeliveredMessageId) }) } : null;
+    case 'sla.warning':
+    case 'sla.breached':
+      return isSessionDto(payload.session) && isSlaMetric(payload.metric) && isString(payload.dueAt) && isString(payload.at) && isString(payload.policyId) && isString(payload.cycle)
+        ? { type, payload: { session: payload.session, metric: payload.metric, dueAt: payload.dueAt, at: payload.at, policyId: payload.policyId, cycle: payload.cycle } }
+        : null;
     default:
       return null;
   }
 }
+
+const isSlaMetric = (value: unknown): value is SlaMetric => isString(value) && (SLA_METRICS as readonly string[]).includes(value);
 
 const isSessionChange = (value: string): value is SessionChange => (SESSION_CHANGES as readonly string[]).includes(value);
 

@@ -4,7 +4,8 @@
  * that lands on a note stands, for them, at the last message at or below it that they can see,
  * and when it moved over notes only they never see the event at all. Streams (live and
  * replayed), the `lastEventId` they read and webhooks without `includePrivate` all apply this,
- * and nothing else decides it.
+ * and nothing else decides it. SLA alerts (`sla.*`) are internal to the desk like notes: the
+ * same viewers never see them.
  */
 import type { EventBody } from './event-contract.js';
 
@@ -28,6 +29,9 @@ export function withoutNotes(event: EventBody): EventBody | null {
       if (visibleMessageId === undefined) return event;
       return visibleMessageId === null ? null : { type: event.type, payload: { ...payload, lastDeliveredMessageId: visibleMessageId } };
     }
+    case 'sla.warning':
+    case 'sla.breached':
+      return null;
     default:
       return event;
   }
@@ -38,4 +42,5 @@ export function withoutNotes(event: EventBody): EventBody | null {
  * a note-blind viewer sees.
  */
 export const SEEN_WITHOUT_NOTES_SQL = `coalesce((payload->'message'->>'private')::boolean, false) = false
-  and coalesce(jsonb_typeof(payload->'visibleMessageId'), '') <> 'null'`;
+  and coalesce(jsonb_typeof(payload->'visibleMessageId'), '') <> 'null'
+  and type not like 'sla.%'`;

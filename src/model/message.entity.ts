@@ -58,6 +58,10 @@ export class ChatMessage {
   @Property({ fieldName: 'private', default: false })
   isPrivate: boolean & Opt = false;
 
+  /** Sent by the desk itself (an out-of-hours auto-reply, sender type SYSTEM, no sender), never by a person. */
+  @Property({ default: false })
+  automatic: boolean & Opt = false;
+
   /** 1 when sent, one more with each edit or delete: of two copies of a message, the higher version is current. */
   @Property({ default: 1 })
   version: number & Opt = 1;

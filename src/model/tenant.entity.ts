@@ -34,6 +34,21 @@ export class Tenant {
   @Property({ type: 'boolean', default: false })
   autoAssign: boolean & Opt = false;
 
+  /** Out-of-hours auto-reply (hours/auto-reply.reaction.ts): on, and its text. */
+  @Property({ type: 'boolean', default: false })
+  autoReplyEnabled: boolean & Opt = false;
+
+  @Property({ type: 'text', nullable: true })
+  autoReplyOutOfHours: string | null = null;
+
+  /** Auto-close (hours/auto-close.reaction.ts): seconds of customer silence after a reply; null: off. */
+  @Property({ type: 'integer', nullable: true })
+  autoCloseSeconds: number | null = null;
+
+  /** The automatic message posted when a session is auto-closed; null: the default text. */
+  @Property({ type: 'text', nullable: true })
+  autoCloseMessage: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 }

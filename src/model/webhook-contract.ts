@@ -47,7 +47,7 @@ export interface StoredWebhookEvent {
  * The body of a delivery, or null when its endpoint does not take it. Its copy was written from a
  * contract-typed event (the outbox, or `webhook.disabled`) and is checked back into that type here.
  * An endpoint without `includePrivate` gets session events as a viewer who does not see private
- * notes sees them (event-visibility.ts).
+ * notes sees them (event-visibility.ts): no notes, and no SLA alerts.
  */
 export function webhookBody(event: StoredWebhookEvent, includePrivate: boolean): WebhookBody | null {
   const common = { timestamp: event.eventCreatedAt.toISOString(), tenantId: event.tenantId };
@@ -79,6 +79,9 @@ function asData(body: EventBody): SessionEventData {
     case 'read.updated':
       return { type: body.type, data: body.payload };
     case 'delivery.updated':
+      return { type: body.type, data: body.payload };
+    case 'sla.warning':
+    case 'sla.breached':
       return { type: body.type, data: body.payload };
   }
 }

@@ -38,6 +38,8 @@ export interface MessageRecord {
   readonly deletedAt: Date | null;
   readonly version: number;
   readonly private: boolean;
+  /** Sent by the desk itself (an out-of-hours auto-reply), never by a person. */
+  readonly automatic: boolean;
   /** Null when they were not loaded (event payloads then leave them out). */
   readonly attachments: readonly AttachmentRecord[] | null;
 }
@@ -66,6 +68,7 @@ export interface MessageRow {
   deleted_at: Date | null;
   version: number;
   private: boolean;
+  automatic: boolean;
 }
 
 const NO_ATTACHMENTS: readonly AttachmentRecord[] = Object.freeze([]);
@@ -117,6 +120,7 @@ export function messageRecordFromRow(row: MessageRow, sender: SenderRecord | und
     deletedAt,
     version: Number(row.version),
     private: row.private === true,
+    automatic: row.automatic === true,
     attachments: attachments === null ? null : deletedAt ? NO_ATTACHMENTS : attachments,
   };
 }
@@ -137,6 +141,7 @@ export function messageRecordOf(message: ChatMessage): MessageRecord {
     deleted_at: message.deletedAt,
     version: message.version,
     private: message.isPrivate,
+    automatic: message.automatic,
   };
   const attachments = message.attachments.isInitialized() ? message.attachments.getItems().map(attachmentRecord) : null;
   return messageRecordFromRow(row, message.sender ? senderRecordOf(message.sender) : undefined, attachments);

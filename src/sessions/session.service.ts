@@ -1,6 +1,6 @@
 import { lastEventIdOf } from '../events/event-position.js';
 import { seesPrivateNotes } from './message-visibility.js';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import type { UserViewer } from '../shared/viewer.js';
@@ -45,6 +45,13 @@ export interface CreateSessionInput {
   priority?: Priority | null;
   tags?: readonly string[] | null;
   userId?: string | null;
+}
+
+export interface SessionUpdateInput {
+  priority?: Priority | null;
+  tags?: readonly string[] | null;
+  /** "" clears the subject; null or absent leaves it. */
+  subject?: string | null;
 }
 
 export interface GuestSessionInput {
@@ -126,8 +133,32 @@ function assignable(session: ChatSession): void {
   if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be assigned');
 }
 
+/** What closing changes on a session, whoever closes it (an admin, or the desk itself). */
+function closeInPlace(session: ChatSession, now = new Date()): SessionChange[] {
+  Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null, updatedAt: now });
+  return ['status'];
+}
+
+/**
+ * Closes an active session on the desk's own behalf (auto-close): the same change and the same
+ * `session.updated` (action CLOSED) as an admin's close, with no actor. The auto-assignment
+ * reaction drains the freed seat from that event. False when the session is gone or not active.
+ */
+export async function closeAsSystem(em: Db, events: EventBus, tenantId: string, sessionId: string): Promise<boolean> {
+  const event = await em.transactional(async (tx) => {
+    const session = await tx.findOne(ChatSession, { id: sessionId, tenant: tenantId }, { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!session || session.status !== SessionStatus.ACTIVE) return null;
+    const previousAgentId = session.agent?.id ?? null;
+    const changes = closeInPlace(session);
+    await tx.flush();
+    return appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, action: SessionAction.CLOSED, previousAgentId, actorId: null } });
+  });
+  if (event) events.publish([event]);
+  return event !== null;
+}
+
 /** Admins act on any session; staff only on the one they hold (reading alone is not enough, e.g. a room they are in). */
-function holdsOrAdmin(user: UserViewer, session: ChatSession): void {
+export function holdsOrAdmin(user: UserViewer, session: ChatSession): void {
   if (user.role !== UserRole.ADMIN && session.agent?.id !== user.userId) throw forbidden('NOT_ASSIGNED', 'Only an admin or the assigned agent may do this');
 }
 
@@ -310,9 +341,7 @@ export class SessionService {
     requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     return this.step(sessionId, SessionAction.CLOSED, async (_tx, session) => {
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
-      const now = new Date();
-      Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null });
-      return ['status'];
+      return closeInPlace(session);
     });
   }
 
@@ -387,25 +416,58 @@ export class SessionService {
   }
 
   /**
+   * Changes what describes a support session: its priority (which orders the auto-assignment
+   * queue), tags and subject, by an admin or the agent who holds it. Only what is given changes;
+   * `subject: ""` clears it. One `session.updated` names the changes; nothing changed, no event.
+   */
+  async update(sessionId: string, input: SessionUpdateInput): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    const tags = input.tags === null || input.tags === undefined ? undefined : normaliseTags(input.tags);
+    const subject = input.subject === null || input.subject === undefined ? undefined : input.subject.trim() === '' ? null : optionalName(input.subject, 'subject', MAX_SUBJECT_LENGTH);
+    const priority = input.priority ?? undefined;
+    return this.step(sessionId, undefined, async (_tx, session) => {
+      holdsOrAdmin(user, session);
+      if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions have a priority, tags and a subject to update', 'NOT_ASSIGNABLE');
+      const changes: SessionChange[] = [];
+      if (priority !== undefined && priority !== session.priority) {
+        session.priority = priority;
+        changes.push('priority');
+      }
+      if (tags !== undefined && (tags.length !== session.tags.length || tags.some((tag, i) => tag !== session.tags[i]))) {
+        session.tags = tags;
+        changes.push('tags');
+      }
+      if (subject !== undefined && subject !== session.subject) {
+        session.subject = subject;
+        changes.push('subject');
+      }
+      return changes;
+    });
+  }
+
+  /**
    * Every workflow step (assign, transfer, unassign, close, reopen) goes through here: the session
    * row locked, the change, one `session.updated` with `action` and the previous agent in the same
    * transaction, publish after commit, then a drain when an agent let go of a session (reactions
    * see the same event: the auto-assignment reaction drains even if this node dies first).
    */
-  private async step(sessionIdArg: string, action: SessionAction, change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>): Promise<ChatSession> {
+  private async step(sessionIdArg: string, action: SessionAction | undefined, change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const id = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const { session, event, previousAgentId } = await em.transactional(async (tx) => {
       const session = await loadAccessibleSession(tx, viewer, id, true);
       const previousAgentId = session.agent?.id ?? null;
       const changes = await change(tx, session);
+      // An update that changed nothing is no event (a workflow step always changes something).
+      if (changes.length === 0) return { session, event: null, previousAgentId };
       session.updatedAt = new Date();
       await tx.flush();
       const actorId = viewer.kind === 'user' ? viewer.userId : null;
-      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, action, previousAgentId, actorId } });
+      const workflow = action === undefined ? {} : { action, previousAgentId, actorId };
+      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, ...workflow } });
       return { session, event, previousAgentId };
     });
-    this.publish([event]);
+    if (event) this.publish([event]);
     const released = previousAgentId !== null && (action === SessionAction.CLOSED || action === SessionAction.UNASSIGNED || action === SessionAction.TRANSFERRED);
     // Freed capacity or a newly queued session: auto-assignment places what waits (never throws).
     if (released || session.queuedAt) await this.drainQueue();

@@ -59,3 +59,14 @@ export enum DeliveryStatus {
   DELIVERED = 'DELIVERED',
   READ = 'READ',
 }
+
+/** ISO weekday order (Monday first), as business hours name them. */
+export enum Weekday {
+  MONDAY = 'MONDAY',
+  TUESDAY = 'TUESDAY',
+  WEDNESDAY = 'WEDNESDAY',
+  THURSDAY = 'THURSDAY',
+  FRIDAY = 'FRIDAY',
+  SATURDAY = 'SATURDAY',
+  SUNDAY = 'SUNDAY',
+}

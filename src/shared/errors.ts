@@ -72,6 +72,7 @@ export const ERROR_CATALOGUE = {
   DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Webhook delivery not found'],
   API_KEY_NOT_FOUND: ['NOT_FOUND', 'API key not found'],
   CANNED_RESPONSE_NOT_FOUND: ['NOT_FOUND', 'Canned response not found'],
+  SLA_POLICY_NOT_FOUND: ['NOT_FOUND', 'SLA policy not found'],
 
   // What the current state refuses
   SESSION_CLOSED: ['CONFLICT', 'The session is closed'],
@@ -84,6 +85,7 @@ export const ERROR_CATALOGUE = {
   SESSION_NOT_CLOSED: ['CONFLICT', 'The session is not closed'],
   ALREADY_RATED: ['CONFLICT', 'The session has already been rated'],
   SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
+  SLA_POLICY_EXISTS: ['CONFLICT', 'The tenant has an SLA policy for this priority (or a default one) already'],
   CANNED_RESPONSE_LIMIT: ['CONFLICT', 'The tenant has the most canned responses allowed (CANNED_RESPONSES_MAX)'],
 
   // What the caller sent
@@ -116,6 +118,10 @@ export const ERROR_CATALOGUE = {
   UPLOAD_INTERRUPTED: ['BAD_USER_INPUT', 'The upload did not complete'],
   INVALID_MULTIPART: ['BAD_USER_INPUT', 'The multipart request is malformed'],
   CSRF_PREFLIGHT_REQUIRED: ['BAD_USER_INPUT', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF prevention)'],
+  UNKNOWN_TIME_ZONE: ['BAD_USER_INPUT', 'The time zone is not an IANA time zone name'],
+  EMPTY_OPENING: ['BAD_USER_INPUT', 'An opening must close at another time than it opens'],
+  OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
+  TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)
   GRAPHQL_PARSE_FAILED: ['BAD_USER_INPUT', 'The document could not be parsed'],
   GRAPHQL_VALIDATION_FAILED: ['BAD_USER_INPUT', 'The document is not valid against the schema'],

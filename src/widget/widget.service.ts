@@ -7,6 +7,21 @@ import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
 import { Tenant } from '../model/tenant.entity.js';
+import { loadSchedule } from '../hours/business-hours.service.js';
+import { isOpenAt, openingAtOrAfter } from '../hours/schedule.js';
+
+/** What a widget shows a visitor before they write: who answers, whether the team is open, how soon a reply comes. */
+export interface WidgetConfig {
+  tenantName: string;
+  openNow: boolean;
+  /** While closed: when the team opens again (null: it never does). */
+  nextOpenAt: Date | null;
+  /** The typical wait for a first reply (median of the last 30 days), plus the time until opening while closed; null without data. */
+  expectedReplySeconds: number | null;
+}
+
+/** How far back the typical first-reply time looks. */
+const EXPECTED_REPLY_WINDOW_DAYS = 30;
 
 export interface WidgetSessionResult {
   token: string;
@@ -34,17 +49,44 @@ export class WidgetService {
    */
   async start(widgetKey: string, origin: string | null | undefined, fromOwnPage = false): Promise<WidgetSessionResult> {
     const { em } = this.scope;
-    // Tenants are not tenant-filtered: the key is how the caller names theirs.
-    const key = typeof widgetKey === 'string' ? widgetKey.trim() : '';
-    // Keys are generated as `wk_` + base64url; anything else cannot match (and never reaches SQL).
-    const tenant = WIDGET_KEY.test(key) ? await em.findOne(Tenant, { widgetKey: key }) : null;
-    if (!tenant) throw unauthenticated('INVALID_WIDGET_KEY', 'The widget key is not valid');
-    const demoPage = fromOwnPage && this.deps.config.demo;
-    if (!demoPage && !originAllowed(origin, tenant.allowedOrigins)) throw forbidden('ORIGIN_NOT_ALLOWED', 'This origin may not use the widget');
+    const tenant = await this.tenantOf(widgetKey, origin, fromOwnPage);
     const { session, guest, event } = await insertGuestSession(em.fork(), tenant.id, { sessionKey: null, guestName: 'Visitor' });
     this.deps.events.publish([event]);
     if (session.queuedAt) await this.deps.assignment?.drain(tenant.id);
     const token = await this.deps.tokens.issueGuestToken(guest.id, tenant.id, session.id);
     return { token, session };
+  }
+
+  /** The widget's first call: under the same key and origin rule as `start`, what to tell the visitor (docs/desk.md). */
+  async config(widgetKey: string, origin: string | null | undefined, fromOwnPage = false, now = Date.now()): Promise<WidgetConfig> {
+    const tenant = await this.tenantOf(widgetKey, origin, fromOwnPage);
+    const schedule = await loadSchedule(this.scope.em, tenant.id);
+    const openNow = schedule === null || isOpenAt(schedule, now);
+    const reopening = openNow || schedule === null ? null : openingAtOrAfter(schedule, now);
+    const [typical] = await this.scope.em.execute<{ median: number | string | null }[]>(
+      `select percentile_cont(0.5) within group (order by first_response_ms) as median from chat_sessions
+        where tenant_id = ? and kind = 'SUPPORT' and started_at >= ?::timestamptz and first_response_ms is not null`,
+      [tenant.id, new Date(now - EXPECTED_REPLY_WINDOW_DAYS * 24 * 3600_000).toISOString()],
+    );
+    const medianMs = typical?.median === null || typical?.median === undefined ? null : Number(typical.median);
+    const untilOpen = reopening ? reopening.opensAt - now : 0;
+    return {
+      tenantName: tenant.name,
+      openNow,
+      nextOpenAt: reopening ? new Date(reopening.opensAt) : null,
+      expectedReplySeconds: medianMs === null ? null : Math.round((medianMs + untilOpen) / 1000),
+    };
+  }
+
+  /** The tenant a widget key names, when the page's origin may use it (the demo console's own pages may, while the demo is on). */
+  private async tenantOf(widgetKey: string, origin: string | null | undefined, fromOwnPage: boolean): Promise<Tenant> {
+    // Tenants are not tenant-filtered: the key is how the caller names theirs.
+    const key = typeof widgetKey === 'string' ? widgetKey.trim() : '';
+    // Keys are generated as `wk_` + base64url; anything else cannot match (and never reaches SQL).
+    const tenant = WIDGET_KEY.test(key) ? await this.scope.em.findOne(Tenant, { widgetKey: key }) : null;
+    if (!tenant) throw unauthenticated('INVALID_WIDGET_KEY', 'The widget key is not valid');
+    const demoPage = fromOwnPage && this.deps.config.demo;
+    if (!demoPage && !originAllowed(origin, tenant.allowedOrigins)) throw forbidden('ORIGIN_NOT_ALLOWED', 'This origin may not use the widget');
+    return tenant;
   }
 }

@@ -21,12 +21,16 @@ export type SenderType =
   | 'SYSTEM'
   | 'USER';
 
-/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating) */
+/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`) */
 export type SessionChange =
   | 'AGENT'
   | 'MEMBERS'
+  | 'PRIORITY'
   | 'RATING'
-  | 'STATUS';
+  | 'SLA'
+  | 'STATUS'
+  | 'SUBJECT'
+  | 'TAGS';
 
 /** The outbox type (message.created → MESSAGE_CREATED, ...); TYPING is never stored */
 export type SessionEventType =
@@ -37,6 +41,8 @@ export type SessionEventType =
   | 'READ_UPDATED'
   | 'SESSION_CREATED'
   | 'SESSION_UPDATED'
+  | 'SLA_BREACHED'
+  | 'SLA_WARNING'
   | 'TYPING';
 
 export type SessionStatus =

@@ -16,6 +16,11 @@ import { Migration20261130012000_availability } from './Migration20261130012000_
 import { Migration20261207180000_reactions_timers } from './Migration20261207180000_reactions_timers.js';
 import { Migration20261207190000_marks_on_notes } from './Migration20261207190000_marks_on_notes.js';
 import { Migration20261207200000_length_limits } from './Migration20261207200000_length_limits.js';
+import { Migration20261208100000_business_hours } from './Migration20261208100000_business_hours.js';
+import { Migration20261208110000_auto_replies } from './Migration20261208110000_auto_replies.js';
+import { Migration20261208120000_priority_queue } from './Migration20261208120000_priority_queue.js';
+import { Migration20261208130000_auto_close } from './Migration20261208130000_auto_close.js';
+import { Migration20261208140000_sla } from './Migration20261208140000_sla.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -37,4 +42,9 @@ export const migrations = [
   { name: 'Migration20261207180000_reactions_timers', class: Migration20261207180000_reactions_timers },
   { name: 'Migration20261207190000_marks_on_notes', class: Migration20261207190000_marks_on_notes },
   { name: 'Migration20261207200000_length_limits', class: Migration20261207200000_length_limits },
+  { name: 'Migration20261208100000_business_hours', class: Migration20261208100000_business_hours },
+  { name: 'Migration20261208110000_auto_replies', class: Migration20261208110000_auto_replies },
+  { name: 'Migration20261208120000_priority_queue', class: Migration20261208120000_priority_queue },
+  { name: 'Migration20261208130000_auto_close', class: Migration20261208130000_auto_close },
+  { name: 'Migration20261208140000_sla', class: Migration20261208140000_sla },
 ];
