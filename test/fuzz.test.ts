@@ -58,6 +58,24 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     return tables.map((table) => `${table}=${byTable.get(table)}`).join(';');
   }
 
+  /**
+   * Waits until the node's background work is done: every reaction's checkpoint past the outbox's
+   * last event, and no timer due. Fails, naming what still waits, after 15 s.
+   */
+  async function settled(): Promise<void> {
+    const connection = t.server.orm.em.fork().getConnection();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [row] = (await connection.execute(
+        `select (select count(*) from reaction_checkpoints c where exists (select 1 from session_events e where (e.tx, e.id) > (c.tx, c.event_id)))::int as reactions,
+                (select count(*) from timers where due_at <= now())::int as timers`,
+      )) as { reactions: number; timers: number }[];
+      if (row && row.reactions === 0 && row.timers === 0) return;
+      if (Date.now() > deadline) throw new Error(`background work did not settle within 15 s: ${JSON.stringify(row)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   beforeAll(async () => {
     t = await startTestServer();
     schema = await buildParleySchema();
@@ -191,6 +209,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     }
     expect(operations.length).toBeGreaterThan(10);
 
+    await settled();
     let before = await fingerprint();
     const seen = { rejected: 0, accepted: 0, reasons: new Set<string>() };
     for (let i = 0; i < CASES; i++) {
@@ -229,7 +248,10 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
         if (after !== before) throw new Error(`a rejected call changed stored data: ${context}`);
       } else {
         seen.accepted++;
-        before = after;
+        // An accepted call may set background work going (reactions after its events, timers due
+        // now): the next call's "before" is the state once that work is done.
+        await settled();
+        before = await fingerprint();
       }
     }
     process.stdout.write(`fuzz: ${JSON.stringify({ ...seen, reasons: [...seen.reasons].sort() })}\n`);
@@ -279,6 +301,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     }
     expect(routes.length).toBeGreaterThanOrEqual(15);
 
+    await settled();
     let before = await fingerprint();
     const seen = { rejected: 0, accepted: 0 };
     for (let i = 0; i < CASES; i++) {
@@ -309,7 +332,10 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
         if (after !== before) throw new Error(`a rejected call changed stored data: ${context}`);
       } else {
         seen.accepted++;
-        before = after;
+        // An accepted call may set background work going (reactions after its events, timers due
+        // now): the next call's "before" is the state once that work is done.
+        await settled();
+        before = await fingerprint();
       }
     }
     process.stdout.write(`REST fuzz: ${JSON.stringify(seen)}\n`);

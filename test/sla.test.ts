@@ -8,12 +8,14 @@ import {
   SlaPoliciesDocument,
   SlaSessionEventsDocument,
   UpdateSlaPolicyDocument,
+  CreateWebhookDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
 import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 let t: TestServer;
 let admin: Actor;
@@ -170,6 +172,33 @@ describe('SLA policies', () => {
     } finally {
       await staffClient.dispose();
       await customerClient.dispose();
+    }
+  });
+
+  it('are delivered as webhooks to endpoints that take private events, and to no other', async () => {
+    await ok(t.graphqlUrl, CreateSlaPolicyDocument, { name: 'Default', firstResponseSeconds: 100, businessHoursOnly: false }, admin.token);
+    const staffSide = await startWebhookReceiver();
+    const customerSide = await startWebhookReceiver();
+    try {
+      await ok(t.graphqlUrl, CreateWebhookDocument, { url: staffSide.url, events: ['sla.warning', 'sla.breached'], includePrivate: true }, admin.token);
+      await ok(t.graphqlUrl, CreateWebhookDocument, { url: customerSide.url, events: [], includePrivate: false }, admin.token);
+      const sessionId = await assignedSession(t, admin, customer, staff);
+      await say(sessionId, customer, 'anyone?');
+      await age(sessionId, 150);
+      await staffSide.waitFor((received) => received.some((hook) => hook.json.sessionId === sessionId && hook.json.type === 'sla.breached'), 'the sla.breached webhook');
+      expect(staffSide.received.filter((hook) => hook.json.sessionId === sessionId).map((hook) => [hook.json.type, (hook.json.data as { metric?: string }).metric])).toEqual([
+        ['sla.warning', 'FIRST_RESPONSE'],
+        ['sla.breached', 'FIRST_RESPONSE'],
+      ]);
+      // Deliveries keep each session's order per endpoint: once a message sent after the breach
+      // reached the other endpoint, any SLA event for it would have come first.
+      await say(sessionId, staff, 'sorry for the wait');
+      const isApology = (hook: { json: { type: string; data: Record<string, unknown> } }) => hook.json.type === 'message.created' && JSON.stringify(hook.json.data).includes('sorry for the wait');
+      await customerSide.waitFor((received) => received.some(isApology), 'the apology at the endpoint without includePrivate');
+      expect(customerSide.received.filter((hook) => hook.json.sessionId === sessionId && hook.json.type.startsWith('sla.'))).toEqual([]);
+    } finally {
+      await staffSide.close();
+      await customerSide.close();
     }
   });
 });
