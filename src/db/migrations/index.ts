@@ -20,6 +20,7 @@ import { Migration20261208100000_business_hours } from './Migration2026120810000
 import { Migration20261208110000_auto_replies } from './Migration20261208110000_auto_replies.js';
 import { Migration20261208120000_priority_queue } from './Migration20261208120000_priority_queue.js';
 import { Migration20261208130000_auto_close } from './Migration20261208130000_auto_close.js';
+import { Migration20261208140000_export_index } from './Migration20261208140000_export_index.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   { name: 'Migration20261208110000_auto_replies', class: Migration20261208110000_auto_replies },
   { name: 'Migration20261208120000_priority_queue', class: Migration20261208120000_priority_queue },
   { name: 'Migration20261208130000_auto_close', class: Migration20261208130000_auto_close },
+  { name: 'Migration20261208140000_export_index', class: Migration20261208140000_export_index },
 ];
