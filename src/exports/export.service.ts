@@ -35,7 +35,11 @@ export interface ExportDownload {
 }
 
 /** `2026-12-01T00:00:00.000Z` → `20261201T000000Z`: an instant as a file name can hold it. */
-const compactInstant = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+const compactInstant = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 
 export const exportFileName = (kind: ReportKind, from: Date, to: Date) => `parley-${kind.toLowerCase()}-${compactInstant(from)}-${compactInstant(to)}.csv`;
 

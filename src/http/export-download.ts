@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { ContextFactory } from '../app/context.js';
+import type { ExportDownload } from '../exports/export.service.js';
 import { rateLimitHeaders, type RateLimiter } from '../ratelimit/rate-limiter.js';
 import { DomainError, type ErrorCode } from '../shared/errors.js';
 
@@ -28,7 +29,7 @@ export function exportDownloadRoute(contexts: ContextFactory, rateLimiter: RateL
   router.get('/exports/:file', async (req: Request<{ file: string }>, res: Response) => {
     const clientIp = req.ip ?? 'unknown';
     const token = /^([\w-]+\.[\w-]+\.[\w-]+)\.csv$/.exec(req.params.file)?.[1];
-    let download;
+    let download: ExportDownload | undefined;
     try {
       if (token === undefined) throw new DomainError('INVALID_EXPORT_LINK');
       const opened = await contexts.forExportLink(token, clientIp).catch(async (error: unknown) => {
