@@ -35,6 +35,7 @@ import { registeredReactions } from './app/reactions.js';
 import { OriginPolicy } from './ws/origin-policy.js';
 import { attachWebSockets } from './ws/websockets.js';
 import { chatApiRateLimit, mountRestDialects } from './rest/mount.js';
+import { exportDownloadRoute } from './http/export-download.js';
 
 export interface ParleyServer {
   readonly url: string;
@@ -64,7 +65,7 @@ export interface HttpAppParts {
 
 /**
  * Every HTTP route, in order: request bookkeeping (in-flight, metrics, trace, hardening), probes
- * and metrics, the admin channel, the chat API download, GraphQL (multipart, then JSON), the
+ * and metrics, the admin channel, the chat API download, report exports, GraphQL (multipart, then JSON), the
  * REST dialects, and JSON answers for anything else.
  */
 export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
@@ -83,6 +84,8 @@ export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
   app.use(faviconRouter());
   // Mounted ahead of the dialects (whose limiter it would miss), so counted here like every chat API route.
   app.use(chatApiDownloadRoute(contexts, logger, chatApiRateLimit(deps)));
+  // Report exports' signed links (exportReport); counted per admin by the route itself.
+  app.use(exportDownloadRoute(contexts, deps.rateLimiter, logger));
   // GraphQL multipart requests are parsed before Apollo runs them like any operation.
   if (config.graphiql) app.use(graphiqlRouter());
   if (config.demo) app.use(demoRouter({ defaultWidgetKey: async () => (await findTenantBySlug(orm.em.fork(), DEFAULT_TENANT_SLUG))?.widgetKey ?? null }));

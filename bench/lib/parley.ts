@@ -14,6 +14,8 @@ export const BENCH_RATE_LIMIT_MAX = '1000000';
 export const BENCH_USER_PASSWORD = 'bench-user-password';
 
 export interface ParleyProcess {
+  /** The server's process id (its memory can be read from /proc). */
+  pid: number;
   url: string;
   graphqlUrl: string;
   dataDir: string;
@@ -60,6 +62,7 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
   const url = (await readyUrl(child, 'Parley server')).replace('localhost', '127.0.0.1');
   let stopped: Promise<void> | null = null;
   return {
+    pid: child.pid!,
     url,
     graphqlUrl: `${url}/graphql`,
     dataDir,

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { BENCH_RATE_LIMIT_MAX } from '../lib/parley.js';
+import { peakRssDuring, rssKb } from '../lib/rss.js';
 import type { BenchOptions, BenchResult, Scenario } from '../scenario.js';
 
 /**
@@ -28,26 +29,6 @@ function writePdfLike(path: string, size: number): void {
   out.write('%PDF-1.4\n', 0, 'latin1');
   randomBytes(size - 9).copy(out, 9);
   writeFileSync(path, out);
-}
-
-function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-/** Samples the child's RSS every few milliseconds while `work` runs; returns the peak. */
-async function peakRssDuring<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakKb: number }> {
-  let peakKb = rssKb(pid);
-  const timer = setInterval(() => {
-    peakKb = Math.max(peakKb, rssKb(pid));
-  }, 5);
-  try {
-    const result = await work();
-    peakKb = Math.max(peakKb, rssKb(pid));
-    return { result, peakKb };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 async function startServer(databaseUrl: string, dataDir: string, log: (line: string) => void, profileDir: string | null | undefined): Promise<{ child: ChildProcess; url: string }> {

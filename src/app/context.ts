@@ -30,6 +30,8 @@ import { AutoReplyService } from '../hours/auto-reply.service.js';
 import { AutoCloseService } from '../hours/auto-close.service.js';
 import { SlaService } from '../sla/sla.service.js';
 import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
+import { ExportService } from '../exports/export.service.js';
+import type { ExportLinkClaims } from '../auth/tokens.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -77,6 +79,8 @@ export interface RequestContext {
   readonly autoClose: AutoCloseService;
   readonly sla: SlaService;
   readonly assignment: AssignmentService;
+  /** CSV report exports (admins). */
+  readonly exports: ExportService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
@@ -122,6 +126,7 @@ type Built = {
   autoClose?: AutoCloseService;
   sla?: SlaService;
   assignment?: AssignmentService;
+  exports?: ExportService;
 };
 
 /**
@@ -253,6 +258,9 @@ class RequestScope implements RequestContext {
   get assignment(): AssignmentService {
     return this.service('assignment', (scope) => new AssignmentService(scope, this.deps.assignment, this.deps.config.assignment));
   }
+  get exports(): ExportService {
+    return this.service('exports', (scope) => new ExportService(scope, this.deps));
+  }
 }
 
 /** An EntityManager fork made when first asked for, scoped to the caller's tenant once that is known. */
@@ -301,6 +309,22 @@ export class ContextFactory {
     const authenticated = await auth.authenticate(authorization, this.defaultTenantId, { fresh });
     lazy.scopeTo(authenticated.viewer.tenantId);
     return new RequestScope({ em: fork, auth }, authenticated, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
+  }
+
+  /**
+   * The scope of a signed export link (exports/): no Authorization header, the link names its
+   * admin. Its signature and expiry are checked, then the admin is read from the database
+   * (never this node's memory of them). Throws DomainError INVALID_EXPORT_LINK or EXPORT_LINK_EXPIRED.
+   */
+  async forExportLink(token: string, clientIp = 'unknown'): Promise<{ ctx: RequestContext; claims: ExportLinkClaims }> {
+    const claims = await this.deps.tokens.verifyExport(token);
+    const lazy = new LazyFork(this.orm);
+    lazy.scopeTo(claims.tid);
+    const fork = () => lazy.em();
+    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers);
+    const authenticated = await auth.authenticateExportLink(claims);
+    const renew = async () => (await this.forExportLink(token, clientIp)).ctx;
+    return { ctx: new RequestScope({ em: fork, auth }, authenticated, this.deps, renew, '', clientIp, null), claims };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
 import { raw } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
-import { unauthenticated } from '../shared/errors.js';
+import { forbidden, unauthenticated } from '../shared/errors.js';
 import { requireText } from '../shared/validate.js';
 import { findTenantBySlug, DEFAULT_TENANT_SLUG } from '../tenants/tenant.service.js';
 import { User } from '../model/user.entity.js';
@@ -10,7 +10,7 @@ import { hashPassword, verifyPassword } from '../users/password.js';
 import { checkPassword, createUser, setPassword, type NewUser } from '../users/user.service.js';
 import { UserRole } from '../shared/enums.js';
 import { requireUser } from '../shared/guards.js';
-import type { TokenService } from './tokens.js';
+import type { ExportLinkClaims, TokenService } from './tokens.js';
 import type { CachedUser, ViewerCache } from './viewer-cache.js';
 import { hashApiKey, isApiKey } from './api-key-format.js';
 import { ApiKey } from '../model/api-key.entity.js';
@@ -172,6 +172,19 @@ export class AuthService {
     }
     const viewer: Viewer = { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: current.role, username: current.username, displayName: current.displayName };
     return { viewer, revokedBy };
+  }
+
+  /**
+   * The admin an export link names (tokens.verifyExport checked its signature and expiry), read
+   * from the database now: a user since deleted, or signed out everywhere (their token version
+   * moved), no longer opens the link. The role is the current one; the export checks it.
+   */
+  async authenticateExportLink(claims: ExportLinkClaims): Promise<Authenticated> {
+    const user = await this.readUser(claims.tid, claims.sub);
+    if (!user) throw forbidden('INVALID_EXPORT_LINK', 'The export link is not valid');
+    if (user.tokenVersion !== claims.ver) throw forbidden('INVALID_EXPORT_LINK', 'The export link was revoked');
+    const viewer: Viewer = { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: user.role, username: user.username, displayName: user.displayName };
+    return { viewer, revokedBy: [{ tenantId: claims.tid, userId: claims.sub }] };
   }
 
   /** Whether the token's sign-in was revoked (its refresh token reused), remembered like the users row. */

@@ -1,7 +1,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Config } from '../config/config.js';
-import { unauthenticated } from '../shared/errors.js';
+import { forbidden, unauthenticated } from '../shared/errors.js';
 
 /** Only this algorithm is accepted: `none` and asymmetric confusions are refused by jose before any claim is read. */
 const ALGORITHMS = ['HS256'];
@@ -9,6 +9,21 @@ const ALGORITHMS = ['HS256'];
 export type TokenClaims =
   /** `fam`: the sign-in (refresh-token family) the token belongs to; absent on tokens made outside a sign-in (`admin token`). */
   { typ: 'access'; sub: string; tid: string; ver: number; fam?: string } | { typ: 'guest'; sub: string; tid: string; sid: string };
+
+/**
+ * A report export's download link (exports/): who asked (`sub`, with their token version `ver`
+ * then), in which tenant, for which report and range. Never a bearer credential (its `typ` differs).
+ */
+export interface ExportLinkClaims {
+  sub: string;
+  tid: string;
+  ver: number;
+  /** The report kind, as exports/ names it. */
+  kind: string;
+  /** The range [from, to), in epoch milliseconds. */
+  from: number;
+  to: number;
+}
 
 /** An invitation to set a first password; never a bearer credential (its `typ` differs). */
 export interface InviteClaims {
@@ -24,6 +39,8 @@ type TokenConfig = Pick<Config, 'jwtSecret' | 'jwtPreviousSecret' | 'jwtIssuer' 
  * `typ: 'invite'`, which the bearer verifier refuses, so neither can be replayed as the other.
  */
 const INVITE_TYPE = 'invite+jwt';
+/** Export links are typed the same way (and carry `typ: 'export'`): not a bearer token, not an invitation. */
+const EXPORT_TYPE = 'export+jwt';
 
 /** How many verified tokens are remembered; the oldest is forgotten first. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
@@ -99,6 +116,28 @@ export class TokenService {
     const { typ, sub, tid, ver } = payload as Record<string, unknown>;
     if (typ !== 'invite' || !isId(sub) || !isId(tid) || !Number.isInteger(ver)) throw unauthenticated('INVALID_INVITE', 'The invitation is not valid');
     return { sub, tid, ver: ver as number };
+  }
+
+  /** A signed, short-lived export link's token (exports/export-link.ts puts it in the URL). */
+  issueExportToken(claims: ExportLinkClaims, ttlSeconds: number): Promise<string> {
+    const { sub, ...rest } = claims;
+    return this.sign({ typ: 'export', ...rest }, sub, ttlSeconds, EXPORT_TYPE);
+  }
+
+  /** Verifies an export link's token (never cached). Failures are INVALID_EXPORT_LINK or EXPORT_LINK_EXPIRED. */
+  async verifyExport(token: string): Promise<ExportLinkClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await this.jwtVerify(token, EXPORT_TYPE));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw forbidden('EXPORT_LINK_EXPIRED', 'The export link has expired; ask for a new one');
+      throw forbidden('INVALID_EXPORT_LINK', 'The export link is not valid');
+    }
+    const { typ, sub, tid, ver, kind, from, to } = payload as Record<string, unknown>;
+    if (typ !== 'export' || !isId(sub) || !isId(tid) || !Number.isInteger(ver) || typeof kind !== 'string' || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
+      throw forbidden('INVALID_EXPORT_LINK', 'The export link is not valid');
+    }
+    return { sub, tid, ver: ver as number, kind, from: from as number, to: to as number };
   }
 
   get accessTokenTtlSeconds(): number {

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
 import { Availability, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { SessionAction, Weekday } from '../shared/enums.js';
+import { ReportKind, SessionAction, Weekday } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
@@ -16,5 +16,10 @@ registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best ma
 registerEnumType(Weekday, { name: 'Weekday' });
 registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened' });
 
-export { SessionAction };
+registerEnumType(ReportKind, {
+  name: 'ReportKind',
+  description: 'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: not available yet',
+});
+
+export { ReportKind, SessionAction };
 export { Availability, SearchOrder, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };

@@ -18,6 +18,7 @@ import { BusinessHoursResolver } from './business-hours.resolver.js';
 import { SlaResolver } from './sla.resolver.js';
 import { RatingResolver } from './rating.resolver.js';
 import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
+import { ExportResolver } from './export.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
@@ -46,6 +47,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       UserUnreadResolver,
       AssignmentResolver,
       SessionQueueResolver,
+      ExportResolver,
     ],
     pubSub: unusedTopicPubSub,
     validate: false,

@@ -15,6 +15,8 @@ import { MAX_CLIENT_MESSAGE_ID_LENGTH } from '../shared/limits.js';
 @Index({ properties: ['session', 'id'] })
 // Offset pages order by (created_at, id) as seed 002 requires.
 @Index({ properties: ['session', 'createdAt', 'id'] })
+// Report exports read a tenant's messages of a time range (exports/reports.ts).
+@Index({ properties: ['tenant', 'createdAt', 'id'] })
 @Unique({ properties: ['sender', 'clientMessageId'] })
 export class ChatMessage {
   @PrimaryKey({ type: new BigIntType('string') })

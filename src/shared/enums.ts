@@ -70,3 +70,12 @@ export enum Weekday {
   SATURDAY = 'SATURDAY',
   SUNDAY = 'SUNDAY',
 }
+
+/** The CSV reports an admin can export (exports/). */
+export enum ReportKind {
+  SESSIONS = 'SESSIONS',
+  MESSAGES = 'MESSAGES',
+  AGENTS = 'AGENTS',
+  /** Needs SLA policies, which this server does not have yet: refused with REPORT_NOT_AVAILABLE. */
+  SLA = 'SLA',
+}

@@ -59,6 +59,8 @@ export const ERROR_CATALOGUE = {
   ORIGIN_NOT_ALLOWED: ['FORBIDDEN', 'This origin may not use the service'],
   NOTES_STAFF_ONLY: ['FORBIDDEN', 'Only support staff, admins and bots may write private notes'],
   NOT_THE_CUSTOMER: ['FORBIDDEN', 'Only the customer who started the session may rate it'],
+  INVALID_EXPORT_LINK: ['FORBIDDEN', 'The export link is not valid'],
+  EXPORT_LINK_EXPIRED: ['FORBIDDEN', 'The export link has expired; ask for a new one'],
 
   // What does not exist (or is another tenant's: the two look the same)
   SESSION_NOT_FOUND: ['NOT_FOUND', 'Session not found'],
@@ -122,6 +124,7 @@ export const ERROR_CATALOGUE = {
   EMPTY_OPENING: ['BAD_USER_INPUT', 'An opening must close at another time than it opens'],
   OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
   TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
+  REPORT_NOT_AVAILABLE: ['BAD_USER_INPUT', 'This report is not available on this server'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)
   GRAPHQL_PARSE_FAILED: ['BAD_USER_INPUT', 'The document could not be parsed'],
   GRAPHQL_VALIDATION_FAILED: ['BAD_USER_INPUT', 'The document is not valid against the schema'],
