@@ -323,11 +323,15 @@ describe('agents letting go of sessions, as a reaction sees them', () => {
     const released: { agentId: string; sessionId: string; action: string }[] = [];
     let failedOnce = false;
     const freeing = new Set(['CLOSED', 'UNASSIGNED', 'TRANSFERRED']);
+    // A new reaction starts below the oldest transaction running anywhere in the cluster (so no
+    // late commit is passed over), which on a busy CI database server can include earlier tests'
+    // events: this one watches only the sessions it makes.
+    const watched = new Set<string>();
     const reaction: Reaction = {
       name: 'workflow-test-releases',
       events: ['session.updated'],
       handle: async (event) => {
-        if (event.type !== 'session.updated') return;
+        if (event.type !== 'session.updated' || !watched.has(event.sessionId)) return;
         const { action, previousAgentId } = event.payload;
         if (!previousAgentId || !action || !freeing.has(action)) return;
         if (released.length === 1 && !failedOnce) {
@@ -342,11 +346,13 @@ describe('agents letting go of sessions, as a reaction sees them', () => {
     runner.start();
     try {
       const first = await assignedSession(t, admin, owner, staffA);
+      watched.add(first);
       await ok(t.graphqlUrl, TransferSessionDocument, { sessionId: first, agentId: staffB.userId }, admin.token);
       await ok(t.graphqlUrl, UnassignSessionDocument, { sessionId: first }, staffB.token);
       await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: first }, admin.token); // no agent: nothing freed
       await ok(t.graphqlUrl, ReopenSessionDocument, { sessionId: first }, admin.token);
       const second = await assignedSession(t, admin, owner, staffA);
+      watched.add(second);
       await ok(t.graphqlUrl, CloseSessionDocument, { sessionId: second }, admin.token);
       // The step whose reaction failed still happened.
       expect((await state(first)).agent).toBeNull();

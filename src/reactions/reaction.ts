@@ -10,7 +10,7 @@ import type { PublishedEvent, SessionEventType } from '../model/event-contract.j
  * event (or timer) runs again. Handlers make their effect idempotent (a unique key, a state check).
  */
 export interface Reaction {
-  /** Stable: it keys the checkpoint and the timers. A new name starts at the outbox's head. */
+  /** Stable: it keys the checkpoint and the timers. A new name starts near the outbox's head: below the oldest transaction still running when it is first prepared, so no late commit is passed over. */
   readonly name: string;
   /** The event types `handle` is given; the runner passes over the others. */
   readonly events?: readonly SessionEventType[];
