@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Tenant } from '../src/model/tenant.entity.js';
-import { gql, ok } from './helpers/client.js';
-import { loginAdmin, unique } from './helpers/fixtures.js';
 import { CreateUserDocument } from './generated/graphql.js';
 import { artefactDir, browserIt, launchChromium } from './helpers/browser.js';
+import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
+import { loginAdmin, unique } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 
 const html = { accept: 'text/html' };

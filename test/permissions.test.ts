@@ -1,52 +1,61 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { UserRole } from '../src/shared/enums.js';
 import {
+  AddRoomMemberDocument,
+  AgentsDocument,
   ApiKeysDocument,
+  AssignAgentDocument,
+  AutoAssignmentDocument,
+  CannedResponseDocument,
+  CannedResponsesDocument,
+  CloseSessionDocument,
   CreateApiKeyDocument,
+  CreateCannedResponseDocument,
+  CreateRoomDocument,
+  CreateSessionDocument,
+  CreateUserDocument,
   CreateWebhookDocument,
+  DeleteCannedResponseDocument,
   DeleteWebhookDocument,
   DisableWebhookDocument,
   EnableWebhookDocument,
-  RedeliverWebhookDocument,
-  RevokeApiKeyDocument,
-  RotateWebhookSecretDocument,
-  UpdateWebhookDocument,
-  WebhookDeliveriesDocument,
-  WebhooksDocument,
-} from './generated/graphql.js';
-import { AddRoomMemberDocument, CreateRoomDocument, RemoveRoomMemberDocument } from './generated/graphql.js';
-import {
-  AssignAgentDocument,
-  CloseSessionDocument,
-  CreateSessionDocument,
-  CreateUserDocument,
+  InboxPageDocument,
   InviteUserDocument,
   MarkReadDocument,
   MessagesDocument,
   MessagesPageDocument,
   MessagesSinceDocument,
+  MeUnreadDocument,
+  RateSessionDocument,
+  RedeliverWebhookDocument,
+  RemoveRoomMemberDocument,
+  ReopenSessionDocument,
+  RevokeApiKeyDocument,
+  RotateWebhookSecretDocument,
   SendMessageDocument,
   SessionDocument,
+  SessionQueueDocument,
+  SessionRatingDocument,
   SessionsDocument,
+  SessionUnreadDocument,
+  SetAgentCapacityDocument,
+  SetAutoAssignmentDocument,
+  SetAvailabilityDocument,
   StatsDocument,
-} from './generated/graphql.js';
-import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
-import {
-  CannedResponseDocument,
-  CannedResponsesDocument,
-  CreateCannedResponseDocument,
-  DeleteCannedResponseDocument,
-  ReopenSessionDocument,
+  StatsUpdatedDocument,
+  TeamStatsDocument,
   TransferSessionDocument,
   UnassignSessionDocument,
+  UnreadDocument,
   UpdateCannedResponseDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
 } from './generated/graphql.js';
-import { RateSessionDocument, SessionRatingDocument, StatsUpdatedDocument, TeamStatsDocument } from './generated/graphql.js';
-import { subscribe, wsClient } from './helpers/subscriptions.js';
-import { AgentsDocument, AutoAssignmentDocument, SessionQueueDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 /**
  * DESIGN §4 as a table: every operation × every kind of caller. Each caller acts on "their"

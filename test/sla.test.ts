@@ -2,17 +2,17 @@ import { UserRole } from '../src/shared/enums.js';
 import {
   ApplySlaPolicyDocument,
   CreateSlaPolicyDocument,
+  CreateWebhookDocument,
   DeleteSlaPolicyDocument,
   SendMessageDocument,
   SessionSlaDocument,
   SlaPoliciesDocument,
   SlaSessionEventsDocument,
   UpdateSlaPolicyDocument,
-  CreateWebhookDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';

@@ -9,6 +9,7 @@ import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
 import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
 import { assignInTransaction } from '../sessions/session.service.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { Availability, type Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
@@ -109,7 +110,7 @@ export class AssignmentEngine implements AssignmentTrigger {
       { orderBy: { priority: 'desc', queuedAt: 'asc', id: 'asc' }, limit: slots, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
     const events: PublishedEvent[] = [];
-    let clock = Date.now();
+    let clock = deskNow();
     for (const session of queue) {
       const pick = pickAgent(candidates);
       if (!pick) break;

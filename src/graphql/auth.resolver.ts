@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
 import type { InviteResult, LoginResult } from '../auth/auth.service.js';
 import { UserRole } from './enums.js';

@@ -1,7 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
-import { Availability, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { ReportKind, SessionAction, Weekday } from '../shared/enums.js';
+import { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SenderType, SessionAction, SessionKind, SessionStatus, UserRole, Weekday } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
@@ -21,5 +20,4 @@ registerEnumType(ReportKind, {
   description: 'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: not available yet',
 });
 
-export { ReportKind, SessionAction };
-export { Availability, SearchOrder, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };
+export { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SearchOrder, SenderType, SessionAction, SessionKind, SessionStatus, UserRole };

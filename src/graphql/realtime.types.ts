@@ -3,24 +3,24 @@ import {
   isLifecycleEvent,
   isMessageEvent,
   isSlaEvent,
-  watermarkOf,
   type MessageDto,
-  type SessionDto,
   type MessageEvent,
   type PublishedEvent,
   type SessionChange,
+  type SessionDto,
   type SessionEventType,
   type SessionLifecycleEvent,
   type TypingSignal,
   type WatermarkEvent,
+  watermarkOf,
 } from '../model/event-contract.js';
-import { DeliveryStatus, Priority, SessionAction, SessionStatus } from './enums.js';
-import { MessageType } from './message.types.js';
-import { InboxRowType, InboxTabsType } from './inbox.types.js';
-import { SlaAlertType } from './sla.types.js';
 import type { InboxExtras } from '../realtime/session-stream.js';
-import type { Viewer } from '../shared/viewer.js';
 import { sessionDto } from '../sessions/session.dto.js';
+import type { Viewer } from '../shared/viewer.js';
+import { DeliveryStatus, Priority, SessionAction, SessionStatus } from './enums.js';
+import { InboxRowType, InboxTabsType } from './inbox.types.js';
+import { MessageType } from './message.types.js';
+import { SlaAlertType } from './sla.types.js';
 
 /** One enum for every event of the union, so clients can select `type` on all of them together. */
 export enum GraphQLEventType {

@@ -1,10 +1,10 @@
-import { mayReadGuestContact } from '../shared/personal-data.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ChatSession } from '../model/session.entity.js';
+import { mayReadGuestContact } from '../shared/personal-data.js';
 import type { Viewer } from '../shared/viewer.js';
 import { Priority, SessionKind, SessionStatus } from './enums.js';
 import { MessageType } from './message.types.js';
 import { UserType } from './user.types.js';
-import type { ChatSession } from '../model/session.entity.js';
 
 @ObjectType('Session')
 export class SessionType {

@@ -4,6 +4,7 @@ import { sendAutomaticMessage } from '../messages/automatic-message.js';
 import type { Reaction } from '../reactions/reaction.js';
 import { cancel, schedule } from '../reactions/timers.js';
 import { closeAsSystem } from '../sessions/session.service.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { SenderType } from '../shared/enums.js';
 import { DEFAULT_AUTO_CLOSE_MESSAGE } from './auto-close.service.js';
 
@@ -19,7 +20,7 @@ const keyOf = (sessionId: string) => `session:${sessionId}`;
  * session no longer active, or waiting for the desk, is left alone. The message is keyed by the
  * reply, so a re-run posts it once.
  */
-export function autoCloseReaction(orm: Orm, events: EventBus, now: () => number = Date.now): Reaction {
+export function autoCloseReaction(orm: Orm, events: EventBus, now: () => number = deskNow): Reaction {
   const settingOf = async (tenantId: string) => {
     const [row] = await orm.em
       .fork()

@@ -5,16 +5,16 @@
  * node running another version), never handed on half-typed.
  */
 import {
-  SESSION_CHANGES,
-  SESSION_EVENT_TYPES,
-  SLA_METRICS,
   type EventBody,
-  type SlaMetric,
-  type SessionChange,
   type MessageDto,
   type PublishedEvent,
+  SESSION_CHANGES,
+  SESSION_EVENT_TYPES,
+  type SessionChange,
   type SessionDto,
   type SessionEventType,
+  SLA_METRICS,
+  type SlaMetric,
   type TypingSignal,
 } from './event-contract.js';
 

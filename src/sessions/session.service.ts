@@ -1,29 +1,30 @@
-import { lastEventIdOf } from '../events/event-position.js';
-import { seesPrivateNotes } from './message-visibility.js';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
-import { requireSupportStaff, requireUser } from '../shared/guards.js';
-import type { UserViewer } from '../shared/viewer.js';
-import type { SessionChange } from '../model/event-contract.js';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { TokenService } from '../auth/tokens.js';
-import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
-import { ChatMessage } from '../model/message.entity.js';
-import { WatermarkView, type MessageView } from './watermarks.js';
-import { messageRecordOf } from './message-record.js';
-import { ParticipantRole, Priority, SessionAction, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
-import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
-import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/orm.js';
-import { intInRange, oneOf, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
+import type { Scope } from '../db/scope.js';
+import { appendEvent, type EventBus, type PublishedEvent, placeOf } from '../events/event-bus.js';
+import { lastEventIdOf } from '../events/event-position.js';
+import type { SessionChange } from '../model/event-contract.js';
+import { ChatMessage } from '../model/message.entity.js';
+import { Participant } from '../model/participant.entity.js';
+import { ChatSession } from '../model/session.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
-import { Participant } from '../model/participant.entity.js';
-import { allOf, loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from './session-access.js';
-import { ChatSession } from '../model/session.entity.js';
-import { sessionDto } from './session.dto.js';
-import { queueIfAutoAssigned, type AssignmentTrigger } from './assignment-queue.js';
+import { type RateLimiter, rateLimited } from '../ratelimit/rate-limiter.js';
+import { deskDate } from '../shared/desk-clock.js';
+import { ParticipantRole, Priority, SessionAction, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, MAX_SESSION_KEY_LENGTH, MAX_SUBJECT_LENGTH, MAX_TAG_LENGTH } from '../shared/limits.js';
+import { intInRange, oneOf, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
+import type { UserViewer } from '../shared/viewer.js';
+import { type AssignmentTrigger, queueIfAutoAssigned } from './assignment-queue.js';
+import { messageRecordOf } from './message-record.js';
+import { seesPrivateNotes } from './message-visibility.js';
+import { sessionDto } from './session.dto.js';
+import { allOf, loadAccessibleSession, readableSessionsCondition, type SqlCondition, sessionIdFrom } from './session-access.js';
+import { type MessageView, WatermarkView } from './watermarks.js';
 
 export interface SessionFilter {
   kind?: SessionKind | null;
@@ -134,7 +135,7 @@ function assignable(session: ChatSession): void {
 }
 
 /** What closing changes on a session, whoever closes it (an admin, or the desk itself). */
-function closeInPlace(session: ChatSession, now = new Date()): SessionChange[] {
+function closeInPlace(session: ChatSession, now = deskDate()): SessionChange[] {
   Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null, updatedAt: now });
   return ['status'];
 }
@@ -183,7 +184,7 @@ async function joinAsAgent(tx: Db, session: ChatSession, agent: User): Promise<v
 /** The previous agent's row stays (their messages keep their author) but is marked left. */
 async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Promise<void> {
   const existing = await tx.findOne(Participant, { session, user: agentId });
-  if (existing) existing.leftAt = new Date();
+  if (existing) existing.leftAt = deskDate();
 }
 
 /**
@@ -193,7 +194,7 @@ async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Prom
  * reaches subscriptions, the inbox and webhooks) is recorded; the caller publishes it after commit.
  * `actorId`: the admin who assigned; null when auto-assignment did.
  */
-export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = new Date(), actorId: string | null = null): Promise<PublishedEvent> {
+export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = deskDate(), actorId: string | null = null): Promise<PublishedEvent> {
   await joinAsAgent(tx, session, agent);
   session.queuedAt = null;
   session.updatedAt = now;
@@ -460,7 +461,7 @@ export class SessionService {
       const changes = await change(tx, session);
       // An update that changed nothing is no event (a workflow step always changes something).
       if (changes.length === 0) return { session, event: null, previousAgentId };
-      session.updatedAt = new Date();
+      session.updatedAt = deskDate();
       await tx.flush();
       const actorId = viewer.kind === 'user' ? viewer.userId : null;
       const workflow = action === undefined ? {} : { action, previousAgentId, actorId };

@@ -89,6 +89,7 @@ export const ERROR_CATALOGUE = {
   SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
   SLA_POLICY_EXISTS: ['CONFLICT', 'The tenant has an SLA policy for this priority (or a default one) already'],
   CANNED_RESPONSE_LIMIT: ['CONFLICT', 'The tenant has the most canned responses allowed (CANNED_RESPONSES_MAX)'],
+  CLOCK_BACKWARDS: ['CONFLICT', "The desk's clock only moves forward"],
 
   // What the caller sent
   INVALID_ARGUMENT: ['BAD_USER_INPUT', 'An argument is not valid'],

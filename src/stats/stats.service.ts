@@ -1,9 +1,9 @@
-import { requireUser } from '../shared/guards.js';
+import type { Scope } from '../db/scope.js';
+import { User } from '../model/user.entity.js';
 import { SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
 import { parseId } from '../shared/validate.js';
-import { User } from '../model/user.entity.js';
-import type { Scope } from '../db/scope.js';
 
 /** Median and mean of a set of durations, in milliseconds; null when the set is empty. */
 export interface DurationStats {

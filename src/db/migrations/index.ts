@@ -11,8 +11,8 @@ import { Migration20261130001000_refresh_tokens } from './Migration2026113000100
 import { Migration20261130002000_private_notes } from './Migration20261130002000_private_notes.js';
 import { Migration20261130010000_unread_inbox } from './Migration20261130010000_unread_inbox.js';
 import { Migration20261130011000_canned_responses } from './Migration20261130011000_canned_responses.js';
-import { Migration20261130013000_csat } from './Migration20261130013000_csat.js';
 import { Migration20261130012000_availability } from './Migration20261130012000_availability.js';
+import { Migration20261130013000_csat } from './Migration20261130013000_csat.js';
 import { Migration20261207180000_reactions_timers } from './Migration20261207180000_reactions_timers.js';
 import { Migration20261207190000_marks_on_notes } from './Migration20261207190000_marks_on_notes.js';
 import { Migration20261207200000_length_limits } from './Migration20261207200000_length_limits.js';

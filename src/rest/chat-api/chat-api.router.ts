@@ -1,25 +1,27 @@
-import { Router, type Response } from 'express';
+import { type Response, Router } from 'express';
 import { encodeCursor } from '../../messages/cursor.js';
+import { isId, isSessionRef } from '../../shared/validate.js';
+import { type DialectErrors, type DialectRoutes, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
+import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
+import type { RestDeps } from '../common/rest.types.js';
 import {
   ChatApiAssignAgentDocument,
   ChatApiCloseSessionDocument,
   ChatApiCreateSessionDocument,
   ChatApiMarkReadDocument,
   ChatApiMessagesDocument,
+  ChatApiRateSessionDocument,
   ChatApiSendMessageDocument,
   ChatApiSessionDocument,
+  ChatApiSessionRatingDocument,
   ChatApiSessionsDocument,
   ChatApiSetTypingDocument,
   ChatApiStatsDocument,
   type Priority,
+  type RestRatingFragment,
   type RestSessionFragment,
   type SessionStatus,
 } from '../generated/graphql.js';
-import { ChatApiRateSessionDocument, ChatApiSessionRatingDocument, type RestRatingFragment } from '../generated/graphql.js';
-import { type DialectErrors, type DialectRoutes, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
-import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
-import { isId, isSessionRef } from '../../shared/validate.js';
-import type { RestDeps } from '../common/rest.types.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { chatApiMultipartSend } from './chat-api.multipart.js';
 import { toChatApiMessage, toChatApiSession } from './chat-api.shapes.js';
