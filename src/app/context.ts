@@ -5,6 +5,7 @@ import type { AttachmentStorage } from '../attachments/storage.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { type Authenticated, AuthService } from '../auth/auth.service.js';
 import type { ExportLinkClaims, TokenService } from '../auth/tokens.js';
+import { TwoFactorService } from '../auth/two-factor.service.js';
 import type { ViewerCache } from '../auth/viewer-cache.js';
 import { CannedResponseService } from '../canned/canned-response.service.js';
 import type { Config } from '../config/config.js';
@@ -75,6 +76,7 @@ export interface RequestContext {
   readonly cannedResponses: CannedResponseService;
   readonly businessHours: BusinessHoursService;
   readonly autoReply: AutoReplyService;
+  readonly twoFactor: TwoFactorService;
   readonly autoClose: AutoCloseService;
   readonly sla: SlaService;
   readonly assignment: AssignmentService;
@@ -122,6 +124,7 @@ type Built = {
   cannedResponses?: CannedResponseService;
   businessHours?: BusinessHoursService;
   autoReply?: AutoReplyService;
+  twoFactor?: TwoFactorService;
   autoClose?: AutoCloseService;
   sla?: SlaService;
   assignment?: AssignmentService;
@@ -247,6 +250,9 @@ class RequestScope implements RequestContext {
   }
   get autoReply(): AutoReplyService {
     return this.service('autoReply', (scope) => new AutoReplyService(scope));
+  }
+  get twoFactor(): TwoFactorService {
+    return this.service('twoFactor', (scope) => new TwoFactorService(scope));
   }
   get autoClose(): AutoCloseService {
     return this.service('autoClose', (scope) => new AutoCloseService(scope));

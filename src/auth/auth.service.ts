@@ -18,6 +18,7 @@ import { checkPassword, createUser, type NewUser, setPassword } from '../users/u
 import { hashApiKey, isApiKey } from './api-key-format.js';
 import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
 import type { ExportLinkClaims, TokenService } from './tokens.js';
+import { checkSecondFactor, type SecondFactor } from './two-factor.service.js';
 import type { CachedUser, ViewerCache } from './viewer-cache.js';
 
 export interface LoginResult extends IssuedRefreshToken {
@@ -56,13 +57,17 @@ export class AuthService {
     return new RefreshTokens(this.em, this.refreshTokenTtlSeconds);
   }
 
-  /** One message for every failure, so a caller cannot probe which usernames exist. */
-  async login(usernameArg: string, password: string, tenantSlug?: string | null): Promise<LoginResult> {
+  /**
+   * One message for every password failure, so a caller cannot probe which usernames exist. An
+   * account with two-factor sign-in also needs its second factor (two-factor.service.ts).
+   */
+  async login(usernameArg: string, password: string, tenantSlug?: string | null, secondFactor: SecondFactor = {}): Promise<LoginResult> {
     const username = requireText(usernameArg, 'username', MAX_USERNAME_LENGTH).toLowerCase();
     const tenant = await findTenantBySlug(this.em, tenantSlug?.trim() || DEFAULT_TENANT_SLUG);
     const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
+    await checkSecondFactor(this.em, user.id, secondFactor);
     return this.issue(user);
   }
 

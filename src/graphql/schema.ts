@@ -17,6 +17,7 @@ import { SessionResolver } from './session.resolver.js';
 import { SlaResolver } from './sla.resolver.js';
 import { StatsResolver } from './stats.resolver.js';
 import { unusedTopicPubSub } from './topic-pubsub.js';
+import { TwoFactorResolver } from './two-factor.resolver.js';
 import { WebhookResolver } from './webhook.resolver.js';
 import { WidgetResolver } from './widget.resolver.js';
 import './enums.js';
@@ -48,6 +49,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       AssignmentResolver,
       SessionQueueResolver,
       ExportResolver,
+      TwoFactorResolver,
     ],
     pubSub: unusedTopicPubSub,
     validate: false,

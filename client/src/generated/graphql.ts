@@ -59,6 +59,7 @@ export type SdkLoginMutationVariables = Exact<{
   username: string;
   password: string;
   tenant?: string | null | undefined;
+  totp?: string | null | undefined;
 }>;
 
 
@@ -196,8 +197,8 @@ export const SdkSessionUpdateFragmentDoc = new TypedDocumentString(`
 }
     `, {"fragmentName":"SdkSessionUpdate"}) as unknown as TypedDocumentString<SdkSessionUpdateFragment, unknown>;
 export const SdkLoginDocument = new TypedDocumentString(`
-    mutation SdkLogin($username: String!, $password: String!, $tenant: String) {
-  login(username: $username, password: $password, tenant: $tenant) {
+    mutation SdkLogin($username: String!, $password: String!, $tenant: String, $totp: String) {
+  login(username: $username, password: $password, tenant: $tenant, totp: $totp) {
     token
     expiresAt
     refreshToken
