@@ -15,7 +15,7 @@ export type DeliveryStatus =
   | 'READ'
   | 'SENT';
 
-/** ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see */
+/** ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see. Without a `status` filter, ME and UNASSIGNED leave snoozed sessions out (they have their own tab: `status: SNOOZED`) */
 export type InboxAssignee =
   | 'ANY'
   | 'ME'
@@ -66,21 +66,24 @@ export type SenderType =
   | 'SYSTEM'
   | 'USER';
 
-/** What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened */
+/** What a workflow step did to a session: assigned, transferred, unassigned, closed, reopened, snoozed, or woke from a snooze */
 export type SessionAction =
   | 'ASSIGNED'
   | 'CLOSED'
   | 'REOPENED'
+  | 'SNOOZED'
   | 'TRANSFERRED'
-  | 'UNASSIGNED';
+  | 'UNASSIGNED'
+  | 'WOKE';
 
-/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`) */
+/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SNOOZED_UNTIL: snoozed, snoozed again to another time, or woke (with STATUS when it went SNOOZED or ACTIVE); SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`) */
 export type SessionChange =
   | 'AGENT'
   | 'MEMBERS'
   | 'PRIORITY'
   | 'RATING'
   | 'SLA'
+  | 'SNOOZED_UNTIL'
   | 'STATUS'
   | 'SUBJECT'
   | 'TAGS';
@@ -102,6 +105,8 @@ export type SessionFilter = {
   agentId?: string | number | null | undefined;
   /** SUPPORT sessions or ROOMs; both when absent */
   kind?: SessionKind | null | undefined;
+  /** True: open sessions (ACTIVE or SNOOZED); false: CLOSED ones */
+  open?: boolean | null | undefined;
   priority?: Priority | null | undefined;
   status?: SessionStatus | null | undefined;
   tag?: string | null | undefined;
@@ -111,9 +116,11 @@ export type SessionKind =
   | 'ROOM'
   | 'SUPPORT';
 
+/** ACTIVE: open; SNOOZED: open, set aside until `snoozedUntil` or the customer writes; CLOSED: ended */
 export type SessionStatus =
   | 'ACTIVE'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'SNOOZED';
 
 /** FIRST_RESPONSE: start to first support reply; NEXT_RESPONSE: a customer wait to the reply ending it; RESOLUTION: start to close, paused while waiting on the customer */
 export type SlaMetric =
