@@ -82,7 +82,11 @@ describe('snoozeSession', () => {
     expect((await gql(t.graphqlUrl, UnsnoozeSessionDocument, { sessionId }, staff.token)).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SESSION_NOT_SNOOZED' });
 
     const events = subscribe(wsClient(t.url, staff.token), SnoozeEventsDocument, { sessionId });
-    await untilLive(events, () => say(sessionId, staff, 'ping'), (item) => item.sessionEvents.__typename === 'MessageEvent');
+    await untilLive(
+      events,
+      () => say(sessionId, staff, 'ping'),
+      (item) => item.sessionEvents.__typename === 'MessageEvent',
+    );
     const first = inSeconds(3600);
     const second = inSeconds(7200);
     await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: first }, staff.token);
@@ -152,12 +156,21 @@ describe('waking', () => {
     const client = wsClient(t.url, agent.token);
     const events = subscribe(client, SnoozeEventsDocument, { sessionId });
     const inbox = subscribe(client, SnoozeInboxEventsDocument, {});
-    await untilLive(events, () => say(sessionId, agent, 'ping'), (item) => item.sessionEvents.__typename === 'MessageEvent');
-    await untilLive(inbox, () => ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: inSeconds(3600) }, agent.token), (item) => item.inbox.action === 'SNOOZED');
+    await untilLive(
+      events,
+      () => say(sessionId, agent, 'ping'),
+      (item) => item.sessionEvents.__typename === 'MessageEvent',
+    );
+    await untilLive(
+      inbox,
+      () => ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: inSeconds(3600) }, agent.token),
+      (item) => item.inbox.action === 'SNOOZED',
+    );
 
     const until = inSeconds(1.5);
     await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until }, agent.token);
-    const woke = (items: { sessionEvents: { __typename: string } }[]) => items.filter((item) => item.sessionEvents.__typename === 'SessionUpdateEvent' && 'action' in item.sessionEvents && item.sessionEvents.action === 'WOKE');
+    const woke = (items: { sessionEvents: { __typename: string } }[]) =>
+      items.filter((item) => item.sessionEvents.__typename === 'SessionUpdateEvent' && 'action' in item.sessionEvents && item.sessionEvents.action === 'WOKE');
     await events.until((items) => woke(items).length === 1, 'the wake', 20_000);
     const state = await stateOf(sessionId);
     expect(state).toMatchObject({ status: 'ACTIVE', snoozedUntil: null });
@@ -173,7 +186,7 @@ describe('waking', () => {
     expect(woke(events.items)).toHaveLength(1);
     expect((await wakesOf(sessionId)).map((wake) => wake.woken_by)).toEqual(['TIMER']);
     expect(await snoozeTimerOf(sessionId)).toBeNull();
-    client.dispose();
+    await client.dispose();
   });
 
   it('happens when the customer writes, before the message, once; the timer then does nothing; staff replies and notes do not wake it', async () => {
@@ -181,7 +194,11 @@ describe('waking', () => {
     const sessionId = await assignedSession(t, admin, customer, agent);
     const client = wsClient(t.url, agent.token);
     const events = subscribe(client, SnoozeEventsDocument, { sessionId });
-    await untilLive(events, () => say(sessionId, agent, 'ping'), (item) => item.sessionEvents.__typename === 'MessageEvent');
+    await untilLive(
+      events,
+      () => say(sessionId, agent, 'ping'),
+      (item) => item.sessionEvents.__typename === 'MessageEvent',
+    );
     await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: inSeconds(1.5) }, agent.token);
     await say(sessionId, agent, 'a reply while snoozed');
     await ok(t.graphqlUrl, SendNoteDocument, { sessionId, content: 'a note', private: true }, agent.token);
@@ -206,10 +223,15 @@ describe('waking', () => {
       t.server.defaultTenantId,
       sessionId,
     ]);
-    await eventually(() => snoozeTimerOf(sessionId), (due) => due === null, 20_000, 'the stale timer to run');
+    await eventually(
+      () => snoozeTimerOf(sessionId),
+      (due) => due === null,
+      20_000,
+      'the stale timer to run',
+    );
     expect((await wakesOf(sessionId)).map((wake) => wake.woken_by)).toEqual(['CUSTOMER']);
     expect((await stateOf(sessionId)).status).toBe('ACTIVE');
-    client.dispose();
+    await client.dispose();
   });
 
   it('a guest writing wakes its session too', async () => {
@@ -242,7 +264,9 @@ describe('a snoozed session', () => {
       await say(sessionId, customer, 'question');
       await say(sessionId, staff, 'answer');
       const autoCloseTimer = async () => {
-        const [row] = await sql<{ due_at: Date; since: string | null }[]>(`select due_at, payload->>'silentSince' as since from timers where reaction = 'auto-close' and key = ?`, [`session:${sessionId}`]);
+        const [row] = await sql<{ due_at: Date; since: string | null }[]>(`select due_at, payload->>'silentSince' as since from timers where reaction = 'auto-close' and key = ?`, [
+          `session:${sessionId}`,
+        ]);
         return row ? { dueAt: new Date(row.due_at).getTime(), since: row.since } : null;
       };
       await eventually(autoCloseTimer, (timer) => timer !== null, 20_000, 'the auto-close timer');
@@ -269,7 +293,12 @@ describe('a snoozed session', () => {
       await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: inSeconds(1.5) }, staff.token);
       // Paused: no due time while it sleeps.
       expect((await slaOf())?.resolutionDueAt).toBeNull();
-      await eventually(() => stateOf(sessionId), (state) => state.status === 'ACTIVE', 20_000, 'the wake');
+      await eventually(
+        () => stateOf(sessionId),
+        (state) => state.status === 'ACTIVE',
+        20_000,
+        'the wake',
+      );
       const [slept] = await sql<{ ms: string }[]>(`select (extract(epoch from woke_at - snoozed_at) * 1000)::bigint::text as ms from session_snoozes where session_id = ?`, [sessionId]);
       const ms = Number(slept?.ms);
       expect(ms).toBeGreaterThanOrEqual(1000);
