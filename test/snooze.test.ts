@@ -1,7 +1,9 @@
 import { UserRole } from '../src/shared/enums.js';
+import { clocksOf, withoutPauses } from '../src/sla/sla-clock.js';
 import {
   CloseSessionDocument,
   CreateSlaPolicyDocument,
+  CreateWebhookDocument,
   SendMessageDocument,
   SendNoteDocument,
   SessionSlaDocument,
@@ -19,6 +21,7 @@ import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWith
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 let t: TestServer;
 let admin: Actor;
@@ -328,5 +331,58 @@ describe('a snoozed session', () => {
     const v1 = await rest(t.url, 'POST', '/api/v1/chat/guest/session', { body: { session_id: guest.sessionKey, guest_name: 'Snoozy' } });
     expect(v1.status).toBe(200);
     expect(v1.body.data.session).toMatchObject({ id: Number(guest.sessionId), status: 'active' });
+  });
+
+  it('reaches webhooks: the snooze and the wake are session.updated deliveries, in the session order', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      await ok(t.graphqlUrl, CreateWebhookDocument, { url: receiver.url, events: ['session.updated', 'message.created'], includePrivate: false }, admin.token);
+      const sessionId = await assignedSession(t, admin, customer, staff);
+      await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: inSeconds(3600) }, staff.token);
+      await say(sessionId, customer, 'wake up');
+      const ofSession = (received: typeof receiver.received) => received.filter((hook) => hook.json.sessionId === sessionId);
+      await receiver.waitFor((received) => ofSession(received).some((hook) => hook.json.type === 'message.created'), 'the message webhook');
+      const hooks = ofSession(receiver.received).map((hook) => ({ type: hook.json.type, ...(hook.json.data as { action?: string; wokenBy?: string; changes?: string[] }) }));
+      expect(hooks.map((hook) => [hook.type, hook.action ?? null, hook.wokenBy ?? null])).toEqual([
+        ['session.updated', 'ASSIGNED', null],
+        ['session.updated', 'SNOOZED', null],
+        ['session.updated', 'WOKE', 'CUSTOMER'],
+        ['message.created', null, null],
+      ]);
+      expect(hooks[2]).toMatchObject({ changes: ['status', 'snoozedUntil'], session: { status: 'ACTIVE', snoozedUntil: null } });
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('SLA clocks over snoozes (the pure computation)', () => {
+  const targets = { firstResponseSeconds: 1, nextResponseSeconds: 1, resolutionSeconds: 1, businessHoursOnly: false };
+  const due = (session: Parameters<typeof clocksOf>[0], now: number) =>
+    Object.fromEntries(clocksOf(session, targets, null, now).map((clock) => [clock.metric, { dueAt: clock.dueAt, running: clock.running }]));
+
+  it('cut snooze intervals out of the running time, first response included', () => {
+    expect(withoutPauses([[0, null]], [[100, 400]])).toEqual([
+      [0, 100],
+      [400, null],
+    ]);
+    expect(withoutPauses([[0, 50]], [[100, 400]])).toEqual([[0, 50]]);
+    expect(withoutPauses([[200, 300]], [[100, 400]])).toEqual([]);
+    expect(due({ startedAt: 0, endedAt: null, messages: [], snoozes: [[100, 400]] }, 1000)).toEqual({
+      FIRST_RESPONSE: { dueAt: 1300, running: true },
+      RESOLUTION: { dueAt: 1300, running: true },
+    });
+    // Snoozed now: paused, no due time.
+    expect(due({ startedAt: 0, endedAt: null, messages: [], snoozes: [[100, null]] }, 1000)).toEqual({
+      FIRST_RESPONSE: { dueAt: null, running: false },
+      RESOLUTION: { dueAt: null, running: false },
+    });
+    // A wait the customer opened at 500, snoozed from 600 to 900: due 300 ms later than without the snooze.
+    const messages = [
+      { side: 'support' as const, at: 50 },
+      { side: 'customer' as const, at: 500 },
+    ];
+    expect(due({ startedAt: 0, endedAt: null, messages, snoozes: [[600, 900]] }, 2000).NEXT_RESPONSE).toEqual({ dueAt: 1800, running: true });
+    expect(due({ startedAt: 0, endedAt: null, messages }, 2000).NEXT_RESPONSE).toEqual({ dueAt: 1500, running: true });
   });
 });
