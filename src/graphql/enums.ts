@@ -4,7 +4,7 @@ import { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, Se
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
-registerEnumType(SessionStatus, { name: 'SessionStatus' });
+registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'ACTIVE: open; SNOOZED: open, set aside until `snoozedUntil` or the customer writes; CLOSED: ended' });
 registerEnumType(Priority, { name: 'Priority' });
 registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
 registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
@@ -13,7 +13,7 @@ registerEnumType(Availability, { name: 'Availability', description: 'ONLINE: tak
 registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
 registerEnumType(Weekday, { name: 'Weekday' });
-registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened' });
+registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed, reopened, snoozed, or woke from a snooze' });
 
 registerEnumType(ReportKind, {
   name: 'ReportKind',

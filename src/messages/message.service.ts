@@ -14,6 +14,7 @@ import { messageRecordFromRow, messageRecordOf } from '../sessions/message-recor
 import { readShowsNotes, seesPrivateNotes, visibleMessages, visibleMessagesSql } from '../sessions/message-visibility.js';
 import { ensureParticipant, findOrCreateParticipant, isKeyOf, participantKeyOf } from '../sessions/participants.js';
 import { denialOf, loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
+import { wakeInTransaction } from '../sessions/snooze.js';
 import { type MessageView, WatermarkView } from '../sessions/watermarks.js';
 import type { Connection } from '../shared/connection.js';
 import { deskDate } from '../shared/desk-clock.js';
@@ -170,7 +171,7 @@ export class MessageService {
     // paths, at about the HTTP floor's statement count.
     const outcome = await em.transactional(async (tx) => {
       queued = false;
-      const session = await selectSession(tx, tenantId, sessionId, true);
+      let session = await selectSession(tx, tenantId, sessionId, true);
       if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
       // Every participant with their user's names in one statement: access, the sender, and the
       // reply's read state all come from it, so nothing is read again after commit.
@@ -196,6 +197,11 @@ export class MessageService {
       const createdAt = deskDate();
       const senderType = senderTypeFor(sender.role, session.kind);
       const counters: SessionCounters = { note: isPrivate, createdAt };
+      // The customer writing wakes a snoozed session, in this transaction under its row lock, so
+      // the wake comes before the message and happens once (sessions/snooze.ts). Staff replies,
+      // notes and bots leave it snoozed.
+      const woke = senderType === SenderType.USER && !isPrivate && session.status === SessionStatus.SNOOZED ? await wakeInTransaction(tx, tenantId, sessionId, 'CUSTOMER', createdAt) : null;
+      if (woke) session = { ...session, status: SessionStatus.ACTIVE };
       // A note is no reply (the customer's wait goes on) and no activity the customer sees.
       if (!isPrivate) {
         Object.assign(counters, responseTime(session, senderType, createdAt));
@@ -222,11 +228,12 @@ export class MessageService {
       const attachments = await insertAttachments(tx, tenantId, id, received?.files ?? [], createdAt);
       const message = messageRecordFromRow(row, sender, attachments);
       const event = await appendEvent(tx, { tenantId, sessionId }, { type: 'message.created', payload: { message: messageDto(message) } });
+      const events = woke ? [woke, event] : [event];
       await updateSessionAfterSend(tx, tenantId, sessionId, id, counters);
       // The sender has read everything up to their own message.
       await moveSenderWatermarks(tx, tenantId, sender.id, id);
       const moved = { ...sender, lastReadMessageId: id, lastDeliveredMessageId: id };
-      return { participants: participants.map((p) => (p === sender ? moved : p)), message, created: true, events: [event] };
+      return { participants: participants.map((p) => (p === sender ? moved : p)), message, created: true, events };
     });
     if (outcome.events.length) this.deps.events.publish(outcome.events);
     if (queued) await this.deps.assignment?.drain(viewer.tenantId);

@@ -111,6 +111,10 @@ export class ChatSession {
   @Property({ type: 'datetime', nullable: true })
   queuedAt: Date | null = null;
 
+  /** While SNOOZED: when the session wakes by itself (its durable timer); null otherwise. Past snoozes are in `session_snoozes`. */
+  @Property({ type: 'datetime', nullable: true })
+  snoozedUntil: Date | null = null;
+
   /** Private notes, counted apart: `messageCount` (what customers see, and stats) never includes them. */
   @Property({ default: 0 })
   noteCount: number & Opt = 0;

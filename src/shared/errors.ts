@@ -89,6 +89,7 @@ export const ERROR_CATALOGUE = {
   TENANT_EXISTS: ['CONFLICT', 'The tenant exists'],
   SESSION_UNASSIGNED: ['CONFLICT', 'The session has no agent'],
   SESSION_NOT_CLOSED: ['CONFLICT', 'The session is not closed'],
+  SESSION_NOT_SNOOZED: ['CONFLICT', 'The session is not snoozed'],
   ALREADY_RATED: ['CONFLICT', 'The session has already been rated'],
   SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
   SLA_POLICY_EXISTS: ['CONFLICT', 'The tenant has an SLA policy for this priority (or a default one) already'],
@@ -132,6 +133,8 @@ export const ERROR_CATALOGUE = {
   OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
   TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
   REPORT_NOT_AVAILABLE: ['BAD_USER_INPUT', 'This report is not available on this server'],
+  SNOOZE_NOT_IN_FUTURE: ['BAD_USER_INPUT', 'A snooze must end in the future'],
+  SNOOZE_TOO_LONG: ['BAD_USER_INPUT', 'A snooze may last at most 365 days'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)
   GRAPHQL_PARSE_FAILED: ['BAD_USER_INPUT', 'The document could not be parsed'],
   GRAPHQL_VALIDATION_FAILED: ['BAD_USER_INPUT', 'The document is not valid against the schema'],

@@ -57,10 +57,11 @@ export function slaReaction(orm: Orm, events: EventBus, now: () => number = desk
       // A policy change: every open support session, a batch per run (the timer moves on to the next batch).
       const em = orm.em.fork();
       const from = typeof after === 'string' ? after : '0';
-      const rows = await em.execute<{ id: string }[]>(`select id::text as id from chat_sessions where tenant_id = ? and kind = ? and status = ? and id > ? order by id limit ?`, [
+      // Open sessions: ACTIVE and SNOOZED (a snoozed one's clocks are paused, but its breaches so far count).
+      const rows = await em.execute<{ id: string }[]>(`select id::text as id from chat_sessions where tenant_id = ? and kind = ? and status <> ? and id > ? order by id limit ?`, [
         tenantId,
         SessionKind.SUPPORT,
-        SessionStatus.ACTIVE,
+        SessionStatus.CLOSED,
         from,
         RETARGET_BATCH,
       ]);

@@ -88,7 +88,7 @@ const STATS_SQL = (where: string) => `
   select grouping(s.agent_id) as overall,
          s.agent_id,
          count(*) as total,
-         count(*) filter (where s.status = '${SessionStatus.ACTIVE}') as active,
+         count(*) filter (where s.status <> '${SessionStatus.CLOSED}') as active,
          coalesce(sum(s.message_count), 0) as messages,
          coalesce(sum(s.response_count), 0) as responses,
          coalesce(sum(s.response_ms_total), 0) as response_ms,
