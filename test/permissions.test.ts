@@ -54,12 +54,14 @@ import {
   SetAvailabilityDocument,
   SetBusinessHoursDocument,
   SlaPoliciesDocument,
+  SnoozeSessionDocument,
   StatsDocument,
   StatsUpdatedDocument,
   TeamStatsDocument,
   TransferSessionDocument,
   UnassignSessionDocument,
   UnreadDocument,
+  UnsnoozeSessionDocument,
   UpdateCannedResponseDocument,
   UpdateSessionDocument,
   UpdateSlaPolicyDocument,
@@ -578,6 +580,21 @@ describe('permission matrix (DESIGN §4)', () => {
       it.each(ACTORS)('as %s', async (actor) => {
         const sessionId = await freshSession(actor, true);
         expect(await outcome(UpdateSessionDocument, { sessionId, priority: 'HIGH', tags: ['matrix'] }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('snoozeSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(SnoozeSessionDocument, { sessionId, until: new Date(Date.now() + day).toISOString() }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('unsnoozeSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: new Date(Date.now() + day).toISOString() }, admin.token);
+        expect(await outcome(UnsnoozeSessionDocument, { sessionId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
       });
     });
 

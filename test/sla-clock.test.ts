@@ -10,6 +10,8 @@ import {
   SetAutoReplyDocument,
   SetBusinessHoursDocument,
   SlaPoliciesDocument,
+  SnoozeSessionDocument,
+  SnoozeStateDocument,
 } from './generated/graphql.js';
 import { settled } from './helpers/background.js';
 import { ok } from './helpers/client.js';
@@ -241,4 +243,39 @@ it('pauses while waiting on the customer, resumes when they write, and a reply 1
     ['sla.breached', 'NEXT_RESPONSE', iso(t0 + 5 * HOUR + 10 * MINUTE)],
     ['sla.breached', 'RESOLUTION', iso(resolutionDue)],
   ]);
+});
+
+it('stands still while snoozed, and runs on from the wake when the snooze runs out', async () => {
+  await policy({ firstResponseSeconds: 1800, resolutionSeconds: 3600, businessHoursOnly: false });
+  const t0 = Date.parse('2027-12-13T09:00:00.000Z');
+  await clockAt(t0);
+  const sessionId = await openSession();
+  await say(sessionId, customer, 'Call me back after lunch?');
+  await clockAt(t0 + 10 * MINUTE);
+  await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: iso(t0 + 3 * HOUR) }, staff.token);
+  expect(await slaOf(sessionId)).toMatchObject({ firstResponseDueAt: null, resolutionDueAt: null });
+
+  // Past the first-response due time the clock would have had unsnoozed: nothing.
+  await clockAt(t0 + 2 * HOUR);
+  await quiet();
+  expect(await alertsOf(sessionId)).toEqual([]);
+
+  const woke = t0 + 3 * HOUR + 1000;
+  await clockAt(woke);
+  await eventually(
+    async () => (await ok(t.graphqlUrl, SnoozeStateDocument, { id: sessionId }, staff.token)).session.status,
+    (status) => status === 'ACTIVE',
+    20_000,
+    'the wake when the snooze ran out',
+  );
+  // 10 minutes were used before the snooze: 20 and 50 are left from the wake.
+  expect(await slaOf(sessionId)).toMatchObject({ firstResponseDueAt: iso(woke + 20 * MINUTE), resolutionDueAt: iso(woke + 50 * MINUTE) });
+  await clockAt(woke + 21 * MINUTE);
+  await eventually(
+    () => alertsOf(sessionId),
+    (alerts) => alerts.some(([type]) => type === 'sla.breached'),
+    20_000,
+    'the first-response breach',
+  );
+  expect((await alertsOf(sessionId)).filter(([type]) => type === 'sla.breached')).toEqual([['sla.breached', 'FIRST_RESPONSE', iso(woke + 20 * MINUTE)]]);
 });
