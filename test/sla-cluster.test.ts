@@ -126,13 +126,16 @@ async function watchedSession(desk: Desk): Promise<{ sessionId: string; streams:
   return { sessionId, streams };
 }
 
-/** The backend of a node (by its application name) waiting on a lock while running `statement`, once there is one. */
-async function stuckIn(desk: Desk, statement: string, timeoutMs: number, node?: Node): Promise<{ pid: number; node: Node }> {
+/**
+ * The node (of `node`, or of both) whose connection waits on a lock while running `statement`,
+ * once there is one; on time-out, the failure lists what the database was running.
+ */
+async function stuckIn(desk: Desk, statement: string, timeoutMs: number, node?: Node): Promise<Node> {
   const row = await poll(
     async () =>
       (
-        await desk.sql.query<{ pid: number; application_name: string }>(
-          `select pid, application_name from pg_stat_activity
+        await desk.sql.query<{ application_name: string }>(
+          `select application_name from pg_stat_activity
             where datname = current_database() and wait_event_type = 'Lock' and query like $1 and application_name = any($2)`,
           [`%${statement}%`, (node ? [node] : desk.nodes).map((candidate) => candidate.name)],
         )
@@ -143,7 +146,7 @@ async function stuckIn(desk: Desk, statement: string, timeoutMs: number, node?: 
     const waiting = await desk.sql.query(`select application_name, state, wait_event_type, left(query, 80) as query from pg_stat_activity where datname = current_database() and state <> 'idle'`);
     throw new Error(`${error.message}; active: ${JSON.stringify(waiting.rows)}`);
   });
-  return { pid: row.pid, node: desk.nodes.find((candidate) => candidate.name === row.application_name)! };
+  return desk.nodes.find((candidate) => candidate.name === row.application_name)!;
 }
 
 const leaseOf = async (desk: Desk, sessionId: string) =>
@@ -241,7 +244,7 @@ describe('SLA alerts across two server processes', () => {
           ],
         ]);
         try {
-          const { node: holder } = await stuckIn(desk, 'insert into sla_alerts', TARGET_SECONDS * 1000 + 15_000);
+          const holder = await stuckIn(desk, 'insert into sla_alerts', TARGET_SECONDS * 1000 + 15_000);
           // It is the clock's own timer the node holds.
           const lease = await leaseOf(desk, sessionId);
           expect(lease?.lease_owner).toEqual(expect.stringMatching(/^node-/));
@@ -297,7 +300,7 @@ describe('SLA alerts across two server processes', () => {
         let timersTable: { release: () => Promise<void> } | undefined;
         try {
           await makeDue(desk, sessionId);
-          const { node: holder } = await stuckIn(desk, 'insert into session_events', 15_000);
+          const holder = await stuckIn(desk, 'insert into session_events', 15_000);
           const lease = await leaseOf(desk, sessionId);
           expect(lease?.lease_owner).toEqual(expect.stringMatching(/^node-/));
           timersTable = await holding(desk, [['lock table timers in exclusive mode', []]]);
