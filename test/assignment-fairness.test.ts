@@ -17,10 +17,10 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 const AGENTS = 5;
-const CAPACITY = 4;
+const CAPACITY = 20;
 const SESSIONS = 200;
 /** Closes made at once per round: their drains overlap on PostgreSQL (one at a time on PGlite). */
-const CLOSES_PER_ROUND = 10;
+const CLOSES_PER_ROUND = 20;
 /** Sessions created at once (each still waits from its own moment). */
 const CREATE_BATCH = 10;
 /** The queue's order: highest priority first (docs/desk.md, "Auto-assignment"). */
