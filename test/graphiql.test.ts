@@ -1,14 +1,15 @@
 import { type DocumentNode, getVariableValues, Kind, type OperationDefinitionNode, parse, type SelectionSetNode, validate } from 'graphql';
 import { decodeJwt, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
+import { totpCode } from '../src/auth/totp.js';
 import { exampleOperations, SHARED_VARIABLES } from '../src/graphql/ide.js';
 import { buildParleySchema } from '../src/graphql/schema.js';
 import { UserRole } from '../src/shared/enums.js';
-import { SendMessageDocument } from './generated/graphql.js';
+import { ConfirmTotpDocument, EnrollTotpDocument, SendMessageDocument } from './generated/graphql.js';
 import { browserIt, launchChromium } from './helpers/browser.js';
 import { ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { assignedSession, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 
 const html = { accept: 'text/html,application/xhtml+xml' };
@@ -264,6 +265,42 @@ describe('GraphiQL at GET /graphql', () => {
         expect(live).toContain('MessageEvent');
         expect(foreign).toEqual([]);
         expect(problems).toEqual([]);
+        expect(await cspViolations(page)).toEqual([]);
+      } finally {
+        await browser?.close();
+      }
+    },
+    120_000,
+  );
+
+  browserTest(
+    'asks an account with two-factor sign-in for its code, then signs it in',
+    async () => {
+      const admin = await loginAdmin(t);
+      const username = unique('twofactor');
+      const staff = await userWithRole(t, admin, UserRole.STAFF, username);
+      const { enrollTotp } = await ok(t.graphqlUrl, EnrollTotpDocument, { password: PASSWORD }, staff.token);
+      await ok(t.graphqlUrl, ConfirmTotpDocument, { code: totpCode(enrollTotp.secret, Date.now() - 30_000) }, staff.token);
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const { page, problems, foreign } = await watchedPage(browser, t);
+        await openIde(page, t);
+        expect(await page.isVisible('#parley-second-factor')).toBe(false);
+        await page.fill('#parley-signin-form input[name=username]', username);
+        await page.fill('#parley-signin-form input[name=password]', PASSWORD);
+        await page.click('#parley-signin-form button[type=submit]');
+        await page.waitForSelector('#parley-second-factor', { state: 'visible', timeout: 20_000 });
+        expect(await page.textContent('#parley-status')).toMatch(/code from your authenticator app/);
+        expect(await signedIn(page)).toBe(false);
+        await page.fill('#parley-signin-form input[name=code]', totpCode(enrollTotp.secret, Date.now()));
+        await page.click('#parley-signin-form button[type=submit]');
+        await page.waitForSelector('body[data-signed-in="true"]', { timeout: 20_000 });
+        expect(await page.textContent('#parley-who')).toBe(`${username} (STAFF)`);
+        expect(await page.isVisible('#parley-second-factor')).toBe(false);
+        expect(foreign).toEqual([]);
+        // The one refused sign-in (TOTP_REQUIRED) is the only error the console saw.
+        expect(problems.filter((problem) => !/\b401\b/.test(problem))).toEqual([]);
         expect(await cspViolations(page)).toEqual([]);
       } finally {
         await browser?.close();

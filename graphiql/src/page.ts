@@ -1,5 +1,5 @@
-import { type Client, createClient, type Sink } from 'graphql-ws';
 import { type DocumentNode, type FormattedExecutionResult, type OperationDefinitionNode, parse } from 'graphql';
+import { type Client, createClient, type Sink } from 'graphql-ws';
 
 /**
  * The GraphiQL page's own script (src/graphql/ide.ts serves it; `npm run build` bundles it with
@@ -59,7 +59,7 @@ const httpUrl = `${location.origin}/graphql`;
 const wsUrl = httpUrl.replace(/^http/, 'ws');
 
 const PAIR = 'fragment GraphiQLSignIn on AuthPayload { token expiresAt refreshToken refreshExpiresAt user { username role } }';
-const LOGIN = `mutation GraphiQLLogin($username: String!, $password: String!, $tenant: String) { login(username: $username, password: $password, tenant: $tenant) { ...GraphiQLSignIn } } ${PAIR}`;
+const LOGIN = `mutation GraphiQLLogin($username: String!, $password: String!, $tenant: String, $totp: String, $recoveryCode: String) { login(username: $username, password: $password, tenant: $tenant, totp: $totp, recoveryCode: $recoveryCode) { ...GraphiQLSignIn } } ${PAIR}`;
 const REFRESH = `mutation GraphiQLRefresh($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ...GraphiQLSignIn } } ${PAIR}`;
 
 const element = <T extends HTMLElement>(id: string): T => {
@@ -126,6 +126,8 @@ const bar = {
   status: element<HTMLElement>('parley-status'),
   shared: element<HTMLElement>('parley-shared'),
   signOut: element<HTMLButtonElement>('parley-signout'),
+  /** Shown when the account answers TOTP_REQUIRED: the authenticator app's code, or a recovery code. */
+  secondFactor: element<HTMLElement>('parley-second-factor'),
 };
 
 const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -190,18 +192,28 @@ bar.form.addEventListener('submit', (event) => {
   event.preventDefault();
   const data = new FormData(bar.form);
   const tenant = String(data.get('tenant') ?? '').trim();
-  const variables = { username: String(data.get('username') ?? ''), password: String(data.get('password') ?? ''), tenant: tenant === '' ? null : tenant };
+  const code = String(data.get('code') ?? '').trim();
+  // Six digits are the app's code; anything else typed there is a recovery code.
+  const secondFactor = code === '' ? {} : /^\d{6}$/.test(code.replace(/\s/g, '')) ? { totp: code } : { recoveryCode: code };
+  const variables = { username: String(data.get('username') ?? ''), password: String(data.get('password') ?? ''), tenant: tenant === '' ? null : tenant, ...secondFactor };
   render('Signing in…');
   post({ query: LOGIN, variables, operationName: 'GraphiQLLogin' }, {})
     .then((result) => {
       const pair = result.data?.login as SignIn | undefined;
       if (!pair) {
+        if (reasonOf(result) === 'TOTP_REQUIRED') {
+          bar.secondFactor.hidden = false;
+          bar.secondFactor.querySelector('input')?.focus();
+          render('Enter the code from your authenticator app (or a recovery code), then sign in again.');
+          return;
+        }
         render(`Sign-in failed: ${result.errors?.[0]?.message ?? 'no answer'}`);
         return;
       }
       keep(pair);
       closeSockets();
       bar.form.reset();
+      bar.secondFactor.hidden = true;
       render('');
     })
     .catch((error: unknown) => render(`Sign-in failed: ${error instanceof Error ? error.message : String(error)}`));

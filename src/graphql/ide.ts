@@ -55,6 +55,7 @@ const PAGE = `<!doctype html>
 <label>Username <input name="username" autocomplete="username" value="admin" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <label>Tenant <input name="tenant" placeholder="default" autocomplete="organization"></label>
+<label id="parley-second-factor" hidden>Code <input name="code" inputmode="numeric" autocomplete="one-time-code" placeholder="app code or recovery code"></label>
 <button type="submit">Sign in</button>
 <span class="parley-note">for every tab, until this browser tab closes</span>
 </form>
