@@ -3,6 +3,7 @@ import { displayNameOf } from '../sessions/participants.js';
 import { messageRecordFromRow, type MessageRow } from '../sessions/message-record.js';
 import { messageRowColumns } from '../messages/message-reads.js';
 import { type ParticipantRole, SessionKind } from '../shared/enums.js';
+import { slaOutcomes } from '../sla/sla-report.js';
 import type { AgentStats } from '../stats/stats.service.js';
 import { csvRow, type CsvValue } from './csv.js';
 
@@ -269,4 +270,37 @@ export async function* agentsReport(agents: () => Promise<readonly AgentStats[]>
     ]);
   }
   if (chunk) yield chunk;
+}
+
+export const SLA_COLUMNS = [
+  'session_id',
+  'reference',
+  'priority',
+  'policy',
+  'metric',
+  'cycle',
+  'started_at',
+  'stopped_at',
+  'due_at',
+  'state',
+  'breached_at',
+  'agent_id',
+  'agent_name',
+] as const;
+
+/**
+ * One row per SLA clock cycle (a first response, a resolution, each next-response wait) of the
+ * tenant's support sessions decided in [from, to) (met: stopped then; breached: breach recorded
+ * then) or started in it and still running, as `stats`' attainment counts them
+ * (sla/sla-report.ts); per session in id order. State is `met`, `breached` or `running`.
+ */
+export async function* slaReport(em: Db, range: ReportRange, now: number): AsyncGenerator<string> {
+  yield csvRow(SLA_COLUMNS);
+  for await (const outcomes of slaOutcomes(em, range, now, { running: true })) {
+    let chunk = '';
+    for (const o of outcomes) {
+      chunk += csvRow([o.sessionId, o.reference, o.priority, o.policyName, o.metric, o.cycle, o.startedAt, o.stoppedAt, o.dueAt, o.state.toLowerCase(), o.breachedAt, o.agentId, o.agentName]);
+    }
+    yield chunk;
+  }
 }

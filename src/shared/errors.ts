@@ -124,7 +124,6 @@ export const ERROR_CATALOGUE = {
   EMPTY_OPENING: ['BAD_USER_INPUT', 'An opening must close at another time than it opens'],
   OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
   TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
-  REPORT_NOT_AVAILABLE: ['BAD_USER_INPUT', 'This report is not available on this server'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)
   GRAPHQL_PARSE_FAILED: ['BAD_USER_INPUT', 'The document could not be parsed'],
   GRAPHQL_VALIDATION_FAILED: ['BAD_USER_INPUT', 'The document is not valid against the schema'],
