@@ -11,9 +11,9 @@ import {
   CreateWebhookDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { eventually } from './helpers/deadline.js';
 import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { slaTools } from './helpers/sla.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -30,26 +30,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.dispose());
 
-const sql = <T extends Record<string, unknown>[]>(query: string, params: unknown[] = []) => t.server.orm.em.fork().getConnection().execute<T>(query, params);
+const { sql, wake, age, alertsOf, evaluated, alerted, clearPolicies } = slaTools(() => t);
 const say = (sessionId: string, who: Actor, content: string) => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content }, who.token);
 const slaOf = async (sessionId: string, who: Actor = admin) => (await ok(t.graphqlUrl, SessionSlaDocument, { id: sessionId }, who.token)).session;
-/** Moves the session's past (its start and messages) `seconds` back, as if that much time had passed, and wakes its SLA clocks now. */
-const age = async (sessionId: string, seconds: number) => {
-  await sql(`update chat_sessions set started_at = started_at - make_interval(secs => ?) where id = ?`, [seconds, sessionId]);
-  await sql(`update chat_messages set created_at = created_at - make_interval(secs => ?) where session_id = ?`, [seconds, sessionId]);
-  await wake(sessionId);
-};
-/** Runs the SLA reaction's evaluation of the session (as its timer firing does). */
-const wake = (sessionId: string) =>
-  sql(
-    `insert into timers (reaction, key, tenant_id, due_at, payload) select 'sla', ?, tenant_id, now(), jsonb_build_object('sessionId', id::text) from chat_sessions where id = ?
-     on conflict (reaction, key) do update set due_at = now(), attempts = 0, lease_owner = null, lease_until = null`,
-    [`${sessionId}:evaluate`, sessionId],
-  );
-const alertsOf = (sessionId: string) =>
-  sql<{ type: string; metric: string }[]>(`select type, payload->>'metric' as metric from session_events where session_id = ? and type like 'sla.%' order by id`, [sessionId]);
-const timersOf = (sessionId: string) => sql<{ key: string; due_at: Date }[]>(`select key, due_at from timers where reaction = 'sla' and key like ? order by key`, [`${sessionId}:%`]);
-const clearPolicies = () => sql(`delete from sla_policies where tenant_id = ?`, [t.server.defaultTenantId]);
 
 describe('SLA policies', () => {
   afterEach(clearPolicies);
@@ -103,29 +86,14 @@ describe('SLA policies', () => {
 
     await say(sessionId, customer, 'hello?');
     await age(sessionId, 85);
-    await eventually(
-      () => alertsOf(sessionId),
-      (alerts) => alerts.some((alert) => alert.type === 'sla.warning'),
-      20_000,
-      'the warning',
-    );
+    await alerted(sessionId, 'sla.warning');
     await age(sessionId, 20);
-    await eventually(
-      () => alertsOf(sessionId),
-      (alerts) => alerts.some((alert) => alert.type === 'sla.breached'),
-      20_000,
-      'the breach',
-    );
+    await alerted(sessionId, 'sla.breached');
     const breached = await slaOf(sessionId);
     expect(breached.sla?.breaches).toEqual([{ metric: 'FIRST_RESPONSE', at: breached.sla?.firstResponseDueAt }]);
     // Woken again (as after a takeover): still one warning and one breach.
     await wake(sessionId);
-    await eventually(
-      () => timersOf(sessionId),
-      (timers) => !timers.some((timer) => timer.key.endsWith(':evaluate')),
-      20_000,
-      'the second evaluation',
-    );
+    await evaluated(sessionId, 'the second evaluation');
     expect(await alertsOf(sessionId)).toEqual([
       { type: 'sla.warning', metric: 'FIRST_RESPONSE' },
       { type: 'sla.breached', metric: 'FIRST_RESPONSE' },
@@ -138,12 +106,7 @@ describe('SLA policies', () => {
     const { sendMessage: reply } = await say(onTime, staff, 'hello!');
     await sql(`update chat_messages set created_at = (select started_at from chat_sessions where id = ?) + interval '99.999 seconds' where id = ?`, [onTime, reply.message.id]);
     await age(onTime, 200);
-    await eventually(
-      () => timersOf(onTime),
-      (timers) => !timers.some((timer) => timer.key.endsWith(':evaluate')),
-      20_000,
-      'the evaluation',
-    );
+    await evaluated(onTime, 'the evaluation');
     expect((await alertsOf(onTime)).filter((alert) => alert.metric === 'FIRST_RESPONSE')).toEqual([{ type: 'sla.warning', metric: 'FIRST_RESPONSE' }]);
     expect((await slaOf(onTime)).sla?.breaches).toEqual([]);
   });

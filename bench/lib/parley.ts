@@ -31,6 +31,8 @@ export interface SpawnOptions {
   dataDir?: string;
   /** Extra environment for the server (a scenario's own settings), over the defaults above. */
   env?: Record<string, string>;
+  /** Extra Node flags for the server (V8 flags such as --expose-gc or --trace-gc, which NODE_OPTIONS refuses). */
+  execArgv?: string[];
 }
 
 /**
@@ -55,7 +57,7 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   Object.assign(env, options.env);
-  const execArgv = ['--enable-source-maps'];
+  const execArgv = ['--enable-source-maps', ...(options.execArgv ?? [])];
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = fork(new URL('./server-process.js', import.meta.url), [], { env, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 

@@ -64,7 +64,11 @@ export const scenario: Scenario = {
     const sizes = options.quick ? [100_000] : process.env.EXPORTS_SIZES ? process.env.EXPORTS_SIZES.split(',').map(Number) : [1_000_000];
     const rows: BenchRow[] = [];
     for (const size of sizes) {
-      const spawn = { profileDir: options.profileDir ?? null, ...(process.env.EXPORTS_NODE_OPTIONS ? { env: { NODE_OPTIONS: process.env.EXPORTS_NODE_OPTIONS } } : {}) };
+      const spawn = {
+        profileDir: options.profileDir ?? null,
+        ...(process.env.EXPORTS_NODE_OPTIONS ? { env: { NODE_OPTIONS: process.env.EXPORTS_NODE_OPTIONS } } : {}),
+        execArgv: process.env.EXPORTS_EXEC_ARGV ? process.env.EXPORTS_EXEC_ARGV.split(' ') : [],
+      };
       await withBenchServer(options.postgresUrl, `exports${size}`, spawn, async ({ server, client, sql, fixtures, admin }) => {
         const [customer, agent] = [await fixtures.user(admin, 'customer', 'USER'), await fixtures.user(admin, 'agent', 'STAFF')] as [BenchActor, BenchActor];
         const perSession = Math.ceil(size / SESSIONS);

@@ -140,16 +140,16 @@ export async function* slaOutcomes(db: Db, range: SlaReportRange, now: number, o
       `select s.id::text as id, s.session_key, s.kind, s.priority, s.started_at, s.ended_at, s.sla_policy_id::text as sla_policy_id,
               s.agent_id::text as agent_id, u.display_name as agent_name
          from chat_sessions s left join users u on u.tenant_id = s.tenant_id and u.id = s.agent_id
-        where s.tenant_id = ? and s.id = any(?::bigint[]) order by s.id`,
+        where s.tenant_id = ? and s.id in (?) order by s.id`,
       [range.tenantId, batch],
     );
     const messages = await db.execute<{ session_id: string; sender_type: SenderType; created_at: Date | string }[]>(
       `select m.session_id::text as session_id, m.sender_type, m.created_at from chat_messages m
-        where m.tenant_id = ? and m.session_id = any(?::bigint[]) and ${CLOCK_MESSAGES.where} order by m.session_id, m.id`,
+        where m.tenant_id = ? and m.session_id in (?) and ${CLOCK_MESSAGES.where} order by m.session_id, m.id`,
       [range.tenantId, batch, ...CLOCK_MESSAGES.params],
     );
     const breaches = await db.execute<{ session_id: string; metric: SlaMetric; cycle: string; at: Date | string }[]>(
-      `select a.session_id::text as session_id, a.metric, a.cycle, a.at from sla_alerts a where a.tenant_id = ? and a.session_id = any(?::bigint[]) and a.kind = 'BREACH'`,
+      `select a.session_id::text as session_id, a.metric, a.cycle, a.at from sla_alerts a where a.tenant_id = ? and a.session_id in (?) and a.kind = 'BREACH'`,
       [range.tenantId, batch],
     );
     const messagesOf = groupBy(messages, (row) => row.session_id, clockMessage);
