@@ -19,6 +19,8 @@ export interface ParleyProcess {
   url: string;
   graphqlUrl: string;
   dataDir: string;
+  /** The server's `process.memoryUsage()`, after a full GC when `gc` is set and the server runs with --expose-gc. */
+  memory(gc: boolean): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,16 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
     url,
     graphqlUrl: `${url}/graphql`,
     dataDir,
+    memory: (gc) =>
+      new Promise<NodeJS.MemoryUsage>((resolve) => {
+        const answer = (message: { type?: string; usage?: NodeJS.MemoryUsage }) => {
+          if (message?.type !== 'memory' || !message.usage) return;
+          child.off('message', answer);
+          resolve(message.usage);
+        };
+        child.on('message', answer);
+        child.send({ type: 'memory', gc });
+      }),
     stop: () =>
       (stopped ??= stopChild(child).then(() => {
         if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });

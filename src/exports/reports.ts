@@ -272,21 +272,7 @@ export async function* agentsReport(agents: () => Promise<readonly AgentStats[]>
   if (chunk) yield chunk;
 }
 
-export const SLA_COLUMNS = [
-  'session_id',
-  'reference',
-  'priority',
-  'policy',
-  'metric',
-  'cycle',
-  'started_at',
-  'stopped_at',
-  'due_at',
-  'state',
-  'breached_at',
-  'agent_id',
-  'agent_name',
-] as const;
+export const SLA_COLUMNS = ['session_id', 'reference', 'priority', 'policy', 'metric', 'cycle', 'started_at', 'stopped_at', 'due_at', 'state', 'breached_at', 'agent_id', 'agent_name'] as const;
 
 /**
  * One row per SLA clock cycle (a first response, a resolution, each next-response wait) of the

@@ -105,20 +105,7 @@ async function candidateSessions(db: Db, range: SlaReportRange): Promise<string[
      ) c join chat_sessions s on s.id = c.id
      where s.tenant_id = ? and s.kind = ?${agent}
      order by c.id`,
-    [
-      tenantId,
-      ...startedParams,
-      tenantId,
-      ...endedParams,
-      tenantId,
-      ...CLOCK_MESSAGES.params,
-      ...writtenParams,
-      tenantId,
-      ...breachedParams,
-      tenantId,
-      SessionKind.SUPPORT,
-      ...agentParams,
-    ],
+    [tenantId, ...startedParams, tenantId, ...endedParams, tenantId, ...CLOCK_MESSAGES.params, ...writtenParams, tenantId, ...breachedParams, tenantId, SessionKind.SUPPORT, ...agentParams],
   );
   return rows.map((row) => row.id);
 }
@@ -153,7 +140,11 @@ export async function* slaOutcomes(db: Db, range: SlaReportRange, now: number, o
       [range.tenantId, batch],
     );
     const messagesOf = groupBy(messages, (row) => row.session_id, clockMessage);
-    const breachesOf = groupBy(breaches, (row) => row.session_id, (row) => row);
+    const breachesOf = groupBy(
+      breaches,
+      (row) => row.session_id,
+      (row) => row,
+    );
     if (schedule === undefined && sessions.some((session) => policyFor(session, policies)?.businessHoursOnly)) schedule = await loadSchedule(db, range.tenantId);
     const outcomes: SlaOutcome[] = [];
     for (const session of sessions) {
@@ -232,8 +223,8 @@ export interface SlaAttainmentReport {
 export async function slaAttainment(db: Db, range: SlaReportRange, now: number): Promise<SlaAttainmentReport> {
   const counts = new Map<string, Record<SlaMetric, { met: number; breached: number }>>();
   const countsOf = (key: string) => {
-    let found = counts.get(key);
-    if (!found) counts.set(key, (found = Object.fromEntries(SLA_METRICS.map((metric) => [metric, { met: 0, breached: 0 }])) as Record<SlaMetric, { met: number; breached: number }>));
+    const found = counts.get(key) ?? (Object.fromEntries(SLA_METRICS.map((metric) => [metric, { met: 0, breached: 0 }])) as Record<SlaMetric, { met: number; breached: number }>);
+    counts.set(key, found);
     return found;
   };
   countsOf('');
