@@ -1,9 +1,10 @@
 import type { Db } from '../db/orm.js';
+import { streamRows } from '../db/stream-rows.js';
 import { loadSchedule } from '../hours/business-hours.service.js';
 import type { Schedule } from '../hours/schedule.js';
 import { SLA_METRICS, type SlaMetric } from '../model/event-contract.js';
 import { type Priority, type SenderType, SessionKind } from '../shared/enums.js';
-import { clockCyclesOf } from './sla-clock.js';
+import { type ClockMessage, clockCyclesOf } from './sla-clock.js';
 import { CLOCK_MESSAGES, clockMessage, clockSession, policyFor, type SessionClockRow, tenantPolicies } from './sla-state.js';
 
 /**
@@ -130,16 +131,22 @@ export async function* slaOutcomes(db: Db, range: SlaReportRange, now: number, o
         where s.tenant_id = ? and s.id in (?) order by s.id`,
       [range.tenantId, batch],
     );
-    const messages = await db.execute<{ session_id: string; sender_type: SenderType; created_at: Date | string }[]>(
+    // Streamed into the clocks' compact form (a side and an instant per message): a long session's rows are never held as a batch.
+    const messagesOf = new Map<string, ClockMessage[]>();
+    for await (const row of streamRows<{ session_id: string; sender_type: SenderType; created_at: Date | string }>(
+      db,
       `select m.session_id::text as session_id, m.sender_type, m.created_at from chat_messages m
         where m.tenant_id = ? and m.session_id in (?) and ${CLOCK_MESSAGES.where} order by m.session_id, m.id`,
       [range.tenantId, batch, ...CLOCK_MESSAGES.params],
-    );
+    )) {
+      const list = messagesOf.get(row.session_id);
+      if (list) list.push(clockMessage(row));
+      else messagesOf.set(row.session_id, [clockMessage(row)]);
+    }
     const breaches = await db.execute<{ session_id: string; metric: SlaMetric; cycle: string; at: Date | string }[]>(
       `select a.session_id::text as session_id, a.metric, a.cycle, a.at from sla_alerts a where a.tenant_id = ? and a.session_id in (?) and a.kind = 'BREACH'`,
       [range.tenantId, batch],
     );
-    const messagesOf = groupBy(messages, (row) => row.session_id, clockMessage);
     const breachesOf = groupBy(
       breaches,
       (row) => row.session_id,
