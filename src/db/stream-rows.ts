@@ -8,11 +8,12 @@ export const STREAM_CHUNK_ROWS = 100;
  * PostgreSQL they come through a cursor (MikroORM's `connection.stream`, pg-cursor), a chunk at
  * a time, and the statement ends when the last row was read (or the caller stops early).
  *
- * Why not `em.execute`: a plain `pg` query accumulates its whole result, and rows built up over
- * many socket reads survive V8's young-generation collections at a high rate (about 40% of what
- * is allocated), so a long export fills old space with garbage and makes V8 grow its young
- * generation to the maximum: a 1M-row report grew the server by ~200 MB before the next full
- * collection. The same rows read through a cursor leave old space flat (bench/NOTES.md,
+ * Why not `em.execute`: measured on the same statements (a keyset batch of 1,000 rows), a plain
+ * `pg` query, which gathers its whole result before handing it over, left about 40% of what it
+ * allocated alive at each young-generation collection; V8 promoted it and grew its young
+ * generation to the maximum, so a 1M-row export grew the server by ~200 MB of garbage before a
+ * full collection (nothing was held: a full GC went back to the baseline). Read through a
+ * cursor, the same rows leave old space flat and RSS grows by ~28 MB (bench/scenarios/exports.ts,
  * NOTES-sla-reports.md). PGlite cannot stream (kysely's PGlite driver refuses) and runs in
  * process, so there the statement's rows come at once.
  */
