@@ -19,6 +19,8 @@ export interface ParleyProcess {
   url: string;
   graphqlUrl: string;
   dataDir: string;
+  /** The server's `process.memoryUsage()`, after a full GC when `gc` is set and the server runs with --expose-gc. */
+  memory(gc: boolean): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export interface SpawnOptions {
   dataDir?: string;
   /** Extra environment for the server (a scenario's own settings), over the defaults above. */
   env?: Record<string, string>;
+  /** Extra Node flags for the server (V8 flags such as --expose-gc or --trace-gc, which NODE_OPTIONS refuses). */
+  execArgv?: string[];
 }
 
 /**
@@ -55,7 +59,7 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   Object.assign(env, options.env);
-  const execArgv = ['--enable-source-maps'];
+  const execArgv = ['--enable-source-maps', ...(options.execArgv ?? [])];
   if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   const child = fork(new URL('./server-process.js', import.meta.url), [], { env, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 
@@ -66,6 +70,16 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
     url,
     graphqlUrl: `${url}/graphql`,
     dataDir,
+    memory: (gc) =>
+      new Promise<NodeJS.MemoryUsage>((resolve) => {
+        const answer = (message: { type?: string; usage?: NodeJS.MemoryUsage }) => {
+          if (message?.type !== 'memory' || !message.usage) return;
+          child.off('message', answer);
+          resolve(message.usage);
+        };
+        child.on('message', answer);
+        child.send({ type: 'memory', gc });
+      }),
     stop: () =>
       (stopped ??= stopChild(child).then(() => {
         if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });

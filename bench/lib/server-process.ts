@@ -17,8 +17,13 @@ const stop = async () => {
   await server.close();
   process.exit(0);
 };
-process.on('message', (message) => {
+process.on('message', (message: unknown) => {
   if (message === 'stop') stop().catch(() => process.exit(1));
+  // The harness asks for this process's memory, after a full collection when it was started with --expose-gc and asks for one.
+  if (typeof message === 'object' && message !== null && (message as { type?: string }).type === 'memory') {
+    if ((message as { gc?: boolean }).gc) globalThis.gc?.();
+    process.send?.({ type: 'memory', usage: process.memoryUsage() });
+  }
 });
 // The harness died: never linger as an orphan holding a port and a database.
 process.on('disconnect', () => {

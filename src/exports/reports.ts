@@ -1,16 +1,18 @@
 import type { Db } from '../db/orm.js';
+import { streamRows } from '../db/stream-rows.js';
 import { messageRowColumns } from '../messages/message-reads.js';
 import { type MessageRow, messageRecordFromRow } from '../sessions/message-record.js';
 import { displayNameOf } from '../sessions/participants.js';
 import { type ParticipantRole, SessionKind } from '../shared/enums.js';
+import { slaOutcomes } from '../sla/sla-report.js';
 import type { AgentStats } from '../stats/stats.service.js';
 import { type CsvValue, csvRow } from './csv.js';
 
 /**
  * The rows of each report, read in keyset batches of `EXPORT_BATCH_ROWS`: every batch is one
  * indexed statement of its own (no transaction or cursor held open between batches, so the
- * embedded database's single connection serves other requests in between), and only one batch
- * is in memory at a time. A report is therefore not a snapshot: a row written in the range while
+ * embedded database's single connection serves other requests in between), its rows streamed
+ * (db/stream-rows.ts) and written as CSV as they arrive, so only one batch's text is in memory. A report is therefore not a snapshot: a row written in the range while
  * the export runs may or may not be in it. Raw SQL leaves the ORM's tenant filter behind, so
  * every statement states `tenant_id = ?` itself. Only support sessions (and their messages)
  * are reported, as `stats` counts them: rooms are group chats, not desk work.
@@ -32,19 +34,23 @@ interface Position {
 /** The report's CSV in chunks: the header row first, then one chunk per batch. */
 async function* keysetCsv<Row extends { cursor_at: string; id: string }>(
   header: readonly string[],
-  next: (after: Position | null) => Promise<Row[]>,
+  next: (after: Position | null) => AsyncIterable<Row>,
   cells: (row: Row) => readonly CsvValue[],
 ): AsyncGenerator<string> {
   yield csvRow(header);
   let after: Position | null = null;
   for (;;) {
-    const rows = await next(after);
-    if (rows.length === 0) return;
+    // Each row becomes its CSV line as it is read (db/stream-rows.ts: no batch of row objects is held).
     let chunk = '';
-    for (const row of rows) chunk += csvRow(cells(row));
-    yield chunk;
-    if (rows.length < EXPORT_BATCH_ROWS) return;
-    const last = rows[rows.length - 1]!;
+    let count = 0;
+    let last: Row | null = null;
+    for await (const row of next(after)) {
+      chunk += csvRow(cells(row));
+      count++;
+      last = row;
+    }
+    if (chunk) yield chunk;
+    if (count < EXPORT_BATCH_ROWS || last === null) return;
     after = { at: last.cursor_at, id: last.id };
   }
 }
@@ -108,7 +114,8 @@ export function sessionsReport(em: Db, { tenantId, from, to }: ReportRange): Asy
     SESSION_COLUMNS,
     (position) => {
       const [keyset, keysetParams] = after('s.started_at', 's.id', position);
-      return em.execute<SessionReportRow[]>(
+      return streamRows<SessionReportRow>(
+        em,
         `select s.id::text as id, s.started_at::text as cursor_at, s.uuid, s.status, s.priority, s.subject, s.tags,
                 s.customer_id::text as customer_user_id, c.display_name as customer_display_name, c.email as customer_email,
                 s.guest_name, s.guest_email, s.agent_id::text as agent_id, a.display_name as agent_name,
@@ -184,7 +191,8 @@ export function messagesReport(em: Db, { tenantId, from, to }: ReportRange): Asy
     MESSAGE_COLUMNS,
     (position) => {
       const [keyset, keysetParams] = after('m.created_at', 'm.id', position);
-      return em.execute<MessageReportRow[]>(
+      return streamRows<MessageReportRow>(
+        em,
         `select ${messageRowColumns('m.')}, m.created_at::text as cursor_at,
                 p.role as sender_role, p.user_id::text as sender_user_id, p.guest_name as sender_guest_name,
                 u.display_name as sender_display_name, u.username as sender_username,
@@ -269,4 +277,23 @@ export async function* agentsReport(agents: () => Promise<readonly AgentStats[]>
     ]);
   }
   if (chunk) yield chunk;
+}
+
+export const SLA_COLUMNS = ['session_id', 'reference', 'priority', 'policy', 'metric', 'cycle', 'started_at', 'stopped_at', 'due_at', 'state', 'breached_at', 'agent_id', 'agent_name'] as const;
+
+/**
+ * One row per SLA clock cycle (a first response, a resolution, each next-response wait) of the
+ * tenant's support sessions decided in [from, to) (met: stopped then; breached: breach recorded
+ * then) or started in it and still running, as `stats`' attainment counts them
+ * (sla/sla-report.ts); per session in id order. State is `met`, `breached` or `running`.
+ */
+export async function* slaReport(em: Db, range: ReportRange, now: number): AsyncGenerator<string> {
+  yield csvRow(SLA_COLUMNS);
+  for await (const outcomes of slaOutcomes(em, range, now, { running: true })) {
+    let chunk = '';
+    for (const o of outcomes) {
+      chunk += csvRow([o.sessionId, o.reference, o.priority, o.policyName, o.metric, o.cycle, o.startedAt, o.stoppedAt, o.dueAt, o.state.toLowerCase(), o.breachedAt, o.agentId, o.agentName]);
+    }
+    yield chunk;
+  }
 }

@@ -17,7 +17,8 @@ registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a wo
 
 registerEnumType(ReportKind, {
   name: 'ReportKind',
-  description: 'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: not available yet',
+  description:
+    'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: one row per SLA clock cycle decided in the range, or started in it and still running',
 });
 
 export { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SearchOrder, SenderType, SessionAction, SessionKind, SessionStatus, UserRole };

@@ -1,8 +1,11 @@
 import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver, Root, type SubscribeResolverData, Subscription } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
+import type { SlaMetric } from '../model/event-contract.js';
 import type { Viewer } from '../shared/viewer.js';
-import type { AgentStats, CsatStats, DeskNumbers, DurationStats, Stats, StatsArgs } from '../stats/stats.service.js';
+import type { SlaAttainment, SlaAttainmentReport } from '../sla/sla-report.js';
+import type { AgentStats, CsatStats, DeskNumbers, DurationStats, Stats, StatsArgs, StatsSelection } from '../stats/stats.service.js';
 import { StatsUpdates, statsFeedFor } from '../stats/stats-feed.js';
+import { SlaMetricEnum } from './sla.types.js';
 import { UserType } from './user.types.js';
 
 @ObjectType('DurationStats', { description: 'Durations in milliseconds; mean and median are null when count is 0' })
@@ -25,6 +28,27 @@ export class CsatStatsType {
   @Field(() => Float, { nullable: true, description: 'Mean score; null without ratings' })
   average!: number | null;
 }
+
+@ObjectType('SlaAttainment', {
+  description:
+    'One SLA metric over the clock cycles decided in the range (a first response, a resolution, each next-response wait): met (stopped before its due time) and breached (its breach recorded, as Session.sla.breaches lists it). Cycles still running are not counted',
+})
+export class SlaAttainmentType {
+  @Field(() => SlaMetricEnum)
+  metric!: SlaMetric;
+
+  @Field(() => Int)
+  met!: number;
+
+  @Field(() => Int)
+  breached!: number;
+
+  @Field(() => Float, { nullable: true, description: 'met / (met + breached); null when nothing was decided' })
+  ratio!: number | null;
+}
+
+const attainment = (values: readonly SlaAttainment[]): SlaAttainmentType[] => values.map((value) => Object.assign(new SlaAttainmentType(), value));
+const SLA_ATTAINMENT = 'SLA attainment per metric of the cycles decided in [from, to), computed only when selected';
 
 /** The numbers Stats gives for the whole selection and AgentStats per agent. */
 @ObjectType()
@@ -49,6 +73,15 @@ abstract class DeskNumbersType {
 export class AgentStatsType extends DeskNumbersType {
   @Field(() => UserType)
   agent!: UserType;
+
+  /** The selection's SLA report, computed once for Stats and all its agents when first selected. */
+  sla!: () => Promise<SlaAttainmentReport>;
+
+  @Field(() => [SlaAttainmentType], { description: `${SLA_ATTAINMENT}; of the sessions assigned to the agent` })
+  async slaAttainment(): Promise<SlaAttainmentType[]> {
+    const report = await this.sla();
+    return attainment(report.perAgent.get(this.agent.id) ?? report.overall.map((value) => ({ ...value, met: 0, breached: 0, ratio: null })));
+  }
 }
 
 @ObjectType('Stats')
@@ -73,6 +106,13 @@ export class StatsType extends DeskNumbersType {
 
   @Field(() => [AgentStatsType], { description: 'Per agent with sessions in the selection, most sessions handled first' })
   agents!: AgentStatsType[];
+
+  sla!: () => Promise<SlaAttainmentReport>;
+
+  @Field(() => [SlaAttainmentType], { description: `${SLA_ATTAINMENT} (its range is on when a clock was decided, not on the session's start)` })
+  async slaAttainment(): Promise<SlaAttainmentType[]> {
+    return attainment((await this.sla()).overall);
+  }
 }
 
 const duration = (value: DurationStats): DurationStatsType => Object.assign(new DurationStatsType(), value);
@@ -84,9 +124,17 @@ const desk = (value: DeskNumbers) => ({
   resolutionTime: duration(value.resolutionTime),
   csat: csat(value.csat),
 });
-const agentStats = (value: AgentStats, viewer: Viewer): AgentStatsType => Object.assign(new AgentStatsType(), { agent: UserType.from(value.agent, viewer), ...desk(value) });
+const agentStats = (value: AgentStats, viewer: Viewer, sla: () => Promise<SlaAttainmentReport>): AgentStatsType =>
+  Object.assign(new AgentStatsType(), { agent: UserType.from(value.agent, viewer), ...desk(value), sla });
 
-function toStatsType(stats: Stats, viewer: Viewer): StatsType {
+/** `compute` once, on first call. */
+function once<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= compute());
+}
+
+function toStatsType(stats: Stats, viewer: Viewer, slaReport: () => Promise<SlaAttainmentReport>): StatsType {
+  const sla = once(slaReport);
   return Object.assign(new StatsType(), {
     totalSessions: stats.totalSessions,
     activeSessions: stats.activeSessions,
@@ -95,7 +143,8 @@ function toStatsType(stats: Stats, viewer: Viewer): StatsType {
     from: stats.from,
     to: stats.to,
     ...desk(stats),
-    agents: stats.agents.map((agent) => agentStats(agent, viewer)),
+    agents: stats.agents.map((agent) => agentStats(agent, viewer, sla)),
+    sla,
   });
 }
 
@@ -120,7 +169,8 @@ export class StatsResolver {
     @Arg('to', () => Date, { nullable: true, description: RANGE.to }) to?: Date | null,
     @Arg('agentId', () => ID, { nullable: true, description: RANGE.agentId }) agentId?: string | null,
   ): Promise<StatsType> {
-    return toStatsType(await ctx.stats.stats({ from, to, agentId }), ctx.viewer);
+    const selection: StatsSelection = await ctx.stats.selection({ from, to, agentId });
+    return toStatsType(await ctx.stats.compute(selection), ctx.viewer, () => ctx.stats.slaAttainment(selection));
   }
 
   @Subscription(() => StatsType, {
@@ -131,7 +181,7 @@ export class StatsResolver {
       return StatsUpdates.open(statsFeedFor(context.deps.events), context.viewer.tenantId, async () => {
         // Each update re-verifies the caller (an expired or revoked token ends the stream).
         const fresh = await context.renew();
-        return toStatsType(await fresh.stats.compute(selection), fresh.viewer);
+        return toStatsType(await fresh.stats.compute(selection), fresh.viewer, () => fresh.stats.slaAttainment(selection));
       });
     },
   })

@@ -82,6 +82,6 @@ export enum ReportKind {
   SESSIONS = 'SESSIONS',
   MESSAGES = 'MESSAGES',
   AGENTS = 'AGENTS',
-  /** Needs SLA policies, which this server does not have yet: refused with REPORT_NOT_AVAILABLE. */
+  /** One row per SLA clock cycle decided or running in the range (sla/sla-report.ts). */
   SLA = 'SLA',
 }

@@ -132,7 +132,6 @@ export const ERROR_CATALOGUE = {
   EMPTY_OPENING: ['BAD_USER_INPUT', 'An opening must close at another time than it opens'],
   OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
   TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
-  REPORT_NOT_AVAILABLE: ['BAD_USER_INPUT', 'This report is not available on this server'],
   SNOOZE_NOT_IN_FUTURE: ['BAD_USER_INPUT', 'A snooze must end in the future'],
   SNOOZE_TOO_LONG: ['BAD_USER_INPUT', 'A snooze may last at most 365 days'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)

@@ -57,6 +57,18 @@ export interface Clock {
 /** [from, to): to null while it runs on. */
 export type Interval = readonly [number, number | null];
 
+/** One cycle of a metric's clock, with the instants that bound it. */
+export interface ClockCycle extends Clock {
+  /** When the cycle's clock started: the session's start, or the customer message that opened the wait. */
+  startedAt: number;
+  /**
+   * When its stop event happened (the first reply, the reply that ended the wait, the close; close
+   * for resolution), so the clock was decided: met if `dueAt` is null, breached otherwise. Null
+   * while undecided (counting, or resolution paused while waiting on the customer).
+   */
+  stoppedAt: number | null;
+}
+
 /**
  * The clocks of a session under `targets` as of `now`:
  * - FIRST_RESPONSE runs from the session's start to the first support reply.
@@ -71,27 +83,43 @@ export type Interval = readonly [number, number | null];
  *   says: clocks pause while snoozed), and the wake (the customer writing, or its time) resumes it.
  */
 export function clocksOf(session: ClockSession, targets: SlaTargets, schedule: Schedule | null, now: number): Clock[] {
+  const cycles = clockCyclesOf(session, targets, schedule, now);
+  const latestWait = cycles.findLast((cycle) => cycle.metric === 'NEXT_RESPONSE');
+  return cycles.filter((cycle) => cycle.metric !== 'NEXT_RESPONSE' || cycle === latestWait);
+}
+
+/**
+ * Every cycle of the session's clocks, the judged ones included: `clocksOf` plus each earlier
+ * next-response wait (reports count every wait; the reaction watches only the latest).
+ */
+export function clockCyclesOf(session: ClockSession, targets: SlaTargets, schedule: Schedule | null, now: number): ClockCycle[] {
   const measure = (from: number, to: number) => (targets.businessHoursOnly && schedule ? openTimeBetween(schedule, from, to) : Math.max(0, to - from));
   const reach = (from: number, ms: number) => (targets.businessHoursOnly && schedule ? afterOpenTime(schedule, from, ms) : from + ms);
   const end = session.endedAt;
-  const clocks: Clock[] = [];
   const pauses = session.snoozes ?? [];
-  const clock = (metric: SlaMetric, cycle: string, intervals: readonly Interval[], targetSeconds: number) =>
-    clockOver(metric, cycle, withoutPauses(intervals, pauses), targetSeconds, measure, reach, now);
+  const cycles: ClockCycle[] = [];
+  const cycleOf = (metric: SlaMetric, cycle: string, intervals: readonly Interval[], targetSeconds: number, startedAt: number, stoppedAt: number | null): ClockCycle => ({
+    ...clockOver(metric, cycle, withoutPauses(intervals, pauses), targetSeconds, measure, reach, now),
+    startedAt,
+    stoppedAt,
+  });
 
   const firstReply = session.messages.find((message) => message.side === 'support')?.at ?? null;
   if (targets.firstResponseSeconds !== null) {
-    clocks.push(clock('FIRST_RESPONSE', '0', [[session.startedAt, firstReply ?? end]], targets.firstResponseSeconds));
+    cycles.push(cycleOf('FIRST_RESPONSE', '0', [[session.startedAt, firstReply ?? end]], targets.firstResponseSeconds, session.startedAt, firstReply ?? end));
   }
 
   if (targets.nextResponseSeconds !== null && firstReply !== null) {
-    let wait: Interval | null = null;
+    const waits: [number, number | null][] = [];
     for (const message of session.messages) {
       if (message.at < firstReply) continue;
-      if (message.side === 'customer' && (wait === null || wait[1] !== null)) wait = [message.at, null];
-      else if (message.side === 'support' && wait !== null && wait[1] === null) wait = [wait[0], message.at];
+      const wait = waits[waits.length - 1];
+      if (message.side === 'customer' && (wait === undefined || wait[1] !== null)) waits.push([message.at, null]);
+      else if (message.side === 'support' && wait !== undefined && wait[1] === null) wait[1] = message.at;
     }
-    if (wait !== null) clocks.push(clock('NEXT_RESPONSE', new Date(wait[0]).toISOString(), [[wait[0], wait[1] ?? end]], targets.nextResponseSeconds));
+    for (const [from, to] of waits) {
+      cycles.push(cycleOf('NEXT_RESPONSE', new Date(from).toISOString(), [[from, to ?? end]], targets.nextResponseSeconds, from, to ?? end));
+    }
   }
 
   if (targets.resolutionSeconds !== null) {
@@ -103,9 +131,9 @@ export function clocksOf(session: ClockSession, targets: SlaTargets, schedule: S
     }
     const last = running[running.length - 1]!;
     if (end !== null && last[1] === null) last[1] = Math.max(last[0], end);
-    clocks.push(clock('RESOLUTION', '0', running, targets.resolutionSeconds));
+    cycles.push(cycleOf('RESOLUTION', '0', running, targets.resolutionSeconds, session.startedAt, end));
   }
-  return clocks;
+  return cycles;
 }
 
 /** The intervals with the pauses (in order, apart) cut out of them. */

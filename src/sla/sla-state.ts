@@ -1,9 +1,9 @@
 import type { Db } from '../db/orm.js';
 import { loadSchedule } from '../hours/business-hours.service.js';
 import type { SlaMetric } from '../model/event-contract.js';
-import { snoozesOf } from '../sessions/snooze.js';
+import { type SnoozeInterval, snoozesOf } from '../sessions/snooze.js';
 import { type Priority, SenderType, SessionKind } from '../shared/enums.js';
-import { type Clock, type ClockMessage, clocksOf, type SlaTargets } from './sla-clock.js';
+import { type Clock, type ClockMessage, type ClockSession, clocksOf, type SlaTargets } from './sla-clock.js';
 
 /** A policy as stored. */
 export interface SlaPolicyRecord extends SlaTargets {
@@ -54,23 +54,27 @@ export interface SessionSlaState {
  * Which policy a session gets: the one applied to it (applySlaPolicy), else the tenant's policy
  * for its priority, else the tenant's default (priority null). Only support sessions have one.
  */
+export function policyFor(session: { sla_policy_id: string | null; priority: Priority }, policies: readonly SlaPolicyRecord[]): SlaPolicyRecord | null {
+  if (session.sla_policy_id !== null) return policies.find((policy) => policy.id === session.sla_policy_id) ?? null;
+  return policies.find((policy) => policy.priority === session.priority) ?? policies.find((policy) => policy.priority === null) ?? null;
+}
+
+/** The tenant's policies (at most one per priority and a default: a handful of rows). */
+export async function tenantPolicies(db: Db, tenantId: string): Promise<SlaPolicyRecord[]> {
+  return (await db.execute<PolicyRow[]>(`select ${POLICY_COLUMNS} from sla_policies where tenant_id = ?`, [tenantId])).map(policyOf);
+}
+
 export async function policyForSession(db: Db, tenantId: string, sessionId: string): Promise<{ policy: SlaPolicyRecord; session: SessionClockRow } | null> {
   const [session] = await db.execute<SessionClockRow[]>(`select kind, priority, started_at, ended_at, sla_policy_id::text as sla_policy_id from chat_sessions where id = ? and tenant_id = ?`, [
     sessionId,
     tenantId,
   ]);
   if (!session || session.kind !== SessionKind.SUPPORT) return null;
-  const [row] =
-    session.sla_policy_id !== null
-      ? await db.execute<PolicyRow[]>(`select ${POLICY_COLUMNS} from sla_policies where id = ? and tenant_id = ?`, [session.sla_policy_id, tenantId])
-      : await db.execute<PolicyRow[]>(`select ${POLICY_COLUMNS} from sla_policies where tenant_id = ? and (priority = ? or priority is null) order by priority is null limit 1`, [
-          tenantId,
-          session.priority,
-        ]);
-  return row ? { policy: policyOf(row), session } : null;
+  const policy = policyFor(session, await tenantPolicies(db, tenantId));
+  return policy ? { policy, session } : null;
 }
 
-interface SessionClockRow {
+export interface SessionClockRow {
   kind: string;
   priority: Priority;
   started_at: Date | string;
@@ -79,29 +83,40 @@ interface SessionClockRow {
 }
 
 /**
- * The session's SLA as of `now`, recomputed from its row and its messages (sla-clock.ts says
- * how); null when no policy applies. Customer messages and support replies only: private notes,
- * automatic messages and bots' messages neither open nor end a wait. Snoozes (session_snoozes)
- * pause the clocks.
+ * The messages clocks count, as a condition on `chat_messages` (alias `m`) with its parameters:
+ * customer messages and support replies only. Private notes, automatic messages and bots'
+ * messages neither open nor end a wait.
+ */
+export const CLOCK_MESSAGES = { where: 'not m.private and not m.automatic and m.sender_type in (?, ?)', params: [SenderType.USER, SenderType.SUPPORT] } as const;
+
+/** A stored message row as the clocks see it. */
+export const clockMessage = (row: { sender_type: SenderType; created_at: Date | string }): ClockMessage => ({
+  side: row.sender_type === SenderType.SUPPORT ? 'support' : 'customer',
+  at: new Date(row.created_at).getTime(),
+});
+
+/** A session row, its clock messages (in id order) and its snoozes (in order) as the clocks see them. */
+export const clockSession = (row: Pick<SessionClockRow, 'started_at' | 'ended_at'>, messages: ClockMessage[], snoozes: readonly SnoozeInterval[] = []): ClockSession => ({
+  startedAt: new Date(row.started_at).getTime(),
+  endedAt: row.ended_at === null ? null : new Date(row.ended_at).getTime(),
+  messages,
+  snoozes: snoozes.map(({ from, to }) => [from, to] as const),
+});
+
+/**
+ * The session's SLA as of `now`, recomputed from its row, its messages and its snoozes
+ * (sla-clock.ts says how); null when no policy applies.
  */
 export async function sessionSlaState(db: Db, tenantId: string, sessionId: string, now: number): Promise<SessionSlaState | null> {
   const found = await policyForSession(db, tenantId, sessionId);
   if (!found) return null;
   const { policy, session } = found;
   const rows = await db.execute<{ sender_type: SenderType; created_at: Date | string }[]>(
-    `select sender_type, created_at from chat_messages
-      where session_id = ? and tenant_id = ? and not private and not automatic and sender_type in (?, ?) order by id`,
-    [sessionId, tenantId, SenderType.USER, SenderType.SUPPORT],
+    `select m.sender_type, m.created_at from chat_messages m where m.session_id = ? and m.tenant_id = ? and ${CLOCK_MESSAGES.where} order by m.id`,
+    [sessionId, tenantId, ...CLOCK_MESSAGES.params],
   );
-  const messages: ClockMessage[] = rows.map((row) => ({ side: row.sender_type === SenderType.SUPPORT ? 'support' : 'customer', at: new Date(row.created_at).getTime() }));
   const schedule = policy.businessHoursOnly ? await loadSchedule(db, tenantId) : null;
-  const snoozes = (await snoozesOf(db, tenantId, sessionId)).map(({ from, to }) => [from, to] as const);
-  const clocks = clocksOf(
-    { startedAt: new Date(session.started_at).getTime(), endedAt: session.ended_at === null ? null : new Date(session.ended_at).getTime(), messages, snoozes },
-    policy,
-    schedule,
-    now,
-  );
+  const clocks = clocksOf(clockSession(session, rows.map(clockMessage), await snoozesOf(db, tenantId, sessionId)), policy, schedule, now);
   return { policy, clocks };
 }
 

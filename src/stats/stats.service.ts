@@ -4,6 +4,7 @@ import { SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { parseId } from '../shared/validate.js';
+import { type SlaAttainmentReport, slaAttainment } from '../sla/sla-report.js';
 
 /** Median and mean of a set of durations, in milliseconds; null when the set is empty. */
 export interface DurationStats {
@@ -114,7 +115,10 @@ const STATS_SQL = (where: string) => `
  * (index on tenant_id, or tenant_id + started_at for a range) and never a scan of messages.
  */
 export class StatsService {
-  constructor(private readonly scope: Scope) {}
+  constructor(
+    private readonly scope: Scope,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Checks the caller and the arguments (both `stats` and `statsUpdated` start here). */
   async selection(args: StatsArgs = {}): Promise<StatsSelection> {
@@ -179,5 +183,16 @@ export class StatsService {
       ...deskNumbers(overall),
       agents,
     };
+  }
+
+  /**
+   * SLA attainment for a selection `selection()` validated: per metric, overall and per agent, of
+   * the clock cycles decided in [from, to) (sla/sla-report.ts defines decided, met and breached)
+   * of the support sessions of the agent, if one is given. It recomputes clocks from the
+   * messages of the sessions concerned, so it is computed only when asked for.
+   */
+  async slaAttainment(selection: StatsSelection): Promise<SlaAttainmentReport> {
+    const viewer = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    return slaAttainment(this.scope.em, { tenantId: viewer.tenantId, from: selection.from, to: selection.to, agentId: selection.agentId }, this.now());
   }
 }
