@@ -27,6 +27,8 @@ export type InboxFilter = {
   /** ANY when absent */
   assignee?: InboxAssignee | null | undefined;
   priority?: Priority | null | undefined;
+  /** True: sessions with at least one recorded SLA breach (any metric, met late or still overdue: what Session.sla.breaches lists); false: sessions with none */
+  slaBreached?: boolean | null | undefined;
   status?: SessionStatus | null | undefined;
   tag?: string | null | undefined;
   /** True: the customer spoke last and no support reply followed (false: the opposite) */

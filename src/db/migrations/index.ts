@@ -22,6 +22,7 @@ import { Migration20261208120000_priority_queue } from './Migration2026120812000
 import { Migration20261208130000_auto_close } from './Migration20261208130000_auto_close.js';
 import { Migration20261208140000_sla } from './Migration20261208140000_sla.js';
 import { Migration20261208150000_export_index } from './Migration20261208150000_export_index.js';
+import { Migration20261208180000_sla_due } from './Migration20261208180000_sla_due.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   { name: 'Migration20261208130000_auto_close', class: Migration20261208130000_auto_close },
   { name: 'Migration20261208140000_sla', class: Migration20261208140000_sla },
   { name: 'Migration20261208150000_export_index', class: Migration20261208150000_export_index },
+  { name: 'Migration20261208180000_sla_due', class: Migration20261208180000_sla_due },
 ];
