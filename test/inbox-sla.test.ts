@@ -15,6 +15,7 @@ import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
 import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { ageSession, sqlOn } from './helpers/sla.js';
 
 let t: TestServer;
 let admin: Actor;
@@ -32,16 +33,8 @@ beforeAll(async () => {
 afterAll(() => t.dispose());
 
 // As in test/sla.test.ts: a session's past is moved back with SQL, and its SLA reaction woken, so clocks pass without waiting.
-const sql = <T extends Record<string, unknown>[]>(query: string, params: unknown[] = []) => t.server.orm.em.fork().getConnection().execute<T>(query, params);
-const age = async (sessionId: string, seconds: number) => {
-  await sql(`update chat_sessions set started_at = started_at - make_interval(secs => ?) where id = ?`, [seconds, sessionId]);
-  await sql(`update chat_messages set created_at = created_at - make_interval(secs => ?) where session_id = ?`, [seconds, sessionId]);
-  await sql(
-    `insert into timers (reaction, key, tenant_id, due_at, payload) select 'sla', ?, tenant_id, now(), jsonb_build_object('sessionId', id::text) from chat_sessions where id = ?
-     on conflict (reaction, key) do update set due_at = now(), attempts = 0, lease_owner = null, lease_until = null`,
-    [`${sessionId}:evaluate`, sessionId],
-  );
-};
+const sql = <T extends Record<string, unknown>[]>(query: string, params: unknown[] = []) => sqlOn<T>(t, query, params);
+const age = (sessionId: string, seconds: number) => ageSession(t, sessionId, seconds);
 const breachesOf = (sessionId: string) => sql<{ metric: string }[]>(`select metric from sla_alerts where session_id = ? and kind = 'BREACH'`, [sessionId]);
 const clearPolicies = () => sql(`delete from sla_policies where tenant_id = ?`, [t.server.defaultTenantId]);
 
@@ -166,9 +159,11 @@ describe('the inbox and SLA', () => {
     const breached = await inbox(admin, { tag, slaBreached: true });
     expect(sorted(idsOf(breached))).toEqual(sorted([mineBreached, queueBreached, othersBreached]));
     expect(breached.tabs).toEqual({ mine: 0, unassigned: 1, all: 3 });
+    expect(breached.edges.map((edge) => edge.node.slaBreached)).toEqual([true, true, true]);
     const clean = await inbox(admin, { tag, slaBreached: false });
     expect(sorted(idsOf(clean))).toEqual(sorted([mineOnTime, othersOnTime]));
     expect(clean.tabs).toEqual({ mine: 0, unassigned: 0, all: 2 });
+    expect(clean.edges.map((edge) => edge.node.slaBreached)).toEqual([false, false]);
     expect((await inbox(admin, { tag })).tabs.all).toBe(5);
     // With the assignee and the other filters.
     expect(idsOf(await inbox(admin, { tag, slaBreached: true, assignee: 'UNASSIGNED' }))).toEqual([queueBreached]);

@@ -77,6 +77,9 @@ export class InboxRowType {
   @Field(() => Date, { nullable: true, description: 'The nearest due time of the running SLA clocks (past when overdue): the SLA_DUE order; null when none runs' })
   slaDueAt!: Date | null;
 
+  @Field(() => Boolean, { description: 'Whether an SLA breach is recorded on the session (as InboxFilter.slaBreached tests)' })
+  slaBreached!: boolean;
+
   static from(row: InboxRow, viewer: Viewer): InboxRowType {
     return Object.assign(new InboxRowType(), {
       session: SessionType.from(row.session, viewer),
@@ -84,6 +87,7 @@ export class InboxRowType {
       lastMessage: row.lastMessage ? MessageType.from(row.lastMessage) : null,
       lastActivityAt: row.lastActivityAt,
       slaDueAt: row.slaDueAt,
+      slaBreached: row.slaBreached,
     });
   }
 }

@@ -50,6 +50,8 @@ export interface InboxRow {
   lastActivityAt: Date;
   /** The nearest due time of the session's running SLA clocks (the SLA_DUE order's key); null when none runs. */
   slaDueAt: Date | null;
+  /** Whether an SLA breach is recorded on the session (the slaBreached filter's test). */
+  slaBreached: boolean;
 }
 
 export interface InboxTabs {
@@ -95,6 +97,9 @@ export function decodeInboxDueCursor(cursor: string, field: string): { micros: s
   if (!match || !isId(match[2]!)) throw badInput(field, `${field} is not a valid cursor`, 'INVALID_CURSOR');
   return { micros: match[1] ?? null, id: match[2]! };
 }
+
+/** Session `s` has a recorded SLA breach (any metric, any cycle). */
+const SLA_BREACHED_SQL = `exists (select 1 from sla_alerts a where a.session_id = s.id and a.tenant_id = s.tenant_id and a.kind = 'BREACH')`;
 
 const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint::text`;
 const fromMicros = `timestamptz 'epoch' + ? * interval '1 microsecond'`;
@@ -240,8 +245,8 @@ export class InboxService {
     const viewer = requireSupportStaff(this.scope.viewer);
     const { em } = this.scope;
     const visible = allOf([...this.commonConditions({}, viewer), { sql: `s.id in (${sessionIds.map(() => '?').join(', ')})`, params: [...sessionIds] }]);
-    const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; sla_due_at: Date | string | null; last_message_id: string }>(
-      `select s.id::text as id, s.last_activity_at, s.sla_due_at, ${lastMessageIdSql(viewer)}::text as last_message_id,
+    const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; sla_due_at: Date | string | null; sla_breached: boolean; last_message_id: string }>(
+      `select s.id::text as id, s.last_activity_at, s.sla_due_at, ${SLA_BREACHED_SQL} as sla_breached, ${lastMessageIdSql(viewer)}::text as last_message_id,
               coalesce((select p.unread_count from participants p where p.session_id = s.id and p.user_id = ? limit 1), s.staff_visible_count) as unread
          from chat_sessions s where ${visible.sql}`,
       [viewer.userId, ...visible.params],
@@ -263,6 +268,7 @@ export class InboxService {
         lastMessage: lastMessages.get(id) ?? null,
         lastActivityAt: new Date(fact.last_activity_at),
         slaDueAt: fact.sla_due_at === null ? null : new Date(fact.sla_due_at),
+        slaBreached: Boolean(fact.sla_breached),
       });
     }
     return rows;
@@ -349,10 +355,7 @@ export class InboxService {
     }
     if (filter.tag != null) where.push({ sql: '? = any(s.tags)', params: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] });
     if (filter.waitingForReply != null) where.push({ sql: filter.waitingForReply ? 's.waiting_since is not null' : 's.waiting_since is null', params: [] });
-    if (filter.slaBreached != null) {
-      const breached = `exists (select 1 from sla_alerts a where a.session_id = s.id and a.tenant_id = s.tenant_id and a.kind = 'BREACH')`;
-      where.push({ sql: filter.slaBreached ? breached : `not ${breached}`, params: [] });
-    }
+    if (filter.slaBreached != null) where.push({ sql: filter.slaBreached ? SLA_BREACHED_SQL : `not ${SLA_BREACHED_SQL}`, params: [] });
     return where;
   }
 

@@ -38,6 +38,12 @@ export type SessionStatus =
   | 'ACTIVE'
   | 'CLOSED';
 
+/** FIRST_RESPONSE: start to first support reply; NEXT_RESPONSE: a customer wait to the reply ending it; RESOLUTION: start to close, paused while waiting on the customer */
+export type SlaMetric =
+  | 'FIRST_RESPONSE'
+  | 'NEXT_RESPONSE'
+  | 'RESOLUTION';
+
 export type UserRole =
   | 'ADMIN'
   | 'BOT'
@@ -65,7 +71,7 @@ export type DemoInboxQueryVariables = Exact<{
 }>;
 
 
-export type DemoInboxQuery = { inboxConnection: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
+export type DemoInboxQuery = { inboxConnection: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, slaBreached: boolean, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
 
 export type DemoMarkReadMutationVariables = Exact<{
   sessionId: string | number;
@@ -139,6 +145,13 @@ export type DemoSessionStatusQueryVariables = Exact<{
 
 export type DemoSessionStatusQuery = { session: { status: SessionStatus } };
 
+export type DemoSessionSlaQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DemoSessionSlaQuery = { session: { id: string, sla: { firstResponseDueAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, policy: { id: string, name: string }, breaches: Array<{ metric: SlaMetric, at: string }> } | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -210,6 +223,7 @@ export const DemoInboxDocument = new TypedDocumentString(`
       node {
         unreadCount
         lastActivityAt
+        slaBreached
         lastMessage {
           content
           private
@@ -423,3 +437,23 @@ export const DemoSessionStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DemoSessionStatusQuery, DemoSessionStatusQueryVariables>;
+export const DemoSessionSlaDocument = new TypedDocumentString(`
+    query DemoSessionSla($id: ID!) {
+  session(id: $id) {
+    id
+    sla {
+      policy {
+        id
+        name
+      }
+      firstResponseDueAt
+      nextResponseDueAt
+      resolutionDueAt
+      breaches {
+        metric
+        at
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DemoSessionSlaQuery, DemoSessionSlaQueryVariables>;
