@@ -24,12 +24,14 @@ export class SlaPanel {
   private sla: Sla | null = null;
   /** Answers to an older request (another session, or an earlier change) are dropped. */
   private asked = 0;
-  private readonly ticker = setInterval(() => this.render(), TICK_MS);
 
   constructor(
     private readonly client: ParleyClient,
     private readonly root: HTMLElement,
-  ) {}
+  ) {
+    // The console lives as long as the page: so does its clock.
+    setInterval(() => this.render(), TICK_MS);
+  }
 
   show(sessionId: string): void {
     if (sessionId !== this.sessionId) {
@@ -52,10 +54,6 @@ export class SlaPanel {
         this.render();
       })
       .catch((error: Error) => toast(`Could not load the SLA: ${error.message}`));
-  }
-
-  stop(): void {
-    clearInterval(this.ticker);
   }
 
   private render(): void {
