@@ -209,7 +209,11 @@ describe('demo console at /demo', () => {
         await panel.getByTestId('sla-policy').filter({ hasText: 'Demo SLA' }).waitFor();
         const firstResponse = panel.locator('[data-metric=FIRST_RESPONSE]').getByTestId('sla-due');
         await firstResponse.filter({ hasText: /^in (9|10) min$/ }).waitFor();
-        await panel.locator('[data-metric=RESOLUTION]').getByTestId('sla-due').filter({ hasText: /^in (23 h \d+ min|24 h 0 min)$/ }).waitFor();
+        await panel
+          .locator('[data-metric=RESOLUTION]')
+          .getByTestId('sla-due')
+          .filter({ hasText: /^in (23 h \d+ min|24 h 0 min)$/ })
+          .waitFor();
         expect(await panel.locator('[data-metric=NEXT_RESPONSE]').getByTestId('sla-due').textContent()).toBe('—');
         // The exact time is in the title, in the browser's locale.
         const { session: due } = await ok(t.graphqlUrl, SessionSlaDocument, { id: late.id }, admin.token);
