@@ -3,6 +3,7 @@ import {
   AssignAgentDocument,
   CreateSessionDocument,
   CreateSlaPolicyDocument,
+  InboxActivityDocument,
   InboxSlaDocument,
   InboxSlaPageDocument,
   type InboxFilter,
@@ -16,6 +17,7 @@ import { eventually } from './helpers/deadline.js';
 import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { ageSession, sqlOn } from './helpers/sla.js';
+import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
 
 let t: TestServer;
 let admin: Actor;
@@ -145,14 +147,30 @@ describe('the inbox and SLA', () => {
     const queueBreached = await session(tag, 'HIGH', null);
     const othersOnTime = await session(tag, 'LOW', otherStaff);
     const othersBreached = await session(tag, 'LOW', otherStaff);
-    for (const id of [mineBreached, queueBreached, othersBreached]) await age(id, 200);
-    for (const id of [mineBreached, queueBreached, othersBreached]) {
-      await eventually(
-        () => breachesOf(id),
-        (rows) => rows.length === 1,
-        20_000,
-        `session ${id} breached`,
+    // The inbox stream's tab counts respect the filter too.
+    const ws = wsClient(t.url, admin.token);
+    const items = subscribe(ws, InboxActivityDocument, { activity: true, filter: { tag, slaBreached: true } });
+    try {
+      await untilLive(
+        items,
+        () => ok(t.graphqlUrl, SendMessageDocument, { sessionId: mineOnTime, content: 'ping' }, customer.token),
+        (item) => item.inbox.type === 'MESSAGE_CREATED',
       );
+      for (const id of [mineBreached, queueBreached, othersBreached]) {
+        await age(id, 200);
+        await eventually(
+          () => breachesOf(id),
+          (rows) => rows.length === 1,
+          20_000,
+          `session ${id} breached`,
+        );
+      }
+      const delivered = await items.until((all) => all.some((item) => item.inbox.type === 'SLA_BREACHED' && item.inbox.sessionId === othersBreached));
+      const last = delivered.find((item) => item.inbox.type === 'SLA_BREACHED' && item.inbox.sessionId === othersBreached)!;
+      expect(last.inbox.inboxTabs).toEqual({ mine: 0, unassigned: 1, all: 3 });
+    } finally {
+      items.stop();
+      await ws.dispose();
     }
     const sorted = (ids: string[]) => [...ids].sort((a, b) => Number(a) - Number(b));
 
