@@ -79,17 +79,27 @@ const lockKeyOf = (sessionId: string): number => Number(BigInt(sessionId) % 2_14
  * Records what a session's clocks reached, sets its timers to what comes next and stores its
  * nearest due time. One evaluation of a session at a time (a timer and an event may meet, on two
  * nodes): the later one reads the history the earlier one committed, so the stored due time is
- * never an older history's. Its events go out once committed.
+ * never an older history's. Its events go out once committed. A tenant without policies, whose
+ * session has no due time stored, has nothing to keep in step: that common case (every message
+ * of such a tenant passes here) takes no lock and no transaction, which on PGlite would stall
+ * every other query meanwhile.
  */
 export async function evaluateSession(em: Db, events: EventBus, tenantId: string, sessionId: string, now: number): Promise<void> {
-  const published = await em.transactional(async (tx) => {
-    await tx.execute('select pg_advisory_xact_lock(?, ?)', [SLA_LOCK_CLASS, lockKeyOf(sessionId)]);
-    return evaluateLocked(tx, tenantId, sessionId, now);
-  });
+  const [inUse] = await em.execute<{ used: boolean }[]>(
+    `select exists (select 1 from sla_policies where tenant_id = ?) or exists (select 1 from chat_sessions where id = ? and tenant_id = ? and sla_due_at is not null) as used`,
+    [tenantId, sessionId, tenantId],
+  );
+  const published = !inUse?.used
+    ? await evaluateHeld(em, tenantId, sessionId, now)
+    : await em.transactional(async (tx) => {
+        await tx.execute('select pg_advisory_xact_lock(?, ?)', [SLA_LOCK_CLASS, lockKeyOf(sessionId)]);
+        return evaluateHeld(tx, tenantId, sessionId, now);
+      });
   if (published.length > 0) events.publish(published);
 }
 
-async function evaluateLocked(em: Db, tenantId: string, sessionId: string, now: number): Promise<PublishedEvent[]> {
+/** The evaluation itself, on `em` as the caller holds it (the lock, or nothing to race for). */
+async function evaluateHeld(em: Db, tenantId: string, sessionId: string, now: number): Promise<PublishedEvent[]> {
   const state = await sessionSlaState(em, tenantId, sessionId, now);
   const clocks = new Map<SlaMetric, Clock>((state?.clocks ?? []).map((clock) => [clock.metric, clock]));
   const published: PublishedEvent[] = [];
