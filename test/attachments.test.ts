@@ -1,11 +1,11 @@
-import { print } from 'graphql';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { print } from 'graphql';
 import { UserRole } from '../src/shared/enums.js';
 import { MessageAttachmentsDocument, SendWithAttachmentsDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { eventually, expectNothingLeft, filesUnder, openCapacitorFiles, pdf, png, sha256, storedState, wav } from './helpers/files.js';
-import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Small limits, so every limit can be crossed with small real files. */

@@ -1,10 +1,10 @@
 import type WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import { CloseQueuedSessionDocument, CreateQueuedSessionDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
-import { ok } from './helpers/client.js';
 import { agentsOverCapacity, assignmentLog, connectAgent, disconnect } from './helpers/agents.js';
-import { clusterAvailable, skipReason, startCluster, type Cluster } from './helpers/cluster.js';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { ok } from './helpers/client.js';
+import { type Cluster, clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 
 const available = clusterAvailable();

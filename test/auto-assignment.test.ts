@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import {
@@ -14,12 +15,11 @@ import {
   SetAutoAssignmentDocument,
   SetAvailabilityDocument,
 } from './generated/graphql.js';
-import { ok } from './helpers/client.js';
 import { agentsOverCapacity, assignmentLog, connectAgent, disconnect, eventually } from './helpers/agents.js';
-import { foreignTenantAdmin, loginAdmin, userWithRole, widgetConversation, type Actor } from './helpers/fixtures.js';
+import { ok } from './helpers/client.js';
+import { type Actor, foreignTenantAdmin, loginAdmin, userWithRole, widgetConversation } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
-import { randomUUID } from 'node:crypto';
 
 /**
  * Auto-assignment rules on one node. Every test starts from an empty queue and no free agent:

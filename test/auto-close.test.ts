@@ -2,7 +2,7 @@ import { UserRole } from '../src/shared/enums.js';
 import { AutoCloseDocument, AutoCloseStateDocument, SendMessageDocument, SetAutoCloseDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let t: TestServer;

@@ -2,10 +2,10 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/config/config.js';
 import { UserRole } from '../src/shared/enums.js';
 import { AgentsDocument, SetAgentCapacityDocument, SetAvailabilityDocument } from './generated/graphql.js';
-import { gql, ok } from './helpers/client.js';
 import { connectAgent, disconnect, eventually } from './helpers/agents.js';
+import { gql, ok } from './helpers/client.js';
 import { clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
-import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { wsUrl } from './helpers/subscriptions.js';
 

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateRoomDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { assignedSession, guestSession, loginAdmin, widgetConversation, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, guestSession, loginAdmin, userWithRole, widgetConversation } from './helpers/fixtures.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -1,5 +1,5 @@
 import { Temporal } from 'temporal-polyfill';
-import { afterOpenTime, isOpenAt, openingAtOrAfter, openTimeBetween, type Opening, type Schedule, scheduleOf } from '../src/hours/schedule.js';
+import { afterOpenTime, isOpenAt, type Opening, openingAtOrAfter, openTimeBetween, type Schedule, scheduleOf } from '../src/hours/schedule.js';
 import { Tenant } from '../src/model/tenant.entity.js';
 import { UserRole, Weekday } from '../src/shared/enums.js';
 import { DomainError } from '../src/shared/errors.js';
@@ -17,7 +17,7 @@ import {
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const HOUR = 3600_000;

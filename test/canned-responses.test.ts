@@ -1,7 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { CannedResponseDocument, CannedResponsesDocument, CreateCannedResponseDocument, DeleteCannedResponseDocument, UpdateCannedResponseDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const MAX = 12;

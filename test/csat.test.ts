@@ -1,8 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
-import { AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, SessionEventsDocument } from './generated/graphql.js';
-import { RateSessionDocument, SessionRatingDocument } from './generated/graphql.js';
+import { AssignAgentDocument, CloseSessionDocument, CreateRoomDocument, CreateSessionDocument, RateSessionDocument, SessionEventsDocument, SessionRatingDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';

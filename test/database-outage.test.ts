@@ -6,8 +6,8 @@ import { createTestDatabase, usingPostgres } from './helpers/database.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { ResumingSubscriber } from './helpers/resuming-subscriber.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { TcpProxy } from './helpers/tcp-proxy.js';
 import { wsClient } from './helpers/subscriptions.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
 
 const available = usingPostgres();
 skipReason(available, 'the database outage test reaches PostgreSQL through a TCP proxy (DATABASE_URL); embedded PGlite has no connection to cut');

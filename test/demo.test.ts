@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Tenant } from '../src/model/tenant.entity.js';
-import { gql, ok } from './helpers/client.js';
-import { loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
-import { CreateSessionDocument, CreateSlaPolicyDocument, CreateUserDocument, SendMessageDocument, SessionSlaDocument } from './generated/graphql.js';
 import { UserRole } from '../src/shared/enums.js';
+import { CreateSessionDocument, CreateSlaPolicyDocument, CreateUserDocument, SendMessageDocument, SessionSlaDocument } from './generated/graphql.js';
 import { artefactDir, browserIt, launchChromium } from './helpers/browser.js';
+import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
+import { loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 import { ageSession } from './helpers/sla.js';
 

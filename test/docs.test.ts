@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { loadConfig } from '../src/config/config.js';
 // @ts-expect-error: a plain ESM script without types (scripts/docs.mjs, run by `npm run docs`).
 import { configVariables, generatedDocs } from '../scripts/docs.mjs';
+import { loadConfig } from '../src/config/config.js';
 
 /** The names loadConfig asks the environment for, recorded by handing it a spying environment. */
 function variablesLoadConfigReads(): Set<string> {

@@ -1,7 +1,7 @@
-import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
-import { buildSchema, isAbstractType } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
+import { buildSchema, isAbstractType } from 'graphql';
 import { possibleTypes } from '../client/src/apollo.js';
 import { buildParleySchema, printParleySchema } from '../src/graphql/schema.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LoginDocument, MeDocument } from './generated/graphql.js';
 import { errorCode, ok } from './helpers/client.js';
-import { startServerProcess, type ServerProcess } from './helpers/process.js';
+import { type ServerProcess, startServerProcess } from './helpers/process.js';
 import { JWT_SECRET } from './helpers/server.js';
 
 const run = promisify(execFile);

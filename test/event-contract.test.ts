@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { busMessageOf, sessionTopic } from '../src/events/event-bus.js';
-import { SESSION_EVENT_TYPES, type EventBody, type MessageDto, type SessionDto, type SessionEventType } from '../src/model/event-contract.js';
+import { type EventBody, type MessageDto, SESSION_EVENT_TYPES, type SessionDto, type SessionEventType } from '../src/model/event-contract.js';
 import { eventBodyOf } from '../src/model/event-validation.js';
 import { WEBHOOK_EVENT_TYPES } from '../src/model/webhook-contract.js';
 import { UserRole } from '../src/shared/enums.js';

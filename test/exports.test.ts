@@ -1,9 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { UserRole } from '../src/shared/enums.js';
 import { EXPORT_BATCH_ROWS } from '../src/exports/reports.js';
-import { errorCode, gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { UserRole } from '../src/shared/enums.js';
 import {
   AssignAgentDocument,
   CloseSessionDocument,
@@ -11,11 +8,14 @@ import {
   DeleteVersionedDocument,
   ExportReportDocument,
   RateSessionDocument,
+  type ReportKind,
   SendNoteDocument,
   SignOutEverywhereDocument,
   TeamStatsDocument,
-  type ReportKind,
 } from './generated/graphql.js';
+import { errorCode, gql, ok } from './helpers/client.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
 
 type Row = Record<string, string>;
 

@@ -4,11 +4,11 @@
  * delivered watermark per session. The end-to-end guarantees (order, resume, access loss) are
  * tested over real sockets in realtime, resume, ordering and multi-node tests.
  */
-import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { sharedSubscriptions } from '../src/ws/shared-execution.js';
-import { PeriodicChecks } from '../src/realtime/periodic-checks.js';
-import { DeliveryReceipts } from '../src/realtime/delivery-receipts.js';
+import { type ExecutionArgs, type ExecutionResult, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import type { PublishedEvent } from '../src/model/event-contract.js';
+import { DeliveryReceipts } from '../src/realtime/delivery-receipts.js';
+import { PeriodicChecks } from '../src/realtime/periodic-checks.js';
+import { sharedSubscriptions } from '../src/ws/shared-execution.js';
 
 /** A schema whose subscription yields the given root objects and counts how often its field is executed. */
 function countingSchema(roots: object[]) {

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLSchema,
   getNamedType,
   getNullableType,
   isEnumType,
@@ -8,20 +12,17 @@ import {
   isNonNullType,
   isObjectType,
   isScalarType,
-  type GraphQLArgument,
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLSchema,
 } from 'graphql';
 import { buildParleySchema } from '../src/graphql/schema.js';
+import { buildOpenApiDocument } from '../src/rest/openapi/openapi.document.js';
 import { UserRole } from '../src/shared/enums.js';
 import { ERROR_CATALOGUE, isErrorReason } from '../src/shared/errors.js';
+import { CreateRoomDocument, SendMessageDocument, SessionDocument } from './generated/graphql.js';
+import { settled } from './helpers/background.js';
 import { ok } from './helpers/client.js';
 import { assignedSession, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { buildOpenApiDocument } from '../src/rest/openapi/openapi.document.js';
-import { CreateRoomDocument, SendMessageDocument, SessionDocument } from './generated/graphql.js';
 
 /**
  * A seeded fuzz over every argument of every GraphQL query and mutation, generated from the
@@ -62,20 +63,6 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
    * Waits until the node's background work is done: every reaction's checkpoint past the outbox's
    * last event, and no timer due. Fails, naming what still waits, after 15 s.
    */
-  async function settled(): Promise<void> {
-    const connection = t.server.orm.em.fork().getConnection();
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const [row] = (await connection.execute(
-        `select (select count(*) from reaction_checkpoints c where exists (select 1 from session_events e where (e.tx, e.id) > (c.tx, c.event_id)))::int as reactions,
-                (select count(*) from timers where due_at <= now())::int as timers`,
-      )) as { reactions: number; timers: number }[];
-      if (row && row.reactions === 0 && row.timers === 0) return;
-      if (Date.now() > deadline) throw new Error(`background work did not settle within 15 s: ${JSON.stringify(row)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   beforeAll(async () => {
     t = await startTestServer();
     schema = await buildParleySchema();
@@ -209,7 +196,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     }
     expect(operations.length).toBeGreaterThan(10);
 
-    await settled();
+    await settled(t);
     let before = await fingerprint();
     const seen = { rejected: 0, accepted: 0, reasons: new Set<string>() };
     for (let i = 0; i < CASES; i++) {
@@ -250,7 +237,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
         seen.accepted++;
         // An accepted call may set background work going (reactions after its events, timers due
         // now): the next call's "before" is the state once that work is done.
-        await settled();
+        await settled(t);
         before = await fingerprint();
       }
     }
@@ -301,7 +288,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
     }
     expect(routes.length).toBeGreaterThanOrEqual(15);
 
-    await settled();
+    await settled(t);
     let before = await fingerprint();
     const seen = { rejected: 0, accepted: 0 };
     for (let i = 0; i < CASES; i++) {
@@ -334,7 +321,7 @@ describe(`GraphQL and REST fuzz (${CASES} cases each, seed ${seed})`, () => {
         seen.accepted++;
         // An accepted call may set background work going (reactions after its events, timers due
         // now): the next call's "before" is the state once that work is done.
-        await settled();
+        await settled(t);
         before = await fingerprint();
       }
     }

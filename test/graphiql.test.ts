@@ -1,15 +1,15 @@
-import { getVariableValues, Kind, parse, validate, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { type DocumentNode, getVariableValues, Kind, type OperationDefinitionNode, parse, type SelectionSetNode, validate } from 'graphql';
 import { decodeJwt, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
-import { browserIt, launchChromium } from './helpers/browser.js';
-import { eventually } from './helpers/deadline.js';
 import { exampleOperations, SHARED_VARIABLES } from '../src/graphql/ide.js';
 import { buildParleySchema } from '../src/graphql/schema.js';
 import { UserRole } from '../src/shared/enums.js';
+import { SendMessageDocument } from './generated/graphql.js';
+import { browserIt, launchChromium } from './helpers/browser.js';
 import { ok } from './helpers/client.js';
+import { eventually } from './helpers/deadline.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { SendMessageDocument } from './generated/graphql.js';
 
 const html = { accept: 'text/html,application/xhtml+xml' };
 const SIGN_IN_KEY = 'parley.graphiql.signIn';

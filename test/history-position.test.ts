@@ -1,17 +1,17 @@
 import { UserRole } from '../src/shared/enums.js';
-import { ok } from './helpers/client.js';
-import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, wsClient } from './helpers/subscriptions.js';
 import {
   HistoryWithPositionDocument,
   MarkReadStateDocument,
   PageWithPositionDocument,
   SendMessageDocument,
   SessionEventsDocument,
-  SessionPositionDocument,
   type SessionEventsSubscription,
+  SessionPositionDocument,
 } from './generated/graphql.js';
+import { ok } from './helpers/client.js';
+import { type Actor, assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 type Event = SessionEventsSubscription['sessionEvents'];
 const messageIdOf = (event: Event) => (event.__typename === 'MessageEvent' && event.type === 'MESSAGE_CREATED' ? event.message.id : null);

@@ -1,10 +1,22 @@
-import { UserRole } from '../src/shared/enums.js';
-import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, MarkReadDocument, SendNoteDocument } from './generated/graphql.js';
-import { SessionEventsDocument, SessionPositionDocument, type SessionEventsSubscription } from './generated/graphql.js';
-import { InboxActivityDocument, InboxPageDocument, InboxTabsOnlyDocument, type InboxFilter, type InboxPageQuery } from './generated/graphql.js';
-import { gql, ok } from './helpers/client.js';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
 import { OUTBOX_BATCH } from '../src/realtime/sequencer.js';
+import { UserRole } from '../src/shared/enums.js';
+import {
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateSessionDocument,
+  InboxActivityDocument,
+  type InboxFilter,
+  InboxPageDocument,
+  type InboxPageQuery,
+  InboxTabsOnlyDocument,
+  MarkReadDocument,
+  SendNoteDocument,
+  SessionEventsDocument,
+  type SessionEventsSubscription,
+  SessionPositionDocument,
+} from './generated/graphql.js';
+import { gql, ok } from './helpers/client.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';

@@ -4,7 +4,7 @@ import { UserRole } from '../src/shared/enums.js';
 import { MAX_JSON_DEPTH } from '../src/shared/validate.js';
 import { CreateGuestSessionDocument, CreateRoomDocument, CreateSessionDocument, CreateUserDocument, SendMessageDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, guestSession, loginAdmin, widgetConversation, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, guestSession, loginAdmin, unique, userWithRole, widgetConversation } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -3,7 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateGuestSessionDocument, CreateSessionDocument, SendMessageDocument, SessionsDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 
 describe('data integrity under races and bad input', () => {

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { AcceptInviteDocument, CreateUserDocument, InviteUserDocument, LoginDocument, MeDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { loginAdmin, unique, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, unique } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 
 /** An account nobody can sign in to is never created: a password is set now, or by the user through a one-time invitation. */

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, SendMessageDocument, SetTypingDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { wsUrl } from './helpers/subscriptions.js';
 

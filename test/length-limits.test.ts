@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateGuestSessionDocument, CreateSessionDocument, CreateUserDocument, SendMessageDocument } from './generated/graphql.js';
-import { gql, type GraphQLResponse } from './helpers/client.js';
-import { guestSession, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type GraphQLResponse, gql } from './helpers/client.js';
+import { type Actor, guestSession, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 type Found = number | null | undefined | string;

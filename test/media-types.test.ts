@@ -1,4 +1,4 @@
-import { guestSession, loginAdmin, type Actor } from './helpers/fixtures.js';
+import { type Actor, guestSession, loginAdmin } from './helpers/fixtures.js';
 import { OpenApiChecker, type RestResponse } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

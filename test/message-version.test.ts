@@ -1,9 +1,9 @@
 import { UserRole } from '../src/shared/enums.js';
+import { DeleteVersionedDocument, EditVersionedDocument, SendMessageDocument, VersionedEventsDocument, VersionsOfPageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
-import { DeleteVersionedDocument, EditVersionedDocument, SendMessageDocument, VersionedEventsDocument, VersionsOfPageDocument } from './generated/graphql.js';
 
 /**
  * Events never take a client cache backwards: a message carries a version that each

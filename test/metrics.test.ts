@@ -1,11 +1,11 @@
 import { parse } from 'graphql';
+import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, SendMessageDocument, SetTypingDocument, StatsDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { usingPostgres } from './helpers/database.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
-import { UserRole } from '../src/shared/enums.js';
 
 interface Sample {
   name: string;

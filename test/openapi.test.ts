@@ -1,13 +1,12 @@
-import { Validator } from '@seriousme/openapi-schema-validator';
 import { randomUUID } from 'node:crypto';
-import { UserRole } from '../src/shared/enums.js';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { Tenant } from '../src/model/tenant.entity.js';
-import { CreateRoomDocument } from './generated/graphql.js';
-import { CloseSessionDocument } from './generated/graphql.js';
+import { UserRole } from '../src/shared/enums.js';
+import { CloseSessionDocument, CreateRoomDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { png } from './helpers/files.js';
 import { assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
-import { OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
+import { OpenApiChecker, type RestOptions, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const ORIGIN = 'https://widget.example';

@@ -1,20 +1,20 @@
-import { propagation, trace } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { propagation, trace } from '@opentelemetry/api';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startTelemetry } from '../src/observability/telemetry.js';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, CreateUserDocument, CreateWebhookDocument, LoginDocument, SendMessageDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from './helpers/database.js';
+import { createTestDatabase, type TestDatabase, usingPostgres } from './helpers/database.js';
 import { databaseTemplate } from './helpers/database-template.js';
 import { PASSWORD } from './helpers/fixtures.js';
-import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver.js';
-import { startServerProcess, within, type ServerProcess } from './helpers/process.js';
+import { type OtlpReceiver, type ReceivedSpan, SPAN_KIND, startOtlpReceiver } from './helpers/otlp-receiver.js';
+import { type ServerProcess, startServerProcess, within } from './helpers/process.js';
 import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, startTestServer } from './helpers/server.js';
 import { FAST_RETRIES, startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 

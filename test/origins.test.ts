@@ -1,8 +1,8 @@
+import WebSocket from 'ws';
 import { createTenant } from '../src/tenants/tenant.service.js';
 import { unique } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import WebSocket from 'ws';
 import { wsUrl } from './helpers/subscriptions.js';
 
 /** One origin rule (shared/origin.ts) where origins are stored and wherever they are compared. */

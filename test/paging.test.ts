@@ -1,7 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
-import { MarkReadDocument, MessagesDocument, type MessagesQuery, MessagesPageDocument, MessagesSinceDocument, SendMessageDocument } from './generated/graphql.js';
+import { MarkReadDocument, MessagesDocument, MessagesPageDocument, type MessagesQuery, MessagesSinceDocument, SendMessageDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const TOTAL = 250;

@@ -1,52 +1,78 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { UserRole } from '../src/shared/enums.js';
 import {
+  AddRoomMemberDocument,
+  AgentsDocument,
   ApiKeysDocument,
+  ApplySlaPolicyDocument,
+  AssignAgentDocument,
+  AutoAssignmentDocument,
+  AutoCloseDocument,
+  AutoReplyDocument,
+  BusinessHoursDocument,
+  CannedResponseDocument,
+  CannedResponsesDocument,
+  ClearBusinessHoursDocument,
+  CloseSessionDocument,
   CreateApiKeyDocument,
+  CreateCannedResponseDocument,
+  CreateRoomDocument,
+  CreateSessionDocument,
+  CreateSlaPolicyDocument,
+  CreateUserDocument,
   CreateWebhookDocument,
+  DeleteCannedResponseDocument,
+  DeleteSlaPolicyDocument,
   DeleteWebhookDocument,
   DisableWebhookDocument,
   EnableWebhookDocument,
-  RedeliverWebhookDocument,
-  RevokeApiKeyDocument,
-  RotateWebhookSecretDocument,
-  UpdateWebhookDocument,
-  WebhookDeliveriesDocument,
-  WebhooksDocument,
-} from './generated/graphql.js';
-import { AddRoomMemberDocument, CreateRoomDocument, RemoveRoomMemberDocument } from './generated/graphql.js';
-import {
-  AssignAgentDocument,
-  CloseSessionDocument,
-  CreateSessionDocument,
-  CreateUserDocument,
+  ExportReportDocument,
+  InboxPageDocument,
   InviteUserDocument,
   MarkReadDocument,
   MessagesDocument,
   MessagesPageDocument,
   MessagesSinceDocument,
+  MeUnreadDocument,
+  RateSessionDocument,
+  RedeliverWebhookDocument,
+  RemoveRoomMemberDocument,
+  ReopenSessionDocument,
+  RevokeApiKeyDocument,
+  RotateWebhookSecretDocument,
   SendMessageDocument,
   SessionDocument,
+  SessionQueueDocument,
+  SessionRatingDocument,
+  SessionSlaDocument,
   SessionsDocument,
+  SessionUnreadDocument,
+  SetAgentCapacityDocument,
+  SetAutoAssignmentDocument,
+  SetAutoCloseDocument,
+  SetAutoReplyDocument,
+  SetAvailabilityDocument,
+  SetBusinessHoursDocument,
+  SlaPoliciesDocument,
+  SnoozeSessionDocument,
   StatsDocument,
-} from './generated/graphql.js';
-import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
-import {
-  CannedResponseDocument,
-  CannedResponsesDocument,
-  CreateCannedResponseDocument,
-  DeleteCannedResponseDocument,
-  ReopenSessionDocument,
+  StatsUpdatedDocument,
+  TeamStatsDocument,
   TransferSessionDocument,
   UnassignSessionDocument,
+  UnreadDocument,
+  UnsnoozeSessionDocument,
   UpdateCannedResponseDocument,
+  UpdateSessionDocument,
+  UpdateSlaPolicyDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
 } from './generated/graphql.js';
-import { RateSessionDocument, SessionRatingDocument, StatsUpdatedDocument, TeamStatsDocument } from './generated/graphql.js';
-import { subscribe, wsClient } from './helpers/subscriptions.js';
-import { AgentsDocument, AutoAssignmentDocument, SessionQueueDocument, SetAgentCapacityDocument, SetAutoAssignmentDocument, SetAvailabilityDocument } from './generated/graphql.js';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 /**
  * DESIGN §4 as a table: every operation × every kind of caller. Each caller acts on "their"
@@ -499,6 +525,88 @@ describe('permission matrix (DESIGN §4)', () => {
     ] as [string, AnyDocument, (id: string) => Record<string, unknown>][])('%s', (_name, document, variables) => {
       it.each(ACTORS)('as %s', async (actor) => {
         expect(await outcome(document, variables(await freshCanned()), actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
+    });
+  });
+
+  describe('service levels (issue 25): tenant settings for admins, reading for the desk, session changes for the holder or an admin', () => {
+    const DESK_OF_TENANT: Record<ActorName, Outcome> = { ...TENANT_ADMIN_ONLY, assignedStaff: 'OK', unassignedStaff: 'OK' };
+    const HOLDER_OR_ADMIN: Record<ActorName, Outcome> = { ...ADMIN_ONLY_ON_SESSION, assignedStaff: 'OK' };
+    const EVERYONE_SIGNED_IN: Record<ActorName, Outcome> = { ...DESK_OF_TENANT, owner: 'OK', otherUser: 'OK', guest: 'OK', otherGuest: 'OK' };
+    const day = 86_400_000;
+    const freshPolicy = async () =>
+      (await ok(t.graphqlUrl, CreateSlaPolicyDocument, { name: unique('p'), priority: 'MEDIUM', firstResponseSeconds: 3600, businessHoursOnly: false }, admin.token)).createSlaPolicy.id;
+    const dropPolicies = async () => {
+      for (const policy of (await ok(t.graphqlUrl, SlaPoliciesDocument, {}, admin.token)).slaPolicies) await ok(t.graphqlUrl, DeleteSlaPolicyDocument, { id: policy.id }, admin.token);
+    };
+    afterEach(dropPolicies);
+
+    describe.each([
+      ['businessHours', BusinessHoursDocument, () => ({}), EVERYONE_SIGNED_IN],
+      ['setBusinessHours', SetBusinessHoursDocument, () => ({ timeZone: 'Europe/Berlin', weekly: [{ day: 'MONDAY', opens: '09:00', closes: '17:00' }] }), TENANT_ADMIN_ONLY],
+      ['clearBusinessHours', ClearBusinessHoursDocument, () => ({}), TENANT_ADMIN_ONLY],
+      ['autoReply', AutoReplyDocument, () => ({}), DESK_OF_TENANT],
+      // Off, as it is: the rest of the matrix must not get automatic messages.
+      ['setAutoReply', SetAutoReplyDocument, () => ({ enabled: false }), TENANT_ADMIN_ONLY],
+      ['autoClose', AutoCloseDocument, () => ({}), DESK_OF_TENANT],
+      ['setAutoClose', SetAutoCloseDocument, () => ({ inactiveSeconds: null }), TENANT_ADMIN_ONLY],
+      ['slaPolicies', SlaPoliciesDocument, () => ({}), DESK_OF_TENANT],
+      ['createSlaPolicy', CreateSlaPolicyDocument, () => ({ name: 'Matrix', priority: 'LOW', resolutionSeconds: 86_400, businessHoursOnly: false }), TENANT_ADMIN_ONLY],
+      ['exportReport', ExportReportDocument, () => ({ kind: 'SESSIONS', from: new Date(Date.now() - day).toISOString(), to: new Date().toISOString() }), TENANT_ADMIN_ONLY],
+    ] as [string, AnyDocument, () => Record<string, unknown>, Record<ActorName, Outcome>][])('%s', (_name, document, variables, rule) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(), actor)).toBe(rule[actor]);
+      });
+    });
+
+    describe.each([
+      ['updateSlaPolicy', UpdateSlaPolicyDocument, (id: string) => ({ id, name: 'Renamed' })],
+      ['deleteSlaPolicy', DeleteSlaPolicyDocument, (id: string) => ({ id })],
+    ] as [string, AnyDocument, (id: string) => Record<string, unknown>][])("%s (another tenant's policy is NOT_FOUND)", (_name, document, variables) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(await freshPolicy()), actor)).toBe(ADMIN_ONLY_ON_SESSION[actor]);
+      });
+    });
+
+    describe('applySlaPolicy', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const policyId = await freshPolicy();
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(ApplySlaPolicyDocument, { sessionId, policyId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('updateSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(UpdateSessionDocument, { sessionId, priority: 'HIGH', tags: ['matrix'] }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('snoozeSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        expect(await outcome(SnoozeSessionDocument, { sessionId, until: new Date(Date.now() + day).toISOString() }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('unsnoozeSession', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        const sessionId = await freshSession(actor, true);
+        await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId, until: new Date(Date.now() + day).toISOString() }, admin.token);
+        expect(await outcome(UnsnoozeSessionDocument, { sessionId }, actor)).toBe(HOLDER_OR_ADMIN[actor]);
+      });
+    });
+
+    describe('Session.sla (the desk reads it; the customer reads the session, never its clocks)', () => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        await freshPolicy();
+        const sessionId = await freshSession(actor, true);
+        const result = await gql(t.graphqlUrl, SessionSlaDocument, { id: sessionId }, tokens[actor]);
+        expect(result.errors?.[0]?.extensions?.code ?? 'OK').toBe(READ_RULE[actor]);
+        if (READ_RULE[actor] !== 'OK') return;
+        const desk = actor === 'admin' || actor === 'assignedStaff';
+        expect(result.data!.session.sla === null ? 'hidden' : 'shown').toBe(desk ? 'shown' : 'hidden');
       });
     });
   });

@@ -1,30 +1,30 @@
 import WebSocket from 'ws';
 import { BACKFILL_MARKS_ON_NOTES } from '../src/db/migrations/Migration20261207190000_marks_on_notes.js';
 import { UserRole } from '../src/shared/enums.js';
-import { errorCode, gql, ok } from './helpers/client.js';
-import { png } from './helpers/files.js';
-import { assignedSession, guestSession, loginAdmin, userWithRole, widgetConversation, type Actor } from './helpers/fixtures.js';
-import { rest } from './helpers/rest.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, wsClient } from './helpers/subscriptions.js';
 import {
   AssignAgentDocument,
   CreateTeamRoomDocument,
   EveryReadPathDocument,
   MarkNoteReadDocument,
   MarkReadStateDocument,
-  NoteMarkEventsDocument,
+  NoteEventsDocument,
+  type NoteEventsSubscription,
   NoteLastMessageDocument,
   NoteLastMessagesDocument,
+  NoteMarkEventsDocument,
+  type NoteMarkEventsSubscription,
   NoteTracesDocument,
-  NoteEventsDocument,
   SearchForNotesDocument,
   SendMessageDocument,
   SendNoteDocument,
   SessionIdByRefDocument,
-  type NoteEventsSubscription,
-  type NoteMarkEventsSubscription,
 } from './generated/graphql.js';
+import { errorCode, gql, ok } from './helpers/client.js';
+import { png } from './helpers/files.js';
+import { type Actor, assignedSession, guestSession, loginAdmin, userWithRole, widgetConversation } from './helpers/fixtures.js';
+import { rest } from './helpers/rest.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 const SECRET = 'internal-only-remark';
 const PREFLIGHT = { 'apollo-require-preflight': 'true' };

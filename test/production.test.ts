@@ -6,8 +6,8 @@ import { Tenant } from '../src/model/tenant.entity.js';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, CreateWebhookDocument, DeleteWebhookDocument, SendMessageDocument, WebhookDeliveriesDocument, WebhooksDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from './helpers/database.js';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { createTestDatabase, type TestDatabase, usingPostgres } from './helpers/database.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer, type TestServerOptions } from './helpers/server.js';
 import { run, wsClient } from './helpers/subscriptions.js';
 import { FAST_RETRIES, startWebhookReceiver, until } from './helpers/webhook-receiver.js';
@@ -116,11 +116,11 @@ describe('production profile (NODE_ENV=production)', () => {
     });
   });
 
-  it('serves neither GraphiQL nor the demo console, and the demo pages open no widget session', async () => {
+  it('serves neither GraphiQL, the demo console nor the test clock, and the demo pages open no widget session', async () => {
     const ide = await fetch(t.graphqlUrl, { headers: html });
     expect(ide.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
     expect((await fetch(`${t.graphqlUrl}/ide/graphiql.js`)).headers.get('content-type') ?? '').not.toMatch(/javascript/);
-    for (const path of ['/demo', '/demo/widget', '/demo/agent', '/demo/config.json']) expect([path, (await fetch(`${t.url}${path}`, { headers: html })).status]).toEqual([path, 404]);
+    for (const path of ['/testing/clock', '/demo', '/demo/widget', '/demo/agent', '/demo/config.json']) expect([path, (await fetch(`${t.url}${path}`, { headers: html })).status]).toEqual([path, 404]);
     const tenant = await t.server.orm.em.fork().findOneOrFail(Tenant, { id: t.server.defaultTenantId });
     const ownPage = await gql(
       t.graphqlUrl,
@@ -193,6 +193,11 @@ describe('production configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET must be at least 32 characters/);
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(false);
+  });
+
+  it('refuses the movable test clock', () => {
+    expect(() => loadConfig({ ...PRODUCTION, DATA_DIR: dataDir, TEST_CLOCK: 'true' })).toThrow(/TEST_CLOCK must not be true when NODE_ENV=production/);
+    expect(loadConfig({ ...PRODUCTION, DATA_DIR: dataDir }).testClock).toBe(false);
   });
 
   it('defaults to no GraphiQL, no demo, no private webhook targets, and JSON logs even on a terminal', () => {

@@ -1,7 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { CreateRoomDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

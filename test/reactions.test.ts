@@ -1,18 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import pino from 'pino';
 import { parseAdminCommand } from '../src/admin/admin.commands.js';
-import { ReactionRunner } from '../src/reactions/reaction-runner.js';
-import { pruneEvents } from '../src/realtime/retention.js';
-import type { Reaction } from '../src/reactions/reaction.js';
-import { cancel, schedule, scheduledAt } from '../src/reactions/timers.js';
 import type { ReactionConfig } from '../src/config/config.js';
+import type { Reaction } from '../src/reactions/reaction.js';
+import { ReactionRunner } from '../src/reactions/reaction-runner.js';
+import { cancel, schedule, scheduledAt } from '../src/reactions/timers.js';
+import { pruneEvents } from '../src/realtime/retention.js';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
 import { skipReason } from './helpers/cluster.js';
 import { usingPostgres } from './helpers/database.js';
 import { createEffectTables, effectReaction } from './helpers/effect-reactions.mjs';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Runners in tests look often and give up a lease quickly, so takeovers happen within a second or two. */

@@ -1,6 +1,6 @@
+import { allOf, readableSessionsCondition } from '../src/sessions/session-access.js';
 import { UserRole } from '../src/shared/enums.js';
 import type { Viewer } from '../src/shared/viewer.js';
-import { allOf, readableSessionsCondition } from '../src/sessions/session-access.js';
 import {
   AddRoomMemberDocument,
   AssignAgentDocument,
@@ -15,7 +15,7 @@ import {
   UnassignSessionDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

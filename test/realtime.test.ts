@@ -14,13 +14,13 @@ import {
   RemoveRoomMemberDocument,
   SendMessageDocument,
   SessionEventsDocument,
-  SetTypingDocument,
   type SessionEventsSubscription,
+  SetTypingDocument,
 } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, type Collected } from './helpers/subscriptions.js';
+import { type Collected, subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
 
 type Event = SessionEventsSubscription['sessionEvents'];
 

@@ -1,5 +1,5 @@
 import { gql } from './helpers/client.js';
-import { clusterAvailable, outboxOf, skipReason, startCluster, streamFixture, type Cluster } from './helpers/cluster.js';
+import { type Cluster, clusterAvailable, outboxOf, skipReason, startCluster, streamFixture } from './helpers/cluster.js';
 import { PrivateRedis } from './helpers/redis-server.js';
 import { ResumingSubscriber } from './helpers/resuming-subscriber.js';
 

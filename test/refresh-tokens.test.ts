@@ -1,8 +1,8 @@
 import { UserRole } from '../src/shared/enums.js';
+import { ChangeOwnPasswordDocument, LoginWithRefreshDocument, MeDocument, RefreshSignInDocument, SignOutEverywhereDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { loginAdmin, PASSWORD, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { ChangeOwnPasswordDocument, LoginWithRefreshDocument, MeDocument, RefreshSignInDocument, SignOutEverywhereDocument } from './generated/graphql.js';
 
 /**
  * Refresh tokens: login returns one; each use returns a new access token and a new

@@ -19,9 +19,9 @@ import {
   WebhookDeliveriesConnectionDocument,
   WebhookDeliveriesDocument,
 } from './generated/graphql.js';
-import { eventually } from './helpers/deadline.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { eventually } from './helpers/deadline.js';
+import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { FAST_RETRIES, startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 

@@ -1,10 +1,10 @@
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { CloseSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { join } from 'node:path';
 import { eventually, expectNothingLeft, filesUnder, openCapacitorFiles, pdf, png, sha256, storedState } from './helpers/files.js';
-import { assignedSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { OpenApiChecker, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -1,8 +1,8 @@
 import { UserRole } from '../src/shared/enums.js';
 import { CreateRoomDocument, CreateSessionDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
-import { expectSameShape, OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { expectSameShape, OpenApiChecker, type RestOptions, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Seed 001's example objects (values stand for their documented types). */

@@ -2,7 +2,7 @@ import { SessionEvent } from '../src/model/session-event.entity.js';
 import { UserRole } from '../src/shared/enums.js';
 import { AddRoomMemberDocument, CreateRoomDocument, CreateSessionDocument, DeleteMessageDocument, EditMessageDocument, RemoveRoomMemberDocument, RoomMessagesDocument } from './generated/graphql.js';
 import { errorCode, ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { expectSameShape, OpenApiChecker, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

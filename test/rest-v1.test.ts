@@ -1,10 +1,10 @@
-import { png } from './helpers/files.js';
 import { randomUUID } from 'node:crypto';
 import { UserRole } from '../src/shared/enums.js';
 import { CloseSessionDocument, CreateSessionDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
-import { expectSameShape, OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
+import { png } from './helpers/files.js';
+import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { expectSameShape, OpenApiChecker, type RestOptions, rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const GUEST = '/api/v1/chat/guest/session';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { ChatSession } from '../src/model/session.entity.js';
-import { UserRole } from '../src/shared/enums.js';
 import { Tenant } from '../src/model/tenant.entity.js';
+import { UserRole } from '../src/shared/enums.js';
 import { createTenant } from '../src/tenants/tenant.service.js';
 import { AssignAgentDocument, CloseSessionDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { guestSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
-import { expectSameShape, OpenApiChecker, rest, type RestOptions } from './helpers/rest.js';
+import { type Actor, guestSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
+import { expectSameShape, OpenApiChecker, type RestOptions, rest } from './helpers/rest.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
 
 const START = '/widget/session';

@@ -1,8 +1,8 @@
 import type { Client } from 'graphql-ws';
-import { UserRole } from '../src/shared/enums.js';
 import { toPublished } from '../src/events/event-bus.js';
 import { SessionEvent } from '../src/model/session-event.entity.js';
 import { pruneEvents } from '../src/realtime/retention.js';
+import { UserRole } from '../src/shared/enums.js';
 import {
   AssignAgentDocument,
   CloseSessionDocument,
@@ -14,9 +14,9 @@ import {
   type SessionEventsSubscription,
 } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, wsClient, type Collected } from './helpers/subscriptions.js';
+import { type Collected, subscribe, wsClient } from './helpers/subscriptions.js';
 
 type Event = SessionEventsSubscription['sessionEvents'];
 type Persisted = Exclude<Event, { __typename: 'TypingEvent' }>;

@@ -5,6 +5,8 @@
  * Redis). Every test sends after the revoke and checks that nothing of it arrived, against a
  * control subscriber that does receive it.
  */
+
+import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
 import {
@@ -19,16 +21,15 @@ import {
   RevokeApiKeyDocument,
   SendMessageDocument,
   SessionEventsDocument,
+  type SessionEventsSubscription,
   SetTypingDocument,
   SignOutEverywhereDocument,
   TransferSessionDocument,
-  type SessionEventsSubscription,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, within, wsClient, wsUrl, type Collected, type SubscriptionError } from './helpers/subscriptions.js';
-import type { Client } from 'graphql-ws';
+import { type Collected, type SubscriptionError, subscribe, untilLive, within, wsClient, wsUrl } from './helpers/subscriptions.js';
 
 /** Far below the periodic access check (4 s): only a pushed revocation ends a stream this soon. */
 const PUSHED_WITHIN_MS = 1_000;

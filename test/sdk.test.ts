@@ -3,7 +3,7 @@ import { createParleyClient, type InboxEvent, type Message, type ParleyClient, t
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, LoginDocument, SendMessageDocument, SignOutEverywhereDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { assignedSession, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';

@@ -1,5 +1,6 @@
-import { UserRole } from '../src/shared/enums.js';
+import { randomUUID } from 'node:crypto';
 import { RANK_CANDIDATES } from '../src/search/search.service.js';
+import { UserRole } from '../src/shared/enums.js';
 import {
   AssignAgentDocument,
   CreateGuestSessionDocument,
@@ -7,20 +8,19 @@ import {
   CreateSessionDocument,
   DeleteMessageDocument,
   EditMessageDocument,
-  type SearchMessagesQuery,
+  RemoveRoomMemberDocument,
   SearchMessagesDocument,
+  type SearchMessagesQuery,
   type SearchOrder,
-  type SearchSessionsQuery,
   SearchSessionsDocument,
+  type SearchSessionsQuery,
   SendMessageDocument,
   SetSearchLanguageDocument,
-  RemoveRoomMemberDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { randomUUID } from 'node:crypto';
 
 /**
  * Search against a brute-force model. A random corpus in Czech, German and English words (all

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, UnsecuredJWT } from 'jose';
 import type { Client } from 'graphql-ws';
+import { SignJWT, UnsecuredJWT } from 'jose';
 import WebSocket from 'ws';
 import { UserRole } from '../src/shared/enums.js';
+import { CreateSessionDocument, LoginDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument } from './generated/graphql.js';
 import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
-import { loginAdmin, PASSWORD, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, PASSWORD, userWithRole } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { Collected, run, subscribe, untilLive, wsClient, wsUrl, type SubscriptionError } from './helpers/subscriptions.js';
-import { CreateSessionDocument, LoginDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument } from './generated/graphql.js';
+import { Collected, run, type SubscriptionError, subscribe, untilLive, wsClient, wsUrl } from './helpers/subscriptions.js';
 
 /** Starts a subscription and resolves with its errors if it is refused, or null once it is clearly live. */
 function refusalOf(client: Client, query: string, variables: Record<string, unknown>, liveAfterMs = 400): Promise<SubscriptionError[] | null> {

@@ -1,15 +1,15 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { Writable } from 'node:stream';
-import { createLogger } from '../src/observability/logger.js';
+import { SignJWT } from 'jose';
 import { TokenService } from '../src/auth/tokens.js';
+import { createLogger } from '../src/observability/logger.js';
 import { UserRole } from '../src/shared/enums.js';
+import { CreateGuestSessionDocument, CreateSessionDocument, LoginDocument, SendMessageDocument } from './generated/graphql.js';
 import { ABUSIVE_DOCUMENTS, aliases } from './helpers/abuse.js';
 import { gql, ok } from './helpers/client.js';
 import { clusterAvailable, skipReason } from './helpers/cluster.js';
 import { loginAdmin, PASSWORD, userWithRole } from './helpers/fixtures.js';
 import { JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { CreateGuestSessionDocument, CreateSessionDocument, LoginDocument, SendMessageDocument } from './generated/graphql.js';
 
 const post = (t: TestServer, body: unknown, headers: Record<string, string> = {}) =>
   fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,10 +1,10 @@
 import { UserRole } from '../src/shared/enums.js';
+import { SessionEventsDocument, SetTypingDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { rest } from './helpers/rest.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, untilLive, upgradeStatus, wsClient } from './helpers/subscriptions.js';
-import { SessionEventsDocument, SetTypingDocument } from './generated/graphql.js';
 
 /** A session is named by its numeric id or its UUID, the same way on every transport (one resolver: sessionIdFrom). */
 describe('a session UUID wherever a session id is taken', () => {

@@ -14,7 +14,7 @@ import {
 import { connectAgent, disconnect } from './helpers/agents.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, MessagesSinceDocument, SendMessageDocument, SessionEventsDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from './helpers/database.js';
+import { createTestDatabase, type TestDatabase, usingPostgres } from './helpers/database.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
+import { type ServerProcess, startServerProcess, within } from './helpers/process.js';
 import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
-import { startServerProcess, type ServerProcess, within } from './helpers/process.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 describe('graceful shutdown', () => {

@@ -1,20 +1,21 @@
 import { UserRole } from '../src/shared/enums.js';
+import { evaluateSession } from '../src/sla/sla.reaction.js';
 import {
   ApplySlaPolicyDocument,
   CreateSlaPolicyDocument,
+  CreateWebhookDocument,
   DeleteSlaPolicyDocument,
   SendMessageDocument,
   SessionSlaDocument,
   SlaPoliciesDocument,
   SlaSessionEventsDocument,
   UpdateSlaPolicyDocument,
-  CreateWebhookDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { assignedSession, foreignTenantAdmin, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { ageSession, sqlOn, wakeSla } from './helpers/sla.js';
+import { ageSession, backdateSession, sqlOn, wakeSla } from './helpers/sla.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -34,6 +35,7 @@ afterAll(() => t.dispose());
 const sql = <T extends Record<string, unknown>[]>(query: string, params: unknown[] = []) => sqlOn<T>(t, query, params);
 const say = (sessionId: string, who: Actor, content: string) => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content }, who.token);
 const slaOf = async (sessionId: string, who: Actor = admin) => (await ok(t.graphqlUrl, SessionSlaDocument, { id: sessionId }, who.token)).session;
+const backdate = (sessionId: string, seconds: number) => backdateSession(t, sessionId, seconds);
 const age = (sessionId: string, seconds: number) => ageSession(t, sessionId, seconds);
 const wake = (sessionId: string) => wakeSla(t, sessionId);
 const alertsOf = (sessionId: string) =>
@@ -136,6 +138,52 @@ describe('SLA policies', () => {
     );
     expect((await alertsOf(onTime)).filter((alert) => alert.metric === 'FIRST_RESPONSE')).toEqual([{ type: 'sla.warning', metric: 'FIRST_RESPONSE' }]);
     expect((await slaOf(onTime)).sla?.breaches).toEqual([]);
+  });
+
+  // The single-node side of test/sla-cluster.test.ts (which kills the node holding the timer).
+  it('are recorded once when a dead node held the clock timer, when it fires again after a takeover, and when evaluations race', async () => {
+    await ok(t.graphqlUrl, CreateSlaPolicyDocument, { name: 'Default', firstResponseSeconds: 100, businessHoursOnly: false }, admin.token);
+    const sessionId = await assignedSession(t, admin, customer, staff);
+    const clockKey = `${sessionId}:FIRST_RESPONSE`;
+    await backdate(sessionId, 105);
+    // As a node that claimed the due clock timer and died leaves it: leased, the lease still running.
+    const [claimed] = await sql<{ lease_until: Date | string }[]>(
+      `update timers set due_at = now() - interval '1 second', lease_owner = 'node-dead', lease_until = now() + interval '1500 milliseconds', attempts = 1
+        where reaction = 'sla' and key = ? returning lease_until`,
+      [clockKey],
+    );
+    expect(claimed).toBeDefined();
+    const breaches = () => sql<{ id: string; created_at: Date | string }[]>(`select id::text as id, created_at from session_events where session_id = ? and type = 'sla.breached'`, [sessionId]);
+    const [breach] = await eventually(breaches, (rows) => rows.length > 0, 20_000, 'the breach, once the dead node’s lease ran out');
+    // Taken over only after the lease ran out, never from under it.
+    expect(new Date(breach!.created_at).getTime()).toBeGreaterThanOrEqual(new Date(claimed!.lease_until).getTime());
+    await eventually(
+      () => timersOf(sessionId),
+      (timers) => timers.length === 0,
+      20_000,
+      'the clock timer, done',
+    );
+
+    // As a node that recorded the breach and died before finishing the timer leaves it: due again, its lease run out.
+    await sql(
+      `insert into timers (reaction, key, tenant_id, due_at, payload, lease_owner, lease_until, attempts) select 'sla', ?, tenant_id, now(), jsonb_build_object('sessionId', id::text), 'node-dead', now() - interval '1 second', 1 from chat_sessions where id = ?`,
+      [clockKey, sessionId],
+    );
+    await eventually(
+      () => timersOf(sessionId),
+      (timers) => timers.length === 0,
+      20_000,
+      'the timer, fired again',
+    );
+    // Two nodes evaluating the session at once (one lease ran out while its run still went on).
+    await Promise.all(Array.from({ length: 4 }, () => evaluateSession(t.server.orm.em.fork(), t.server.deps.events, t.server.defaultTenantId, sessionId, Date.now())));
+
+    expect(await breaches()).toEqual([breach]);
+    expect(await alertsOf(sessionId)).toEqual([
+      { type: 'sla.warning', metric: 'FIRST_RESPONSE' },
+      { type: 'sla.breached', metric: 'FIRST_RESPONSE' },
+    ]);
+    expect(await sql(`select kind from sla_alerts where session_id = ? order by kind`, [sessionId])).toEqual([{ kind: 'BREACH' }, { kind: 'WARNING' }]);
   });
 
   it("reach the staff member's live stream as SessionUpdateEvents; the customer's stream never carries them", async () => {

@@ -1,7 +1,7 @@
 import { UserRole } from '../src/shared/enums.js';
 import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, SendMessageDocument, StatsDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

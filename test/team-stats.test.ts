@@ -1,9 +1,19 @@
 import { UserRole } from '../src/shared/enums.js';
-import { AssignAgentDocument, CloseSessionDocument, CreateSessionDocument, SendMessageDocument, SendNoteDocument, StatsDocument } from './generated/graphql.js';
-import { RateSessionDocument, StatsUpdatedDocument, TeamStatsDocument, type TeamStatsQuery } from './generated/graphql.js';
+import {
+  AssignAgentDocument,
+  CloseSessionDocument,
+  CreateSessionDocument,
+  RateSessionDocument,
+  SendMessageDocument,
+  SendNoteDocument,
+  StatsDocument,
+  StatsUpdatedDocument,
+  TeamStatsDocument,
+  type TeamStatsQuery,
+} from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
-import { foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';

@@ -14,7 +14,7 @@ import {
   SessionsDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { foreignTenantAdmin, loginAdmin, PASSWORD, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, foreignTenantAdmin, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 type AnyDocument = TypedDocumentNode<any, any>;

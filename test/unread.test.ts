@@ -1,3 +1,4 @@
+import { COUNTER_BACKFILL } from '../src/db/migrations/Migration20261130010000_unread_inbox.js';
 import { UserRole } from '../src/shared/enums.js';
 import {
   AddRoomMemberDocument,
@@ -6,17 +7,19 @@ import {
   CreateRoomDocument,
   CreateSessionDocument,
   DeleteMessageDocument,
+  InboxPageDocument,
   MarkReadDocument,
+  MeUnreadDocument,
   RemoveRoomMemberDocument,
   SendNoteDocument,
+  SessionUnreadDocument,
+  TransferSessionDocument,
+  UnreadDocument,
 } from './generated/graphql.js';
-import { InboxPageDocument, MeUnreadDocument, SessionUnreadDocument, UnreadDocument } from './generated/graphql.js';
-import { TransferSessionDocument } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { seededRandom, testSeed } from './helpers/random.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { COUNTER_BACKFILL } from '../src/db/migrations/Migration20261130010000_unread_inbox.js';
 
 /**
  * Unread counts are maintained on write; after a seeded random run of concurrent sends, notes,

@@ -15,15 +15,15 @@ import {
   RevokeApiKeyDocument,
   SendMessageDocument,
   SessionEventsDocument,
+  type SessionEventsSubscription,
   SetTypingDocument,
   SignOutEverywhereDocument,
-  type SessionEventsSubscription,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { clusterAvailable, skipReason, startCluster } from './helpers/cluster.js';
-import { PASSWORD, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
+import { loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, within, wsClient, type Collected } from './helpers/subscriptions.js';
+import { type Collected, subscribe, untilLive, within, wsClient } from './helpers/subscriptions.js';
 
 const LONG_CACHE = { VIEWER_CACHE_TTL_SECONDS: '300' };
 

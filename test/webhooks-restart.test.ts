@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { UserRole } from '../src/shared/enums.js';
 import { CreateSessionDocument, CreateWebhookDocument, SendMessageDocument } from './generated/graphql.js';
 import { ok } from './helpers/client.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from './helpers/database.js';
+import { createTestDatabase, type TestDatabase, usingPostgres } from './helpers/database.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
-import { startServerProcess, type ServerProcess } from './helpers/process.js';
+import { type ServerProcess, startServerProcess } from './helpers/process.js';
 import { ADMIN_PASSWORD, JWT_SECRET, type TestServer } from './helpers/server.js';
 import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, verifyAll } from './helpers/webhook-receiver.js';
 

@@ -5,6 +5,7 @@ import { SESSION_EVENT_TYPES } from '../src/model/event-contract.js';
 
 /** What a conversation with no SLA policy produces: every type but the SLA clocks' (test/sla.test.ts delivers those, to endpoints with includePrivate). */
 const CONVERSATION_EVENT_TYPES = SESSION_EVENT_TYPES.filter((type) => !type.startsWith('sla.'));
+
 import { UserRole } from '../src/shared/enums.js';
 import {
   ApiKeysDocument,
@@ -33,10 +34,10 @@ import {
   WebhooksDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { upgradeStatus, wsUrl } from './helpers/subscriptions.js';
-import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, until, verifyAll, type ReceivedWebhook, type WebhookReceiver } from './helpers/webhook-receiver.js';
+import { expectOrderedPerSession, FAST_RETRIES, type ReceivedWebhook, startWebhookReceiver, until, verifyAll, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 describe('webhooks', () => {
   let t: TestServer;

@@ -1,9 +1,9 @@
 import type { Client } from 'graphql-ws';
-import WebSocket from 'ws';
-import { UserRole } from '../src/shared/enums.js';
 import pino from 'pino';
-import { ReactionRunner } from '../src/reactions/reaction-runner.js';
+import WebSocket from 'ws';
 import type { Reaction } from '../src/reactions/reaction.js';
+import { ReactionRunner } from '../src/reactions/reaction-runner.js';
+import { UserRole } from '../src/shared/enums.js';
 import {
   AssignAgentDocument,
   CloseSessionDocument,
@@ -11,25 +11,23 @@ import {
   CreateSessionDocument,
   CreateWebhookDocument,
   MessagesPageDocument,
+  ReopenSessionDocument,
   SendMessageDocument,
   SessionDocument,
   SetTypingDocument,
-} from './generated/graphql.js';
-import {
-  ReopenSessionDocument,
   TransferSessionDocument,
   UnassignSessionDocument,
   WorkflowEventsDocument,
+  type WorkflowEventsSubscription,
   WorkflowInboxDocument,
+  type WorkflowInboxSubscription,
   WorkflowSessionStateDocument,
   WorkflowSessionUpdatedDocument,
-  type WorkflowEventsSubscription,
-  type WorkflowInboxSubscription,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, guestSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { subscribe, untilLive, wsClient, wsUrl, type Collected } from './helpers/subscriptions.js';
+import { type Collected, subscribe, untilLive, wsClient, wsUrl } from './helpers/subscriptions.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 type Event = WorkflowEventsSubscription['sessionEvents'];

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
+import WebSocket from 'ws';
 import { createLogger } from '../src/observability/logger.js';
 import { loginAdmin } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import WebSocket from 'ws';
 import { wsClient, wsUrl } from './helpers/subscriptions.js';
 
 /** Operators see every WebSocket connect, close and refusal, with the reason and never the token. */

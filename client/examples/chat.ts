@@ -9,9 +9,10 @@
 //
 // PARLEY_URL (default http://localhost:4000/graphql), PARLEY_USERNAME (default admin),
 // PARLEY_PASSWORD, and PARLEY_SESSION or the first argument to join a session instead of opening one.
+
+import type { Interface } from 'node:readline';
 import { createInterface } from 'node:readline';
 import { createParleyClient, documents, type Message } from '@parley/client';
-import type { Interface } from 'node:readline';
 
 /** How long leaving may wait for the server (closing the socket, echoes of the last lines). */
 const LEAVE_TIMEOUT_MS = 5000;

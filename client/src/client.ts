@@ -1,18 +1,18 @@
-import { createClient, type ClientOptions } from 'graphql-ws';
+import { type ClientOptions, createClient } from 'graphql-ws';
 import { isTokenProblem, isTransient, ParleyError, ParleyNetworkError } from './errors.js';
 import {
   SdkHistoryDocument,
   SdkInboxDocument,
-  SdkSendDocument,
-  SdkSessionEventsDocument,
   type SdkInboxSubscription,
   type SdkMessageFragment,
+  SdkSendDocument,
   type SdkSendMutation,
+  SdkSessionEventsDocument,
   type SdkSessionEventsSubscription,
 } from './generated/graphql.js';
 import { httpPoster, type Operation, type Uploads } from './http.js';
 import { backoff, resumableStream, sleep } from './stream.js';
-import { TokenKeeper, type Credentials, type GetToken } from './tokens.js';
+import { type Credentials, type GetToken, TokenKeeper } from './tokens.js';
 
 export type Message = SdkMessageFragment;
 /** Everything `sessionEvents` delivers: MessageEvent, ReadEvent, SessionUpdateEvent, TypingEvent (discriminate on `__typename`). */

@@ -1,5 +1,5 @@
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-import { ParleyNetworkError, type ParleyGraphQLError } from './errors.js';
+import { type ParleyGraphQLError, ParleyNetworkError } from './errors.js';
 
 /** A typed operation: the generated documents are strings that carry their result and variable types. */
 export type Operation<TResult, TVariables> = DocumentTypeDecoration<TResult, TVariables> & { toString(): string };

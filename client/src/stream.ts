@@ -1,5 +1,5 @@
 import type { Client as WsClient } from 'graphql-ws';
-import { hasReason, isCloseEvent, isTokenClose, isTokenProblem, isTransient, ParleyError, ParleyNetworkError, type ParleyGraphQLError } from './errors.js';
+import { hasReason, isCloseEvent, isTokenClose, isTokenProblem, isTransient, ParleyError, type ParleyGraphQLError, ParleyNetworkError } from './errors.js';
 import type { Operation } from './http.js';
 import type { TokenKeeper } from './tokens.js';
 

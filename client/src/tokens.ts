@@ -1,5 +1,5 @@
 import { ParleyError } from './errors.js';
-import { SdkLoginDocument, SdkRefreshDocument, type SdkLoginMutation } from './generated/graphql.js';
+import { SdkLoginDocument, type SdkLoginMutation, SdkRefreshDocument } from './generated/graphql.js';
 import type { Post } from './http.js';
 
 export interface Credentials {
@@ -7,6 +7,12 @@ export interface Credentials {
   password: string;
   /** Tenant slug; the default tenant when omitted. */
   tenant?: string;
+  /**
+   * For an account with two-factor sign-in: returns the authenticator app's current code (ask the
+   * user, or compute it where the secret is held). Called on each sign-in that needs one, since a
+   * code works once.
+   */
+  totp?: () => string | Promise<string>;
 }
 
 /**
@@ -62,8 +68,8 @@ export class TokenKeeper {
       // A refresh token that was spent, revoked or expired: sign in again with the credentials.
       this.refresh = null;
     }
-    const { username, password, tenant } = this.credentials;
-    const result = await this.post(SdkLoginDocument, { username, password, tenant: tenant ?? null }, null);
+    const { username, password, tenant, totp } = this.credentials;
+    const result = await this.post(SdkLoginDocument, { username, password, tenant: tenant ?? null, totp: totp ? await totp() : null }, null);
     if (!result.data) throw new ParleyError(result.errors ?? [{ message: 'login failed' }]);
     return this.keep(result.data.login);
   }

@@ -196,7 +196,8 @@ class AgentConsole {
     byId('state').textContent = `${session.status.toLowerCase()} · ${session.agent ? `assigned to ${session.agent.displayName ?? session.agent.username}` : 'unassigned'}`;
     const admin = this.me.role === 'ADMIN';
     const holds = session.agent?.id === this.me.id;
-    const active = session.status === 'ACTIVE';
+    // Open: ACTIVE or SNOOZED (a snoozed session can be closed, transferred, unassigned).
+    const active = session.status !== 'CLOSED';
     const show = {
       assign: admin && active && !session.agent,
       transfer: admin && active && Boolean(session.agent),

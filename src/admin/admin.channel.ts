@@ -1,12 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import express, { Router, type Request, type Response } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { lockDataDir, type DataDirLock } from '../db/data-dir-lock.js';
+import { type DataDirLock, lockDataDir } from '../db/data-dir-lock.js';
 import { DomainError } from '../shared/errors.js';
-import { AdminCommandError, parseAdminCommand, type AdminCommandDeps } from './admin.commands.js';
+import { type AdminCommandDeps, AdminCommandError, parseAdminCommand } from './admin.commands.js';
 
 /**
  * While a server owns the embedded database, the admin CLI cannot open it (data-dir-lock.ts), so

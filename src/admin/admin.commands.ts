@@ -1,14 +1,14 @@
-import { normaliseOrigin } from '../shared/origin.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { reactionStates, retryParked } from '../reactions/parked.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db, Orm } from '../db/orm.js';
-import { UserRole } from '../shared/enums.js';
-import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { Tenant } from '../model/tenant.entity.js';
-import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
 import { User } from '../model/user.entity.js';
+import { reactionStates, retryParked } from '../reactions/parked.js';
+import { UserRole } from '../shared/enums.js';
+import { normaliseOrigin } from '../shared/origin.js';
+import { TENANT_FILTER } from '../shared/tenant-filter.js';
+import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
 import { createUser, setPassword } from '../users/user.service.js';
 
 /**

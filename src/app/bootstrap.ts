@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Orm } from '../db/orm.js';
+import type { Tenant } from '../model/tenant.entity.js';
+import { User } from '../model/user.entity.js';
 import { UserRole } from '../shared/enums.js';
 import { DomainError } from '../shared/errors.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
-import type { Tenant } from '../model/tenant.entity.js';
 import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
-import { User } from '../model/user.entity.js';
 import { createUser } from '../users/user.service.js';
-import type { Orm } from '../db/orm.js';
 
 /**
  * First start on an empty database: the default tenant and its `admin`. A generated password

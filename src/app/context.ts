@@ -1,37 +1,37 @@
-import type { PageOrigin } from '../shared/origin.js';
+import type { Logger } from 'pino';
+import { type AssignmentEngine, AssignmentService } from '../assignment/assignment.service.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
-import { AuthService, type Authenticated } from '../auth/auth.service.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
-import type { TokenService } from '../auth/tokens.js';
+import { type Authenticated, AuthService } from '../auth/auth.service.js';
+import type { ExportLinkClaims, TokenService } from '../auth/tokens.js';
+import { TwoFactorService } from '../auth/two-factor.service.js';
 import type { ViewerCache } from '../auth/viewer-cache.js';
-import type { Viewer } from '../shared/viewer.js';
+import { CannedResponseService } from '../canned/canned-response.service.js';
 import type { Config } from '../config/config.js';
-import type { Logger } from 'pino';
 import type { Db, Orm } from '../db/orm.js';
+import type { Scope } from '../db/scope.js';
 import type { EventBus, Revocation } from '../events/event-bus.js';
-import { rateLimitIdentity, type RateLimitDecision, type RateLimiter } from '../ratelimit/rate-limiter.js';
+import { ExportService } from '../exports/export.service.js';
+import { AutoCloseService } from '../hours/auto-close.service.js';
+import { AutoReplyService } from '../hours/auto-reply.service.js';
+import { BusinessHoursService } from '../hours/business-hours.service.js';
 import { MessageService } from '../messages/message.service.js';
+import { type RateLimitDecision, type RateLimiter, rateLimitIdentity } from '../ratelimit/rate-limiter.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
-import { SessionService } from '../sessions/session.service.js';
-import { InboxService } from '../sessions/inbox.service.js';
 import { RoomService } from '../rooms/room.service.js';
 import { SearchService } from '../search/search.service.js';
-import { StatsService } from '../stats/stats.service.js';
-import { RatingService } from '../stats/rating.service.js';
-import type { Scope } from '../db/scope.js';
+import { InboxService } from '../sessions/inbox.service.js';
+import { SessionService } from '../sessions/session.service.js';
+import type { PageOrigin } from '../shared/origin.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
-import { UserService } from '../users/user.service.js';
-import { WidgetService } from '../widget/widget.service.js';
-import { WebhookService } from '../webhooks/webhook.service.js';
-import { CannedResponseService } from '../canned/canned-response.service.js';
-import { BusinessHoursService } from '../hours/business-hours.service.js';
-import { AutoReplyService } from '../hours/auto-reply.service.js';
-import { AutoCloseService } from '../hours/auto-close.service.js';
+import type { Viewer } from '../shared/viewer.js';
 import { SlaService } from '../sla/sla.service.js';
-import { AssignmentService, type AssignmentEngine } from '../assignment/assignment.service.js';
-import { ExportService } from '../exports/export.service.js';
-import type { ExportLinkClaims } from '../auth/tokens.js';
+import { RatingService } from '../stats/rating.service.js';
+import { StatsService } from '../stats/stats.service.js';
+import { UserService } from '../users/user.service.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
+import { WidgetService } from '../widget/widget.service.js';
 
 /** Long-lived collaborators, created once per server. */
 export interface AppDeps {
@@ -76,6 +76,7 @@ export interface RequestContext {
   readonly cannedResponses: CannedResponseService;
   readonly businessHours: BusinessHoursService;
   readonly autoReply: AutoReplyService;
+  readonly twoFactor: TwoFactorService;
   readonly autoClose: AutoCloseService;
   readonly sla: SlaService;
   readonly assignment: AssignmentService;
@@ -123,6 +124,7 @@ type Built = {
   cannedResponses?: CannedResponseService;
   businessHours?: BusinessHoursService;
   autoReply?: AutoReplyService;
+  twoFactor?: TwoFactorService;
   autoClose?: AutoCloseService;
   sla?: SlaService;
   assignment?: AssignmentService;
@@ -248,6 +250,9 @@ class RequestScope implements RequestContext {
   }
   get autoReply(): AutoReplyService {
     return this.service('autoReply', (scope) => new AutoReplyService(scope));
+  }
+  get twoFactor(): TwoFactorService {
+    return this.service('twoFactor', (scope) => new TwoFactorService(scope));
   }
   get autoClose(): AutoCloseService {
     return this.service('autoClose', (scope) => new AutoCloseService(scope));

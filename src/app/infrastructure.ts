@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
+import { AssignmentEngine } from '../assignment/assignment.service.js';
+import { createPresenceStore } from '../assignment/presence.js';
 import { createAttachmentStorage } from '../attachments/storage.js';
 import { TokenService } from '../auth/tokens.js';
 import { ViewerCache } from '../auth/viewer-cache.js';
 import type { Config } from '../config/config.js';
+import type { Orm } from '../db/orm.js';
 import { PubSubEventBus } from '../events/event-bus.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DependencyState } from '../observability/readiness.js';
 import { createRateLimiter } from '../ratelimit/rate-limit.factory.js';
 import type { AppDeps } from './context.js';
-import type { Orm } from '../db/orm.js';
-import { AssignmentEngine } from '../assignment/assignment.service.js';
-import { createPresenceStore } from '../assignment/presence.js';
 
 /** How long start-up waits for Redis before starting degraded (streams then catch up from the outbox). */
 const REDIS_START_WAIT_MS = 3_000;

@@ -1,5 +1,5 @@
-import type { RequestContext } from './context.js';
 import type { StreamSource } from '../realtime/session-stream.js';
+import type { RequestContext } from './context.js';
 
 /**
  * A stream's view of its caller: every database touch renews the operation's context (a new

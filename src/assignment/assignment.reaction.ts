@@ -21,7 +21,8 @@ export function autoAssignmentReaction(engine: AssignmentEngine): Reaction {
   };
 }
 
-const FREEING_OR_QUEUEING: ReadonlySet<SessionAction> = new Set([SessionAction.CLOSED, SessionAction.UNASSIGNED, SessionAction.TRANSFERRED, SessionAction.REOPENED]);
+// WOKE: a session queued before its snooze (no agent free then) is placeable again once it wakes.
+const FREEING_OR_QUEUEING: ReadonlySet<SessionAction> = new Set([SessionAction.CLOSED, SessionAction.UNASSIGNED, SessionAction.TRANSFERRED, SessionAction.REOPENED, SessionAction.WOKE]);
 
 function mayChangeTheQueue(event: PublishedEvent): boolean {
   switch (event.type) {

@@ -9,6 +9,7 @@ import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
 import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
 import { assignInTransaction } from '../sessions/session.service.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { Availability, type Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
@@ -37,12 +38,16 @@ interface Candidate {
   active: number;
 }
 
-/** Active support sessions per agent of the tenant (one grouped query, index-backed). */
+/**
+ * Open support sessions per agent of the tenant (one grouped query, index-backed): ACTIVE and
+ * SNOOZED. A snoozed session is still its agent's work and comes back by itself, so it keeps its
+ * seat; otherwise every wake could push an agent past their capacity.
+ */
 async function activeCounts(em: Db, tenantId: string, agentIds: readonly string[]): Promise<Map<string, number>> {
   if (agentIds.length === 0) return new Map();
   const rows = await em.execute<{ agent_id: string; active: number }[]>(
     `select agent_id::text as agent_id, count(*)::int as active from chat_sessions
-      where tenant_id = ? and status = 'ACTIVE' and kind = 'SUPPORT' and agent_id in (${agentIds.map(() => '?').join(', ')})
+      where tenant_id = ? and status <> 'CLOSED' and kind = 'SUPPORT' and agent_id in (${agentIds.map(() => '?').join(', ')})
       group by agent_id`,
     [tenantId, ...agentIds],
   );
@@ -109,7 +114,7 @@ export class AssignmentEngine implements AssignmentTrigger {
       { orderBy: { priority: 'desc', queuedAt: 'asc', id: 'asc' }, limit: slots, lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
     const events: PublishedEvent[] = [];
-    let clock = Date.now();
+    let clock = deskNow();
     for (const session of queue) {
       const pick = pickAgent(candidates);
       if (!pick) break;

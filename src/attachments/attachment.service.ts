@@ -1,18 +1,18 @@
-import { hiddenFrom } from '../sessions/message-visibility.js';
 import type { Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UploadConfig } from '../config/config.js';
 import type { Db } from '../db/orm.js';
+import type { Scope } from '../db/scope.js';
+import { Attachment, type AttachmentMetadata } from '../model/attachment.entity.js';
 import type { ChatMessage } from '../model/message.entity.js';
+import { hiddenFrom } from '../sessions/message-visibility.js';
 import { loadAccessibleSession } from '../sessions/session-access.js';
 import { badInput, DomainError, notFound, unauthenticated } from '../shared/errors.js';
-import type { Scope } from '../db/scope.js';
 import { isUuid } from '../shared/validate.js';
-import { Attachment, type AttachmentMetadata } from '../model/attachment.entity.js';
 import { cleanFileName } from './file-name.js';
-import { readMetadata, sniffContentType } from './sniff.js';
-import { newStorageKey, type AttachmentStorage, type ByteRange, type StagedObject } from './storage.js';
 import { Digest, type StagedBytes } from './intake.js';
+import { readMetadata, sniffContentType } from './sniff.js';
+import { type AttachmentStorage, type ByteRange, newStorageKey, type StagedObject } from './storage.js';
 
 /**
  * A file as any transport hands it over once its part of the request has started arriving:

@@ -5,10 +5,10 @@ import { User } from '../model/user.entity.js';
 import { UserRole } from '../shared/enums.js';
 import { notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
+import { MAX_API_KEY_NAME_LENGTH } from '../shared/limits.js';
 import { parseId, requireName } from '../shared/validate.js';
 import { generateApiKey } from './api-key-format.js';
 import type { ViewerCache } from './viewer-cache.js';
-import { MAX_API_KEY_NAME_LENGTH } from '../shared/limits.js';
 
 export interface IssuedApiKey {
   apiKey: ApiKey;

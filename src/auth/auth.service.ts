@@ -1,24 +1,25 @@
-import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
 import { raw } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
-import { forbidden, unauthenticated } from '../shared/errors.js';
-import { requireText } from '../shared/validate.js';
-import { findTenantBySlug, DEFAULT_TENANT_SLUG } from '../tenants/tenant.service.js';
-import { User } from '../model/user.entity.js';
-import { TENANT_FILTER } from '../shared/tenant-filter.js';
-import { hashPassword, verifyPassword } from '../users/password.js';
-import { checkPassword, createUser, setPassword, type NewUser } from '../users/user.service.js';
-import { UserRole } from '../shared/enums.js';
-import { requireUser } from '../shared/guards.js';
-import type { ExportLinkClaims, TokenService } from './tokens.js';
-import type { CachedUser, ViewerCache } from './viewer-cache.js';
-import { hashApiKey, isApiKey } from './api-key-format.js';
-import { ApiKey } from '../model/api-key.entity.js';
-import type { Viewer } from '../shared/viewer.js';
 import type { Revocation } from '../events/event-bus.js';
+import { ApiKey } from '../model/api-key.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
+import { User } from '../model/user.entity.js';
+import { UserRole } from '../shared/enums.js';
+import { forbidden, unauthenticated } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
 import { MAX_USERNAME_LENGTH } from '../shared/limits.js';
+import { TENANT_FILTER } from '../shared/tenant-filter.js';
+import { requireText } from '../shared/validate.js';
+import type { Viewer } from '../shared/viewer.js';
+import { DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
+import { hashPassword, verifyPassword } from '../users/password.js';
+import { checkPassword, createUser, type NewUser, setPassword } from '../users/user.service.js';
+import { hashApiKey, isApiKey } from './api-key-format.js';
+import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
+import type { ExportLinkClaims, TokenService } from './tokens.js';
+import { checkSecondFactor, type SecondFactor } from './two-factor.service.js';
+import type { CachedUser, ViewerCache } from './viewer-cache.js';
 
 export interface LoginResult extends IssuedRefreshToken {
   token: string;
@@ -56,13 +57,17 @@ export class AuthService {
     return new RefreshTokens(this.em, this.refreshTokenTtlSeconds);
   }
 
-  /** One message for every failure, so a caller cannot probe which usernames exist. */
-  async login(usernameArg: string, password: string, tenantSlug?: string | null): Promise<LoginResult> {
+  /**
+   * One message for every password failure, so a caller cannot probe which usernames exist. An
+   * account with two-factor sign-in also needs its second factor (two-factor.service.ts).
+   */
+  async login(usernameArg: string, password: string, tenantSlug?: string | null, secondFactor: SecondFactor = {}): Promise<LoginResult> {
     const username = requireText(usernameArg, 'username', MAX_USERNAME_LENGTH).toLowerCase();
     const tenant = await findTenantBySlug(this.em, tenantSlug?.trim() || DEFAULT_TENANT_SLUG);
     const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
+    await checkSecondFactor(this.em, user.id, secondFactor);
     return this.issue(user);
   }
 

@@ -1,5 +1,5 @@
-import { LockMode } from '@mikro-orm/core';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
 import { RefreshToken } from '../model/refresh-token.entity.js';
 import { User } from '../model/user.entity.js';

@@ -1,5 +1,5 @@
 import { createHash, webcrypto } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config/config.js';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 

@@ -1,4 +1,4 @@
-import { REVOCATIONS_TOPIC, type EventBus, type Revocation } from '../events/event-bus.js';
+import { type EventBus, REVOCATIONS_TOPIC, type Revocation } from '../events/event-bus.js';
 import type { UserRole } from '../shared/enums.js';
 
 /** What authentication needs of a users row: the revocation counter and the viewer's names and role. */

@@ -1,14 +1,14 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
-import { MAX_CONTENT_LENGTH } from '../shared/limits.js';
 import { CannedResponse } from '../model/canned-response.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
+import { type Connection, forwardConnection } from '../shared/connection.js';
 import { UserRole } from '../shared/enums.js';
-import { forwardConnection, type Connection } from '../shared/connection.js';
 import { badInput, conflict, notFound } from '../shared/errors.js';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
+import { MAX_CONTENT_LENGTH } from '../shared/limits.js';
 import { intInRange, parseId, requireText } from '../shared/validate.js';
 
 /** A short code: what an agent types after "/" to insert the response. */

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_COMMANDS_PATH, readAdminCredential } from '../admin/admin.channel.js';
-import { ADMIN_USAGE, parseAdminCommand, type ParsedCommand } from '../admin/admin.commands.js';
-import { TokenService } from '../auth/tokens.js';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { ADMIN_USAGE, type ParsedCommand, parseAdminCommand } from '../admin/admin.commands.js';
 import { bootstrap } from '../app/bootstrap.js';
-import { DataDirLockedError, lockDataDir, lockHolder, type DataDirLock } from '../db/data-dir-lock.js';
+import { TokenService } from '../auth/tokens.js';
+import { type Config, ConfigError, loadConfig } from '../config/config.js';
+import { type DataDirLock, DataDirLockedError, lockDataDir, lockHolder } from '../db/data-dir-lock.js';
 import { migrate, openOrm } from '../db/orm.js';
 import { createLogger } from '../observability/logger.js';
 

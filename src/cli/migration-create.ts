@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { openOrm, migrate } from '../db/orm.js';
+import { migrate, openOrm } from '../db/orm.js';
 
 /**
  * Writes a migration for the difference between the entities and the migrated schema

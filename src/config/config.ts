@@ -1,8 +1,8 @@
-import { normaliseOrigin } from '../shared/origin.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { normaliseOrigin } from '../shared/origin.js';
 
 /**
  * Where the database lives: embedded PGlite (on disk or in memory) or a PostgreSQL server.
@@ -108,6 +108,12 @@ export interface Config {
    * `false`; default on, except in production.
    */
   readonly demo: boolean;
+  /**
+   * TEST_CLOCK: lets an admin move the desk's clock forward with `PUT /testing/clock`, for clock
+   * tests (SLA, business hours, auto-close) that stand on a given day and hour. `true` or
+   * `false`; default off, and refused when NODE_ENV=production.
+   */
+  readonly testClock: boolean;
   /** METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (at least 16 characters). Default none: open. */
   readonly metricsToken: string | null;
   /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
@@ -437,6 +443,13 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   return raw === 'true';
 }
 
+/** A movable clock in production would let one admin shift every tenant's SLA clocks and timers. */
+function testClock(env: Env, nodeEnv: Config['env']): boolean {
+  const on = flag(env, 'TEST_CLOCK', false);
+  if (on && nodeEnv === 'production') throw new ConfigError('TEST_CLOCK', 'must not be true when NODE_ENV=production');
+  return on;
+}
+
 function webhookConfig(env: Env, nodeEnv: Config['env']): WebhookConfig {
   const retryBaseMs = integer(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 10, 60_000);
   const retryMaxDelayMs = integer(env, 'WEBHOOK_RETRY_MAX_DELAY_MS', 3_600_000, 10, 24 * 3_600_000);
@@ -552,6 +565,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     logFormat: logFormat(env, nodeEnv, isTty),
     graphiql: flag(env, 'GRAPHIQL', nodeEnv !== 'production'),
     demo: flag(env, 'DEMO', nodeEnv !== 'production'),
+    testClock: testClock(env, nodeEnv),
     metricsToken: metricsToken(env),
     jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import type { Db } from '../db/orm.js';
-import { isLifecycleEvent, isMessageEvent, type EventBody, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
+import { type EventBody, isLifecycleEvent, isMessageEvent, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
 import { eventBodyOf, publishedEventOf, typingSignalOf } from '../model/event-validation.js';
 import type { SessionEvent } from '../model/session-event.entity.js';
+import { deskDate } from '../shared/desk-clock.js';
 
 export type { PublishedEvent, TypingSignal } from '../model/event-contract.js';
 
@@ -311,7 +312,7 @@ export const placeOf = (session: { id: string; tenant: { id: string } }): EventP
  */
 export async function appendEvent(tx: Db, place: EventPlace, body: EventBody): Promise<PublishedEvent> {
   await tx.flush();
-  const createdAt = new Date();
+  const createdAt = deskDate();
   const [row] = await tx.execute<{ id: string; seq: string; inbox_seq: string | null }[]>(
     `insert into session_events (tenant_id, session_id, type, payload, created_at) values (?, ?, ?, ?::jsonb, ?::timestamptz)
      returning id::text as id, seq::text as seq, inbox_seq::text as inbox_seq`,

@@ -5,7 +5,7 @@ import { ReportKind, UserRole } from '../shared/enums.js';
 import { badInput, forbidden } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { StatsService } from '../stats/stats.service.js';
-import { agentsReport, messagesReport, sessionsReport, type ReportRange } from './reports.js';
+import { agentsReport, messagesReport, type ReportRange, sessionsReport } from './reports.js';
 
 /** How long an export link works: long enough to start the download, short enough that a leaked link soon dies. */
 export const EXPORT_LINK_TTL_SECONDS = 600;

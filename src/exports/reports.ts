@@ -1,10 +1,10 @@
 import type { Db } from '../db/orm.js';
-import { displayNameOf } from '../sessions/participants.js';
-import { messageRecordFromRow, type MessageRow } from '../sessions/message-record.js';
 import { messageRowColumns } from '../messages/message-reads.js';
+import { type MessageRow, messageRecordFromRow } from '../sessions/message-record.js';
+import { displayNameOf } from '../sessions/participants.js';
 import { type ParticipantRole, SessionKind } from '../shared/enums.js';
 import type { AgentStats } from '../stats/stats.service.js';
-import { csvRow, type CsvValue } from './csv.js';
+import { type CsvValue, csvRow } from './csv.js';
 
 /**
  * The rows of each report, read in keyset batches of `EXPORT_BATCH_ROWS`: every batch is one

@@ -16,7 +16,7 @@ export class AgentType {
   @Field(() => Boolean, { description: 'Whether the agent has a live WebSocket connection on any node' })
   online!: boolean;
 
-  @Field(() => Int, { description: 'ACTIVE support sessions assigned to the agent' })
+  @Field(() => Int, { description: 'Open (ACTIVE or SNOOZED) support sessions assigned to the agent: what counts toward capacity' })
   activeSessions!: number;
 
   @Field(() => Int, { description: 'Most active sessions auto-assignment gives the agent' })

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import type { AttachmentRecord } from '../sessions/message-record.js';
 import { attachmentDto } from '../attachments/attachment.dto.js';
+import type { AttachmentRecord } from '../sessions/message-record.js';
 
 @ObjectType('AttachmentMetadata')
 export class AttachmentMetadataType {

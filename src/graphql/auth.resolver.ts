@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
 import type { InviteResult, LoginResult } from '../auth/auth.service.js';
 import { UserRole } from './enums.js';
@@ -45,8 +45,11 @@ export class AuthResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: RequestContext,
     @Arg('tenant', () => String, { nullable: true, description: 'Tenant slug; the default tenant when omitted' }) tenant?: string | null,
+    @Arg('totp', () => String, { nullable: true, description: 'The current code of the authenticator app, for an account with two-factor sign-in (TOTP_REQUIRED without it)' })
+    totp?: string | null,
+    @Arg('recoveryCode', () => String, { nullable: true, description: 'A recovery code instead of totp; each works once' }) recoveryCode?: string | null,
   ): Promise<AuthPayload> {
-    return this.payload(await ctx.auth.login(username, password, tenant));
+    return this.payload(await ctx.auth.login(username, password, tenant, { totp, recoveryCode }));
   }
 
   /** The payload shows the user as they see themselves. */

@@ -1,21 +1,21 @@
+import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import type { Server } from 'node:http';
+import type { ContextFactory, RequestContext } from '../app/context.js';
 import type { Config } from '../config/config.js';
-import type { QueryLimits } from './limits.js';
-import { graphqlErrorOf } from './errors.js';
-import { graphqlJsonOnly, refuseLargeGraphQLJson } from './http-guards.js';
 import { graphqlAccessPlugin } from '../observability/graphql-access.js';
 import { graphqlMetricsPlugin } from '../observability/graphql-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
-import { rateLimitHeadersPlugin } from './rate-limit.plugin.js';
 import { DomainError } from '../shared/errors.js';
 import { pageOriginOf } from '../shared/origin.js';
-import type { ContextFactory, RequestContext } from '../app/context.js';
+import { graphqlErrorOf } from './errors.js';
+import { graphqlJsonOnly, refuseLargeGraphQLJson } from './http-guards.js';
+import type { QueryLimits } from './limits.js';
+import { rateLimitHeadersPlugin } from './rate-limit.plugin.js';
 
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;

@@ -1,11 +1,10 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
-import { Availability, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { ReportKind, SessionAction, Weekday } from '../shared/enums.js';
+import { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SenderType, SessionAction, SessionKind, SessionStatus, UserRole, Weekday } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
-registerEnumType(SessionStatus, { name: 'SessionStatus' });
+registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'ACTIVE: open; SNOOZED: open, set aside until `snoozedUntil` or the customer writes; CLOSED: ended' });
 registerEnumType(Priority, { name: 'Priority' });
 registerEnumType(ParticipantRole, { name: 'ParticipantRole' });
 registerEnumType(SenderType, { name: 'SenderType', description: 'Who wrote a message: the customer side, support staff, a bot, or the system' });
@@ -14,12 +13,11 @@ registerEnumType(Availability, { name: 'Availability', description: 'ONLINE: tak
 registerEnumType(SearchOrder, { name: 'SearchOrder', description: 'RANK: best match first (ties newest first); NEWEST: newest first' });
 
 registerEnumType(Weekday, { name: 'Weekday' });
-registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed or reopened' });
+registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a workflow step did to a session: assigned, transferred, unassigned, closed, reopened, snoozed, or woke from a snooze' });
 
 registerEnumType(ReportKind, {
   name: 'ReportKind',
   description: 'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: not available yet',
 });
 
-export { ReportKind, SessionAction };
-export { Availability, SearchOrder, DeliveryStatus, ParticipantRole, Priority, SenderType, SessionKind, SessionStatus, UserRole };
+export { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SearchOrder, SenderType, SessionAction, SessionKind, SessionStatus, UserRole };

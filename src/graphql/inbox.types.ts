@@ -8,7 +8,8 @@ import { SessionType } from './session.types.js';
 
 registerEnumType(InboxAssignee, {
   name: 'InboxAssignee',
-  description: "ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see",
+  description:
+    "ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see. Without a `status` filter, ME and UNASSIGNED leave snoozed sessions out (they have their own tab: `status: SNOOZED`)",
 });
 
 registerEnumType(InboxOrder, {
@@ -52,8 +53,11 @@ export class InboxTabsType {
   @Field(() => Int, { description: 'Not assigned (always 0 for staff, who see only their own sessions)' })
   unassigned!: number;
 
-  @Field(() => Int, { description: 'Everything the viewer may see' })
+  @Field(() => Int, { description: 'Everything the viewer may see, snoozed sessions included' })
   all!: number;
+
+  @Field(() => Int, { description: 'Snoozed sessions, whoever holds them (list them with `status: SNOOZED`); without a status filter they are not in mine or unassigned' })
+  snoozed!: number;
 
   static from(tabs: InboxTabs): InboxTabsType {
     return Object.assign(new InboxTabsType(), tabs);

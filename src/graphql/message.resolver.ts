@@ -1,10 +1,10 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
-import { fromGraphQLUpload } from './uploads.js';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
 import { ConnectionArgsType, MessageConnectionType, MessagePageType, MessageType, ReadStateType, SendMessagePayload } from './message.types.js';
+import { fromGraphQLUpload } from './uploads.js';
 
 @Resolver(() => MessageType)
 export class MessageResolver {

@@ -1,9 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
-import { AttachmentType } from './attachment.types.js';
-import { DeliveryStatus, SenderType } from './enums.js';
 import type { MessageConnectionResult } from '../messages/message.service.js';
 import type { MessageView } from '../sessions/watermarks.js';
+import { AttachmentType } from './attachment.types.js';
+import { DeliveryStatus, SenderType } from './enums.js';
 
 @ObjectType('Message')
 export class MessageType {

@@ -1,11 +1,11 @@
-import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { isLifecycleEvent } from '../model/event-contract.js';
+import { Arg, Ctx, ID, Mutation, Resolver, Root, type SubscribeResolverData, Subscription } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
-import { MessageType } from './message.types.js';
-import { only, openInboxStream, openSessionStream, type InboxItem, type StreamItem } from '../realtime/session-stream.js';
-import { InboxFilterInput } from './inbox.types.js';
 import { streamSourceFor } from '../app/stream-source.js';
-import { messageFromDto, SessionEventUnion, SessionUpdateEventType, toSessionEventValue, TypingEventType, type SessionEventValue } from './realtime.types.js';
+import { isLifecycleEvent } from '../model/event-contract.js';
+import { type InboxItem, only, openInboxStream, openSessionStream, type StreamItem } from '../realtime/session-stream.js';
+import { InboxFilterInput } from './inbox.types.js';
+import { MessageType } from './message.types.js';
+import { messageFromDto, SessionEventUnion, type SessionEventValue, SessionUpdateEventType, TypingEventType, toSessionEventValue } from './realtime.types.js';
 
 interface SessionArgs {
   sessionId: string;

@@ -3,24 +3,25 @@ import {
   isLifecycleEvent,
   isMessageEvent,
   isSlaEvent,
-  watermarkOf,
   type MessageDto,
-  type SessionDto,
   type MessageEvent,
   type PublishedEvent,
   type SessionChange,
+  type SessionDto,
   type SessionEventType,
   type SessionLifecycleEvent,
   type TypingSignal,
+  type WakeCause,
   type WatermarkEvent,
+  watermarkOf,
 } from '../model/event-contract.js';
-import { DeliveryStatus, Priority, SessionAction, SessionStatus } from './enums.js';
-import { MessageType } from './message.types.js';
-import { InboxRowType, InboxTabsType } from './inbox.types.js';
-import { SlaAlertType } from './sla.types.js';
 import type { InboxExtras } from '../realtime/session-stream.js';
-import type { Viewer } from '../shared/viewer.js';
 import { sessionDto } from '../sessions/session.dto.js';
+import type { Viewer } from '../shared/viewer.js';
+import { DeliveryStatus, Priority, SessionAction, SessionStatus } from './enums.js';
+import { InboxRowType, InboxTabsType } from './inbox.types.js';
+import { MessageType } from './message.types.js';
+import { SlaAlertType } from './sla.types.js';
 
 /** One enum for every event of the union, so clients can select `type` on all of them together. */
 export enum GraphQLEventType {
@@ -64,13 +65,25 @@ export enum GraphQLSessionChange {
   TAGS = 'TAGS',
   SUBJECT = 'SUBJECT',
   SLA = 'SLA',
+  SNOOZED_UNTIL = 'SNOOZED_UNTIL',
 }
 
 registerEnumType(GraphQLSessionChange, {
   name: 'SessionChange',
   description:
-    'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`)',
+    'STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SNOOZED_UNTIL: snoozed, snoozed again to another time, or woke (with STATUS when it went SNOOZED or ACTIVE); SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`)',
 });
+
+/** What woke a snoozed session (the contract's WakeCause). */
+export enum WakeCauseEnum {
+  TIMER = 'TIMER',
+  CUSTOMER = 'CUSTOMER',
+  STAFF = 'STAFF',
+}
+
+registerEnumType(WakeCauseEnum, { name: 'WakeCause', description: 'TIMER: its snoozedUntil came; CUSTOMER: the customer wrote; STAFF: unsnoozeSession' });
+
+const GRAPHQL_WAKE: Record<WakeCause, WakeCauseEnum> = { TIMER: WakeCauseEnum.TIMER, CUSTOMER: WakeCauseEnum.CUSTOMER, STAFF: WakeCauseEnum.STAFF };
 
 /** Every change of the contract has its GraphQL name (a new one fails to compile until it is added). */
 const GRAPHQL_CHANGE: Record<SessionChange, GraphQLSessionChange> = {
@@ -81,6 +94,7 @@ const GRAPHQL_CHANGE: Record<SessionChange, GraphQLSessionChange> = {
   priority: GraphQLSessionChange.PRIORITY,
   tags: GraphQLSessionChange.TAGS,
   subject: GraphQLSessionChange.SUBJECT,
+  snoozedUntil: GraphQLSessionChange.SNOOZED_UNTIL,
 };
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -178,7 +192,7 @@ export class SessionUpdateEventType {
   })
   changes!: string[];
 
-  @Field(() => SessionAction, { nullable: true, description: 'The workflow step, when it was one (assign, transfer, unassign, close, reopen)' })
+  @Field(() => SessionAction, { nullable: true, description: 'The workflow step, when it was one (assign, transfer, unassign, close, reopen, snooze, wake)' })
   action!: SessionAction | null;
 
   @Field(() => ID, { nullable: true, description: 'With `action`: the agent before the step (agentId is the one after it)' })
@@ -210,6 +224,12 @@ export class SessionUpdateEventType {
 
   @Field(() => Date, { nullable: true })
   endedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'While SNOOZED: when the session wakes by itself' })
+  snoozedUntil!: Date | null;
+
+  @Field(() => WakeCauseEnum, { nullable: true, description: 'With action WOKE: what woke the session' })
+  wokenBy!: WakeCauseEnum | null;
 
   @Field(() => Date)
   createdAt!: Date;
@@ -243,6 +263,7 @@ export class SessionUpdateEventType {
       action: null,
       previousAgentId: null,
       actorId: null,
+      wokenBy: null,
       ...sessionFields(sessionDto(inbox.row!.session)),
       createdAt: new Date(event.createdAt),
       ...extras,
@@ -262,6 +283,7 @@ export class SessionUpdateEventType {
       action: (event.type === 'session.updated' ? event.payload.action : null) ?? null,
       previousAgentId: (event.type === 'session.updated' ? event.payload.previousAgentId : null) ?? null,
       actorId: (event.type === 'session.updated' ? event.payload.actorId : null) ?? null,
+      wokenBy: event.type === 'session.updated' && event.payload.wokenBy !== undefined ? GRAPHQL_WAKE[event.payload.wokenBy] : null,
       ...sessionFields(session),
       createdAt: new Date(event.createdAt),
     });
@@ -279,6 +301,7 @@ function sessionFields(session: SessionDto) {
     customerId: session.customerId,
     startedAt: new Date(session.startedAt),
     endedAt: date(session.endedAt),
+    snoozedUntil: date(session.snoozedUntil ?? null),
   };
 }
 

@@ -1,24 +1,25 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { ApiKeyResolver } from './api-key.resolver.js';
+import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
 import { AuthResolver } from './auth.resolver.js';
+import { BusinessHoursResolver } from './business-hours.resolver.js';
+import { CannedResponseResolver } from './canned-response.resolver.js';
+import { ExportResolver } from './export.resolver.js';
+import { InboxPageTabsResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
 import { MessageConnectionPositionResolver, MessagePagePositionResolver, MessageResolver } from './message.resolver.js';
 import { RateLimitMiddleware } from './rate-limit.middleware.js';
+import { RatingResolver } from './rating.resolver.js';
 import { RealtimeResolver } from './realtime.resolver.js';
-import { unusedTopicPubSub } from './topic-pubsub.js';
 import { RoomResolver } from './room.resolver.js';
 import { SearchResolver } from './search.resolver.js';
 import { SessionResolver } from './session.resolver.js';
-import { StatsResolver } from './stats.resolver.js';
-import { WidgetResolver } from './widget.resolver.js';
-import { WebhookResolver } from './webhook.resolver.js';
-import { ApiKeyResolver } from './api-key.resolver.js';
-import { InboxPageTabsResolver, InboxResolver, SessionUnreadResolver, UserUnreadResolver } from './inbox.resolver.js';
-import { CannedResponseResolver } from './canned-response.resolver.js';
-import { BusinessHoursResolver } from './business-hours.resolver.js';
 import { SlaResolver } from './sla.resolver.js';
-import { RatingResolver } from './rating.resolver.js';
-import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
-import { ExportResolver } from './export.resolver.js';
+import { StatsResolver } from './stats.resolver.js';
+import { unusedTopicPubSub } from './topic-pubsub.js';
+import { TwoFactorResolver } from './two-factor.resolver.js';
+import { WebhookResolver } from './webhook.resolver.js';
+import { WidgetResolver } from './widget.resolver.js';
 import './enums.js';
 
 /** Services validate every argument themselves, so type-graphql's class-validator pass is off. */
@@ -48,6 +49,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       AssignmentResolver,
       SessionQueueResolver,
       ExportResolver,
+      TwoFactorResolver,
     ],
     pubSub: unusedTopicPubSub,
     validate: false,

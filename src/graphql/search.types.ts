@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import type { Viewer } from '../shared/viewer.js';
 import type { MessageHit, SearchConnection, SessionHit } from '../search/search.service.js';
+import type { Viewer } from '../shared/viewer.js';
 import { MessageType, PageInfoType } from './message.types.js';
 import { SessionType } from './session.types.js';
 

@@ -86,6 +86,19 @@ export class SessionResolver {
     return SessionType.from(await ctx.sessions.update(sessionId, { priority, tags, subject }), ctx.viewer);
   }
 
+  @Mutation(() => SessionType, {
+    description:
+      'Admins, or the assigned agent: set a support session aside until `until` (in the future, at most 365 days ahead). It is SNOOZED, keeps its agent, leaves the mine/unassigned inbox tabs, and wakes (ACTIVE, one SESSION_UPDATED with action WOKE) when `until` passes or the customer writes, whichever comes first. Again on a snoozed session: moves `until`. A closed one: SESSION_CLOSED',
+  })
+  async snoozeSession(@Arg('sessionId', () => ID) sessionId: string, @Arg('until', () => Date) until: Date, @Ctx() ctx: RequestContext): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.snooze(sessionId, until), ctx.viewer);
+  }
+
+  @Mutation(() => SessionType, { description: 'Admins, or the assigned agent: wake a snoozed session now (ACTIVE again; SESSION_NOT_SNOOZED when it is not snoozed)' })
+  async unsnoozeSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<SessionType> {
+    return SessionType.from(await ctx.sessions.unsnooze(sessionId), ctx.viewer);
+  }
+
   @Mutation(() => GuestSessionPayload, { description: 'No auth. Idempotent on sessionKey; returns a token scoped to the session' })
   async createGuestSession(
     @Arg('sessionKey', () => String) sessionKey: string,

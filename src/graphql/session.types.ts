@@ -1,10 +1,10 @@
-import { mayReadGuestContact } from '../shared/personal-data.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ChatSession } from '../model/session.entity.js';
+import { mayReadGuestContact } from '../shared/personal-data.js';
 import type { Viewer } from '../shared/viewer.js';
 import { Priority, SessionKind, SessionStatus } from './enums.js';
 import { MessageType } from './message.types.js';
 import { UserType } from './user.types.js';
-import type { ChatSession } from '../model/session.entity.js';
 
 @ObjectType('Session')
 export class SessionType {
@@ -65,6 +65,9 @@ export class SessionType {
   @Field(() => Int)
   messageCount!: number;
 
+  @Field(() => Date, { nullable: true, description: 'While SNOOZED: when the session wakes by itself (it also wakes when the customer writes)' })
+  snoozedUntil!: Date | null;
+
   /** Not in the schema: whether the session waits in the assignment queue (null: it does not, so `queuePosition` needs no query). */
   queuedAt?: Date | null;
 
@@ -91,6 +94,7 @@ export class SessionType {
       firstResponseAt: session.firstResponseAt,
       lastMessageAt: session.lastMessageAt,
       messageCount: session.messageCount,
+      snoozedUntil: session.snoozedUntil,
       queuedAt: session.queuedAt,
     });
   }
@@ -118,6 +122,9 @@ export class SessionFilterInput {
 
   @Field(() => SessionStatus, { nullable: true })
   status?: SessionStatus | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'True: open sessions (ACTIVE or SNOOZED); false: CLOSED ones' })
+  open?: boolean | null;
 
   @Field(() => Priority, { nullable: true })
   priority?: Priority | null;

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { type SlaMetric, SLA_METRICS } from '../model/event-contract.js';
+import { SLA_METRICS, type SlaMetric } from '../model/event-contract.js';
 import type { SessionSlaView } from '../sla/sla.service.js';
 import type { SlaPolicyRecord } from '../sla/sla-state.js';
 import { Priority } from './enums.js';

@@ -1,8 +1,8 @@
-import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver, Root, type SubscribeResolverData, Subscription } from 'type-graphql';
 import type { RequestContext } from '../app/context.js';
+import type { Viewer } from '../shared/viewer.js';
 import type { AgentStats, CsatStats, DeskNumbers, DurationStats, Stats, StatsArgs } from '../stats/stats.service.js';
 import { StatsUpdates, statsFeedFor } from '../stats/stats-feed.js';
-import type { Viewer } from '../shared/viewer.js';
 import { UserType } from './user.types.js';
 
 @ObjectType('DurationStats', { description: 'Durations in milliseconds; mean and median are null when count is 0' })

@@ -1,8 +1,8 @@
-import busboy from 'busboy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
-import Upload from 'graphql-upload/Upload.mjs';
+import busboy from 'busboy';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import Upload from 'graphql-upload/Upload.mjs';
 
 const SPEC = 'https://github.com/jaydenseric/graphql-multipart-request-spec';
 

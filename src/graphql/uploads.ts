@@ -1,14 +1,14 @@
-import type { NextFunction, Request, Response } from 'express';
-import type { FileUpload } from 'graphql-upload/processRequest.mjs';
-import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import { processUploadRequest } from './upload-request.js';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { NextFunction, Request, Response } from 'express';
+import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
+import type { IncomingUpload } from '../attachments/attachment.service.js';
 import type { UploadConfig } from '../config/config.js';
-import { errorBody } from './errors.js';
 import { countedBody, refuseDeclaredOversize, refuseMidBody } from '../http/multipart.js';
 import { badInput, DomainError } from '../shared/errors.js';
-import type { IncomingUpload } from '../attachments/attachment.service.js';
+import { errorBody } from './errors.js';
+import { processUploadRequest } from './upload-request.js';
 
 /** Apollo's CSRF prevention headers: a browser cannot send either without a CORS preflight. */
 const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'];

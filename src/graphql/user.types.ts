@@ -1,8 +1,8 @@
-import { mayReadUserEmail } from '../shared/personal-data.js';
 import { Field, ID, ObjectType } from 'type-graphql';
+import type { User } from '../model/user.entity.js';
+import { mayReadUserEmail } from '../shared/personal-data.js';
 import type { Viewer } from '../shared/viewer.js';
 import { UserRole } from './enums.js';
-import type { User } from '../model/user.entity.js';
 
 @ObjectType('User')
 export class UserType {

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { WebhookAttempt } from '../model/webhook-attempt.entity.js';
 import type { WebhookEndpoint } from '../model/webhook-endpoint.entity.js';
-import { mapNodes, type Connection } from '../shared/connection.js';
+import { type Connection, mapNodes } from '../shared/connection.js';
 import type { DeliveryWithAttempts, WebhookWithSecret } from '../webhooks/webhook.service.js';
 import { PageInfoType } from './message.types.js';
 

@@ -2,6 +2,7 @@ import type { Orm } from '../db/orm.js';
 import type { EventBus } from '../events/event-bus.js';
 import { sendAutomaticMessage } from '../messages/automatic-message.js';
 import type { Reaction } from '../reactions/reaction.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { SenderType } from '../shared/enums.js';
 import { loadSchedule } from './business-hours.service.js';
 import { isOpenAt, openingAtOrAfter } from './schedule.js';
@@ -14,7 +15,7 @@ import { isOpenAt, openingAtOrAfter } from './schedule.js';
  * message in the same night sends nothing more. A reply that would arrive after the team opened
  * again is not sent: it would announce a closure that is over.
  */
-export function autoReplyReaction(orm: Orm, events: EventBus, now: () => number = Date.now): Reaction {
+export function autoReplyReaction(orm: Orm, events: EventBus, now: () => number = deskNow): Reaction {
   return {
     name: 'auto-reply',
     events: ['message.created'],

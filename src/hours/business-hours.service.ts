@@ -2,6 +2,7 @@ import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { BusinessHours } from '../model/business-hours.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { UserRole } from '../shared/enums.js';
 import { unauthenticated } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
@@ -38,7 +39,7 @@ export interface BusinessHoursInput {
 export class BusinessHoursService {
   constructor(
     private readonly scope: Scope,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = deskNow,
   ) {}
 
   async get(): Promise<BusinessHoursView | null> {

@@ -1,10 +1,10 @@
-import { Router, type Request, type Response } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { ContextFactory } from '../app/context.js';
 import type { ExportDownload } from '../exports/export.service.js';
-import { rateLimitHeaders, type RateLimiter } from '../ratelimit/rate-limiter.js';
+import { type RateLimiter, rateLimitHeaders } from '../ratelimit/rate-limiter.js';
 import { DomainError, type ErrorCode } from '../shared/errors.js';
 
 /** The route name exports are counted under (one bucket per admin, or per address for bad links). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/orm.js';
 import { appendEvent, type EventBus } from '../events/event-bus.js';
 import { messageRecordFromRow } from '../sessions/message-record.js';
+import { deskDate } from '../shared/desk-clock.js';
 import { SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
 import { messageDto } from './message.dto.js';
 import { selectSession } from './message-reads.js';
@@ -26,7 +27,7 @@ export async function sendAutomaticMessage(em: Db, events: EventBus, { tenantId,
   const published = await em.transactional(async (tx) => {
     const session = await selectSession(tx, tenantId, sessionId, true);
     if (!session || session.kind !== SessionKind.SUPPORT || session.status === SessionStatus.CLOSED) return [];
-    const createdAt = new Date();
+    const createdAt = deskDate();
     const claimed = await tx.execute<{ key: string }[]>(
       `insert into automatic_messages (session_id, key, tenant_id, created_at) values (?, ?, ?, ?::timestamptz) on conflict do nothing returning key`,
       [sessionId, key, tenantId, createdAt.toISOString()],

@@ -1,41 +1,43 @@
-import { readShowsNotes, seesPrivateNotes, visibleMessages, visibleMessagesSql } from '../sessions/message-visibility.js';
-import { lastEventIdOf } from '../events/event-position.js';
-import { AttachmentService, type AttachmentDeps, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
+import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
-import { appendEvent, placeOf, type EventBus } from '../events/event-bus.js';
+import { type AttachmentDeps, AttachmentService, type ReceivedFiles, type UploadInput } from '../attachments/attachment.service.js';
+import type { Db } from '../db/orm.js';
+import type { Scope } from '../db/scope.js';
+import { appendEvent, type EventBus, placeOf } from '../events/event-bus.js';
+import { lastEventIdOf } from '../events/event-position.js';
+import type { PublishedEvent } from '../model/event-contract.js';
+import { ChatMessage } from '../model/message.entity.js';
 import { Participant } from '../model/participant.entity.js';
+import { ChatSession } from '../model/session.entity.js';
+import { type AssignmentTrigger, joinsAutoAssignQueue } from '../sessions/assignment-queue.js';
+import { messageRecordFromRow, messageRecordOf } from '../sessions/message-record.js';
+import { readShowsNotes, seesPrivateNotes, visibleMessages, visibleMessagesSql } from '../sessions/message-visibility.js';
 import { ensureParticipant, findOrCreateParticipant, isKeyOf, participantKeyOf } from '../sessions/participants.js';
 import { denialOf, loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
-import { ChatSession } from '../model/session.entity.js';
+import { wakeInTransaction } from '../sessions/snooze.js';
+import { type MessageView, WatermarkView } from '../sessions/watermarks.js';
+import type { Connection } from '../shared/connection.js';
+import { deskDate } from '../shared/desk-clock.js';
 import { ParticipantRole, SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
 import { accessDenied, badInput, conflict, forbidden, notFound, unauthenticated } from '../shared/errors.js';
-import type { Scope } from '../db/scope.js';
-import type { Db } from '../db/orm.js';
-import type { PublishedEvent } from '../model/event-contract.js';
-import { randomUUID } from 'node:crypto';
+import { MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../shared/limits.js';
 import { intInRange, maxId, parseId, parseWatermark, requireJsonObject, requireText } from '../shared/validate.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { Connection } from '../shared/connection.js';
 import { messageDto } from './message.dto.js';
-import { ChatMessage } from '../model/message.entity.js';
-import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
-import { messageRecordFromRow, messageRecordOf } from '../sessions/message-record.js';
-import { joinsAutoAssignQueue, type AssignmentTrigger } from '../sessions/assignment-queue.js';
-import { insertAttachments, insertMessage, insertParticipant, moveSenderWatermarks, updateSessionAfterSend, type SessionCounters } from './send-statements.js';
 import {
   anyMessage,
   deliveredWatermark,
   isMember,
-  noteBlindMark,
-  selectSession,
-  type SessionRow,
+  type MessageRowWithAttachments,
   messageRecords,
+  noteBlindMark,
+  type ParticipantRecord,
+  type SessionRow,
   selectMessageRows,
   selectParticipants,
-  type MessageRowWithAttachments,
-  type ParticipantRecord,
+  selectSession,
 } from './message-reads.js';
-import { MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../shared/limits.js';
+import { insertAttachments, insertMessage, insertParticipant, moveSenderWatermarks, type SessionCounters, updateSessionAfterSend } from './send-statements.js';
 
 export const MAX_METADATA_BYTES = 16_384;
 export const MAX_PAGE_SIZE = 100;
@@ -169,7 +171,7 @@ export class MessageService {
     // paths, at about the HTTP floor's statement count.
     const outcome = await em.transactional(async (tx) => {
       queued = false;
-      const session = await selectSession(tx, tenantId, sessionId, true);
+      let session = await selectSession(tx, tenantId, sessionId, true);
       if (!session) throw notFound('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
       // Every participant with their user's names in one statement: access, the sender, and the
       // reply's read state all come from it, so nothing is read again after commit.
@@ -192,9 +194,14 @@ export class MessageService {
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed and accepts no new messages');
       if (isPrivate && session.kind !== SessionKind.SUPPORT) throw badInput('private', 'Private notes belong to support sessions', 'NOTES_SUPPORT_ONLY');
 
-      const createdAt = new Date();
+      const createdAt = deskDate();
       const senderType = senderTypeFor(sender.role, session.kind);
       const counters: SessionCounters = { note: isPrivate, createdAt };
+      // The customer writing wakes a snoozed session, in this transaction under its row lock, so
+      // the wake comes before the message and happens once (sessions/snooze.ts). Staff replies,
+      // notes and bots leave it snoozed.
+      const woke = senderType === SenderType.USER && !isPrivate && session.status === SessionStatus.SNOOZED ? await wakeInTransaction(tx, tenantId, sessionId, 'CUSTOMER', createdAt) : null;
+      if (woke) session = { ...session, status: SessionStatus.ACTIVE };
       // A note is no reply (the customer's wait goes on) and no activity the customer sees.
       if (!isPrivate) {
         Object.assign(counters, responseTime(session, senderType, createdAt));
@@ -221,11 +228,12 @@ export class MessageService {
       const attachments = await insertAttachments(tx, tenantId, id, received?.files ?? [], createdAt);
       const message = messageRecordFromRow(row, sender, attachments);
       const event = await appendEvent(tx, { tenantId, sessionId }, { type: 'message.created', payload: { message: messageDto(message) } });
+      const events = woke ? [woke, event] : [event];
       await updateSessionAfterSend(tx, tenantId, sessionId, id, counters);
       // The sender has read everything up to their own message.
       await moveSenderWatermarks(tx, tenantId, sender.id, id);
       const moved = { ...sender, lastReadMessageId: id, lastDeliveredMessageId: id };
-      return { participants: participants.map((p) => (p === sender ? moved : p)), message, created: true, events: [event] };
+      return { participants: participants.map((p) => (p === sender ? moved : p)), message, created: true, events };
     });
     if (outcome.events.length) this.deps.events.publish(outcome.events);
     if (queued) await this.deps.assignment?.drain(viewer.tenantId);
@@ -238,7 +246,7 @@ export class MessageService {
     return findOrCreateParticipant(this.scope.viewer, session.kind, {
       find: (key) => known.find((p) => isKeyOf(key, p)) ?? null,
       create: async (user, role) => {
-        const id = await insertParticipant(tx, session.tenantId, session.id, user.userId, role, new Date());
+        const id = await insertParticipant(tx, session.tenantId, session.id, user.userId, role, deskDate());
         return { id, role, userId: user.userId, name: user.displayName, username: user.username, left: false, lastReadMessageId: '0', lastDeliveredMessageId: '0' };
       },
     });
@@ -413,7 +421,7 @@ export class MessageService {
       if (!own) throw forbidden('NOT_MESSAGE_SENDER', 'Only the sender may change a message');
       if (message.deletedAt) throw conflict('MESSAGE_DELETED', 'The message was deleted');
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is closed');
-      const now = new Date();
+      const now = deskDate();
       change(message, now);
       session.updatedAt = now;
       await tx.flush();

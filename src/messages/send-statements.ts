@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReceivedFile } from '../attachments/attachment.service.js';
 import type { Db } from '../db/orm.js';
-import { attachmentRecord, type AttachmentRecord, type MessageRow } from '../sessions/message-record.js';
+import { type AttachmentRecord, attachmentRecord, type MessageRow } from '../sessions/message-record.js';
 import type { ParticipantRole, SenderType } from '../shared/enums.js';
 import { messageRowColumns } from './message-reads.js';
 

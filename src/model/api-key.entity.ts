@@ -1,9 +1,9 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Filter, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { MAX_API_KEY_NAME_LENGTH } from '../shared/limits.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
-import { MAX_API_KEY_NAME_LENGTH } from '../shared/limits.js';
 
 /**
  * A long-lived bearer credential an admin issued for a user (usually a BOT): it acts as that

@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Filter, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { randomUUID } from 'node:crypto';
-import { ChatMessage } from './message.entity.js';
-import { tenantFilter } from '../shared/tenant-filter.js';
-import { Tenant } from './tenant.entity.js';
 import { MAX_FILE_NAME_LENGTH } from '../shared/limits.js';
+import { tenantFilter } from '../shared/tenant-filter.js';
+import { ChatMessage } from './message.entity.js';
+import { Tenant } from './tenant.entity.js';
 
 /** What the metadata parsers found: pixel size for images, seconds for audio and video. */
 export interface AttachmentMetadata {

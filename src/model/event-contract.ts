@@ -60,6 +60,8 @@ export interface SessionDto {
   guestName: string | null;
   startedAt: string;
   endedAt: string | null;
+  /** While SNOOZED: when it wakes by itself; absent in events recorded before snooze existed. */
+  snoozedUntil?: string | null;
 }
 
 /** A session's CSAT rating as `session.updated` (changes: ['rating']) carries it (stats/rating.service.ts builds it). */
@@ -94,8 +96,12 @@ export interface SlaAlertPayload {
   cycle: string;
 }
 
+/** What ends a snooze (session_snoozes.woken_by). */
+export const WAKE_CAUSES = ['TIMER', 'CUSTOMER', 'STAFF'] as const;
+export type WakeCause = (typeof WAKE_CAUSES)[number];
+
 /** What a `session.updated` can change. */
-export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating', 'priority', 'tags', 'subject'] as const;
+export const SESSION_CHANGES = ['status', 'agent', 'members', 'rating', 'priority', 'tags', 'subject', 'snoozedUntil'] as const;
 export type SessionChange = (typeof SESSION_CHANGES)[number];
 
 /** A participant's watermark moved forward (markRead, or a delivery). */
@@ -118,12 +124,14 @@ export interface EventPayloads {
     changes: SessionChange[];
     change?: 'member.added' | 'member.removed';
     userId?: string;
-    /** The workflow step (assign, transfer, unassign, close, reopen); absent for membership changes and older events. */
+    /** The workflow step (assign, transfer, unassign, close, reopen, snooze, wake); absent for membership changes and older events. */
     action?: SessionAction;
     /** With `action`: the agent before the step (null: none). The new one is `session.agentId`. */
     previousAgentId?: string | null;
     /** With `action`: who took the step (null: the system, e.g. auto-assignment). */
     actorId?: string | null;
+    /** With action WOKE: what woke the session (its time came, the customer wrote, or staff woke it). */
+    wokenBy?: WakeCause;
     /** With the `rating` change: the CSAT rating just given. */
     rating?: RatingDto;
   };

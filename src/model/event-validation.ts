@@ -5,17 +5,19 @@
  * node running another version), never handed on half-typed.
  */
 import {
-  SESSION_CHANGES,
-  SESSION_EVENT_TYPES,
-  SLA_METRICS,
   type EventBody,
-  type SlaMetric,
-  type SessionChange,
   type MessageDto,
   type PublishedEvent,
+  SESSION_CHANGES,
+  SESSION_EVENT_TYPES,
+  type SessionChange,
   type SessionDto,
   type SessionEventType,
+  SLA_METRICS,
+  type SlaMetric,
   type TypingSignal,
+  WAKE_CAUSES,
+  type WakeCause,
 } from './event-contract.js';
 
 type Json = Record<string, unknown>;
@@ -59,7 +61,8 @@ function isSessionDto(value: unknown): value is SessionDto {
     isStringArray(value.tags) &&
     isStringOrNull(value.customerId) &&
     isStringOrNull(value.agentId) &&
-    isString(value.startedAt)
+    isString(value.startedAt) &&
+    isOptional(value.snoozedUntil, isStringOrNull)
   );
 }
 
@@ -80,6 +83,7 @@ export function eventBodyOf(type: unknown, payload: unknown): EventBody | null {
         isOptional(payload.action, isString) &&
         isOptional(payload.previousAgentId, isStringOrNull) &&
         isOptional(payload.actorId, isStringOrNull) &&
+        isOptional(payload.wokenBy, isWakeCause) &&
         isOptional(payload.rating, isObject)
         ? { type, payload: { ...payload, session: payload.session, changes: payload.changes.filter(isSessionChange) } }
         : null;
@@ -102,6 +106,8 @@ export function eventBodyOf(type: unknown, payload: unknown): EventBody | null {
 }
 
 const isSlaMetric = (value: unknown): value is SlaMetric => isString(value) && (SLA_METRICS as readonly string[]).includes(value);
+
+const isWakeCause = (value: unknown): value is WakeCause => isString(value) && (WAKE_CAUSES as readonly string[]).includes(value);
 
 const isSessionChange = (value: string): value is SessionChange => (SESSION_CHANGES as readonly string[]).includes(value);
 

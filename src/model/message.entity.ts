@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { BigIntType, Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { randomUUID } from 'node:crypto';
+import { deskDate } from '../shared/desk-clock.js';
 import { SenderType } from '../shared/enums.js';
-import { tenantFilter } from '../shared/tenant-filter.js';
-import { Tenant } from './tenant.entity.js';
-import { ChatSession } from './session.entity.js';
-import { Participant } from './participant.entity.js';
-import { Attachment } from './attachment.entity.js';
 import { MAX_CLIENT_MESSAGE_ID_LENGTH } from '../shared/limits.js';
+import { tenantFilter } from '../shared/tenant-filter.js';
+import { Attachment } from './attachment.entity.js';
+import { Participant } from './participant.entity.js';
+import { ChatSession } from './session.entity.js';
+import { Tenant } from './tenant.entity.js';
 
 /** Ids come from one sequence, so `id > n` is a correct "since" query across the whole table. */
 @Entity({ tableName: 'chat_messages' })
@@ -48,7 +49,7 @@ export class ChatMessage {
   clientMessageId: string | null = null;
 
   @Property({ type: 'datetime' })
-  createdAt: Date & Opt = new Date();
+  createdAt: Date & Opt = deskDate();
 
   @Property({ type: 'datetime', nullable: true })
   editedAt: Date | null = null;

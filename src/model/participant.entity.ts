@@ -1,11 +1,12 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { deskDate } from '../shared/desk-clock.js';
 import { ParticipantRole } from '../shared/enums.js';
+import { MAX_DISPLAY_NAME_LENGTH } from '../shared/limits.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
+import { ChatSession } from './session.entity.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
-import { ChatSession } from './session.entity.js';
-import { MAX_DISPLAY_NAME_LENGTH } from '../shared/limits.js';
 
 /** Someone taking part in a session: a user, or a guest without an account. Holds the watermarks. */
 @Entity({ tableName: 'participants' })
@@ -41,7 +42,7 @@ export class Participant {
   lastDeliveredMessageId: string & Opt = '0';
 
   @Property({ type: 'datetime' })
-  joinedAt: Date & Opt = new Date();
+  joinedAt: Date & Opt = deskDate();
 
   /** Set when a room member is removed: the row keeps their messages' authorship but grants nothing. */
   @Property({ type: 'datetime', nullable: true })

@@ -1,9 +1,10 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Filter, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { deskDate } from '../shared/desk-clock.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
-import { Tenant } from './tenant.entity.js';
-import { ChatSession } from './session.entity.js';
 import type { SessionEventType } from './event-contract.js';
+import { ChatSession } from './session.entity.js';
+import { Tenant } from './tenant.entity.js';
 
 /** Outbox and replay log: written in the same transaction as the change it describes. */
 @Entity({ tableName: 'session_events' })
@@ -38,5 +39,5 @@ export class SessionEvent {
   payload!: Record<string, unknown>;
 
   @Property({ type: 'datetime' })
-  createdAt: Date & Opt = new Date();
+  createdAt: Date & Opt = deskDate();
 }

@@ -1,11 +1,12 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { deskDate } from '../shared/desk-clock.js';
+import { MAX_RATING_COMMENT_LENGTH } from '../shared/limits.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
+import { Participant } from './participant.entity.js';
+import { ChatSession } from './session.entity.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
-import { ChatSession } from './session.entity.js';
-import { Participant } from './participant.entity.js';
-import { MAX_RATING_COMMENT_LENGTH } from '../shared/limits.js';
 
 /**
  * A customer's satisfaction rating (CSAT) of a closed support session: one per session, enforced
@@ -41,5 +42,5 @@ export class SessionRating {
   comment: string | null = null;
 
   @Property({ type: 'datetime' })
-  createdAt: Date & Opt = new Date();
+  createdAt: Date & Opt = deskDate();
 }

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { randomUUID } from 'node:crypto';
+import { deskDate } from '../shared/desk-clock.js';
 import { Priority, SessionKind, SessionStatus } from '../shared/enums.js';
-import { TextArrayType } from './text-array.type.js';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, MAX_SESSION_KEY_LENGTH, MAX_SUBJECT_LENGTH } from '../shared/limits.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
+import { TextArrayType } from './text-array.type.js';
 import { User } from './user.entity.js';
-import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, MAX_SESSION_KEY_LENGTH, MAX_SUBJECT_LENGTH } from '../shared/limits.js';
 
 /** The seeds' "session", "conversation" and "room" are this one entity. */
 @Entity({ tableName: 'chat_sessions' })
@@ -63,7 +64,7 @@ export class ChatSession {
   agent: Rel<User> | null = null;
 
   @Property({ type: 'datetime' })
-  startedAt: Date & Opt = new Date();
+  startedAt: Date & Opt = deskDate();
 
   @Property({ type: 'datetime', nullable: true })
   endedAt: Date | null = null;
@@ -93,7 +94,7 @@ export class ChatSession {
   responseMsTotal: number & Opt = 0;
 
   @Property({ type: 'datetime' })
-  updatedAt: Date & Opt = new Date();
+  updatedAt: Date & Opt = deskDate();
 
   /**
    * The `seq` of the session's last committed event (its stream head). Written only by the
@@ -109,6 +110,10 @@ export class ChatSession {
   /** While the session waits in its tenant's auto-assignment queue: since when (the queue's order). */
   @Property({ type: 'datetime', nullable: true })
   queuedAt: Date | null = null;
+
+  /** While SNOOZED: when the session wakes by itself (its durable timer); null otherwise. Past snoozes are in `session_snoozes`. */
+  @Property({ type: 'datetime', nullable: true })
+  snoozedUntil: Date | null = null;
 
   /** Private notes, counted apart: `messageCount` (what customers see, and stats) never includes them. */
   @Property({ default: 0 })

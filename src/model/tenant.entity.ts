@@ -1,8 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { BigIntType, type Opt } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { randomBytes } from 'node:crypto';
-import { TextArrayType } from './text-array.type.js';
 import { MAX_TENANT_NAME_LENGTH, MAX_TENANT_SLUG_LENGTH } from '../shared/limits.js';
+import { TextArrayType } from './text-array.type.js';
 
 /** A workspace. Everything else belongs to exactly one tenant. */
 @Entity({ tableName: 'tenants' })

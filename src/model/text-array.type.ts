@@ -1,4 +1,4 @@
-import { Type, type Platform } from '@mikro-orm/core';
+import { type Platform, Type } from '@mikro-orm/core';
 
 /** One element of a PostgreSQL array literal, always quoted: `null`, commas, braces and quotes stay text. */
 const quote = (value: string): string => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -1,9 +1,9 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Filter, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Availability, UserRole } from '../shared/enums.js';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_USERNAME_LENGTH } from '../shared/limits.js';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
-import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_USERNAME_LENGTH } from '../shared/limits.js';
 
 @Entity({ tableName: 'users' })
 @Filter(tenantFilter)

@@ -3,7 +3,7 @@
  * events webhooks add, one discriminated union on `type`. The body is built from a delivery's copy
  * of its event by `webhookBody` and nowhere else.
  */
-import { SESSION_EVENT_TYPES, type EventBody, type EventPayloads, type SessionEventType } from './event-contract.js';
+import { type EventBody, type EventPayloads, SESSION_EVENT_TYPES, type SessionEventType } from './event-contract.js';
 import { eventBodyOf } from './event-validation.js';
 import { withoutNotes } from './event-visibility.js';
 

@@ -2,8 +2,8 @@ import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Filter, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { tenantFilter } from '../shared/tenant-filter.js';
 import { Tenant } from './tenant.entity.js';
-import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import type { WebhookEventType } from './webhook-contract.js';
+import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 
 /** `pending` (queued, retrying or in flight), `delivered` (2xx), `failed` (gave up), `skipped` (the endpoint does not take it). */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';

@@ -1,6 +1,6 @@
-import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { LogLevel } from '../config/config.js';
 

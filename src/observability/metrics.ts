@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReactionObserver } from '../reactions/reaction.js';
 
 /** Database connections by state, as `parley_db_pool_connections{state}` reports them. */

@@ -1,6 +1,6 @@
-import { isValidTraceId, trace, TraceFlags, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { randomBytes } from 'node:crypto';
+import { type Context, isValidTraceId, type TextMapGetter, type TextMapPropagator, type TextMapSetter, TraceFlags, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** The header Parley always answered with a request's trace id, and accepts from callers. */
 export const TRACE_ID_HEADER = 'x-trace-id';

@@ -1,7 +1,7 @@
 import { defaultTextMapGetter, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { loggablePath, traceContext, type RequestTrace } from './logger.js';
+import { loggablePath, type RequestTrace, traceContext } from './logger.js';
 import { randomHexId, TRACE_ID_HEADER, TraceHeadersPropagator } from './propagation.js';
 
 /** What an incoming `x-trace-id` may look like to be echoed and logged as the request's alias. */

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
 import type { TokenService } from '../auth/tokens.js';
-import type { Viewer } from '../shared/viewer.js';
 import { DomainError } from '../shared/errors.js';
+import type { Viewer } from '../shared/viewer.js';
 
 export interface RateLimitPolicy {
   /** Calls allowed per identity and operation within the window, unless overridden. */

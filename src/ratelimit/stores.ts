@@ -1,4 +1,4 @@
-import { Store, type Identity } from 'graphql-rate-limit';
+import { type Identity, Store } from 'graphql-rate-limit';
 import type { Redis } from 'ioredis';
 
 /**

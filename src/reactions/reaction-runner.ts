@@ -4,8 +4,9 @@ import type { ReactionConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
 import { toPublished } from '../events/event-bus.js';
 import type { PublishedEvent } from '../model/event-contract.js';
-import { storedJsonObject } from '../shared/validate.js';
 import { SessionEvent } from '../model/session-event.entity.js';
+import { deskClockOffsetMs } from '../shared/desk-clock.js';
+import { storedJsonObject } from '../shared/validate.js';
 import { retriedEventId } from './parked.js';
 import type { DueTimer, Reaction, ReactionObserver } from './reaction.js';
 
@@ -271,12 +272,13 @@ export class ReactionRunner {
       const rows = await connection.execute<TimerRow[]>(
         `with due as (
            select id from timers
-            where due_at <= now() and (lease_until is null or lease_until < now()) and reaction in (${names.map(() => '?').join(', ')})
+            where due_at <= now() + ? * interval '1 millisecond' and (lease_until is null or lease_until < now()) and reaction in (${names.map(() => '?').join(', ')})
             order by due_at, id limit ? for update skip locked)
          update timers t set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond', attempts = t.attempts + 1
            from due where t.id = due.id
          returning t.id::text as id, t.reaction, t.key, t.tenant_id::text as tenant_id, t.due_at, t.payload, t.version, t.attempts`,
-        [...names, TIMER_BATCH_SIZE, this.owner, this.config.leaseMs],
+        // Due on the desk's clock (shared/desk-clock.ts); leases stay on the database's.
+        [deskClockOffsetMs(), ...names, TIMER_BATCH_SIZE, this.owner, this.config.leaseMs],
       );
       await Promise.all(rows.map((row) => this.fireOne(row)));
       if (rows.length < TIMER_BATCH_SIZE) return;

@@ -1,4 +1,4 @@
-import { isWatermarkEvent, watermarkOf, type PublishedEvent } from '../model/event-contract.js';
+import { isWatermarkEvent, type PublishedEvent, watermarkOf } from '../model/event-contract.js';
 import { DomainError } from '../shared/errors.js';
 
 /** Records a delivery receipt on a fresh fork of one of the participant's streams. */

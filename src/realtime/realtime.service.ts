@@ -1,16 +1,16 @@
-import { requireUser } from '../shared/guards.js';
-import { toPublished, type EventBus } from '../events/event-bus.js';
+import type { Scope } from '../db/scope.js';
+import { type EventBus, toPublished } from '../events/event-bus.js';
 import { isLifecycleEvent, type PublishedEvent, type SessionEventType, type TypingSignal } from '../model/event-contract.js';
+import { Participant } from '../model/participant.entity.js';
+import type { ChatSession } from '../model/session.entity.js';
 import { SessionEvent } from '../model/session-event.entity.js';
 import { participantFilter, participantKeyOf, participantName } from '../sessions/participants.js';
-import { Participant } from '../model/participant.entity.js';
 import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
-import type { ChatSession } from '../model/session.entity.js';
 import { UserRole } from '../shared/enums.js';
 import { DomainError, unauthenticated } from '../shared/errors.js';
-import type { Scope } from '../db/scope.js';
-import type { Viewer } from '../shared/viewer.js';
+import { requireUser } from '../shared/guards.js';
 import { parseWatermark } from '../shared/validate.js';
+import type { Viewer } from '../shared/viewer.js';
 import { OUTBOX_BATCH } from './sequencer.js';
 
 /** The outbox types an inbox with `activity` may carry besides lifecycle events (session-stream.ts narrows read marks to the subscriber's own). */

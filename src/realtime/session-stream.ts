@@ -1,14 +1,14 @@
-import { seesPrivateNotes } from '../sessions/message-visibility.js';
+import { type BusMessage, type EventBus, inboxTopic, sessionTopic } from '../events/event-bus.js';
+import { isMessageEvent, type PublishedEvent, type TypingSignal } from '../model/event-contract.js';
 import { withoutNotes } from '../model/event-visibility.js';
-import { inboxTopic, sessionTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
-import { type PublishedEvent, type TypingSignal, isMessageEvent } from '../model/event-contract.js';
-import { accessLost, DomainError, unavailable } from '../shared/errors.js';
-import { Mailbox } from './mailbox.js';
 import type { InboxFilter, InboxRow, InboxService, InboxTabs } from '../sessions/inbox.service.js';
-import { inboxIncludes, type RealtimeService } from './realtime.service.js';
-import { GAP_GRACE_MS, OUTBOX_BATCH, Sequencer, type OutboxReader } from './sequencer.js';
-import { periodicChecks, periodicRechecks } from './periodic-checks.js';
+import { seesPrivateNotes } from '../sessions/message-visibility.js';
+import { accessLost, DomainError, unavailable } from '../shared/errors.js';
 import { deliveryReceipts } from './delivery-receipts.js';
+import { Mailbox } from './mailbox.js';
+import { periodicChecks, periodicRechecks } from './periodic-checks.js';
+import { inboxIncludes, type RealtimeService } from './realtime.service.js';
+import { GAP_GRACE_MS, OUTBOX_BATCH, type OutboxReader, Sequencer } from './sequencer.js';
 
 /** A typing state with no refresh for this long ends on its own (subscribers receive isTyping: false). */
 export const TYPING_TTL_MS = 6_000;

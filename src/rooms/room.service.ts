@@ -1,16 +1,17 @@
-import { requireUser } from '../shared/guards.js';
-import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
+import type { Scope } from '../db/scope.js';
+import { appendEvent, type EventBus, type PublishedEvent, placeOf } from '../events/event-bus.js';
 import type { ConnectionArgs, MessageConnectionResult, MessageService, SendMessageInput, SendResult } from '../messages/message.service.js';
 import { Participant } from '../model/participant.entity.js';
-import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { ChatSession } from '../model/session.entity.js';
-import { sessionDto } from '../sessions/session.dto.js';
-import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
-import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
-import type { Scope } from '../db/scope.js';
-import { parseId, requireName } from '../shared/validate.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
+import { sessionDto } from '../sessions/session.dto.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
+import { deskDate } from '../shared/desk-clock.js';
+import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
+import { badInput, conflict, forbidden, notFound } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
+import { parseId, requireName } from '../shared/validate.js';
 
 export const MAX_ROOM_NAME_LENGTH = 200;
 export const MAX_INITIAL_MEMBERS = 100;
@@ -80,7 +81,7 @@ export class RoomService {
       if (!(viewer.kind === 'user' && viewer.userId === userId)) this.requireManager(room);
       if (room.customer?.id === userId) throw conflict('OWNER_CANNOT_LEAVE', 'The owner of a room cannot be removed from it');
       if (!existing || existing.leftAt !== null) throw notFound('MEMBER_NOT_FOUND', `User ${userId} is not a member of this room`);
-      existing.leftAt = new Date();
+      existing.leftAt = deskDate();
       return true;
     });
   }
@@ -127,7 +128,7 @@ export class RoomService {
       const room = await this.readable(roomIdArg, true, tx);
       const existing = await tx.findOne(Participant, { session: room, user: userId });
       if (!(await apply(tx, room, existing))) return { room, events: [] };
-      room.updatedAt = new Date();
+      room.updatedAt = deskDate();
       await tx.flush();
       const event = await appendEvent(tx, placeOf(room), { type: 'session.updated', payload: { session: sessionDto(room), changes: ['members'], change, userId } });
       return { room, events: [event] };

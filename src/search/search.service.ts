@@ -1,12 +1,12 @@
 import type { Scope } from '../db/scope.js';
-import type { PageInfo } from '../shared/connection.js';
 import { ChatMessage } from '../model/message.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
-import { searchableMessagesCondition } from '../sessions/message-visibility.js';
-import { loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from '../sessions/session-access.js';
-import { WatermarkView, type MessageView } from '../sessions/watermarks.js';
 import { messageRecordOf } from '../sessions/message-record.js';
+import { searchableMessagesCondition } from '../sessions/message-visibility.js';
+import { loadAccessibleSession, readableSessionsCondition, type SqlCondition, sessionIdFrom } from '../sessions/session-access.js';
+import { type MessageView, WatermarkView } from '../sessions/watermarks.js';
+import type { PageInfo } from '../shared/connection.js';
 import { UserRole } from '../shared/enums.js';
 import { badInput, unauthenticated } from '../shared/errors.js';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';

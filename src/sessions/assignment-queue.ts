@@ -1,5 +1,6 @@
 import type { Db } from '../db/orm.js';
 import type { ChatSession } from '../model/session.entity.js';
+import { deskDate } from '../shared/desk-clock.js';
 import { SessionKind, SessionStatus } from '../shared/enums.js';
 
 /**
@@ -17,7 +18,7 @@ export interface AssignmentTrigger {
  * unassigned one: with the tenant's auto-assignment on, the session joins the tenant's queue
  * (unless it already waits there). Returns whether it did; then call `drain` after commit.
  */
-export async function queueIfAutoAssigned(tx: Db, session: ChatSession, now = new Date()): Promise<boolean> {
+export async function queueIfAutoAssigned(tx: Db, session: ChatSession, now = deskDate()): Promise<boolean> {
   const facts = { tenantId: session.tenant.id, kind: session.kind, status: session.status, agentId: session.agent?.id ?? null, queuedAt: session.queuedAt };
   if (!(await joinsAutoAssignQueue(tx, facts))) return false;
   session.queuedAt = now;

@@ -1,19 +1,19 @@
-import { requireSupportStaff } from '../shared/guards.js';
-import { Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { forwardConnection, type Connection } from '../shared/connection.js';
-import { badInput, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
-import type { Viewer } from '../shared/viewer.js';
-import { intInRange, isId, parseId, requireName } from '../shared/validate.js';
 import { ChatMessage } from '../model/message.entity.js';
-import { ChatSession } from '../model/session.entity.js';
 import { Participant } from '../model/participant.entity.js';
-import { allOf, readableSessionsCondition, type SqlCondition } from './session-access.js';
-import { seesPrivateNotes, visibleMessagesSql } from './message-visibility.js';
-import { WatermarkView, type MessageView } from './watermarks.js';
-import { messageRecordOf } from './message-record.js';
-import { participantKeyOf } from './participants.js';
+import { ChatSession } from '../model/session.entity.js';
+import { type Connection, forwardConnection } from '../shared/connection.js';
+import { Priority, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { badInput, unauthenticated } from '../shared/errors.js';
+import { requireSupportStaff } from '../shared/guards.js';
 import { MAX_TAG_LENGTH } from '../shared/limits.js';
+import { intInRange, isId, parseId, requireName } from '../shared/validate.js';
+import type { Viewer } from '../shared/viewer.js';
+import { messageRecordOf } from './message-record.js';
+import { seesPrivateNotes, visibleMessagesSql } from './message-visibility.js';
+import { participantKeyOf } from './participants.js';
+import { allOf, readableSessionsCondition, type SqlCondition } from './session-access.js';
+import { type MessageView, WatermarkView } from './watermarks.js';
 
 export const INBOX_MAX_PAGE_SIZE = 100;
 export const INBOX_DEFAULT_PAGE_SIZE = 25;
@@ -58,6 +58,8 @@ export interface InboxTabs {
   mine: number;
   unassigned: number;
   all: number;
+  /** Snoozed sessions (any assignee): listed with `status: SNOOZED`. */
+  snoozed: number;
 }
 
 export interface InboxPage extends Connection<InboxRow> {
@@ -226,13 +228,13 @@ export class InboxService {
     const cursors = new Map(page.map((row) => [row.id, keyset.cursor(row)]));
     const built = await this.rows(page.map((row) => row.id));
     const edges = built.map((node) => ({ cursor: cursors.get(node.session.id)!, node }));
-    return { ...forwardConnection(edges, rows.length > first, after), tabs: () => this.tabs(common, viewer.userId) };
+    return { ...forwardConnection(edges, rows.length > first, after), tabs: () => this.tabs(common, viewer.userId, filter) };
   }
 
   /** Tab counts (mine, unassigned, all) under the filter's other conditions (its assignee is what the tabs choose). */
   async tabCounts(filterArg: InboxFilter | null | undefined): Promise<InboxTabs> {
     const viewer = requireSupportStaff(this.scope.viewer);
-    return this.tabs(this.commonConditions(filterArg ?? {}, viewer), viewer.userId);
+    return this.tabs(this.commonConditions(filterArg ?? {}, viewer), viewer.userId, filterArg ?? {});
   }
 
   /**
@@ -327,15 +329,18 @@ export class InboxService {
     );
   }
 
-  private async tabs(common: SqlCondition[], userId: string): Promise<InboxTabs> {
+  /** Each tab counts what the page lists with that assignee (`snoozed`: with `status: SNOOZED`), under the same other conditions. */
+  private async tabs(common: SqlCondition[], userId: string, filter: InboxFilter): Promise<InboxTabs> {
     const { sql, params } = allOf(common);
-    const rows = await this.query<{ mine: string | number; unassigned: string | number; total: string | number }>(
-      `select count(*) filter (where s.agent_id = ?) as mine, count(*) filter (where s.agent_id is null) as unassigned, count(*) as total
+    const awake = awakeSql(filter);
+    const rows = await this.query<{ mine: string | number; unassigned: string | number; total: string | number; snoozed: string | number }>(
+      `select count(*) filter (where s.agent_id = ? and ${awake}) as mine, count(*) filter (where s.agent_id is null and ${awake}) as unassigned, count(*) as total,
+              count(*) filter (where s.status = '${SessionStatus.SNOOZED}') as snoozed
          from chat_sessions s where ${sql}`,
       [userId, ...params],
     );
     const row = rows[0];
-    return { mine: Number(row?.mine ?? 0), unassigned: Number(row?.unassigned ?? 0), all: Number(row?.total ?? 0) };
+    return { mine: Number(row?.mine ?? 0), unassigned: Number(row?.unassigned ?? 0), all: Number(row?.total ?? 0), snoozed: Number(row?.snoozed ?? 0) };
   }
 
   /** Tenant, support sessions only, what the viewer may see, and the filter's conditions other than the assignee. */
@@ -366,15 +371,24 @@ export class InboxService {
     }
     switch (filter.assignee ?? InboxAssignee.ANY) {
       case InboxAssignee.ME:
-        return { sql: 's.agent_id = ?', params: [viewer.userId] };
+        return { sql: `s.agent_id = ? and ${awakeSql(filter)}`, params: [viewer.userId] };
       case InboxAssignee.UNASSIGNED:
-        return { sql: 's.agent_id is null', params: [] };
+        return { sql: `s.agent_id is null and ${awakeSql(filter)}`, params: [] };
       case InboxAssignee.ANY:
         return null;
       default:
         throw badInput('assignee', 'assignee must be ME, UNASSIGNED or ANY');
     }
   }
+}
+
+/**
+ * Snoozed sessions leave the mine and unassigned tabs (they have their own, and `all` keeps
+ * everything): unless the filter names a status, which then decides alone (`status: SNOOZED` with
+ * `assignee: ME` lists the viewer's snoozed sessions).
+ */
+function awakeSql(filter: InboxFilter): string {
+  return filter.status != null ? 'true' : `s.status <> '${SessionStatus.SNOOZED}'`;
 }
 
 /**

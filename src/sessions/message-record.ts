@@ -1,7 +1,7 @@
 import type { AttachmentMetadata } from '../model/attachment.entity.js';
 import type { ChatMessage } from '../model/message.entity.js';
-import type { ParticipantRole, SenderType } from '../shared/enums.js';
 import type { Participant } from '../model/participant.entity.js';
+import type { ParticipantRole, SenderType } from '../shared/enums.js';
 import { displayNameOf, participantName } from './participants.js';
 
 /** An attachment as readers see it (attachments/attachment.dto.ts turns it into the payload). */

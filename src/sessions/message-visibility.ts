@@ -1,6 +1,6 @@
-import type { SqlCondition } from './session-access.js';
 import { UserRole } from '../shared/enums.js';
 import type { Viewer } from '../shared/viewer.js';
+import type { SqlCondition } from './session-access.js';
 
 /**
  * Who sees which messages of a session they may read: the one rule for private notes, used by

@@ -1,11 +1,11 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import type { UserViewer, Viewer } from '../shared/viewer.js';
 import type { Db } from '../db/orm.js';
-import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
-import { forbidden, unauthenticated } from '../shared/errors.js';
-import { User } from '../model/user.entity.js';
 import { Participant } from '../model/participant.entity.js';
 import type { ChatSession } from '../model/session.entity.js';
+import { User } from '../model/user.entity.js';
+import { ParticipantRole, SessionKind, UserRole } from '../shared/enums.js';
+import { forbidden, unauthenticated } from '../shared/errors.js';
+import type { UserViewer, Viewer } from '../shared/viewer.js';
 
 /** The role a user takes on joining a session of `kind` (on first use, see findOrCreateParticipant). */
 export function roleFor(viewer: UserViewer, kind: SessionKind): ParticipantRole {

@@ -1,11 +1,11 @@
-import type { Viewer } from '../shared/viewer.js';
-import type { Db } from '../db/orm.js';
 import { LockMode } from '@mikro-orm/core';
-import { type AccessDenial, accessDenied, notFound, unauthenticated } from '../shared/errors.js';
-import { SessionKind, UserRole } from '../shared/enums.js';
-import { ChatSession } from '../model/session.entity.js';
+import type { Db } from '../db/orm.js';
 import { Participant } from '../model/participant.entity.js';
+import { ChatSession } from '../model/session.entity.js';
+import { SessionKind, UserRole } from '../shared/enums.js';
+import { type AccessDenial, accessDenied, notFound, unauthenticated } from '../shared/errors.js';
 import { isUuid, parseId } from '../shared/validate.js';
+import type { Viewer } from '../shared/viewer.js';
 
 /**
  * DESIGN §4 in one place. Reading and writing a session follow the same rule: admins see the

@@ -16,5 +16,6 @@ export function sessionDto(session: ChatSession): SessionDto {
     guestName: session.guestName,
     startedAt: session.startedAt.toISOString(),
     endedAt: session.endedAt?.toISOString() ?? null,
+    snoozedUntil: session.snoozedUntil?.toISOString() ?? null,
   };
 }

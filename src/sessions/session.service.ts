@@ -1,33 +1,37 @@
-import { lastEventIdOf } from '../events/event-position.js';
-import { seesPrivateNotes } from './message-visibility.js';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
-import { requireSupportStaff, requireUser } from '../shared/guards.js';
-import type { UserViewer } from '../shared/viewer.js';
-import type { SessionChange } from '../model/event-contract.js';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { TokenService } from '../auth/tokens.js';
-import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
-import { ChatMessage } from '../model/message.entity.js';
-import { WatermarkView, type MessageView } from './watermarks.js';
-import { messageRecordOf } from './message-record.js';
-import { ParticipantRole, Priority, SessionAction, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
-import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
-import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js';
-import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/orm.js';
-import { intInRange, oneOf, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
+import type { Scope } from '../db/scope.js';
+import { appendEvent, type EventBus, type PublishedEvent, placeOf } from '../events/event-bus.js';
+import { lastEventIdOf } from '../events/event-position.js';
+import type { EventPayloads, SessionChange } from '../model/event-contract.js';
+import { ChatMessage } from '../model/message.entity.js';
+import { Participant } from '../model/participant.entity.js';
+import { ChatSession } from '../model/session.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
-import { Participant } from '../model/participant.entity.js';
-import { allOf, loadAccessibleSession, readableSessionsCondition, sessionIdFrom, type SqlCondition } from './session-access.js';
-import { ChatSession } from '../model/session.entity.js';
-import { sessionDto } from './session.dto.js';
-import { queueIfAutoAssigned, type AssignmentTrigger } from './assignment-queue.js';
+import { type RateLimiter, rateLimited } from '../ratelimit/rate-limiter.js';
+import { deskDate, deskNow } from '../shared/desk-clock.js';
+import { ParticipantRole, Priority, SessionAction, SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
+import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, MAX_SESSION_KEY_LENGTH, MAX_SUBJECT_LENGTH, MAX_TAG_LENGTH } from '../shared/limits.js';
+import { intInRange, oneOf, optionalName, optionalText, parseId, requireName, requireText } from '../shared/validate.js';
+import type { UserViewer } from '../shared/viewer.js';
+import { type AssignmentTrigger, queueIfAutoAssigned } from './assignment-queue.js';
+import { messageRecordOf } from './message-record.js';
+import { seesPrivateNotes } from './message-visibility.js';
+import { sessionDto } from './session.dto.js';
+import { allOf, loadAccessibleSession, readableSessionsCondition, type SqlCondition, sessionIdFrom } from './session-access.js';
+import { endSnooze, snoozeInPlace, snoozeUntil, wakeInPlace } from './snooze.js';
+import { type MessageView, WatermarkView } from './watermarks.js';
 
 export interface SessionFilter {
   kind?: SessionKind | null;
   status?: SessionStatus | null;
+  /** True: ACTIVE or SNOOZED; false: CLOSED. */
+  open?: boolean | null;
   priority?: Priority | null;
   tag?: string | null;
   agentId?: string | null;
@@ -134,7 +138,7 @@ function assignable(session: ChatSession): void {
 }
 
 /** What closing changes on a session, whoever closes it (an admin, or the desk itself). */
-function closeInPlace(session: ChatSession, now = new Date()): SessionChange[] {
+function closeInPlace(session: ChatSession, now = deskDate()): SessionChange[] {
   Object.assign(session, { status: SessionStatus.CLOSED, endedAt: now, waitingSince: null, queuedAt: null, updatedAt: now });
   return ['status'];
 }
@@ -183,7 +187,7 @@ async function joinAsAgent(tx: Db, session: ChatSession, agent: User): Promise<v
 /** The previous agent's row stays (their messages keep their author) but is marked left. */
 async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Promise<void> {
   const existing = await tx.findOne(Participant, { session, user: agentId });
-  if (existing) existing.leftAt = new Date();
+  if (existing) existing.leftAt = deskDate();
 }
 
 /**
@@ -193,7 +197,7 @@ async function leaveAsAgent(tx: Db, session: ChatSession, agentId: string): Prom
  * reaches subscriptions, the inbox and webhooks) is recorded; the caller publishes it after commit.
  * `actorId`: the admin who assigned; null when auto-assignment did.
  */
-export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = new Date(), actorId: string | null = null): Promise<PublishedEvent> {
+export async function assignInTransaction(tx: Db, session: ChatSession, agent: User, now = deskDate(), actorId: string | null = null): Promise<PublishedEvent> {
   await joinAsAgent(tx, session, agent);
   session.queuedAt = null;
   session.updatedAt = now;
@@ -277,6 +281,7 @@ export class SessionService {
     const limit = intInRange(limitArg, 'limit', 1, 100, 20);
     const where: SqlCondition[] = [{ sql: 's.tenant_id = ?', params: [viewer.tenantId] }, readableSessionsCondition(viewer)];
     if (filter.status != null) where.push({ sql: 's.status = ?', params: [oneOf(filter.status, SessionStatus, 'status')] });
+    if (filter.open != null) where.push({ sql: `s.status ${filter.open ? '<>' : '='} '${SessionStatus.CLOSED}'`, params: [] });
     if (filter.kind != null) where.push({ sql: 's.kind = ?', params: [oneOf(filter.kind, SessionKind, 'kind')] });
     if (filter.priority != null) where.push({ sql: 's.priority = ?', params: [oneOf(filter.priority, Priority, 'priority')] });
     if (filter.tag != null) where.push({ sql: 's.tags @> array[?]::text[]', params: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] });
@@ -339,9 +344,12 @@ export class SessionService {
   /** Admins: ends the session (its agent's capacity frees). */
   async close(sessionId: string): Promise<ChatSession> {
     requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    return this.step(sessionId, SessionAction.CLOSED, async (_tx, session) => {
+    return this.step(sessionId, SessionAction.CLOSED, async (tx, session) => {
       if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'The session is already closed');
-      return closeInPlace(session);
+      const now = deskDate();
+      // A snoozed session closes too: its snooze ends here and its wake timer is cancelled.
+      if (session.status === SessionStatus.SNOOZED) await endSnooze(tx, session, 'CLOSED', now);
+      return closeInPlace(session, now);
     });
   }
 
@@ -416,6 +424,39 @@ export class SessionService {
   }
 
   /**
+   * Sets a support session aside until `until` (in the future, at most a year ahead): an admin, or
+   * the agent who holds it. It is SNOOZED with `snoozedUntil`, keeps its agent, and wakes (ACTIVE
+   * again, one `session.updated` with action WOKE) when `until` passes or its customer writes,
+   * whichever comes first (sessions/snooze.ts). Snoozing a snoozed session moves `until`; a closed
+   * one is refused (SESSION_CLOSED).
+   */
+  async snooze(sessionId: string, untilArg: Date): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    const until = snoozeUntil(untilArg, deskNow());
+    return this.step(sessionId, SessionAction.SNOOZED, async (tx, session) => {
+      holdsOrAdmin(user, session);
+      if (session.kind !== SessionKind.SUPPORT) throw badInput('sessionId', 'Only support sessions can be snoozed', 'NOT_ASSIGNABLE');
+      if (session.status === SessionStatus.CLOSED) throw conflict('SESSION_CLOSED', 'A closed session cannot be snoozed; reopen it first');
+      return snoozeInPlace(tx, session, until, deskDate());
+    });
+  }
+
+  /** Wakes a snoozed session by hand (admins, or the agent who holds it): ACTIVE again, its timer cancelled. */
+  async unsnooze(sessionId: string): Promise<ChatSession> {
+    const user = requireSupportStaff(this.scope.viewer);
+    return this.step(
+      sessionId,
+      SessionAction.WOKE,
+      async (tx, session) => {
+        holdsOrAdmin(user, session);
+        if (session.status !== SessionStatus.SNOOZED) throw conflict('SESSION_NOT_SNOOZED', 'The session is not snoozed');
+        return wakeInPlace(tx, session, 'STAFF', deskDate());
+      },
+      { wokenBy: 'STAFF' },
+    );
+  }
+
+  /**
    * Changes what describes a support session: its priority (which orders the auto-assignment
    * queue), tags and subject, by an admin or the agent who holds it. Only what is given changes;
    * `subject: ""` clears it. One `session.updated` names the changes; nothing changed, no event.
@@ -451,7 +492,12 @@ export class SessionService {
    * transaction, publish after commit, then a drain when an agent let go of a session (reactions
    * see the same event: the auto-assignment reaction drains even if this node dies first).
    */
-  private async step(sessionIdArg: string, action: SessionAction | undefined, change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>): Promise<ChatSession> {
+  private async step(
+    sessionIdArg: string,
+    action: SessionAction | undefined,
+    change: (tx: Db, session: ChatSession) => Promise<SessionChange[]>,
+    extra: Pick<EventPayloads['session.updated'], 'wokenBy'> = {},
+  ): Promise<ChatSession> {
     const { em, viewer } = this.scope;
     const id = await sessionIdFrom(em, sessionIdArg, 'sessionId');
     const { session, event, previousAgentId } = await em.transactional(async (tx) => {
@@ -460,11 +506,11 @@ export class SessionService {
       const changes = await change(tx, session);
       // An update that changed nothing is no event (a workflow step always changes something).
       if (changes.length === 0) return { session, event: null, previousAgentId };
-      session.updatedAt = new Date();
+      session.updatedAt = deskDate();
       await tx.flush();
       const actorId = viewer.kind === 'user' ? viewer.userId : null;
       const workflow = action === undefined ? {} : { action, previousAgentId, actorId };
-      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, ...workflow } });
+      const event = await appendEvent(tx, placeOf(session), { type: 'session.updated', payload: { session: sessionDto(session), changes, ...workflow, ...extra } });
       return { session, event, previousAgentId };
     });
     if (event) this.publish([event]);

@@ -14,6 +14,8 @@ export enum SessionKind {
 
 export enum SessionStatus {
   ACTIVE = 'ACTIVE',
+  /** Set aside by the desk until a time (snoozeSession): wakes ACTIVE when it passes or the customer writes. */
+  SNOOZED = 'SNOOZED',
   CLOSED = 'CLOSED',
 }
 
@@ -44,6 +46,10 @@ export enum SessionAction {
   UNASSIGNED = 'UNASSIGNED',
   CLOSED = 'CLOSED',
   REOPENED = 'REOPENED',
+  /** snoozeSession (also when it moved the wake time of a snoozed session). */
+  SNOOZED = 'SNOOZED',
+  /** A snoozed session became ACTIVE again: its time came, the customer wrote, or staff woke it (unsnoozeSession). */
+  WOKE = 'WOKE',
 }
 
 export enum SenderType {

@@ -43,6 +43,9 @@ export const ERROR_CATALOGUE = {
   REFRESH_TOKEN_REVOKED: ['UNAUTHENTICATED', 'The refresh token has been revoked; sign in again'],
   REFRESH_TOKEN_REUSED: ['UNAUTHENTICATED', 'The refresh token was already used: every token of this sign-in is revoked; sign in again'],
   API_KEY_REVOKED: ['UNAUTHENTICATED', 'The API key has been revoked'],
+  TOTP_REQUIRED: ['UNAUTHENTICATED', 'This account signs in with a second factor: send the code from its authenticator app as totp, or a recovery code as recoveryCode'],
+  INVALID_TOTP: ['UNAUTHENTICATED', 'The two-factor code is not valid, or was used already'],
+  INVALID_RECOVERY_CODE: ['UNAUTHENTICATED', 'The recovery code is not valid, or was used already'],
 
   // What the caller may do
   ROLE_NOT_ALLOWED: ['FORBIDDEN', 'Your role may not perform this action'],
@@ -61,6 +64,7 @@ export const ERROR_CATALOGUE = {
   NOT_THE_CUSTOMER: ['FORBIDDEN', 'Only the customer who started the session may rate it'],
   INVALID_EXPORT_LINK: ['FORBIDDEN', 'The export link is not valid'],
   EXPORT_LINK_EXPIRED: ['FORBIDDEN', 'The export link has expired; ask for a new one'],
+  PASSWORD_MISMATCH: ['FORBIDDEN', 'The password is not right'],
 
   // What does not exist (or is another tenant's: the two look the same)
   SESSION_NOT_FOUND: ['NOT_FOUND', 'Session not found'],
@@ -85,10 +89,14 @@ export const ERROR_CATALOGUE = {
   TENANT_EXISTS: ['CONFLICT', 'The tenant exists'],
   SESSION_UNASSIGNED: ['CONFLICT', 'The session has no agent'],
   SESSION_NOT_CLOSED: ['CONFLICT', 'The session is not closed'],
+  SESSION_NOT_SNOOZED: ['CONFLICT', 'The session is not snoozed'],
   ALREADY_RATED: ['CONFLICT', 'The session has already been rated'],
   SHORT_CODE_TAKEN: ['CONFLICT', 'A canned response with this short code exists'],
   SLA_POLICY_EXISTS: ['CONFLICT', 'The tenant has an SLA policy for this priority (or a default one) already'],
   CANNED_RESPONSE_LIMIT: ['CONFLICT', 'The tenant has the most canned responses allowed (CANNED_RESPONSES_MAX)'],
+  CLOCK_BACKWARDS: ['CONFLICT', "The desk's clock only moves forward"],
+  TWO_FACTOR_ENABLED: ['CONFLICT', 'Two-factor sign-in is on already; turn it off first'],
+  TOTP_NOT_ENROLLED: ['CONFLICT', 'No authenticator app is being enrolled; call enrollTotp first'],
 
   // What the caller sent
   INVALID_ARGUMENT: ['BAD_USER_INPUT', 'An argument is not valid'],
@@ -125,6 +133,8 @@ export const ERROR_CATALOGUE = {
   OVERLAPPING_OPENINGS: ['BAD_USER_INPUT', 'Openings of the weekly schedule overlap'],
   TOO_MANY: ['BAD_USER_INPUT', 'A list has more entries than allowed'],
   REPORT_NOT_AVAILABLE: ['BAD_USER_INPUT', 'This report is not available on this server'],
+  SNOOZE_NOT_IN_FUTURE: ['BAD_USER_INPUT', 'A snooze must end in the future'],
+  SNOOZE_TOO_LONG: ['BAD_USER_INPUT', 'A snooze may last at most 365 days'],
   // GraphQL's own request-level failures (Apollo's codes, kept as reasons)
   GRAPHQL_PARSE_FAILED: ['BAD_USER_INPUT', 'The document could not be parsed'],
   GRAPHQL_VALIDATION_FAILED: ['BAD_USER_INPUT', 'The document is not valid against the schema'],
@@ -143,6 +153,7 @@ export const ERROR_CATALOGUE = {
 
   // Limits, streams and dependencies
   RATE_LIMIT_EXCEEDED: ['RATE_LIMITED', 'Too many requests'],
+  TOO_MANY_SECOND_FACTOR_ATTEMPTS: ['RATE_LIMITED', 'Too many wrong codes for this account; try again later'],
   EVENTS_PRUNED: ['RESYNC_REQUIRED', 'Events this stream needs are past the retention window; reload and subscribe again'],
   DEPENDENCY_UNAVAILABLE: ['SERVICE_UNAVAILABLE', 'The service is briefly unavailable; retry shortly'],
   INTERNAL: ['INTERNAL_SERVER_ERROR', 'Internal server error'],

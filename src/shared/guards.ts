@@ -1,6 +1,6 @@
-import type { UserViewer, Viewer } from './viewer.js';
-import { forbidden, type ReasonOf, unauthenticated } from './errors.js';
 import { UserRole } from './enums.js';
+import { forbidden, type ReasonOf, unauthenticated } from './errors.js';
+import type { UserViewer, Viewer } from './viewer.js';
 
 /** The viewer must be a signed-in user, optionally of one of `roles`. */
 export function requireUser(viewer: Viewer, roles?: readonly UserRole[], reason: ReasonOf<'FORBIDDEN'> = 'ROLE_NOT_ALLOWED'): UserViewer {

@@ -36,6 +36,8 @@ export interface ClockSession {
   endedAt: number | null;
   /** Customer and support messages, in order. */
   messages: readonly ClockMessage[];
+  /** When the session was snoozed, in order and apart: [snoozed, woke) (woke null: snoozed now). Every clock pauses for them. */
+  snoozes?: readonly Interval[];
 }
 
 /** One metric's clock in its current cycle. */
@@ -52,7 +54,8 @@ export interface Clock {
   running: boolean;
 }
 
-type Interval = readonly [number, number | null];
+/** [from, to): to null while it runs on. */
+export type Interval = readonly [number, number | null];
 
 /**
  * The clocks of a session under `targets` as of `now`:
@@ -62,18 +65,23 @@ type Interval = readonly [number, number | null];
  *   only the latest wait is a clock (earlier ones were judged when they ended).
  * - RESOLUTION runs from the start to the close, paused from each support reply until the
  *   customer writes again (waiting on the customer).
- * Snooze, when it exists, pauses NEXT_RESPONSE and RESOLUTION the same way: its intervals are
- * cut out of `running` below.
+ * - Snoozes pause every clock: their intervals are cut out of the running ones (a clock snoozed
+ *   now is paused, so it has no due time). FIRST_RESPONSE too, when the desk snoozed before its
+ *   first reply: a snooze is the desk's decision to wait, the same for every metric (as the issue
+ *   says: clocks pause while snoozed), and the wake (the customer writing, or its time) resumes it.
  */
 export function clocksOf(session: ClockSession, targets: SlaTargets, schedule: Schedule | null, now: number): Clock[] {
   const measure = (from: number, to: number) => (targets.businessHoursOnly && schedule ? openTimeBetween(schedule, from, to) : Math.max(0, to - from));
   const reach = (from: number, ms: number) => (targets.businessHoursOnly && schedule ? afterOpenTime(schedule, from, ms) : from + ms);
   const end = session.endedAt;
   const clocks: Clock[] = [];
+  const pauses = session.snoozes ?? [];
+  const clock = (metric: SlaMetric, cycle: string, intervals: readonly Interval[], targetSeconds: number) =>
+    clockOver(metric, cycle, withoutPauses(intervals, pauses), targetSeconds, measure, reach, now);
 
   const firstReply = session.messages.find((message) => message.side === 'support')?.at ?? null;
   if (targets.firstResponseSeconds !== null) {
-    clocks.push(clock('FIRST_RESPONSE', '0', [[session.startedAt, firstReply ?? end]], targets.firstResponseSeconds, measure, reach, now));
+    clocks.push(clock('FIRST_RESPONSE', '0', [[session.startedAt, firstReply ?? end]], targets.firstResponseSeconds));
   }
 
   if (targets.nextResponseSeconds !== null && firstReply !== null) {
@@ -83,7 +91,7 @@ export function clocksOf(session: ClockSession, targets: SlaTargets, schedule: S
       if (message.side === 'customer' && (wait === null || wait[1] !== null)) wait = [message.at, null];
       else if (message.side === 'support' && wait !== null && wait[1] === null) wait = [wait[0], message.at];
     }
-    if (wait !== null) clocks.push(clock('NEXT_RESPONSE', new Date(wait[0]).toISOString(), [[wait[0], wait[1] ?? end]], targets.nextResponseSeconds, measure, reach, now));
+    if (wait !== null) clocks.push(clock('NEXT_RESPONSE', new Date(wait[0]).toISOString(), [[wait[0], wait[1] ?? end]], targets.nextResponseSeconds));
   }
 
   if (targets.resolutionSeconds !== null) {
@@ -95,12 +103,31 @@ export function clocksOf(session: ClockSession, targets: SlaTargets, schedule: S
     }
     const last = running[running.length - 1]!;
     if (end !== null && last[1] === null) last[1] = Math.max(last[0], end);
-    clocks.push(clock('RESOLUTION', '0', running, targets.resolutionSeconds, measure, reach, now));
+    clocks.push(clock('RESOLUTION', '0', running, targets.resolutionSeconds));
   }
   return clocks;
 }
 
-function clock(
+/** The intervals with the pauses (in order, apart) cut out of them. */
+export function withoutPauses(intervals: readonly Interval[], pauses: readonly Interval[]): Interval[] {
+  if (pauses.length === 0) return [...intervals];
+  const out: Interval[] = [];
+  for (const [from, to] of intervals) {
+    let start: number | null = from;
+    for (const [pauseFrom, pauseTo] of pauses) {
+      if (start === null) break;
+      if (to !== null && pauseFrom >= to) break;
+      if (pauseTo !== null && pauseTo <= start) continue;
+      if (pauseFrom > start) out.push([start, pauseFrom]);
+      start = pauseTo === null ? null : Math.max(start, pauseTo);
+    }
+    // An interval no pause touched stays as it was (even one of no length).
+    if (start !== null && (to === null || start < to || start === from)) out.push([start, to]);
+  }
+  return out;
+}
+
+function clockOver(
   metric: SlaMetric,
   cycle: string,
   intervals: readonly Interval[],

@@ -1,6 +1,7 @@
 import type { Db } from '../db/orm.js';
 import { loadSchedule } from '../hours/business-hours.service.js';
 import type { SlaMetric } from '../model/event-contract.js';
+import { snoozesOf } from '../sessions/snooze.js';
 import { type Priority, SenderType, SessionKind } from '../shared/enums.js';
 import { type Clock, type ClockMessage, clocksOf, type SlaTargets } from './sla-clock.js';
 
@@ -80,7 +81,8 @@ interface SessionClockRow {
 /**
  * The session's SLA as of `now`, recomputed from its row and its messages (sla-clock.ts says
  * how); null when no policy applies. Customer messages and support replies only: private notes,
- * automatic messages and bots' messages neither open nor end a wait.
+ * automatic messages and bots' messages neither open nor end a wait. Snoozes (session_snoozes)
+ * pause the clocks.
  */
 export async function sessionSlaState(db: Db, tenantId: string, sessionId: string, now: number): Promise<SessionSlaState | null> {
   const found = await policyForSession(db, tenantId, sessionId);
@@ -93,7 +95,13 @@ export async function sessionSlaState(db: Db, tenantId: string, sessionId: strin
   );
   const messages: ClockMessage[] = rows.map((row) => ({ side: row.sender_type === SenderType.SUPPORT ? 'support' : 'customer', at: new Date(row.created_at).getTime() }));
   const schedule = policy.businessHoursOnly ? await loadSchedule(db, tenantId) : null;
-  const clocks = clocksOf({ startedAt: new Date(session.started_at).getTime(), endedAt: session.ended_at === null ? null : new Date(session.ended_at).getTime(), messages }, policy, schedule, now);
+  const snoozes = (await snoozesOf(db, tenantId, sessionId)).map(({ from, to }) => [from, to] as const);
+  const clocks = clocksOf(
+    { startedAt: new Date(session.started_at).getTime(), endedAt: session.ended_at === null ? null : new Date(session.ended_at).getTime(), messages, snoozes },
+    policy,
+    schedule,
+    now,
+  );
   return { policy, clocks };
 }
 

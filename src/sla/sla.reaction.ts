@@ -5,6 +5,7 @@ import { ChatSession } from '../model/session.entity.js';
 import type { Reaction } from '../reactions/reaction.js';
 import { cancel, schedule } from '../reactions/timers.js';
 import { sessionDto } from '../sessions/session.dto.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { SenderType, SessionKind, SessionStatus } from '../shared/enums.js';
 import type { Clock, SlaAlertKind } from './sla-clock.js';
 import { sessionSlaState } from './sla-state.js';
@@ -29,7 +30,7 @@ const RETARGET_BATCH = 200;
  * `sla_alerts` row (session, metric, kind, cycle) is written in the transaction of its event, and
  * a second writer finds it taken.
  */
-export function slaReaction(orm: Orm, events: EventBus, now: () => number = Date.now): Reaction {
+export function slaReaction(orm: Orm, events: EventBus, now: () => number = deskNow): Reaction {
   const evaluate = (tenantId: string, sessionId: string) => evaluateSession(orm.em.fork(), events, tenantId, sessionId, now());
   return {
     name: SLA_REACTION,
@@ -56,10 +57,11 @@ export function slaReaction(orm: Orm, events: EventBus, now: () => number = Date
       // A policy change: every open support session, a batch per run (the timer moves on to the next batch).
       const em = orm.em.fork();
       const from = typeof after === 'string' ? after : '0';
-      const rows = await em.execute<{ id: string }[]>(`select id::text as id from chat_sessions where tenant_id = ? and kind = ? and status = ? and id > ? order by id limit ?`, [
+      // Open sessions: ACTIVE and SNOOZED (a snoozed one's clocks are paused, but its breaches so far count).
+      const rows = await em.execute<{ id: string }[]>(`select id::text as id from chat_sessions where tenant_id = ? and kind = ? and status <> ? and id > ? order by id limit ?`, [
         tenantId,
         SessionKind.SUPPORT,
-        SessionStatus.ACTIVE,
+        SessionStatus.CLOSED,
         from,
         RETARGET_BATCH,
       ]);

@@ -2,14 +2,15 @@ import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { schedule } from '../reactions/timers.js';
 import { seesPrivateNotes } from '../sessions/message-visibility.js';
-import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { holdsOrAdmin } from '../sessions/session.service.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
+import { deskNow } from '../shared/desk-clock.js';
 import { type Priority, SessionKind, UserRole } from '../shared/enums.js';
 import { badInput, conflict, notFound } from '../shared/errors.js';
 import { requireSupportStaff, requireUser } from '../shared/guards.js';
 import { isId, requireName } from '../shared/validate.js';
 import { SLA_REACTION, sessionKey, tenantKey } from './sla.reaction.js';
-import { breachesOf, POLICY_COLUMNS, policyOf, type PolicyRow, type SlaBreachRecord, type SlaPolicyRecord, sessionSlaState } from './sla-state.js';
+import { breachesOf, POLICY_COLUMNS, type PolicyRow, policyOf, type SlaBreachRecord, type SlaPolicyRecord, sessionSlaState } from './sla-state.js';
 
 /** Targets are 1 second to 365 days. */
 export const MAX_SLA_TARGET_SECONDS = 365 * 24 * 3600;
@@ -42,7 +43,7 @@ export interface SessionSlaView {
 export class SlaService {
   constructor(
     private readonly scope: Scope,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = deskNow,
   ) {}
 
   async list(): Promise<SlaPolicyRecord[]> {

@@ -1,17 +1,17 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { appendEvent, placeOf, type EventBus, type PublishedEvent } from '../events/event-bus.js';
-import type { RatingDto } from '../model/event-contract.js';
-import { SessionRating } from '../model/session-rating.entity.js';
-import type { ChatSession } from '../model/session.entity.js';
 import type { Scope } from '../db/scope.js';
+import { appendEvent, type EventBus, type PublishedEvent, placeOf } from '../events/event-bus.js';
+import type { RatingDto } from '../model/event-contract.js';
+import type { ChatSession } from '../model/session.entity.js';
+import { SessionRating } from '../model/session-rating.entity.js';
 import { ensureParticipant } from '../sessions/participants.js';
-import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { sessionDto } from '../sessions/session.dto.js';
+import { loadAccessibleSession, sessionIdFrom } from '../sessions/session-access.js';
 import { SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, conflict, forbidden } from '../shared/errors.js';
+import { MAX_RATING_COMMENT_LENGTH } from '../shared/limits.js';
 import { optionalText } from '../shared/validate.js';
 import type { Viewer } from '../shared/viewer.js';
-import { MAX_RATING_COMMENT_LENGTH } from '../shared/limits.js';
 
 export const MIN_SCORE = 1;
 export const MAX_SCORE = 5;

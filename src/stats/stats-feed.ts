@@ -1,4 +1,4 @@
-import { statsTopic, type BusMessage, type EventBus } from '../events/event-bus.js';
+import { type BusMessage, type EventBus, statsTopic } from '../events/event-bus.js';
 
 /** statsUpdated pushes at most this often per tenant (on each node; a subscriber is on one node). */
 export const STATS_UPDATE_INTERVAL_MS = 1_000;

@@ -1,9 +1,9 @@
-import { requireUser } from '../shared/guards.js';
+import type { Scope } from '../db/scope.js';
+import { User } from '../model/user.entity.js';
 import { SessionKind, SessionStatus, UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
 import { parseId } from '../shared/validate.js';
-import { User } from '../model/user.entity.js';
-import type { Scope } from '../db/scope.js';
 
 /** Median and mean of a set of durations, in milliseconds; null when the set is empty. */
 export interface DurationStats {
@@ -88,7 +88,7 @@ const STATS_SQL = (where: string) => `
   select grouping(s.agent_id) as overall,
          s.agent_id,
          count(*) as total,
-         count(*) filter (where s.status = '${SessionStatus.ACTIVE}') as active,
+         count(*) filter (where s.status <> '${SessionStatus.CLOSED}') as active,
          coalesce(sum(s.message_count), 0) as messages,
          coalesce(sum(s.response_count), 0) as responses,
          coalesce(sum(s.response_ms_total), 0) as response_ms,

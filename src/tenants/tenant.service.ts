@@ -1,9 +1,9 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Db } from '../db/orm.js';
-import { badInput, conflict } from '../shared/errors.js';
-import { optionalName, requireText } from '../shared/validate.js';
 import { Tenant } from '../model/tenant.entity.js';
+import { badInput, conflict } from '../shared/errors.js';
 import { MAX_TENANT_NAME_LENGTH, MAX_TENANT_SLUG_LENGTH } from '../shared/limits.js';
+import { optionalName, requireText } from '../shared/validate.js';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 

@@ -1,14 +1,14 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { requireUser } from '../shared/guards.js';
-import { hashPassword } from './password.js';
-import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/orm.js';
-import { UserRole } from '../shared/enums.js';
-import { badInput, conflict } from '../shared/errors.js';
-import { optionalName, optionalText, requireName } from '../shared/validate.js';
+import type { Scope } from '../db/scope.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
+import { UserRole } from '../shared/enums.js';
+import { badInput, conflict } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_USERNAME_LENGTH } from '../shared/limits.js';
+import { optionalName, optionalText, requireName } from '../shared/validate.js';
+import { hashPassword } from './password.js';
 
 export interface NewUser {
   role: UserRole;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Orm } from '../db/orm.js';
-import { storedJsonObject } from '../shared/validate.js';
 import type { TenantEventPayloads, WebhookEventType } from '../model/webhook-contract.js';
+import { storedJsonObject } from '../shared/validate.js';
 import type { AttemptOutcome } from './sender.js';
 
 /**

@@ -2,8 +2,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
-import { webhookBody, type WebhookBody } from '../model/webhook-contract.js';
-import { claimDue, pruneDeliveries, queueEndpointDisabled, recordFailure, recordSkipped, recordSuccess, recordUnsendable, type ClaimedDelivery } from './delivery-queue.js';
+import { type WebhookBody, webhookBody } from '../model/webhook-contract.js';
+import { type ClaimedDelivery, claimDue, pruneDeliveries, queueEndpointDisabled, recordFailure, recordSkipped, recordSuccess, recordUnsendable } from './delivery-queue.js';
 import { retryDelayMs } from './retry-policy.js';
 import { postWebhook } from './sender.js';
 import { signingSecrets, signWebhook } from './signer.js';

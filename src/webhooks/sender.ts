@@ -1,8 +1,8 @@
-import { context, propagation } from '@opentelemetry/api';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { resolveTarget, TargetRefused, type ResolvedAddress } from './outbound-guard.js';
+import { context, propagation } from '@opentelemetry/api';
+import { type ResolvedAddress, resolveTarget, TargetRefused } from './outbound-guard.js';
 
 export interface SendLimits {
   allowPrivateTargets: boolean;

@@ -1,14 +1,15 @@
-import { originAllowed } from '../shared/origin.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { ChatSession } from '../model/session.entity.js';
-import { insertGuestSession } from '../sessions/session.service.js';
-import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
-import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { Scope } from '../db/scope.js';
-import { Tenant } from '../model/tenant.entity.js';
+import type { EventBus } from '../events/event-bus.js';
 import { loadSchedule } from '../hours/business-hours.service.js';
 import { isOpenAt, openingAtOrAfter } from '../hours/schedule.js';
+import type { ChatSession } from '../model/session.entity.js';
+import { Tenant } from '../model/tenant.entity.js';
+import type { AssignmentTrigger } from '../sessions/assignment-queue.js';
+import { insertGuestSession } from '../sessions/session.service.js';
+import { deskNow } from '../shared/desk-clock.js';
+import { forbidden, unauthenticated } from '../shared/errors.js';
+import { originAllowed } from '../shared/origin.js';
 
 /** What a widget shows a visitor before they write: who answers, whether the team is open, how soon a reply comes. */
 export interface WidgetConfig {
@@ -58,7 +59,7 @@ export class WidgetService {
   }
 
   /** The widget's first call: under the same key and origin rule as `start`, what to tell the visitor (docs/desk.md). */
-  async config(widgetKey: string, origin: string | null | undefined, fromOwnPage = false, now = Date.now()): Promise<WidgetConfig> {
+  async config(widgetKey: string, origin: string | null | undefined, fromOwnPage = false, now = deskNow()): Promise<WidgetConfig> {
     const tenant = await this.tenantOf(widgetKey, origin, fromOwnPage);
     const schedule = await loadSchedule(this.scope.em, tenant.id);
     const openNow = schedule === null || isOpenAt(schedule, now);

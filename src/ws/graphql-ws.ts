@@ -1,31 +1,31 @@
+import type { IncomingMessage } from 'node:http';
 import {
-  getOperationAST,
-  GraphQLError,
-  Kind,
-  NoSchemaIntrospectionCustomRule,
-  parse,
-  specifiedRules,
-  validate,
   type DocumentNode,
   type FieldNode,
-  type OperationDefinitionNode,
+  GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  getOperationAST,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  type OperationDefinitionNode,
+  parse,
+  specifiedRules,
   type ValidationRule,
+  validate,
 } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Viewer } from '../shared/viewer.js';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { TokenService } from '../auth/tokens.js';
 import type { ContextFactory, RequestContext } from '../app/context.js';
-import type { QueryLimits } from '../graphql/limits.js';
+import type { TokenService } from '../auth/tokens.js';
 import { graphqlErrorOf } from '../graphql/errors.js';
-import { identityFromAuthorization, rateLimited, SUBSCRIBE_OPERATION, type RateLimiter } from '../ratelimit/rate-limiter.js';
-import { DomainError, unavailable } from '../shared/errors.js';
+import type { QueryLimits } from '../graphql/limits.js';
 import type { Metrics } from '../observability/metrics.js';
+import { identityFromAuthorization, type RateLimiter, rateLimited, SUBSCRIBE_OPERATION } from '../ratelimit/rate-limiter.js';
+import { DomainError, unavailable } from '../shared/errors.js';
+import type { Viewer } from '../shared/viewer.js';
 import { sharedSubscriptions } from './shared-execution.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;

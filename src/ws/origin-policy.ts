@@ -1,6 +1,6 @@
-import { isSameOrigin, normaliseOrigin } from '../shared/origin.js';
 import type { Orm } from '../db/orm.js';
 import { Tenant } from '../model/tenant.entity.js';
+import { isSameOrigin, normaliseOrigin } from '../shared/origin.js';
 
 /** How long the tenants' widget origins are trusted before they are read again. */
 const REFRESH_MS = 30_000;

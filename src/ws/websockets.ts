@@ -3,9 +3,9 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config/config.js';
-import { CLOSE_AUTH_REFUSED, serveGraphQLWs, type GraphQLWsOptions } from './graphql-ws.js';
-import type { OriginPolicy } from './origin-policy.js';
 import { handleLegacyUpgrade, LEGACY_CHAT_PATH } from '../rest/chat-api/chat-api.ws.js';
+import { CLOSE_AUTH_REFUSED, type GraphQLWsOptions, serveGraphQLWs } from './graphql-ws.js';
+import type { OriginPolicy } from './origin-policy.js';
 import { decodePathSegment, parseUpgradeTarget } from './upgrade-target.js';
 
 /** The close reason (4403) a browser page on an origin that may not open a socket receives. */

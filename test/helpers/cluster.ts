@@ -5,8 +5,8 @@ import { UserRole } from '../../src/shared/enums.js';
 import { CreateSessionDocument } from '../generated/graphql.js';
 import { ok } from './client.js';
 import { createTestDatabase, usingPostgres } from './database.js';
-import { loginAdmin, userWithRole, type Actor } from './fixtures.js';
-import { startServerProcess, type ServerProcess } from './process.js';
+import { type Actor, loginAdmin, userWithRole } from './fixtures.js';
+import { type ServerProcess, startServerProcess } from './process.js';
 import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, startTestServer, type TestServer } from './server.js';
 
 /** Multi-node tests need a database and a Redis that two processes can share. */

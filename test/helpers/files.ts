@@ -1,5 +1,5 @@
-import type { Dirent } from 'node:fs';
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';

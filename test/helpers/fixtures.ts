@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Tenant } from '../../src/model/tenant.entity.js';
+import { UserRole } from '../../src/shared/enums.js';
 import { createTenant } from '../../src/tenants/tenant.service.js';
 import { createUser } from '../../src/users/user.service.js';
-import { UserRole } from '../../src/shared/enums.js';
-import { CreateGuestSessionDocument, CreateSessionDocument, CreateUserDocument, LoginDocument, AssignAgentDocument } from '../generated/graphql.js';
-import { Tenant } from '../../src/model/tenant.entity.js';
+import { AssignAgentDocument, CreateGuestSessionDocument, CreateSessionDocument, CreateUserDocument, LoginDocument } from '../generated/graphql.js';
 import { ok } from './client.js';
 import { rest } from './rest.js';
 import { ADMIN_PASSWORD, type TestServer } from './server.js';

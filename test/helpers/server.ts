@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
-import { startServer, type ParleyServer } from '../../src/server.js';
+import { type ParleyServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { databaseTemplate } from './database-template.js';
 

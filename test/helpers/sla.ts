@@ -12,9 +12,14 @@ export const wakeSla = (t: TestServer, sessionId: string) =>
     [`${sessionId}:evaluate`, sessionId],
   );
 
-/** Moves the session's past (its start and messages) `seconds` back, as if that much time had passed, and wakes its SLA clocks now. */
-export const ageSession = async (t: TestServer, sessionId: string, seconds: number) => {
+/** Moves the session's past (its start and messages) `seconds` back, as if that much time had passed. */
+export const backdateSession = async (t: TestServer, sessionId: string, seconds: number) => {
   await sqlOn(t, `update chat_sessions set started_at = started_at - make_interval(secs => ?) where id = ?`, [seconds, sessionId]);
   await sqlOn(t, `update chat_messages set created_at = created_at - make_interval(secs => ?) where session_id = ?`, [seconds, sessionId]);
+};
+
+/** Backdates the session and wakes its SLA clocks now. */
+export const ageSession = async (t: TestServer, sessionId: string, seconds: number) => {
+  await backdateSession(t, sessionId, seconds);
   await wakeSla(t, sessionId);
 };

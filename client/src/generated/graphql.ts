@@ -21,13 +21,14 @@ export type SenderType =
   | 'SYSTEM'
   | 'USER';
 
-/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`) */
+/** STATUS: open/closed; AGENT: assigned, transferred or unassigned; MEMBERS: a room member added or removed; RATING: a CSAT rating of the closed session (on Session.rating); PRIORITY, TAGS, SUBJECT: updateSession changed them; SNOOZED_UNTIL: snoozed, snoozed again to another time, or woke (with STATUS when it went SNOOZED or ACTIVE); SLA: an SLA clock reached its warning or due time (SLA_WARNING, SLA_BREACHED: see `sla`) */
 export type SessionChange =
   | 'AGENT'
   | 'MEMBERS'
   | 'PRIORITY'
   | 'RATING'
   | 'SLA'
+  | 'SNOOZED_UNTIL'
   | 'STATUS'
   | 'SUBJECT'
   | 'TAGS';
@@ -45,9 +46,11 @@ export type SessionEventType =
   | 'SLA_WARNING'
   | 'TYPING';
 
+/** ACTIVE: open; SNOOZED: open, set aside until `snoozedUntil` or the customer writes; CLOSED: ended */
 export type SessionStatus =
   | 'ACTIVE'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'SNOOZED';
 
 export type SdkAttachmentFragment = { id: string, url: string, type: string, name: string, size: number };
 
@@ -59,6 +62,7 @@ export type SdkLoginMutationVariables = Exact<{
   username: string;
   password: string;
   tenant?: string | null | undefined;
+  totp?: string | null | undefined;
 }>;
 
 
@@ -196,8 +200,8 @@ export const SdkSessionUpdateFragmentDoc = new TypedDocumentString(`
 }
     `, {"fragmentName":"SdkSessionUpdate"}) as unknown as TypedDocumentString<SdkSessionUpdateFragment, unknown>;
 export const SdkLoginDocument = new TypedDocumentString(`
-    mutation SdkLogin($username: String!, $password: String!, $tenant: String) {
-  login(username: $username, password: $password, tenant: $tenant) {
+    mutation SdkLogin($username: String!, $password: String!, $tenant: String, $totp: String) {
+  login(username: $username, password: $password, tenant: $tenant, totp: $totp) {
     token
     expiresAt
     refreshToken

@@ -9,7 +9,7 @@ export type Availability =
   | 'OFFLINE'
   | 'ONLINE';
 
-/** ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see */
+/** ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see. Without a `status` filter, ME and UNASSIGNED leave snoozed sessions out (they have their own tab: `status: SNOOZED`) */
 export type InboxAssignee =
   | 'ANY'
   | 'ME'
@@ -34,9 +34,11 @@ export type Priority =
   | 'LOW'
   | 'MEDIUM';
 
+/** ACTIVE: open; SNOOZED: open, set aside until `snoozedUntil` or the customer writes; CLOSED: ended */
 export type SessionStatus =
   | 'ACTIVE'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'SNOOZED';
 
 /** FIRST_RESPONSE: start to first support reply; NEXT_RESPONSE: a customer wait to the reply ending it; RESOLUTION: start to close, paused while waiting on the customer */
 export type SlaMetric =

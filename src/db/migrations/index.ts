@@ -11,8 +11,8 @@ import { Migration20261130001000_refresh_tokens } from './Migration2026113000100
 import { Migration20261130002000_private_notes } from './Migration20261130002000_private_notes.js';
 import { Migration20261130010000_unread_inbox } from './Migration20261130010000_unread_inbox.js';
 import { Migration20261130011000_canned_responses } from './Migration20261130011000_canned_responses.js';
-import { Migration20261130013000_csat } from './Migration20261130013000_csat.js';
 import { Migration20261130012000_availability } from './Migration20261130012000_availability.js';
+import { Migration20261130013000_csat } from './Migration20261130013000_csat.js';
 import { Migration20261207180000_reactions_timers } from './Migration20261207180000_reactions_timers.js';
 import { Migration20261207190000_marks_on_notes } from './Migration20261207190000_marks_on_notes.js';
 import { Migration20261207200000_length_limits } from './Migration20261207200000_length_limits.js';
@@ -22,7 +22,9 @@ import { Migration20261208120000_priority_queue } from './Migration2026120812000
 import { Migration20261208130000_auto_close } from './Migration20261208130000_auto_close.js';
 import { Migration20261208140000_sla } from './Migration20261208140000_sla.js';
 import { Migration20261208150000_export_index } from './Migration20261208150000_export_index.js';
+import { Migration20261208160000_snooze } from './Migration20261208160000_snooze.js';
 import { Migration20261208180000_sla_due } from './Migration20261208180000_sla_due.js';
+import { Migration20261208190000_two_factor } from './Migration20261208190000_two_factor.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -50,5 +52,7 @@ export const migrations = [
   { name: 'Migration20261208130000_auto_close', class: Migration20261208130000_auto_close },
   { name: 'Migration20261208140000_sla', class: Migration20261208140000_sla },
   { name: 'Migration20261208150000_export_index', class: Migration20261208150000_export_index },
+  { name: 'Migration20261208160000_snooze', class: Migration20261208160000_snooze },
   { name: 'Migration20261208180000_sla_due', class: Migration20261208180000_sla_due },
+  { name: 'Migration20261208190000_two_factor', class: Migration20261208190000_two_factor },
 ];

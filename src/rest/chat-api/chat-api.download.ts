@@ -1,12 +1,12 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { ContextFactory, RequestContext } from '../../app/context.js';
-import { chatApiFailure } from './chat-api.errors.js';
-import { DomainError } from '../../shared/errors.js';
-import type { Attachment } from '../../model/attachment.entity.js';
 import type { ByteRange } from '../../attachments/storage.js';
+import type { Attachment } from '../../model/attachment.entity.js';
+import { DomainError } from '../../shared/errors.js';
+import { chatApiFailure } from './chat-api.errors.js';
 
 /**
  * `GET /api/chat/attachments/{id}` (seed 001): the stored bytes under the same authorization as

@@ -1,13 +1,13 @@
 import busboy from 'busboy';
 import type { Request, RequestHandler } from 'express';
 import Upload from 'graphql-upload/Upload.mjs';
-import { stageArriving, type StagedBytes } from '../../attachments/intake.js';
-import type { AttachmentStorage } from '../../attachments/storage.js';
 import type { Logger } from 'pino';
+import { type StagedBytes, stageArriving } from '../../attachments/intake.js';
+import type { AttachmentStorage } from '../../attachments/storage.js';
 import type { UploadConfig } from '../../config/config.js';
 import { type CountedBody, countedBody, refuseDeclaredOversize, refuseMidBody } from '../../http/multipart.js';
-import { ChatApiSendMessageDocument } from '../generated/graphql.js';
 import type { OperationRunner } from '../common/operation-runner.js';
+import { ChatApiSendMessageDocument } from '../generated/graphql.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage } from './chat-api.shapes.js';
 

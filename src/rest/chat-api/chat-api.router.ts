@@ -1,25 +1,26 @@
-import { Router, type Response } from 'express';
+import { type Response, Router } from 'express';
 import { encodeCursor } from '../../messages/cursor.js';
+import { isId, isSessionRef } from '../../shared/validate.js';
+import { type DialectErrors, type DialectRoutes, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
+import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
+import type { RestDeps } from '../common/rest.types.js';
 import {
   ChatApiAssignAgentDocument,
   ChatApiCloseSessionDocument,
   ChatApiCreateSessionDocument,
   ChatApiMarkReadDocument,
   ChatApiMessagesDocument,
+  ChatApiRateSessionDocument,
   ChatApiSendMessageDocument,
   ChatApiSessionDocument,
+  ChatApiSessionRatingDocument,
   ChatApiSessionsDocument,
   ChatApiSetTypingDocument,
   ChatApiStatsDocument,
   type Priority,
+  type RestRatingFragment,
   type RestSessionFragment,
-  type SessionStatus,
 } from '../generated/graphql.js';
-import { ChatApiRateSessionDocument, ChatApiSessionRatingDocument, type RestRatingFragment } from '../generated/graphql.js';
-import { type DialectErrors, type DialectRoutes, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
-import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
-import { isId, isSessionRef } from '../../shared/validate.js';
-import type { RestDeps } from '../common/rest.types.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { chatApiMultipartSend } from './chat-api.multipart.js';
 import { toChatApiMessage, toChatApiSession } from './chat-api.shapes.js';
@@ -29,7 +30,8 @@ export const CHAT_API_BODY_LIMIT = '64kb';
 export const CHAT_API_DEFAULT_MESSAGE_LIMIT = 50;
 
 const PRIORITIES: Record<string, Priority> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' };
-const STATUSES: Record<string, SessionStatus> = { active: 'ACTIVE', closed: 'CLOSED' };
+/** The seed knows two statuses: "active" is every open session, a snoozed one included (it shows as active too). */
+const STATUSES: Record<string, boolean> = { active: true, closed: false };
 
 /** Writes the dialect's error body for a domain code (chat-api.errors.ts). */
 export function chatApiError(res: Response, code: string, message: string): void {
@@ -94,13 +96,13 @@ function sessionRoutes(routes: DialectRoutes): void {
     const statusText = queryParam(req, 'status');
     const pageText = queryParam(req, 'page');
     const limitText = queryParam(req, 'limit');
-    const status = statusText === undefined || statusText === '' ? null : STATUSES[statusText.toLowerCase()];
-    if (status === undefined) return chatApiError(res, 'BAD_REQUEST', 'status must be "active" or "closed"');
+    const open = statusText === undefined || statusText === '' ? null : STATUSES[statusText.toLowerCase()];
+    if (open === undefined) return chatApiError(res, 'BAD_REQUEST', 'status must be "active" or "closed"');
     const page = pageText === undefined ? null : parseCount(pageText);
     if (page === null && pageText !== undefined) return chatApiError(res, 'BAD_REQUEST', 'page must be a number');
     const limit = limitText === undefined ? null : parseCount(limitText);
     if (limit === null && limitText !== undefined) return chatApiError(res, 'BAD_REQUEST', 'limit must be a number');
-    const data = await call.run(ChatApiSessionsDocument, { filter: { kind: 'SUPPORT', status }, page, limit });
+    const data = await call.run(ChatApiSessionsDocument, { filter: { kind: 'SUPPORT', open }, page, limit });
     if (data) res.json({ sessions: data.sessions.items.map(toSession), totalCount: data.sessions.totalCount });
   });
 

@@ -2,15 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { isMessageEvent } from '../../model/event-contract.js';
 import type { ContextFactory, RequestContext } from '../../app/context.js';
+import { streamSourceFor } from '../../app/stream-source.js';
+import { isMessageEvent } from '../../model/event-contract.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { type RateLimiter, rateLimited, SUBSCRIBE_OPERATION } from '../../ratelimit/rate-limiter.js';
+import { openSessionStream, type Stream, type StreamItem } from '../../realtime/session-stream.js';
+import { DomainError, unauthenticated, unavailable } from '../../shared/errors.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage, toChatApiSession, toChatApiTyping } from './chat-api.shapes.js';
-import { rateLimited, SUBSCRIBE_OPERATION, type RateLimiter } from '../../ratelimit/rate-limiter.js';
-import { DomainError, unauthenticated, unavailable } from '../../shared/errors.js';
-import { openSessionStream, type Stream, type StreamItem } from '../../realtime/session-stream.js';
-import { streamSourceFor } from '../../app/stream-source.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
 export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;

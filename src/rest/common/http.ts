@@ -1,6 +1,6 @@
-import { answerWithoutBody, declaresMoreThan } from '../../http/unread-body.js';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { isUndeclaredBody } from '../../http/body.js';
+import { answerWithoutBody, declaresMoreThan } from '../../http/unread-body.js';
 
 export { isUndeclaredBody };
 

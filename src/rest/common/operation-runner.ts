@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { RequestContext, ContextFactory } from '../../app/context.js';
+import type { ContextFactory, RequestContext } from '../../app/context.js';
 import { DomainError } from '../../shared/errors.js';
 
 /** A failed operation in the one error model's terms; each dialect turns it into its own body. */

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { HOST, type Config } from '../../config/config.js';
+import { type Config, HOST } from '../../config/config.js';
 
 export type LinkConfig = Pick<Config, 'publicUrl' | 'allowedHosts'>;
 

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { TokenService } from '../../auth/tokens.js';
-import { identityFromAuthorization, rateLimitHeaders, type RateLimiter } from '../../ratelimit/rate-limiter.js';
+import { identityFromAuthorization, type RateLimiter, rateLimitHeaders } from '../../ratelimit/rate-limiter.js';
 
 /**
  * Path segments that name a route rather than a resource. Every other segment is an id, a key

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { UploadConfig } from '../../config/config.js';
 import type { AttachmentStorage } from '../../attachments/storage.js';
+import type { UploadConfig } from '../../config/config.js';
 import type { OperationRunner } from './operation-runner.js';
 import type { LinkConfig } from './public-url.js';
 

@@ -25,6 +25,8 @@ export type SessionFilter = {
   agentId?: string | number | null | undefined;
   /** SUPPORT sessions or ROOMs; both when absent */
   kind?: SessionKind | null | undefined;
+  /** True: open sessions (ACTIVE or SNOOZED); false: CLOSED ones */
+  open?: boolean | null | undefined;
   priority?: Priority | null | undefined;
   status?: SessionStatus | null | undefined;
   tag?: string | null | undefined;
@@ -34,9 +36,11 @@ export type SessionKind =
   | 'ROOM'
   | 'SUPPORT';
 
+/** ACTIVE: open; SNOOZED: open, set aside until `snoozedUntil` or the customer writes; CLOSED: ended */
 export type SessionStatus =
   | 'ACTIVE'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'SNOOZED';
 
 export type ChatApiSessionsQueryVariables = Exact<{
   filter?: SessionFilter | null | undefined;

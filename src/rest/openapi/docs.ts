@@ -1,6 +1,6 @@
-import express, { Router } from 'express';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import express, { Router } from 'express';
 import { buildOpenApiDocument } from './openapi.document.js';
 
 const DOCS_PAGE = `<!doctype html>

@@ -1,12 +1,12 @@
+import { type Request, type Response, Router } from 'express';
 import { isId } from '../../shared/validate.js';
-import { Router, type Request, type Response } from 'express';
-import { RoomsMessagesDocument, RoomsRoomDocument, RoomsSendMessageDocument, type RoomsMessagesQueryVariables } from '../generated/graphql.js';
 import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
 import { isUndeclaredBody, jsonBody, jsonObject, queryParam } from '../common/http.js';
 import { absoluteLink, type LinkConfig } from '../common/public-url.js';
 import type { RestDeps } from '../common/rest.types.js';
+import { RoomsMessagesDocument, type RoomsMessagesQueryVariables, RoomsRoomDocument, RoomsSendMessageDocument } from '../generated/graphql.js';
 import { DRF, drfDetail, drfFields, roomsOperationFailure } from './rooms.errors.js';
-import { decodeRoomCursor, encodeRoomCursor, toRoomMessage, type RoomCursor } from './rooms.shapes.js';
+import { decodeRoomCursor, encodeRoomCursor, type RoomCursor, toRoomMessage } from './rooms.shapes.js';
 
 export const ROOMS_BODY_LIMIT = '64kb';
 export const ROOMS_DEFAULT_PAGE_SIZE = 50;

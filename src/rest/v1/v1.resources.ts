@@ -1,5 +1,5 @@
+import { type ChatApiAttachment, toChatApiAttachment } from '../chat-api/chat-api.shapes.js';
 import type { RestAttachmentFragment, RestMessageFragment, RestSessionFragment } from '../generated/graphql.js';
-import { toChatApiAttachment, type ChatApiAttachment } from '../chat-api/chat-api.shapes.js';
 import { v1Timestamp } from './v1.envelope.js';
 
 /** `ChatSessionResource` and `ChatMessageResource` (seeds 000, 003): snake_case, integer ids. */

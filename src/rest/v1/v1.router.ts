@@ -1,13 +1,12 @@
-import { isId } from '../../shared/validate.js';
-import { DomainError } from '../../shared/errors.js';
-import { requireSupportStaff } from '../../shared/guards.js';
 import { Router } from 'express';
 import type { RequestContext } from '../../app/context.js';
-import { V1CreateGuestSessionDocument, V1MessagesSinceDocument, V1SendMessageDocument, V1SessionByKeyDocument } from '../generated/graphql.js';
-import { V1RateSessionDocument } from '../generated/graphql.js';
+import { DomainError } from '../../shared/errors.js';
+import { requireSupportStaff } from '../../shared/guards.js';
+import { isId } from '../../shared/validate.js';
 import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
 import { jsonBody, jsonObject, parseCount, queryParam } from '../common/http.js';
 import type { RestDeps } from '../common/rest.types.js';
+import { V1CreateGuestSessionDocument, V1MessagesSinceDocument, V1RateSessionDocument, V1SendMessageDocument, V1SessionByKeyDocument } from '../generated/graphql.js';
 import { v1Failure, v1OperationFailure, v1Success } from './v1.envelope.js';
 import { toV1Message, toV1Session } from './v1.resources.js';
 

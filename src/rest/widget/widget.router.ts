@@ -1,11 +1,11 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { type Request, type RequestHandler, Router } from 'express';
 import type { RequestContext } from '../../app/context.js';
-import { WidgetMessagesDocument, WidgetSendMessageDocument, WidgetStartSessionDocument, type RestMessageFragment } from '../generated/graphql.js';
+import { isUuid } from '../../shared/validate.js';
 import { type DialectErrors, dialectRoutes, type RouteCall } from '../common/dialect-routes.js';
 import { jsonBody, jsonObject, queryParam } from '../common/http.js';
-import { isUuid } from '../../shared/validate.js';
 import type { RestDeps } from '../common/rest.types.js';
-import { widgetDetail, widgetInvalid, widgetOperationFailure, type ValidationIssue } from './widget.errors.js';
+import { type RestMessageFragment, WidgetMessagesDocument, WidgetSendMessageDocument, WidgetStartSessionDocument } from '../generated/graphql.js';
+import { type ValidationIssue, widgetDetail, widgetInvalid, widgetOperationFailure } from './widget.errors.js';
 
 export const WIDGET_BODY_LIMIT = '32kb';
 export const WIDGET_DEFAULT_LIMIT = 50;

@@ -1,0 +1,213 @@
+import type { Db } from '../db/orm.js';
+import type { Scope } from '../db/scope.js';
+import { User } from '../model/user.entity.js';
+import { UserRole } from '../shared/enums.js';
+import { conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { requireUser } from '../shared/guards.js';
+import { isId } from '../shared/validate.js';
+import { verifyPassword } from '../users/password.js';
+import { newRecoveryCodes, newTotpSecret, otpauthUrl, recoveryCodeHash, totpStep } from './totp.js';
+
+/** Failed second factors an account may make in one window before every attempt is refused until it ends. */
+export const MAX_SECOND_FACTOR_FAILURES = 5;
+export const SECOND_FACTOR_WINDOW_SECONDS = 15 * 60;
+
+/** What a caller offers as their second factor. */
+export interface SecondFactor {
+  totp?: string | null;
+  recoveryCode?: string | null;
+}
+
+export interface TotpEnrollment {
+  secret: string;
+  otpauthUrl: string;
+}
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  /** Recovery codes not used yet (0 when two-factor sign-in is off). */
+  recoveryCodesLeft: number;
+}
+
+interface TwoFactorRow {
+  secret: string | null;
+  pending_secret: string | null;
+}
+
+const rowOf = async (db: Db, userId: string): Promise<TwoFactorRow | null> =>
+  (await db.execute<TwoFactorRow[]>('select secret, pending_secret from user_two_factor where user_id = ?', [userId]))[0] ?? null;
+
+/**
+ * The second factor at sign-in (auth.service.ts `login`), for a user whose password was right.
+ * Nothing to check when the user has no two-factor sign-in. Otherwise one of a TOTP code or a
+ * recovery code must be offered (TOTP_REQUIRED when neither), and it must be good once: a code's
+ * time step must be later than the last one accepted, and a recovery code is spent by its use,
+ * each by one conditional update, so two nodes given the same code accept it once. Failures are
+ * counted per account (MAX_SECOND_FACTOR_FAILURES per SECOND_FACTOR_WINDOW_SECONDS, then refused
+ * even with a good code until the window ends): guessing 6 digits needs a million tries.
+ */
+export async function checkSecondFactor(db: Db, userId: string, offered: SecondFactor, now = Date.now()): Promise<void> {
+  const row = await rowOf(db, userId);
+  if (!row?.secret) return;
+  const totp = offered.totp?.trim() || null;
+  const recoveryCode = offered.recoveryCode?.trim() || null;
+  if (totp === null && recoveryCode === null) throw unauthenticated('TOTP_REQUIRED');
+  await refuseWhileLocked(db, userId, now);
+  if (await spendSecondFactor(db, userId, row.secret, { totp, recoveryCode }, now)) {
+    await db.execute('update user_two_factor set failed_attempts = 0, failures_since = null where user_id = ? and failed_attempts > 0', [userId]);
+    return;
+  }
+  await recordFailure(db, userId, now);
+  throw unauthenticated(totp !== null ? 'INVALID_TOTP' : 'INVALID_RECOVERY_CODE');
+}
+
+async function refuseWhileLocked(db: Db, userId: string, now: number): Promise<void> {
+  const [state] = await db.execute<{ failed_attempts: number; failures_since: Date | string | null }[]>('select failed_attempts, failures_since from user_two_factor where user_id = ?', [userId]);
+  if (!state?.failures_since || state.failed_attempts < MAX_SECOND_FACTOR_FAILURES) return;
+  const endsAt = new Date(state.failures_since).getTime() + SECOND_FACTOR_WINDOW_SECONDS * 1000;
+  if (endsAt > now) throw new DomainError('TOO_MANY_SECOND_FACTOR_ATTEMPTS', `Too many wrong codes for this account; try again after ${new Date(endsAt).toISOString()}`);
+}
+
+/** One failure, in a window that starts at the first failure after the last window ended. */
+async function recordFailure(db: Db, userId: string, now: number): Promise<void> {
+  await db.execute(
+    `update user_two_factor set
+       failed_attempts = case when failures_since is null or failures_since <= ?::timestamptz then 1 else failed_attempts + 1 end,
+       failures_since = case when failures_since is null or failures_since <= ?::timestamptz then ?::timestamptz else failures_since end
+     where user_id = ?`,
+    [...Array(2).fill(new Date(now - SECOND_FACTOR_WINDOW_SECONDS * 1000).toISOString()), new Date(now).toISOString(), userId],
+  );
+}
+
+/** Accepts the offered code once: true when it was good and is now spent. */
+async function spendSecondFactor(db: Db, userId: string, secret: string, offered: { totp: string | null; recoveryCode: string | null }, now: number): Promise<boolean> {
+  if (offered.totp !== null) {
+    const step = totpStep(secret, offered.totp, now);
+    if (step === null) return false;
+    const taken = await db.execute<{ user_id: string }[]>(
+      'update user_two_factor set last_step = ? where user_id = ? and secret is not null and (last_step is null or last_step < ?) returning user_id::text as user_id',
+      [step, userId, step],
+    );
+    return taken.length > 0;
+  }
+  const spent = await db.execute<{ id: string }[]>('update recovery_codes set used_at = ? where user_id = ? and code_hash = ? and used_at is null returning id::text as id', [
+    new Date(now),
+    userId,
+    recoveryCodeHash(offered.recoveryCode ?? ''),
+  ]);
+  return spent.length > 0;
+}
+
+/**
+ * Two-factor sign-in for the signed-in user (docs/security.md, "Two-factor sign-in"): enrol a
+ * TOTP app, confirm it with a code (which turns it on and hands out recovery codes, once), turn
+ * it off or renew the recovery codes. Each change asks for the account's password as well, so a
+ * stolen access token or an API key alone cannot change how the account signs in. Admins reset
+ * a user of their tenant who lost their device.
+ */
+export class TwoFactorService {
+  constructor(
+    private readonly scope: Scope,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A signed-in person (bots sign in with API keys and have no password). */
+  private person() {
+    return requireUser(this.scope.viewer, [UserRole.ADMIN, UserRole.STAFF, UserRole.USER]);
+  }
+
+  private async withPassword(password: string): Promise<User> {
+    const viewer = this.person();
+    const user = await this.scope.em.findOneOrFail(User, { id: viewer.userId });
+    if (!(await verifyPassword(typeof password === 'string' ? password : '', user.passwordHash))) throw forbidden('PASSWORD_MISMATCH', 'The password is not right');
+    return user;
+  }
+
+  async status(): Promise<TwoFactorStatus> {
+    const { userId } = this.person();
+    const row = await rowOf(this.scope.em, userId);
+    if (!row?.secret) return { enabled: false, recoveryCodesLeft: 0 };
+    const [left] = await this.scope.em.execute<{ n: number }[]>('select count(*)::int as n from recovery_codes where user_id = ? and used_at is null', [userId]);
+    return { enabled: true, recoveryCodesLeft: left?.n ?? 0 };
+  }
+
+  /** A new secret, pending until `confirm`; enrolling again replaces a pending one. */
+  async enroll(password: string): Promise<TotpEnrollment> {
+    const user = await this.withPassword(password);
+    const row = await rowOf(this.scope.em, user.id);
+    if (row?.secret) throw conflict('TWO_FACTOR_ENABLED');
+    const secret = newTotpSecret();
+    await this.scope.em.execute(
+      `insert into user_two_factor (user_id, tenant_id, pending_secret) values (?, ?, ?)
+       on conflict (user_id) do update set pending_secret = excluded.pending_secret`,
+      [user.id, this.scope.viewer.tenantId, secret],
+    );
+    return { secret, otpauthUrl: otpauthUrl(secret, user.username, 'Parley') };
+  }
+
+  /** Turns two-factor sign-in on with a code from the enrolled app; returns the recovery codes, shown this once. */
+  async confirm(code: string): Promise<string[]> {
+    const { userId } = this.person();
+    const row = await rowOf(this.scope.em, userId);
+    if (row?.secret) throw conflict('TWO_FACTOR_ENABLED');
+    if (!row?.pending_secret) throw conflict('TOTP_NOT_ENROLLED');
+    await refuseWhileLocked(this.scope.em, userId, this.now());
+    const step = totpStep(row.pending_secret, code, this.now());
+    if (step === null) {
+      await recordFailure(this.scope.em, userId, this.now());
+      throw unauthenticated('INVALID_TOTP');
+    }
+    return this.scope.em.transactional(async (tx) => {
+      const turnedOn = await tx.execute<{ user_id: string }[]>(
+        `update user_two_factor set secret = pending_secret, pending_secret = null, enabled_at = ?, last_step = ?, failed_attempts = 0, failures_since = null
+          where user_id = ? and pending_secret = ? and secret is null returning user_id::text as user_id`,
+        [new Date(this.now()), step, userId, row.pending_secret],
+      );
+      if (turnedOn.length === 0) throw conflict('TOTP_NOT_ENROLLED', 'The enrolment changed meanwhile; enrol again');
+      return replaceRecoveryCodes(tx, userId);
+    });
+  }
+
+  /** Turns two-factor sign-in off: the password and a good second factor. */
+  async disable(password: string, offered: SecondFactor): Promise<boolean> {
+    const user = await this.withPassword(password);
+    const row = await rowOf(this.scope.em, user.id);
+    if (!row?.secret) return false;
+    await checkSecondFactor(this.scope.em, user.id, offered, this.now());
+    await removeTwoFactor(this.scope.em, user.id);
+    return true;
+  }
+
+  /** New recovery codes (the old ones stop working): the password and a good TOTP code. */
+  async regenerateRecoveryCodes(password: string, totp: string): Promise<string[]> {
+    const user = await this.withPassword(password);
+    const row = await rowOf(this.scope.em, user.id);
+    if (!row?.secret) throw conflict('TOTP_NOT_ENROLLED', 'Two-factor sign-in is off');
+    await checkSecondFactor(this.scope.em, user.id, { totp }, this.now());
+    return this.scope.em.transactional((tx) => replaceRecoveryCodes(tx, user.id));
+  }
+
+  /** An admin turns a user's two-factor sign-in off (a lost phone and lost codes); true when it was on. */
+  async reset(userIdArg: string): Promise<boolean> {
+    const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+    const user = isId(userIdArg) ? await this.scope.em.findOne(User, { id: userIdArg, tenant: admin.tenantId }) : null;
+    if (!user) throw notFound('USER_NOT_FOUND');
+    const row = await rowOf(this.scope.em, user.id);
+    await removeTwoFactor(this.scope.em, user.id);
+    return row?.secret != null;
+  }
+}
+
+async function replaceRecoveryCodes(tx: Db, userId: string): Promise<string[]> {
+  const codes = newRecoveryCodes();
+  await tx.execute('delete from recovery_codes where user_id = ?', [userId]);
+  for (const code of codes) await tx.execute('insert into recovery_codes (user_id, code_hash) values (?, ?)', [userId, recoveryCodeHash(code)]);
+  return codes;
+}
+
+async function removeTwoFactor(db: Db, userId: string): Promise<void> {
+  await db.transactional(async (tx) => {
+    await tx.execute('delete from recovery_codes where user_id = ?', [userId]);
+    await tx.execute('delete from user_two_factor where user_id = ?', [userId]);
+  });
+}
