@@ -4,17 +4,18 @@ import {
   CreateSessionDocument,
   CreateSlaPolicyDocument,
   InboxActivityDocument,
-  InboxSlaDocument,
-  InboxSlaPageDocument,
   type InboxFilter,
   type InboxOrder,
+  InboxSlaDocument,
+  InboxSlaPageDocument,
   type Priority,
   SendMessageDocument,
   SessionSlaDocument,
+  SnoozeSessionDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { loginAdmin, unique, userWithRole, type Actor } from './helpers/fixtures.js';
+import { type Actor, loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { ageSession, sqlOn } from './helpers/sla.js';
 import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
@@ -136,6 +137,15 @@ describe('the inbox and SLA', () => {
       (ids) => JSON.stringify(ids) === JSON.stringify([overdue, medium, low, ...tail]),
       20_000,
       'the answered session last',
+    );
+    // So does a snooze (its clocks pause): the snoozed session joins the sessions without a running clock.
+    await ok(t.graphqlUrl, SnoozeSessionDocument, { sessionId: medium, until: new Date(Date.now() + 3_600_000).toISOString() }, staff.token);
+    const snoozedTail = [...tail, medium].sort((a, b) => Number(a) - Number(b));
+    await eventually(
+      () => walk(admin, { tag }, 'SLA_DUE', 2),
+      (ids) => JSON.stringify(ids) === JSON.stringify([overdue, low, ...snoozedTail]),
+      20_000,
+      'the snoozed session among those without a running clock',
     );
   });
 
