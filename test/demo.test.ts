@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Tenant } from '../src/model/tenant.entity.js';
-import { CreateUserDocument } from './generated/graphql.js';
+import { UserRole } from '../src/shared/enums.js';
+import { CreateSessionDocument, CreateSlaPolicyDocument, CreateUserDocument, SendMessageDocument, SessionSlaDocument } from './generated/graphql.js';
 import { artefactDir, browserIt, launchChromium } from './helpers/browser.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { loginAdmin, unique } from './helpers/fixtures.js';
+import { loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
+import { ageSession } from './helpers/sla.js';
 
 const html = { accept: 'text/html' };
 const START_WIDGET = 'mutation($widgetKey: String!, $origin: String) { startWidgetSession(widgetKey: $widgetKey, origin: $origin) { token conversationId } }';
@@ -18,7 +20,8 @@ const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAD
  * The demo console at /demo: a customer widget page and an agent view, built from the SDK into
  * dist/demo and served under the server's CSP. In Chromium, a customer writes from the widget,
  * the agent sees it live and replies, the customer sees the reply, and read receipts update on
- * both sides; screenshots of each step are kept in test-artifacts/demo/.
+ * both sides, and the SLA panel shows due times and a breach as it happens; screenshots of each
+ * step are kept in test-artifacts/demo/.
  */
 describe('demo console at /demo', () => {
   let t: TestServer;
@@ -193,6 +196,39 @@ describe('demo console at /demo', () => {
           () => agent.getByLabel('Availability').inputValue(),
           (value) => value === 'ONLINE',
         );
+
+        // The SLA panel: a customer's session under a policy shows its due times; the breach arrives live.
+        await ok(t.graphqlUrl, CreateSlaPolicyDocument, { name: 'Demo SLA', firstResponseSeconds: 600, resolutionSeconds: 86_400, businessHoursOnly: false }, admin.token);
+        const asker = await userWithRole(t, admin, UserRole.USER);
+        const { createSession: late } = await ok(t.graphqlUrl, CreateSessionDocument, { subject: 'Waiting for an answer' }, asker.token);
+        await ok(t.graphqlUrl, SendMessageDocument, { sessionId: late.id, content: 'Anyone there?' }, asker.token);
+        const lateRow = agent.locator(`[data-testid=session][data-id="${late.id}"]`);
+        await agent.getByRole('button', { name: 'Active', exact: true }).click();
+        await lateRow.click();
+        const panel = agent.getByTestId('sla');
+        await panel.getByTestId('sla-policy').filter({ hasText: 'Demo SLA' }).waitFor();
+        const firstResponse = panel.locator('[data-metric=FIRST_RESPONSE]').getByTestId('sla-due');
+        await firstResponse.filter({ hasText: /^in (9|10) min$/ }).waitFor();
+        await panel
+          .locator('[data-metric=RESOLUTION]')
+          .getByTestId('sla-due')
+          .filter({ hasText: /^in (23 h \d+ min|24 h 0 min)$/ })
+          .waitFor();
+        expect(await panel.locator('[data-metric=NEXT_RESPONSE]').getByTestId('sla-due').textContent()).toBe('—');
+        // The exact time is in the title, in the browser's locale.
+        const { session: due } = await ok(t.graphqlUrl, SessionSlaDocument, { id: late.id }, admin.token);
+        const exact = await agent.evaluate((iso) => new Date(iso).toLocaleString(), due.sla!.firstResponseDueAt!);
+        expect(await firstResponse.getAttribute('title')).toBe(exact);
+        expect(await panel.getByTestId('sla-breach').count()).toBe(0);
+        expect(await lateRow.getByTestId('sla-breached').count()).toBe(0);
+        await agent.screenshot({ path: join(shots, '5-agent-sla-due.png') });
+        // Eleven minutes pass without a reply: the breach badge appears in the panel and in the list, without a reload.
+        await ageSession(t, late.id, 660);
+        await panel.locator('[data-metric=FIRST_RESPONSE]').getByTestId('sla-breach').waitFor();
+        await firstResponse.filter({ hasText: /^(1|2) min overdue$/ }).waitFor();
+        await lateRow.getByTestId('sla-breached').waitFor();
+        expect(await panel.getByTestId('sla-breach').count()).toBe(1);
+        await agent.screenshot({ path: join(shots, '6-agent-sla-breached.png') });
 
         expect(foreign).toEqual([]);
         expect(problems).toEqual([]);

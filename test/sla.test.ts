@@ -15,6 +15,7 @@ import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
 import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { ageSession, backdateSession, sqlOn, wakeSla } from './helpers/sla.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -31,26 +32,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.dispose());
 
-const sql = <T extends Record<string, unknown>[]>(query: string, params: unknown[] = []) => t.server.orm.em.fork().getConnection().execute<T>(query, params);
+const sql = <T extends Record<string, unknown>[]>(query: string, params: unknown[] = []) => sqlOn<T>(t, query, params);
 const say = (sessionId: string, who: Actor, content: string) => ok(t.graphqlUrl, SendMessageDocument, { sessionId, content }, who.token);
 const slaOf = async (sessionId: string, who: Actor = admin) => (await ok(t.graphqlUrl, SessionSlaDocument, { id: sessionId }, who.token)).session;
-/** Moves the session's past (its start and messages) `seconds` back, as if that much time had passed. */
-const backdate = async (sessionId: string, seconds: number) => {
-  await sql(`update chat_sessions set started_at = started_at - make_interval(secs => ?) where id = ?`, [seconds, sessionId]);
-  await sql(`update chat_messages set created_at = created_at - make_interval(secs => ?) where session_id = ?`, [seconds, sessionId]);
-};
-/** Backdates the session and wakes its SLA clocks now. */
-const age = async (sessionId: string, seconds: number) => {
-  await backdate(sessionId, seconds);
-  await wake(sessionId);
-};
-/** Runs the SLA reaction's evaluation of the session (as its timer firing does). */
-const wake = (sessionId: string) =>
-  sql(
-    `insert into timers (reaction, key, tenant_id, due_at, payload) select 'sla', ?, tenant_id, now(), jsonb_build_object('sessionId', id::text) from chat_sessions where id = ?
-     on conflict (reaction, key) do update set due_at = now(), attempts = 0, lease_owner = null, lease_until = null`,
-    [`${sessionId}:evaluate`, sessionId],
-  );
+const backdate = (sessionId: string, seconds: number) => backdateSession(t, sessionId, seconds);
+const age = (sessionId: string, seconds: number) => ageSession(t, sessionId, seconds);
+const wake = (sessionId: string) => wakeSla(t, sessionId);
 const alertsOf = (sessionId: string) =>
   sql<{ type: string; metric: string }[]>(`select type, payload->>'metric' as metric from session_events where session_id = ? and type like 'sla.%' order by id`, [sessionId]);
 const timersOf = (sessionId: string) => sql<{ key: string; due_at: Date }[]>(`select key, due_at from timers where reaction = 'sla' and key like ? order by key`, [`${sessionId}:%`]);

@@ -28,7 +28,7 @@ interface Connection {
 
 /**
  * Relay-style merge of a connection's pages (`messages(sessionId, first/after, last/before)`,
- * `inboxConnection(filter, first/after)`, …) into one list per key: a page asked `after` a cursor
+ * `inboxConnection(filter, order, first/after)`, …) into one list per key: a page asked `after` a cursor
  * goes after it, `before` a cursor before it, a page with neither replaces the list. Edges are
  * kept unique by cursor.
  */
@@ -120,7 +120,7 @@ export const typePolicies = {
     fields: {
       messages: connectionField(['sessionId', 'includeNotes']),
       roomMessages: connectionField(['roomId', 'includeNotes']),
-      inboxConnection: connectionField(['filter']),
+      inboxConnection: connectionField(['filter', 'order']),
       cannedResponsesConnection: connectionField(['shortCodePrefix', 'query']),
       webhookDeliveriesConnection: connectionField(['webhookId', 'status']),
       searchMessages: connectionField(['query', 'sessionId', 'from', 'to', 'order']),

@@ -2,27 +2,28 @@ import { createParleyClient, type ParleyClient } from '@parley/client';
 import { ConversationView } from './conversation.js';
 import { byId, composer, el, formatTime, GRAPHQL_URL, toast } from './dom.js';
 import {
+  type Availability,
   DemoAgentsDocument,
   DemoAssignDocument,
   DemoCloseDocument,
-  DemoMeDocument,
   DemoInboxDocument,
+  DemoMeDocument,
+  type DemoMeQuery,
   DemoReopenDocument,
+  type DemoSessionRowFragment,
   DemoSetAvailabilityDocument,
   DemoTransferDocument,
   DemoUnassignDocument,
-  type DemoMeQuery,
-  type Availability,
-  type DemoSessionRowFragment,
   type InboxAssignee,
   type SessionStatus,
 } from './generated/graphql.js';
+import { SlaPanel } from './sla-panel.js';
 
 /**
  * The agent's side: sign in, the inbox (tabs mine / unassigned / all with their counts, unread
  * badges and previews, kept current by the `inbox` stream and the open conversation), one
- * conversation at a time (history, live messages, typing, read receipts, attachments), and
- * the workflow: assign, transfer, unassign, close and reopen.
+ * conversation at a time (history, live messages, typing, read receipts, attachments), its
+ * SLA (due times and breaches, live), and the workflow: assign, transfer, unassign, close and reopen.
  */
 
 type Me = NonNullable<DemoMeQuery['me']>;
@@ -36,6 +37,7 @@ class AgentConsole {
   private assignee: InboxAssignee;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  private readonly sla: SlaPanel;
 
   constructor(
     private readonly client: ParleyClient,
@@ -43,6 +45,7 @@ class AgentConsole {
   ) {
     // Staff see the sessions assigned to them; admins start from the whole tenant.
     this.assignee = me.role === 'ADMIN' ? 'ANY' : 'ME';
+    this.sla = new SlaPanel(client, byId('sla'));
   }
 
   start(): void {
@@ -128,7 +131,7 @@ class AgentConsole {
     const rows = inbox.edges.map((edge) => edge.node);
     const list = byId('sessions');
     list.replaceChildren(
-      ...rows.map(({ session, unreadCount, lastMessage, lastActivityAt }) => {
+      ...rows.map(({ session, unreadCount, lastMessage, lastActivityAt, slaBreached }) => {
         const preview = lastMessage ? `${lastMessage.private ? 'Note · ' : ''}${lastMessage.senderName ?? ''}: ${lastMessage.deletedAt ? '(deleted)' : lastMessage.content}` : 'No messages yet';
         const row = el(
           'li',
@@ -137,6 +140,7 @@ class AgentConsole {
             'div',
             { className: 'top' },
             el('strong', {}, titleOf(session)),
+            slaBreached ? el('span', { className: 'sla-breached', 'data-testid': 'sla-breached', title: 'SLA breached' }, 'SLA') : '',
             unreadCount > 0 ? el('span', { className: 'unread', 'data-testid': 'unread', title: 'unread' }, String(unreadCount)) : '',
           ),
           el('span', { className: `preview${lastMessage?.private ? ' note' : ''}` }, preview),
@@ -168,11 +172,16 @@ class AgentConsole {
       },
       byId('conversation'),
       (event) => {
-        // The list shows counts and assignees: a message or a session change moves it.
-        if (event.__typename === 'MessageEvent' || event.__typename === 'SessionUpdateEvent') this.refreshList();
+        // The list shows counts and assignees: a message or a session change moves it. Either may
+        // move the SLA clocks too, and an SLA warning or breach arrives as a session change.
+        if (event.__typename === 'MessageEvent' || event.__typename === 'SessionUpdateEvent') {
+          this.refreshList();
+          this.sla.refresh();
+        }
       },
     );
     this.conversation.start();
+    this.sla.show(session.id);
     byId('chat').hidden = false;
   }
 

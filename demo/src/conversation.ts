@@ -1,6 +1,6 @@
 import type { Message, ParleyClient, SessionEvent } from '@parley/client';
-import { DemoMarkReadDocument, DemoTypingDocument } from './generated/graphql.js';
 import { el, formatBytes, formatTime, toast } from './dom.js';
+import { DemoMarkReadDocument, DemoTypingDocument } from './generated/graphql.js';
 
 /** Who "I" am in a conversation: decides which messages carry my receipts and which readers are the other side. */
 export interface Me {

@@ -10,18 +10,18 @@ const TAB_COUNTS = { description: 'Tab counts under the same filter, assignee as
 @Resolver(() => InboxConnectionType)
 export class InboxResolver {
   @Query(() => InboxConnectionType, {
-    description: 'Staff and admins: support sessions by last activity, newest first, with per-viewer unread counts and tab counts; forward paging with first/after',
+    description: 'Staff and admins: support sessions by last activity, newest first (or by SLA due time: order), with per-viewer unread counts and tab counts; forward paging with first/after',
   })
   async inboxConnection(@Args(() => InboxArgsType) args: InboxArgsType, @Ctx() ctx: RequestContext): Promise<InboxConnectionType> {
-    return InboxConnectionType.from(await ctx.inbox.page(args.filter, args.first, args.after), ctx.viewer);
+    return InboxConnectionType.from(await ctx.inbox.page(args.filter, args.first, args.after, args.order), ctx.viewer);
   }
 
   @Query(() => InboxPageType, {
-    description: 'Staff and admins: support sessions by last activity, newest first, with per-viewer unread counts and tab counts',
+    description: 'Staff and admins: support sessions by last activity, newest first (or by SLA due time: order), with per-viewer unread counts and tab counts',
     deprecationReason: 'Use inboxConnection, a Relay connection',
   })
   async inbox(@Args(() => InboxArgsType) args: InboxArgsType, @Ctx() ctx: RequestContext): Promise<InboxPageType> {
-    return InboxPageType.from(await ctx.inbox.page(args.filter, args.first, args.after), ctx.viewer);
+    return InboxPageType.from(await ctx.inbox.page(args.filter, args.first, args.after, args.order), ctx.viewer);
   }
 
   @FieldResolver(() => InboxTabsType, TAB_COUNTS)

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { InboxAssignee, type InboxPage, type InboxRow, type InboxTabs } from '../sessions/inbox.service.js';
+import { InboxAssignee, InboxOrder, type InboxPage, type InboxRow, type InboxTabs } from '../sessions/inbox.service.js';
 import { mapNodes } from '../shared/connection.js';
 import type { Viewer } from '../shared/viewer.js';
 import { Priority, SessionStatus } from './enums.js';
@@ -10,6 +10,12 @@ registerEnumType(InboxAssignee, {
   name: 'InboxAssignee',
   description:
     "ME: the viewer's sessions; UNASSIGNED: the queue (admins; staff see only their own sessions); ANY: everything the viewer may see. Without a `status` filter, ME and UNASSIGNED leave snoozed sessions out (they have their own tab: `status: SNOOZED`)",
+});
+
+registerEnumType(InboxOrder, {
+  name: 'InboxOrder',
+  description:
+    'LAST_ACTIVITY: newest activity first (the default); SLA_DUE: the nearest due time of a running SLA clock first (overdue ones first of all), sessions without a running clock last, ties by id',
 });
 
 @InputType('InboxFilter')
@@ -31,6 +37,12 @@ export class InboxFilterInput {
 
   @Field(() => Boolean, { nullable: true, description: 'True: the customer spoke last and no support reply followed (false: the opposite)' })
   waitingForReply?: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'True: sessions with at least one recorded SLA breach (any metric, met late or still overdue: what Session.sla.breaches lists); false: sessions with none',
+  })
+  slaBreached?: boolean | null;
 }
 
 @ObjectType('InboxTabs', { description: "Session counts per tab under the filter's other conditions (its assignee is what the tabs choose)" })
@@ -66,12 +78,20 @@ export class InboxRowType {
   @Field(() => Date, { description: 'The newest message or lifecycle change: the inbox order' })
   lastActivityAt!: Date;
 
+  @Field(() => Date, { nullable: true, description: 'The nearest due time of the running SLA clocks (past when overdue): the SLA_DUE order; null when none runs' })
+  slaDueAt!: Date | null;
+
+  @Field(() => Boolean, { description: 'Whether an SLA breach is recorded on the session (as InboxFilter.slaBreached tests)' })
+  slaBreached!: boolean;
+
   static from(row: InboxRow, viewer: Viewer): InboxRowType {
     return Object.assign(new InboxRowType(), {
       session: SessionType.from(row.session, viewer),
       unreadCount: row.unreadCount,
       lastMessage: row.lastMessage ? MessageType.from(row.lastMessage) : null,
       lastActivityAt: row.lastActivityAt,
+      slaDueAt: row.slaDueAt,
+      slaBreached: row.slaBreached,
     });
   }
 }
@@ -96,6 +116,9 @@ export class InboxArgsType {
 
   @Field(() => String, { nullable: true })
   after?: string | null;
+
+  @Field(() => InboxOrder, { nullable: true, description: 'LAST_ACTIVITY when absent; a cursor continues only the order it came from' })
+  order?: InboxOrder | null;
 }
 
 @ObjectType('InboxPage', { description: 'Support sessions by last activity, newest first' })

@@ -33,6 +33,14 @@ export interface InboxFilter {
   tag?: string | null;
   /** The customer spoke last and no support reply followed (the session's open wait, see stats). */
   waitingForReply?: boolean | null;
+  /** True: at least one SLA breach is recorded on the session (any metric, any cycle: what `Session.sla.breaches` lists); false: none. */
+  slaBreached?: boolean | null;
+}
+
+/** The inbox's order: last activity, newest first (the default), or the nearest running SLA due time first. */
+export enum InboxOrder {
+  LAST_ACTIVITY = 'LAST_ACTIVITY',
+  SLA_DUE = 'SLA_DUE',
 }
 
 export interface InboxRow {
@@ -40,6 +48,10 @@ export interface InboxRow {
   unreadCount: number;
   lastMessage: MessageView | null;
   lastActivityAt: Date;
+  /** The nearest due time of the session's running SLA clocks (the SLA_DUE order's key); null when none runs. */
+  slaDueAt: Date | null;
+  /** Whether an SLA breach is recorded on the session (the slaBreached filter's test). */
+  slaBreached: boolean;
 }
 
 export interface InboxTabs {
@@ -73,6 +85,55 @@ export function decodeInboxCursor(cursor: string, field: string): { micros: stri
   if (!match || !isId(match[2]!)) throw badInput(field, `${field} is not a valid cursor`, 'INVALID_CURSOR');
   return { micros: match[1]!, id: match[2]! };
 }
+
+const DUE_CURSOR_PREFIX = 'inbox-due:';
+
+/** Opaque cursor over the SLA_DUE key (nearest due time in microseconds since the epoch, empty when none runs; session id). */
+export function encodeInboxDueCursor(dueMicros: string | null, sessionId: string): string {
+  return Buffer.from(`${DUE_CURSOR_PREFIX}${dueMicros ?? ''}:${sessionId}`, 'utf8').toString('base64url');
+}
+
+export function decodeInboxDueCursor(cursor: string, field: string): { micros: string | null; id: string } {
+  const raw = typeof cursor === 'string' && /^[A-Za-z0-9_-]{1,96}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^inbox-due:(-?\d{1,18})?:(\d+)$/.exec(raw);
+  if (!match || !isId(match[2]!)) throw badInput(field, `${field} is not a valid cursor`, 'INVALID_CURSOR');
+  return { micros: match[1] ?? null, id: match[2]! };
+}
+
+/** Session `s` has a recorded SLA breach (any metric, any cycle). */
+const SLA_BREACHED_SQL = `exists (select 1 from sla_alerts a where a.session_id = s.id and a.tenant_id = s.tenant_id and a.kind = 'BREACH')`;
+
+const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint::text`;
+const fromMicros = `timestamptz 'epoch' + ? * interval '1 microsecond'`;
+
+/**
+ * How a page of each order is read: its key as selected, the condition for "after this cursor"
+ * (a cursor of another order is INVALID_CURSOR), its ORDER BY and the cursor of a row. SLA_DUE
+ * sorts by `sla_due_at` ascending (an overdue clock first), sessions without a running clock
+ * last, ties by id: the order is total, so a cursor continues it exactly.
+ */
+const INBOX_ORDERS: Record<InboxOrder, { key: string; after: (cursor: string) => SqlCondition; orderBy: string; cursor: (row: { id: string; micros: string | null }) => string }> = {
+  [InboxOrder.LAST_ACTIVITY]: {
+    key: micros('s.last_activity_at'),
+    after: (after) => {
+      const cursor = decodeInboxCursor(after, 'after');
+      return { sql: `(s.last_activity_at, s.id) < (${fromMicros}, ?)`, params: [cursor.micros, cursor.id] };
+    },
+    orderBy: 's.last_activity_at desc, s.id desc',
+    cursor: (row) => encodeInboxCursor(row.micros!, row.id),
+  },
+  [InboxOrder.SLA_DUE]: {
+    key: micros('s.sla_due_at'),
+    after: (after) => {
+      const cursor = decodeInboxDueCursor(after, 'after');
+      return cursor.micros === null
+        ? { sql: 's.sla_due_at is null and s.id > ?', params: [cursor.id] }
+        : { sql: `((s.sla_due_at, s.id) > (${fromMicros}, ?) or s.sla_due_at is null)`, params: [cursor.micros, cursor.id] };
+    },
+    orderBy: 's.sla_due_at asc nulls last, s.id asc',
+    cursor: (row) => encodeInboxDueCursor(row.micros, row.id),
+  },
+};
 
 /**
  * Per-viewer unread counts and the staff/admin inbox. The counters are maintained by the database
@@ -142,27 +203,29 @@ export class InboxService {
    * (DESIGN §4: the unassigned queue is not theirs to read, so its tab counts 0 for them); admins
    * the whole tenant. Keyset paging on (last_activity_at, id): a page costs the same at any depth
    * and tenant size. A session with new activity moves to the top, so paging on never repeats it.
+   * With SLA_DUE, keyset paging on (sla_due_at, id) instead (INBOX_ORDERS): a session whose due
+   * time moves while one pages moves with it, as a re-sorted list would.
    */
-  async page(filterArg: InboxFilter | null | undefined, firstArg?: number | null, after?: string | null): Promise<InboxPage> {
+  async page(filterArg: InboxFilter | null | undefined, firstArg?: number | null, after?: string | null, orderArg?: InboxOrder | null): Promise<InboxPage> {
     const viewer = requireSupportStaff(this.scope.viewer);
     const first = intInRange(firstArg, 'first', 1, INBOX_MAX_PAGE_SIZE, INBOX_DEFAULT_PAGE_SIZE);
     const filter = filterArg ?? {};
     const common = this.commonConditions(filter, viewer);
     const assignee = this.assigneeCondition(filter, viewer);
     const where: SqlCondition[] = [...common, ...(assignee ? [assignee] : [])];
-    if (after != null) {
-      const cursor = decodeInboxCursor(after, 'after');
-      where.push({ sql: `(s.last_activity_at, s.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)`, params: [cursor.micros, cursor.id] });
-    }
+    const order = orderArg ?? InboxOrder.LAST_ACTIVITY;
+    const keyset = INBOX_ORDERS[order];
+    if (!keyset) throw badInput('order', 'order must be LAST_ACTIVITY or SLA_DUE');
+    if (after != null) where.push(keyset.after(after));
     const { sql, params } = allOf(where);
-    const rows = await this.query<{ id: string; micros: string }>(
-      `select s.id::text as id, (extract(epoch from s.last_activity_at) * 1000000)::bigint::text as micros
+    const rows = await this.query<{ id: string; micros: string | null }>(
+      `select s.id::text as id, ${keyset.key} as micros
          from chat_sessions s where ${sql}
-        order by s.last_activity_at desc, s.id desc limit ?`,
+        order by ${keyset.orderBy} limit ?`,
       [...params, first + 1],
     );
     const page = rows.slice(0, first);
-    const cursors = new Map(page.map((row) => [row.id, encodeInboxCursor(row.micros, row.id)]));
+    const cursors = new Map(page.map((row) => [row.id, keyset.cursor(row)]));
     const built = await this.rows(page.map((row) => row.id));
     const edges = built.map((node) => ({ cursor: cursors.get(node.session.id)!, node }));
     return { ...forwardConnection(edges, rows.length > first, after), tabs: () => this.tabs(common, viewer.userId, filter) };
@@ -184,8 +247,8 @@ export class InboxService {
     const viewer = requireSupportStaff(this.scope.viewer);
     const { em } = this.scope;
     const visible = allOf([...this.commonConditions({}, viewer), { sql: `s.id in (${sessionIds.map(() => '?').join(', ')})`, params: [...sessionIds] }]);
-    const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; last_message_id: string }>(
-      `select s.id::text as id, s.last_activity_at, ${lastMessageIdSql(viewer)}::text as last_message_id,
+    const facts = await this.query<{ id: string; unread: number; last_activity_at: Date | string; sla_due_at: Date | string | null; sla_breached: boolean; last_message_id: string }>(
+      `select s.id::text as id, s.last_activity_at, s.sla_due_at, ${SLA_BREACHED_SQL} as sla_breached, ${lastMessageIdSql(viewer)}::text as last_message_id,
               coalesce((select p.unread_count from participants p where p.session_id = s.id and p.user_id = ? limit 1), s.staff_visible_count) as unread
          from chat_sessions s where ${visible.sql}`,
       [viewer.userId, ...visible.params],
@@ -206,6 +269,8 @@ export class InboxService {
         unreadCount: Number(fact.unread),
         lastMessage: lastMessages.get(id) ?? null,
         lastActivityAt: new Date(fact.last_activity_at),
+        slaDueAt: fact.sla_due_at === null ? null : new Date(fact.sla_due_at),
+        slaBreached: Boolean(fact.sla_breached),
       });
     }
     return rows;
@@ -295,6 +360,7 @@ export class InboxService {
     }
     if (filter.tag != null) where.push({ sql: '? = any(s.tags)', params: [requireName(filter.tag, 'tag', MAX_TAG_LENGTH).toLowerCase()] });
     if (filter.waitingForReply != null) where.push({ sql: filter.waitingForReply ? 's.waiting_since is not null' : 's.waiting_since is null', params: [] });
+    if (filter.slaBreached != null) where.push({ sql: filter.slaBreached ? SLA_BREACHED_SQL : `not ${SLA_BREACHED_SQL}`, params: [] });
     return where;
   }
 

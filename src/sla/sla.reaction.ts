@@ -72,8 +72,36 @@ export function slaReaction(orm: Orm, events: EventBus, now: () => number = desk
   };
 }
 
-/** Records what a session's clocks reached, and sets its timers to what comes next. */
+/** First key of the two-key advisory lock: the SLA evaluation of one session (the second key). */
+const SLA_LOCK_CLASS = 0x534c; // "SL"
+/** The session's id as the lock's second key (an int4; ids beyond it share keys, which only serialises more). */
+const lockKeyOf = (sessionId: string): number => Number(BigInt(sessionId) % 2_147_483_647n);
+
+/**
+ * Records what a session's clocks reached, sets its timers to what comes next and stores its
+ * nearest due time. One evaluation of a session at a time (a timer and an event may meet, on two
+ * nodes): the later one reads the history the earlier one committed, so the stored due time is
+ * never an older history's. Its events go out once committed. A tenant without policies, whose
+ * session has no due time stored, has nothing to keep in step: that common case (every message
+ * of such a tenant passes here) takes no lock and no transaction, which on PGlite would stall
+ * every other query meanwhile.
+ */
 export async function evaluateSession(em: Db, events: EventBus, tenantId: string, sessionId: string, now: number): Promise<void> {
+  const [inUse] = await em.execute<{ used: boolean }[]>(
+    `select exists (select 1 from sla_policies where tenant_id = ?) or exists (select 1 from chat_sessions where id = ? and tenant_id = ? and sla_due_at is not null) as used`,
+    [tenantId, sessionId, tenantId],
+  );
+  const published = !inUse?.used
+    ? await evaluateHeld(em, tenantId, sessionId, now)
+    : await em.transactional(async (tx) => {
+        await tx.execute('select pg_advisory_xact_lock(?, ?)', [SLA_LOCK_CLASS, lockKeyOf(sessionId)]);
+        return evaluateHeld(tx, tenantId, sessionId, now);
+      });
+  if (published.length > 0) events.publish(published);
+}
+
+/** The evaluation itself, on `em` as the caller holds it (the lock, or nothing to race for). */
+async function evaluateHeld(em: Db, tenantId: string, sessionId: string, now: number): Promise<PublishedEvent[]> {
   const state = await sessionSlaState(em, tenantId, sessionId, now);
   const clocks = new Map<SlaMetric, Clock>((state?.clocks ?? []).map((clock) => [clock.metric, clock]));
   const published: PublishedEvent[] = [];
@@ -96,7 +124,24 @@ export async function evaluateSession(em: Db, events: EventBus, tenantId: string
     if (next === undefined) await cancel(em, SLA_REACTION, clockKey(sessionId, metric));
     else await schedule(em, { reaction: SLA_REACTION, key: clockKey(sessionId, metric), at: new Date(next), tenantId, payload: { sessionId } });
   }
-  if (published.length > 0) events.publish(published);
+  await storeNearestDue(em, tenantId, sessionId, nearestRunningDue(state?.clocks ?? []));
+  return published;
+}
+
+/**
+ * The due time the inbox's SLA_DUE order sorts by: the earliest of the running clocks (one
+ * already overdue included, so the most overdue comes first); null when none runs (met, paused,
+ * closed or no policy). Only here, where every change that can move a clock passes, is it known.
+ */
+function nearestRunningDue(clocks: readonly Clock[]): number | null {
+  const due = clocks.filter((clock) => clock.running && clock.dueAt !== null).map((clock) => clock.dueAt!);
+  return due.length === 0 ? null : Math.min(...due);
+}
+
+/** Writes `chat_sessions.sla_due_at` only when it moved: most evaluations leave it as it was. */
+async function storeNearestDue(em: Db, tenantId: string, sessionId: string, dueAt: number | null): Promise<void> {
+  const at = dueAt === null ? null : new Date(dueAt).toISOString();
+  await em.execute(`update chat_sessions set sla_due_at = ?::timestamptz where id = ? and tenant_id = ? and sla_due_at is distinct from ?::timestamptz`, [at, sessionId, tenantId, at]);
 }
 
 interface Alert {

@@ -21,6 +21,8 @@ export type InboxFilter = {
   /** ANY when absent */
   assignee?: InboxAssignee | null | undefined;
   priority?: Priority | null | undefined;
+  /** True: sessions with at least one recorded SLA breach (any metric, met late or still overdue: what Session.sla.breaches lists); false: sessions with none */
+  slaBreached?: boolean | null | undefined;
   status?: SessionStatus | null | undefined;
   tag?: string | null | undefined;
   /** True: the customer spoke last and no support reply followed (false: the opposite) */
@@ -37,6 +39,12 @@ export type SessionStatus =
   | 'ACTIVE'
   | 'CLOSED'
   | 'SNOOZED';
+
+/** FIRST_RESPONSE: start to first support reply; NEXT_RESPONSE: a customer wait to the reply ending it; RESOLUTION: start to close, paused while waiting on the customer */
+export type SlaMetric =
+  | 'FIRST_RESPONSE'
+  | 'NEXT_RESPONSE'
+  | 'RESOLUTION';
 
 export type UserRole =
   | 'ADMIN'
@@ -65,7 +73,7 @@ export type DemoInboxQueryVariables = Exact<{
 }>;
 
 
-export type DemoInboxQuery = { inboxConnection: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
+export type DemoInboxQuery = { inboxConnection: { tabs: { mine: number, unassigned: number, all: number }, edges: Array<{ node: { unreadCount: number, lastActivityAt: string, slaBreached: boolean, lastMessage: { content: string, private: boolean, senderName: string, deletedAt: string | null } | null, session: { id: string, uuid: string, subject: string | null, status: SessionStatus, priority: Priority, guestName: string | null, lastMessageAt: string | null, startedAt: string, messageCount: number, customer: { id: string, displayName: string, username: string } | null, agent: { id: string, displayName: string, username: string } | null } } }> } };
 
 export type DemoMarkReadMutationVariables = Exact<{
   sessionId: string | number;
@@ -139,6 +147,13 @@ export type DemoSessionStatusQueryVariables = Exact<{
 
 export type DemoSessionStatusQuery = { session: { status: SessionStatus } };
 
+export type DemoSessionSlaQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DemoSessionSlaQuery = { session: { id: string, sla: { firstResponseDueAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, policy: { id: string, name: string }, breaches: Array<{ metric: SlaMetric, at: string }> } | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -210,6 +225,7 @@ export const DemoInboxDocument = new TypedDocumentString(`
       node {
         unreadCount
         lastActivityAt
+        slaBreached
         lastMessage {
           content
           private
@@ -423,3 +439,23 @@ export const DemoSessionStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DemoSessionStatusQuery, DemoSessionStatusQueryVariables>;
+export const DemoSessionSlaDocument = new TypedDocumentString(`
+    query DemoSessionSla($id: ID!) {
+  session(id: $id) {
+    id
+    sla {
+      policy {
+        id
+        name
+      }
+      firstResponseDueAt
+      nextResponseDueAt
+      resolutionDueAt
+      breaches {
+        metric
+        at
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DemoSessionSlaQuery, DemoSessionSlaQueryVariables>;

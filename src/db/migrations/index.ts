@@ -24,6 +24,7 @@ import { Migration20261208140000_sla } from './Migration20261208140000_sla.js';
 import { Migration20261208150000_export_index } from './Migration20261208150000_export_index.js';
 import { Migration20261208160000_snooze } from './Migration20261208160000_snooze.js';
 import { Migration20261208170000_sla_reports } from './Migration20261208170000_sla_reports.js';
+import { Migration20261208180000_sla_due } from './Migration20261208180000_sla_due.js';
 import { Migration20261208190000_two_factor } from './Migration20261208190000_two_factor.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
@@ -54,5 +55,6 @@ export const migrations = [
   { name: 'Migration20261208150000_export_index', class: Migration20261208150000_export_index },
   { name: 'Migration20261208160000_snooze', class: Migration20261208160000_snooze },
   { name: 'Migration20261208170000_sla_reports', class: Migration20261208170000_sla_reports },
+  { name: 'Migration20261208180000_sla_due', class: Migration20261208180000_sla_due },
   { name: 'Migration20261208190000_two_factor', class: Migration20261208190000_two_factor },
 ];
