@@ -11,10 +11,10 @@ import {
   SlaSessionEventsDocument,
   UpdateSlaPolicyDocument,
 } from './generated/graphql.js';
+import { settled } from './helpers/background.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
 import { type Actor, assignedSession, foreignTenantAdmin, loginAdmin, userWithRole } from './helpers/fixtures.js';
-import { settled } from './helpers/background.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { ageSession, backdateSession, sqlOn, wakeSla } from './helpers/sla.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';

@@ -67,7 +67,7 @@ export class AuthService {
     const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-    await checkSecondFactor(this.em, user.id, secondFactor);
+    await checkSecondFactor(this.em, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
     return this.issue(user);
   }
 
