@@ -18,6 +18,7 @@ import { checkPassword, createUser, type NewUser, setPassword } from '../users/u
 import { hashApiKey, isApiKey } from './api-key-format.js';
 import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
 import type { ExportLinkClaims, TokenService } from './tokens.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { checkSecondFactor, type SecondFactor } from './two-factor.service.js';
 import type { CachedUser, ViewerCache } from './viewer-cache.js';
 
@@ -47,6 +48,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly refreshTokenTtlSeconds: number,
     private readonly viewers: ViewerCache,
+    private readonly secrets: SecretBox,
   ) {}
 
   private get em(): Db {
@@ -67,7 +69,7 @@ export class AuthService {
     const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-    await checkSecondFactor(this.em, user.id, secondFactor);
+    await checkSecondFactor(this.em, this.secrets, user.id, secondFactor);
     return this.issue(user);
   }
 

@@ -1,9 +1,11 @@
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
+import { openStoredSecret, totpSecretPlace } from '../db/stored-secrets.js';
 import { User } from '../model/user.entity.js';
 import { UserRole } from '../shared/enums.js';
-import { conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { conflict, DomainError, forbidden, notFound, unauthenticated, unavailable } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
+import { type SecretBox, SecretUnreadable } from '../shared/secret-box.js';
 import { isId } from '../shared/validate.js';
 import { verifyPassword } from '../users/password.js';
 import { newRecoveryCodes, newTotpSecret, otpauthUrl, recoveryCodeHash, totpStep } from './totp.js';
@@ -37,6 +39,16 @@ interface TwoFactorRow {
 const rowOf = async (db: Db, userId: string): Promise<TwoFactorRow | null> =>
   (await db.execute<TwoFactorRow[]>('select secret, pending_secret from user_two_factor where user_id = ?', [userId]))[0] ?? null;
 
+/** A stored TOTP secret (sealed: db/stored-secrets.ts) in the clear; a secret this node cannot open is refused clearly, never taken as wrong codes. */
+function totpSecret(secrets: SecretBox, stored: string, userId: string): string {
+  try {
+    return openStoredSecret(secrets, stored, totpSecretPlace(userId));
+  } catch (error) {
+    if (error instanceof SecretUnreadable) throw unavailable('SECRET_UNREADABLE');
+    throw error;
+  }
+}
+
 /**
  * The second factor at sign-in (auth.service.ts `login`), for a user whose password was right.
  * Nothing to check when the user has no two-factor sign-in. Otherwise one of a TOTP code or a
@@ -46,14 +58,15 @@ const rowOf = async (db: Db, userId: string): Promise<TwoFactorRow | null> =>
  * counted per account (MAX_SECOND_FACTOR_FAILURES per SECOND_FACTOR_WINDOW_SECONDS, then refused
  * even with a good code until the window ends): guessing 6 digits needs a million tries.
  */
-export async function checkSecondFactor(db: Db, userId: string, offered: SecondFactor, now = Date.now()): Promise<void> {
+export async function checkSecondFactor(db: Db, secrets: SecretBox, userId: string, offered: SecondFactor, now = Date.now()): Promise<void> {
   const row = await rowOf(db, userId);
   if (!row?.secret) return;
   const totp = offered.totp?.trim() || null;
   const recoveryCode = offered.recoveryCode?.trim() || null;
   if (totp === null && recoveryCode === null) throw unauthenticated('TOTP_REQUIRED');
   await refuseWhileLocked(db, userId, now);
-  if (await spendSecondFactor(db, userId, row.secret, { totp, recoveryCode }, now)) {
+  const secret = row.secret;
+  if (await spendSecondFactor(db, userId, () => totpSecret(secrets, secret, userId), { totp, recoveryCode }, now)) {
     await db.execute('update user_two_factor set failed_attempts = 0, failures_since = null where user_id = ? and failed_attempts > 0', [userId]);
     return;
   }
@@ -79,10 +92,10 @@ async function recordFailure(db: Db, userId: string, now: number): Promise<void>
   );
 }
 
-/** Accepts the offered code once: true when it was good and is now spent. */
-async function spendSecondFactor(db: Db, userId: string, secret: string, offered: { totp: string | null; recoveryCode: string | null }, now: number): Promise<boolean> {
+/** Accepts the offered code once: true when it was good and is now spent. The TOTP secret is opened only for a TOTP code (recovery codes are hashes). */
+async function spendSecondFactor(db: Db, userId: string, secret: () => string, offered: { totp: string | null; recoveryCode: string | null }, now: number): Promise<boolean> {
   if (offered.totp !== null) {
-    const step = totpStep(secret, offered.totp, now);
+    const step = totpStep(secret(), offered.totp, now);
     if (step === null) return false;
     const taken = await db.execute<{ user_id: string }[]>(
       'update user_two_factor set last_step = ? where user_id = ? and secret is not null and (last_step is null or last_step < ?) returning user_id::text as user_id',
@@ -108,6 +121,7 @@ async function spendSecondFactor(db: Db, userId: string, secret: string, offered
 export class TwoFactorService {
   constructor(
     private readonly scope: Scope,
+    private readonly secrets: SecretBox,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -140,7 +154,7 @@ export class TwoFactorService {
     await this.scope.em.execute(
       `insert into user_two_factor (user_id, tenant_id, pending_secret) values (?, ?, ?)
        on conflict (user_id) do update set pending_secret = excluded.pending_secret`,
-      [user.id, this.scope.viewer.tenantId, secret],
+      [user.id, this.scope.viewer.tenantId, this.secrets.seal(secret, totpSecretPlace(user.id))],
     );
     return { secret, otpauthUrl: otpauthUrl(secret, user.username, 'Parley') };
   }
@@ -152,7 +166,7 @@ export class TwoFactorService {
     if (row?.secret) throw conflict('TWO_FACTOR_ENABLED');
     if (!row?.pending_secret) throw conflict('TOTP_NOT_ENROLLED');
     await refuseWhileLocked(this.scope.em, userId, this.now());
-    const step = totpStep(row.pending_secret, code, this.now());
+    const step = totpStep(totpSecret(this.secrets, row.pending_secret, userId), code, this.now());
     if (step === null) {
       await recordFailure(this.scope.em, userId, this.now());
       throw unauthenticated('INVALID_TOTP');
@@ -173,7 +187,7 @@ export class TwoFactorService {
     const user = await this.withPassword(password);
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) return false;
-    await checkSecondFactor(this.scope.em, user.id, offered, this.now());
+    await checkSecondFactor(this.scope.em, this.secrets, user.id, offered, this.now());
     await removeTwoFactor(this.scope.em, user.id);
     return true;
   }
@@ -183,7 +197,7 @@ export class TwoFactorService {
     const user = await this.withPassword(password);
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) throw conflict('TOTP_NOT_ENROLLED', 'Two-factor sign-in is off');
-    await checkSecondFactor(this.scope.em, user.id, { totp }, this.now());
+    await checkSecondFactor(this.scope.em, this.secrets, user.id, { totp }, this.now());
     return this.scope.em.transactional((tx) => replaceRecoveryCodes(tx, user.id));
   }
 
