@@ -157,7 +157,9 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         const report = await resealStoredSecrets(em, secrets, { plaintextOnly: false });
         const line = `sealed ${report.sealed}, re-wrapped ${report.rewrapped} under key ${secrets.currentKid}`;
         if (report.unreadable > 0) {
-          throw new AdminCommandError(`${line}; ${report.unreadable} could not be opened with SECRETS_KEY or SECRETS_PREVIOUS_KEY (left as they are): set the key they were sealed with and run it again`);
+          throw new AdminCommandError(
+            `${line}; ${report.unreadable} could not be opened with SECRETS_KEY or SECRETS_PREVIOUS_KEY (left as they are): set the key they were sealed with and run it again`,
+          );
         }
         return line;
       }
