@@ -9,6 +9,7 @@ import { UserRole } from '../shared/enums.js';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { MAX_USERNAME_LENGTH } from '../shared/limits.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { requireText } from '../shared/validate.js';
 import type { Viewer } from '../shared/viewer.js';
@@ -47,6 +48,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly refreshTokenTtlSeconds: number,
     private readonly viewers: ViewerCache,
+    private readonly secrets: SecretBox,
   ) {}
 
   private get em(): Db {
@@ -67,7 +69,7 @@ export class AuthService {
     const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-    await checkSecondFactor(this.em, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
+    await checkSecondFactor(this.em, this.secrets, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
     return this.issue(user);
   }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
+import { webhookSecretPlace } from '../db/stored-secrets.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { WebhookAttempt } from '../model/webhook-attempt.entity.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../model/webhook-contract.js';
@@ -9,6 +10,7 @@ import { type Connection, decodeIdCursor, encodeIdCursor, forwardConnection } fr
 import { UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { intInRange, parseId } from '../shared/validate.js';
 import { resolveTarget, TargetRefused } from './outbound-guard.js';
 import { generateWebhookSecret } from './signer.js';
@@ -52,7 +54,7 @@ export interface DeliveryWithAttempts {
 export class WebhookService {
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { config: Pick<Config, 'webhooks'> },
+    private readonly deps: { config: Pick<Config, 'webhooks'>; secrets: SecretBox },
   ) {}
 
   private admin() {
@@ -68,12 +70,15 @@ export class WebhookService {
     const admin = this.admin();
     const url = await this.checkUrl(input.url);
     const secret = generateWebhookSecret();
+    // The sealed secret is bound to the row's id, so the id is taken before the insert.
+    const id = await this.nextId();
     const endpoint = this.scope.em.create(WebhookEndpoint, {
+      id,
       tenant: this.scope.em.getReference(Tenant, admin.tenantId),
       url,
       events: checkEvents(input.events ?? []),
       includePrivate: input.includePrivate ?? false,
-      secret,
+      secret: this.deps.secrets.seal(secret, webhookSecretPlace(id)),
     });
     await this.scope.em.flush();
     return { endpoint, secret };
@@ -121,7 +126,7 @@ export class WebhookService {
     const secret = generateWebhookSecret();
     endpoint.previousSecret = endpoint.secret;
     endpoint.previousSecretExpiresAt = new Date(Date.now() + this.deps.config.webhooks.secretGraceSeconds * 1000);
-    endpoint.secret = secret;
+    endpoint.secret = this.deps.secrets.seal(secret, webhookSecretPlace(endpoint.id));
     endpoint.updatedAt = new Date();
     await this.scope.em.flush();
     return { endpoint, secret };
@@ -166,6 +171,11 @@ export class WebhookService {
     if (deliveries.length === 0) return [];
     const attempts = await this.scope.em.find(WebhookAttempt, { delivery: deliveries.map((d) => d.id) }, { orderBy: { id: 'asc' } });
     return deliveries.map((delivery) => ({ delivery, attempts: attempts.filter((attempt) => attempt.delivery.id === delivery.id) }));
+  }
+
+  private async nextId(): Promise<string> {
+    const [row] = await this.scope.em.execute<{ id: string }[]>(`select nextval(pg_get_serial_sequence('webhook_endpoints', 'id'))::text as id`);
+    return row!.id;
   }
 
   private async find(id: string, field = 'id'): Promise<WebhookEndpoint> {
