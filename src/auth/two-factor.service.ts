@@ -1,3 +1,4 @@
+import { type AuditAction, appendAudit, auditContextOf } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { User } from '../model/user.entity.js';
@@ -164,6 +165,7 @@ export class TwoFactorService {
         [new Date(this.now()), step, userId, row.pending_secret],
       );
       if (turnedOn.length === 0) throw conflict('TOTP_NOT_ENROLLED', 'The enrolment changed meanwhile; enrol again');
+      await this.audit(tx, 'two_factor.enabled', userId);
       return replaceRecoveryCodes(tx, userId);
     });
   }
@@ -174,7 +176,10 @@ export class TwoFactorService {
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) return false;
     await checkSecondFactor(this.scope.em, user.id, offered, this.now());
-    await removeTwoFactor(this.scope.em, user.id);
+    await this.scope.em.transactional(async (tx) => {
+      await removeTwoFactor(tx, user.id);
+      await this.audit(tx, 'two_factor.disabled', user.id);
+    });
     return true;
   }
 
@@ -184,7 +189,10 @@ export class TwoFactorService {
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) throw conflict('TOTP_NOT_ENROLLED', 'Two-factor sign-in is off');
     await checkSecondFactor(this.scope.em, user.id, { totp }, this.now());
-    return this.scope.em.transactional((tx) => replaceRecoveryCodes(tx, user.id));
+    return this.scope.em.transactional(async (tx) => {
+      await this.audit(tx, 'two_factor.recovery_codes_regenerated', user.id);
+      return replaceRecoveryCodes(tx, user.id);
+    });
   }
 
   /** An admin turns a user's two-factor sign-in off (a lost phone and lost codes); true when it was on. */
@@ -193,8 +201,17 @@ export class TwoFactorService {
     const user = isId(userIdArg) ? await this.scope.em.findOne(User, { id: userIdArg, tenant: admin.tenantId }) : null;
     if (!user) throw notFound('USER_NOT_FOUND');
     const row = await rowOf(this.scope.em, user.id);
-    await removeTwoFactor(this.scope.em, user.id);
-    return row?.secret != null;
+    if (!row) return false;
+    await this.scope.em.transactional(async (tx) => {
+      await removeTwoFactor(tx, user.id);
+      if (row.secret) await this.audit(tx, 'two_factor.reset', user.id);
+    });
+    return row.secret != null;
+  }
+
+  /** The change's audit entry, in its transaction; the user changed is the target (secrets never enter it). */
+  private audit(tx: Db, action: AuditAction, userId: string) {
+    return appendAudit(tx, auditContextOf(this.scope), { action, target: { type: 'user', id: userId } });
   }
 }
 

@@ -1,3 +1,4 @@
+import { appendAudit, auditContextOf } from '../audit/audit-log.js';
 import type { ExportLinkClaims, TokenService } from '../auth/tokens.js';
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
@@ -5,7 +6,7 @@ import { ReportKind, UserRole } from '../shared/enums.js';
 import { badInput, forbidden } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { StatsService } from '../stats/stats.service.js';
-import { agentsReport, messagesReport, type ReportRange, sessionsReport, slaReport } from './reports.js';
+import { agentsReport, auditReport, messagesReport, type ReportRange, sessionsReport, slaReport } from './reports.js';
 
 /** How long an export link works: long enough to start the download, short enough that a leaked link soon dies. */
 export const EXPORT_LINK_TTL_SECONDS = 600;
@@ -64,6 +65,9 @@ export class ExportService {
       { sub: admin.userId, tid: admin.tenantId, ver: Number(row.token_version), kind, from: from.getTime(), to: to.getTime() },
       EXPORT_LINK_TTL_SECONDS,
     );
+    // The link is the export: whoever holds it may download the report until it expires.
+    const entry = { action: 'export.created', target: { type: 'export', id: kind }, diff: { kind: { after: kind }, from: { after: from.toISOString() }, to: { after: to.toISOString() } } } as const;
+    await this.scope.em.transactional((tx) => appendAudit(tx, auditContextOf(this.scope), entry));
     return { url: `${this.deps.config.publicUrl ?? ''}/exports/${token}.csv`, expiresAt: new Date(Date.now() + EXPORT_LINK_TTL_SECONDS * 1000) };
   }
 
@@ -81,7 +85,9 @@ export class ExportService {
           ? messagesReport(em, range)
           : kind === ReportKind.SLA
             ? slaReport(em, range, Date.now())
-            : agentsReport(async () => (await new StatsService(this.scope).compute({ from: range.from, to: range.to, agentId: null })).agents);
+            : kind === ReportKind.AUDIT
+              ? auditReport(em, range)
+              : agentsReport(async () => (await new StatsService(this.scope).compute({ from: range.from, to: range.to, agentId: null })).agents);
     return { fileName: exportFileName(kind, range.from, range.to), chunks };
   }
 }
