@@ -5,10 +5,13 @@ import {
   AuditLogDocument,
   type AuditLogQuery,
   ChangeOwnPasswordDocument,
+  ClearBusinessHoursDocument,
   ConfirmTotpDocument,
   CreateApiKeyDocument,
+  CreateSlaPolicyDocument,
   CreateUserDocument,
   CreateWebhookDocument,
+  DeleteSlaPolicyDocument,
   DeleteWebhookDocument,
   DisableTotpDocument,
   DisableWebhookDocument,
@@ -21,7 +24,12 @@ import {
   ResetTwoFactorDocument,
   RevokeApiKeyDocument,
   RotateWebhookSecretDocument,
+  SetAutoAssignmentDocument,
+  SetAutoCloseDocument,
+  SetAutoReplyDocument,
+  SetBusinessHoursDocument,
   SignOutEverywhereDocument,
+  UpdateSlaPolicyDocument,
   UpdateWebhookDocument,
   VerifyAuditLogDocument,
 } from './generated/graphql.js';
@@ -199,6 +207,42 @@ describe('audit log: each act writes one entry', () => {
     const text = await everyRowAsText();
     expect(text).not.toContain(createWebhook.secret);
     expect(text).not.toContain(rotateWebhookSecret.secret);
+  });
+
+  it('settings changed: business hours, auto-reply, auto-close, auto-assignment and SLA policies; an unchanged setting writes nothing', async () => {
+    const weekly = [{ day: 'MONDAY' as const, opens: '09:00', closes: '17:00' }];
+    await act(SetBusinessHoursDocument, { timeZone: 'Europe/Berlin', weekly }, admin.token);
+    const hours = (await entries('settings.business_hours'))[0]!;
+    expect(hours).toMatchObject({ targetType: 'settings', targetId: 'business_hours', userAgent: AGENT, diff: { timeZone: { after: 'Europe/Berlin' } } });
+    await act(SetBusinessHoursDocument, { timeZone: 'Europe/Berlin', weekly }, admin.token);
+    expect((await entries('settings.business_hours'))[0]!.id).toBe(hours.id);
+    await act(SetBusinessHoursDocument, { timeZone: 'Europe/Paris', weekly }, admin.token);
+    expect((await entries('settings.business_hours'))[0]!.diff).toEqual({ timeZone: { before: 'Europe/Berlin', after: 'Europe/Paris' } });
+    await act(ClearBusinessHoursDocument, {}, admin.token);
+    expect((await entries('settings.business_hours'))[0]!.diff).toMatchObject({ timeZone: { before: 'Europe/Paris', after: null } });
+
+    await act(SetAutoReplyDocument, { enabled: false, outOfHours: 'We are closed; back soon.' }, admin.token);
+    expect((await entries('settings.auto_reply'))[0]!.diff).toMatchObject({ outOfHours: { after: 'We are closed; back soon.' } });
+    await act(SetAutoCloseDocument, { inactiveSeconds: 3600 }, admin.token);
+    await act(SetAutoCloseDocument, { inactiveSeconds: null }, admin.token);
+    expect((await entries('settings.auto_close')).slice(0, 2).map((entry) => entry.diff)).toEqual([
+      { inactiveSeconds: { before: 3600, after: null } },
+      { inactiveSeconds: { before: null, after: 3600 } },
+    ]);
+    await act(SetAutoAssignmentDocument, { enabled: true }, admin.token);
+    await act(SetAutoAssignmentDocument, { enabled: false }, admin.token);
+    expect((await entries('settings.auto_assignment')).slice(0, 2).map((entry) => entry.diff)).toEqual([{ enabled: { before: true, after: false } }, { enabled: { before: false, after: true } }]);
+
+    const { createSlaPolicy } = await act(CreateSlaPolicyDocument, { name: 'Audited', priority: 'HIGH', resolutionSeconds: 7200, businessHoursOnly: false }, admin.token);
+    expect((await onlyEntry('sla_policy.created', createSlaPolicy.id)).diff).toMatchObject({ name: { after: 'Audited' }, priority: { after: 'HIGH' }, resolutionSeconds: { after: 7200 } });
+    await act(UpdateSlaPolicyDocument, { id: createSlaPolicy.id, resolutionSeconds: 3600 }, admin.token);
+    expect((await onlyEntry('sla_policy.updated', createSlaPolicy.id)).diff).toEqual({ resolutionSeconds: { before: 7200, after: 3600 } });
+    await act(DeleteSlaPolicyDocument, { id: createSlaPolicy.id }, admin.token);
+    await onlyEntry('sla_policy.deleted', createSlaPolicy.id);
+    // Refused by validation: nothing.
+    const before = (await entries('sla_policy.created')).length;
+    expect(reasonOf(await gql(t.graphqlUrl, CreateSlaPolicyDocument, { name: ' ', resolutionSeconds: 60, businessHoursOnly: false }, admin.token))).toMatch(/^BAD_USER_INPUT/);
+    expect(await entries('sla_policy.created')).toHaveLength(before);
   });
 
   it('an export is recorded, and the AUDIT export holds the entries of its range as CSV', async () => {

@@ -129,6 +129,11 @@ export function changes(before: Record<string, unknown>, after: Record<string, u
 /** The values of a new record as a diff (nothing before). */
 export const created = (record: Record<string, unknown>): AuditDiff => Object.fromEntries(Object.entries(record).map(([field, value]) => [field, { after: (value ?? null) as Json }]));
 
+/** A tenant setting's change as an act (its target is the setting); null when nothing changed, which writes no entry. */
+export function settingsChange(action: AuditAction & `settings.${string}`, diff: AuditDiff): AuditAct | null {
+  return Object.keys(diff).length === 0 ? null : { action, target: { type: 'settings', id: action.slice('settings.'.length) }, diff };
+}
+
 /** JSON with object keys sorted at every depth: the same value always serialises the same (jsonb reorders keys). */
 export function canonicalJson(value: unknown): string {
   if (value instanceof Date) return JSON.stringify(value.toISOString());
