@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { parseAdminCommand } from '../src/admin/admin.commands.js';
 import { totpCode } from '../src/auth/totp.js';
 import { UserRole } from '../src/shared/enums.js';
 import {
@@ -164,6 +165,19 @@ describe('audit log: each act writes one entry', () => {
     expect(reasonOf(await gql(t.graphqlUrl, CreateUserDocument, { username, role: UserRole.STAFF, password: PASSWORD }, admin.token))).toBe('CONFLICT USERNAME_TAKEN');
     expect(await entries('user.created')).toHaveLength(before);
     expect(await everyRowAsText()).not.toContain(inviteUser.inviteToken);
+  });
+
+  it('the admin CLI acts as the system', async () => {
+    const username = unique('cli');
+    const created = await parseAdminCommand(['create-user', username, '--role', 'STAFF']).run({ orm: t.server.orm, tokens: t.server.deps.tokens });
+    const { id } = JSON.parse(created.split('\n')[0]!) as { id: string };
+    const password = /password: (\S+)/.exec(created)![1]!;
+    expect(about(await entries('user.created'), id)).toMatchObject([{ actorType: 'SYSTEM', actorId: null, userAgent: 'parley-admin-cli', ip: null, diff: { role: { after: 'STAFF' } } }]);
+    await parseAdminCommand(['set-password', username, '--password', 'set-by-the-cli-1']).run({ orm: t.server.orm, tokens: t.server.deps.tokens });
+    expect(about(await entries('auth.password_changed'), id)).toMatchObject([{ actorType: 'SYSTEM', diff: { password: { before: '[redacted]', after: '[redacted]' } } }]);
+    const text = await everyRowAsText();
+    expect(text).not.toContain(password);
+    expect(text).not.toContain('set-by-the-cli-1');
   });
 
   it('API keys created and revoked, the key never recorded; a key acting is recorded as the key', async () => {
