@@ -3,6 +3,7 @@ import { parseAdminCommand } from '../src/admin/admin.commands.js';
 import { totpCode } from '../src/auth/totp.js';
 import { UserRole } from '../src/shared/enums.js';
 import {
+  AcceptInviteDocument,
   AuditLogDocument,
   type AuditLogQuery,
   ChangeOwnPasswordDocument,
@@ -21,6 +22,8 @@ import {
   ExportReportDocument,
   InviteUserDocument,
   LoginDocument,
+  LoginWithRefreshDocument,
+  RefreshSignInDocument,
   RegenerateRecoveryCodesDocument,
   ResetTwoFactorDocument,
   RevokeApiKeyDocument,
@@ -124,6 +127,26 @@ describe('audit log: each act writes one entry', () => {
     expect(await everyRowAsText()).not.toContain(newPassword);
     expect(await everyRowAsText()).not.toContain('wrong-password');
     expect(await everyRowAsText()).not.toContain('guess-password');
+  });
+
+  it('a spent refresh token used again, and an invitation accepted', async () => {
+    const username = unique('rt');
+    await userWithRole(t, admin, UserRole.STAFF, username);
+    const { login } = await ok(t.graphqlUrl, LoginWithRefreshDocument, { username, password: PASSWORD });
+    const before = (await entries('auth.refresh_token_reused')).length;
+    await act(RefreshSignInDocument, { refreshToken: login.refreshToken }, undefined);
+    const reused = await gql(t.graphqlUrl, RefreshSignInDocument, { refreshToken: login.refreshToken }, undefined, { 'user-agent': AGENT });
+    expect(reasonOf(reused)).toBe('UNAUTHENTICATED REFRESH_TOKEN_REUSED');
+    const after = await entries('auth.refresh_token_reused');
+    expect(after).toHaveLength(before + 1);
+    expect(after[0]).toMatchObject({ actorType: 'ANONYMOUS', targetType: 'sign_in', userAgent: AGENT });
+    expect(await everyRowAsText()).not.toContain(login.refreshToken);
+
+    const { inviteUser } = await act(InviteUserDocument, { username: unique('inv'), role: UserRole.STAFF }, admin.token);
+    await act(AcceptInviteDocument, { inviteToken: inviteUser.inviteToken, password: PASSWORD }, undefined);
+    // A second use is refused and writes nothing.
+    await gql(t.graphqlUrl, AcceptInviteDocument, { inviteToken: inviteUser.inviteToken, password: PASSWORD });
+    expect(about(await entries('auth.invite_accepted'), inviteUser.user.id)).toMatchObject([{ actorType: 'USER', actorId: inviteUser.user.id, userAgent: AGENT }]);
   });
 
   it('two-factor sign-in turned on, codes renewed, turned off, and reset by an admin; the secret and codes never recorded', async () => {
