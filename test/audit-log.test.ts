@@ -292,6 +292,8 @@ describe('audit log: each act writes one entry', () => {
     expect(response.status).toBe(200);
     const rows = parse(await response.text(), { columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual(['id', 'at', 'actor_type', 'actor_id', 'action', 'target_type', 'target_id', 'ip', 'user_agent', 'diff', 'hash']);
+    // The download is recorded too, with the client that used the link.
+    expect((await entries('export.downloaded'))[0]).toMatchObject({ actorId: admin.userId, targetId: 'AUDIT', userAgent: 'node', diff: { kind: { after: 'AUDIT' } } });
     const exported = rows.find((row) => row.id === entry!.id);
     expect(exported).toMatchObject({ action: 'export.created', actor_id: admin.userId, user_agent: AGENT, target_id: 'AUDIT' });
     expect(JSON.parse(exported!.diff!)).toEqual(entry!.diff);

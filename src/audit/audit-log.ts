@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'webhook.disabled',
   'webhook.secret_rotated',
   'export.created',
+  'export.downloaded',
   'settings.business_hours',
   'settings.auto_reply',
   'settings.auto_close',

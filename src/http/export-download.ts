@@ -39,7 +39,7 @@ export function exportDownloadRoute(contexts: ContextFactory, rateLimiter: RateL
         throw error;
       });
       if (!(await count(res, rateLimiter, opened.ctx.rateLimitIdentity))) throw new DomainError('RATE_LIMIT_EXCEEDED');
-      download = opened.ctx.exports.download(opened.claims);
+      download = await opened.ctx.exports.download(opened.claims);
       // The first batch is read before answering, so a database that is away is a 503, not a cut file.
       const first = await download.chunks.next();
       res.status(200);
