@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config/config.js';
 import { startServer } from '../src/server.js';
 import { withScratchDatabase } from './lib/database.js';
 import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX, Fixtures, GraphQLClient } from './lib/parley.js';
-import { SEND_MUTATION, CONTENT } from './lib/send-workload.js';
+import { CONTENT, SEND_MUTATION } from './lib/send-workload.js';
 
 const PAGE = `query($s: ID!) { messages(sessionId: $s, first: 50) { totalCount edges { cursor node {
   id uuid senderType senderName content createdAt read status } } } }`;

@@ -9,11 +9,11 @@
  * bench/results/ (ignored by git) so they never replace the committed full run.
  */
 import 'reflect-metadata';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join, relative, dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeMachine } from './lib/machine.js';
-import { charts, renderMarkdown, type RunRecord } from './lib/report.js';
+import { charts, type RunRecord, renderMarkdown } from './lib/report.js';
 import type { BenchOptions, BenchResult, Scenario } from './scenario.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

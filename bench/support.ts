@@ -4,17 +4,17 @@
  * server through src/server.ts, so it measures the product as shipped.
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX } from './lib/parley.js';
 import { loadConfig } from '../src/config/config.js';
-import { startServer, type ParleyServer } from '../src/server.js';
+import { type ParleyServer, startServer } from '../src/server.js';
+import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX } from './lib/parley.js';
 import type { BenchOptions } from './scenario.js';
 
 const JWT_SECRET = 'bench-secret-that-is-long-enough-0123456789';

@@ -25,6 +25,7 @@ import {
   LoginWithRefreshDocument,
   RefreshSignInDocument,
   RegenerateRecoveryCodesDocument,
+  RequireTwoFactorDocument,
   ResetTwoFactorDocument,
   RevokeApiKeyDocument,
   RotateWebhookSecretDocument,
@@ -169,6 +170,14 @@ describe('audit log: each act writes one entry', () => {
     // Nothing to reset: no entry.
     expect(await act(ResetTwoFactorDocument, { userId: user.userId }, admin.token)).toEqual({ resetTwoFactor: false });
     expect(about(await entries('two_factor.reset'), user.userId)).toHaveLength(1);
+
+    // Required of a role, and no longer: a tenant setting (a foreign tenant, so no one here is signed out).
+    const boss = await foreignTenantAdmin(t);
+    await act(RequireTwoFactorDocument, { roles: [UserRole.STAFF] }, boss.token);
+    await act(RequireTwoFactorDocument, { roles: [UserRole.STAFF] }, boss.token);
+    await act(RequireTwoFactorDocument, { roles: [] }, boss.token);
+    const required = await entries('settings.two_factor_required', boss.userId, boss.token);
+    expect(required.map((entry) => entry.diff)).toEqual([{ roles: { before: ['STAFF'], after: [] } }, { roles: { before: [], after: ['STAFF'] } }]);
 
     const text = await everyRowAsText();
     for (const secret of [first.secret, second.secret, ...first.codes, ...second.codes, ...regenerateRecoveryCodes]) expect(text).not.toContain(secret);

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { totpCode } from '../src/auth/totp.js';
 import { Tenant } from '../src/model/tenant.entity.js';
 import { UserRole } from '../src/shared/enums.js';
-import { CreateSessionDocument, CreateSlaPolicyDocument, CreateUserDocument, SendMessageDocument, SessionSlaDocument } from './generated/graphql.js';
+import { ConfirmTotpDocument, CreateSessionDocument, CreateSlaPolicyDocument, CreateUserDocument, EnrollTotpDocument, SendMessageDocument, SessionSlaDocument } from './generated/graphql.js';
 import { artefactDir, browserIt, launchChromium } from './helpers/browser.js';
 import { gql, ok } from './helpers/client.js';
 import { eventually } from './helpers/deadline.js';
-import { loginAdmin, unique, userWithRole } from './helpers/fixtures.js';
+import { loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 import { ageSession } from './helpers/sla.js';
 
@@ -247,5 +248,44 @@ describe('demo console at /demo', () => {
       }
     },
     240_000,
+  );
+
+  browserIt('the demo two-factor sign-in test')(
+    'asks an agent with two-factor sign-in for the code from their app, then opens the desk (Chromium)',
+    async () => {
+      const admin = await loginAdmin(t);
+      const username = unique('tfagent');
+      const agentUser = await userWithRole(t, admin, UserRole.STAFF, username);
+      const { enrollTotp } = await ok(t.graphqlUrl, EnrollTotpDocument, { password: PASSWORD }, agentUser.token);
+      await ok(t.graphqlUrl, ConfirmTotpDocument, { code: totpCode(enrollTotp.secret, Date.now() - 30_000) }, agentUser.token);
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const page = await (await browser.newContext()).newPage();
+        page.setDefaultTimeout(60_000);
+        const problems: string[] = [];
+        const toasts: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(message.text());
+          if (message.type() === 'warning') toasts.push(message.text());
+        });
+        page.on('pageerror', (error) => problems.push(error.message));
+        await page.goto(`${t.url}/demo/agent`);
+        expect(await page.isVisible('#second-factor')).toBe(false);
+        await page.getByLabel('Username').fill(username);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.locator('#second-factor').waitFor({ state: 'visible' });
+        expect(toasts.join(' ')).toMatch(/code from your authenticator app/);
+        await page.getByLabel('Code').fill(totpCode(enrollTotp.secret, Date.now()));
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.locator('#desk').waitFor({ state: 'visible' });
+        expect(await page.isVisible('#login')).toBe(false);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser?.close();
+      }
+    },
+    120_000,
   );
 });

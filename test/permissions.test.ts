@@ -39,6 +39,8 @@ import {
   RedeliverWebhookDocument,
   RemoveRoomMemberDocument,
   ReopenSessionDocument,
+  RequireTwoFactorDocument,
+  ResetTwoFactorDocument,
   RevokeApiKeyDocument,
   RotateWebhookSecretDocument,
   SendMessageDocument,
@@ -60,6 +62,8 @@ import {
   StatsUpdatedDocument,
   TeamStatsDocument,
   TransferSessionDocument,
+  TwoFactorRequiredRolesDocument,
+  TwoFactorStatusDocument,
   UnassignSessionDocument,
   UnreadDocument,
   UnsnoozeSessionDocument,
@@ -633,6 +637,22 @@ describe('permission matrix (DESIGN §4)', () => {
         if (READ_RULE[actor] !== 'OK') return;
         const desk = actor === 'admin' || actor === 'assignedStaff';
         expect(result.data!.session.sla === null ? 'hidden' : 'shown').toBe(desk ? 'shown' : 'hidden');
+      });
+    });
+  });
+
+  describe('two-factor sign-in (issue 30): every person reads their own; admins set the rule and reset users of their tenant', () => {
+    const PEOPLE: Record<ActorName, Outcome> = { ...TENANT_ADMIN_ONLY, assignedStaff: 'OK', unassignedStaff: 'OK', owner: 'OK', otherUser: 'OK' };
+    describe.each([
+      ['twoFactor', TwoFactorStatusDocument, () => ({}), PEOPLE],
+      ['twoFactorRequiredRoles', TwoFactorRequiredRolesDocument, () => ({}), TENANT_ADMIN_ONLY],
+      // Empty, as it is: the rest of the matrix signs in with passwords only.
+      ['requireTwoFactor', RequireTwoFactorDocument, () => ({ roles: [] }), TENANT_ADMIN_ONLY],
+      // Another tenant's user is NOT_FOUND, like a missing one.
+      ['resetTwoFactor', ResetTwoFactorDocument, () => ({ userId: otherUser.userId }), ADMIN_ONLY_ON_SESSION],
+    ] as [string, AnyDocument, () => Record<string, unknown>, Record<ActorName, Outcome>][])('%s', (_name, document, variables, rule) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(), actor)).toBe(rule[actor]);
       });
     });
   });

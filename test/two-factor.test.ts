@@ -5,17 +5,24 @@ import { MAX_SECOND_FACTOR_FAILURES } from '../src/auth/two-factor.service.js';
 import { UserRole } from '../src/shared/enums.js';
 import {
   ConfirmTotpDocument,
+  ConfirmTotpWithCredentialsDocument,
   DisableTotpDocument,
   EnrollTotpDocument,
+  EnrollTotpWithCredentialsDocument,
   LoginWithSecondFactorDocument,
   MeDocument,
   RegenerateRecoveryCodesDocument,
+  RequireTwoFactorDocument,
   ResetTwoFactorDocument,
+  SessionEventsDocument,
+  SetTypingDocument,
+  TwoFactorRequiredRolesDocument,
   TwoFactorStatusDocument,
 } from './generated/graphql.js';
 import { gql, ok } from './helpers/client.js';
-import { type Actor, foreignTenantAdmin, guestSession, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
+import { type Actor, assignedSession, foreignTenantAdmin, guestSession, loginAdmin, PASSWORD, unique, userWithRole } from './helpers/fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { subscribe, untilLive, wsClient } from './helpers/subscriptions.js';
 
 let t: TestServer;
 let admin: Actor;
@@ -57,7 +64,7 @@ describe('two-factor sign-in (TOTP)', () => {
       'Parley',
     ]);
     // Pending: signing in still needs only the password.
-    expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, user.token)).twoFactor).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+    expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, user.token)).twoFactor).toEqual({ enabled: false, recoveryCodesLeft: 0, required: false });
     expect(reasonOf(await login(username))).toBe('OK');
 
     const wrong = String((Number(totpCode(enrollTotp.secret, Date.now())) + 1) % 1_000_000).padStart(6, '0');
@@ -66,7 +73,7 @@ describe('two-factor sign-in (TOTP)', () => {
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
     for (const code of codes) expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
-    expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, user.token)).twoFactor).toEqual({ enabled: true, recoveryCodesLeft: 10 });
+    expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, user.token)).twoFactor).toEqual({ enabled: true, recoveryCodesLeft: 10, required: false });
     expect(reasonOf(await gql(t.graphqlUrl, EnrollTotpDocument, { password: PASSWORD }, user.token))).toBe('CONFLICT TWO_FACTOR_ENABLED');
     // The codes are kept only as hashes.
     const stored = await t.server.orm.em.fork().getConnection().execute<{ code_hash: string }[]>('select code_hash from recovery_codes where user_id = ?', [user.userId]);
@@ -114,7 +121,7 @@ describe('two-factor sign-in (TOTP)', () => {
     expect(reasonOf(await login(user.username, { recoveryCode: first }))).toBe('UNAUTHENTICATED INVALID_RECOVERY_CODE');
     expect(reasonOf(await login(user.username, { recoveryCode: 'aaaa-bbbb-cccc' }))).toBe('UNAUTHENTICATED INVALID_RECOVERY_CODE');
     const { login: signedIn } = await ok(t.graphqlUrl, LoginWithSecondFactorDocument, { username: user.username, password: PASSWORD, recoveryCode: second });
-    expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, signedIn.token)).twoFactor).toEqual({ enabled: true, recoveryCodesLeft: 8 });
+    expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, signedIn.token)).twoFactor).toEqual({ enabled: true, recoveryCodesLeft: 8, required: false });
   });
 
   it(`locks the second factor after ${MAX_SECOND_FACTOR_FAILURES} wrong codes, even for the right one, until the window ends`, async () => {
@@ -192,6 +199,59 @@ describe('two-factor sign-in (TOTP)', () => {
       await expect(withoutCode.token()).rejects.toMatchObject({ reason: 'TOTP_REQUIRED' });
     } finally {
       await withoutCode.close();
+    }
+  });
+
+  it('is required of chosen roles by an admin: their users without it are signed out at once, set it up with their password, and cannot turn it off', async () => {
+    const staffName = unique('req');
+    const staff = await userWithRole(t, admin, UserRole.STAFF, staffName);
+    const customer = await userWithRole(t, admin, UserRole.USER);
+    const enrolled = await enrolledUser(UserRole.STAFF);
+    const sessionId = await assignedSession(t, admin, customer, staff);
+    const client = wsClient(t.url, staff.token);
+    try {
+      const stream = subscribe(client, SessionEventsDocument, { sessionId });
+      // Live once the staff member's stream carries the customer's typing.
+      await untilLive(
+        stream,
+        () => ok(t.graphqlUrl, SetTypingDocument, { sessionId, isTyping: true }, customer.token),
+        (item) => item.sessionEvents.__typename === 'TypingEvent',
+      );
+      expect(reasonOf(await gql(t.graphqlUrl, RequireTwoFactorDocument, { roles: ['STAFF'] }, staff.token))).toBe('FORBIDDEN ADMIN_ONLY');
+      expect(reasonOf(await gql(t.graphqlUrl, RequireTwoFactorDocument, { roles: ['BOT'] }, admin.token))).toBe('BAD_USER_INPUT INVALID_ARGUMENT');
+      expect((await ok(t.graphqlUrl, RequireTwoFactorDocument, { roles: ['STAFF', 'STAFF'] }, admin.token)).requireTwoFactor).toEqual(['STAFF']);
+      expect((await ok(t.graphqlUrl, TwoFactorRequiredRolesDocument, {}, admin.token)).twoFactorRequiredRoles).toEqual(['STAFF']);
+
+      // Signed out everywhere, pushed to the open stream; the enrolled colleague and the customer keep theirs.
+      const ended = await Promise.race([stream.ended(), new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 2_000))]);
+      expect(ended === 'open' ? 'still open 2 s after' : ended?.[0]?.extensions?.reason).toBe('TOKEN_REVOKED');
+      expect(reasonOf(await gql(t.graphqlUrl, MeDocument, {}, staff.token))).toBe('UNAUTHENTICATED TOKEN_REVOKED');
+      expect((await ok(t.graphqlUrl, MeDocument, {}, enrolled.token)).me?.id).toBe(enrolled.userId);
+      expect((await ok(t.graphqlUrl, MeDocument, {}, customer.token)).me?.id).toBe(customer.userId);
+
+      // No token until a second factor is set up, with the password, without a token.
+      expect(reasonOf(await login(staffName))).toBe('UNAUTHENTICATED TWO_FACTOR_SETUP_REQUIRED');
+      expect(reasonOf(await gql(t.graphqlUrl, EnrollTotpWithCredentialsDocument, { username: staffName, password: 'wrong' }))).toBe('UNAUTHENTICATED INVALID_CREDENTIALS');
+      const { enrollTotp } = await ok(t.graphqlUrl, EnrollTotpWithCredentialsDocument, { username: staffName, password: PASSWORD });
+      expect(reasonOf(await gql(t.graphqlUrl, ConfirmTotpWithCredentialsDocument, { code: totpCode(enrollTotp.secret, Date.now() - STEP_MS), username: staffName, password: 'wrong' }))).toBe(
+        'UNAUTHENTICATED INVALID_CREDENTIALS',
+      );
+      const { confirmTotp: codes } = await ok(t.graphqlUrl, ConfirmTotpWithCredentialsDocument, {
+        code: totpCode(enrollTotp.secret, Date.now() - STEP_MS),
+        username: staffName,
+        password: PASSWORD,
+      });
+      expect(codes).toHaveLength(10);
+      const { login: signedIn } = await ok(t.graphqlUrl, LoginWithSecondFactorDocument, { username: staffName, password: PASSWORD, totp: totpCode(enrollTotp.secret, Date.now()) });
+      expect((await ok(t.graphqlUrl, TwoFactorStatusDocument, {}, signedIn.token)).twoFactor).toEqual({ enabled: true, recoveryCodesLeft: 10, required: true });
+      expect(reasonOf(await gql(t.graphqlUrl, DisableTotpDocument, { password: PASSWORD, recoveryCode: codes[0] }, signedIn.token))).toBe('CONFLICT TWO_FACTOR_REQUIRED');
+
+      // Another tenant's rule is its own.
+      const foreign = await foreignTenantAdmin(t);
+      expect((await ok(t.graphqlUrl, TwoFactorRequiredRolesDocument, {}, foreign.token)).twoFactorRequiredRoles).toEqual([]);
+    } finally {
+      await ok(t.graphqlUrl, RequireTwoFactorDocument, { roles: [] }, admin.token);
+      await client.dispose();
     }
   });
 });

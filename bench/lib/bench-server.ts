@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { withScratchDatabase } from './database.js';
-import { Fixtures, GraphQLClient, spawnParley, type BenchActor, type ParleyProcess, type SpawnOptions } from './parley.js';
+import { type BenchActor, Fixtures, GraphQLClient, type ParleyProcess, type SpawnOptions, spawnParley } from './parley.js';
 
 /** What a scenario on its own scratch database works with: the server, a GraphQL client, raw SQL, and the signed-in admin. */
 export interface BenchServer {

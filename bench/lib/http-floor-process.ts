@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { openOrm, type Orm } from '../../src/db/orm.js';
+import { type Orm, openOrm } from '../../src/db/orm.js';
 import { createFloorServer, type FloorActor, type FloorDb, type FloorQuery } from './http-floor.js';
 import type { FloorStart } from './http-floor-spawn.js';
 

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { readyUrl, stopChild, type BenchActor } from './parley.js';
+import { type BenchActor, readyUrl, stopChild } from './parley.js';
 
 /** What the harness tells the floor process (bench/lib/http-floor-process.ts) to open. */
 export interface FloorStart {

@@ -1,4 +1,4 @@
-import { cpus, release, totalmem, type as osType } from 'node:os';
+import { cpus, type as osType, release, totalmem } from 'node:os';
 import { postgresVersion } from './database.js';
 
 export interface MachineDescription {

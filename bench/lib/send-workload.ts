@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchRow } from '../scenario.js';
 import { assertSameAnswer } from './http-floor-spawn.js';
-import { closedLoop, round, type LoadSummary } from './measure.js';
-import { Fixtures, type GraphQLClient, type BenchActor } from './parley.js';
+import { closedLoop, type LoadSummary, round } from './measure.js';
+import { type BenchActor, Fixtures, type GraphQLClient } from './parley.js';
 
 /** Concurrency levels the issue names for scenario 1. */
 export const SEND_LEVELS = [1, 8, 32] as const;

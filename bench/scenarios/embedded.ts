@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openOrm, type Orm } from '../../src/db/orm.js';
+import { type Orm, openOrm } from '../../src/db/orm.js';
 import { FLOOR_PATHS } from '../lib/http-floor.js';
-import { spawnHttpFloor, type HttpFloorProcess } from '../lib/http-floor-spawn.js';
+import { type HttpFloorProcess, spawnHttpFloor } from '../lib/http-floor-spawn.js';
 import { GraphQLClient, spawnParley } from '../lib/parley.js';
-import { compareSends, CONTENT, HTTP_FLOOR_SEND, prepareSenders, SEND_LEVELS, sendAtSqlLevel, type Query } from '../lib/send-workload.js';
+import { CONTENT, compareSends, HTTP_FLOOR_SEND, prepareSenders, type Query, SEND_LEVELS, sendAtSqlLevel } from '../lib/send-workload.js';
 import type { BenchResult, Scenario } from '../scenario.js';
 
 interface Pglite {

@@ -111,8 +111,17 @@ export const scenario: Scenario = {
           // The request winds down just after the client saw the end: let it, and collect twice (weak callbacks free more on the second).
           await new Promise((resolve) => setTimeout(resolve, 200));
           await server.memory(true);
-          const heapRetainedKb = Math.round(((await server.memory(true)).heapUsed - heapBefore) / 1024);
-          return { body, seconds, baselineKb, peakKb, growthKb: peakKb - baselineKb, heapPeakGrowthKb: Math.round((heapPeak - heapBefore) / 1024), heapRetainedKb };
+          // Growths are reported as at least 0 (rows hold non-negative measures): a heap that ends below its baseline kept nothing.
+          const heapRetainedKb = Math.max(0, Math.round(((await server.memory(true)).heapUsed - heapBefore) / 1024));
+          return {
+            body,
+            seconds,
+            baselineKb,
+            peakKb,
+            growthKb: Math.max(0, peakKb - baselineKb),
+            heapPeakGrowthKb: Math.max(0, Math.round((heapPeak - heapBefore) / 1024)),
+            heapRetainedKb,
+          };
         };
         const describe = (run: Awaited<ReturnType<typeof measured>>) =>
           `RSS ${Math.round(run.baselineKb / 1024)} → peak ${Math.round(run.peakKb / 1024)} MB (growth ${round(run.growthKb / 1024, 1)} MB), heap in use peak +${round(run.heapPeakGrowthKb / 1024, 1)} MB, retained after a full GC ${round(run.heapRetainedKb / 1024, 1)} MB`;

@@ -5,13 +5,14 @@
  * `ws` broadcast server doing the same fan-out (HTTP POST in, one frame to every socket). Up to
  * 1,000 subscribers both servers run in this process; at 10,000 each runs in its own.
  */
+
+import type { AddressInfo } from 'node:net';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { AddressInfo } from 'node:net';
 import { createFloorServer, FLOOR_PATHS } from '../lib/http-floor.js';
 import { spawnHttpFloor } from '../lib/http-floor-spawn.js';
 import type { BenchOptions, BenchResult, BenchRow, Scenario } from '../scenario.js';
-import { adminAndSession, graphql, messageAddedOnce, percentile, round, scratchDatabase, startChild, startInProcess, wsClient, type ScratchDatabase } from '../support.js';
+import { adminAndSession, graphql, messageAddedOnce, percentile, round, type ScratchDatabase, scratchDatabase, startChild, startInProcess, wsClient } from '../support.js';
 
 interface Fanout {
   /** Sends message `index` and resolves when every subscriber has it; receipts land in `latencies`. */

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { encodeCursor } from '../../src/messages/cursor.js';
 import { withScratchDatabase } from '../lib/database.js';
 import { FLOOR_PATHS } from '../lib/http-floor.js';
-import { assertSameAnswer, spawnHttpFloor, type HttpFloorProcess } from '../lib/http-floor-spawn.js';
-import { interleaved, nowMs, round, type LatencySummary } from '../lib/measure.js';
-import { Fixtures, GraphQLClient, spawnParley, type BenchActor } from '../lib/parley.js';
+import { assertSameAnswer, type HttpFloorProcess, spawnHttpFloor } from '../lib/http-floor-spawn.js';
+import { interleaved, type LatencySummary, nowMs, round } from '../lib/measure.js';
+import { type BenchActor, Fixtures, GraphQLClient, spawnParley } from '../lib/parley.js';
 import { copyMessages, sessionSenders } from '../lib/seed.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';
 

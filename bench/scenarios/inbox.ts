@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { withScratchDatabase } from '../lib/database.js';
-import { interleaved, nowMs, round, type LatencySummary } from '../lib/measure.js';
+import { interleaved, type LatencySummary, nowMs, round } from '../lib/measure.js';
 import { Fixtures, GraphQLClient, spawnParley } from '../lib/parley.js';
 import { copyMessages, sessionSenders } from '../lib/seed.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';

@@ -1,10 +1,10 @@
 import pg from 'pg';
+import { RANK_CANDIDATES } from '../../src/search/search.service.js';
 import { withScratchDatabase } from '../lib/database.js';
-import { interleaved, nowMs, round, type LatencySummary } from '../lib/measure.js';
-import { Fixtures, GraphQLClient, spawnParley, type BenchActor } from '../lib/parley.js';
+import { interleaved, type LatencySummary, nowMs, round } from '../lib/measure.js';
+import { type BenchActor, Fixtures, GraphQLClient, spawnParley } from '../lib/parley.js';
 import { copyMessages, sessionSenders } from '../lib/seed.js';
 import type { BenchResult, BenchRow, Scenario } from '../scenario.js';
-import { RANK_CANDIDATES } from '../../src/search/search.service.js';
 
 const SEARCH = `query($q: String!, $order: SearchOrder) { searchMessages(query: $q, first: 20, order: $order) {
   pageInfo { hasNextPage endCursor } edges { cursor highlight node { id sessionId senderName content createdAt } } } }`;

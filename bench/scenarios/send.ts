@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { withScratchDatabase } from '../lib/database.js';
 import { FLOOR_PATHS } from '../lib/http-floor.js';
-import { spawnHttpFloor, type HttpFloorProcess } from '../lib/http-floor-spawn.js';
+import { type HttpFloorProcess, spawnHttpFloor } from '../lib/http-floor-spawn.js';
 import { GraphQLClient, spawnParley } from '../lib/parley.js';
-import { compareSends, CONTENT, HTTP_FLOOR_SEND, prepareSenders, SEND_LEVELS, sendAtSqlLevel, type Query } from '../lib/send-workload.js';
+import { CONTENT, compareSends, HTTP_FLOOR_SEND, prepareSenders, type Query, SEND_LEVELS, sendAtSqlLevel } from '../lib/send-workload.js';
 import type { BenchResult, Scenario } from '../scenario.js';
 
 /** Scenario 1: sending messages over GraphQL on PostgreSQL against the same rows written with raw pg. */

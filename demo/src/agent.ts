@@ -260,7 +260,16 @@ function signIn(): void {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const client = createParleyClient({ url: GRAPHQL_URL, credentials: { username: String(data.get('username')), password: String(data.get('password')) } });
+    // An account with two-factor sign-in: the typed code serves the first sign-in; a later one
+    // (its refresh token spent) asks again, since a code works once.
+    let typed: string | null = String(data.get('code') ?? '').trim() || null;
+    const totp = () => {
+      const code = typed ?? window.prompt('Code from your authenticator app') ?? '';
+      typed = null;
+      return code;
+    };
+    const credentials = { username: String(data.get('username')), password: String(data.get('password')) };
+    const client = createParleyClient({ url: GRAPHQL_URL, credentials: typed === null ? credentials : { ...credentials, totp } });
     client
       .request(DemoMeDocument, {})
       .then(async ({ me }) => {
@@ -272,6 +281,13 @@ function signIn(): void {
       })
       .catch(async (error: Error) => {
         await client.close();
+        if ((error as { reason?: string }).reason === 'TOTP_REQUIRED') {
+          const field = byId('second-factor');
+          field.hidden = false;
+          field.querySelector('input')?.focus();
+          toast('Enter the code from your authenticator app (or a recovery code), then sign in again.');
+          return;
+        }
         toast(`Sign-in failed: ${error.message}`);
       });
   });

@@ -265,7 +265,7 @@ class RequestScope implements RequestContext {
     return this.service('autoReply', (scope) => new AutoReplyService(scope));
   }
   get twoFactor(): TwoFactorService {
-    return this.service('twoFactor', (scope) => new TwoFactorService(scope));
+    return this.service('twoFactor', (scope) => new TwoFactorService(scope, this.deps.viewers));
   }
   get autoClose(): AutoCloseService {
     return this.service('autoClose', (scope) => new AutoCloseService(scope));

@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'two_factor.disabled',
   'two_factor.reset',
   'two_factor.recovery_codes_regenerated',
+  'settings.two_factor_required',
   'user.created',
   'user.invited',
   'api_key.created',

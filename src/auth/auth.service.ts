@@ -80,7 +80,7 @@ export class AuthService {
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     try {
       if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-      await checkSecondFactor(this.em, user.id, secondFactor);
+      await checkSecondFactor(this.em, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
     } catch (error) {
       // A refusal is an act of its own (there is no sign-in to join): its entry commits alone.
       if (tenant && error instanceof DomainError && error.reason !== 'TOTP_REQUIRED') {

@@ -46,6 +46,10 @@ export const ERROR_CATALOGUE = {
   TOTP_REQUIRED: ['UNAUTHENTICATED', 'This account signs in with a second factor: send the code from its authenticator app as totp, or a recovery code as recoveryCode'],
   INVALID_TOTP: ['UNAUTHENTICATED', 'The two-factor code is not valid, or was used already'],
   INVALID_RECOVERY_CODE: ['UNAUTHENTICATED', 'The recovery code is not valid, or was used already'],
+  TWO_FACTOR_SETUP_REQUIRED: [
+    'UNAUTHENTICATED',
+    'Your role must sign in with a second factor: set one up with enrollTotp and confirmTotp, giving your username and password, then sign in with its code',
+  ],
 
   // What the caller may do
   ROLE_NOT_ALLOWED: ['FORBIDDEN', 'Your role may not perform this action'],
@@ -97,6 +101,7 @@ export const ERROR_CATALOGUE = {
   CLOCK_BACKWARDS: ['CONFLICT', "The desk's clock only moves forward"],
   TWO_FACTOR_ENABLED: ['CONFLICT', 'Two-factor sign-in is on already; turn it off first'],
   TOTP_NOT_ENROLLED: ['CONFLICT', 'No authenticator app is being enrolled; call enrollTotp first'],
+  TWO_FACTOR_REQUIRED: ['CONFLICT', 'Your tenant requires two-factor sign-in of your role; it cannot be turned off'],
 
   // What the caller sent
   INVALID_ARGUMENT: ['BAD_USER_INPUT', 'An argument is not valid'],

@@ -3,7 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Two-factor sign-in (docs/security.md, "Two-factor sign-in"): a user's TOTP secret (pending until
  * confirmed with a code), the last time step accepted (a code is good once), the failed attempts
- * of the current window, and single-use recovery codes kept as SHA-256 hashes.
+ * of the current window, single-use recovery codes kept as SHA-256 hashes, and the roles a
+ * tenant requires it of.
  */
 export class Migration20261208190000_two_factor extends Migration {
   override name = 'Migration20261208190000_two_factor';
@@ -26,9 +27,11 @@ export class Migration20261208190000_two_factor extends Migration {
       "used_at" timestamptz null,
       unique ("user_id", "code_hash")
     );`);
+    this.addSql(`alter table "tenants" add column "two_factor_roles" text[] not null default '{}';`);
   }
 
   override down(): void | Promise<void> {
+    this.addSql(`alter table "tenants" drop column "two_factor_roles";`);
     this.addSql(`drop table "recovery_codes";`);
     this.addSql(`drop table "user_two_factor";`);
   }
