@@ -257,7 +257,8 @@ export async function audited<T>(em: Db, context: AuditContext, act: () => Promi
     if (own) await em.commit();
     return result;
   } catch (error) {
-    if (own) await em.rollback();
+    // A failed commit has ended the transaction already.
+    if (own && em.isInTransaction()) await em.rollback();
     throw error;
   }
 }
