@@ -20,6 +20,7 @@ const GROUPS = [
   ['Server and storage', /^(NODE_ENV|PORT|HOST|DATA_DIR|DATABASE_URL|PGLITE_TEMPLATE|PUBLIC_URL|ALLOWED_HOSTS|HTTP_|CORS_ORIGINS|TRUST_PROXY)/],
   ['Redis and real time', /^(REDIS_|EVENT_RETENTION_DAYS|WS_|PRESENCE_)/],
   ['Sign-in and tokens', /^(JWT_|ACCESS_TOKEN|REFRESH_TOKEN|GUEST_TOKEN|INVITE_|VIEWER_CACHE|ADMIN_PASSWORD)/],
+  ['Secrets at rest', /^SECRETS_/],
   ['Limits', /^(RATE_LIMIT_|QUERY_MAX_|UPLOAD_|ATTACHMENTS_DIR|CANNED_RESPONSES_MAX)/],
   ['Desk', /^(AGENT_)/],
   ['Webhooks', /^WEBHOOK_/],
@@ -68,7 +69,7 @@ export function configVariables(source = readFileSync(CONFIG_SOURCE, 'utf8')) {
       const fallback = /^,\s*(.+?)\)/.exec(rest)?.[1];
       const spelled = { true: 'true', false: 'false', "nodeEnv !== 'production'": 'true, except in production' }[fallback];
       note(name, { kind: '`true` / `false`', fallback: spelled });
-    } else note(name, { kind: { secret: 'secret, 32+ characters', origins: 'comma-separated origins', otlpUrl: 'http(s) URL' }[parser] });
+    } else note(name, { kind: { secret: 'secret, 32+ characters', requiredSecret: 'secret, 32+ characters', origins: 'comma-separated origins', otlpUrl: 'http(s) URL' }[parser] });
   }
   // env.NAME || 'value' and env.NAME ?? 'value': a text default.
   for (const [, name, fallback] of source.matchAll(/\benv\.([A-Z][A-Z0-9_]+) (?:\|\||\?\?) '([^']*)'/g)) note(name, { fallback });

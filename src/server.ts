@@ -10,6 +10,7 @@ import { createInfrastructure, type Infrastructure } from './app/infrastructure.
 import { registeredReactions } from './app/reactions.js';
 import type { Config } from './config/config.js';
 import { migrate, type Orm, openOrm } from './db/orm.js';
+import { sealStoredSecretsAtStart } from './db/stored-secrets.js';
 import { graphqlEndpoint, startApollo } from './graphql/endpoint.js';
 import { createFormatError } from './graphql/errors.js';
 import { httpErrorHandler } from './graphql/http-guards.js';
@@ -77,7 +78,7 @@ export function buildHttpApp(app: express.Express, parts: HttpAppParts): void {
   app.use(traceRequests(logger));
   app.use(httpHardening(config));
   app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
-  if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens, revoked: (tenantId, userId) => deps.viewers.revoked({ tenantId, userId }) }, logger));
+  if (ownership) app.use(ownership.routes({ orm, tokens: deps.tokens, secrets: deps.secrets, revoked: (tenantId, userId) => deps.viewers.revoked({ tenantId, userId }) }, logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -121,6 +122,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const metrics = new Metrics();
     infrastructure = await createInfrastructure(config, logger, metrics, orm);
     const { deps } = infrastructure;
+    // Secrets stored in the clear (before sealing existed) are sealed before anything reads them.
+    await sealStoredSecretsAtStart(orm.em.fork(), deps.secrets, logger);
     const contexts = new ContextFactory(orm, deps, defaultTenant.id);
     const schema = await buildParleySchema();
     await observeDatabasePool(metrics, orm, config.database);
@@ -156,7 +159,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     });
     const pruning = startPruning(orm, config.eventRetentionDays, logger);
     // Webhook deliveries: any node delivers; this node's own commits wake it at once.
-    const webhooks = new DeliveryWorker(orm, config.webhooks, config.eventRetentionDays, logger);
+    const webhooks = new DeliveryWorker(orm, config.webhooks, config.eventRetentionDays, logger, deps.secrets);
     infrastructure.onPublished(() => webhooks.wake());
     // Reactions (app/reactions.ts): any node runs them; this node's own commits wake it at once.
     const reactions = new ReactionRunner(orm, registeredReactions(deps, orm), config.reactions, logger, metrics.reactions);

@@ -201,11 +201,11 @@ describe('audit log: each act writes one entry', () => {
 
   it('the admin CLI acts as the system', async () => {
     const username = unique('cli');
-    const created = await parseAdminCommand(['create-user', username, '--role', 'STAFF']).run({ orm: t.server.orm, tokens: t.server.deps.tokens });
+    const created = await parseAdminCommand(['create-user', username, '--role', 'STAFF']).run({ orm: t.server.orm, tokens: t.server.deps.tokens, secrets: t.server.deps.secrets });
     const { id } = JSON.parse(created.split('\n')[0]!) as { id: string };
     const password = /password: (\S+)/.exec(created)![1]!;
     expect(about(await entries('user.created'), id)).toMatchObject([{ actorType: 'SYSTEM', actorId: null, userAgent: 'parley-admin-cli', ip: null, diff: { role: { after: 'STAFF' } } }]);
-    await parseAdminCommand(['set-password', username, '--password', 'set-by-the-cli-1']).run({ orm: t.server.orm, tokens: t.server.deps.tokens });
+    await parseAdminCommand(['set-password', username, '--password', 'set-by-the-cli-1']).run({ orm: t.server.orm, tokens: t.server.deps.tokens, secrets: t.server.deps.secrets });
     expect(about(await entries('auth.password_changed'), id)).toMatchObject([{ actorType: 'SYSTEM', diff: { password: { before: '[redacted]', after: '[redacted]' } } }]);
     const text = await everyRowAsText();
     expect(text).not.toContain(password);

@@ -8,7 +8,7 @@ import { CreateSessionDocument, CreateWebhookDocument, DeleteWebhookDocument, Se
 import { gql, ok } from './helpers/client.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from './helpers/database.js';
 import { type Actor, loginAdmin, userWithRole } from './helpers/fixtures.js';
-import { JWT_SECRET, startTestServer, type TestServer, type TestServerOptions } from './helpers/server.js';
+import { JWT_SECRET, SECRETS_KEY, startTestServer, type TestServer, type TestServerOptions } from './helpers/server.js';
 import { run, wsClient } from './helpers/subscriptions.js';
 import { FAST_RETRIES, startWebhookReceiver, until } from './helpers/webhook-receiver.js';
 
@@ -18,7 +18,7 @@ import { FAST_RETRIES, startWebhookReceiver, until } from './helpers/webhook-rec
  * webhook targets, GraphiQL and the demo console, introspection and field suggestions (HTTP and
  * WebSocket), error bodies, HSTS, and the configuration defaults and required secret.
  */
-const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET, PUBLIC_URL: 'https://chat.example.com' };
+const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET, SECRETS_KEY, PUBLIC_URL: 'https://chat.example.com' };
 
 const html = { accept: 'text/html,application/xhtml+xml' };
 
@@ -193,6 +193,13 @@ describe('production configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET must be at least 32 characters/);
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(false);
+  });
+
+  it('requires SECRETS_KEY (of at least 32 characters), naming it, and generates none', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, JWT_SECRET })).toThrow(/SECRETS_KEY is required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, JWT_SECRET, SECRETS_KEY: 'too-short' })).toThrow(/SECRETS_KEY must be at least 32 characters/);
+    expect(() => loadConfig({ ...PRODUCTION, DATA_DIR: dataDir, SECRETS_PREVIOUS_KEY: 'too-short' })).toThrow(/SECRETS_PREVIOUS_KEY must be at least 32 characters/);
+    expect(existsSync(join(dataDir, 'secrets-key'))).toBe(false);
   });
 
   it('refuses the movable test clock', () => {

@@ -154,10 +154,10 @@ describe('reactions and durable timers', () => {
       (rows) => rows[0]?.attempts === 0 && rows[0]?.lease_owner === null,
     );
     // The admin CLI lists it, and sends the parked events back once the receiver is up again.
-    const listed = await parseAdminCommand(['reactions']).run({ orm: t.server.orm, tokens: t.server.deps.tokens });
+    const listed = await parseAdminCommand(['reactions']).run({ ...t.server.deps, orm: t.server.orm });
     expect(listed).toMatch(/^always-fails\tat \d+\/\d+\tparked 3\t/m);
     down = false;
-    expect(await parseAdminCommand(['reactions', '--retry', 'always-fails']).run({ orm: t.server.orm, tokens: t.server.deps.tokens })).toBe('sent back 3 parked to always-fails');
+    expect(await parseAdminCommand(['reactions', '--retry', 'always-fails']).run({ ...t.server.deps, orm: t.server.orm })).toBe('sent back 3 parked to always-fails');
     await until(
       'the parked events handled again',
       async () => [...recovered].sort(),

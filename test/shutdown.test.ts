@@ -7,7 +7,7 @@ import { gql, ok } from './helpers/client.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from './helpers/database.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { type ServerProcess, startServerProcess, within } from './helpers/process.js';
-import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
+import { ADMIN_PASSWORD, JWT_SECRET, SECRETS_KEY, startTestServer, type TestServer } from './helpers/server.js';
 import { subscribe, wsClient } from './helpers/subscriptions.js';
 
 describe('graceful shutdown', () => {
@@ -25,6 +25,7 @@ describe('graceful shutdown', () => {
         REDIS_URL: process.env.REDIS_URL ?? '',
         REDIS_PREFIX: `parley-test:shutdown-${process.pid}:`,
         JWT_SECRET,
+        SECRETS_KEY,
         ADMIN_PASSWORD,
         LOG_LEVEL: 'error',
       });
@@ -83,6 +84,7 @@ describe('graceful shutdown', () => {
           DATA_DIR: dataDir,
           DATABASE_URL: 'memory://',
           JWT_SECRET,
+          SECRETS_KEY,
           ADMIN_PASSWORD,
           LOG_LEVEL: 'error',
         });

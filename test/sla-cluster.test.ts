@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/deadline.js';
 import { type Actor, assignedSession, loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { type ServerProcess, startServerProcess } from './helpers/process.js';
-import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, type TestServer } from './helpers/server.js';
+import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, SECRETS_KEY, type TestServer } from './helpers/server.js';
 import { type Collected, subscribe, wsClient } from './helpers/subscriptions.js';
 import { FAST_RETRIES, startWebhookReceiver, verifyAll, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -48,6 +48,7 @@ async function startNode(database: TestDatabase, name: string): Promise<Node> {
     REDIS_PREFIX: redisPrefixFor(database),
     PGAPPNAME: name,
     JWT_SECRET,
+    SECRETS_KEY,
     ADMIN_PASSWORD,
     LOG_LEVEL: 'error',
     RATE_LIMIT_MAX: '1000000',

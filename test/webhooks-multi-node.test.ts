@@ -8,7 +8,7 @@ import { skipReason } from './helpers/cluster.js';
 import { createTestDatabase, usingPostgres } from './helpers/database.js';
 import { loginAdmin, userWithRole } from './helpers/fixtures.js';
 import { startServerProcess } from './helpers/process.js';
-import { ADMIN_PASSWORD, JWT_SECRET, startTestServer, type TestServer } from './helpers/server.js';
+import { ADMIN_PASSWORD, JWT_SECRET, SECRETS_KEY, startTestServer, type TestServer } from './helpers/server.js';
 import { expectOrderedPerSession, FAST_RETRIES, startWebhookReceiver, verifyAll } from './helpers/webhook-receiver.js';
 
 skipReason(usingPostgres(), "two webhook workers need a PostgreSQL server both reach (DATABASE_URL); the embedded database is one process's");
@@ -26,6 +26,7 @@ skipReason(usingPostgres(), "two webhook workers need a PostgreSQL server both r
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
       JWT_SECRET,
+      SECRETS_KEY,
       ADMIN_PASSWORD,
       LOG_LEVEL: 'error',
       RATE_LIMIT_MAX: '1000000',

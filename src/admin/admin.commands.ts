@@ -3,11 +3,13 @@ import { parseArgs } from 'node:util';
 import { type AuditContext, audited, REDACTED } from '../audit/audit-log.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db, Orm } from '../db/orm.js';
+import { resealStoredSecrets } from '../db/stored-secrets.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { User } from '../model/user.entity.js';
 import { reactionStates, retryParked } from '../reactions/parked.js';
 import { UserRole } from '../shared/enums.js';
 import { normaliseOrigin } from '../shared/origin.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
 import { createUser, setPassword, userFields } from '../users/user.service.js';
@@ -29,6 +31,8 @@ Commands:
   token <username> [--tenant SLUG] [--ttl SECONDS]          print an access token (for bots and scripts)
   reactions [--retry NAME]                                  each reaction's checkpoint, failures and parked work;
                                                             --retry sends NAME's parked events and timers back to it
+  rotate-secrets                                            move every stored secret under SECRETS_KEY: seals plaintext,
+                                                            re-wraps values under SECRETS_PREVIOUS_KEY (safe while servers run)
 
 The database is the one the server uses (DATABASE_URL / DATA_DIR). While a server owns the
 embedded database (DATA_DIR), the commands run inside it, so changes take effect at once.`;
@@ -44,6 +48,8 @@ export class AdminCommandError extends Error {
 export interface AdminCommandDeps {
   orm: Orm;
   tokens: TokenService;
+  /** SECRETS_KEY (and SECRETS_PREVIOUS_KEY): what rotate-secrets moves stored secrets under. */
+  secrets: SecretBox;
   /** Told when a command revoked a user's tokens: a running server forgets its cached row and ends their streams (auth/viewer-cache.ts). */
   revoked?: (tenantId: string, userId: string) => Promise<void>;
 }
@@ -102,7 +108,7 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
     if (!arg) throw new AdminCommandError(`${command} needs a ${what}`);
     return arg;
   };
-  const run = async ({ orm, tokens, revoked }: AdminCommandDeps): Promise<string> => {
+  const run = async ({ orm, tokens, secrets, revoked }: AdminCommandDeps): Promise<string> => {
     const em = orm.em.fork() as Db;
     switch (command) {
       case 'create-tenant': {
@@ -160,6 +166,16 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         if (values.retry !== undefined) return `sent back ${await retryParked(em, values.retry)} parked to ${values.retry}`;
         const states = await reactionStates(em);
         return states.map((s) => `${s.name}\tat ${s.position}\tparked ${s.parked}\tfailing ${s.attempts}${s.lastError ? ` (${s.lastError})` : ''}\tupdated ${s.updatedAt}`).join('\n');
+      }
+      case 'rotate-secrets': {
+        const report = await resealStoredSecrets(em, secrets, { plaintextOnly: false });
+        const line = `sealed ${report.sealed}, re-wrapped ${report.rewrapped} under key ${secrets.currentKid}`;
+        if (report.unreadable > 0) {
+          throw new AdminCommandError(
+            `${line}; ${report.unreadable} could not be opened with SECRETS_KEY or SECRETS_PREVIOUS_KEY (left as they are): set the key they were sealed with and run it again`,
+          );
+        }
+        return line;
       }
       default:
         throw new AdminCommandError(`unknown command "${command}"\n\n${ADMIN_USAGE}`);

@@ -26,6 +26,7 @@ import { InboxService } from '../sessions/inbox.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { PageOrigin } from '../shared/origin.js';
 import { type ClientAddress, type RequestOrigin, UNKNOWN_CLIENT } from '../shared/request-origin.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import type { Viewer } from '../shared/viewer.js';
 import { SlaService } from '../sla/sla.service.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   logger: Logger;
   /** Presence and auto-assignment (assignment/), shared by every request of this node. */
   assignment: AssignmentEngine;
+  /** Seals and opens the secrets stored in the database (SECRETS_KEY; db/stored-secrets.ts). */
+  secrets: SecretBox;
 }
 
 /**
@@ -197,7 +200,7 @@ class RequestScope implements RequestContext {
   }
 
   get auth(): AuthService {
-    return this.pinnedAuth ?? new AuthService(this.ownFork(), this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.origin);
+    return this.pinnedAuth ?? new AuthService(this.ownFork(), this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets, this.origin);
   }
 
   /** The pinned scope's service (built once), or a new one on a fork of its own. */
@@ -265,7 +268,7 @@ class RequestScope implements RequestContext {
     return this.service('autoReply', (scope) => new AutoReplyService(scope));
   }
   get twoFactor(): TwoFactorService {
-    return this.service('twoFactor', (scope) => new TwoFactorService(scope, this.deps.viewers));
+    return this.service('twoFactor', (scope) => new TwoFactorService(scope, this.deps.viewers, this.deps.secrets));
   }
   get autoClose(): AutoCloseService {
     return this.service('autoClose', (scope) => new AutoCloseService(scope));
@@ -326,7 +329,7 @@ export class ContextFactory {
     // rate-limit refusal, `{ __typename }`) never builds a unit of work (bench/NOTES.md).
     const lazy = new LazyFork(this.orm);
     const fork = () => lazy.em();
-    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, { ...client, apiKeyId: null });
+    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets, { ...client, apiKeyId: null });
     const authenticated = await auth.authenticate(authorization, this.defaultTenantId, { fresh });
     lazy.scopeTo(authenticated.viewer.tenantId);
     return new RequestScope({ em: fork, auth }, authenticated, this.deps, () => this.forAuthorization(authorization, client, page), authorization ?? '', client, page);
@@ -342,7 +345,7 @@ export class ContextFactory {
     const lazy = new LazyFork(this.orm);
     lazy.scopeTo(claims.tid);
     const fork = () => lazy.em();
-    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, { ...client, apiKeyId: null });
+    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets, { ...client, apiKeyId: null });
     const authenticated = await auth.authenticateExportLink(claims);
     const renew = async () => (await this.forExportLink(token, client)).ctx;
     return { ctx: new RequestScope({ em: fork, auth }, authenticated, this.deps, renew, '', client, null), claims };

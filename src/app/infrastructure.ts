@@ -10,6 +10,7 @@ import { PubSubEventBus } from '../events/event-bus.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DependencyState } from '../observability/readiness.js';
 import { createRateLimiter } from '../ratelimit/rate-limit.factory.js';
+import { SecretBox } from '../shared/secret-box.js';
 import type { AppDeps } from './context.js';
 
 /** How long start-up waits for Redis before starting degraded (streams then catch up from the outbox). */
@@ -69,6 +70,7 @@ export async function createInfrastructure(config: Config, logger: Logger, metri
       storage: await createAttachmentStorage(config.uploads.dir),
       logger,
       assignment: new AssignmentEngine(orm, events, presence, config.assignment, logger),
+      secrets: new SecretBox(config.secretsKey, config.secretsPreviousKey),
     };
     return { deps, events, rateLimits, close, onPublished: (listener) => published.add(listener) };
   } catch (error) {

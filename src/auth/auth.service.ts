@@ -11,6 +11,7 @@ import { DomainError, forbidden, unauthenticated } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { MAX_USERNAME_LENGTH } from '../shared/limits.js';
 import type { RequestOrigin } from '../shared/request-origin.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { requireText } from '../shared/validate.js';
 import type { Viewer } from '../shared/viewer.js';
@@ -49,6 +50,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly refreshTokenTtlSeconds: number,
     private readonly viewers: ViewerCache,
+    private readonly secrets: SecretBox,
     /** Where the request came from, for the audit entries of sign-ins and credential changes. */
     private readonly origin?: RequestOrigin,
   ) {}
@@ -80,7 +82,7 @@ export class AuthService {
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
     try {
       if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-      await checkSecondFactor(this.em, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
+      await checkSecondFactor(this.em, this.secrets, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
     } catch (error) {
       // A refusal is an act of its own (there is no sign-in to join): its entry commits alone.
       if (tenant && error instanceof DomainError && error.reason !== 'TOTP_REQUIRED') {

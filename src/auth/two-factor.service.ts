@@ -1,10 +1,12 @@
 import { type AuditAction, appendAudit, auditContextOf, changes, settingsChange } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
+import { openStoredSecret, totpSecretPlace } from '../db/stored-secrets.js';
 import { User } from '../model/user.entity.js';
 import { UserRole } from '../shared/enums.js';
-import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../shared/errors.js';
+import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated, unavailable } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
+import { type SecretBox, SecretUnreadable } from '../shared/secret-box.js';
 import { isId } from '../shared/validate.js';
 import { DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
 import { verifyPassword } from '../users/password.js';
@@ -58,6 +60,16 @@ export async function requiredOfRole(db: Db, tenantId: string, role: UserRole): 
   return row?.required === true;
 }
 
+/** A stored TOTP secret (sealed: db/stored-secrets.ts) in the clear; a secret this node cannot open is refused clearly, never taken as wrong codes. */
+function totpSecret(secrets: SecretBox, stored: string, userId: string): string {
+  try {
+    return openStoredSecret(secrets, stored, totpSecretPlace(userId));
+  } catch (error) {
+    if (error instanceof SecretUnreadable) throw unavailable('SECRET_UNREADABLE');
+    throw error;
+  }
+}
+
 /**
  * The second factor at sign-in (auth.service.ts `login`), for a user whose password was right.
  * A user without two-factor sign-in passes, unless their tenant requires it of their role
@@ -69,7 +81,7 @@ export async function requiredOfRole(db: Db, tenantId: string, role: UserRole): 
  * counted per account (MAX_SECOND_FACTOR_FAILURES per SECOND_FACTOR_WINDOW_SECONDS, then refused
  * even with a good code until the window ends): guessing 6 digits needs a million tries.
  */
-export async function checkSecondFactor(db: Db, user: AccountRef, offered: SecondFactor, now = Date.now()): Promise<void> {
+export async function checkSecondFactor(db: Db, secrets: SecretBox, user: AccountRef, offered: SecondFactor, now = Date.now()): Promise<void> {
   const userId = user.id;
   const row = await rowOf(db, userId);
   if (!row?.secret) {
@@ -80,7 +92,8 @@ export async function checkSecondFactor(db: Db, user: AccountRef, offered: Secon
   const recoveryCode = offered.recoveryCode?.trim() || null;
   if (totp === null && recoveryCode === null) throw unauthenticated('TOTP_REQUIRED');
   await refuseWhileLocked(db, userId, now);
-  if (await spendSecondFactor(db, userId, row.secret, { totp, recoveryCode }, now)) {
+  const secret = row.secret;
+  if (await spendSecondFactor(db, userId, () => totpSecret(secrets, secret, userId), { totp, recoveryCode }, now)) {
     await db.execute('update user_two_factor set failed_attempts = 0, failures_since = null where user_id = ? and failed_attempts > 0', [userId]);
     return;
   }
@@ -106,10 +119,10 @@ async function recordFailure(db: Db, userId: string, now: number): Promise<void>
   );
 }
 
-/** Accepts the offered code once: true when it was good and is now spent. */
-async function spendSecondFactor(db: Db, userId: string, secret: string, offered: { totp: string | null; recoveryCode: string | null }, now: number): Promise<boolean> {
+/** Accepts the offered code once: true when it was good and is now spent. The TOTP secret is opened only for a TOTP code (recovery codes are hashes). */
+async function spendSecondFactor(db: Db, userId: string, secret: () => string, offered: { totp: string | null; recoveryCode: string | null }, now: number): Promise<boolean> {
   if (offered.totp !== null) {
-    const step = totpStep(secret, offered.totp, now);
+    const step = totpStep(secret(), offered.totp, now);
     if (step === null) return false;
     const taken = await db.execute<{ user_id: string }[]>(
       'update user_two_factor set last_step = ? where user_id = ? and secret is not null and (last_step is null or last_step < ?) returning user_id::text as user_id',
@@ -138,6 +151,7 @@ export class TwoFactorService {
   constructor(
     private readonly scope: Scope,
     private readonly viewers: ViewerCache,
+    private readonly secrets: SecretBox,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -185,7 +199,7 @@ export class TwoFactorService {
     await this.scope.em.execute(
       `insert into user_two_factor (user_id, tenant_id, pending_secret) values (?, ?, ?)
        on conflict (user_id) do update set pending_secret = excluded.pending_secret`,
-      [user.id, user.tenant.id, secret],
+      [user.id, user.tenant.id, this.secrets.seal(secret, totpSecretPlace(user.id))],
     );
     return { secret, otpauthUrl: otpauthUrl(secret, user.username, 'Parley') };
   }
@@ -200,7 +214,7 @@ export class TwoFactorService {
     if (row?.secret) throw conflict('TWO_FACTOR_ENABLED');
     if (!row?.pending_secret) throw conflict('TOTP_NOT_ENROLLED');
     await refuseWhileLocked(this.scope.em, userId, this.now());
-    const step = totpStep(row.pending_secret, code, this.now());
+    const step = totpStep(totpSecret(this.secrets, row.pending_secret, userId), code, this.now());
     if (step === null) {
       await recordFailure(this.scope.em, userId, this.now());
       throw unauthenticated('INVALID_TOTP');
@@ -223,7 +237,7 @@ export class TwoFactorService {
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) return false;
     if (await requiredOfRole(this.scope.em, user.tenant.id, user.role)) throw conflict('TWO_FACTOR_REQUIRED');
-    await checkSecondFactor(this.scope.em, accountRef(user), offered, this.now());
+    await checkSecondFactor(this.scope.em, this.secrets, accountRef(user), offered, this.now());
     await this.scope.em.transactional(async (tx) => {
       await removeTwoFactor(tx, user.id);
       await this.audit(tx, 'two_factor.disabled', user.id);
@@ -236,7 +250,7 @@ export class TwoFactorService {
     const user = await this.account(password);
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) throw conflict('TOTP_NOT_ENROLLED', 'Two-factor sign-in is off');
-    await checkSecondFactor(this.scope.em, accountRef(user), { totp }, this.now());
+    await checkSecondFactor(this.scope.em, this.secrets, accountRef(user), { totp }, this.now());
     return this.scope.em.transactional(async (tx) => {
       await this.audit(tx, 'two_factor.recovery_codes_regenerated', user.id);
       return replaceRecoveryCodes(tx, user.id);

@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { type DataDirLock, DataDirLockedError, lockDataDir, lockHolder } from '../db/data-dir-lock.js';
 import { migrate, openOrm } from '../db/orm.js';
 import { createLogger } from '../observability/logger.js';
+import { SecretBox } from '../shared/secret-box.js';
 
 /** A server that holds the lock publishes its credential once it listens (after migrations): wait that long. */
 const SERVER_START_WAIT_MS = 120_000;
@@ -19,7 +20,7 @@ async function runLocally(config: Config, command: ParsedCommand): Promise<strin
   try {
     await migrate(orm, config.database);
     await bootstrap(orm, config.adminPassword, logger);
-    return await command.run({ orm, tokens: new TokenService(config) });
+    return await command.run({ orm, tokens: new TokenService(config), secrets: new SecretBox(config.secretsKey, config.secretsPreviousKey) });
   } finally {
     await orm.close();
   }

@@ -119,6 +119,17 @@ export interface Config {
   /** JWT_PREVIOUS_SECRET: the key before the last rotation; tokens it signed stay valid until they expire. Default none. */
   readonly jwtPreviousSecret: Uint8Array | null;
   /**
+   * SECRETS_KEY: the key that encrypts secrets stored in the database (webhook signing secrets,
+   * TOTP secrets), at least 32 characters (e.g. `openssl rand -base64 32`). Every node must have
+   * the same. Required in production; generated once under DATA_DIR otherwise.
+   */
+  readonly secretsKey: Uint8Array;
+  /**
+   * SECRETS_PREVIOUS_KEY: the SECRETS_KEY before a rotation: secrets sealed under it are still read
+   * until `npm run admin -- rotate-secrets` has moved them to SECRETS_KEY. Default none.
+   */
+  readonly secretsPreviousKey: Uint8Array | null;
+  /**
    * TRUST_PROXY: how many reverse proxies in front of Parley may set X-Forwarded-For (0 = none:
    * the socket address is the client). Rate limits key anonymous callers by this client IP. Default 0.
    */
@@ -365,17 +376,26 @@ function databaseTarget(env: Env, dataDir: string): DatabaseTarget {
   throw new ConfigError('DATABASE_URL', 'must be postgres://…, postgresql://… or memory://');
 }
 
-/** A development secret survives restarts so issued tokens stay valid; production must bring its own. */
-function jwtSecret(env: Env, nodeEnv: Config['env'], dataDir: string): Uint8Array {
-  const given = secret(env, 'JWT_SECRET');
+/**
+ * A key given in the environment, or, outside production, one generated once under DATA_DIR
+ * (`file`), so it survives restarts: issued tokens stay valid and sealed secrets stay readable.
+ * Production must bring its own.
+ */
+function requiredSecret(env: Env, name: string, nodeEnv: Config['env'], dataDir: string, file: string): Uint8Array {
+  const given = secret(env, name);
   if (given) return given;
-  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
-  const file = join(dataDir, 'jwt-secret');
-  if (!existsSync(file)) {
+  if (nodeEnv === 'production') throw new ConfigError(name, 'is required when NODE_ENV=production');
+  const path = join(dataDir, file);
+  if (!existsSync(path)) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+    try {
+      // `wx`: two processes starting at once keep the first one's key, never overwrite it.
+      writeFileSync(path, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
-  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+  return new TextEncoder().encode(readFileSync(path, 'utf8').trim());
 }
 
 function httpTimeouts(env: Env): Config['http'] {
@@ -552,7 +572,7 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     redisUrl,
     redisPrefix,
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 3650),
-    jwtSecret: jwtSecret(env, nodeEnv, dataDir),
+    jwtSecret: requiredSecret(env, 'JWT_SECRET', nodeEnv, dataDir, 'jwt-secret'),
     jwtIssuer: env.JWT_ISSUER || 'parley',
     jwtAudience: env.JWT_AUDIENCE || 'parley-api',
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 31 * 24 * 3600),
@@ -568,6 +588,8 @@ export function loadConfig(env: Env = readEnvironment(), isTty: boolean = proces
     testClock: testClock(env, nodeEnv),
     metricsToken: metricsToken(env),
     jwtPreviousSecret: secret(env, 'JWT_PREVIOUS_SECRET'),
+    secretsKey: requiredSecret(env, 'SECRETS_KEY', nodeEnv, dataDir, 'secrets-key'),
+    secretsPreviousKey: secret(env, 'SECRETS_PREVIOUS_KEY'),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     rateLimit: {

@@ -35,12 +35,15 @@ export class WebhookEndpoint {
   @Property({ type: 'string', length: 16, nullable: true })
   disabledReason: WebhookDisabledReason | null = null;
 
-  /** `whsec_<base64>`: needed in the clear to sign (HMAC), so never returned after creation or rotation. */
-  @Property({ type: 'string', length: 128, hidden: true })
+  /**
+   * `whsec_<base64>`, sealed (db/stored-secrets.ts `webhookSecretPlace`): needed in the clear to
+   * sign (HMAC), so encrypted rather than hashed, and never returned after creation or rotation.
+   */
+  @Property({ type: 'text', hidden: true })
   secret!: string;
 
-  /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
-  @Property({ type: 'string', length: 128, nullable: true, hidden: true })
+  /** The secret before the last rotation (sealed), still signing until `previousSecretExpiresAt`. */
+  @Property({ type: 'text', nullable: true, hidden: true })
   previousSecret: string | null = null;
 
   @Property({ type: 'datetime', nullable: true })

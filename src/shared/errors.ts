@@ -160,6 +160,7 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_SECOND_FACTOR_ATTEMPTS: ['RATE_LIMITED', 'Too many wrong codes for this account; try again later'],
   EVENTS_PRUNED: ['RESYNC_REQUIRED', 'Events this stream needs are past the retention window; reload and subscribe again'],
   DEPENDENCY_UNAVAILABLE: ['SERVICE_UNAVAILABLE', 'The service is briefly unavailable; retry shortly'],
+  SECRET_UNREADABLE: ['SERVICE_UNAVAILABLE', "A stored secret cannot be read with this server's keys (SECRETS_KEY, SECRETS_PREVIOUS_KEY); an operator must set the key it was sealed with"],
   INTERNAL: ['INTERNAL_SERVER_ERROR', 'Internal server error'],
 } as const satisfies Record<string, Entry>;
 

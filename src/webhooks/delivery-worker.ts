@@ -2,10 +2,12 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
+import { openStoredSecret, webhookSecretPlace } from '../db/stored-secrets.js';
 import { type WebhookBody, webhookBody } from '../model/webhook-contract.js';
+import { type SecretBox, SecretUnreadable } from '../shared/secret-box.js';
 import { type ClaimedDelivery, claimDue, pruneDeliveries, queueEndpointDisabled, recordFailure, recordSkipped, recordSuccess, recordUnsendable } from './delivery-queue.js';
 import { retryDelayMs } from './retry-policy.js';
-import { postWebhook } from './sender.js';
+import { type AttemptOutcome, postWebhook } from './sender.js';
 import { signingSecrets, signWebhook } from './signer.js';
 
 /** How often finished deliveries past the retention window are deleted. */
@@ -18,6 +20,9 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const LEASE_MARGIN_MS = 5_000;
 
 const tracer = trace.getTracer('parley-webhooks');
+
+/** An attempt that sent nothing: the endpoint's secret is sealed under a key this node does not have. */
+const SECRET_UNREADABLE: AttemptOutcome = { ok: false, statusCode: null, latencyMs: 0, error: 'SECRET_UNREADABLE', responseBody: '' };
 
 /**
  * Delivers queued webhooks from this node: claims due deliveries (any node may; see
@@ -38,6 +43,7 @@ export class DeliveryWorker {
     private readonly config: WebhookConfig,
     private readonly retentionDays: number,
     private readonly logger: Logger,
+    private readonly secrets: SecretBox,
   ) {}
 
   start(): void {
@@ -127,25 +133,8 @@ export class DeliveryWorker {
     }
     const text = JSON.stringify(body);
     const attemptedAt = new Date();
-    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
-    const headers = {
-      'webhook-id': delivery.messageId,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(signingSecrets(delivery, attemptedAt), delivery.messageId, timestamp, text),
-    };
-    // One trace per attempt (a no-op without tracing): its span is the `traceparent` the receiver gets.
-    const outcome = await tracer.startActiveSpan(
-      `webhook ${body.type}`,
-      { kind: SpanKind.INTERNAL, attributes: { 'parley.webhook.endpoint_id': delivery.endpointId, 'parley.webhook.delivery_id': delivery.id, 'parley.webhook.attempt': delivery.attempts + 1 } },
-      ROOT_CONTEXT,
-      async (span) => {
-        const result = await postWebhook(delivery.url, headers, text, this.config);
-        if (result.statusCode !== null) span.setAttribute('http.response.status_code', result.statusCode);
-        if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.statusCode}` });
-        span.end();
-        return result;
-      },
-    );
+    const secrets = this.openSecrets(delivery, attemptedAt);
+    const outcome = secrets === null ? SECRET_UNREADABLE : await this.send(delivery, body.type, text, secrets, attemptedAt);
     if (outcome.ok) {
       await recordSuccess(this.orm, delivery, attemptedAt, outcome);
       return;
@@ -159,6 +148,45 @@ export class DeliveryWorker {
       this.logger.warn({ webhookId: disabled.endpointId, tenantId: disabled.tenantId, failingSince: disabled.failingSince }, 'webhook endpoint disabled after failing');
       await queueEndpointDisabled(this.orm, disabled);
     }
+  }
+
+  /**
+   * The endpoint's signing secrets in the clear (stored sealed: db/stored-secrets.ts), or null when
+   * one cannot be opened with this node's keys: logged, and the attempt fails as SECRET_UNREADABLE
+   * (retried like any failure, so deliveries resume once the right key is configured). Opening
+   * costs two AES-GCM decryptions of a few dozen bytes, next to an HTTP request: nothing is cached.
+   */
+  private openSecrets(delivery: ClaimedDelivery, at: Date): string[] | null {
+    const place = webhookSecretPlace(delivery.endpointId);
+    try {
+      return signingSecrets(delivery, at).map((stored) => openStoredSecret(this.secrets, stored, place, this.logger));
+    } catch (error) {
+      if (!(error instanceof SecretUnreadable)) throw error;
+      this.logger.error({ webhookId: delivery.endpointId, tenantId: delivery.tenantId, deliveryId: delivery.id, reason: error.reason, kid: error.kid }, `webhook not sent: ${error.message}`);
+      return null;
+    }
+  }
+
+  /** One signed attempt; one trace per attempt (a no-op without tracing): its span is the `traceparent` the receiver gets. */
+  private send(delivery: ClaimedDelivery, type: string, text: string, secrets: readonly string[], attemptedAt: Date): Promise<AttemptOutcome> {
+    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
+    const headers = {
+      'webhook-id': delivery.messageId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(secrets, delivery.messageId, timestamp, text),
+    };
+    return tracer.startActiveSpan(
+      `webhook ${type}`,
+      { kind: SpanKind.INTERNAL, attributes: { 'parley.webhook.endpoint_id': delivery.endpointId, 'parley.webhook.delivery_id': delivery.id, 'parley.webhook.attempt': delivery.attempts + 1 } },
+      ROOT_CONTEXT,
+      async (span) => {
+        const result = await postWebhook(delivery.url, headers, text, this.config);
+        if (result.statusCode !== null) span.setAttribute('http.response.status_code', result.statusCode);
+        if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.statusCode}` });
+        span.end();
+        return result;
+      },
+    );
   }
 
   private pruning: Promise<unknown> = Promise.resolve();

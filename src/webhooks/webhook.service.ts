@@ -1,6 +1,7 @@
 import { type AuditAction, type AuditDiff, auditContextOf, audited, changes, created, REDACTED } from '../audit/audit-log.js';
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
+import { webhookSecretPlace } from '../db/stored-secrets.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { WebhookAttempt } from '../model/webhook-attempt.entity.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../model/webhook-contract.js';
@@ -10,6 +11,7 @@ import { type Connection, decodeIdCursor, encodeIdCursor, forwardConnection } fr
 import { UserRole } from '../shared/enums.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { intInRange, parseId } from '../shared/validate.js';
 import { resolveTarget, TargetRefused } from './outbound-guard.js';
 import { generateWebhookSecret } from './signer.js';
@@ -56,7 +58,7 @@ const auditedFields = (endpoint: WebhookEndpoint) => ({ url: endpoint.url, event
 export class WebhookService {
   constructor(
     private readonly scope: Scope,
-    private readonly deps: { config: Pick<Config, 'webhooks'> },
+    private readonly deps: { config: Pick<Config, 'webhooks'>; secrets: SecretBox },
   ) {}
 
   private admin() {
@@ -72,12 +74,15 @@ export class WebhookService {
     const admin = this.admin();
     const url = await this.checkUrl(input.url);
     const secret = generateWebhookSecret();
+    // The sealed secret is bound to the row's id, so the id is taken before the insert.
+    const id = await this.nextId();
     const endpoint = this.scope.em.create(WebhookEndpoint, {
+      id,
       tenant: this.scope.em.getReference(Tenant, admin.tenantId),
       url,
       events: checkEvents(input.events ?? []),
       includePrivate: input.includePrivate ?? false,
-      secret,
+      secret: this.deps.secrets.seal(secret, webhookSecretPlace(id)),
     });
     await this.flushAudited('webhook.created', endpoint, created(auditedFields(endpoint)));
     return { endpoint, secret };
@@ -128,7 +133,7 @@ export class WebhookService {
     const secret = generateWebhookSecret();
     endpoint.previousSecret = endpoint.secret;
     endpoint.previousSecretExpiresAt = new Date(Date.now() + this.deps.config.webhooks.secretGraceSeconds * 1000);
-    endpoint.secret = secret;
+    endpoint.secret = this.deps.secrets.seal(secret, webhookSecretPlace(endpoint.id));
     endpoint.updatedAt = new Date();
     await this.flushAudited('webhook.secret_rotated', endpoint, { secret: { before: REDACTED, after: REDACTED } });
     return { endpoint, secret };
@@ -183,6 +188,11 @@ export class WebhookService {
       async () => undefined,
       () => ({ action, target: { type: 'webhook', id: endpoint.id }, diff }),
     );
+  }
+
+  private async nextId(): Promise<string> {
+    const [row] = await this.scope.em.execute<{ id: string }[]>(`select nextval(pg_get_serial_sequence('webhook_endpoints', 'id'))::text as id`);
+    return row!.id;
   }
 
   private async find(id: string, field = 'id'): Promise<WebhookEndpoint> {

@@ -7,7 +7,7 @@ import { ok } from './client.js';
 import { createTestDatabase, usingPostgres } from './database.js';
 import { type Actor, loginAdmin, userWithRole } from './fixtures.js';
 import { type ServerProcess, startServerProcess } from './process.js';
-import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, startTestServer, type TestServer } from './server.js';
+import { ADMIN_PASSWORD, JWT_SECRET, redisPrefixFor, SECRETS_KEY, startTestServer, type TestServer } from './server.js';
 
 /** Multi-node tests need a database and a Redis that two processes can share. */
 export const clusterAvailable = (): boolean => usingPostgres() && Boolean(process.env.REDIS_URL);
@@ -44,6 +44,7 @@ export async function startCluster(options: { redisUrl?: string; env?: Record<st
       REDIS_URL: redisUrl,
       REDIS_PREFIX: redisPrefixFor(database),
       JWT_SECRET,
+      SECRETS_KEY,
       ADMIN_PASSWORD,
       LOG_LEVEL: 'error',
       RATE_LIMIT_MAX: '1000000',

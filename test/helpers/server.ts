@@ -11,6 +11,8 @@ import { databaseTemplate } from './database-template.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+/** One SECRETS_KEY for every test node: nodes sharing a database must open each other's sealed secrets. */
+export const SECRETS_KEY = 'test-secrets-key-that-is-long-enough-0123456789';
 
 export interface TestServer {
   server: ParleyServer;
@@ -57,6 +59,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     DATA_DIR: dataDir,
     DATABASE_URL: database.url === 'pglite-on-disk' ? '' : database.url,
     JWT_SECRET,
+    SECRETS_KEY,
     ADMIN_PASSWORD,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     REDIS_URL: process.env.REDIS_URL ?? '',
