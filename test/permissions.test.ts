@@ -8,6 +8,7 @@ import {
   AssignAgentDocument,
   AutoAssignmentDocument,
   AutoCloseDocument,
+  AuditLogDocument,
   AutoReplyDocument,
   BusinessHoursDocument,
   CannedResponseDocument,
@@ -70,6 +71,7 @@ import {
   UpdateSessionDocument,
   UpdateSlaPolicyDocument,
   UpdateWebhookDocument,
+  VerifyAuditLogDocument,
   WebhookDeliveriesDocument,
   WebhooksDocument,
 } from './generated/graphql.js';
@@ -399,6 +401,29 @@ describe('permission matrix (DESIGN §4)', () => {
     });
   });
 
+  describe('audit log (admins of the tenant only, their own tenant only)', () => {
+    describe.each([
+      ['auditLog', AuditLogDocument, () => ({ first: 5 })],
+      ['verifyAuditLog', VerifyAuditLogDocument, () => ({})],
+    ] as [string, AnyDocument, () => Record<string, unknown>][])('%s', (_name, document, variables) => {
+      it.each(ACTORS)('as %s', async (actor) => {
+        expect(await outcome(document, variables(), actor)).toBe(TENANT_ADMIN_ONLY[actor]);
+      });
+    });
+
+    it("shows another tenant's admin none of this tenant's entries, by any filter", async () => {
+      const mine = (await ok(t.graphqlUrl, AuditLogDocument, { first: 200 }, admin.token)).auditLog.edges.map((edge) => edge.node.id);
+      expect(mine.length).toBeGreaterThan(0);
+      const theirs = (await ok(t.graphqlUrl, AuditLogDocument, { first: 200 }, tokens.foreignAdmin)).auditLog.edges.map((edge) => edge.node.id);
+      expect(theirs.filter((id) => mine.includes(id))).toEqual([]);
+      expect((await ok(t.graphqlUrl, AuditLogDocument, { actorId: admin.userId }, tokens.foreignAdmin)).auditLog.totalCount).toBe(0);
+      // A cursor made from this tenant's entry pages nothing of this tenant's for them.
+      const cursor = (await ok(t.graphqlUrl, AuditLogDocument, { first: 1 }, admin.token)).auditLog.pageInfo.endCursor;
+      const after = (await ok(t.graphqlUrl, AuditLogDocument, { first: 200, after: cursor }, tokens.foreignAdmin)).auditLog.edges.map((edge) => edge.node.id);
+      expect(after.filter((id) => mine.includes(id))).toEqual([]);
+    });
+  });
+
   describe('webhooks and API keys (admins of the tenant only)', () => {
     /** Nothing listens on the discard port: no receiver is needed to test who may manage endpoints. */
     const url = 'http://127.0.0.1:9/hook';
@@ -557,6 +582,7 @@ describe('permission matrix (DESIGN §4)', () => {
       ['slaPolicies', SlaPoliciesDocument, () => ({}), DESK_OF_TENANT],
       ['createSlaPolicy', CreateSlaPolicyDocument, () => ({ name: 'Matrix', priority: 'LOW', resolutionSeconds: 86_400, businessHoursOnly: false }), TENANT_ADMIN_ONLY],
       ['exportReport', ExportReportDocument, () => ({ kind: 'SESSIONS', from: new Date(Date.now() - day).toISOString(), to: new Date().toISOString() }), TENANT_ADMIN_ONLY],
+      ['exportReport(AUDIT)', ExportReportDocument, () => ({ kind: 'AUDIT', from: new Date(Date.now() - day).toISOString(), to: new Date().toISOString() }), TENANT_ADMIN_ONLY],
     ] as [string, AnyDocument, () => Record<string, unknown>, Record<ActorName, Outcome>][])('%s', (_name, document, variables, rule) => {
       it.each(ACTORS)('as %s', async (actor) => {
         expect(await outcome(document, variables(), actor)).toBe(rule[actor]);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { type AuditContext, audited, REDACTED } from '../audit/audit-log.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db, Orm } from '../db/orm.js';
 import { resealStoredSecrets } from '../db/stored-secrets.js';
@@ -11,7 +12,7 @@ import { normaliseOrigin } from '../shared/origin.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { createTenant, DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
-import { createUser, setPassword } from '../users/user.service.js';
+import { createUser, setPassword, userFields } from '../users/user.service.js';
 
 /**
  * The admin commands, independent of where they run: the CLI runs them on a database it opened
@@ -60,6 +61,9 @@ export interface ParsedCommand {
 }
 
 const generatedPassword = () => randomBytes(12).toString('base64url');
+
+/** The CLI acts as the system: someone with access to the server or its database ran it. */
+const systemActor = (tenantId: string): AuditContext => ({ tenantId, actor: { type: 'SYSTEM', id: null }, ip: null, userAgent: 'parley-admin-cli' });
 
 async function tenantOf(em: Db, slug: string | undefined): Promise<Tenant> {
   const tenant = await findTenantBySlug(em, slug ?? DEFAULT_TENANT_SLUG);
@@ -127,7 +131,12 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         if (!Object.values(UserRole).includes(role)) throw new AdminCommandError('--role must be ADMIN, STAFF, USER or BOT');
         const tenant = await tenantOf(em, values.tenant);
         const password = values.password ?? (role === UserRole.BOT ? null : generatedPassword());
-        const user = await createUser(em, tenant.id, { username, role, password, displayName: values['display-name'], email: values.email });
+        const user = await audited(
+          em,
+          systemActor(tenant.id),
+          () => createUser(em, tenant.id, { username, role, password, displayName: values['display-name'], email: values.email }),
+          (created) => ({ action: 'user.created', target: { type: 'user', id: created.id }, diff: userFields(created) }),
+        );
         const line = JSON.stringify({ id: user.id, username: user.username, role: user.role, tenant: tenant.slug });
         return password && !values.password ? `${line}\npassword: ${password}` : line;
       }
@@ -136,7 +145,12 @@ export function parseAdminCommand(argv: readonly string[]): ParsedCommand {
         await tenantOf(em, values.tenant);
         const user = await findUser(em, username);
         const password = values.password ?? generatedPassword();
-        await setPassword(em, user, password);
+        await audited(
+          em,
+          systemActor(user.tenant.id),
+          () => setPassword(em, user, password),
+          () => ({ action: 'auth.password_changed', target: { type: 'user', id: user.id }, diff: { password: { before: REDACTED, after: REDACTED } } }),
+        );
         await revoked?.(user.tenant.id, user.id);
         return values.password ? 'password set' : `password: ${password}`;
       }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type AssignmentEngine, AssignmentService } from '../assignment/assignment.service.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { type Authenticated, AuthService } from '../auth/auth.service.js';
@@ -24,6 +25,7 @@ import { SearchService } from '../search/search.service.js';
 import { InboxService } from '../sessions/inbox.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { PageOrigin } from '../shared/origin.js';
+import { type ClientAddress, type RequestOrigin, UNKNOWN_CLIENT } from '../shared/request-origin.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import type { Viewer } from '../shared/viewer.js';
@@ -85,9 +87,13 @@ export interface RequestContext {
   readonly assignment: AssignmentService;
   /** CSV report exports (admins). */
   readonly exports: ExportService;
+  /** The audit log: query and chain verification (admins). */
+  readonly audit: AuditService;
   readonly deps: AppDeps;
   /** Who rate limits count this caller as (user, guest, or client IP). */
   readonly rateLimitIdentity: string;
+  /** Where the request came from (client address, user agent, API key): audit entries record it. */
+  readonly origin: RequestOrigin;
   /** The browser page an HTTP request came from (its Origin), when it said; null elsewhere. */
   readonly page: PageOrigin | null;
   /** False when the transport already counted the request (REST counts per route). */
@@ -132,6 +138,7 @@ type Built = {
   sla?: SlaService;
   assignment?: AssignmentService;
   exports?: ExportService;
+  audit?: AuditService;
 };
 
 /**
@@ -145,6 +152,7 @@ class RequestScope implements RequestContext {
   readonly revokedBy: readonly Revocation[];
   readonly rateLimits: RateLimitDecision[] = [];
   readonly rateLimitIdentity: string;
+  readonly origin: RequestOrigin;
   /** The request's one fork and viewer; null for an unpinned (connection) context. */
   private readonly pinned: Scope | null;
   private readonly pinnedAuth: AuthService | null;
@@ -156,11 +164,14 @@ class RequestScope implements RequestContext {
     readonly deps: AppDeps,
     readonly renew: () => Promise<RequestContext>,
     readonly caller: string,
-    clientIp: string,
+    client: ClientAddress,
     readonly page: PageOrigin | null,
   ) {
     this.viewer = viewer;
     this.revokedBy = revokedBy;
+    const apiKey = revokedBy.find((revocation) => 'apiKeyId' in revocation);
+    const origin: RequestOrigin = { ip: client.ip, userAgent: client.userAgent, apiKeyId: apiKey && 'apiKeyId' in apiKey ? apiKey.apiKeyId : null };
+    this.origin = origin;
     if ('em' in fork) {
       const em = fork.em;
       this.pinned = {
@@ -168,6 +179,7 @@ class RequestScope implements RequestContext {
           return em();
         },
         viewer,
+        origin,
       };
       this.pinnedAuth = fork.auth;
       this.freshEm = em;
@@ -176,7 +188,7 @@ class RequestScope implements RequestContext {
       this.pinnedAuth = null;
       this.freshEm = fork.fresh;
     }
-    this.rateLimitIdentity = rateLimitIdentity(viewer, clientIp);
+    this.rateLimitIdentity = rateLimitIdentity(viewer, client.ip);
   }
 
   private readonly freshEm: () => Db;
@@ -188,7 +200,7 @@ class RequestScope implements RequestContext {
   }
 
   get auth(): AuthService {
-    return this.pinnedAuth ?? new AuthService(this.ownFork(), this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets);
+    return this.pinnedAuth ?? new AuthService(this.ownFork(), this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets, this.origin);
   }
 
   /** The pinned scope's service (built once), or a new one on a fork of its own. */
@@ -200,6 +212,7 @@ class RequestScope implements RequestContext {
           return em();
         },
         viewer: this.viewer,
+        origin: this.origin,
       });
     }
     this.built[key] ??= make(this.pinned);
@@ -269,6 +282,9 @@ class RequestScope implements RequestContext {
   get exports(): ExportService {
     return this.service('exports', (scope) => new ExportService(scope, this.deps));
   }
+  get audit(): AuditService {
+    return this.service('audit', (scope) => new AuditService(scope));
+  }
 }
 
 /** An EntityManager fork made when first asked for, scoped to the caller's tenant once that is known. */
@@ -304,19 +320,19 @@ export class ContextFactory {
   ) {}
 
   /**
-   * A fresh EntityManager fork scoped to the caller's tenant; `clientIp` keys the rate limits
-   * of anonymous callers. Throws DomainError
+   * A fresh EntityManager fork scoped to the caller's tenant; the client's address keys the rate
+   * limits of anonymous callers, and with its user agent goes into audit entries. Throws DomainError
    * UNAUTHENTICATED when an Authorization value is present but not valid.
    */
-  async forAuthorization(authorization: string | undefined, clientIp = 'unknown', page: PageOrigin | null = null, fresh = false): Promise<RequestContext> {
+  async forAuthorization(authorization: string | undefined, client: ClientAddress = UNKNOWN_CLIENT, page: PageOrigin | null = null, fresh = false): Promise<RequestContext> {
     // The fork is made on first use: a request answered from caches (a remembered viewer, a
     // rate-limit refusal, `{ __typename }`) never builds a unit of work (bench/NOTES.md).
     const lazy = new LazyFork(this.orm);
     const fork = () => lazy.em();
-    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets);
+    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets, { ...client, apiKeyId: null });
     const authenticated = await auth.authenticate(authorization, this.defaultTenantId, { fresh });
     lazy.scopeTo(authenticated.viewer.tenantId);
-    return new RequestScope({ em: fork, auth }, authenticated, this.deps, () => this.forAuthorization(authorization, clientIp, page), authorization ?? '', clientIp, page);
+    return new RequestScope({ em: fork, auth }, authenticated, this.deps, () => this.forAuthorization(authorization, client, page), authorization ?? '', client, page);
   }
 
   /**
@@ -324,15 +340,15 @@ export class ContextFactory {
    * admin. Its signature and expiry are checked, then the admin is read from the database
    * (never this node's memory of them). Throws DomainError INVALID_EXPORT_LINK or EXPORT_LINK_EXPIRED.
    */
-  async forExportLink(token: string, clientIp = 'unknown'): Promise<{ ctx: RequestContext; claims: ExportLinkClaims }> {
+  async forExportLink(token: string, client: ClientAddress = UNKNOWN_CLIENT): Promise<{ ctx: RequestContext; claims: ExportLinkClaims }> {
     const claims = await this.deps.tokens.verifyExport(token);
     const lazy = new LazyFork(this.orm);
     lazy.scopeTo(claims.tid);
     const fork = () => lazy.em();
-    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets);
+    const auth = new AuthService(fork, this.deps.tokens, this.deps.config.refreshTokenTtlSeconds, this.deps.viewers, this.deps.secrets, { ...client, apiKeyId: null });
     const authenticated = await auth.authenticateExportLink(claims);
-    const renew = async () => (await this.forExportLink(token, clientIp)).ctx;
-    return { ctx: new RequestScope({ em: fork, auth }, authenticated, this.deps, renew, '', clientIp, null), claims };
+    const renew = async () => (await this.forExportLink(token, client)).ctx;
+    return { ctx: new RequestScope({ em: fork, auth }, authenticated, this.deps, renew, '', client, null), claims };
   }
 
   /**
@@ -341,16 +357,16 @@ export class ContextFactory {
    * own (made on first use), so a connection idle for hours keeps no EntityManager (and no
    * identity map) alive.
    */
-  async forConnection(authorization: string | undefined, clientIp = 'unknown'): Promise<RequestContext> {
+  async forConnection(authorization: string | undefined, client: ClientAddress = UNKNOWN_CLIENT): Promise<RequestContext> {
     // Checked against the database, not this node's memory of the caller: a socket opened while
     // the database is away is refused as retryable (1013) instead of acknowledged and then failing.
-    const verified = await this.forAuthorization(authorization, clientIp, null, true);
+    const verified = await this.forAuthorization(authorization, client, null, true);
     const { tenantId } = verified.viewer;
     const fresh = () => {
       const em = this.orm.em.fork() as Db;
       em.setFilterParams(TENANT_FILTER, { tenantId });
       return em;
     };
-    return new RequestScope({ fresh }, verified, this.deps, () => this.forAuthorization(authorization, clientIp), authorization ?? '', clientIp, null);
+    return new RequestScope({ fresh }, verified, this.deps, () => this.forAuthorization(authorization, client), authorization ?? '', client, null);
   }
 }

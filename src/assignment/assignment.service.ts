@@ -1,3 +1,4 @@
+import { appendAudit, auditContextOf, changes, settingsChange } from '../audit/audit-log.js';
 import { LockMode } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -237,7 +238,10 @@ export class AssignmentService {
           [viewer.tenantId],
         );
       }
+      const [before] = await tx.execute<{ auto_assign: boolean }[]>('select auto_assign from tenants where id = ?', [viewer.tenantId]);
       await tx.execute('update tenants set auto_assign = ? where id = ?', [enabled, viewer.tenantId]);
+      const act = settingsChange('settings.auto_assignment', changes({ enabled: before?.auto_assign ?? null }, { enabled }));
+      if (act) await appendAudit(tx, auditContextOf(this.scope), act);
     });
     if (enabled) await this.engine.drain(viewer.tenantId);
     return enabled;

@@ -1,3 +1,4 @@
+import { auditContextOf, audited, created } from '../audit/audit-log.js';
 import type { Scope } from '../db/scope.js';
 import { ApiKey } from '../model/api-key.entity.js';
 import { Tenant } from '../model/tenant.entity.js';
@@ -40,8 +41,12 @@ export class ApiKeyService {
     const user = await this.scope.em.findOne(User, { id: parseId(userId, 'userId') });
     if (!user) throw notFound('USER_NOT_FOUND');
     const { key, hash, prefix } = generateApiKey();
-    const apiKey = this.scope.em.create(ApiKey, { tenant: this.scope.em.getReference(Tenant, admin.tenantId), user, name: label, prefix, keyHash: hash });
-    await this.scope.em.flush();
+    const apiKey = await audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      async () => this.scope.em.create(ApiKey, { tenant: this.scope.em.getReference(Tenant, admin.tenantId), user, name: label, prefix, keyHash: hash }),
+      (apiKey) => ({ action: 'api_key.created', target: { type: 'api_key', id: apiKey.id }, diff: created({ name: label, prefix, userId: user.id }) }),
+    );
     return { apiKey, key };
   }
 
@@ -53,8 +58,15 @@ export class ApiKeyService {
     const admin = this.admin();
     const apiKey = await this.scope.em.findOne(ApiKey, { id: parseId(id, 'id') }, { populate: ['user'] });
     if (!apiKey) throw notFound('API_KEY_NOT_FOUND');
-    apiKey.revokedAt ??= new Date();
-    await this.scope.em.flush();
+    const revoking = apiKey.revokedAt === null;
+    await audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      async () => {
+        apiKey.revokedAt ??= new Date();
+      },
+      () => (revoking ? { action: 'api_key.revoked', target: { type: 'api_key', id: apiKey.id }, diff: { revokedAt: { before: null, after: apiKey.revokedAt!.toISOString() } } } : null),
+    );
     await this.viewers.revoked({ tenantId: admin.tenantId, apiKeyId: apiKey.id });
     return apiKey;
   }

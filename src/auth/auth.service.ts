@@ -1,4 +1,5 @@
 import { raw } from '@mikro-orm/core';
+import { type AuditActor, appendAudit, auditContextFrom, auditContextOf, audited, REDACTED } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Revocation } from '../events/event-bus.js';
 import { ApiKey } from '../model/api-key.entity.js';
@@ -6,16 +7,17 @@ import { Participant } from '../model/participant.entity.js';
 import { ChatSession } from '../model/session.entity.js';
 import { User } from '../model/user.entity.js';
 import { UserRole } from '../shared/enums.js';
-import { forbidden, unauthenticated } from '../shared/errors.js';
+import { DomainError, forbidden, unauthenticated } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { MAX_USERNAME_LENGTH } from '../shared/limits.js';
+import type { RequestOrigin } from '../shared/request-origin.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { TENANT_FILTER } from '../shared/tenant-filter.js';
 import { requireText } from '../shared/validate.js';
 import type { Viewer } from '../shared/viewer.js';
 import { DEFAULT_TENANT_SLUG, findTenantBySlug } from '../tenants/tenant.service.js';
 import { hashPassword, verifyPassword } from '../users/password.js';
-import { checkPassword, createUser, type NewUser, setPassword } from '../users/user.service.js';
+import { checkPassword, createUser, type NewUser, setPassword, userFields } from '../users/user.service.js';
 import { hashApiKey, isApiKey } from './api-key-format.js';
 import { type IssuedRefreshToken, RefreshTokenReused, RefreshTokens } from './refresh-tokens.js';
 import type { ExportLinkClaims, TokenService } from './tokens.js';
@@ -49,7 +51,17 @@ export class AuthService {
     private readonly refreshTokenTtlSeconds: number,
     private readonly viewers: ViewerCache,
     private readonly secrets: SecretBox,
+    /** Where the request came from, for the audit entries of sign-ins and credential changes. */
+    private readonly origin?: RequestOrigin,
   ) {}
+
+  private audit(tenantId: string, actor: AuditActor) {
+    return auditContextFrom(tenantId, actor, this.origin);
+  }
+
+  private asUser(viewer: Viewer) {
+    return auditContextOf({ viewer, origin: this.origin });
+  }
 
   private get em(): Db {
     return this.fork();
@@ -68,16 +80,38 @@ export class AuthService {
     const tenant = await findTenantBySlug(this.em, tenantSlug?.trim() || DEFAULT_TENANT_SLUG);
     const user = tenant ? await this.em.findOne(User, { username }, { filters: { [TENANT_FILTER]: { tenantId: tenant.id } } }) : null;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', user?.passwordHash ?? null);
-    if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
-    await checkSecondFactor(this.em, this.secrets, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
-    return this.issue(user);
+    try {
+      if (!user || !ok || !tenant) throw unauthenticated('INVALID_CREDENTIALS', 'Invalid username or password');
+      await checkSecondFactor(this.em, this.secrets, { id: user.id, tenantId: tenant.id, role: user.role }, secondFactor);
+    } catch (error) {
+      // A refusal is an act of its own (there is no sign-in to join): its entry commits alone.
+      if (tenant && error instanceof DomainError && error.reason !== 'TOTP_REQUIRED') {
+        const target = user ? { type: 'user', id: user.id } : null;
+        const entry = { action: 'auth.login_failed', target, diff: { username: { after: username }, reason: { after: error.reason } } } as const;
+        await this.em.transactional((tx) => appendAudit(tx, this.audit(tenant.id, { type: 'ANONYMOUS', id: null }), entry));
+      }
+      throw error;
+    }
+    return audited(
+      this.em,
+      this.audit(tenant.id, { type: 'USER', id: user.id }),
+      () => this.issue(user),
+      () => ({ action: 'auth.login', target: { type: 'user', id: user.id } }),
+    );
   }
 
   /** Revokes every access and refresh token of the signed-in user (all devices); returns true. */
   async logout(viewer: Viewer): Promise<boolean> {
     const { userId } = requireUser(viewer);
-    await this.em.nativeUpdate(User, { id: userId }, { tokenVersion: raw('token_version + 1') });
-    await this.refreshTokens.revokeAll(userId);
+    await audited(
+      this.em,
+      this.asUser(viewer),
+      async () => {
+        await this.em.nativeUpdate(User, { id: userId }, { tokenVersion: raw('token_version + 1') });
+        await this.refreshTokens.revokeAll(userId);
+      },
+      () => ({ action: 'auth.logout', target: { type: 'user', id: userId } }),
+    );
     await this.viewers.revoked({ tenantId: viewer.tenantId, userId });
     return true;
   }
@@ -90,6 +124,8 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<LoginResult> {
     const rotated = await this.refreshTokens.rotate(refreshToken);
     if (rotated instanceof RefreshTokenReused) {
+      const entry = { action: 'auth.refresh_token_reused', target: { type: 'sign_in', id: rotated.family } } as const;
+      await this.em.transactional((tx) => appendAudit(tx, this.audit(rotated.tenantId, { type: 'ANONYMOUS', id: null }), entry));
       await this.viewers.revoked({ tenantId: rotated.tenantId, family: rotated.family });
       throw unauthenticated('REFRESH_TOKEN_REUSED');
     }
@@ -108,10 +144,18 @@ export class AuthService {
     if (!(await verifyPassword(typeof currentPassword === 'string' ? currentPassword : '', user.passwordHash))) {
       throw unauthenticated('INVALID_CREDENTIALS', 'The current password is not correct');
     }
-    await setPassword(this.em, user, newPassword, 'newPassword');
-    await this.refreshTokens.revokeAll(user.id);
+    const result = await audited(
+      this.em,
+      this.asUser(viewer),
+      async () => {
+        await setPassword(this.em, user, newPassword, 'newPassword');
+        await this.refreshTokens.revokeAll(user.id);
+        return this.issue(user);
+      },
+      () => ({ action: 'auth.password_changed', target: { type: 'user', id: user.id }, diff: { password: { before: REDACTED, after: REDACTED } } }),
+    );
     await this.viewers.revoked({ tenantId: viewer.tenantId, userId: user.id });
-    return this.issue(user);
+    return result;
   }
 
   /**
@@ -120,7 +164,12 @@ export class AuthService {
    */
   async invite(viewer: Viewer, input: Omit<NewUser, 'password'>): Promise<InviteResult> {
     const admin = requireUser(viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const user = await createUser(this.em, admin.tenantId, { ...input, password: null });
+    const user = await audited(
+      this.em,
+      this.asUser(viewer),
+      () => createUser(this.em, admin.tenantId, { ...input, password: null }),
+      (user) => ({ action: 'user.invited', target: { type: 'user', id: user.id }, diff: userFields(user) }),
+    );
     const inviteToken = await this.tokens.issueInviteToken(user.id, admin.tenantId, user.tokenVersion);
     return { user, inviteToken, expiresAt: new Date(Date.now() + this.tokens.inviteTtlSeconds * 1000) };
   }
@@ -134,11 +183,19 @@ export class AuthService {
     const claims = await this.tokens.verifyInvite(typeof inviteToken === 'string' ? inviteToken : '');
     const passwordHash = await hashPassword(checkPassword(password));
     const scoped = { filters: { [TENANT_FILTER]: { tenantId: claims.tid } } };
-    const updated = await this.em.nativeUpdate(User, { id: claims.sub, passwordHash: null, tokenVersion: claims.ver }, { passwordHash, tokenVersion: claims.ver + 1 }, scoped);
-    if (updated !== 1) throw unauthenticated('INVITE_USED', 'The invitation has already been used or withdrawn');
+    const result = await audited(
+      this.em,
+      this.audit(claims.tid, { type: 'USER', id: claims.sub }),
+      async () => {
+        const updated = await this.em.nativeUpdate(User, { id: claims.sub, passwordHash: null, tokenVersion: claims.ver }, { passwordHash, tokenVersion: claims.ver + 1 }, scoped);
+        if (updated !== 1) throw unauthenticated('INVITE_USED', 'The invitation has already been used or withdrawn');
+        const user = await this.em.findOneOrFail(User, { id: claims.sub }, { ...scoped, refresh: true });
+        return this.issue(user);
+      },
+      () => ({ action: 'auth.invite_accepted', target: { type: 'user', id: claims.sub } }),
+    );
     await this.viewers.revoked({ tenantId: claims.tid, userId: claims.sub });
-    const user = await this.em.findOneOrFail(User, { id: claims.sub }, { ...scoped, refresh: true });
-    return this.issue(user);
+    return result;
   }
 
   /** An access token and the refresh token of a new sign-in (a new family). */

@@ -1,3 +1,4 @@
+import { type AuditAction, appendAudit, auditContextOf, changes, settingsChange } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { openStoredSecret, totpSecretPlace } from '../db/stored-secrets.js';
@@ -225,6 +226,7 @@ export class TwoFactorService {
         [new Date(this.now()), step, userId, row.pending_secret],
       );
       if (turnedOn.length === 0) throw conflict('TOTP_NOT_ENROLLED', 'The enrolment changed meanwhile; enrol again');
+      await this.audit(tx, 'two_factor.enabled', userId);
       return replaceRecoveryCodes(tx, userId);
     });
   }
@@ -236,7 +238,10 @@ export class TwoFactorService {
     if (!row?.secret) return false;
     if (await requiredOfRole(this.scope.em, user.tenant.id, user.role)) throw conflict('TWO_FACTOR_REQUIRED');
     await checkSecondFactor(this.scope.em, this.secrets, accountRef(user), offered, this.now());
-    await removeTwoFactor(this.scope.em, user.id);
+    await this.scope.em.transactional(async (tx) => {
+      await removeTwoFactor(tx, user.id);
+      await this.audit(tx, 'two_factor.disabled', user.id);
+    });
     return true;
   }
 
@@ -246,7 +251,10 @@ export class TwoFactorService {
     const row = await rowOf(this.scope.em, user.id);
     if (!row?.secret) throw conflict('TOTP_NOT_ENROLLED', 'Two-factor sign-in is off');
     await checkSecondFactor(this.scope.em, this.secrets, accountRef(user), { totp }, this.now());
-    return this.scope.em.transactional((tx) => replaceRecoveryCodes(tx, user.id));
+    return this.scope.em.transactional(async (tx) => {
+      await this.audit(tx, 'two_factor.recovery_codes_regenerated', user.id);
+      return replaceRecoveryCodes(tx, user.id);
+    });
   }
 
   /** An admin turns a user's two-factor sign-in off (a lost phone and lost codes); true when it was on. */
@@ -255,8 +263,17 @@ export class TwoFactorService {
     const user = isId(userIdArg) ? await this.scope.em.findOne(User, { id: userIdArg, tenant: admin.tenantId }) : null;
     if (!user) throw notFound('USER_NOT_FOUND');
     const row = await rowOf(this.scope.em, user.id);
-    await removeTwoFactor(this.scope.em, user.id);
-    return row?.secret != null;
+    if (!row) return false;
+    await this.scope.em.transactional(async (tx) => {
+      await removeTwoFactor(tx, user.id);
+      if (row.secret) await this.audit(tx, 'two_factor.reset', user.id);
+    });
+    return row.secret != null;
+  }
+
+  /** The change's audit entry, in its transaction; the user changed is the target (secrets never enter it). */
+  private audit(tx: Db, action: AuditAction, userId: string) {
+    return appendAudit(tx, auditContextOf(this.scope), { action, target: { type: 'user', id: userId } });
   }
 
   /** The roles the tenant requires a second factor of (admins). */
@@ -280,6 +297,8 @@ export class TwoFactorService {
     const signedOut = await this.scope.em.transactional(async (tx) => {
       const [before] = await tx.execute<{ roles: UserRole[] }[]>('select two_factor_roles as roles from tenants where id = ? for update', [admin.tenantId]);
       await tx.execute('update tenants set two_factor_roles = ?::text[] where id = ?', [`{${roles.join(',')}}`, admin.tenantId]);
+      const act = settingsChange('settings.two_factor_required', changes({ roles: rolesInOrder(before?.roles ?? []) }, { roles }));
+      if (act) await appendAudit(tx, auditContextOf(this.scope), act);
       const added = roles.filter((role) => !(before?.roles ?? []).includes(role));
       if (added.length === 0) return [];
       const users = await tx.execute<{ id: string }[]>(

@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../shared/request-origin.js';
 import type { Viewer } from '../shared/viewer.js';
 import type { Db } from './orm.js';
 
@@ -5,4 +6,6 @@ import type { Db } from './orm.js';
 export interface Scope {
   readonly em: Db;
   readonly viewer: Viewer;
+  /** Where the request came from (audit entries record it); absent for work no request started. */
+  readonly origin?: RequestOrigin;
 }

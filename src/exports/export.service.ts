@@ -1,3 +1,4 @@
+import { type AuditAction, appendAudit, auditContextOf } from '../audit/audit-log.js';
 import type { ExportLinkClaims, TokenService } from '../auth/tokens.js';
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
@@ -5,7 +6,7 @@ import { ReportKind, UserRole } from '../shared/enums.js';
 import { badInput, forbidden } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { StatsService } from '../stats/stats.service.js';
-import { agentsReport, messagesReport, type ReportRange, sessionsReport, slaReport } from './reports.js';
+import { agentsReport, auditReport, messagesReport, type ReportRange, sessionsReport, slaReport } from './reports.js';
 
 /** How long an export link works: long enough to start the download, short enough that a leaked link soon dies. */
 export const EXPORT_LINK_TTL_SECONDS = 600;
@@ -55,6 +56,12 @@ export class ExportService {
     private readonly deps: { tokens: TokenService; config: Pick<Config, 'publicUrl'> },
   ) {}
 
+  /** An export's audit entry: an act of its own (nothing else is written), committed alone. */
+  private async record(action: ExportAction, kind: ReportKind, from: Date, to: Date): Promise<void> {
+    const entry = { action, target: { type: 'export', id: kind }, diff: { kind: { after: kind }, from: { after: from.toISOString() }, to: { after: to.toISOString() } } };
+    await this.scope.em.transactional((tx) => appendAudit(tx, auditContextOf(this.scope), entry));
+  }
+
   async request(args: ExportArgs): Promise<ExportLink> {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     const { kind, from, to } = checkRange(args);
@@ -64,16 +71,23 @@ export class ExportService {
       { sub: admin.userId, tid: admin.tenantId, ver: Number(row.token_version), kind, from: from.getTime(), to: to.getTime() },
       EXPORT_LINK_TTL_SECONDS,
     );
+    // The link is the export: whoever holds it may download the report until it expires.
+    await this.record('export.created', kind, from, to);
     return { url: `${this.deps.config.publicUrl ?? ''}/exports/${token}.csv`, expiresAt: new Date(Date.now() + EXPORT_LINK_TTL_SECONDS * 1000) };
   }
 
-  /** The report a verified link names, for its admin (this scope's viewer, read fresh from the link's claims). */
-  download(claims: ExportLinkClaims): ExportDownload {
+  /**
+   * The report a verified link names, for its admin (this scope's viewer, read fresh from the
+   * link's claims). Each use of the link is recorded: a link may be used more than once until it
+   * expires, and a download is where the data leaves.
+   */
+  async download(claims: ExportLinkClaims): Promise<ExportDownload> {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     const kind = Object.values(ReportKind).find((value) => value === claims.kind);
     if (kind === undefined || admin.tenantId !== claims.tid) throw forbidden('INVALID_EXPORT_LINK', 'The export link is not valid');
     const range: ReportRange = { tenantId: admin.tenantId, from: new Date(claims.from), to: new Date(claims.to) };
     const { em } = this.scope;
+    await this.record('export.downloaded', kind, range.from, range.to);
     const chunks =
       kind === ReportKind.SESSIONS
         ? sessionsReport(em, range)
@@ -81,10 +95,14 @@ export class ExportService {
           ? messagesReport(em, range)
           : kind === ReportKind.SLA
             ? slaReport(em, range, Date.now())
-            : agentsReport(async () => (await new StatsService(this.scope).compute({ from: range.from, to: range.to, agentId: null })).agents);
+            : kind === ReportKind.AUDIT
+              ? auditReport(em, range)
+              : agentsReport(async () => (await new StatsService(this.scope).compute({ from: range.from, to: range.to, agentId: null })).agents);
     return { fileName: exportFileName(kind, range.from, range.to), chunks };
   }
 }
+
+type ExportAction = Extract<AuditAction, `export.${string}`>;
 
 function checkRange({ kind, from, to }: ExportArgs): ExportArgs {
   for (const [field, value] of [

@@ -16,6 +16,7 @@ import { graphqlErrorOf } from './errors.js';
 import { graphqlJsonOnly, refuseLargeGraphQLJson } from './http-guards.js';
 import type { QueryLimits } from './limits.js';
 import { rateLimitHeadersPlugin } from './rate-limit.plugin.js';
+import { clientAddress } from '../shared/request-origin.js';
 
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -73,7 +74,7 @@ export function graphqlEndpoint(apollo: ApolloServer<RequestContext>, contexts: 
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return await contexts.forAuthorization(req.headers.authorization, req.ip, pageOriginOf(req.headers.origin, req.headers.host));
+          return await contexts.forAuthorization(req.headers.authorization, clientAddress(req.ip, req.headers['user-agent']), pageOriginOf(req.headers.origin, req.headers.host));
         } catch (error) {
           if (error instanceof DomainError) {
             throw graphqlErrorOf(error, { httpStatus: 401 });

@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { SearchOrder } from '../search/search-cursor.js';
-import { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SenderType, SessionAction, SessionKind, SessionStatus, UserRole, Weekday } from '../shared/enums.js';
+import { AuditActorType, Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SenderType, SessionAction, SessionKind, SessionStatus, UserRole, Weekday } from '../shared/enums.js';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 registerEnumType(SessionKind, { name: 'SessionKind' });
@@ -18,7 +18,12 @@ registerEnumType(SessionAction, { name: 'SessionAction', description: 'What a wo
 registerEnumType(ReportKind, {
   name: 'ReportKind',
   description:
-    'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: one row per SLA clock cycle decided in the range, or started in it and still running',
+    'SESSIONS: support sessions started in the range; MESSAGES: their messages created in it; AGENTS: per-agent numbers as `stats` gives them; SLA: one row per SLA clock cycle decided in the range, or started in it and still running; AUDIT: audit log entries made in the range',
 });
 
-export { Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SearchOrder, SenderType, SessionAction, SessionKind, SessionStatus, UserRole };
+registerEnumType(AuditActorType, {
+  name: 'AuditActorType',
+  description: 'USER: a signed-in user; API_KEY: an API key (actorId is the key); SYSTEM: the admin CLI; ANONYMOUS: nobody signed in (a failed sign-in)',
+});
+
+export { AuditActorType, Availability, DeliveryStatus, ParticipantRole, Priority, ReportKind, SearchOrder, SenderType, SessionAction, SessionKind, SessionStatus, UserRole };

@@ -2,6 +2,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from './api-key.resolver.js';
 import { AssignmentResolver, SessionQueueResolver } from './assignment.resolver.js';
+import { AuditResolver } from './audit.resolver.js';
 import { AuthResolver } from './auth.resolver.js';
 import { BusinessHoursResolver } from './business-hours.resolver.js';
 import { CannedResponseResolver } from './canned-response.resolver.js';
@@ -50,6 +51,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       SessionQueueResolver,
       ExportResolver,
       TwoFactorResolver,
+      AuditResolver,
     ],
     pubSub: unusedTopicPubSub,
     validate: false,

@@ -1,3 +1,4 @@
+import { auditContextOf, audited, changes, settingsChange } from '../audit/audit-log.js';
 import type { Scope } from '../db/scope.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { UserRole } from '../shared/enums.js';
@@ -35,9 +36,15 @@ export class AutoCloseService {
       input.inactiveSeconds === null || input.inactiveSeconds === undefined || input.inactiveSeconds === 0 ? null : intInRange(input.inactiveSeconds, 'inactiveSeconds', 60, MAX_AUTO_CLOSE_SECONDS, 0);
     const message = input.message === null || input.message === undefined ? undefined : requireText(input.message, 'message', MAX_AUTO_REPLY_LENGTH);
     const tenant = await this.scope.em.findOneOrFail(Tenant, admin.tenantId);
+    const before = settingsOf(tenant);
     tenant.autoCloseSeconds = seconds;
     if (message !== undefined) tenant.autoCloseMessage = message;
-    await this.scope.em.flush();
+    await audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      async () => undefined,
+      () => settingsChange('settings.auto_close', changes({ ...before }, { ...settingsOf(tenant) })),
+    );
     return settingsOf(tenant);
   }
 }

@@ -1,3 +1,4 @@
+import { auditContextOf, audited, changes, settingsChange } from '../audit/audit-log.js';
 import type { Scope } from '../db/scope.js';
 import { Tenant } from '../model/tenant.entity.js';
 import { UserRole } from '../shared/enums.js';
@@ -34,9 +35,16 @@ export class AutoReplyService {
     const tenant = await this.scope.em.findOneOrFail(Tenant, admin.tenantId);
     const outOfHours = text ?? tenant.autoReplyOutOfHours;
     if (input.enabled && !outOfHours) throw badInput('outOfHours', 'an auto-reply needs its text (outOfHours) to be turned on', 'BLANK');
+    const before = { enabled: tenant.autoReplyEnabled, outOfHours: tenant.autoReplyOutOfHours };
     tenant.autoReplyEnabled = input.enabled;
     tenant.autoReplyOutOfHours = outOfHours;
-    await this.scope.em.flush();
+    const after = { enabled: tenant.autoReplyEnabled, outOfHours: tenant.autoReplyOutOfHours };
+    await audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      async () => undefined,
+      () => settingsChange('settings.auto_reply', changes(before, after)),
+    );
     return { enabled: tenant.autoReplyEnabled, outOfHours: tenant.autoReplyOutOfHours };
   }
 }

@@ -1,3 +1,4 @@
+import { auditContextOf, audited, changes, settingsChange } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { BusinessHours } from '../model/business-hours.entity.js';
@@ -31,6 +32,9 @@ export interface BusinessHoursInput {
   holidays?: readonly string[] | null;
 }
 
+/** What an audit entry shows of a tenant's hours. */
+const hoursFields = (row: BusinessHours) => ({ timeZone: row.timeZone, openings: row.openings.map((opening) => ({ ...opening })), holidays: [...row.holidays] });
+
 /**
  * A tenant's business hours (docs/desk.md, "Business hours"). Admins set and clear them; anyone
  * signed in to the tenant, guests included (a visitor may ask whether the team is open), reads
@@ -53,21 +57,34 @@ export class BusinessHoursService {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     const schedule = scheduleOf(input);
     const em = this.scope.em;
-    const row =
-      (await em.findOne(BusinessHours, { tenant: admin.tenantId })) ??
-      em.create(BusinessHours, { tenant: em.getReference(Tenant, admin.tenantId), timeZone: schedule.timeZone, openings: [], holidays: [] });
+    const existing = await em.findOne(BusinessHours, { tenant: admin.tenantId });
+    const before = existing ? hoursFields(existing) : {};
+    const row = existing ?? em.create(BusinessHours, { tenant: em.getReference(Tenant, admin.tenantId), timeZone: schedule.timeZone, openings: [], holidays: [] });
     row.timeZone = schedule.timeZone;
     row.openings = schedule.openings.map((opening) => ({ ...opening }));
     row.holidays = [...schedule.holidays];
     row.updatedAt = new Date();
-    await em.flush();
+    await audited(
+      em,
+      auditContextOf(this.scope),
+      async () => undefined,
+      () => settingsChange('settings.business_hours', changes(before, hoursFields(row))),
+    );
     return this.view(row);
   }
 
   /** Back to always open; false when there were no hours to clear. */
   async clear(): Promise<boolean> {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    const removed = await this.scope.em.nativeDelete(BusinessHours, { tenant: admin.tenantId });
+    const existing = await this.scope.em.findOne(BusinessHours, { tenant: admin.tenantId });
+    if (!existing) return false;
+    const before = hoursFields(existing);
+    const removed = await audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      () => this.scope.em.nativeDelete(BusinessHours, { tenant: admin.tenantId }),
+      (count) => (count > 0 ? settingsChange('settings.business_hours', changes(before, {})) : null),
+    );
     return removed > 0;
   }
 

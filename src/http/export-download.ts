@@ -6,6 +6,7 @@ import type { ContextFactory } from '../app/context.js';
 import type { ExportDownload } from '../exports/export.service.js';
 import { type RateLimiter, rateLimitHeaders } from '../ratelimit/rate-limiter.js';
 import { DomainError, type ErrorCode } from '../shared/errors.js';
+import { clientAddress } from '../shared/request-origin.js';
 
 /** The route name exports are counted under (one bucket per admin, or per address for bad links). */
 export const EXPORT_DOWNLOAD_OPERATION = 'exports GET /exports/:id';
@@ -27,18 +28,18 @@ function refuse(res: Response, error: DomainError): void {
 export function exportDownloadRoute(contexts: ContextFactory, rateLimiter: RateLimiter, logger: Logger): Router {
   const router = Router();
   router.get('/exports/:file', async (req: Request<{ file: string }>, res: Response) => {
-    const clientIp = req.ip ?? 'unknown';
+    const client = clientAddress(req.ip, req.headers['user-agent']);
     const token = /^([\w-]+\.[\w-]+\.[\w-]+)\.csv$/.exec(req.params.file)?.[1];
     let download: ExportDownload | undefined;
     try {
       if (token === undefined) throw new DomainError('INVALID_EXPORT_LINK');
-      const opened = await contexts.forExportLink(token, clientIp).catch(async (error: unknown) => {
+      const opened = await contexts.forExportLink(token, client).catch(async (error: unknown) => {
         // A link that does not verify is counted against its client's address.
-        await count(res, rateLimiter, `ip:${clientIp}`);
+        await count(res, rateLimiter, `ip:${client.ip}`);
         throw error;
       });
       if (!(await count(res, rateLimiter, opened.ctx.rateLimitIdentity))) throw new DomainError('RATE_LIMIT_EXCEEDED');
-      download = opened.ctx.exports.download(opened.claims);
+      download = await opened.ctx.exports.download(opened.claims);
       // The first batch is read before answering, so a database that is away is a 503, not a cut file.
       const first = await download.chunks.next();
       res.status(200);

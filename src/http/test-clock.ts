@@ -5,6 +5,7 @@ import { UserRole } from '../shared/enums.js';
 import { badInput, conflict, DomainError, type ErrorCode } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
 import { bodyParserRefusal } from './body.js';
+import { clientAddress } from '../shared/request-origin.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, BAD_REQUEST: 400, CONFLICT: 409, UNSUPPORTED_MEDIA_TYPE: 415 };
 
@@ -22,7 +23,8 @@ const clockBody = () => ({ now: new Date(deskNow()).toISOString(), offsetMs: des
  */
 export function testClockRoute(contexts: ContextFactory): Router {
   const router = Router();
-  const admin = async (req: Request) => requireUser((await contexts.forAuthorization(req.headers.authorization, req.ip)).viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
+  const admin = async (req: Request) =>
+    requireUser((await contexts.forAuthorization(req.headers.authorization, clientAddress(req.ip, req.headers['user-agent']))).viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
   const answer = (handler: (req: Request) => Promise<object>) => async (req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
     try {

@@ -84,4 +84,14 @@ export enum ReportKind {
   AGENTS = 'AGENTS',
   /** One row per SLA clock cycle decided or running in the range (sla/sla-report.ts). */
   SLA = 'SLA',
+  /** The tenant's audit log entries made in the range (audit/audit-log.ts). */
+  AUDIT = 'AUDIT',
+}
+
+/** Who made an audit entry (audit/audit-log.ts). */
+export enum AuditActorType {
+  USER = 'USER',
+  API_KEY = 'API_KEY',
+  SYSTEM = 'SYSTEM',
+  ANONYMOUS = 'ANONYMOUS',
 }

@@ -1,3 +1,4 @@
+import { type AuditAct, appendAudit, auditContextOf, changes, created } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { schedule } from '../reactions/timers.js';
@@ -56,21 +57,23 @@ export class SlaService {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
     const name = requireName(input.name, 'name', MAX_SLA_POLICY_NAME_LENGTH);
     const targets = targetsOf(input);
-    return this.retargeting(admin.tenantId, async (tx) => {
+    return this.retargeting(admin.tenantId, async (tx, audit) => {
       await this.checkPriorityFree(tx, admin.tenantId, input.priority ?? null, null);
       const [row] = await tx.execute<PolicyRow[]>(
         `insert into sla_policies (tenant_id, name, priority, first_response_seconds, next_response_seconds, resolution_seconds, business_hours_only)
          values (?, ?, ?, ?, ?, ?, ?) returning ${POLICY_COLUMNS}`,
         [admin.tenantId, name, input.priority ?? null, targets.firstResponseSeconds, targets.nextResponseSeconds, targets.resolutionSeconds, input.businessHoursOnly],
       );
-      return policyOf(row!);
+      const policy = policyOf(row!);
+      await audit({ action: 'sla_policy.created', target: { type: 'sla_policy', id: policy.id }, diff: created(policyFields(policy)) });
+      return policy;
     });
   }
 
   /** Only what is given changes: a target given as null is removed, a priority given as null makes the policy the default; name and businessHoursOnly null keep theirs. */
   async update(idArg: string, input: SlaPolicyInput): Promise<SlaPolicyRecord> {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    return this.retargeting(admin.tenantId, async (tx) => {
+    return this.retargeting(admin.tenantId, async (tx, audit) => {
       const current = await this.find(tx, admin.tenantId, idArg);
       const next: SlaPolicyRecord = { ...current };
       if (input.name !== undefined && input.name !== null) next.name = requireName(input.name, 'name', MAX_SLA_POLICY_NAME_LENGTH);
@@ -86,6 +89,8 @@ export class SlaService {
           where id = ? and tenant_id = ? returning ${POLICY_COLUMNS}`,
         [next.name, next.priority, next.firstResponseSeconds, next.nextResponseSeconds, next.resolutionSeconds, next.businessHoursOnly, current.id, admin.tenantId],
       );
+      const diff = changes(policyFields(current), policyFields(next));
+      if (Object.keys(diff).length > 0) await audit({ action: 'sla_policy.updated', target: { type: 'sla_policy', id: current.id }, diff });
       return policyOf(row!);
     });
   }
@@ -93,9 +98,10 @@ export class SlaService {
   /** Sessions it was applied to return to the priority rule. */
   async delete(idArg: string): Promise<boolean> {
     const admin = requireUser(this.scope.viewer, [UserRole.ADMIN], 'ADMIN_ONLY');
-    return this.retargeting(admin.tenantId, async (tx) => {
+    return this.retargeting(admin.tenantId, async (tx, audit) => {
       const policy = await this.find(tx, admin.tenantId, idArg);
       await tx.execute('delete from sla_policies where id = ? and tenant_id = ?', [policy.id, admin.tenantId]);
+      await audit({ action: 'sla_policy.deleted', target: { type: 'sla_policy', id: policy.id }, diff: changes(policyFields(policy), {}) });
       return true;
     });
   }
@@ -135,10 +141,10 @@ export class SlaService {
     };
   }
 
-  /** A policy change and the re-evaluation of the tenant's open sessions, committed together. */
-  private retargeting<T>(tenantId: string, change: (tx: Db) => Promise<T>): Promise<T> {
+  /** A policy change, its audit entry and the re-evaluation of the tenant's open sessions, committed together. */
+  private retargeting<T>(tenantId: string, change: (tx: Db, audit: (act: AuditAct) => Promise<unknown>) => Promise<T>): Promise<T> {
     return this.scope.em.transactional(async (tx) => {
-      const result = await change(tx);
+      const result = await change(tx, (act) => appendAudit(tx, auditContextOf(this.scope), act));
       await schedule(tx, { reaction: SLA_REACTION, key: tenantKey(tenantId), at: new Date(this.now()), tenantId, payload: {} });
       return result;
     });
@@ -161,6 +167,16 @@ export class SlaService {
     }
   }
 }
+
+/** What an audit entry shows of a policy. */
+const policyFields = (policy: SlaPolicyRecord) => ({
+  name: policy.name,
+  priority: policy.priority,
+  firstResponseSeconds: policy.firstResponseSeconds,
+  nextResponseSeconds: policy.nextResponseSeconds,
+  resolutionSeconds: policy.resolutionSeconds,
+  businessHoursOnly: policy.businessHoursOnly,
+});
 
 function target(value: number, field: string): number {
   if (!Number.isInteger(value) || value < 1 || value > MAX_SLA_TARGET_SECONDS)

@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { auditContextOf, audited, created } from '../audit/audit-log.js';
 import type { Db } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';
 import { Tenant } from '../model/tenant.entity.js';
@@ -64,6 +65,9 @@ export async function createUser(em: Db, tenantId: string, input: NewUser): Prom
   return user;
 }
 
+/** What an audit entry shows of a new account (never its password). */
+export const userFields = (user: User) => created({ username: user.username, role: user.role, displayName: user.displayName, email: user.email });
+
 /** Account operations on behalf of the viewer. */
 export class UserService {
   constructor(private readonly scope: Scope) {}
@@ -84,6 +88,11 @@ export class UserService {
     if ((input.password ?? null) === null && input.role !== UserRole.BOT) {
       throw badInput('password', 'password is required (or use inviteUser to let the user choose one)', 'PASSWORD_REQUIRED');
     }
-    return createUser(this.scope.em, admin.tenantId, input);
+    return audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      () => createUser(this.scope.em, admin.tenantId, input),
+      (user) => ({ action: 'user.created', target: { type: 'user', id: user.id }, diff: userFields(user) }),
+    );
   }
 }

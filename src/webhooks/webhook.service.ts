@@ -1,3 +1,4 @@
+import { type AuditAction, type AuditDiff, auditContextOf, audited, changes, created, REDACTED } from '../audit/audit-log.js';
 import type { Config } from '../config/config.js';
 import type { Scope } from '../db/scope.js';
 import { webhookSecretPlace } from '../db/stored-secrets.js';
@@ -50,6 +51,9 @@ export interface DeliveryWithAttempts {
   attempts: WebhookAttempt[];
 }
 
+/** What an audit entry shows of an endpoint (never its secrets). */
+const auditedFields = (endpoint: WebhookEndpoint) => ({ url: endpoint.url, events: [...endpoint.events], includePrivate: endpoint.includePrivate, enabled: endpoint.enabled });
+
 /** Admins manage their tenant's webhook endpoints and read their delivery log. */
 export class WebhookService {
   constructor(
@@ -80,17 +84,18 @@ export class WebhookService {
       includePrivate: input.includePrivate ?? false,
       secret: this.deps.secrets.seal(secret, webhookSecretPlace(id)),
     });
-    await this.scope.em.flush();
+    await this.flushAudited('webhook.created', endpoint, created(auditedFields(endpoint)));
     return { endpoint, secret };
   }
 
   async update(id: string, input: WebhookInput): Promise<WebhookEndpoint> {
     const endpoint = await this.find(id);
+    const before = auditedFields(endpoint);
     if (input.url != null) endpoint.url = await this.checkUrl(input.url);
     if (input.events != null) endpoint.events = checkEvents(input.events);
     if (input.includePrivate != null) endpoint.includePrivate = input.includePrivate;
     endpoint.updatedAt = new Date();
-    await this.scope.em.flush();
+    await this.flushAudited('webhook.updated', endpoint, changes(before, auditedFields(endpoint)));
     return endpoint;
   }
 
@@ -105,7 +110,7 @@ export class WebhookService {
     endpoint.disabledReason = enabled ? null : 'MANUAL';
     endpoint.failingSince = null;
     endpoint.updatedAt = new Date();
-    await this.scope.em.flush();
+    await this.flushAudited(enabled ? 'webhook.enabled' : 'webhook.disabled', endpoint, { enabled: { before: !enabled, after: enabled } });
     if (enabled) await this.scope.em.nativeUpdate(WebhookDelivery, { endpoint: endpoint.id, status: 'pending', claimToken: null }, { nextAttemptAt: new Date() });
     return endpoint;
   }
@@ -113,7 +118,9 @@ export class WebhookService {
   /** Deletes the endpoint with its deliveries and attempts log. */
   async delete(id: string): Promise<boolean> {
     const endpoint = await this.find(id);
-    await this.scope.em.remove(endpoint).flush();
+    const removed = { id: endpoint.id, fields: auditedFields(endpoint) };
+    this.scope.em.remove(endpoint);
+    await this.flushAudited('webhook.deleted', removed, changes(removed.fields, {}));
     return true;
   }
 
@@ -128,7 +135,7 @@ export class WebhookService {
     endpoint.previousSecretExpiresAt = new Date(Date.now() + this.deps.config.webhooks.secretGraceSeconds * 1000);
     endpoint.secret = this.deps.secrets.seal(secret, webhookSecretPlace(endpoint.id));
     endpoint.updatedAt = new Date();
-    await this.scope.em.flush();
+    await this.flushAudited('webhook.secret_rotated', endpoint, { secret: { before: REDACTED, after: REDACTED } });
     return { endpoint, secret };
   }
 
@@ -171,6 +178,16 @@ export class WebhookService {
     if (deliveries.length === 0) return [];
     const attempts = await this.scope.em.find(WebhookAttempt, { delivery: deliveries.map((d) => d.id) }, { orderBy: { id: 'asc' } });
     return deliveries.map((delivery) => ({ delivery, attempts: attempts.filter((attempt) => attempt.delivery.id === delivery.id) }));
+  }
+
+  /** Flushes the change with its audit entry, in one transaction. */
+  private flushAudited(action: AuditAction, endpoint: { id: string }, diff: AuditDiff): Promise<void> {
+    return audited(
+      this.scope.em,
+      auditContextOf(this.scope),
+      async () => undefined,
+      () => ({ action, target: { type: 'webhook', id: endpoint.id }, diff }),
+    );
   }
 
   private async nextId(): Promise<string> {

@@ -27,6 +27,7 @@ import { identityFromAuthorization, type RateLimiter, rateLimited, SUBSCRIBE_OPE
 import { DomainError, unavailable } from '../shared/errors.js';
 import type { Viewer } from '../shared/viewer.js';
 import { sharedSubscriptions } from './shared-execution.js';
+import { clientAddress } from '../shared/request-origin.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -186,7 +187,7 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
     document: DocumentNode,
     operationName: string | null | undefined,
   ): Promise<RequestContext> => {
-    const peer = ctx.extra.request.socket.remoteAddress;
+    const peer = clientAddress(ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['user-agent']);
     if (getOperationAST(document, operationName)?.operation !== 'subscription') return contexts.forAuthorization(authorization, peer);
     const connection = connections.get(ctx);
     if (!connection || authorization !== authorizationOf(ctx)) return contexts.forConnection(authorization, peer);
@@ -241,7 +242,7 @@ export function serveGraphQLWs(wss: WebSocketServer, options: GraphQLWsOptions):
         let viewer: Viewer;
         let context: RequestContext;
         try {
-          context = await contexts.forConnection(authorizationOf(ctx), peer);
+          context = await contexts.forConnection(authorizationOf(ctx), clientAddress(peer, request.headers['user-agent']));
           viewer = context.viewer;
         } catch (error) {
           return error instanceof DomainError ? refuse(CLOSE_AUTH_REFUSED, error.reason) : refuse(CLOSE_TRY_AGAIN_LATER, 'SERVICE_UNAVAILABLE', error);

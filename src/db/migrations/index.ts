@@ -27,6 +27,7 @@ import { Migration20261208170000_sla_reports } from './Migration20261208170000_s
 import { Migration20261208180000_sla_due } from './Migration20261208180000_sla_due.js';
 import { Migration20261208190000_two_factor } from './Migration20261208190000_two_factor.js';
 import { Migration20261208200000_secrets_at_rest } from './Migration20261208200000_secrets_at_rest.js';
+import { Migration20261208210000_audit_log } from './Migration20261208210000_audit_log.js';
 
 /** Every committed migration, in order. `npm run migration:create -- name` writes new ones beside this file. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   { name: 'Migration20261208180000_sla_due', class: Migration20261208180000_sla_due },
   { name: 'Migration20261208190000_two_factor', class: Migration20261208190000_two_factor },
   { name: 'Migration20261208200000_secrets_at_rest', class: Migration20261208200000_secrets_at_rest },
+  { name: 'Migration20261208210000_audit_log', class: Migration20261208210000_audit_log },
 ];

@@ -7,6 +7,7 @@ import type { ByteRange } from '../../attachments/storage.js';
 import type { Attachment } from '../../model/attachment.entity.js';
 import { DomainError } from '../../shared/errors.js';
 import { chatApiFailure } from './chat-api.errors.js';
+import { clientAddress } from '../../shared/request-origin.js';
 
 /**
  * `GET /api/chat/attachments/{id}` (seed 001): the stored bytes under the same authorization as
@@ -21,7 +22,7 @@ export function chatApiDownloadRoute(contexts: ContextFactory, logger: Logger, d
     let attachment: Attachment;
     let ctx: RequestContext;
     try {
-      ctx = await contexts.forAuthorization(req.headers.authorization);
+      ctx = await contexts.forAuthorization(req.headers.authorization, clientAddress(req.ip, req.headers['user-agent']));
       attachment = await ctx.attachments.findReadable(req.params.id);
     } catch (error) {
       return fail(res, logger, error);

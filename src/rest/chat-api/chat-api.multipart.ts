@@ -10,6 +10,7 @@ import type { OperationRunner } from '../common/operation-runner.js';
 import { ChatApiSendMessageDocument } from '../generated/graphql.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage } from './chat-api.shapes.js';
+import { clientAddress } from '../../shared/request-origin.js';
 
 /** `content` is at most 10 000 characters (4 bytes each at worst); anything longer is refused, not cut. */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -61,7 +62,7 @@ export function chatApiMultipartSend(runner: OperationRunner, uploads: UploadCon
 
     (async () => {
       // Unknown or revoked callers are refused before a byte of their files is written.
-      const context = await runner.context(req.headers.authorization);
+      const context = await runner.context(req.headers.authorization, clientAddress(req.ip, req.headers['user-agent']));
       if (!context.ok) return refuseWith(context.error.code, context.error.message);
       const parsed = await parseSend(req, uploads, storage);
       if ('refusal' in parsed) {

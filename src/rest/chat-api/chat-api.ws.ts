@@ -11,6 +11,7 @@ import { openSessionStream, type Stream, type StreamItem } from '../../realtime/
 import { DomainError, unauthenticated, unavailable } from '../../shared/errors.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage, toChatApiSession, toChatApiTyping } from './chat-api.shapes.js';
+import { clientAddress } from '../../shared/request-origin.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
 export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;
@@ -80,7 +81,7 @@ export async function handleLegacyUpgrade(wss: WebSocketServer, upgrade: LegacyU
   let context: RequestContext;
   try {
     // Held while the socket is open: a connection context, which keeps no fork between database touches.
-    context = await options.contexts.forConnection(authorization, request.socket.remoteAddress);
+    context = await options.contexts.forConnection(authorization, clientAddress(request.socket.remoteAddress, request.headers['user-agent']));
     if (context.viewer.kind === 'anonymous') throw unauthenticated();
     // Opening this socket creates a subscription: counted like graphql-ws subscribe messages.
     const decision = await options.rateLimiter.check(context.rateLimitIdentity, SUBSCRIBE_OPERATION, 'subscription');

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../app/context.js';
 import { route } from './http.js';
 import type { OperationError, OperationRunner, Outcome } from './operation-runner.js';
+import { clientAddress } from '../../shared/request-origin.js';
 
 /**
  * The prelude every REST route shares, so a dialect's router holds only what is its own (paths,
@@ -41,7 +42,7 @@ export class RouteCall {
 
   /** The caller's context; null once the dialect's refusal (a bad or revoked token) has been written. */
   async caller(): Promise<RequestContext | null> {
-    this.context ??= this.dialect.runner.context(this.req.headers.authorization);
+    this.context ??= this.dialect.runner.context(this.req.headers.authorization, clientAddress(this.req.ip, this.req.headers['user-agent']));
     const context = await this.context;
     if (context.ok) return context.value;
     this.fail(context.error);

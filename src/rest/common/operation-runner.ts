@@ -2,6 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { ContextFactory, RequestContext } from '../../app/context.js';
 import { DomainError } from '../../shared/errors.js';
+import type { ClientAddress } from '../../shared/request-origin.js';
 
 /** A failed operation in the one error model's terms; each dialect turns it into its own body. */
 export interface OperationError {
@@ -32,9 +33,9 @@ export class OperationRunner {
   ) {}
 
   /** The per-request context; a bad Authorization header fails here with UNAUTHENTICATED and its reason. */
-  async context(authorization: string | undefined): Promise<Outcome<RequestContext>> {
+  async context(authorization: string | undefined, client?: ClientAddress): Promise<Outcome<RequestContext>> {
     try {
-      const context = await this.contexts.forAuthorization(authorization);
+      const context = await this.contexts.forAuthorization(authorization, client);
       // The dialect already counted this request against its route's rate limit.
       context.countRootFieldsForRateLimit = false;
       return { ok: true, value: context };
