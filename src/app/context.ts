@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { type AssignmentEngine, AssignmentService } from '../assignment/assignment.service.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
-import { AuditService } from '../audit/audit.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { type Authenticated, AuthService } from '../auth/auth.service.js';
 import type { ExportLinkClaims, TokenService } from '../auth/tokens.js';

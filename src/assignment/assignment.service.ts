@@ -1,6 +1,6 @@
-import { appendAudit, auditContextOf, changes, settingsChange } from '../audit/audit-log.js';
 import { LockMode } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { appendAudit, auditContextOf, changes, settingsChange } from '../audit/audit-log.js';
 import type { Config } from '../config/config.js';
 import type { Db, Orm } from '../db/orm.js';
 import type { Scope } from '../db/scope.js';

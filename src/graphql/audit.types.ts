@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
-import type { AuditEntry } from '../audit/audit-log.js';
 import type { AuditVerification } from '../audit/audit.service.js';
+import type { AuditEntry } from '../audit/audit-log.js';
 import { type Connection, mapNodes } from '../shared/connection.js';
 import { AuditActorType } from './enums.js';
 import { PageInfoType } from './message.types.js';

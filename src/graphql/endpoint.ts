@@ -12,11 +12,11 @@ import { graphqlMetricsPlugin } from '../observability/graphql-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DomainError } from '../shared/errors.js';
 import { pageOriginOf } from '../shared/origin.js';
+import { clientAddress } from '../shared/request-origin.js';
 import { graphqlErrorOf } from './errors.js';
 import { graphqlJsonOnly, refuseLargeGraphQLJson } from './http-guards.js';
 import type { QueryLimits } from './limits.js';
 import { rateLimitHeadersPlugin } from './rate-limit.plugin.js';
-import { clientAddress } from '../shared/request-origin.js';
 
 /** Bodies larger than this are refused before parsing (GraphQL documents and variables are small). */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;

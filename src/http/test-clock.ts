@@ -4,8 +4,8 @@ import { deskClockFrozen, deskClockOffsetMs, deskNow, moveDeskClock } from '../s
 import { UserRole } from '../shared/enums.js';
 import { badInput, conflict, DomainError, type ErrorCode } from '../shared/errors.js';
 import { requireUser } from '../shared/guards.js';
-import { bodyParserRefusal } from './body.js';
 import { clientAddress } from '../shared/request-origin.js';
+import { bodyParserRefusal } from './body.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, BAD_REQUEST: 400, CONFLICT: 409, UNSUPPORTED_MEDIA_TYPE: 415 };
 

@@ -25,9 +25,9 @@ import type { QueryLimits } from '../graphql/limits.js';
 import type { Metrics } from '../observability/metrics.js';
 import { identityFromAuthorization, type RateLimiter, rateLimited, SUBSCRIBE_OPERATION } from '../ratelimit/rate-limiter.js';
 import { DomainError, unavailable } from '../shared/errors.js';
+import { clientAddress } from '../shared/request-origin.js';
 import type { Viewer } from '../shared/viewer.js';
 import { sharedSubscriptions } from './shared-execution.js';
-import { clientAddress } from '../shared/request-origin.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 type Extra = { socket: WebSocket; request: IncomingMessage };

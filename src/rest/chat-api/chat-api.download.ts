@@ -6,8 +6,8 @@ import type { ContextFactory, RequestContext } from '../../app/context.js';
 import type { ByteRange } from '../../attachments/storage.js';
 import type { Attachment } from '../../model/attachment.entity.js';
 import { DomainError } from '../../shared/errors.js';
-import { chatApiFailure } from './chat-api.errors.js';
 import { clientAddress } from '../../shared/request-origin.js';
+import { chatApiFailure } from './chat-api.errors.js';
 
 /**
  * `GET /api/chat/attachments/{id}` (seed 001): the stored bytes under the same authorization as

@@ -6,11 +6,11 @@ import { type StagedBytes, stageArriving } from '../../attachments/intake.js';
 import type { AttachmentStorage } from '../../attachments/storage.js';
 import type { UploadConfig } from '../../config/config.js';
 import { type CountedBody, countedBody, refuseDeclaredOversize, refuseMidBody } from '../../http/multipart.js';
+import { clientAddress } from '../../shared/request-origin.js';
 import type { OperationRunner } from '../common/operation-runner.js';
 import { ChatApiSendMessageDocument } from '../generated/graphql.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage } from './chat-api.shapes.js';
-import { clientAddress } from '../../shared/request-origin.js';
 
 /** `content` is at most 10 000 characters (4 bytes each at worst); anything longer is refused, not cut. */
 const MAX_FIELD_BYTES = 64 * 1024;

@@ -9,9 +9,9 @@ import type { Metrics } from '../../observability/metrics.js';
 import { type RateLimiter, rateLimited, SUBSCRIBE_OPERATION } from '../../ratelimit/rate-limiter.js';
 import { openSessionStream, type Stream, type StreamItem } from '../../realtime/session-stream.js';
 import { DomainError, unauthenticated, unavailable } from '../../shared/errors.js';
+import { clientAddress } from '../../shared/request-origin.js';
 import { chatApiFailure } from './chat-api.errors.js';
 import { toChatApiMessage, toChatApiSession, toChatApiTyping } from './chat-api.shapes.js';
-import { clientAddress } from '../../shared/request-origin.js';
 
 /** `/ws/chat/{sessionId}` (seed 001). */
 export const LEGACY_CHAT_PATH = /^\/ws\/chat\/([^/?#]+)\/?$/;

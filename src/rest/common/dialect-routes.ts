@@ -2,9 +2,9 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../app/context.js';
+import { clientAddress } from '../../shared/request-origin.js';
 import { route } from './http.js';
 import type { OperationError, OperationRunner, Outcome } from './operation-runner.js';
-import { clientAddress } from '../../shared/request-origin.js';
 
 /**
  * The prelude every REST route shares, so a dialect's router holds only what is its own (paths,
