@@ -200,7 +200,7 @@ async function main() {
         if (!cmd) fail('the final stage has no CMD');
         const dataDir = join(work, 'data');
         mkdirSync(dataDir);
-        await startFinalStage(cmd, dir, { ...env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: 'docker-context-check-secret-0123456789', LOG_LEVEL: 'warn' });
+        await startFinalStage(cmd, dir, { ...env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: 'docker-context-check-secret-0123456789', SECRETS_KEY: 'docker-context-check-secrets-key-0123456789', LOG_LEVEL: 'warn' });
       }
     }
   } finally {
