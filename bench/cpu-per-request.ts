@@ -40,6 +40,7 @@ await withScratchDatabase(serverUrl, 'cpu', async (db) => {
       DATA_DIR: dataDir,
       DATABASE_URL: db.url,
       JWT_SECRET: randomBytes(32).toString('hex'),
+      SECRETS_KEY: randomBytes(32).toString('hex'),
       ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
       RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
       LOG_LEVEL: 'silent',

@@ -18,6 +18,8 @@ import { BENCH_ADMIN_PASSWORD, BENCH_RATE_LIMIT_MAX } from './lib/parley.js';
 import type { BenchOptions } from './scenario.js';
 
 const JWT_SECRET = 'bench-secret-that-is-long-enough-0123456789';
+/** Nodes on one database must share it (stored secrets are sealed with it). */
+const SECRETS_KEY = 'bench-secrets-key-that-is-long-enough-0123';
 
 export interface ScratchDatabase {
   /** DATABASE_URL for the server ('' = PGlite under DATA_DIR). */
@@ -64,6 +66,7 @@ export function serverEnv(database: ScratchDatabase, options: BenchOptions): Rec
     REDIS_URL: options.redisUrl ?? '',
     REDIS_PREFIX: `parley-bench:${randomBytes(4).toString('hex')}:`,
     JWT_SECRET,
+    SECRETS_KEY,
     ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
     LOG_LEVEL: 'silent',

@@ -52,6 +52,7 @@ export async function spawnParley(options: SpawnOptions): Promise<ParleyProcess>
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    SECRETS_KEY: randomBytes(32).toString('hex'),
     ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
     LOG_LEVEL: 'info',

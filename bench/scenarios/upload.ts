@@ -42,6 +42,7 @@ async function startServer(databaseUrl: string, dataDir: string, log: (line: str
       DATABASE_URL: databaseUrl,
       DATA_DIR: dataDir,
       JWT_SECRET: randomBytes(32).toString('hex'),
+      SECRETS_KEY: randomBytes(32).toString('hex'),
       ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
